@@ -1,0 +1,37 @@
+# Two commands do all set-up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_DB := demo.duckdb
+MAVEN  := ../shared/data/maven-crm
+
+.PHONY: demo test lint bench bench-full realdata sample clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -f $(DEMO_DB) $(DEMO_DB).wal
+	$(BIN)/salesfunnel load sample_data/ --db $(DEMO_DB)
+	$(BIN)/salesfunnel info --db $(DEMO_DB)
+	$(BIN)/salesfunnel conversion --db $(DEMO_DB)
+	$(BIN)/salesfunnel conversion --by tier --db $(DEMO_DB)
+	$(BIN)/salesfunnel rank --db $(DEMO_DB)
+	$(BIN)/salesfunnel dropoff --db $(DEMO_DB)
+
+test: $(STAMP)
+	$(BIN)/ruff check salesfunnel tests bench
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check salesfunnel tests bench
+
+sample: $(STAMP)
+	$(BIN)/salesfunnel sample --out sample_data
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal .pytest_cache build dist

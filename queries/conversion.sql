@@ -1,0 +1,92 @@
+-- One row per (group, funnel stage): how many deals of the cohort reached the
+-- stage, the step and overall conversion rates, the deals lost or still open
+-- with this as their furthest stage, and the median days from the previous
+-- stage. p_by is null (one group) or tier, rep, source or month (of created_at).
+create or replace temp macro conversion(p_tier, p_rep, p_source, p_since, p_until, p_by) as table
+with
+cohort_deals as (
+    select
+        deal_id,
+        furthest_index,
+        status,
+        case p_by
+            when 'tier' then tier
+            when 'rep' then rep
+            when 'source' then source
+            when 'month' then strftime(created_at, '%Y-%m')
+        end as group_value
+    from cohort(p_tier, p_rep, p_source, p_since, p_until)
+),
+
+groups as (
+    select distinct group_value from cohort_deals
+),
+
+by_furthest as (
+    select
+        group_value,
+        furthest_index,
+        count(*) as deals,
+        count(*) filter (where status = 'lost') as lost,
+        count(*) filter (where status = 'open') as open
+    from cohort_deals
+    group by group_value, furthest_index
+),
+
+counts as (
+    select
+        groups.group_value,
+        stages.stage_index,
+        stages.stage,
+        coalesce(sum(by_furthest.deals) filter (
+            where by_furthest.furthest_index >= stages.stage_index), 0)::bigint as reached,
+        coalesce(sum(by_furthest.lost) filter (
+            where by_furthest.furthest_index = stages.stage_index), 0)::bigint as lost,
+        coalesce(sum(by_furthest.open) filter (
+            where by_furthest.furthest_index = stages.stage_index), 0)::bigint as open
+    from groups
+    cross join funnel_stages as stages
+    left join by_furthest
+        on by_furthest.group_value is not distinct from groups.group_value
+    group by groups.group_value, stages.stage_index, stages.stage
+),
+
+durations as (
+    select
+        cohort_deals.group_value,
+        entry.stage_index,
+        median((epoch(entry.entered_at) - epoch(previous.entered_at)) / 86400.0) as median_days
+    from cohort_deals
+    inner join deal_stage_dates as entry
+        on entry.deal_id = cohort_deals.deal_id
+    inner join deal_stage_dates as previous
+        on previous.deal_id = entry.deal_id
+        and previous.stage_index = entry.stage_index - 1
+    where entry.known_entered_at is not null
+        and previous.known_entered_at is not null
+    group by cohort_deals.group_value, entry.stage_index
+),
+
+final as (
+    select
+        counts.group_value,
+        counts.stage_index,
+        counts.stage,
+        counts.reached,
+        case
+            when counts.stage_index > 1
+                then counts.reached / nullif(lag(counts.reached) over by_group, 0)
+        end as step_rate,
+        counts.reached / nullif(first_value(counts.reached) over by_group, 0) as overall_rate,
+        counts.lost,
+        counts.open,
+        durations.median_days
+    from counts
+    left join durations
+        on durations.group_value is not distinct from counts.group_value
+        and durations.stage_index = counts.stage_index
+    window by_group as (partition by counts.group_value order by counts.stage_index)
+)
+
+select * from final
+order by group_value nulls last, stage_index;

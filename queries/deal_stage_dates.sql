@@ -1,0 +1,56 @@
+-- One row per deal and funnel stage it reached: the known entry (recorded in
+-- history, created_at for the first stage, closed_at for the won stage of a won
+-- deal) and the entry date (earliest known entry of this or any later stage,
+-- so a skipped stage is entered when the deal first shows up beyond it).
+create or replace temp view deal_stage_dates as
+with
+facts as (
+    select deal_id, furthest_index, status, created_at, closed_at from deal_facts
+),
+
+stages as (
+    select stage_index, stage, stage_key, is_won from funnel_stages
+),
+
+history_entries as (
+    select
+        history.deal_id,
+        stages.stage_index,
+        min(history.entered_at) as entered_at
+    from main.stage_history as history
+    inner join stages on stages.stage_key = lower(history.stage)
+    group by history.deal_id, stages.stage_index
+),
+
+reached as (
+    select
+        facts.deal_id,
+        stages.stage_index,
+        stages.stage,
+        least(
+            history_entries.entered_at,
+            case when stages.stage_index = 1 then facts.created_at end,
+            case when stages.is_won and facts.status = 'won' then facts.closed_at end
+        ) as known_entered_at
+    from facts
+    inner join stages on stages.stage_index <= facts.furthest_index
+    left join history_entries
+        on history_entries.deal_id = facts.deal_id
+        and history_entries.stage_index = stages.stage_index
+),
+
+final as (
+    select
+        deal_id,
+        stage_index,
+        stage,
+        known_entered_at,
+        min(known_entered_at) over (
+            partition by deal_id
+            order by stage_index desc
+            rows between unbounded preceding and current row
+        ) as entered_at
+    from reached
+)
+
+select * from final;

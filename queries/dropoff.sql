@@ -1,0 +1,41 @@
+-- One row per (tier, lost-at stage, reason): lost deals of the cohort, their
+-- share of the tier's lost deals, and their summed amount (missing amounts
+-- count 0). The lost-at stage is the deal's furthest stage.
+create or replace temp macro dropoff(p_tier, p_rep, p_source, p_since, p_until) as table
+with
+lost_deals as (
+    select tier, furthest_index, reason_key, amount
+    from cohort(p_tier, p_rep, p_source, p_since, p_until)
+    where status = 'lost'
+),
+
+grouped as (
+    select
+        tier,
+        furthest_index,
+        reason_key,
+        count(*) as lost,
+        coalesce(sum(amount), 0) as amount
+    from lost_deals
+    group by tier, furthest_index, reason_key
+),
+
+final as (
+    select
+        grouped.tier,
+        stages.stage_index,
+        stages.stage,
+        labels.reason,
+        grouped.lost,
+        grouped.lost / nullif(sum(grouped.lost) over (partition by grouped.tier), 0) as share,
+        grouped.amount
+    from grouped
+    inner join funnel_stages as stages
+        on stages.stage_index = grouped.furthest_index
+    inner join lost_reason_labels as labels
+        on labels.reason_key = grouped.reason_key
+)
+
+select tier, stage, reason, lost, share, amount
+from final
+order by tier, lost desc, stage_index, reason;

@@ -1,0 +1,118 @@
+-- One row per (rep, funnel stage) for reps with a counted event (a stage entry
+-- or a loss) in the month starting p_month: deals entering the stage in that
+-- month, the competition rank among those reps, the rank the month before, and
+-- the rep's won amount, losses and win rate in the month.
+create or replace temp macro rep_rank(p_month, p_tier) as table
+with
+periods as (
+    select
+        'current' as period,
+        p_month::timestamp as starts,
+        p_month::timestamp + interval 1 month as ends
+    union all
+    select
+        'previous',
+        p_month::timestamp - interval 1 month,
+        p_month::timestamp
+),
+
+tier_deals as (
+    select deal_id, rep, status, amount, closed_at
+    from deal_facts
+    where p_tier is null or tier = lower(trim(p_tier))
+),
+
+stage_entries as (
+    select
+        periods.period,
+        tier_deals.rep,
+        dates.stage_index,
+        tier_deals.deal_id,
+        tier_deals.amount
+    from deal_stage_dates as dates
+    inner join tier_deals on tier_deals.deal_id = dates.deal_id
+    inner join periods
+        on dates.entered_at >= periods.starts
+        and dates.entered_at < periods.ends
+),
+
+losses as (
+    select periods.period, tier_deals.rep, tier_deals.deal_id
+    from tier_deals
+    inner join periods
+        on tier_deals.closed_at >= periods.starts
+        and tier_deals.closed_at < periods.ends
+    where tier_deals.status = 'lost'
+),
+
+active_reps as (
+    select period, rep from stage_entries
+    union
+    select period, rep from losses
+),
+
+stage_counts as (
+    select
+        active_reps.period,
+        active_reps.rep,
+        stages.stage_index,
+        stages.stage,
+        count(stage_entries.deal_id) as entered
+    from active_reps
+    cross join funnel_stages as stages
+    left join stage_entries
+        on stage_entries.period = active_reps.period
+        and stage_entries.rep = active_reps.rep
+        and stage_entries.stage_index = stages.stage_index
+    group by active_reps.period, active_reps.rep, stages.stage_index, stages.stage
+),
+
+ranked as (
+    select
+        *,
+        rank() over (partition by period, stage_index order by entered desc) as stage_rank
+    from stage_counts
+),
+
+wins as (
+    select
+        rep,
+        count(*) as won,
+        coalesce(sum(amount), 0) as won_amount
+    from stage_entries
+    where period = 'current'
+        and stage_index = (select max(stage_index) from funnel_stages)
+    group by rep
+),
+
+lost_counts as (
+    select rep, count(*) as lost
+    from losses
+    where period = 'current'
+    group by rep
+),
+
+final as (
+    select
+        current_rank.rep,
+        current_rank.stage_index,
+        current_rank.stage,
+        current_rank.entered,
+        current_rank.stage_rank,
+        previous_rank.stage_rank as previous_rank,
+        coalesce(wins.won_amount, 0) as won_amount,
+        coalesce(lost_counts.lost, 0) as lost,
+        coalesce(wins.won, 0)
+            / nullif(coalesce(wins.won, 0) + coalesce(lost_counts.lost, 0), 0) as win_rate
+    from ranked as current_rank
+    left join ranked as previous_rank
+        on previous_rank.period = 'previous'
+        and previous_rank.rep = current_rank.rep
+        and previous_rank.stage_index = current_rank.stage_index
+    left join wins on wins.rep = current_rank.rep
+    left join lost_counts on lost_counts.rep = current_rank.rep
+    where current_rank.period = 'current'
+)
+
+select * from final
+order by rep, stage_index;

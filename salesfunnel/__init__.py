@@ -1,0 +1,3 @@
+"""salesfunnel: B2B sales funnel analytics from CRM CSV exports."""
+
+__version__ = "0.1.0"

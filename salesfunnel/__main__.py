@@ -1,0 +1,3 @@
+from salesfunnel.cli import main
+
+main()

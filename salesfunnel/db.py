@@ -1,0 +1,339 @@
+"""The one module that talks to DuckDB.
+
+A `Database` wraps a connection to the persistent file. On every connection the
+funnel in effect is installed as two temp tables (`funnel_stages`,
+`stage_labels`) and every view and table macro of `queries/` is created as a
+temp object, so the SQL always matches the code that runs it.
+
+User values reach SQL only as bound parameters. The few identifiers that must
+be spliced (view and macro names) go through `quote_ident`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from salesfunnel.config import Funnel
+from salesfunnel.errors import (
+    DatabaseBusyError,
+    DatabaseError,
+    Interrupted,
+    QueryError,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
+
+DEFAULT_DB_NAME = "salesfunnel.duckdb"
+SCHEMA_VERSION = "1"
+DEFAULT_WAIT_SECONDS = 5.0
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_LOCK_PID = re.compile(r"PID (\d+)")
+_CREATE_STATEMENT = re.compile(
+    r"^\s*create\s+or\s+replace\s+temp\s+(view|macro)\s+([a-z_][a-z0-9_]*)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier for DuckDB: the only way names are spliced into SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def resolve_db_path(option: str | None) -> Path:
+    """--db wins, then $SALESFUNNEL_DB, then ./salesfunnel.duckdb."""
+    return Path(option or os.environ.get("SALESFUNNEL_DB") or DEFAULT_DB_NAME)
+
+
+def queries_dir() -> Path:
+    """queries/ ships inside the wheel as salesfunnel/queries; a checkout has it beside."""
+    installed = _PACKAGE_DIR / "queries"
+    return installed if installed.is_dir() else _PACKAGE_DIR.parent / "queries"
+
+
+@dataclass(frozen=True)
+class QueryFile:
+    name: str
+    kind: str  # "view" or "macro"
+    sql: str
+    depends_on: frozenset[str]
+
+
+@cache
+def query_files() -> tuple[QueryFile, ...]:
+    """Every file of queries/, ordered so that each comes after what it reads."""
+    files: dict[str, tuple[str, str]] = {}
+    for path in sorted(queries_dir().glob("*.sql")):
+        sql = path.read_text(encoding="utf-8")
+        match = _CREATE_STATEMENT.search(sql)
+        if match is None or match.group(2).lower() != path.stem:
+            raise DatabaseError(
+                f"Query file {path} must define `create or replace temp view|macro {path.stem}`."
+            )
+        files[path.stem] = (match.group(1).lower(), sql)
+    parsed = {}
+    for name, (kind, sql) in files.items():
+        body = _strip_comments(sql)
+        deps = frozenset(
+            other for other in files if other != name and re.search(rf"\b{other}\b", body)
+        )
+        parsed[name] = QueryFile(name, kind, sql, deps)
+    ordered: list[QueryFile] = []
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in done:
+            return
+        if name in trail:
+            raise DatabaseError(f"Query files depend on each other in a cycle: {trail}.")
+        for dep in sorted(parsed[name].depends_on):
+            visit(dep, trail + (name,))
+        done.add(name)
+        ordered.append(parsed[name])
+
+    for name in sorted(parsed):
+        visit(name, ())
+    return tuple(ordered)
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+@cache
+def _schema_sql() -> str:
+    return (_PACKAGE_DIR / "schema.sql").read_text(encoding="utf-8")
+
+
+def _duckdb():
+    import duckdb
+
+    return duckdb
+
+
+class Database:
+    """A connection to a salesfunnel database with the funnel and views installed."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path, funnel: Funnel):
+        self.conn = conn
+        self.path = path
+        self.funnel = funnel
+
+    # -- running SQL -------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
+        self._run(lambda: self.conn.execute(sql, params))
+
+    def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list:
+        return self._run(lambda: self.conn.execute(sql, params).fetchall())
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        rows = self._run(lambda: self.conn.execute(sql, params).fetchall())
+        return rows[0][0] if rows else None
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+        """Run a query and return its result as a Polars DataFrame."""
+        return self._run(lambda: self.conn.sql(sql, params=params).pl())
+
+    def run_script(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        """Run every statement of `sql`; each gets the named parameters it uses."""
+        params = params or {}
+
+        def run_all() -> None:
+            for statement in self.conn.extract_statements(sql):
+                wanted = statement.named_parameters
+                missing = wanted - params.keys()
+                if missing:
+                    raise QueryError(f"SQL parameter(s) {sorted(missing)} were not supplied.")
+                self.conn.execute(statement, {k: params[k] for k in wanted} or None)
+
+        self._run(run_all)
+
+    def call_macro(self, name: str, args: Sequence[Any]) -> pl.DataFrame:
+        """`select * from name(?, ?, ...)`: a table macro of queries/ with bound arguments."""
+        placeholders = ", ".join("?" for _ in args)
+        return self.frame(f"select * from {quote_ident(name)}({placeholders})", list(args))
+
+    def read_view(self, name: str) -> pl.DataFrame:
+        return self.frame(f"select * from {quote_ident(name)}")
+
+    def _run(self, thunk):
+        duckdb = _duckdb()
+        try:
+            return thunk()
+        except KeyboardInterrupt:
+            raise Interrupted("Interrupted; nothing was written.") from None
+        except duckdb.InterruptException:
+            raise Interrupted("Interrupted; nothing was written.") from None
+        except duckdb.OutOfMemoryException as exc:
+            raise QueryError(f"DuckDB ran out of memory: {_first_line(exc)}") from None
+        except duckdb.IOException as exc:
+            raise DatabaseError(f"Database I/O error on {self.path}: {_first_line(exc)}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: on any exception the database is exactly as before."""
+        self.conn.execute("begin transaction")
+        try:
+            yield
+        except BaseException:
+            try:
+                self.conn.execute("rollback")
+            except Exception:  # the connection may already have aborted the transaction
+                pass
+            raise
+        else:
+            self.conn.execute("commit")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- metadata ------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        return self.scalar("select value from salesfunnel_meta where key = ?", [key])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute(
+            "insert or replace into salesfunnel_meta (key, value) values (?, ?)", [key, value]
+        )
+
+    def install_funnel(self, funnel: Funnel) -> None:
+        """(Re)create the temp tables that describe the funnel in effect."""
+        self.funnel = funnel
+        self.execute(
+            "create or replace temp table funnel_stages "
+            "(stage_index integer, stage varchar, stage_key varchar, is_won boolean)"
+        )
+        n = len(funnel.stages)
+        self.conn.executemany(
+            "insert into funnel_stages values (?, ?, ?, ?)",
+            [(i, s, s.strip().lower(), i == n) for i, s in enumerate(funnel.stages, start=1)],
+        )
+        self.execute(
+            "create or replace temp table stage_labels "
+            "(label_key varchar, stage varchar, stage_index integer, is_lost boolean)"
+        )
+        self.conn.executemany("insert into stage_labels values (?, ?, ?, ?)", funnel.label_rows())
+
+    def install_queries(self) -> None:
+        for query in query_files():
+            try:
+                self.conn.execute(query.sql)
+            except _duckdb().Error as exc:
+                raise DatabaseError(
+                    f"Query file {query.name}.sql failed to compile: {_first_line(exc)}"
+                ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _connect(path: Path, read_only: bool, wait: float):
+    """Open the file, waiting up to `wait` seconds while another process holds it."""
+    duckdb = _duckdb()
+    deadline = time.monotonic() + max(wait, 0.0)
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" not in message.lower():
+                raise DatabaseError(
+                    f"Cannot open the database {path}: {_first_line(exc)}"
+                ) from None
+            if time.monotonic() >= deadline:
+                pid = _LOCK_PID.search(message)
+                holder = f" (PID {pid.group(1)})" if pid else ""
+                raise DatabaseBusyError(
+                    f"Another salesfunnel process{holder} holds the database {path}; "
+                    f"gave up after waiting {wait:g} s. Try again later or raise --wait."
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+        except duckdb.Error as exc:
+            raise DatabaseError(
+                f"Cannot open the database {path}: {_first_line(exc)}. "
+                "Is it a salesfunnel (DuckDB) database?"
+            ) from None
+
+
+def open_database(
+    path: Path,
+    *,
+    write: bool,
+    config_funnel: Funnel | None,
+    wait: float = DEFAULT_WAIT_SECONDS,
+) -> Database:
+    """Open (creating when `write`) a salesfunnel database and install funnel and views.
+
+    The funnel in effect is the config file's when it defines one, else the one
+    stored by the last load, else the default.
+    """
+    if not write and not path.exists():
+        raise DatabaseError(
+            f"No database at {path}. Load exports first with `salesfunnel load PATH --db {path}`."
+        )
+    if path.exists() and path.is_dir():
+        raise DatabaseError(f"The database path {path} is a folder, not a file.")
+    conn = _connect(path, read_only=not write, wait=wait)
+    db = Database(conn, path, config_funnel or Funnel())
+    try:
+        conn.execute("set TimeZone = 'UTC'")
+        if write:
+            _ensure_schema(db)
+        else:
+            _check_schema(db)
+        stored = db.meta("funnel")
+        funnel = config_funnel or (Funnel.from_json(stored) if stored else Funnel())
+        db.install_funnel(funnel)
+        db.install_queries()
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+def _ensure_schema(db: Database) -> None:
+    db.conn.execute(_schema_sql())
+    version = db.meta("schema_version")
+    if version is None:
+        db.set_meta("schema_version", SCHEMA_VERSION)
+    elif version != SCHEMA_VERSION:
+        raise DatabaseError(
+            f"The database {db.path} has schema version {version}; this salesfunnel "
+            f"understands version {SCHEMA_VERSION}. Load the exports into a new database."
+        )
+
+
+def _check_schema(db: Database) -> None:
+    tables = {row[0] for row in db.fetchall("select table_name from duckdb_tables()")}
+    if "salesfunnel_meta" not in tables or "deals" not in tables:
+        raise DatabaseError(
+            f"{db.path} is a DuckDB file but not a salesfunnel database (no deals table). "
+            "Load exports into it with `salesfunnel load` first."
+        )
+    version = db.meta("schema_version")
+    if version != SCHEMA_VERSION:
+        raise DatabaseError(
+            f"The database {db.path} has schema version {version}; this salesfunnel "
+            f"understands version {SCHEMA_VERSION}."
+        )
+
+
+def memory_database() -> Database:
+    """A scratch in-memory database (no schema, default funnel, no views)."""
+    conn = _duckdb().connect(":memory:")
+    conn.execute("set TimeZone = 'UTC'")
+    return Database(conn, Path(":memory:"), Funnel())

@@ -1,0 +1,61 @@
+"""Named errors. Core modules raise these; only the CLI turns them into exit codes.
+
+Exit codes (documented in the README):
+
+    0   success (an empty report is a success)
+    1   internal error (a bug: please report it)
+    2   usage error (bad flag or flag value)
+    3   input error (a file, folder or config that cannot be used; rejected rows with --strict)
+    4   database busy (another salesfunnel process holds it longer than --wait)
+    5   database error (missing, unreadable or not a salesfunnel database)
+    6   query error (a report cannot be computed from what the database holds)
+    130 interrupted (Ctrl-C); nothing was written
+"""
+
+from __future__ import annotations
+
+
+class SalesfunnelError(Exception):
+    """Base of every error the tool reports to the user as one paragraph."""
+
+    exit_code = 1
+
+
+class UsageError(SalesfunnelError):
+    """A flag value that parses but cannot be used (e.g. a malformed --month)."""
+
+    exit_code = 2
+
+
+class InputError(SalesfunnelError):
+    """An input file, folder or config file cannot be used."""
+
+    exit_code = 3
+
+
+class ConfigError(InputError):
+    """The config file is malformed or inconsistent."""
+
+
+class DatabaseBusyError(SalesfunnelError):
+    """Another process holds the database file."""
+
+    exit_code = 4
+
+
+class DatabaseError(SalesfunnelError):
+    """The database is missing, corrupt or not a salesfunnel database."""
+
+    exit_code = 5
+
+
+class QueryError(SalesfunnelError):
+    """A report cannot be computed (e.g. a plan whose lookback has no wins)."""
+
+    exit_code = 6
+
+
+class Interrupted(SalesfunnelError):
+    """The user pressed Ctrl-C; the running transaction was rolled back."""
+
+    exit_code = 130

@@ -1,0 +1,92 @@
+"""Machine output: a report's frame as JSON, CSV or Parquet, on stdout or into a file.
+
+The same frame feeds every format, so the numbers are the same in each. CSV
+cells that begin with =, +, -, @, tab or carriage return are prefixed with a
+single quote so a spreadsheet does not run them as formulas (unless `raw`).
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from salesfunnel.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+
+
+_BY_SUFFIX = {
+    ".json": OutputFormat.json,
+    ".csv": OutputFormat.csv,
+    ".parquet": OutputFormat.parquet,
+    ".pq": OutputFormat.parquet,
+    ".txt": OutputFormat.table,
+}
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:
+    """--format wins; else the --output extension; else a table."""
+    if fmt is not None:
+        chosen = fmt
+    elif output is not None:
+        chosen = _BY_SUFFIX.get(output.suffix.lower())
+        if chosen is None:
+            raise UsageError(
+                f"Cannot tell the format from {output.name}: use .json, .csv, .parquet or "
+                ".txt, or pass --format."
+            )
+    else:
+        chosen = OutputFormat.table
+    if chosen is OutputFormat.parquet and output is None:
+        raise UsageError("Parquet is binary: give --output FILE.parquet.")
+    return chosen
+
+
+def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
+    text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text_columns
+    )
+
+
+def serialise(frame: pl.DataFrame, fmt: OutputFormat, raw: bool = False) -> str:
+    """JSON (an array of flat objects) or CSV text of a frame."""
+    if fmt is OutputFormat.json:
+        return frame.write_json() + "\n"
+    if fmt is OutputFormat.csv:
+        return (frame if raw else escape_formulas(frame)).write_csv()
+    raise ValueError(f"{fmt} is not a text format")
+
+
+def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, raw: bool) -> None:
+    """Write JSON/CSV to stdout or `output`; Parquet to `output`."""
+    try:
+        if fmt is OutputFormat.parquet:
+            assert output is not None
+            frame.write_parquet(output)
+            return
+        text = serialise(frame, fmt, raw)
+        if output is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None

@@ -1,0 +1,47 @@
+"""`salesfunnel sample`: a believable synthetic CRM export in canonical format.
+
+The data is made in DuckDB by sql/sample.sql (hash-based randomness, so the
+same seed gives the same files) and written by Polars.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from salesfunnel.db import memory_database
+from salesfunnel.errors import InputError
+
+_SQL = Path(__file__).resolve().parent / "sql" / "sample.sql"
+
+# file name -> (table, columns)
+SAMPLE_FILES = {
+    "deals.csv": ("sample_deals", None),
+    "stage_history.csv": ("sample_history", None),
+    "accounts.csv": ("sample_accounts", ["account", "tier", "employees"]),
+    "reps.csv": ("sample_reps", ["rep", "team", "manager"]),
+}
+
+
+def write_sample(out: Path, *, deals: int = 3000, seed: int = 7) -> list[tuple[Path, int]]:
+    """Write deals.csv, stage_history.csv, accounts.csv and reps.csv into `out`."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Cannot create the folder {out}: {exc.strerror or exc}.") from None
+    db = memory_database()
+    try:
+        db.run_script(_SQL.read_text(encoding="utf-8"), {"seed": seed, "deals": deals})
+        written = []
+        for name, (table, columns) in SAMPLE_FILES.items():
+            frame = db.read_view(table)
+            if columns:
+                frame = frame.select(columns)
+            path = out / name
+            try:
+                frame.write_csv(path)
+            except OSError as exc:
+                raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+            written.append((path, frame.height))
+        return written
+    finally:
+        db.close()

@@ -1,0 +1,73 @@
+-- Persistent tables of a salesfunnel database. Views and macros are not stored:
+-- they are created per connection from queries/, so they always match the code.
+create table if not exists salesfunnel_meta (
+    key varchar primary key,
+    value varchar
+);
+
+-- one row per file load (a skipped unchanged file is not a new load)
+create table if not exists load_files (
+    file_id bigint not null,
+    path varchar not null,
+    kind varchar not null,
+    preset varchar,
+    loaded_at timestamp not null,
+    size_bytes bigint,
+    sha256 varchar,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_rejected bigint
+);
+
+-- one row per rejected value: the file, its line, the column and why
+create table if not exists load_rejects (
+    file_id bigint not null,
+    path varchar not null,
+    line bigint,
+    column_name varchar,
+    value varchar,
+    reason varchar not null
+);
+
+-- one row per deal (the row loaded last wins)
+create table if not exists deals (
+    deal_id varchar not null,
+    rep varchar not null,
+    tier varchar,
+    source varchar,
+    account varchar,
+    created_at timestamp,
+    stage varchar not null,
+    status varchar not null,
+    lost_reason varchar,
+    amount double,
+    closed_at timestamp,
+    file_id bigint,
+    line bigint
+);
+
+-- one row per stage entry, unique on (deal_id, stage, entered_at)
+create table if not exists stage_history (
+    deal_id varchar not null,
+    stage varchar not null,
+    entered_at timestamp not null,
+    file_id bigint,
+    line bigint
+);
+
+-- one row per account
+create table if not exists accounts (
+    account varchar not null,
+    tier varchar,
+    file_id bigint,
+    line bigint
+);
+
+-- one row per rep
+create table if not exists reps (
+    rep varchar not null,
+    team varchar,
+    manager varchar,
+    file_id bigint,
+    line bigint
+);

@@ -1,0 +1,44 @@
+-- Scalar macros the loader uses to parse text values. A value that cannot be
+-- parsed becomes null; the staging SQL turns a non-blank value that parsed to
+-- null into a reject with a reason.
+
+-- ISO dates and datetimes, with optional fractional seconds and a Z or +hh:mm
+-- offset (converted to UTC). Impossible dates (2026-02-30) do not parse.
+create or replace temp macro parse_timestamp(x) as
+    case
+        when x is null then null
+        when regexp_matches(x, '^\d{4}-\d{2}-\d{2}$') then try_cast(x as date)::timestamp
+        when regexp_matches(x, '^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$')
+            then try_cast(replace(x, 'T', ' ') as timestamp)
+        when regexp_matches(x, '^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$')
+            then try_cast(x as timestamptz)::timestamp
+        else null
+    end;
+
+-- Amounts: 1200, 1200.5, -3, 1e6, 1,200.50, 1.200,50, 1200,50, with currency
+-- symbols or codes and spaces around or inside (thousands) removed.
+create or replace temp macro amount_digits(x) as
+    regexp_replace(x, '(\s|\x{00A0}|\$|€|£|¥|USD|EUR|GBP|CHF)', '', 'g');
+
+create or replace temp macro parse_amount_text(s) as
+    case
+        when regexp_full_match(s, '[+-]?\d+(\.\d+)?([eE][+-]?\d+)?') then try_cast(s as double)
+        when regexp_full_match(s, '[+-]?\d{1,3}(,\d{3})+(\.\d+)?') then try_cast(replace(s, ',', '') as double)
+        when regexp_full_match(s, '[+-]?\d{1,3}(\.\d{3})+(,\d+)?')
+            then try_cast(replace(replace(s, '.', ''), ',', '.') as double)
+        when regexp_full_match(s, '[+-]?\d+,\d+') then try_cast(replace(s, ',', '.') as double)
+        when regexp_full_match(s, '[+-]?\.\d+') then try_cast(s as double)
+        else null
+    end;
+
+create or replace temp macro parse_amount(x) as
+    case when x is null then null else parse_amount_text(amount_digits(x)) end;
+
+-- A date is plausible between 1900 and 2199; outside it is a typo or an
+-- epoch-zero placeholder.
+create or replace temp macro plausible_timestamp(t) as
+    t is null or (t >= timestamp '1900-01-01' and t < timestamp '2200-01-01');
+
+-- One reject record, or null when the check passes.
+create or replace temp macro problem(failed, column_name, value, reason) as
+    case when failed then {'column_name': column_name, 'value': left(value, 500), 'reason': reason} end;

@@ -1,0 +1,17 @@
+-- Valid staged deals replace earlier rows with the same deal_id; within one
+-- file the last line wins.
+create or replace temp table incoming as
+select * exclude (problems, ordinal)
+from staged
+where len(problems) = 0
+qualify row_number() over (partition by deal_id order by ordinal desc) = 1;
+
+delete from deals where deal_id in (select deal_id from incoming);
+
+insert into deals
+    (deal_id, rep, tier, source, account, created_at, stage, status, lost_reason, amount,
+     closed_at, file_id, line)
+select
+    deal_id, rep, tier, source, account, created_at, stage, status, lost_reason, amount,
+    closed_at, $file_id, line
+from incoming;

@@ -1,0 +1,121 @@
+-- One row per record of a deals file: parsed values and the list of problems.
+create or replace temp table staged as
+with
+trimmed as (
+    select
+        ordinal,
+        line,
+        nullif(trim(deal_id), '') as deal_id,
+        nullif(trim(rep), '') as rep,
+        nullif(lower(trim(tier)), '') as tier,
+        nullif(lower(trim(source)), '') as source,
+        nullif(trim(account), '') as account,
+        nullif(trim(created_at), '') as created_at_text,
+        nullif(trim(stage), '') as stage_text,
+        nullif(lower(trim(status)), '') as status_text,
+        nullif(trim(lost_reason), '') as lost_reason,
+        nullif(trim(amount), '') as amount_text,
+        nullif(trim(closed_at), '') as closed_at_text
+    from source_rows
+),
+
+parsed as (
+    select
+        trimmed.*,
+        parse_timestamp(created_at_text) as created_at,
+        parse_timestamp(closed_at_text) as closed_at,
+        parse_amount(amount_text) as amount,
+        labels.stage,
+        labels.stage_index,
+        labels.is_lost,
+        labels.stage_index = (select max(stage_index) from funnel_stages) as is_won_stage
+    from trimmed
+    left join stage_labels as labels
+        on labels.label_key = lower(trimmed.stage_text)
+),
+
+with_status as (
+    select
+        parsed.*,
+        case
+            when status_text is not null then status_text
+            when is_won_stage then 'won'
+            when is_lost then 'lost'
+            else 'open'
+        end as status
+    from parsed
+),
+
+checked as (
+    select
+        *,
+        list_filter([
+            problem(deal_id is null, 'deal_id', null, 'deal_id is empty'),
+            problem(rep is null, 'rep', null, 'rep is empty'),
+            problem(stage_text is null, 'stage', null, 'stage is empty'),
+            problem(
+                stage_text is not null and stage is null, 'stage', stage_text,
+                'unknown stage label (expected one of: '
+                || (select string_agg(label_key, ', ' order by label_key) from stage_labels) || ')'
+            ),
+            problem(
+                status_text is not null and status_text not in ('open', 'won', 'lost'),
+                'status', status_text, 'unknown status (expected open, won or lost)'
+            ),
+            problem(
+                status_text in ('open', 'lost') and is_won_stage, 'status', status_text,
+                'status contradicts the won stage'
+            ),
+            problem(
+                status_text in ('open', 'won') and is_lost, 'status', status_text,
+                'status contradicts a lost stage label'
+            ),
+            problem(
+                created_at_text is not null and created_at is null, 'created_at', created_at_text,
+                'unparseable date'
+            ),
+            problem(
+                not plausible_timestamp(created_at), 'created_at', created_at_text,
+                'date outside 1900-2199'
+            ),
+            problem(
+                closed_at_text is not null and closed_at is null, 'closed_at', closed_at_text,
+                'unparseable date'
+            ),
+            problem(
+                not plausible_timestamp(closed_at), 'closed_at', closed_at_text,
+                'date outside 1900-2199'
+            ),
+            problem(
+                amount_text is not null and amount is null, 'amount', amount_text,
+                'unparseable amount'
+            ),
+            problem(
+                amount is not null and (not isfinite(amount) or abs(amount) >= 1e15), 'amount',
+                amount_text, 'amount out of range'
+            ),
+            problem(amount < 0, 'amount', amount_text, 'negative amount')
+        ], lambda p: p is not null) as problems
+    from with_status
+),
+
+final as (
+    select
+        ordinal,
+        line,
+        deal_id,
+        rep,
+        tier,
+        source,
+        account,
+        created_at,
+        stage,
+        status,
+        lost_reason,
+        amount,
+        closed_at,
+        problems
+    from checked
+)
+
+select * from final;

@@ -1,0 +1,53 @@
+-- One row per record of a stage-history file: parsed values and the list of problems.
+create or replace temp table staged as
+with
+trimmed as (
+    select
+        ordinal,
+        line,
+        nullif(trim(deal_id), '') as deal_id,
+        nullif(trim(stage), '') as stage_text,
+        nullif(trim(entered_at), '') as entered_at_text
+    from source_rows
+),
+
+parsed as (
+    select
+        trimmed.*,
+        labels.stage,
+        parse_timestamp(entered_at_text) as entered_at
+    from trimmed
+    left join stage_labels as labels
+        on labels.label_key = lower(trimmed.stage_text)
+),
+
+checked as (
+    select
+        *,
+        list_filter([
+            problem(deal_id is null, 'deal_id', null, 'deal_id is empty'),
+            problem(stage_text is null, 'stage', null, 'stage is empty'),
+            problem(
+                stage_text is not null and stage is null, 'stage', stage_text,
+                'unknown stage label (expected one of: '
+                || (select string_agg(label_key, ', ' order by label_key) from stage_labels) || ')'
+            ),
+            problem(entered_at_text is null, 'entered_at', null, 'entered_at is empty'),
+            problem(
+                entered_at_text is not null and entered_at is null, 'entered_at', entered_at_text,
+                'unparseable date'
+            ),
+            problem(
+                not plausible_timestamp(entered_at), 'entered_at', entered_at_text,
+                'date outside 1900-2199'
+            )
+        ], lambda p: p is not null) as problems
+    from parsed
+),
+
+final as (
+    select ordinal, line, deal_id, stage, entered_at, problems
+    from checked
+)
+
+select * from final;
