@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from salesfunnel.reports import Info, Report
 
 NULL = "–"
-BAR_WIDTH = 20
+BAR_WIDTH = 12
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
@@ -106,7 +106,7 @@ def conversion_table(report: Report) -> Table:
         table.add_column(group.capitalize(), no_wrap=True)
     table.add_column("Stage", no_wrap=True)
     for header in ("Reached", "Step", "Overall", "Lost", "Open", "Median days"):
-        table.add_column(header, justify="right")
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     table.add_column("Funnel", min_width=BAR_WIDTH, no_wrap=True)
     rows = report.frame.rows(named=True)
     for position, row in enumerate(rows):

@@ -1,0 +1,84 @@
+"""Shared helpers: fixture paths, loading through the core, running the CLI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from salesfunnel.cli import app
+from salesfunnel.config import Funnel
+from salesfunnel.db import open_database
+from salesfunnel.loader import load_paths
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load_into(db_path: Path, *paths, funnel: Funnel | None = None, **options):
+    """Load through the core (no CLI) and return the LoadReport."""
+    db = open_database(db_path, write=True, config_funnel=funnel)
+    try:
+        return load_paths(db, paths, funnel_to_store=db.funnel, **options)
+    finally:
+        db.close()
+
+
+def query(db_path: Path, sql: str, params=None, funnel: Funnel | None = None) -> list[tuple]:
+    db = open_database(db_path, write=False, config_funnel=funnel)
+    try:
+        return db.fetchall(sql, params)
+    finally:
+        db.close()
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def funnel_db(tmp_path: Path) -> Path:
+    """The hand-computed funnel fixture loaded into a fresh database."""
+    path = tmp_path / "funnel.duckdb"
+    load_into(path, FIXTURES / "funnel")
+    return path
+
+
+@pytest.fixture
+def rank_db(tmp_path: Path) -> Path:
+    path = tmp_path / "rank.duckdb"
+    load_into(path, FIXTURES / "rank")
+    return path
+
+
+@pytest.fixture
+def copy_fixture(tmp_path: Path):
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(FIXTURES / name, target)
+        return target
+
+    return copy
+
+
+class Cli:
+    """Runs the CLI in-process; stdout and stderr stay separate."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, env: dict | None = None):
+        return self.runner.invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()

@@ -1,0 +1,218 @@
+"""The CLI edge: stdout is data, stderr messages, exit codes; the same numbers in
+every output format; golden Rich tables at a fixed width."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import FIXTURES, write
+from rich.console import Console
+
+from salesfunnel import reports
+from salesfunnel.db import open_database
+from salesfunnel.render import report_table
+
+GOLDEN = Path(__file__).parent / "golden"
+
+CONVERSION_EXPECTED = [
+    {"stage": "lead", "reached": 6, "step_rate": None, "overall_rate": 1.0, "lost": 1, "open": 1,
+     "median_days": None},
+    {"stage": "qualified", "reached": 4, "step_rate": 4 / 6, "overall_rate": 4 / 6, "lost": 1,
+     "open": 0, "median_days": 1.5},
+    {"stage": "opportunity", "reached": 3, "step_rate": 0.75, "overall_rate": 0.5, "lost": 1,
+     "open": 1, "median_days": 2.75},
+    {"stage": "won", "reached": 1, "step_rate": 1 / 3, "overall_rate": 1 / 6, "lost": 0, "open": 0,
+     "median_days": 10.0},
+]
+
+
+@pytest.fixture
+def loaded(cli, tmp_path):
+    db = tmp_path / "cli.duckdb"
+    result = cli("load", FIXTURES / "funnel", "--db", db)
+    assert result.exit_code == 0, result.stderr
+    return db
+
+
+def _approx_rows(rows):
+    return [{k: pytest.approx(v) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+
+
+def test_load_prints_summary_on_stderr_only(cli, tmp_path):
+    db = tmp_path / "x.duckdb"
+    result = cli("load", FIXTURES / "funnel", "--db", db)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "deals.csv: deals, read 6, loaded 6, rejected 0" in result.stderr
+    assert "stage_history.csv: history, read 12, loaded 12, rejected 0" in result.stderr
+
+
+def test_load_missing_column_exit_3_no_traceback(cli, tmp_path):
+    db = tmp_path / "x.duckdb"
+    bad = write(tmp_path, "deals.csv", "deal_id,owner,stage\nX,ann,lead\n")
+    result = cli("load", bad, "--db", db)
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "missing required column rep" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_load_strict_exit_3(cli, tmp_path):
+    db = tmp_path / "x.duckdb"
+    bad = write(tmp_path, "deals.csv", "deal_id,rep,stage\nX,ann,nowhere\n")
+    result = cli("load", bad, "--db", db, "--strict")
+    assert result.exit_code == 3
+    assert "--strict: 1 row rejected" in result.stderr
+
+
+def test_conversion_json(cli, loaded):
+    result = cli("conversion", "--db", loaded, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert json.loads(result.stdout) == _approx_rows(CONVERSION_EXPECTED)
+
+
+def test_conversion_csv(cli, loaded):
+    result = cli("conversion", "--db", loaded, "--format", "csv")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "stage,reached,step_rate,overall_rate,lost,open,median_days"
+    assert lines[1] == "lead,6,,1.0,1,1,"
+    assert lines[3] == "opportunity,3,0.75,0.5,1,1,2.75"
+    frame = pl.read_csv(io.StringIO(result.stdout))
+    assert _approx_rows(frame.to_dicts()) == CONVERSION_EXPECTED
+
+
+def test_conversion_parquet_and_extension(cli, loaded, tmp_path):
+    out = tmp_path / "conversion.parquet"
+    result = cli("conversion", "--db", loaded, "--output", out)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert _approx_rows(pl.read_parquet(out).to_dicts()) == CONVERSION_EXPECTED
+    json_out = tmp_path / "c.json"
+    assert cli("conversion", "--db", loaded, "-o", json_out).exit_code == 0
+    assert json.loads(json_out.read_text()) == _approx_rows(CONVERSION_EXPECTED)
+
+
+def test_parquet_needs_output(cli, loaded):
+    result = cli("conversion", "--db", loaded, "--format", "parquet")
+    assert result.exit_code == 2
+    assert "--output" in result.stderr
+
+
+def test_table_shows_the_same_numbers(cli, loaded):
+    result = cli("conversion", "--db", loaded, env={"NO_COLOR": "1"})
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.stdout
+    lines = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
+    assert lines["qualified"][1:7] == ["4", "66.7%", "66.7%", "1", "0", "1.5"]
+    assert lines["opportunity"][1:7] == ["3", "75.0%", "50.0%", "1", "1", "2.8"]
+    assert lines["won"][1:7] == ["1", "33.3%", "16.7%", "0", "0", "10.0"]
+
+
+def test_rank_and_dropoff_formats_agree(cli, tmp_path):
+    db = tmp_path / "r.duckdb"
+    assert cli("load", FIXTURES / "rank", "--db", db).exit_code == 0
+    as_json = json.loads(cli("rank", "--db", db, "--month", "2026-02", "-f", "json").stdout)
+    as_csv = pl.read_csv(io.StringIO(cli("rank", "--db", db, "--month", "2026-02", "-f", "csv").stdout))
+    out = tmp_path / "rank.parquet"
+    assert cli("rank", "--db", db, "--month", "2026-02", "-o", out).exit_code == 0
+    as_parquet = pl.read_parquet(out)
+    assert [r["rep"] for r in as_json] == ["cy", "bob", "dee"]
+    assert as_json[1]["lead_prev_rank"] == 2 and as_json[0]["lead_prev_rank"] is None
+    assert as_csv.to_dicts() == as_json
+    assert as_parquet.to_dicts() == as_json
+
+
+def test_dropoff_formats_agree(cli, loaded, tmp_path):
+    as_json = json.loads(cli("dropoff", "--db", loaded, "-f", "json").stdout)
+    assert as_json == [
+        {"tier": "mid", "stage": "qualified", "reason": "(unspecified)", "lost": 1, "share": 1.0,
+         "amount": 300.0},
+        {"tier": "smb", "stage": "lead", "reason": "Price", "lost": 1, "share": 0.5, "amount": 0.0},
+        {"tier": "smb", "stage": "opportunity", "reason": "Price", "lost": 1, "share": 0.5,
+         "amount": 500.5},
+    ]
+    as_csv = pl.read_csv(io.StringIO(cli("dropoff", "--db", loaded, "-f", "csv").stdout))
+    assert as_csv.to_dicts() == as_json
+    out = tmp_path / "d.parquet"
+    assert cli("dropoff", "--db", loaded, "-o", out).exit_code == 0
+    assert pl.read_parquet(out).to_dicts() == as_json
+
+
+def test_empty_result_is_a_note_and_exit_0(cli, loaded):
+    result = cli("conversion", "--db", loaded, "--tier", "nosuchtier")
+    assert result.exit_code == 0
+    assert "Nothing matched these filters." in result.stdout
+    assert cli("conversion", "--db", loaded, "--tier", "x", "-f", "json").stdout.strip() == "[]"
+
+
+def test_missing_database_exit_5(cli, tmp_path):
+    result = cli("conversion", "--db", tmp_path / "none.duckdb")
+    assert result.exit_code == 5
+    assert "No database at" in result.stderr
+
+
+def test_bad_month_exit_2(cli, loaded):
+    result = cli("conversion", "--db", loaded, "--month", "March")
+    assert result.exit_code == 2
+    assert "--month takes YYYY-MM" in result.stderr
+
+
+def test_db_from_environment(cli, loaded):
+    result = cli("conversion", "-f", "json", env={"SALESFUNNEL_DB": str(loaded)})
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)[0]["reached"] == 6
+
+
+def test_info_shows_counts(cli, loaded):
+    result = cli("info", "--db", loaded)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "lead > qualified > opportunity > won" in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    # Deals by status and tier: enterprise, mid, smb, total
+    assert rows["open"] == ["1", "1", "0", "2"]
+    assert rows["won"] == ["0", "0", "1", "1"]
+    assert rows["lost"] == ["0", "1", "2", "3"]
+
+
+# -- golden tables -------------------------------------------------------------------
+def _render(db_path, build) -> str:
+    db = open_database(db_path, write=False, config_funnel=None)
+    try:
+        report = build(db)
+    finally:
+        db.close()
+    buffer = io.StringIO()
+    Console(file=buffer, width=100, color_system=None, legacy_windows=False).print(report_table(report))
+    return buffer.getvalue()
+
+
+def _check_golden(name: str, text: str) -> None:
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_golden_conversion_by_tier(funnel_db):
+    text = _render(funnel_db, lambda db: reports.conversion(db, reports.Filters(), "tier"))
+    _check_golden("conversion_by_tier", text)
+
+
+def test_golden_rank(rank_db):
+    import datetime as dt
+
+    text = _render(rank_db, lambda db: reports.rank(db, "2026-02", None, dt.date(2026, 11, 23)))
+    _check_golden("rank_2026_02", text)
+
+
+def test_golden_dropoff(funnel_db):
+    text = _render(funnel_db, lambda db: reports.dropoff(db, reports.Filters()))
+    _check_golden("dropoff", text)
