@@ -199,7 +199,10 @@ def test_failure_in_the_middle_of_several_files_keeps_nothing(tmp_path, db_path)
     before = _snapshot(db_path)
     good = write(tmp_path, "a_deals.csv", DEALS_HEADER + "N1,ann,smb,,,2026-03-01,lead,,,1,\n")
     bad = tmp_path / "b_deals.csv"
-    bad.write_bytes(DEALS_HEADER.encode() + b"N2,ann,smb,,,2026-03-01,lead,,,1,\nN3,\xff\xfeann,smb,,,,lead,,,,\n")
+    bad.write_bytes(
+        DEALS_HEADER.encode()
+        + b"N2,ann,smb,,,2026-03-01,lead,,,1,\nN3,\xff\xfeann,smb,,,,lead,,,,\n"
+    )
     with pytest.raises(InputError, match=r"byte offset"):
         load_into(db_path, good, bad)
     assert _snapshot(db_path) == before

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from salesfunnel.db import query_files, queries_dir
+from salesfunnel.db import queries_dir, query_files
 
 PACKAGE = Path(__file__).resolve().parent.parent / "salesfunnel"
 
