@@ -175,6 +175,14 @@ def _root(
 @handle_errors
 def load(
     paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of .csv files.")],
+    preset: Annotated[
+        str,
+        typer.Option(
+            "--preset",
+            help="Export layout: auto (recognise from the header), canonical, hubspot, "
+            "salesforce, pipedrive.",
+        ),
+    ] = "auto",
     kind: Annotated[
         str | None,
         typer.Option("--kind", help="Force the kind of every file: deals, history, accounts, reps."),
@@ -185,27 +193,44 @@ def load(
     force: Annotated[
         bool, typer.Option("--force", help="Reload files even when unchanged since their last load.")
     ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="The files' encoding (default: detected; utf-8, utf-16, "
+                     "cp1252, gb18030, big5, ...)."),
+    ] = None,
+    date_format: Annotated[
+        str | None,
+        typer.Option("--date-format", help="Order of slash dates like 03/04/2026: mdy or dmy."),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     wait: WaitOption = 5.0,
 ) -> None:
     """Load CRM CSV exports into the database (one transaction: all or nothing)."""
-    from salesfunnel.loader import KIND_NAMES, load_paths
+    from salesfunnel.config import DATE_ORDERS, load_config
+    from salesfunnel.db import open_database, resolve_db_path
+    from salesfunnel.loader import KIND_NAMES, LoadOptions, load_paths
+    from salesfunnel.presets import PRESET_NAMES
     from salesfunnel.render import print_load_summary, stderr_console
 
     if kind is not None and kind not in KIND_NAMES:
         raise typer.BadParameter(f"--kind takes one of {', '.join(KIND_NAMES)}; got {kind!r}.")
+    if preset not in PRESET_NAMES:
+        raise typer.BadParameter(f"--preset takes one of {', '.join(PRESET_NAMES)}; got {preset!r}.")
+    if date_format is not None and date_format not in DATE_ORDERS:
+        raise typer.BadParameter(f"--date-format takes mdy or dmy; got {date_format!r}.")
+    settings = load_config(config)
+    options = LoadOptions(
+        preset=preset, kind=kind, strict=strict, force=force, encoding=encoding,
+        date_order=date_format,
+    )
     console = stderr_console()
-    with _database(db, config, write=True, wait=wait) as database, _progress(console) as progress:
-        report = load_paths(
-            database,
-            paths,
-            kind=kind,
-            strict=strict,
-            force=force,
-            funnel_to_store=database.funnel,
-            progress=progress,
-        )
+    database = open_database(resolve_db_path(db), write=True, config_funnel=settings.funnel, wait=wait)
+    try:
+        with _progress(console) as progress:
+            report = load_paths(database, paths, config=settings, options=options, progress=progress)
+    finally:
+        database.close()
     print_load_summary(console, report, str(database.path))
 
 

@@ -126,12 +126,29 @@ def build_funnel(data: dict[str, Any], source: str) -> Funnel:
 
 
 @dataclass(frozen=True)
+class TierRule:
+    """How tiers are derived: from a tier `column` (default), from numeric bands over an
+    accounts column (`accounts`), or from bands over the deal amount (`amount`).
+    `bands` are (upper limit exclusive, tier) in ascending order; the last may have no limit."""
+
+    source: str = "column"
+    column: str | None = None
+    bands: tuple[tuple[float | None, str], ...] = ()
+
+
+DATE_ORDERS = ("mdy", "dmy")
+
+
+@dataclass(frozen=True)
 class Config:
     """What the config file says. `funnel` is None when the file does not define one."""
 
     path: Path | None = None
     funnel: Funnel | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    tiers: TierRule | None = None
+    date_order: str | None = None
+    skip_files: tuple[str, ...] = ()
 
 
 def resolve_config_path(option: str | None) -> Path | None:
@@ -166,4 +183,58 @@ def load_config(option: str | None) -> Config:
         if not isinstance(funnel_table, dict):
             raise ConfigError(f"{path}: [funnel] must be a table.")
         funnel = build_funnel(funnel_table, source=str(path))
-    return Config(path=path, funnel=funnel, raw=data)
+    return Config(
+        path=path,
+        funnel=funnel,
+        raw=data,
+        tiers=_tier_rule(data.get("tiers"), path),
+        date_order=_date_order(data.get("dates"), path),
+        skip_files=_skip_files(data.get("files"), path),
+    )
+
+
+def _tier_rule(table: Any, path: Path) -> TierRule | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tiers] must be a table.")
+    source = table.get("source", "column")
+    if source not in ("column", "accounts", "amount"):
+        raise ConfigError(f"{path}: [tiers] source must be column, accounts or amount; got {source!r}.")
+    column = table.get("column")
+    if source == "accounts" and not isinstance(column, str):
+        raise ConfigError(f"{path}: [tiers] source = accounts needs column = \"<accounts column>\".")
+    bands: list[tuple[float | None, str]] = []
+    for band in table.get("bands", []):
+        if not isinstance(band, dict) or not isinstance(band.get("tier"), str):
+            raise ConfigError(f"{path}: each [tiers] band is {{ below = N, tier = \"name\" }}.")
+        limit = band.get("below")
+        if limit is not None and not isinstance(limit, int | float):
+            raise ConfigError(f"{path}: [tiers] band below = {limit!r} is not a number.")
+        bands.append((None if limit is None else float(limit), label_key(band["tier"])))
+    if source != "column" and not bands:
+        raise ConfigError(f"{path}: [tiers] source = {source} needs bands.")
+    limits = [limit for limit, _ in bands if limit is not None]
+    if limits != sorted(limits) or any(limit is None for limit, _ in bands[:-1]):
+        raise ConfigError(
+            f"{path}: [tiers] bands must ascend, and only the last may omit `below`."
+        )
+    return TierRule(source=source, column=column, bands=tuple(bands))
+
+
+def _date_order(table: Any, path: Path) -> str | None:
+    if table is None:
+        return None
+    order = table.get("order") if isinstance(table, dict) else None
+    if order not in DATE_ORDERS:
+        raise ConfigError(f"{path}: [dates] order must be \"mdy\" or \"dmy\"; got {order!r}.")
+    return order
+
+
+def _skip_files(table: Any, path: Path) -> tuple[str, ...]:
+    if table is None:
+        return ()
+    skip = table.get("skip", []) if isinstance(table, dict) else None
+    if not isinstance(skip, list) or not all(isinstance(s, str) for s in skip):
+        raise ConfigError(f"{path}: [files] skip must be a list of file names or patterns.")
+    return tuple(skip)

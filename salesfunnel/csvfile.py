@@ -6,16 +6,25 @@ Python; the rows themselves are read by DuckDB.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from salesfunnel.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
 _HEADER_LIMIT = 32 * 1024 * 1024  # a header line longer than this is not a CSV header
+_SAMPLE = 1024 * 1024
+LEGACY_ENCODINGS = ("cp1252", "gb18030", "big5")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+ENCODING_HINT = (
+    "Save the export as UTF-8 (\"CSV UTF-8\" in Excel), or name its encoding with "
+    "--encoding (for example cp1252, utf-16, gb18030, big5)."
+)
 
 
 @dataclass(frozen=True)
@@ -25,9 +34,15 @@ class CsvLayout:
     path: Path
     size: int
     sha256: str
-    encoding: str  # as DuckDB's read_csv names it
+    encoding: str  # the file's own encoding
     delimiter: str
     header: tuple[str, ...]
+    read_path: Path | None = None  # a UTF-8 copy when the file is in another encoding
+
+    @property
+    def utf8_path(self) -> Path:
+        """The file DuckDB reads: always UTF-8."""
+        return self.read_path or self.path
 
 
 def file_digest(path: Path) -> str:
@@ -35,16 +50,20 @@ def file_digest(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def inspect_csv(path: Path) -> CsvLayout:
-    """Recognise encoding, delimiter and header; raise InputError for what cannot be a CSV."""
+def inspect_csv(path: Path, encoding: str | None = None, scratch: Path | None = None) -> CsvLayout:
+    """Recognise encoding, delimiter and header; raise InputError for what cannot be a CSV.
+
+    A file that is not UTF-8 is transcoded into `scratch` (a folder the caller removes)
+    so DuckDB always reads UTF-8.
+    """
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            head = handle.read(64 * 1024)
+            head = handle.read(_SAMPLE)
             if size and not head:
                 raise InputError(f"{path}: the file cannot be read.")
             _refuse_binary(path, head)
-            first = _first_line(handle, head)
+            source_encoding = encoding_of(path, head, encoding)
     except PermissionError:
         raise InputError(
             f"{path}: permission denied. The file exists but this user cannot read it."
@@ -53,35 +72,120 @@ def inspect_csv(path: Path) -> CsvLayout:
         raise InputError(f"{path} is a folder, not a file.") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
-    if size == 0 or not first.strip():
+    if size == 0:
         raise InputError(
             f"{path} is empty: it has no header line. Export the report again with its "
             "header row."
         )
-    encoding = "utf-8"
+    layout = CsvLayout(
+        path=path, size=size, sha256="", encoding=source_encoding, delimiter=",", header=()
+    )
+    if source_encoding != "utf-8":
+        layout = transcode(layout, source_encoding, scratch)
+    return _with_header(layout)
+
+
+def _with_header(layout: CsvLayout) -> CsvLayout:
+    with layout.utf8_path.open("rb") as handle:
+        head = handle.read(64 * 1024)
+        first = _first_line(handle, head)
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
+    if not first.strip():
+        raise InputError(
+            f"{layout.path}: the first line is blank or the file holds only white space; a CSV "
+            "export starts with its header."
+        )
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: the header is not valid UTF-8 (byte offset {exc.start}). Save the export "
-            "as UTF-8 (CSV UTF-8 in Excel)."
+            f"{layout.path}: the header is not valid UTF-8 (byte offset {exc.start}). "
+            + ENCODING_HINT
         ) from None
     text = text.rstrip("\r\n")
     delimiter = _guess_delimiter(text)
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
     header = tuple(h.strip() for h in header)
     if not any(header):
-        raise InputError(f"{path}: the first line is blank; a CSV export starts with its header.")
-    return CsvLayout(
-        path=path,
-        size=size,
-        sha256=file_digest(path),
-        encoding=encoding,
-        delimiter=delimiter,
-        header=header,
-    )
+        raise InputError(f"{layout.path}: the first line is blank; a CSV export starts with its header.")
+    return replace(layout, sha256=file_digest(layout.path), delimiter=delimiter, header=header)
+
+
+def encoding_of(path: Path, head: bytes, requested: str | None) -> str:
+    """The file's encoding: --encoding, a BOM, UTF-8 when the sample is, else a legacy
+    encoding recognised from the sample. Broken UTF-8 is an error, not a guess."""
+    if requested:
+        try:
+            return codecs.lookup(requested).name
+        except LookupError:
+            raise InputError(f"Unknown encoding {requested!r} (try utf-8, utf-16, cp1252, gb18030, big5).") from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        return legacy_or_broken(path, head, exc.start)
+
+
+def legacy_or_broken(path: Path, data: bytes, bad_offset: int) -> str:
+    """Text with valid UTF-8 multibyte characters and an invalid byte is broken UTF-8
+    (InputError); text without any is in a legacy encoding, recognised from `data`."""
+    if _UTF8_MULTIBYTE.search(data[:bad_offset]):
+        raise InputError(
+            f"{path}: invalid UTF-8 at byte offset {bad_offset}: the file is UTF-8 but "
+            "this byte sequence is not. It may have been cut or edited in another encoding. "
+            + ENCODING_HINT
+        )
+    from charset_normalizer import from_bytes
+
+    match = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    if match is None:
+        raise InputError(
+            f"{path}: not valid UTF-8 (first bad byte at offset {bad_offset}) and not "
+            "recognisably cp1252, GB18030 or Big5. " + ENCODING_HINT
+        )
+    return codecs.lookup(match.encoding).name
+
+
+def transcode(layout: CsvLayout, encoding: str, scratch: Path | None) -> CsvLayout:
+    """A UTF-8 copy of the file in `scratch`; InputError with the byte offset when a byte
+    sequence is not valid in `encoding`."""
+    if scratch is None:
+        raise InputError(f"{layout.path}: a {encoding} file needs a scratch folder to convert.")
+    target = scratch / f"{len(list(scratch.iterdir()))}-{layout.path.name}"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    try:
+        with layout.path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+            while chunk := source.read(_SAMPLE):
+                try:
+                    out.write(decoder.decode(chunk))
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"{layout.path}: byte offset {offset + max(exc.start, 0)} is not valid "
+                        f"{encoding}. " + ENCODING_HINT
+                    ) from None
+                offset += len(chunk)
+            out.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        raise InputError(f"{layout.path}: the file ends inside a {encoding} character. " + ENCODING_HINT) from None
+    return replace(layout, encoding=encoding, read_path=target)
+
+
+def retry_as_legacy(layout: CsvLayout, scratch: Path | None) -> CsvLayout:
+    """DuckDB found invalid UTF-8 past the sample: decide broken UTF-8 vs legacy on the
+    whole file, and transcode a legacy one."""
+    data = layout.path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        encoding = legacy_or_broken(layout.path, data, exc.start)
+        return transcode(layout, encoding, scratch)
+    raise InputError(f"{layout.path}: DuckDB reports invalid UTF-8, but the file decodes.")
 
 
 def _refuse_binary(path: Path, head: bytes) -> None:

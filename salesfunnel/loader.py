@@ -1,24 +1,31 @@
 """`salesfunnel load`: CSV exports into the database, all or nothing.
 
-Per file: recognise the kind from the header, let DuckDB read every record as
-text (structural errors such as ragged rows are recorded, not fatal), parse and
-check values in SQL (sql/stage_<kind>.sql), record each problem in
-`load_rejects` with file, line, column and reason, then merge the valid rows
-(sql/merge_<kind>.sql). The whole invocation is one transaction.
+Per file: recognise the preset and kind from the header (presets.py), let DuckDB
+read every record as text (structural errors such as ragged rows are recorded,
+not fatal), map the raw columns onto canonical fields, parse and check values in
+SQL (sql/stage_<kind>.sql), record each problem in `load_rejects` with file,
+line, column and reason, then merge the valid rows (sql/merge_<kind>.sql).
+Stage-entry date columns of a deals file (HubSpot's "Date entered ...", a
+mapping's stage_dates) become stage history. The whole invocation is one
+transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from salesfunnel.config import Funnel
-from salesfunnel.csvfile import CsvLayout, inspect_csv
+from salesfunnel import presets
+from salesfunnel.config import Config, Funnel
+from salesfunnel.csvfile import CsvLayout, inspect_csv, retry_as_legacy
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.errors import InputError
+from salesfunnel.presets import FilePlan, plan_file
 
 _SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -47,16 +54,20 @@ KINDS: dict[str, KindSpec] = {
     "accounts": KindSpec("accounts", required=("account",), optional=("tier",)),
     "reps": KindSpec("reps", required=("rep",), optional=("team", "manager")),
 }
+for _spec in KINDS.values():
+    presets.register_canonical_kind(_spec.name, _spec.required, _spec.optional)
 KIND_NAMES = tuple(KINDS)
-# the table each kind is merged into, for counting
-KIND_TABLE = {"deals": "deals", "history": "stage_history", "accounts": "accounts", "reps": "reps"}
+
+# how a staged row is keyed, to count repeated keys within a file
+KEY_EXPRESSIONS = {
+    "deals": "deal_id",
+    "history": "(deal_id, stage, entered_at)",
+    "accounts": "account",
+    "reps": "rep",
+}
 
 MAX_REASONS_SHOWN = 3
-
-
-def header_key(name: str) -> str:
-    """Canonical matching of header names: case, spaces and hyphens do not matter."""
-    return "_".join(name.strip().lower().replace("-", " ").split())
+DATE_FIELDS = ("created_at", "closed_at", "entered_at")
 
 
 @dataclass
@@ -65,11 +76,15 @@ class FileReport:
 
     path: Path
     kind: str
+    preset: str = "canonical"
+    encoding: str = "utf-8"
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
     duplicates: int = 0
     orphans: int = 0
+    history_rows: int = 0  # stage entries taken from a deals file's date columns
+    date_order: str | None = None
     skipped_unchanged: bool = False
     first_reasons: list[str] = field(default_factory=list)
 
@@ -79,15 +94,31 @@ class LoadReport:
     files: list[FileReport]
     orphan_history_rows: int
     strict: bool
+    funnel: Funnel
+    skipped_files: list[Path] = field(default_factory=list)
 
     @property
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected for f in self.files)
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, folders as their *.csv files (sorted by name); in argument order."""
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the user asked of the load."""
+
+    preset: str = "auto"
+    kind: str | None = None
+    strict: bool = False
+    force: bool = False
+    encoding: str | None = None
+    date_order: str | None = None  # mdy or dmy for slash dates
+
+
+def expand_paths(paths: Iterable[str | Path], skip: tuple[str, ...] = ()) -> tuple[list[Path], list[Path]]:
+    """Files as given, folders as their *.csv files sorted by name, in argument order;
+    folder files whose names match a `skip` pattern are set aside."""
     result: list[Path] = []
+    skipped: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -104,7 +135,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
                     f"The folder {path} holds no .csv file. Point salesfunnel load at the "
                     "exported CSV files or the folder that holds them."
                 )
-            result.extend(found)
+            for item in found:
+                if any(fnmatch.fnmatch(item.name, pattern) for pattern in skip):
+                    skipped.append(item)
+                else:
+                    result.append(item)
         else:
             result.append(path)
     seen: set[Path] = set()
@@ -114,45 +149,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         if resolved not in seen:
             seen.add(resolved)
             unique.append(path)
-    return unique
-
-
-def recognise_kind(layout: CsvLayout, forced: str | None) -> tuple[str, dict[str, int]]:
-    """The file's kind and the column index of each canonical field it has."""
-    positions: dict[str, int] = {}
-    for index, name in enumerate(layout.header):
-        positions.setdefault(header_key(name), index)
-    if forced is not None:
-        kind = forced
-    elif {"deal_id", "stage", "entered_at"} <= positions.keys():
-        kind = "history"
-    elif "deal_id" in positions and ({"rep", "stage"} & positions.keys()):
-        kind = "deals"
-    elif "account" in positions and "deal_id" not in positions:
-        kind = "accounts"
-    elif "rep" in positions and "deal_id" not in positions:
-        kind = "reps"
-    else:
-        kind = _closest_kind(positions)
-    spec = KINDS[kind]
-    missing = [f for f in spec.required if f not in positions]
-    if missing:
-        how = "was forced with --kind" if forced else "looks closest to"
-        raise InputError(
-            f"{layout.path}: missing required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} for a {kind} file (the file {how} {kind}; a {kind} file "
-            f"needs {', '.join(spec.required)}). Headers found: "
-            f"{', '.join(layout.header) or '(none)'}."
-        )
-    return kind, {f: positions[f] for f in spec.fields if f in positions}
-
-
-def _closest_kind(positions: dict[str, int]) -> str:
-    def score(kind: str) -> tuple[int, int]:
-        spec = KINDS[kind]
-        return (sum(f in positions for f in spec.required), -len(spec.required))
-
-    return max(KIND_NAMES, key=score)
+    if not unique:
+        raise InputError("Every CSV file given was skipped by the config's [files] skip list.")
+    return unique, skipped
 
 
 @cache
@@ -167,10 +166,8 @@ def load_paths(
     db: Database,
     paths: Iterable[str | Path],
     *,
-    kind: str | None = None,
-    strict: bool = False,
-    force: bool = False,
-    funnel_to_store: Funnel | None = None,
+    config: Config | None = None,
+    options: LoadOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> LoadReport:
     """Load every file in one transaction; raise InputError (nothing kept) on a bad file.
@@ -178,53 +175,104 @@ def load_paths(
     An unchanged file (same path, size and SHA-256 as its last load) is not read
     again unless `force`. With `strict`, any rejected row fails the whole load.
     """
-    files = expand_paths(paths)
-    layouts = [inspect_csv(path) for path in files]  # refuse unusable files before writing
-    kinds = [recognise_kind(layout, kind) for layout in layouts]
-    db.run_script(_sql("load_macros"))
-    reports: list[FileReport] = []
-    with db.transaction():
-        if funnel_to_store is not None:
-            db.set_meta("funnel", funnel_to_store.to_json())
-        for number, (layout, (file_kind, columns)) in enumerate(
-            zip(layouts, kinds, strict=True), start=1
-        ):
-            if progress:
-                progress(number, len(layouts), layout.path)
-            reports.append(_load_file(db, layout, file_kind, columns, force))
-        orphans = _count_orphans(db, reports)
-        rejected = sum(r.rows_rejected for r in reports)
-        if strict and rejected:
-            details = "; ".join(
-                f"{r.path}: {r.first_reasons[0]}" for r in reports if r.first_reasons
-            )
+    config = config or Config()
+    options = options or LoadOptions()
+    files, skipped = expand_paths(paths, config.skip_files)
+    with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
+        scratch = Path(scratch_name)
+        layouts = [inspect_csv(path, options.encoding, scratch) for path in files]
+        plans = [
+            plan_file(layout.header, str(layout.path), preset=options.preset, kind=options.kind,
+                      config=config)
+            for layout in layouts
+        ]
+        funnel = _funnel_for(db, config, plans, files)
+        db.install_funnel(funnel)
+        db.run_script(_sql("load_macros"))
+        reports: list[FileReport] = []
+        with db.transaction():
+            db.set_meta("funnel", funnel.to_json())
+            for number, (layout, plan) in enumerate(zip(layouts, plans, strict=True), start=1):
+                if progress:
+                    progress(number, len(layouts), layout.path)
+                reports.append(_load_file(db, layout, plan, options, config, scratch))
+            orphans = _count_orphans(db, reports)
+            rejected = sum(r.rows_rejected for r in reports if not r.skipped_unchanged)
+            if options.strict and rejected:
+                details = "; ".join(
+                    f"{r.path}: {r.first_reasons[0]}" for r in reports if r.first_reasons
+                )
+                raise InputError(
+                    f"--strict: {rejected} row{'s' if rejected != 1 else ''} rejected, so "
+                    f"nothing was loaded. First problems: {details}."
+                )
+    return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
+                      funnel=funnel, skipped_files=skipped)
+
+
+def _funnel_for(db: Database, config: Config, plans: list[FilePlan], files: list[Path]) -> Funnel:
+    """The config's funnel; else the one the database was loaded with; else the preset's."""
+    if config.funnel is not None:
+        return config.funnel
+    implied = {}
+    for plan, path in zip(plans, files, strict=True):
+        preset_funnel = presets.preset_funnel(plan.preset)
+        if preset_funnel is not None:
+            implied.setdefault(preset_funnel, path)
+    stored_text = db.meta("funnel")
+    stored = Funnel.from_json(stored_text) if stored_text else None
+    if len(implied) > 1:
+        names = ", ".join(f"{path.name} ({' > '.join(f.stages)})" for f, path in implied.items())
+        raise InputError(
+            f"These files come from CRMs with different funnels: {names}. Load them into "
+            "separate databases, or define one funnel in the config file."
+        )
+    if implied:
+        wanted = next(iter(implied))
+        if stored is not None and stored != wanted and _has_data(db):
             raise InputError(
-                f"--strict: {rejected} row{'s' if rejected != 1 else ''} rejected, so nothing "
-                f"was loaded. First problems: {details}."
+                f"The database holds deals of the funnel {' > '.join(stored.stages)}, but "
+                f"{implied[wanted].name} is an export with the funnel {' > '.join(wanted.stages)}. "
+                "Load it into another database (--db), or define the funnel in the config file."
             )
-    return LoadReport(files=reports, orphan_history_rows=orphans, strict=strict)
+        return wanted
+    return stored or Funnel()
+
+
+def _has_data(db: Database) -> bool:
+    return bool(db.scalar("select count(*) from deals") or db.scalar("select count(*) from stage_history"))
 
 
 def _load_file(
-    db: Database, layout: CsvLayout, kind: str, columns: dict[str, int], force: bool
+    db: Database, layout: CsvLayout, plan: FilePlan, options: LoadOptions, config: Config,
+    scratch: Path,
 ) -> FileReport:
     path_text = str(layout.path.resolve())
-    report = FileReport(path=layout.path, kind=kind)
+    kind = plan.kind
+    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding)
     previous = db.fetchall(
         "select rows_read, rows_loaded, rows_rejected from load_files "
         "where path = ? and kind = ? and size_bytes = ? and sha256 = ? "
         "order by file_id desc limit 1",
         [path_text, kind, layout.size, layout.sha256],
     )
-    if previous and not force:
+    if previous and not options.force:
         report.rows_read, report.rows_loaded, report.rows_rejected = previous[0]
         report.skipped_unchanged = True
         return report
 
-    file_id = (db.scalar("select coalesce(max(file_id), 0) + 1 from load_files") or 1)
-    _read_records(db, layout)
-    _build_source_rows(db, KINDS[kind], columns)
+    file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
+    layout = _read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
+    report.encoding = layout.encoding
+    _build_source_rows(db, KINDS[kind], plan)
+    report.date_order = _choose_date_order(db, layout, plan, options.date_order or config.date_order)
     db.run_script(_sql(f"stage_{kind}"))
+    db.execute("create or replace temp table staged_main as select * from staged")
+    if plan.stage_dates:
+        _stage_history_from_columns(db, plan)
+    else:
+        db.execute("create or replace temp table staged_history_columns as "
+                    "select * from staged where false")
 
     db.execute("delete from load_rejects where path = ?", [path_text])
     db.execute(
@@ -233,22 +281,37 @@ def _load_file(
         select ?, ?, line, column_name, value, reason from csv_structure_problems
         union all
         select ?, ?, line, p.column_name, p.value, p.reason
-        from (select line, unnest(problems) as p from staged)
+        from (
+            select line, unnest(problems) as p from staged_main
+            union all
+            select line, unnest(problems) as p from staged_history_columns
+        )
         """,
         [file_id, path_text, file_id, path_text],
     )
+    # a record with any problem (its own values or its stage dates) is rejected whole
+    db.execute(
+        """
+        create or replace temp table rejected_lines as
+        select distinct line from staged_main where len(problems) > 0
+        union
+        select distinct line from staged_history_columns where len(problems) > 0
+        """
+    )
+    db.execute(
+        "create or replace temp table staged as select * from staged_main "
+        "where line not in (select line from rejected_lines)"
+    )
     structural = db.scalar("select count(*) from csv_structure_problems")
-    counts = db.fetchall(
-        "select count(*), count(*) filter (where len(problems) > 0), "
-        "count(*) filter (where len(problems) = 0) - count(distinct deal_id_or_key) "
-        f"filter (where len(problems) = 0) from (select *, {_key_expr(kind)} as deal_id_or_key "
-        "from staged)"
-    )[0]
-    staged_rows, value_rejects, duplicates = counts
+    staged_rows = db.scalar("select count(*) from staged_main")
+    value_rejects = db.scalar("select count(*) from rejected_lines")
     report.rows_read = staged_rows + structural
     report.rows_rejected = value_rejects + structural
     report.rows_loaded = staged_rows - value_rejects
-    report.duplicates = duplicates if kind != "history" else 0
+    if kind != "history":
+        report.duplicates = db.scalar(
+            f"select count(*) - count(distinct {KEY_EXPRESSIONS[kind]}) from staged"
+        )
     report.first_reasons = [
         f"line {line}, {column or 'row'}: {reason}" + (f" ({value!r})" if value else "")
         for line, column, value, reason in db.fetchall(
@@ -258,11 +321,18 @@ def _load_file(
         )
     ]
     db.run_script(_sql(f"merge_{kind}"), {"file_id": file_id})
+    if plan.stage_dates:
+        db.execute(
+            "create or replace temp table staged as select * from staged_history_columns "
+            "where line not in (select line from rejected_lines)"
+        )
+        report.history_rows = db.scalar("select count(*) from staged")
+        db.run_script(_sql("merge_history"), {"file_id": file_id})
     db.execute(
         "insert into load_files (file_id, path, kind, preset, loaded_at, size_bytes, sha256, "
         "rows_read, rows_loaded, rows_rejected) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            file_id, path_text, kind, "canonical",
+            file_id, path_text, kind, plan.preset,
             dt.datetime.now(dt.UTC).replace(tzinfo=None), layout.size, layout.sha256,
             report.rows_read, report.rows_loaded, report.rows_rejected,
         ],
@@ -270,79 +340,94 @@ def _load_file(
     return report
 
 
-def _key_expr(kind: str) -> str:
-    return {
-        "deals": "deal_id",
-        "history": "(deal_id, stage, entered_at)",
-        "accounts": "account",
-        "reps": "rep",
-    }[kind]
-
-
-def _read_records(db: Database, layout: CsvLayout) -> None:
-    """Every record of the file as text columns c0..cN, plus the structural problems."""
+def _read_records(
+    db: Database, layout: CsvLayout, plan: FilePlan, scratch: Path, allow_retry: bool
+) -> CsvLayout:
+    """Every record of the file as text columns c0..cN, plus the structural problems.
+    Returns the layout actually read (a legacy-encoded file found late is transcoded)."""
     columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(len(layout.header))) + "}"
     db.execute("drop table if exists csv_errors")
     db.execute("drop table if exists csv_scans")
     db.execute(
         "create or replace temp table csv_records as "
         "select * from read_csv(?, header = true, auto_detect = false, delim = ?, "
-        "quote = '\"', escape = '\"', encoding = ?, columns = " + columns + ", "
+        "quote = '\"', escape = '\"', encoding = 'utf-8', columns = " + columns + ", "
         "store_rejects = true, rejects_table = 'csv_errors', rejects_scan = 'csv_scans', "
         "max_line_size = 67108864)",
-        [str(layout.path), layout.delimiter, layout.encoding],
+        [str(layout.utf8_path), layout.delimiter],
     )
     encoding_error = db.fetchall(
         "select line, byte_position from csv_errors where error_type = 'INVALID ENCODING' "
         "order by line limit 1"
     )
     if encoding_error:
+        if allow_retry and layout.read_path is None:
+            return _read_records(db, retry_as_legacy(layout, scratch), plan, scratch, False)
         line, offset = encoding_error[0]
         raise InputError(
             f"{layout.path}: line {line} (byte offset {offset}) is not valid "
             f"{layout.encoding.upper()}. The file was probably saved in another encoding; save "
-            "it as UTF-8 (CSV UTF-8 in Excel) and load it again. Nothing was loaded."
+            "it as UTF-8 (CSV UTF-8 in Excel) or pass --encoding, and load it again. Nothing "
+            "was loaded."
         )
     expected = len(layout.header)
+    footer = plan.footer.pattern if plan.footer else None
     db.execute(
         """
         create or replace temp table csv_structure_problems as
-        select
-            line,
-            null::varchar as column_name,
-            left(any_value(csv_line order by column_idx), 500) as value,
-            case any_value(error_type order by column_idx)
-                when 'MISSING COLUMNS' then 'too few fields (expected ' || ? || ')'
-                when 'TOO MANY COLUMNS' then 'too many fields (expected ' || ? || ')'
-                when 'UNQUOTED VALUE' then 'unclosed or stray double quote'
-                when 'LINE SIZE OVER MAXIMUM' then 'line longer than 64 MiB'
-                else lower(any_value(error_type order by column_idx))
-            end as reason
-        from csv_errors
-        group by line
+        with
+        problems as (
+            select
+                line,
+                left(any_value(csv_line order by column_idx), 500) as value,
+                any_value(error_type order by column_idx) as error_type
+            from csv_errors
+            group by line
+        ),
+        final as (
+            select
+                line,
+                null::varchar as column_name,
+                value,
+                case error_type
+                    when 'MISSING COLUMNS' then 'too few fields (expected ' || $expected || ')'
+                    when 'TOO MANY COLUMNS' then 'too many fields (expected ' || $expected || ')'
+                    when 'UNQUOTED VALUE' then 'unclosed or stray double quote'
+                    when 'LINE SIZE OVER MAXIMUM' then 'line longer than 64 MiB'
+                    else lower(error_type)
+                end as reason
+            from problems
+            where $footer is null
+                or not regexp_full_match(trim(value, E' \r\n,'), $footer, 'i')
+        )
+        select * from final
         """,
-        [expected, expected],
+        {"expected": expected, "footer": footer},
     )
+    if footer:  # a footer line that happens to have the right number of fields
+        first = quote_ident("c0")
+        db.execute(
+            f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
+            {"footer": footer},
+        )
+    return layout
 
 
-def _build_source_rows(db: Database, spec: KindSpec, columns: dict[str, int]) -> None:
-    """csv_records renamed to canonical fields, with each record's line number.
+def _build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
+    """csv_records as canonical fields, with each record's line number.
 
     Records DuckDB rejected are missing from csv_records; a record's line is its
     ordinal among all records (rejected ones included) plus one for the header.
     """
     projection = ", ".join(
-        (
-            f"records.{quote_ident(f'c{columns[name]}')}"
-            if name in columns
-            else "null::varchar"
-        )
-        + f" as {quote_ident(name)}"
+        f"({plan.fields[name]})::varchar as {quote_ident(name)}"
+        if name in plan.fields
+        else f"null::varchar as {quote_ident(name)}"
         for name in spec.fields
     )
     db.execute(
         f"""
-        create or replace temp table source_rows as
+        create or replace temp table csv_numbered as
         with
         records as (
             select row_number() over (order by rowid) as ordinal, *
@@ -359,22 +444,88 @@ def _build_source_rows(db: Database, spec: KindSpec, columns: dict[str, int]) ->
         ),
         final as (
             select
-                records.ordinal,
                 records.ordinal + coalesce(gaps.seen, 0) + 1 as line,
-                {projection}
+                records.*
             from records
             asof left join gaps on records.ordinal > gaps.key
         )
         select * from final
         """
     )
+    db.execute(
+        f"create or replace temp table source_rows as "
+        f"select ordinal, line, {projection}, null::varchar as source_column "
+        f"from csv_numbered as records",
+        {k: v for k, v in plan.params.items() if f"${k}" in projection} or None,
+    )
+
+
+def _choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: str | None) -> str | None:
+    """Slash dates (03/04/2026) are month-first or day-first for the whole file: the one
+    every value fits; `asked` (--date-format or the config) when both fit; else an error."""
+    expressions = [f"({plan.fields[f]})" for f in DATE_FIELDS if f in plan.fields]
+    expressions += [f"({expr})" for _, expr, _ in plan.stage_dates]
+    order = None
+    if expressions:
+        values = " union all ".join(
+            f"select nullif(trim({expr}::varchar), '') as v from csv_numbered as records"
+            for expr in expressions
+        )
+        slash, month_first, day_first, sample = db.fetchall(
+            f"""
+            with dates as ({values}),
+            slashed as (select v from dates where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}'))
+            select
+                count(*),
+                count(*) filter (where parse_slash_date(v, 'mdy') is not null),
+                count(*) filter (where parse_slash_date(v, 'dmy') is not null),
+                min(v)
+            from slashed
+            """
+        )[0]
+        if slash:
+            order = asked or "mdy"
+            if month_first == slash and day_first < slash:
+                order = "mdy"
+            elif day_first == slash and month_first < slash:
+                order = "dmy"
+            elif month_first == slash and day_first == slash and not asked:
+                raise InputError(
+                    f"{layout.path}: every date like {sample} fits both month-first (MM/DD/YYYY) "
+                    "and day-first (DD/MM/YYYY), so the order cannot be told from the data. Say "
+                    "which with --date-format mdy|dmy, or [dates] order in the config file."
+                )
+            elif not asked:
+                order = "mdy" if month_first >= day_first else "dmy"
+    db.execute("create or replace temp table load_settings as select ?::varchar as date_order",
+               [order or "mdy"])
+    return order
+
+
+def _stage_history_from_columns(db: Database, plan: FilePlan) -> None:
+    """Stage-entry date columns of a deals file, staged as history rows."""
+    selects = []
+    params = {}
+    for number, (stage, expr, header) in enumerate(plan.stage_dates, start=1):
+        params[f"stage_{number}"] = stage
+        params[f"header_{number}"] = header
+        selects.append(
+            f"select ordinal, line, ({plan.fields['deal_id']})::varchar as deal_id, "
+            f"$stage_{number}::varchar as stage, ({expr})::varchar as entered_at, "
+            f"$header_{number}::varchar as source_column "
+            f"from csv_numbered as records where nullif(trim(({expr})::varchar), '') is not null "
+            f"and nullif(trim(({plan.fields['deal_id']})::varchar), '') is not null"
+        )
+    db.execute(
+        "create or replace temp table source_rows as " + " union all ".join(selects), params
+    )
+    db.run_script(_sql("stage_history"))
+    db.execute("create or replace temp table staged_history_columns as select * from staged")
 
 
 def _count_orphans(db: Database, reports: list[FileReport]) -> int:
     """History rows (whole database) whose deal is not loaded; per-file counts for history files."""
-    total = db.scalar(
-        "select count(*) from stage_history anti join deals using (deal_id)"
-    )
+    total = db.scalar("select count(*) from stage_history anti join deals using (deal_id)")
     if total:
         per_file = dict(
             db.fetchall(

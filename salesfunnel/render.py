@@ -248,6 +248,15 @@ def _clip(value: str | None, width: int = 40) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
+def _origin(item) -> str:
+    parts = [f"preset {item.preset}"]
+    if item.encoding != "utf-8":
+        parts.append(item.encoding)
+    if item.date_order:
+        parts.append(f"dates {item.date_order}")
+    return ", ".join(parts)
+
+
 def print_load_summary(console: Console, report: LoadReport, db_path: str) -> None:
     """Per file: kind, rows read, loaded, rejected, and the first reasons (stderr)."""
     for item in report.files:
@@ -258,9 +267,11 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
             )
             continue
         line = (
-            f"{item.path}: {item.kind}, read {item.rows_read:,}, loaded {item.rows_loaded:,}, "
-            f"rejected {item.rows_rejected:,}"
+            f"{item.path}: {item.kind} ({_origin(item)}), read {item.rows_read:,}, loaded "
+            f"{item.rows_loaded:,}, rejected {item.rows_rejected:,}"
         )
+        if item.history_rows:
+            line += f"; {item.history_rows:,} stage entries from its date columns"
         if item.duplicates:
             line += f"; {item.duplicates:,} repeated keys (the later line wins)"
         if item.orphans:
@@ -270,6 +281,8 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
             console.print(Text(f"    {reason}"))
         if item.rows_rejected > len(item.first_reasons):
             console.print(Text("    … see `salesfunnel info` or the load_rejects table"))
+    for path in report.skipped_files:
+        console.print(Text(f"{path}: skipped (the config's [files] skip list)"))
     if report.orphan_history_rows:
         console.print(
             Text(

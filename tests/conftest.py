@@ -9,18 +9,21 @@ import pytest
 from typer.testing import CliRunner
 
 from salesfunnel.cli import app
-from salesfunnel.config import Funnel
+from salesfunnel.config import Config, Funnel, load_config
 from salesfunnel.db import open_database
-from salesfunnel.loader import load_paths
+from salesfunnel.loader import LoadOptions, load_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def load_into(db_path: Path, *paths, funnel: Funnel | None = None, **options):
+def load_into(db_path: Path, *paths, config: Config | Path | None = None, **options):
     """Load through the core (no CLI) and return the LoadReport."""
-    db = open_database(db_path, write=True, config_funnel=funnel)
+    if isinstance(config, Path):
+        config = load_config(str(config))
+    config = config or Config()
+    db = open_database(db_path, write=True, config_funnel=config.funnel)
     try:
-        return load_paths(db, paths, funnel_to_store=db.funnel, **options)
+        return load_paths(db, paths, config=config, options=LoadOptions(**options))
     finally:
         db.close()
 

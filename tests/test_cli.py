@@ -48,8 +48,8 @@ def test_load_prints_summary_on_stderr_only(cli, tmp_path):
     result = cli("load", FIXTURES / "funnel", "--db", db)
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "deals.csv: deals, read 6, loaded 6, rejected 0" in result.stderr
-    assert "stage_history.csv: history, read 12, loaded 12, rejected 0" in result.stderr
+    assert "deals.csv: deals (preset canonical), read 6, loaded 6, rejected 0" in result.stderr
+    assert "stage_history.csv: history (preset canonical), read 12, loaded 12, rejected 0" in result.stderr
 
 
 def test_load_missing_column_exit_3_no_traceback(cli, tmp_path):
@@ -58,7 +58,7 @@ def test_load_missing_column_exit_3_no_traceback(cli, tmp_path):
     result = cli("load", bad, "--db", db)
     assert result.exit_code == 3
     assert result.stdout == ""
-    assert "missing required column rep" in result.stderr
+    assert "lacks the required column rep" in result.stderr
     assert "Traceback" not in result.stderr
 
 

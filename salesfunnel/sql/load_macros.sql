@@ -2,8 +2,23 @@
 -- parsed becomes null; the staging SQL turns a non-blank value that parsed to
 -- null into a reject with a reason.
 
+-- The date order of slash dates (03/04/2026) in the file being loaded: the
+-- loader sets it per file (mdy or dmy) before parsing.
+create or replace temp table load_settings as select 'mdy'::varchar as date_order;
+
+-- MM/DD/YYYY or DD/MM/YYYY (order 'mdy' or 'dmy'), with an optional time
+-- (24-hour, or 12-hour with AM/PM).
+create or replace temp macro parse_slash_date(x, date_order) as
+    case date_order
+        when 'dmy' then try_strptime(x, ['%d/%m/%Y', '%d/%m/%Y %H:%M', '%d/%m/%Y %H:%M:%S',
+                                         '%d/%m/%Y %I:%M %p', '%d/%m/%Y %I:%M:%S %p'])
+        else try_strptime(x, ['%m/%d/%Y', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S',
+                              '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p'])
+    end;
+
 -- ISO dates and datetimes, with optional fractional seconds and a Z or +hh:mm
--- offset (converted to UTC). Impossible dates (2026-02-30) do not parse.
+-- offset (converted to UTC); DD.MM.YYYY; YYYY/MM/DD; and slash dates in the
+-- file's date order. Impossible dates (2026-02-30) do not parse.
 create or replace temp macro parse_timestamp(x) as
     case
         when x is null then null
@@ -12,6 +27,12 @@ create or replace temp macro parse_timestamp(x) as
             then try_cast(replace(x, 'T', ' ') as timestamp)
         when regexp_matches(x, '^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$')
             then try_cast(x as timestamptz)::timestamp
+        when regexp_matches(x, '^\d{1,2}/\d{1,2}/\d{4}')
+            then parse_slash_date(x, (select date_order from load_settings))
+        when regexp_matches(x, '^\d{1,2}\.\d{1,2}\.\d{4}')
+            then try_strptime(x, ['%d.%m.%Y', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M:%S'])
+        when regexp_matches(x, '^\d{4}/\d{1,2}/\d{1,2}')
+            then try_strptime(x, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
         else null
     end;
 

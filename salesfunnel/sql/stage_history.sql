@@ -7,7 +7,8 @@ trimmed as (
         line,
         nullif(trim(deal_id), '') as deal_id,
         nullif(trim(stage), '') as stage_text,
-        nullif(trim(entered_at), '') as entered_at_text
+        nullif(trim(entered_at), '') as entered_at_text,
+        coalesce(source_column, 'entered_at') as entered_at_column
     from source_rows
 ),
 
@@ -32,13 +33,13 @@ checked as (
                 'unknown stage label (expected one of: '
                 || (select string_agg(label_key, ', ' order by label_key) from stage_labels) || ')'
             ),
-            problem(entered_at_text is null, 'entered_at', null, 'entered_at is empty'),
+            problem(entered_at_text is null, entered_at_column, null, 'entered_at is empty'),
             problem(
-                entered_at_text is not null and entered_at is null, 'entered_at', entered_at_text,
-                'unparseable date'
+                entered_at_text is not null and entered_at is null, entered_at_column,
+                entered_at_text, 'unparseable date'
             ),
             problem(
-                not plausible_timestamp(entered_at), 'entered_at', entered_at_text,
+                not plausible_timestamp(entered_at), entered_at_column, entered_at_text,
                 'date outside 1900-2199'
             )
         ], lambda p: p is not null) as problems

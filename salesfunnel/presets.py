@@ -1,0 +1,434 @@
+"""Presets: how a CRM's export headers map onto the canonical fields.
+
+A preset knows, for each kind of file it can read, which headers hold which
+canonical field (several spellings each), which fields a file must have, and
+the CRM's default funnel. `plan_file` matches a header against the presets (or
+the one asked for) and returns a `FilePlan`: for every canonical field an SQL
+expression over the raw text columns c0..cN, plus the columns that hold the
+date a stage was entered. Header matching ignores case and surrounding spaces.
+
+Expressions are built here from column positions only (no value from a file
+or a flag is spliced into SQL); band thresholds travel as bound parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from salesfunnel.config import Config, Funnel, TierRule
+from salesfunnel.db import quote_ident
+from salesfunnel.errors import ConfigError, InputError
+
+PRESET_NAMES = ("auto", "canonical", "hubspot", "salesforce", "pipedrive")
+
+
+def header_key(name: str) -> str:
+    """Headers match ignoring case and surrounding spaces."""
+    return " ".join(name.strip().lower().split())
+
+
+def canonical_key(name: str) -> str:
+    """Canonical headers also accept spaces or hyphens for underscores (Deal ID = deal_id)."""
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+@dataclass(frozen=True)
+class KindMapping:
+    """One kind of file a preset reads: field -> accepted header spellings."""
+
+    kind: str
+    fields: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    kinds: tuple[KindMapping, ...]
+    funnel: Funnel | None = None
+    canonical_headers: bool = False  # match with canonical_key instead of header_key
+    footer: re.Pattern[str] | None = None
+
+
+@dataclass
+class FilePlan:
+    """How to turn one file's raw columns into canonical rows."""
+
+    preset: str
+    kind: str
+    fields: dict[str, str]  # canonical field -> SQL expression over csv_records
+    params: dict[str, Any] = field(default_factory=dict)
+    stage_dates: list[tuple[str, str, str]] = field(default_factory=list)  # (stage, expr, header)
+    footer: re.Pattern[str] | None = None
+    matched: int = 0
+
+
+def _col(index: int) -> str:
+    return f"records.{quote_ident(f'c{index}')}"
+
+
+# -- the presets --------------------------------------------------------------------
+_CANONICAL_FIELDS = {
+    "deals": (
+        ("deal_id", "rep", "stage"),
+        ("tier", "source", "account", "created_at", "status", "lost_reason", "amount", "closed_at"),
+    ),
+    "history": (("deal_id", "stage", "entered_at"), ()),
+    "accounts": (("account",), ("tier",)),
+    "reps": (("rep",), ("team", "manager")),
+}
+
+
+def register_canonical_kind(kind: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    """Add a canonical kind (used by kinds defined outside this module)."""
+    _CANONICAL_FIELDS[kind] = (required, optional)
+
+
+def canonical_preset() -> Preset:
+    kinds = []
+    for kind, (required, optional) in _CANONICAL_FIELDS.items():
+        kinds.append(
+            KindMapping(kind, {f: (f,) for f in required + optional}, required)
+        )
+    return Preset("canonical", tuple(kinds), canonical_headers=True)
+
+
+HUBSPOT = Preset(
+    "hubspot",
+    (
+        KindMapping(
+            "deals",
+            {
+                "deal_id": ("record id", "deal id"),
+                "rep": ("deal owner",),
+                "stage": ("deal stage",),
+                "amount": ("amount",),
+                "created_at": ("create date",),
+                "closed_at": ("close date",),
+                "lost_reason": ("closed lost reason",),
+                "tier": ("tier", "customer tier", "segment"),
+                "source": ("original source", "original traffic source", "deal source"),
+                "account": ("associated company", "company name", "associated company (primary)"),
+            },
+            ("deal_id", "rep", "stage"),
+        ),
+    ),
+    funnel=Funnel(
+        stages=(
+            "Appointment Scheduled",
+            "Qualified To Buy",
+            "Presentation Scheduled",
+            "Decision Maker Bought-In",
+            "Contract Sent",
+            "Closed Won",
+        ),
+        lost_labels=("Closed Lost",),
+    ),
+)
+_HUBSPOT_STAGE_DATE = re.compile(r'^date entered "(?P<stage>.+?)(?: \((?P<pipeline>[^()]*)\))?"$')
+
+SALESFORCE = Preset(
+    "salesforce",
+    (
+        KindMapping(
+            "history",
+            {
+                "deal_id": ("opportunityid", "opportunity id"),
+                "stage": ("stagename", "stage", "to stage"),
+                "entered_at": ("createddate", "created date", "last modified date", "edit date"),
+            },
+            ("deal_id", "stage", "entered_at"),
+        ),
+        KindMapping(
+            "deals",
+            {
+                "deal_id": ("id", "opportunity id"),
+                "rep": ("owner.name", "opportunity owner", "owner name", "ownerid", "owner id"),
+                "stage": ("stagename", "stage"),
+                "created_at": ("createddate", "created date"),
+                "closed_at": ("closedate", "close date"),
+                "amount": ("amount",),
+                "source": ("leadsource", "lead source"),
+                "lost_reason": ("loss_reason__c", "loss reason", "lost_reason__c", "lost reason",
+                                "closed_lost_reason__c", "reason_lost__c"),
+                "tier": ("tier__c", "segment__c", "customer_tier__c", "tier", "segment"),
+                "account": ("account.name", "account name", "accountid"),
+                "is_won": ("iswon", "won"),
+                "is_closed": ("isclosed", "closed"),
+            },
+            ("deal_id", "rep", "stage"),
+        ),
+    ),
+    funnel=Funnel(
+        stages=(
+            "Prospecting",
+            "Qualification",
+            "Needs Analysis",
+            "Value Proposition",
+            "Id. Decision Makers",
+            "Perception Analysis",
+            "Proposal/Price Quote",
+            "Negotiation/Review",
+            "Closed Won",
+        ),
+        lost_labels=("Closed Lost",),
+    ),
+    footer=re.compile(
+        r'^\s*"?\s*(grand totals? \(\d[\d,]* records?\)|confidential information - do not '
+        r"distribute|copyright \(c\).*salesforce\.com.*|subtotal.*)\s*\"?\s*$",
+        re.IGNORECASE,
+    ),
+)
+
+PIPEDRIVE = Preset(
+    "pipedrive",
+    (
+        KindMapping(
+            "deals",
+            {
+                "deal_id": ("deal - id",),
+                "rep": ("deal - owner", "deal - owner name"),
+                "stage": ("deal - stage",),
+                "status": ("deal - status",),
+                "amount": ("deal - value",),
+                "account": ("deal - organization", "deal - organization name"),
+                "created_at": ("deal - deal created", "deal - add time", "deal - creation date"),
+                "won_time": ("deal - won time",),
+                "lost_time": ("deal - lost time",),
+                "closed_at": ("deal - close time", "deal - closed on"),
+                "lost_reason": ("deal - lost reason",),
+                "source": ("deal - source", "deal - lead source"),
+                "tier": ("deal - tier", "deal - segment", "organization - tier"),
+            },
+            ("deal_id", "rep", "stage"),
+        ),
+    ),
+    funnel=Funnel(
+        stages=(
+            "Lead In",
+            "Contact Made",
+            "Demo Scheduled",
+            "Proposal Made",
+            "Negotiations Started",
+            "Won",
+        ),
+        lost_labels=("Lost",),
+    ),
+)
+
+BUILT_IN = {"hubspot": HUBSPOT, "salesforce": SALESFORCE, "pipedrive": PIPEDRIVE}
+_TRUE = "('true', '1', 'yes', 'y', 't')"
+
+
+def preset_funnel(name: str) -> Funnel | None:
+    preset = BUILT_IN.get(name)
+    return preset.funnel if preset else None
+
+
+def mapping_preset(config: Config) -> Preset | None:
+    """The config file's [columns.<kind>] tables as a preset named `mapping`."""
+    columns = config.raw.get("columns")
+    if not columns:
+        return None
+    if not isinstance(columns, dict):
+        raise ConfigError(f"{config.path}: [columns] must hold one table per kind of file.")
+    kinds = []
+    for kind, table in columns.items():
+        if kind not in _CANONICAL_FIELDS:
+            raise ConfigError(
+                f"{config.path}: [columns.{kind}]: unknown kind; use one of "
+                f"{', '.join(_CANONICAL_FIELDS)}."
+            )
+        required, optional = _CANONICAL_FIELDS[kind]
+        fields: dict[str, tuple[str, ...]] = {}
+        for name, header in table.items():
+            if name == "stage_dates":
+                continue
+            if name not in required + optional:
+                raise ConfigError(
+                    f"{config.path}: [columns.{kind}] maps {name!r}, which is not a field of "
+                    f"{kind} (fields: {', '.join(required + optional)})."
+                )
+            headers = (header,) if isinstance(header, str) else tuple(header)
+            fields[name] = tuple(header_key(h) for h in headers)
+        for name in required + optional:  # unmapped fields keep their canonical header
+            fields.setdefault(name, (name,))
+        kinds.append(KindMapping(kind, fields, required))
+    return Preset("mapping", tuple(kinds))
+
+
+# -- matching a header ------------------------------------------------------------------
+def _positions(header: tuple[str, ...], key) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        positions.setdefault(key(name), index)
+    return positions
+
+
+def _match(preset: Preset, mapping: KindMapping, header: tuple[str, ...]) -> dict[str, int]:
+    key = canonical_key if preset.canonical_headers else header_key
+    positions = _positions(header, key)
+    found: dict[str, int] = {}
+    for name, spellings in mapping.fields.items():
+        for spelling in spellings:
+            if key(spelling) in positions:
+                found[name] = positions[key(spelling)]
+                break
+    return found
+
+
+def _candidates(preset_name: str, config: Config) -> list[Preset]:
+    mapping = mapping_preset(config)
+    if preset_name == "auto":
+        return ([mapping] if mapping else []) + [canonical_preset(), HUBSPOT, SALESFORCE, PIPEDRIVE]
+    if preset_name == "canonical":
+        return ([mapping] if mapping else []) + [canonical_preset()]
+    if preset_name in BUILT_IN:
+        return [BUILT_IN[preset_name]]
+    raise InputError(f"Unknown preset {preset_name!r}; use one of {', '.join(PRESET_NAMES)}.")
+
+
+def plan_file(
+    header: tuple[str, ...],
+    path: str,
+    *,
+    preset: str = "auto",
+    kind: str | None = None,
+    config: Config | None = None,
+) -> FilePlan:
+    """Choose the preset and kind that fit the header best; InputError when none fits."""
+    config = config or Config()
+    best: tuple[int, FilePlan] | None = None
+    closest: tuple[int, Preset, KindMapping, dict[str, int]] | None = None
+    for candidate in _candidates(preset, config):
+        for mapping in candidate.kinds:
+            if kind is not None and mapping.kind != kind:
+                continue
+            found = _match(candidate, mapping, header)
+            have = sum(f in found for f in mapping.required)
+            if closest is None or have > closest[0]:
+                closest = (have, candidate, mapping, found)
+            if have < len(mapping.required):
+                continue
+            plan = _build_plan(candidate, mapping, found, header, config)
+            score = len(found) + len(plan.stage_dates)
+            if best is None or score > best[0]:
+                best = (score, plan)
+    if best is not None:
+        return best[1]
+    _raise_no_fit(header, path, preset, kind, closest)
+    raise AssertionError("unreachable")
+
+
+def _raise_no_fit(header, path, preset, kind, closest) -> None:
+    found_text = ", ".join(h for h in header if h) or "(none)"
+    if closest is None:
+        raise InputError(
+            f"{path}: no {kind or ''} file layout of preset {preset} exists. Headers found: "
+            f"{found_text}."
+        )
+    _, candidate, mapping, found = closest
+    missing = [
+        f"{name} ({' or '.join(repr(s) for s in mapping.fields[name][:2])})"
+        if candidate.name != "canonical"
+        else name
+        for name in mapping.required
+        if name not in found
+    ]
+    what = f"preset {candidate.name}, {mapping.kind} file"
+    lead = "was asked for" if (kind or preset != "auto") else "fits it best"
+    raise InputError(
+        f"{path}: no preset fits this header. The closest, {what} ({lead}), lacks the required "
+        f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)}. Headers found: "
+        f"{found_text}. Map the columns in the config file ([columns.{mapping.kind}]) or pass "
+        "--preset/--kind."
+    )
+
+
+def _build_plan(
+    preset: Preset, mapping: KindMapping, found: dict[str, int], header, config: Config
+) -> FilePlan:
+    fields = {name: _col(index) for name, index in found.items()}
+    plan = FilePlan(preset=preset.name, kind=mapping.kind, fields=fields, footer=preset.footer,
+                    matched=len(found))
+    if preset.name == "salesforce" and mapping.kind == "deals":
+        won, closed = fields.pop("is_won", None), fields.pop("is_closed", None)
+        if won and closed and "status" not in fields:
+            fields["status"] = (
+                f"case when lower(trim({won})) in {_TRUE} then 'won' "
+                f"when lower(trim({closed})) in {_TRUE} then 'lost' "
+                f"when nullif(trim({closed}), '') is not null then 'open' end"
+            )
+    if preset.name == "pipedrive":
+        won_time, lost_time = fields.pop("won_time", None), fields.pop("lost_time", None)
+        parts = [p for p in (fields.get("closed_at"), won_time, lost_time) if p]
+        if parts:
+            fields["closed_at"] = "coalesce(" + ", ".join(f"nullif(trim({p}), '')" for p in parts) + ")"
+    if mapping.kind == "deals":
+        plan.stage_dates = _stage_date_columns(preset, header, config)
+    _apply_tier_rule(plan, header, config.tiers)
+    return plan
+
+
+def _stage_date_columns(preset: Preset, header, config: Config) -> list[tuple[str, str, str]]:
+    result = []
+    if preset.name == "hubspot":
+        for index, name in enumerate(header):
+            match = _HUBSPOT_STAGE_DATE.match(header_key(name))
+            if match:
+                # keep the header's own spelling of the stage
+                original = re.match(r'^\s*date entered "(.+?)(?: \([^()]*\))?"\s*$', name,
+                                    re.IGNORECASE)
+                stage = original.group(1) if original else match.group("stage")
+                result.append((stage, _col(index), name))
+    if preset.name == "mapping":
+        table = config.raw.get("columns", {}).get("deals", {}).get("stage_dates", {})
+        positions = _positions(header, header_key)
+        for stage, column in table.items():
+            index = positions.get(header_key(column))
+            if index is None:
+                raise InputError(
+                    f"The config maps the entry date of stage {stage!r} to column {column!r}, "
+                    f"which this file lacks. Headers found: {', '.join(header)}."
+                )
+            result.append((stage, _col(index), column))
+    return result
+
+
+def _apply_tier_rule(plan: FilePlan, header, rule: TierRule | None) -> None:
+    """Tier from numeric bands: over an accounts column, or over the deal amount."""
+    if rule is None or rule.source == "column":
+        return
+    if rule.source == "accounts" and plan.kind == "accounts":
+        positions = _positions(header, header_key)
+        index = positions.get(header_key(rule.column))
+        if index is None:
+            raise InputError(
+                f"The config derives tiers from the accounts column {rule.column!r}, which "
+                f"this accounts file lacks. Headers found: {', '.join(header)}."
+            )
+        value = f"parse_amount(nullif(trim({_col(index)}), ''))"
+        plan.fields["tier"] = _band_expression(value, rule, plan.params, fallback=plan.fields.get("tier"))
+    if rule.source == "amount" and plan.kind == "deals" and "amount" in plan.fields:
+        value = f"parse_amount(nullif(trim({plan.fields['amount']}), ''))"
+        plan.fields["tier"] = _band_expression(value, rule, plan.params, fallback=plan.fields.get("tier"))
+
+
+def _band_expression(value: str, rule: TierRule, params: dict[str, Any], fallback: str | None) -> str:
+    """case when v < $band_limit_1 then $band_tier_1 ... else $band_tier_last end."""
+    whens = []
+    for number, (limit, tier) in enumerate(rule.bands, start=1):
+        params[f"band_tier_{number}"] = tier
+        if limit is None:
+            whens.append(f"else $band_tier_{number}")
+        else:
+            params[f"band_limit_{number}"] = limit
+            whens.append(f"when {value} < $band_limit_{number} then $band_tier_{number}")
+    if not whens[-1].startswith("else"):
+        whens.append("else null")
+    banded = f"(case when {value} is null then null {' '.join(whens)} end)"
+    if fallback:
+        return f"coalesce(nullif(trim({fallback}), ''), {banded})"
+    return banded
