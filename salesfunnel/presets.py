@@ -176,7 +176,7 @@ SALESFORCE = Preset(
         lost_labels=("Closed Lost",),
     ),
     footer=re.compile(
-        r'^\s*"?\s*(grand totals? \(\d[\d,]* records?\)|confidential information - do not '
+        r'^\s*"?\s*(|grand totals? \(\d[\d,]* records?\)|confidential information - do not '
         r"distribute|copyright \(c\).*salesforce\.com.*|subtotal.*)\s*\"?\s*$",
         re.IGNORECASE,
     ),
@@ -253,8 +253,10 @@ def mapping_preset(config: Config) -> Preset | None:
                 )
             headers = (header,) if isinstance(header, str) else tuple(header)
             fields[name] = tuple(header_key(h) for h in headers)
+        taken = {spelling for spellings in fields.values() for spelling in spellings}
         for name in required + optional:  # unmapped fields keep their canonical header
-            fields.setdefault(name, (name,))
+            if name not in taken:
+                fields.setdefault(name, (name,))
         kinds.append(KindMapping(kind, fields, required))
     return Preset("mapping", tuple(kinds))
 
@@ -302,6 +304,7 @@ def plan_file(
     config = config or Config()
     best: tuple[int, FilePlan] | None = None
     closest: tuple[int, Preset, KindMapping, dict[str, int]] | None = None
+    unusable: InputError | None = None  # a layout that fits but the config cannot apply to
     for candidate in _candidates(preset, config):
         for mapping in candidate.kinds:
             if kind is not None and mapping.kind != kind:
@@ -312,12 +315,18 @@ def plan_file(
                 closest = (have, candidate, mapping, found)
             if have < len(mapping.required):
                 continue
-            plan = _build_plan(candidate, mapping, found, header, config)
+            try:
+                plan = _build_plan(candidate, mapping, found, header, config)
+            except InputError as error:
+                unusable = unusable or error
+                continue
             score = len(found) + len(plan.stage_dates)
             if best is None or score > best[0]:
                 best = (score, plan)
     if best is not None:
         return best[1]
+    if unusable is not None:
+        raise InputError(f"{path}: {unusable}")
     _raise_no_fit(header, path, preset, kind, closest)
     raise AssertionError("unreachable")
 
