@@ -30,8 +30,25 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check salesfunnel tests bench
 
+bench: $(STAMP)
+	$(BIN)/python -c "import pandas" 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py --sizes 100k
+
+bench-full: $(STAMP)
+	$(BIN)/python -c "import pandas" 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py --sizes 100k,1m,10m
+
+# The three reports on Maven Analytics' public CRM data set, when it sits beside the checkout.
+realdata: $(STAMP)
+	@if [ ! -d $(MAVEN) ]; then echo "no $(MAVEN): nothing to do"; exit 0; fi; \
+	rm -f maven.duckdb maven.duckdb.wal && \
+	$(BIN)/salesfunnel load --config examples/maven-crm.toml $(MAVEN) --db maven.duckdb && \
+	$(BIN)/salesfunnel conversion --by tier --db maven.duckdb && \
+	$(BIN)/salesfunnel rank --month 2017-06 --db maven.duckdb && \
+	$(BIN)/salesfunnel dropoff --db maven.duckdb
+
 sample: $(STAMP)
 	$(BIN)/salesfunnel sample --out sample_data
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal .pytest_cache build dist
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal maven.duckdb maven.duckdb.wal .pytest_cache build dist

@@ -182,6 +182,7 @@ def dropoff_table(report: Report) -> Table:
 # -- info and load ---------------------------------------------------------------
 def info_renderable(info: Info) -> Group:
     summary = _table(f"Database {info.path}")
+    summary.show_header = False
     summary.add_column("")
     summary.add_column("", justify="right")
     deals_total = int(info.deal_counts["deals"].sum()) if info.deal_counts.height else 0
