@@ -4,9 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB := demo.duckdb
+# sample_data runs to 2026-10-31; churn, tiers, plan, pulse, stalled run as of the day after
+DEMO_TODAY := 2026-11-01
 MAVEN  := ../shared/data/maven-crm
 
-.PHONY: demo test lint bench bench-full realdata sample clean
+.PHONY: demo test lint bench bench-full realdata install-check sample clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +24,12 @@ demo: $(STAMP)
 	$(BIN)/salesfunnel conversion --by tier --db $(DEMO_DB)
 	$(BIN)/salesfunnel rank --db $(DEMO_DB)
 	$(BIN)/salesfunnel dropoff --db $(DEMO_DB)
+	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel churn --db $(DEMO_DB)
+	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel churn --list-early --since 2026-06-01 --db $(DEMO_DB)
+	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel tiers --db $(DEMO_DB)
+	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel plan --target-amount 1500000 --months 3 --db $(DEMO_DB)
+	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel pulse --date 2026-10-31 --db $(DEMO_DB)
+	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel stalled --db $(DEMO_DB)
 
 test: $(STAMP)
 	$(BIN)/ruff check salesfunnel tests bench
@@ -46,6 +54,14 @@ realdata: $(STAMP)
 	$(BIN)/salesfunnel conversion --by tier --db maven.duckdb && \
 	$(BIN)/salesfunnel rank --month 2017-06 --db maven.duckdb && \
 	$(BIN)/salesfunnel dropoff --db maven.duckdb
+
+# A non-editable install into a fresh venv, used from another directory.
+install-check:
+	rm -rf /tmp/salesfunnel-install-check && $(PYTHON) -m venv /tmp/salesfunnel-install-check
+	/tmp/salesfunnel-install-check/bin/pip install --quiet .
+	cd /tmp && /tmp/salesfunnel-install-check/bin/salesfunnel --help >/dev/null && \
+	/tmp/salesfunnel-install-check/bin/salesfunnel load $(CURDIR)/sample_data/ --db /tmp/salesfunnel-install-check/x.duckdb && \
+	/tmp/salesfunnel-install-check/bin/salesfunnel conversion --db /tmp/salesfunnel-install-check/x.duckdb
 
 sample: $(STAMP)
 	$(BIN)/salesfunnel sample --out sample_data

@@ -55,15 +55,13 @@ durations as (
     select
         cohort_deals.group_value,
         entry.stage_index,
-        median((epoch(entry.entered_at) - epoch(previous.entered_at)) / 86400.0) as median_days
+        median((epoch(entry.entered_at) - epoch(entry.previous_entered_at)) / 86400.0)
+            as median_days
     from cohort_deals
     inner join deal_stage_dates as entry
         on entry.deal_id = cohort_deals.deal_id
-    inner join deal_stage_dates as previous
-        on previous.deal_id = entry.deal_id
-        and previous.stage_index = entry.stage_index - 1
     where entry.known_entered_at is not null
-        and previous.known_entered_at is not null
+        and entry.previous_known_entered_at is not null
     group by cohort_deals.group_value, entry.stage_index
 ),
 

@@ -1,7 +1,8 @@
 -- One row per deal and funnel stage it reached: the known entry (recorded in
 -- history, created_at for the first stage, closed_at for the won stage of a won
 -- deal) and the entry date (earliest known entry of this or any later stage,
--- so a skipped stage is entered when the deal first shows up beyond it).
+-- so a skipped stage is entered when the deal first shows up beyond it), with
+-- the same two dates of the stage before it (null for the first stage).
 create or replace temp view deal_stage_dates as
 with
 facts as (
@@ -39,7 +40,7 @@ reached as (
         and history_entries.stage_index = stages.stage_index
 ),
 
-final as (
+entries as (
     select
         deal_id,
         stage_index,
@@ -51,6 +52,15 @@ final as (
             rows between unbounded preceding and current row
         ) as entered_at
     from reached
+),
+
+final as (
+    select
+        *,
+        lag(known_entered_at) over by_deal as previous_known_entered_at,
+        lag(entered_at) over by_deal as previous_entered_at
+    from entries
+    window by_deal as (partition by deal_id order by stage_index)
 )
 
 select * from final;

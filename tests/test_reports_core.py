@@ -179,3 +179,23 @@ def test_rank_month_validation(rank_db):
 
     with pytest.raises(UsageError, match="YYYY-MM"):
         _rank(rank_db, "2026-13")
+
+
+def test_reexported_deal_with_new_status_moves_in_the_funnel(funnel_db, tmp_path):
+    from conftest import load_into, write
+
+    # D4 (open at opportunity after a regression) is re-exported as won on 2026-02-20
+    later = write(
+        tmp_path,
+        "deals_update.csv",
+        "deal_id,rep,tier,source,created_at,stage,status,amount,closed_at\n"
+        "D4,bob,mid,referral,2026-02-01,won,won,2000,2026-02-20\n",
+    )
+    load_into(funnel_db, later)
+    assert _conversion(funnel_db) == [
+        ("lead", 6, None, 1.0, 1, 1, None),
+        ("qualified", 4, pytest.approx(4 / 6), pytest.approx(4 / 6), 1, 0, 1.5),
+        ("opportunity", 3, 0.75, 0.5, 1, 0, 2.75),
+        # D1 10.0 days, D4 from 2026-02-05 to 2026-02-20: 15.0 days
+        ("won", 2, pytest.approx(2 / 3), pytest.approx(2 / 6), 0, 0, 12.5),
+    ]
