@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from salesfunnel import __version__
-from salesfunnel.errors import Interrupted, SalesfunnelError
+from salesfunnel.errors import InputError, Interrupted, SalesfunnelError
 from salesfunnel.output import OutputFormat
 
 app = typer.Typer(
@@ -86,6 +86,9 @@ def handle_errors(command):
         except typer.Exit:
             raise
         except Exception as error:  # a bug: say so briefly, full trace only on request
+            if isinstance(error, RuntimeError) and "interrupted" in str(error).lower():
+                # Ctrl-C inside a DuckDB call made outside Database._run
+                _fail(Interrupted("Interrupted; nothing was written."))
             if os.environ.get("SALESFUNNEL_DEBUG"):
                 raise
             from rich.text import Text
@@ -149,8 +152,12 @@ def _emit_report(report, fmt: OutputFormat | None, output: Path | None, raw: boo
         else:
             from rich.console import Console
 
-            with output.open("w", encoding="utf-8") as handle:
-                Console(file=handle, width=120, color_system=None).print(table)
+            try:
+                with output.open("w", encoding="utf-8") as handle:
+                    # markup=False: a value like "[/]" in the data is text, not Rich markup
+                    Console(file=handle, width=120, color_system=None, markup=False).print(table)
+            except OSError as exc:
+                raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None
         return
     write_frame(report.frame, chosen, output, raw)
 
@@ -174,7 +181,10 @@ def _root(
 @app.command()
 @handle_errors
 def load(
-    paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of .csv files.")],
+    paths: Annotated[
+        # readable=False: an unreadable file is an input error (exit 3) raised by the loader
+        list[Path], typer.Argument(help="CSV files or folders of .csv files.", readable=False)
+    ],
     preset: Annotated[
         str,
         typer.Option(
@@ -370,3 +380,6 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("salesfunnel: interrupted\n")
         sys.exit(130)
+
+
+from salesfunnel import cli_management  # noqa: E402,F401  (registers churn, tiers, plan, pulse, stalled)

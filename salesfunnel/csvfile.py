@@ -63,6 +63,7 @@ def inspect_csv(path: Path, encoding: str | None = None, scratch: Path | None = 
             if size and not head:
                 raise InputError(f"{path}: the file cannot be read.")
             _refuse_binary(path, head)
+            _refuse_nul(path, handle, head)
             source_encoding = encoding_of(path, head, encoding)
     except PermissionError:
         raise InputError(
@@ -105,7 +106,11 @@ def _with_header(layout: CsvLayout) -> CsvLayout:
         ) from None
     text = text.rstrip("\r\n")
     delimiter = _guess_delimiter(text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # a 1 MB header cell
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise InputError(f"{layout.path}: the header line cannot be read as CSV ({exc}).") from None
     header = tuple(h.strip() for h in header)
     if not any(header):
         raise InputError(f"{layout.path}: the first line is blank; a CSV export starts with its header.")
@@ -119,7 +124,9 @@ def encoding_of(path: Path, head: bytes, requested: str | None) -> str:
         try:
             return codecs.lookup(requested).name
         except LookupError:
-            raise InputError(f"Unknown encoding {requested!r} (try utf-8, utf-16, cp1252, gb18030, big5).") from None
+            raise InputError(
+                f"Unknown encoding {requested!r} (try utf-8, utf-16, cp1252, gb18030, big5)."
+            ) from None
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if head.startswith(b"\xef\xbb\xbf"):
@@ -172,7 +179,9 @@ def transcode(layout: CsvLayout, encoding: str, scratch: Path | None) -> CsvLayo
                 offset += len(chunk)
             out.write(decoder.decode(b"", final=True))
     except UnicodeDecodeError:
-        raise InputError(f"{layout.path}: the file ends inside a {encoding} character. " + ENCODING_HINT) from None
+        raise InputError(
+            f"{layout.path}: the file ends inside a {encoding} character. " + ENCODING_HINT
+        ) from None
     return replace(layout, encoding=encoding, read_path=target)
 
 
@@ -186,6 +195,79 @@ def retry_as_legacy(layout: CsvLayout, scratch: Path | None) -> CsvLayout:
         encoding = legacy_or_broken(layout.path, data, exc.start)
         return transcode(layout, encoding, scratch)
     raise InputError(f"{layout.path}: DuckDB reports invalid UTF-8, but the file decodes.")
+
+
+def normalise_newlines(layout: CsvLayout, scratch: Path) -> CsvLayout:
+    """A copy of the file with every line break as LF. DuckDB's reader gives up on a file
+    that mixes CRLF, LF and CR (rows appended by another tool); the bytes are otherwise
+    kept, so the copy is in the same (UTF-8) encoding."""
+    target = scratch / f"{len(list(scratch.iterdir()))}-lf-{layout.path.name}"
+    with layout.utf8_path.open("rb") as source, target.open("wb") as out:
+        carry = b""
+        while chunk := source.read(_SAMPLE):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""  # maybe the first half of CRLF
+            if carry:
+                chunk = chunk[:-1]
+            out.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        out.write(carry.replace(b"\r", b"\n"))
+    return replace(layout, read_path=target)
+
+
+def mixes_line_breaks(path: Path) -> bool:
+    """Whether the file uses more than one of CRLF, LF and CR as line breaks (anywhere,
+    quoted fields included)."""
+    crlf = lf = cr = 0
+    previous = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_SAMPLE):
+            if b"\r" in chunk or previous == b"\r":
+                crlf += chunk.count(b"\r\n") + (previous == b"\r" and chunk[:1] == b"\n")
+                cr += chunk.count(b"\r")
+            lf += chunk.count(b"\n") if crlf or cr else b"\n" in chunk  # LF only: any will do
+            previous = chunk[-1:]
+    return sum((crlf > 0, lf > crlf, cr > crlf)) > 1
+
+
+_BLANK_LINE = (b"\n\n", b"\r\r", b"\n\r")  # two line breaks in a row
+
+
+def blank_lines(path: Path, delimiter: str) -> list[int]:
+    """The line numbers of the empty lines between records (header = line 1; a quoted
+    field spanning lines counts as one line). DuckDB skips empty lines but counts them
+    in the line numbers it gives structural errors; the loader counts them too, so a
+    record's line is the row a spreadsheet shows. Empty lines at the end do not matter."""
+    if not _has_inner_blank_line(path):
+        return []
+    csv.field_size_limit(2**31 - 1)
+    found = []
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True)
+        try:
+            for number, row in enumerate(reader, start=1):
+                if not row:
+                    found.append(number)
+        except csv.Error:  # a malformed tail: DuckDB rejects it; keep what was counted
+            pass
+    return found
+
+
+def _has_inner_blank_line(path: Path) -> bool:
+    """Whether two line breaks in a row are followed by anything but more line breaks."""
+    pending = False
+    previous = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_SAMPLE):
+            if pending and chunk.strip(b"\r\n"):
+                return True
+            window = previous + chunk
+            patterns = _BLANK_LINE if b"\r" in window else _BLANK_LINE[:1]
+            found = [i for i in (window.find(b) for b in patterns) if i >= 0]
+            if found and window[min(found):].strip(b"\r\n"):
+                return True
+            pending = pending or bool(found)
+            previous = chunk[-1:]
+    return False
 
 
 def _refuse_binary(path: Path, head: bytes) -> None:
@@ -205,6 +287,26 @@ def _refuse_binary(path: Path, head: bytes) -> None:
             f"{path} contains NUL bytes in its first lines: it is a binary file, or text in "
             "an encoding that is not supported."
         )
+
+
+def _refuse_nul(path: Path, handle, head: bytes) -> None:
+    """A NUL byte further on (the first lines passed): a damaged export. Refused whole,
+    like a binary file, rather than loading a value with a NUL in it."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
+    offset = lines = 0
+    chunk = head
+    while chunk:
+        index = chunk.find(b"\x00")
+        if index >= 0:
+            line = lines + chunk.count(b"\n", 0, index) + 1
+            raise InputError(
+                f"{path} contains a NUL byte at byte offset {offset + index} (line {line}): "
+                "the file is damaged, or not a text export. Nothing was loaded."
+            )
+        lines += chunk.count(b"\n")
+        offset += len(chunk)
+        chunk = handle.read(_SAMPLE)
 
 
 def _first_line(handle, head: bytes) -> bytes:

@@ -11,6 +11,7 @@ be spliced (view and macro names) go through `quote_ident`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesfunnel.config import Funnel
 from salesfunnel.errors import (
+    CsvReadError,
     DatabaseBusyError,
     DatabaseError,
     Interrupted,
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 DEFAULT_DB_NAME = "salesfunnel.duckdb"
+# views whose rows are materialised at load time (see Database.refresh_fact_cache)
+CACHED_VIEWS = ("deal_facts", "deal_stage_dates")
 SCHEMA_VERSION = "1"
 DEFAULT_WAIT_SECONDS = 5.0
 
@@ -106,6 +110,22 @@ def query_files() -> tuple[QueryFile, ...]:
     return tuple(ordered)
 
 
+@cache
+def referenced_queries(sql: str) -> tuple[str, ...]:
+    """The names of queries/ files that an SQL text mentions."""
+    return tuple(q.name for q in query_files() if re.search(rf"\b{q.name}\b", sql))
+
+
+@cache
+def _dependencies(name: str) -> frozenset[str]:
+    """Everything a query file reads, directly or not."""
+    files = {q.name: q for q in query_files()}
+    found: set[str] = set()
+    for dep in files[name].depends_on if name in files else ():
+        found |= {dep} | _dependencies(dep)
+    return frozenset(found)
+
+
 def _strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
@@ -128,20 +148,25 @@ class Database:
         self.conn = conn
         self.path = path
         self.funnel = funnel
+        self._installed: set[str] = set()  # query files created on this connection
+        self._cache_valid = False
 
     # -- running SQL -------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
+        self.ensure(*referenced_queries(sql))
         self._run(lambda: self.conn.execute(sql, params))
 
     def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list:
+        self.ensure(*referenced_queries(sql))
         return self._run(lambda: self.conn.execute(sql, params).fetchall())
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
-        rows = self._run(lambda: self.conn.execute(sql, params).fetchall())
+        rows = self.fetchall(sql, params)
         return rows[0][0] if rows else None
 
     def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
         """Run a query and return its result as a Polars DataFrame."""
+        self.ensure(*referenced_queries(sql))
         return self._run(lambda: self.conn.sql(sql, params=params).pl())
 
     def run_script(self, sql: str, params: dict[str, Any] | None = None) -> None:
@@ -174,8 +199,17 @@ class Database:
             raise Interrupted("Interrupted; nothing was written.") from None
         except duckdb.InterruptException:
             raise Interrupted("Interrupted; nothing was written.") from None
+        except RuntimeError as exc:
+            # Ctrl-C while DuckDB runs a query surfaces as RuntimeError("Query interrupted")
+            if "interrupted" in str(exc).lower():
+                raise Interrupted("Interrupted; nothing was written.") from None
+            raise
         except duckdb.OutOfMemoryException as exc:
             raise QueryError(f"DuckDB ran out of memory: {_first_line(exc)}") from None
+        except duckdb.InvalidInputException as exc:
+            if "CSV" not in str(exc):
+                raise
+            raise CsvReadError(_first_line(exc)) from None
         except duckdb.IOException as exc:
             raise DatabaseError(f"Database I/O error on {self.path}: {_first_line(exc)}") from None
 
@@ -225,13 +259,61 @@ class Database:
         self.conn.executemany("insert into stage_labels values (?, ?, ?, ?)", funnel.label_rows())
 
     def install_queries(self) -> None:
-        for query in query_files():
+        """Create every view and macro of queries/ (live definitions) on this connection."""
+        self._installed.clear()
+        self._cache_valid = False
+        self.ensure(*(q.name for q in query_files()))
+
+    def ensure(self, *names: str) -> None:
+        """Create the named views/macros of queries/ and what they read, once per
+        connection. A cached view reads its table when the cache is valid."""
+        files = {q.name: q for q in query_files()}
+        for name in names:
+            if name in self._installed or name not in files:
+                continue
+            query = files[name]
+            self.ensure(*sorted(query.depends_on))
+            if name in CACHED_VIEWS and self._cache_valid:
+                sql = (
+                    f"create or replace temp view {quote_ident(name)} as "
+                    f"select * from main.{quote_ident(name + '_cache')}"
+                )
+            else:
+                sql = query.sql
             try:
-                self.conn.execute(query.sql)
+                self.conn.execute(sql)
             except _duckdb().Error as exc:
                 raise DatabaseError(
                     f"Query file {query.name}.sql failed to compile: {_first_line(exc)}"
                 ) from None
+            self._installed.add(name)
+
+    # -- derived per-deal facts, materialised at load time ------------------------------
+    def facts_key(self) -> str:
+        """Identifies what the cached facts were computed with: the funnel and the SQL."""
+        sql = "".join(q.sql for q in query_files() if q.name in CACHED_VIEWS)
+        return hashlib.sha256((self.funnel.to_json() + sql).encode()).hexdigest()[:16]
+
+    def refresh_fact_cache(self) -> None:
+        """Recompute the cached per-deal facts from the live views (inside the caller's
+        transaction), so reports read small tables instead of recomputing them."""
+        self.install_queries()  # the live definitions, not a cache read by an earlier override
+        for view in CACHED_VIEWS:
+            self.execute(
+                f"create or replace table {quote_ident(view + '_cache')} as "
+                f"select * from {quote_ident(view)}"
+            )
+        self.set_meta("facts_key", self.facts_key())
+        self.use_fact_cache()
+
+    def use_fact_cache(self) -> bool:
+        """From now on, cached views read their tables when these match the funnel and SQL."""
+        self._cache_valid = self.meta("facts_key") == self.facts_key()
+        self._installed -= {
+            name for name in self._installed
+            if name in CACHED_VIEWS or set(CACHED_VIEWS) & _dependencies(name)
+        }
+        return self._cache_valid
 
 
 def _first_line(exc: BaseException) -> str:
@@ -298,7 +380,7 @@ def open_database(
         stored = db.meta("funnel")
         funnel = config_funnel or (Funnel.from_json(stored) if stored else Funnel())
         db.install_funnel(funnel)
-        db.install_queries()
+        db.use_fact_cache()
     except BaseException:
         conn.close()
         raise

@@ -37,6 +37,10 @@ class ConfigError(InputError):
     """The config file is malformed or inconsistent."""
 
 
+class CsvReadError(InputError):
+    """DuckDB's CSV reader gave up on a file's structure (the loader names the file)."""
+
+
 class DatabaseBusyError(SalesfunnelError):
     """Another process holds the database file."""
 

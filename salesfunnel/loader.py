@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,9 +24,16 @@ from pathlib import Path
 
 from salesfunnel import presets
 from salesfunnel.config import Config, Funnel
-from salesfunnel.csvfile import CsvLayout, inspect_csv, retry_as_legacy
+from salesfunnel.csvfile import (
+    CsvLayout,
+    blank_lines,
+    inspect_csv,
+    mixes_line_breaks,
+    normalise_newlines,
+    retry_as_legacy,
+)
 from salesfunnel.db import Database, quote_ident
-from salesfunnel.errors import InputError
+from salesfunnel.errors import CsvReadError, InputError
 from salesfunnel.presets import FilePlan, plan_file
 
 _SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -35,6 +44,7 @@ class KindSpec:
     name: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
+    one_of: tuple[str, ...] = ()  # optional fields of which a file must have at least one
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -53,6 +63,12 @@ KINDS: dict[str, KindSpec] = {
     "history": KindSpec("history", required=("deal_id", "stage", "entered_at"), optional=()),
     "accounts": KindSpec("accounts", required=("account",), optional=("tier",)),
     "reps": KindSpec("reps", required=("rep",), optional=("team", "manager")),
+    "subscriptions": KindSpec(
+        "subscriptions",
+        required=("started_at",),
+        optional=("customer_id", "deal_id", "rep", "tier", "ended_at", "mrr"),
+        one_of=("customer_id", "deal_id"),
+    ),
 }
 for _spec in KINDS.values():
     presets.register_canonical_kind(_spec.name, _spec.required, _spec.optional)
@@ -64,10 +80,11 @@ KEY_EXPRESSIONS = {
     "history": "(deal_id, stage, entered_at)",
     "accounts": "account",
     "reps": "rep",
+    "subscriptions": "customer_id",
 }
 
 MAX_REASONS_SHOWN = 3
-DATE_FIELDS = ("created_at", "closed_at", "entered_at")
+DATE_FIELDS = ("created_at", "closed_at", "entered_at", "started_at", "ended_at")
 
 
 @dataclass
@@ -186,6 +203,9 @@ def load_paths(
                       config=config)
             for layout in layouts
         ]
+        for layout, plan in zip(layouts, plans, strict=True):
+            _require_one_of(KINDS[plan.kind], plan, layout)
+            _refuse_ambiguous_columns(plan, layout)
         funnel = _funnel_for(db, config, plans, files)
         db.install_funnel(funnel)
         db.run_script(_sql("load_macros"))
@@ -197,6 +217,8 @@ def load_paths(
                     progress(number, len(layouts), layout.path)
                 reports.append(_load_file(db, layout, plan, options, config, scratch))
             orphans = _count_orphans(db, reports)
+            if any(not r.skipped_unchanged for r in reports) or db.meta("facts_key") != db.facts_key():
+                db.refresh_fact_cache()
             rejected = sum(r.rows_rejected for r in reports if not r.skipped_unchanged)
             if options.strict and rejected:
                 details = "; ".join(
@@ -208,6 +230,34 @@ def load_paths(
                 )
     return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
                       funnel=funnel, skipped_files=skipped)
+
+
+def _require_one_of(spec: KindSpec, plan: FilePlan, layout: CsvLayout) -> None:
+    """A kind whose key may come from either of two columns needs at least one of them."""
+    if spec.one_of and not any(name in plan.fields for name in spec.one_of):
+        raise InputError(
+            f"{layout.path}: a {spec.name} file needs a {' or '.join(spec.one_of)} column "
+            f"(and {', '.join(spec.required)}). Headers found: {', '.join(layout.header)}."
+        )
+
+
+def _refuse_ambiguous_columns(plan: FilePlan, layout: CsvLayout) -> None:
+    """A header name that appears twice is ambiguous when a field is read from it (which
+    column holds the rep?): refuse rather than guess. Unused repeated columns are ignored."""
+    key = presets.canonical_key if plan.preset == "canonical" else presets.header_key
+    expressions = [*plan.fields.values(), *(expr for _, expr, _ in plan.stage_dates)]
+    used = sorted({int(i) for expr in expressions for i in re.findall(r'"c(\d+)"', expr)})
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(layout.header):
+        positions.setdefault(key(name), []).append(index)
+    for index in used:
+        same = positions.get(key(layout.header[index]), [])
+        if len(same) > 1:
+            raise InputError(
+                f"{layout.path}: the column {layout.header[index]!r} appears {len(same)} times "
+                f"(columns {', '.join(str(i + 1) for i in same)}), so which one to load cannot "
+                "be told. Rename or remove the extra column and load again. Nothing was loaded."
+            )
 
 
 def _funnel_for(db: Database, config: Config, plans: list[FilePlan], files: list[Path]) -> Funnel:
@@ -266,52 +316,54 @@ def _load_file(
     report.encoding = layout.encoding
     _build_source_rows(db, KINDS[kind], plan)
     report.date_order = _choose_date_order(db, layout, plan, options.date_order or config.date_order)
+    for name in ("staged", "staged_main", "staged_history_columns"):
+        _drop_relation(db, name)
     db.run_script(_sql(f"stage_{kind}"))
-    db.execute("create or replace temp table staged_main as select * from staged")
     if plan.stage_dates:
+        # a record with any problem (its own values or its stage dates) is rejected whole
+        db.execute("alter table staged rename to staged_main")
         _stage_history_from_columns(db, plan)
+        db.execute(
+            """
+            create or replace temp table rejected_lines as
+            select distinct line from staged_main where len(problems) > 0
+            union
+            select distinct line from staged_history_columns where len(problems) > 0
+            """
+        )
+        problems_of = "select line, problems from staged_main union all " \
+                      "select line, problems from staged_history_columns"
+        db.execute(
+            "create or replace temp view staged as select * from staged_main "
+            "where line not in (select line from rejected_lines)"
+        )
+        value_rejects = db.scalar("select count(*) from rejected_lines")
+        staged_rows = db.scalar("select count(*) from staged_main")
     else:
-        db.execute("create or replace temp table staged_history_columns as "
-                    "select * from staged where false")
+        problems_of = "select line, problems from staged"
+        staged_rows, value_rejects = db.fetchall(
+            "select count(*), count(*) filter (where len(problems) > 0) from staged"
+        )[0]
 
     db.execute("delete from load_rejects where path = ?", [path_text])
     db.execute(
-        """
+        f"""
         insert into load_rejects (file_id, path, line, column_name, value, reason)
         select ?, ?, line, column_name, value, reason from csv_structure_problems
         union all
         select ?, ?, line, p.column_name, p.value, p.reason
         from (
-            select line, unnest(problems) as p from staged_main
-            union all
-            select line, unnest(problems) as p from staged_history_columns
+            select line, unnest(problems) as p
+            from ({problems_of})
+            where len(problems) > 0
         )
         """,
         [file_id, path_text, file_id, path_text],
     )
-    # a record with any problem (its own values or its stage dates) is rejected whole
-    db.execute(
-        """
-        create or replace temp table rejected_lines as
-        select distinct line from staged_main where len(problems) > 0
-        union
-        select distinct line from staged_history_columns where len(problems) > 0
-        """
-    )
-    db.execute(
-        "create or replace temp table staged as select * from staged_main "
-        "where line not in (select line from rejected_lines)"
-    )
     structural = db.scalar("select count(*) from csv_structure_problems")
-    staged_rows = db.scalar("select count(*) from staged_main")
-    value_rejects = db.scalar("select count(*) from rejected_lines")
     report.rows_read = staged_rows + structural
     report.rows_rejected = value_rejects + structural
     report.rows_loaded = staged_rows - value_rejects
-    if kind != "history":
-        report.duplicates = db.scalar(
-            f"select count(*) - count(distinct {KEY_EXPRESSIONS[kind]}) from staged"
-        )
     report.first_reasons = [
         f"line {line}, {column or 'row'}: {reason}" + (f" ({value!r})" if value else "")
         for line, column, value, reason in db.fetchall(
@@ -320,13 +372,17 @@ def _load_file(
             [file_id, MAX_REASONS_SHOWN],
         )
     ]
+    duplicates = _create_incoming(db, kind)
+    if kind != "history":
+        report.duplicates = duplicates
     db.run_script(_sql(f"merge_{kind}"), {"file_id": file_id})
     if plan.stage_dates:
         db.execute(
-            "create or replace temp table staged as select * from staged_history_columns "
+            "create or replace temp view staged as select * from staged_history_columns "
             "where line not in (select line from rejected_lines)"
         )
         report.history_rows = db.scalar("select count(*) from staged")
+        _create_incoming(db, "history")
         db.run_script(_sql("merge_history"), {"file_id": file_id})
     db.execute(
         "insert into load_files (file_id, path, kind, preset, loaded_at, size_bytes, sha256, "
@@ -340,28 +396,55 @@ def _load_file(
     return report
 
 
+def _create_incoming(db: Database, kind: str) -> int:
+    """`incoming`: the valid staged rows, one per key (the last line wins; history rows
+    keep their first line). Returns how many valid rows repeated a key of the file."""
+    key = KEY_EXPRESSIONS[kind]
+    duplicates = db.scalar(
+        f"select count(*) - count(distinct {key}) from staged where len(problems) = 0"
+    )
+    if kind == "history":
+        rows = "select deal_id, stage, entered_at, line from staged where len(problems) = 0"
+        if duplicates:
+            rows = (
+                "select deal_id, stage, entered_at, min(line) as line from staged "
+                "where len(problems) = 0 group by deal_id, stage, entered_at"
+            )
+    else:
+        rows = "select * exclude (problems, ordinal) from staged where len(problems) = 0"
+        if duplicates:
+            rows = (
+                "select * exclude (problems, ordinal) from staged where len(problems) = 0 "
+                f"qualify row_number() over (partition by {key} order by ordinal desc) = 1"
+            )
+    _drop_relation(db, "incoming")
+    # with repeats the window runs once into a table; without, a view costs nothing
+    db.execute(f"create temp {'table' if duplicates else 'view'} incoming as {rows}")
+    return duplicates
+
+
+def _drop_relation(db: Database, name: str) -> None:
+    """Drop the temp table or view `name`, whichever it is, if it exists."""
+    for (kind,) in db.fetchall(
+        "select 'table' from duckdb_tables() where temporary and table_name = ? "
+        "union all select 'view' from duckdb_views() where temporary and view_name = ?",
+        [name, name],
+    ):
+        db.execute(f"drop {kind} {quote_ident(name)}")
+
+
 def _read_records(
     db: Database, layout: CsvLayout, plan: FilePlan, scratch: Path, allow_retry: bool
 ) -> CsvLayout:
     """Every record of the file as text columns c0..cN, plus the structural problems.
     Returns the layout actually read (a legacy-encoded file found late is transcoded)."""
-    columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(len(layout.header))) + "}"
-    db.execute("drop table if exists csv_errors")
-    db.execute("drop table if exists csv_scans")
-    db.execute(
-        "create or replace temp table csv_records as "
-        "select * from read_csv(?, header = true, auto_detect = false, delim = ?, "
-        "quote = '\"', escape = '\"', encoding = 'utf-8', columns = " + columns + ", "
-        "store_rejects = true, rejects_table = 'csv_errors', rejects_scan = 'csv_scans', "
-        "max_line_size = 67108864)",
-        [str(layout.utf8_path), layout.delimiter],
-    )
+    layout = _read_csv(db, layout, scratch)
     encoding_error = db.fetchall(
         "select line, byte_position from csv_errors where error_type = 'INVALID ENCODING' "
         "order by line limit 1"
     )
     if encoding_error:
-        if allow_retry and layout.read_path is None:
+        if allow_retry and layout.encoding == "utf-8":
             return _read_records(db, retry_as_legacy(layout, scratch), plan, scratch, False)
         line, offset = encoding_error[0]
         raise InputError(
@@ -379,7 +462,7 @@ def _read_records(
         problems as (
             select
                 line,
-                left(any_value(csv_line order by column_idx), 500) as value,
+                left(ltrim(any_value(csv_line order by column_idx), E'\r\n'), 500) as value,
                 any_value(error_type order by column_idx) as error_type
             from csv_errors
             group by line
@@ -413,50 +496,119 @@ def _read_records(
     return layout
 
 
-def _build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
-    """csv_records as canonical fields, with each record's line number.
+def _read_csv(db: Database, layout: CsvLayout, scratch: Path) -> CsvLayout:
+    """csv_records (every record as text), csv_errors (DuckDB's structural rejects) and
+    csv_blank_lines (empty lines, which DuckDB skips but counts in its line numbers).
+    A file mixing CRLF, LF and CR line breaks is read from an LF copy."""
+    columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(len(layout.header))) + "}"
+    if mixes_line_breaks(layout.utf8_path):
+        layout = normalise_newlines(layout, scratch)
+    db.execute("drop table if exists csv_errors")
+    db.execute("drop table if exists csv_scans")
+    try:
+        db.execute(
+            "create or replace temp table csv_records as "
+            "select * from read_csv(?, header = true, auto_detect = false, delim = ?, "
+            "quote = '\"', escape = '\"', encoding = 'utf-8', columns = " + columns + ", "
+            "store_rejects = true, rejects_table = 'csv_errors', rejects_scan = 'csv_scans', "
+            "max_line_size = 67108864)",
+            [_plain_path(layout.utf8_path, scratch), layout.delimiter],
+        )
+    except CsvReadError as exc:
+        raise InputError(
+            f"{layout.path}: DuckDB cannot read it as CSV ({exc}). Nothing was loaded."
+        ) from None
+    db.execute(
+        "create or replace temp table csv_blank_lines as select unnest(?::bigint[]) as line",
+        [blank_lines(layout.utf8_path, layout.delimiter)],
+    )
+    return layout
 
-    Records DuckDB rejected are missing from csv_records; a record's line is its
-    ordinal among all records (rejected ones included) plus one for the header.
+
+_GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
+
+
+def _plain_path(path: Path, scratch: Path) -> str:
+    """The path to give DuckDB. DuckDB reads a path with * ? [ ] as a glob (`deals[1].csv`
+    would read deals1.csv), so such a file is read through a plainly named link."""
+    text = str(path.resolve())
+    if not _GLOB_CHARACTERS.search(text):
+        return text
+    link = scratch / f"{len(list(scratch.iterdir()))}-link.csv"
+    try:
+        link.symlink_to(path.resolve())
+    except OSError:  # no symlinks here: copy
+        shutil.copyfile(path, link)
+    return str(link)
+
+
+def _build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
+    """`source_rows` (a view): csv_records as canonical fields, with each record's line.
+
+    csv_records keeps the file's order in its rowids. Records DuckDB rejected are
+    missing from it; a record's line is its ordinal among all records (rejected
+    ones included) plus one for the header.
     """
+    first, last, count = db.fetchall("select min(rowid), max(rowid), count(*) from csv_records")[0]
+    if count and last - first + 1 == count:
+        ordinal = f"rowid - {int(first)} + 1"
+    else:  # rowids with gaps: number them
+        ordinal = "row_number() over (order by rowid)"
+    if db.scalar(
+        "select (select count(*) from csv_structure_problems) "
+        "+ (select count(*) from csv_blank_lines)"
+    ):
+        # lines taken by rejected records and empty lines are skipped when numbering
+        db.execute(
+            f"""
+            create or replace temp view csv_numbered as
+            with
+            records as (
+                select {ordinal} as ordinal, * from csv_records
+            ),
+            rejected as (
+                select line - 1 as record, row_number() over (order by line) as seen
+                from (
+                    select line from csv_structure_problems
+                    union all
+                    select line from csv_blank_lines
+                )
+            ),
+            gaps as (
+                select record - seen as key, max(seen) as seen
+                from rejected
+                group by record - seen
+            ),
+            final as (
+                select
+                    records.ordinal + coalesce(gaps.seen, 0) + 1 as line,
+                    records.*
+                from records
+                asof left join gaps on records.ordinal > gaps.key
+            )
+            select * from final
+            """
+        )
+    else:
+        db.execute(
+            f"create or replace temp view csv_numbered as "
+            f"select ordinal + 1 as line, * from (select {ordinal} as ordinal, * from csv_records)"
+        )
     projection = ", ".join(
         f"({plan.fields[name]})::varchar as {quote_ident(name)}"
         if name in plan.fields
         else f"null::varchar as {quote_ident(name)}"
         for name in spec.fields
     )
+    params = {k: v for k, v in plan.params.items() if f"${k}" in projection}
+    _drop_relation(db, "source_rows")
+    # bound band parameters cannot live in a view: materialise in that (rare) case
+    what = "table" if params else "view"
     db.execute(
-        f"""
-        create or replace temp table csv_numbered as
-        with
-        records as (
-            select row_number() over (order by rowid) as ordinal, *
-            from csv_records
-        ),
-        rejected as (
-            select line - 1 as record, row_number() over (order by line) as seen
-            from csv_structure_problems
-        ),
-        gaps as (
-            select record - seen as key, max(seen) as seen
-            from rejected
-            group by record - seen
-        ),
-        final as (
-            select
-                records.ordinal + coalesce(gaps.seen, 0) + 1 as line,
-                records.*
-            from records
-            asof left join gaps on records.ordinal > gaps.key
-        )
-        select * from final
-        """
-    )
-    db.execute(
-        f"create or replace temp table source_rows as "
+        f"create temp {what} source_rows as "
         f"select ordinal, line, {projection}, null::varchar as source_column "
         f"from csv_numbered as records",
-        {k: v for k, v in plan.params.items() if f"${k}" in projection} or None,
+        params or None,
     )
 
 
@@ -474,7 +626,10 @@ def _choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: s
         slash, month_first, day_first, sample = db.fetchall(
             f"""
             with dates as ({values}),
-            slashed as (select v from dates where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}'))
+            slashed as (
+                select v from dates
+                where contains(v, '/') and regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}')
+            )
             select
                 count(*),
                 count(*) filter (where parse_slash_date(v, 'mdy') is not null),
@@ -516,11 +671,10 @@ def _stage_history_from_columns(db: Database, plan: FilePlan) -> None:
             f"from csv_numbered as records where nullif(trim(({expr})::varchar), '') is not null "
             f"and nullif(trim(({plan.fields['deal_id']})::varchar), '') is not null"
         )
-    db.execute(
-        "create or replace temp table source_rows as " + " union all ".join(selects), params
-    )
+    _drop_relation(db, "source_rows")
+    db.execute("create temp table source_rows as " + " union all ".join(selects), params)
     db.run_script(_sql("stage_history"))
-    db.execute("create or replace temp table staged_history_columns as select * from staged")
+    db.execute("alter table staged rename to staged_history_columns")
 
 
 def _count_orphans(db: Database, reports: list[FileReport]) -> int:

@@ -31,11 +31,12 @@ def stdout_console(width: int | None = None) -> Console:
     (tables take only the width they need)."""
     if width is None and not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
         width = 160
-    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=False)
+    # markup=False: values from the data (a rep named "[/]") are text, never Rich markup
+    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=False, markup=False)
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 # -- cell formatting -------------------------------------------------------------

@@ -19,11 +19,13 @@ SAMPLE_FILES = {
     "stage_history.csv": ("sample_history", None),
     "accounts.csv": ("sample_accounts", ["account", "tier", "employees"]),
     "reps.csv": ("sample_reps", ["rep", "team", "manager"]),
+    "subscriptions.csv": ("sample_subscriptions", None),
 }
 
 
 def write_sample(out: Path, *, deals: int = 3000, seed: int = 7) -> list[tuple[Path, int]]:
-    """Write deals.csv, stage_history.csv, accounts.csv and reps.csv into `out`."""
+    """Write deals.csv, stage_history.csv, accounts.csv, reps.csv and subscriptions.csv
+    into `out`."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

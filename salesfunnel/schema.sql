@@ -71,3 +71,17 @@ create table if not exists reps (
     file_id bigint,
     line bigint
 );
+
+-- one row per customer subscription, keyed by customer_id (a file with only
+-- deal_id uses it as the key); the row loaded last wins
+create table if not exists subscriptions (
+    customer_id varchar not null,
+    deal_id varchar,
+    rep varchar,
+    tier varchar,
+    started_at timestamp not null,
+    ended_at timestamp,
+    mrr double,
+    file_id bigint,
+    line bigint
+);

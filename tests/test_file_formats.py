@@ -90,7 +90,8 @@ def test_delimiters_are_detected(tmp_path, db_path, delimiter):
 @pytest.mark.parametrize(
     ("values", "expected", "order"),
     [
-        (["2026-03-01", "2026-03-25 14:05"], [dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 25, 14, 5)], None),
+        (["2026-03-01", "2026-03-25 14:05"], [dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 25, 14, 5)],
+         None),
         (["03/01/2026", "03/25/2026 2:05 PM"], [dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 25, 14, 5)],
          "mdy"),
         (["01/03/2026", "25/03/2026 14:05"], [dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 25, 14, 5)],

@@ -143,7 +143,10 @@ def test_file_fitting_no_preset_names_closest_and_missing(tmp_path, db_path):
     with pytest.raises(InputError) as caught:
         load_into(db_path, path)
     message = str(caught.value)
-    assert "The closest, preset pipedrive, deals file (fits it best), lacks the required column rep" in message
+    assert (
+        "The closest, preset pipedrive, deals file (fits it best), lacks the required column rep"
+        in message
+    )
     assert "Headers found: Deal - ID, Deal - Title, Deal - Stage" in message
 
 

@@ -16,17 +16,23 @@ create or replace temp macro parse_slash_date(x, date_order) as
                               '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p'])
     end;
 
--- ISO dates and datetimes, with optional fractional seconds and a Z or +hh:mm
--- offset (converted to UTC); DD.MM.YYYY; YYYY/MM/DD; and slash dates in the
--- file's date order. Impossible dates (2026-02-30) do not parse.
+-- A datetime ending in a UTC offset (+02:00, -0500), which must be converted.
+create or replace temp macro has_utc_offset(x) as
+    length(x) > 16 and (x[-6] in ('+', '-') or x[-5] in ('+', '-'));
+
+-- ISO dates and datetimes (T or space, optional fractional seconds, Z or a
+-- +hh:mm offset converted to UTC); DD.MM.YYYY; YYYY/MM/DD; and slash dates in
+-- the file's date order. Impossible dates (2026-02-30) do not parse. The ISO
+-- branch is tried first with plain casts: it is by far the most common.
 create or replace temp macro parse_timestamp(x) as
     case
         when x is null then null
-        when regexp_matches(x, '^\d{4}-\d{2}-\d{2}$') then try_cast(x as date)::timestamp
-        when regexp_matches(x, '^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$')
-            then try_cast(replace(x, 'T', ' ') as timestamp)
-        when regexp_matches(x, '^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$')
-            then try_cast(x as timestamptz)::timestamp
+        when x[5] = '-' and x[8] = '-' and regexp_full_match(x[1:10], '\d{4}-\d{2}-\d{2}') then
+            case
+                when length(x) = 10 then try_cast(x as date)::timestamp
+                when has_utc_offset(x) then try_cast(x as timestamptz)::timestamp
+                else try_cast(x as timestamp)
+            end
         when regexp_matches(x, '^\d{1,2}/\d{1,2}/\d{4}')
             then parse_slash_date(x, (select date_order from load_settings))
         when regexp_matches(x, '^\d{1,2}\.\d{1,2}\.\d{4}')
@@ -53,7 +59,10 @@ create or replace temp macro parse_amount_text(s) as
     end;
 
 create or replace temp macro parse_amount(x) as
-    case when x is null then null else parse_amount_text(amount_digits(x)) end;
+    case
+        when x is null then null
+        else coalesce(try_cast(x as double), parse_amount_text(amount_digits(x)))
+    end;
 
 -- A date is plausible between 1900 and 2199; outside it is a typo or an
 -- epoch-zero placeholder.

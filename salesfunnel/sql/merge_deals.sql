@@ -1,11 +1,5 @@
 -- Valid staged deals replace earlier rows with the same deal_id; within one
--- file the last line wins.
-create or replace temp table incoming as
-select * exclude (problems, ordinal)
-from staged
-where len(problems) = 0
-qualify row_number() over (partition by deal_id order by ordinal desc) = 1;
-
+-- file the last line wins (the loader's `incoming` view keeps one row per key).
 delete from deals where deal_id in (select deal_id from incoming);
 
 insert into deals

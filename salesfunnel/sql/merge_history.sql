@@ -1,11 +1,5 @@
 -- Valid staged history rows not already present, de-duplicated on
 -- (deal_id, stage, entered_at).
-create or replace temp table incoming as
-select deal_id, stage, entered_at, min(line) as line
-from staged
-where len(problems) = 0
-group by deal_id, stage, entered_at;
-
 insert into stage_history (deal_id, stage, entered_at, file_id, line)
 select incoming.deal_id, incoming.stage, incoming.entered_at, $file_id, incoming.line
 from incoming

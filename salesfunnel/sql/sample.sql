@@ -1,6 +1,7 @@
 -- A deterministic synthetic CRM export. Randomness is a hash of (seed, row,
 -- purpose), so the same seed gives the same files on any machine and thread
--- count. Tables: sample_reps, sample_accounts, sample_deals, sample_history.
+-- count. Tables: sample_reps, sample_accounts, sample_deals, sample_history,
+-- sample_subscriptions.
 create or replace temp macro rnd(seed, i, purpose) as
     (hash(seed, i, purpose) % 1000003) / 1000003.0;
 
@@ -264,3 +265,50 @@ final as (
     from kept
 )
 select deal_id, stage, entered_at from final order by i, k;
+
+-- one row per customer: each won deal becomes a subscription up to two weeks
+-- after it was won, paying a twelfth of the deal amount a month. Months until
+-- churn are exponential with a monthly hazard set by the tier (smb customers
+-- leave most) times a factor of the rep who sold it: Ava Thompson, the top
+-- closer, sells to customers who do not fit and churn four times as often.
+-- Some rep and tier cells are blank (resolved through the deal on load).
+create or replace temp table sample_subscriptions as
+with
+won as (
+    select i, seed, as_of, deal_id, rep, tier, amount, entries[4] as won_at
+    from sample_deal_plan
+    where status = 'won'
+),
+started as (
+    select
+        w.*,
+        w.won_at + to_seconds(floor(rnd(w.seed, w.i, 'sub_start') * 14 * 86400)::bigint)
+            as started_at,
+        case w.tier when 'smb' then 0.045 when 'mid' then 0.025 else 0.010 end
+            * case w.rep when 'Ava Thompson' then 4.0 when 'Hugo Martin' then 1.2
+                when 'Kira Patel' then 0.6 else 1.0 end as hazard
+    from won as w
+),
+lived as (
+    select
+        s.*,
+        s.started_at + to_seconds(
+            (-ln(1 - rnd(s.seed, s.i, 'sub_life')) / s.hazard * 30.4375 * 86400)::bigint
+        ) as ends_at,
+        rnd(s.seed, s.i, 'sub_mess') as mess
+    from started as s
+    where s.started_at <= s.as_of
+),
+final as (
+    select
+        'C' || lpad(i::varchar, 6, '0') as customer_id,
+        deal_id,
+        case when mess < 0.08 then null else rep end as rep,
+        case when mess between 0.05 and 0.12 then null else tier end as tier,
+        strftime(started_at, '%Y-%m-%d') as started_at,
+        case when ends_at <= as_of then strftime(ends_at, '%Y-%m-%d') end as ended_at,
+        round(amount / 12.0 / 10)::bigint * 10 as mrr,
+        i
+    from lived
+)
+select * exclude (i) from final order by i;

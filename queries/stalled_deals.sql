@@ -1,0 +1,104 @@
+-- One row per open deal stalled in its current stage: the deal's furthest
+-- stage was entered more whole days before p_today than the p_quantile
+-- quantile (quantile_cont) of past times in that stage for its tier, and at
+-- least p_min_days ago. Past times in stage k: for deals with a known entry
+-- of k that went further, the entry date of k+1 (when they first showed up
+-- beyond k) minus that entry; for deals lost at k, closed_at minus that entry;
+-- in fractional days, negative ones (dates out of order) ignored. A tier and
+-- stage without past times has no threshold, so its open deals are not listed.
+create or replace temp macro stalled_deals(p_today, p_tier, p_min_days, p_quantile) as table
+with
+facts as (
+    select deal_id, rep, tier, status, amount, closed_at, furthest_index
+    from deal_facts
+),
+
+dates as (
+    select deal_id, stage_index, stage, known_entered_at, entered_at
+    from deal_stage_dates
+),
+
+moved_on as (
+    select
+        facts.tier,
+        this.stage_index,
+        (epoch(following.entered_at) - epoch(this.known_entered_at)) / 86400.0 as days
+    from dates as this
+    inner join dates as following
+        on following.deal_id = this.deal_id
+        and following.stage_index = this.stage_index + 1
+    inner join facts on facts.deal_id = this.deal_id
+    where this.known_entered_at is not null
+        and following.entered_at is not null
+),
+
+lost_in_stage as (
+    select
+        facts.tier,
+        this.stage_index,
+        (epoch(facts.closed_at) - epoch(this.known_entered_at)) / 86400.0 as days
+    from facts
+    inner join dates as this
+        on this.deal_id = facts.deal_id
+        and this.stage_index = facts.furthest_index
+    where facts.status = 'lost'
+        and facts.closed_at is not null
+        and this.known_entered_at is not null
+),
+
+thresholds as (
+    select
+        tier,
+        stage_index,
+        quantile_cont(days, p_quantile) as threshold_days,
+        count(*) as past_deals
+    from (
+        select * from moved_on
+        union all
+        select * from lost_in_stage
+    )
+    where days >= 0
+    group by tier, stage_index
+),
+
+open_deals as (
+    select
+        facts.deal_id,
+        facts.rep,
+        facts.tier,
+        facts.amount,
+        dates.stage_index,
+        dates.stage,
+        dates.entered_at,
+        date_diff('day', dates.entered_at::date, p_today::date) as days_in_stage
+    from facts
+    inner join dates
+        on dates.deal_id = facts.deal_id
+        and dates.stage_index = facts.furthest_index
+    where facts.status = 'open'
+        and dates.entered_at is not null
+        and (p_tier is null or facts.tier = lower(trim(p_tier)))
+),
+
+final as (
+    select
+        open_deals.deal_id,
+        open_deals.rep,
+        open_deals.tier,
+        open_deals.stage,
+        open_deals.entered_at,
+        open_deals.days_in_stage,
+        thresholds.threshold_days,
+        open_deals.days_in_stage - thresholds.threshold_days as days_over,
+        thresholds.past_deals,
+        open_deals.amount
+    from open_deals
+    inner join thresholds
+        on thresholds.tier = open_deals.tier
+        and thresholds.stage_index = open_deals.stage_index
+    where open_deals.days_in_stage > thresholds.threshold_days
+        and open_deals.days_in_stage >= p_min_days
+)
+
+select * from final
+order by days_over desc, deal_id;

@@ -1,0 +1,30 @@
+-- One row per loaded subscription (customer): its rep and tier as loaded, or
+-- else those of its deal (resolved here, at query time, so a deal loaded after
+-- the subscription still fills them in; the deal's tier is itself resolved
+-- through its account), its start, end and MRR. A tier found nowhere is
+-- 'unknown'; a rep found nowhere is null.
+create or replace temp view subscription_facts as
+with
+loaded as (
+    select customer_id, deal_id, rep, tier, started_at, ended_at, mrr
+    from main.subscriptions
+),
+
+deal_owners as (
+    select deal_id, rep, tier from deal_facts
+),
+
+final as (
+    select
+        loaded.customer_id,
+        loaded.deal_id,
+        coalesce(loaded.rep, deal_owners.rep) as rep,
+        coalesce(loaded.tier, deal_owners.tier, 'unknown') as tier,
+        loaded.started_at,
+        loaded.ended_at,
+        loaded.mrr
+    from loaded
+    left join deal_owners on deal_owners.deal_id = loaded.deal_id
+)
+
+select * from final;

@@ -1,0 +1,128 @@
+"""Loading subscriptions: the kind from the header, the customer_id-or-deal_id key,
+rejects with line numbers, last-loaded-wins, idempotence, and rep and tier taken
+from the deal at report time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import FIXTURES, load_into, query, write
+
+from salesfunnel.errors import InputError
+
+HEADER = "customer_id,deal_id,rep,tier,started_at,ended_at,mrr\n"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "customer_id,started_at",
+        "deal_id,started_at",
+        "Customer ID,Started At,Ended At,MRR",
+        "deal_id,rep,tier,started_at,ended_at,mrr",  # rep and deal_id, but no stage
+    ],
+)
+def test_kind_is_recognised_from_header(tmp_path, db_path, header):
+    path = write(tmp_path, "subs.csv", header + "\n")
+    report = load_into(db_path, path)
+    assert [(f.kind, f.rows_read) for f in report.files] == [("subscriptions", 0)]
+
+
+def test_a_file_without_customer_id_and_deal_id_is_refused(tmp_path, db_path):
+    path = write(tmp_path, "subs.csv", "rep,started_at,mrr\nann,2026-01-01,10\n")
+    with pytest.raises(InputError) as caught:
+        load_into(db_path, path)
+    message = str(caught.value)
+    assert "a subscriptions file needs a customer_id or deal_id column (and started_at)" in message
+    assert "Headers found: rep, started_at, mrr" in message
+
+
+BAD = (
+    HEADER
+    + "S1,,ann,smb,2026-01-01,,100\n"  # line 2: fine
+    + ",,ann,smb,2026-01-01,,100\n"  # 3: no key
+    + "S3,,ann,smb,,,100\n"  # 4: empty started_at
+    + "S4,,ann,smb,2026-13-01,,100\n"  # 5: unparseable started_at
+    + "S5,,ann,smb,2026-01-01,soon,100\n"  # 6: unparseable ended_at
+    + "S6,,ann,smb,2026-02-01,2026-01-31,100\n"  # 7: ended before started
+    + "S7,,ann,smb,2026-01-01,,a lot\n"  # 8: unparseable mrr
+    + "S8,,ann,smb,2026-01-01,,-5\n"  # 9: negative mrr
+    + ",D9,,,2026-01-01,2026-01-01,\n"  # 10: fine: key from deal_id, same-day end, no mrr
+)
+
+
+def test_each_reject_reason_with_its_line(tmp_path, db_path):
+    report = load_into(db_path, write(tmp_path, "subs.csv", BAD))
+    item = report.files[0]
+    assert (item.rows_read, item.rows_loaded, item.rows_rejected) == (9, 2, 7)
+    assert query(
+        db_path, "select line, column_name, value, reason from load_rejects order by line"
+    ) == [
+        (3, "customer_id", None, "customer_id and deal_id are both empty"),
+        (4, "started_at", None, "started_at is empty"),
+        (5, "started_at", "2026-13-01", "unparseable date"),
+        (6, "ended_at", "soon", "unparseable date"),
+        (7, "ended_at", "2026-01-31", "ended_at is before started_at"),
+        (8, "mrr", "a lot", "unparseable amount"),
+        (9, "mrr", "-5", "negative amount"),
+    ]
+    assert query(
+        db_path,
+        "select customer_id, deal_id, rep, tier, started_at, ended_at, mrr from subscriptions "
+        "order by customer_id",
+    ) == [
+        ("D9", "D9", None, None, dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 1), None),
+        ("S1", None, "ann", "smb", dt.datetime(2026, 1, 1), None, 100.0),
+    ]
+
+
+def test_strict_refuses_the_bad_file(tmp_path, db_path):
+    with pytest.raises(InputError, match=r"--strict: 7 rows rejected"):
+        load_into(db_path, write(tmp_path, "subs.csv", BAD), strict=True)
+    assert query(db_path, "select count(*) from subscriptions") == [(0,)]
+
+
+def test_last_loaded_wins_within_and_across_files(tmp_path, db_path):
+    first = write(
+        tmp_path, "a.csv",
+        HEADER + "S1,,ann,SMB,2026-01-01,,100\nS1,,bob,smb,2026-01-02,,110\nS2,,cy,mid,2026-01-05,,50\n",
+    )
+    report = load_into(db_path, first)
+    assert report.files[0].duplicates == 1
+    assert query(db_path, "select customer_id, rep, mrr from subscriptions order by 1") == [
+        ("S1", "bob", 110.0),
+        ("S2", "cy", 50.0),
+    ]
+    # the customer churned: the next export has its end date
+    second = write(tmp_path, "b.csv", HEADER + "S1,,bob,smb,2026-01-02,2026-06-30,110\n")
+    load_into(db_path, second)
+    assert query(db_path, "select customer_id, ended_at from subscriptions order by 1") == [
+        ("S1", dt.datetime(2026, 6, 30)),
+        ("S2", None),
+    ]
+
+
+def test_reload_is_idempotent(db_path):
+    folder = FIXTURES / "management"
+    load_into(db_path, folder)
+    snapshot = query(db_path, "select * exclude (file_id) from subscriptions order by all")
+    again = load_into(db_path, folder)
+    assert all(f.skipped_unchanged for f in again.files)
+    load_into(db_path, folder, force=True)
+    assert query(db_path, "select * exclude (file_id) from subscriptions order by all") == snapshot
+    assert len(snapshot) == 13
+
+
+def test_rep_and_tier_come_from_a_deal_loaded_later(tmp_path, db_path):
+    subs = write(tmp_path, "subs.csv", HEADER + "S1,X1,,,2026-01-01,,10\nS2,X2,zoe,mid,2026-01-01,,10\n")
+    load_into(db_path, subs)
+    view = "select customer_id, rep, tier from subscription_facts order by 1"
+    assert query(db_path, view) == [("S1", None, "unknown"), ("S2", "zoe", "mid")]
+    deals = write(
+        tmp_path, "deals.csv",
+        "deal_id,rep,tier,stage\nX1,ann,SMB,won\nX2,bob,smb,won\n",
+    )
+    load_into(db_path, deals)
+    # S1 takes ann and smb from X1; S2 keeps what its own row says
+    assert query(db_path, view) == [("S1", "ann", "smb"), ("S2", "zoe", "mid")]
