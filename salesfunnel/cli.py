@@ -33,14 +33,14 @@ app = typer.Typer(
 # -- shared options -------------------------------------------------------------
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="SALESFUNNEL_DB", help="Database file [default: ./salesfunnel.duckdb]."),
+    typer.Option("--db", envvar="SALESFUNNEL_DB", help="Database file (default: ./salesfunnel.duckdb)."),
 ]
 ConfigOption = Annotated[
     str | None,
     typer.Option(
         "--config",
         envvar="SALESFUNNEL_CONFIG",
-        help="Funnel config (TOML) [default: ./salesfunnel.toml when it exists].",
+        help="Funnel config (TOML) (default: ./salesfunnel.toml when it exists).",
     ),
 ]
 WaitOption = Annotated[
@@ -49,7 +49,7 @@ WaitOption = Annotated[
 ]
 FormatOption = Annotated[
     OutputFormat | None,
-    typer.Option("--format", "-f", help="Output format [default: from --output, else table]."),
+    typer.Option("--format", "-f", help="Output format (default: from --output, else table)."),
 ]
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
@@ -195,7 +195,10 @@ def load(
     ] = "auto",
     kind: Annotated[
         str | None,
-        typer.Option("--kind", help="Force the kind of every file: deals, history, accounts, reps."),
+        typer.Option(
+            "--kind",
+            help="Force the kind of every file: deals, history, accounts, reps, subscriptions.",
+        ),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail (exit 3, nothing kept) if any row is rejected.")

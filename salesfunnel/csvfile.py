@@ -113,7 +113,10 @@ def _with_header(layout: CsvLayout) -> CsvLayout:
         raise InputError(f"{layout.path}: the header line cannot be read as CSV ({exc}).") from None
     header = tuple(h.strip() for h in header)
     if not any(header):
-        raise InputError(f"{layout.path}: the first line is blank; a CSV export starts with its header.")
+        raise InputError(
+            f"{layout.path}: the first line names no columns ({text[:80]!r}); a CSV export "
+            "starts with its header."
+        )
     return replace(layout, sha256=file_digest(layout.path), delimiter=delimiter, header=header)
 
 

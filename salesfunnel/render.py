@@ -40,31 +40,31 @@ def stderr_console() -> Console:
 
 
 # -- cell formatting -------------------------------------------------------------
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def fmt_int(value) -> str:
-    return NULL if _missing(value) else f"{int(value):,}"
+    return NULL if is_missing(value) else f"{int(value):,}"
 
 
 def fmt_pct(value) -> str:
-    return NULL if _missing(value) else f"{value * 100:.1f}%"
+    return NULL if is_missing(value) else f"{value * 100:.1f}%"
 
 
 def fmt_amount(value) -> str:
-    return NULL if _missing(value) else f"{value:,.0f}"
+    return NULL if is_missing(value) else f"{value:,.0f}"
 
 
 def fmt_days(value) -> str:
-    return NULL if _missing(value) else f"{value:,.1f}"
+    return NULL if is_missing(value) else f"{value:,.1f}"
 
 
 def fmt_move(rank, previous) -> str:
     """The move since last month: ▲2 (up two places), ▼1, = (same), new (no rank then)."""
-    if _missing(rank):
+    if is_missing(rank):
         return NULL
-    if _missing(previous):
+    if is_missing(previous):
         return "new"
     delta = int(previous) - int(rank)
     if delta > 0:
@@ -75,7 +75,7 @@ def fmt_move(rank, previous) -> str:
 
 
 def bar(fraction, width: int = BAR_WIDTH) -> Text:
-    if _missing(fraction):
+    if is_missing(fraction):
         return Text("")
     fraction = min(max(fraction, 0.0), 1.0)
     eighths = round(fraction * width * 8)
@@ -84,12 +84,13 @@ def bar(fraction, width: int = BAR_WIDTH) -> Text:
     return Text(cells, style="green")
 
 
-def _empty_note(table: Table, rows: int, what: str = "Nothing matched these filters.") -> None:
+def add_empty_note(table: Table, rows: int, what: str = "Nothing matched these filters.") -> None:
     if rows == 0:
         table.caption = what
 
 
-def _table(title: str) -> Table:
+def titled_table(title: str) -> Table:
+    """The house style of every table: a left-aligned title, a simple header rule."""
     return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
 
 
@@ -101,7 +102,7 @@ def report_table(report: Report) -> Table:
 
 
 def conversion_table(report: Report) -> Table:
-    table = _table(report.title)
+    table = titled_table(report.title)
     group = report.group_by
     if group:
         table.add_column(group.capitalize(), no_wrap=True)
@@ -129,12 +130,12 @@ def conversion_table(report: Report) -> Table:
             fmt_days(row["median_days"]),
         ]
         table.add_row(*cells, bar(row["overall_rate"]), end_section=bool(group and last_of_group))
-    _empty_note(table, len(rows))
+    add_empty_note(table, len(rows))
     return table
 
 
 def rank_table(report: Report) -> Table:
-    table = _table(report.title)
+    table = titled_table(report.title)
     table.add_column("Rep", no_wrap=True)
     for stage in report.stages:
         table.add_column(stage, justify="right", no_wrap=True)
@@ -152,12 +153,12 @@ def rank_table(report: Report) -> Table:
             )
         cells += [fmt_amount(row["won_amount"]), fmt_int(row["lost"]), fmt_pct(row["win_rate"])]
         table.add_row(*cells)
-    _empty_note(table, len(rows), "No rep had a stage entry or a loss in this month.")
+    add_empty_note(table, len(rows), "No rep had a stage entry or a loss in this month.")
     return table
 
 
 def dropoff_table(report: Report) -> Table:
-    table = _table(report.title)
+    table = titled_table(report.title)
     table.add_column("Tier", no_wrap=True)
     table.add_column("Lost at", no_wrap=True)
     table.add_column("Reason")
@@ -176,13 +177,13 @@ def dropoff_table(report: Report) -> Table:
             fmt_amount(row["amount"]),
             end_section=last,
         )
-    _empty_note(table, len(rows), "No lost deal matched these filters.")
+    add_empty_note(table, len(rows), "No lost deal matched these filters.")
     return table
 
 
 # -- info and load ---------------------------------------------------------------
 def info_renderable(info: Info) -> Group:
-    summary = _table(f"Database {info.path}")
+    summary = titled_table(f"Database {info.path}")
     summary.show_header = False
     summary.add_column("")
     summary.add_column("", justify="right")
@@ -191,12 +192,13 @@ def info_renderable(info: Info) -> Group:
     summary.add_row("deals", fmt_int(deals_total))
     summary.add_row("stage history rows", fmt_int(info.history_rows))
     summary.add_row("history rows without a deal", fmt_int(info.orphan_history_rows))
+    summary.add_row("subscriptions", fmt_int(info.subscription_rows))
     summary.add_row("created_at from", _fmt_time(info.first_created))
     summary.add_row("created_at to", _fmt_time(info.last_created))
     summary.add_row("last activity", _fmt_time(info.last_activity))
     summary.add_row("rejected rows", fmt_int(info.reject_rows))
 
-    files = _table("Files loaded")
+    files = titled_table("Files loaded")
     for header in ("Path", "Kind", "Loaded at (UTC)"):
         files.add_column(header)
     for header in ("Read", "Loaded", "Rejected"):
@@ -206,9 +208,9 @@ def info_renderable(info: Info) -> Group:
             row["path"], row["kind"], _fmt_time(row["loaded_at"]),
             fmt_int(row["rows_read"]), fmt_int(row["rows_loaded"]), fmt_int(row["rows_rejected"]),
         )
-    _empty_note(files, info.files.height, "No file loaded yet.")
+    add_empty_note(files, info.files.height, "No file loaded yet.")
 
-    counts = _table("Deals by status and tier")
+    counts = titled_table("Deals by status and tier")
     tiers = sorted(set(info.deal_counts["tier"].to_list()))
     counts.add_column("Status")
     for tier in tiers:
@@ -223,7 +225,7 @@ def info_renderable(info: Info) -> Group:
 
     parts = [summary, files, counts]
     if info.recent_rejects.height:
-        rejects = _table("Latest rejects")
+        rejects = titled_table("Latest rejects")
         for header in ("Path", "Line", "Column", "Value", "Reason"):
             rejects.add_column(header)
         for row in info.recent_rejects.rows(named=True):

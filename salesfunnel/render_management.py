@@ -13,13 +13,13 @@ from rich.table import Table
 from salesfunnel.management import WELL_ABOVE_POINTS, WELL_ABOVE_RATIO
 from salesfunnel.render import (
     NULL,
-    _empty_note,
-    _missing,
-    _table,
+    add_empty_note,
     fmt_amount,
     fmt_days,
     fmt_int,
     fmt_pct,
+    is_missing,
+    titled_table,
 )
 
 if TYPE_CHECKING:
@@ -47,14 +47,14 @@ def management_table(report: Report) -> Table:
 
 
 def _report_table(report: Report) -> Table:
-    table = _table(report.title)
+    table = titled_table(report.title)
     table.caption_justify = "left"
     return table
 
 
 def fmt_points(value) -> str:
     """A difference of two rates in percentage points, signed: +12.5 pp."""
-    return NULL if _missing(value) else f"{value * 100:+.1f} pp"
+    return NULL if is_missing(value) else f"{value * 100:+.1f} pp"
 
 
 def fmt_date(value) -> str:
@@ -93,7 +93,7 @@ def churn_table(report: Report) -> Table:
             f"well above = churn at least {WELL_ABOVE_RATIO:g} times the company's and at least "
             f"{WELL_ABOVE_POINTS * 100:g} percentage points above it"
         )
-    _empty_note(table, len(rows), "No rep, tier or customer is loaded.")
+    add_empty_note(table, len(rows), "No rep, tier or customer is loaded.")
     return table
 
 
@@ -110,7 +110,7 @@ def early_churn_table(report: Report) -> Table:
             fmt_date(row["started_at"]), fmt_date(row["ended_at"]),
             fmt_int(row["days_active"]), fmt_amount(row["mrr"]),
         )
-    _empty_note(table, len(rows), "No customer of this window churned early.")
+    add_empty_note(table, len(rows), "No customer of this window churned early.")
     return table
 
 
@@ -149,7 +149,7 @@ def tiers_table(report: Report) -> Table:
                       end_section=position in (3, len(TIER_ROWS) - 1))
     if rows and not with_customers:
         table.caption = "No subscriptions are loaded, so no customer churn or MRR."
-    _empty_note(table, len(rows), "No deal or customer in this window.")
+    add_empty_note(table, len(rows), "No deal or customer in this window.")
     return table
 
 
@@ -185,7 +185,7 @@ def plan_table(report: Report) -> Table:
 
 def _signed(value, amount: bool) -> str:
     """A change with its sign (+3, -1,250); no change is 0."""
-    if _missing(value):
+    if is_missing(value):
         return NULL
     if value == 0:
         return "0"
@@ -193,7 +193,7 @@ def _signed(value, amount: bool) -> str:
 
 
 def _signed_pct(value) -> str:
-    if _missing(value):
+    if is_missing(value):
         return NULL
     return "0.0%" if value == 0 else f"{value * 100:+.1f}%"
 
@@ -237,5 +237,5 @@ def stalled_table(report: Report) -> Table:
             "Days: in the current stage. P90: 90% of the tier's past deals (Past: how many) "
             "spent at most this many days in the stage."
         )
-    _empty_note(table, len(rows), "No open deal is stalled.")
+    add_empty_note(table, len(rows), "No open deal is stalled.")
     return table

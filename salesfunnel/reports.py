@@ -222,6 +222,7 @@ class Info:
     last_activity: dt.datetime | None
     history_rows: int
     orphan_history_rows: int
+    subscription_rows: int
     reject_rows: int
     recent_rejects: pl.DataFrame
 
@@ -240,6 +241,7 @@ def info(db: Database, reject_limit: int = 5) -> Info:
         orphan_history_rows=db.scalar(
             "select count(*) from stage_history anti join deals using (deal_id)"
         ),
+        subscription_rows=db.scalar("select count(*) from subscriptions"),
         reject_rows=db.scalar("select count(*) from (select distinct path, line from load_rejects)"),
         recent_rejects=db.read_view("recent_rejects").drop("file_id").head(reject_limit),
     )
