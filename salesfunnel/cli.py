@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from salesfunnel import __version__
-from salesfunnel.errors import InputError, Interrupted, SalesfunnelError
+from salesfunnel.errors import InputError, Interrupted, SalesfunnelError, UsageError
 from salesfunnel.output import OutputFormat
 
 app = typer.Typer(
@@ -83,7 +83,7 @@ def handle_errors(command):
             _fail(Interrupted("Interrupted; nothing was written."))
         except SalesfunnelError as error:
             _fail(error)
-        except typer.Exit:
+        except (typer.Exit, typer.TyperException):  # Typer reports its usage errors (exit 2)
             raise
         except Exception as error:  # a bug: say so briefly, full trace only on request
             if isinstance(error, RuntimeError) and "interrupted" in str(error).lower():
@@ -227,11 +227,11 @@ def load(
     from salesfunnel.render import print_load_summary, stderr_console
 
     if kind is not None and kind not in KIND_NAMES:
-        raise typer.BadParameter(f"--kind takes one of {', '.join(KIND_NAMES)}; got {kind!r}.")
+        raise UsageError(f"--kind takes one of {', '.join(KIND_NAMES)}; got {kind!r}.")
     if preset not in PRESET_NAMES:
-        raise typer.BadParameter(f"--preset takes one of {', '.join(PRESET_NAMES)}; got {preset!r}.")
+        raise UsageError(f"--preset takes one of {', '.join(PRESET_NAMES)}; got {preset!r}.")
     if date_format is not None and date_format not in DATE_ORDERS:
-        raise typer.BadParameter(f"--date-format takes mdy or dmy; got {date_format!r}.")
+        raise UsageError(f"--date-format takes mdy or dmy; got {date_format!r}.")
     settings = load_config(config)
     options = LoadOptions(
         preset=preset, kind=kind, strict=strict, force=force, encoding=encoding,

@@ -33,11 +33,12 @@ class CsvLayout:
 
     path: Path
     size: int
-    sha256: str
+    sha256: str  # filled by the loader only when the quick check (size, mtime) is not enough
     encoding: str  # the file's own encoding
     delimiter: str
     header: tuple[str, ...]
     read_path: Path | None = None  # a UTF-8 copy when the file is in another encoding
+    mtime_ns: int = 0
 
     @property
     def utf8_path(self) -> Path:
@@ -57,7 +58,8 @@ def inspect_csv(path: Path, encoding: str | None = None, scratch: Path | None = 
     so DuckDB always reads UTF-8.
     """
     try:
-        size = path.stat().st_size
+        stat = path.stat()
+        size = stat.st_size
         with path.open("rb") as handle:
             head = handle.read(_SAMPLE)
             if size and not head:
@@ -79,7 +81,8 @@ def inspect_csv(path: Path, encoding: str | None = None, scratch: Path | None = 
             "header row."
         )
     layout = CsvLayout(
-        path=path, size=size, sha256="", encoding=source_encoding, delimiter=",", header=()
+        path=path, size=size, sha256="", encoding=source_encoding, delimiter=",", header=(),
+        mtime_ns=stat.st_mtime_ns,
     )
     if source_encoding != "utf-8":
         layout = transcode(layout, source_encoding, scratch)
@@ -117,7 +120,7 @@ def _with_header(layout: CsvLayout) -> CsvLayout:
             f"{layout.path}: the first line names no columns ({text[:80]!r}); a CSV export "
             "starts with its header."
         )
-    return replace(layout, sha256=file_digest(layout.path), delimiter=delimiter, header=header)
+    return replace(layout, delimiter=delimiter, header=header)
 
 
 def encoding_of(path: Path, head: bytes, requested: str | None) -> str:

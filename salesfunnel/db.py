@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -226,10 +228,12 @@ class Database:
                 pass
             raise
         else:
-            self.conn.execute("commit")
+            with _ctrl_c_held():  # a commit cut short would be reported as rolled back
+                self.conn.execute("commit")
 
     def close(self) -> None:
-        self.conn.close()
+        with _ctrl_c_held():  # closing checkpoints committed data into the file
+            self.conn.close()
 
     # -- metadata ------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -314,6 +318,20 @@ class Database:
             if name in CACHED_VIEWS or set(CACHED_VIEWS) & _dependencies(name)
         }
         return self._cache_valid
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C is ignored for the block: once a load commits, it is finished rather than
+    interrupted (the exit code 130 promises that nothing was written)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _first_line(exc: BaseException) -> str:

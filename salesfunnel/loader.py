@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from salesfunnel.config import Config, Funnel
 from salesfunnel.csvfile import (
     CsvLayout,
     blank_lines,
+    file_digest,
     inspect_csv,
     mixes_line_breaks,
     normalise_newlines,
@@ -216,8 +217,14 @@ def load_paths(
                 if progress:
                     progress(number, len(layouts), layout.path)
                 reports.append(_load_file(db, layout, plan, options, config, scratch))
-            orphans = _count_orphans(db, reports)
-            if any(not r.skipped_unchanged for r in reports) or db.meta("facts_key") != db.facts_key():
+            changed = any(not r.skipped_unchanged for r in reports)
+            stored_orphans = db.meta("orphan_history_rows")
+            if changed or stored_orphans is None:
+                orphans = _count_orphans(db, reports)
+                db.set_meta("orphan_history_rows", str(orphans))
+            else:  # nothing was loaded: the database, and so its orphans, are as they were
+                orphans = int(stored_orphans)
+            if changed or db.meta("facts_key") != db.facts_key():
                 db.refresh_fact_cache()
             rejected = sum(r.rows_rejected for r in reports if not r.skipped_unchanged)
             if options.strict and rejected:
@@ -300,16 +307,17 @@ def _load_file(
     path_text = str(layout.path.resolve())
     kind = plan.kind
     report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding)
-    previous = db.fetchall(
-        "select rows_read, rows_loaded, rows_rejected from load_files "
-        "where path = ? and kind = ? and size_bytes = ? and sha256 = ? "
-        "order by file_id desc limit 1",
-        [path_text, kind, layout.size, layout.sha256],
-    )
-    if previous and not options.force:
-        report.rows_read, report.rows_loaded, report.rows_rejected = previous[0]
-        report.skipped_unchanged = True
-        return report
+    if not options.force:
+        previous = _previous_load(db, path_text, kind, layout)
+        if previous is None:
+            layout = replace(layout, sha256=file_digest(layout.path))
+            previous = _previous_load(db, path_text, kind, layout)
+        if previous is not None:
+            report.rows_read, report.rows_loaded, report.rows_rejected = previous
+            report.skipped_unchanged = True
+            return report
+    if not layout.sha256:
+        layout = replace(layout, sha256=file_digest(layout.path))
 
     file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
     layout = _read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
@@ -386,14 +394,33 @@ def _load_file(
         db.run_script(_sql("merge_history"), {"file_id": file_id})
     db.execute(
         "insert into load_files (file_id, path, kind, preset, loaded_at, size_bytes, sha256, "
-        "rows_read, rows_loaded, rows_rejected) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "mtime_ns, rows_read, rows_loaded, rows_rejected) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             file_id, path_text, kind, plan.preset,
             dt.datetime.now(dt.UTC).replace(tzinfo=None), layout.size, layout.sha256,
+            layout.mtime_ns,
             report.rows_read, report.rows_loaded, report.rows_rejected,
         ],
     )
     return report
+
+
+def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -> tuple | None:
+    """The counts of the last load of this unchanged file, else None. Unchanged means the
+    same path, kind, size and content hash; a file whose size and modification time are
+    both as last loaded is taken as unchanged without hashing it (rsync's quick check)."""
+    if layout.sha256:
+        condition, value = "sha256 = ?", layout.sha256
+    else:
+        condition, value = "mtime_ns = ?", layout.mtime_ns
+    rows = db.fetchall(
+        "select rows_read, rows_loaded, rows_rejected from load_files "
+        f"where path = ? and kind = ? and size_bytes = ? and {condition} "
+        "order by file_id desc limit 1",
+        [path_text, kind, layout.size, value],
+    )
+    return rows[0] if rows else None
 
 
 def _create_incoming(db: Database, kind: str) -> int:

@@ -14,6 +14,7 @@ create table if not exists load_files (
     loaded_at timestamp not null,
     size_bytes bigint,
     sha256 varchar,
+    mtime_ns bigint,
     rows_read bigint,
     rows_loaded bigint,
     rows_rejected bigint

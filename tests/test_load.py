@@ -251,3 +251,17 @@ def test_empty_file_is_an_input_error(tmp_path, db_path):
     path = write(tmp_path, "deals.csv", "")
     with pytest.raises(InputError, match="is empty"):
         load_into(db_path, path)
+
+
+def test_unchanged_content_with_new_mtime_is_skipped_by_hash(tmp_path, db_path):
+    import os
+
+    path = write(tmp_path, "deals.csv", DEALS_HEADER + "M1,ann,smb,,,2026-01-01,lead,,,1,\n")
+    load_into(db_path, path)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same bytes
+    assert load_into(db_path, path).files[0].skipped_unchanged
+    path.write_text(DEALS_HEADER + "M1,ann,smb,,,2026-01-01,won,,,1,\n")  # same size, new content
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2 * 10**9))
+    assert not load_into(db_path, path).files[0].skipped_unchanged
+    assert query(db_path, "select stage from deals") == [("won",)]

@@ -1,0 +1,123 @@
+"""Crash safety: a load killed at any point (SIGKILL) or interrupted (Ctrl-C, SIGINT)
+leaves the database exactly as it was (or, once it has committed, complete: never
+anything between), and the database still opens and loads.
+
+A session fixture writes a large synthetic export and times one full load of it; the
+kills land at fractions of that time, so the test follows the machine's speed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import FIXTURES, load_into
+from test_corpus import snapshot
+
+from salesfunnel.sample import write_sample
+
+DEALS = 150_000
+
+
+def _state(db: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, but when a file was loaded (two loads of one export
+    hold the same data at different times)."""
+    tables = snapshot(db)
+    with duckdb.connect(str(db), read_only=True) as conn:
+        tables["load_files"] = conn.execute(
+            "select * exclude (loaded_at) from load_files order by all"
+        ).fetchall()
+    return tables
+
+
+def _start_load(export: Path, db: Path, cwd: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "SALESFUNNEL_DEBUG"}
+    env.update(NO_COLOR="1", TERM="dumb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "salesfunnel", "load", str(export), "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        cwd=cwd, env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """A large export, a small database to load it into, and how long a full load takes."""
+    root = tmp_path_factory.mktemp("crash")
+    export = root / "export"
+    write_sample(export, deals=DEALS, seed=11)
+    base = root / "base.duckdb"
+    load_into(base, FIXTURES / "funnel")
+    full = root / "full.duckdb"
+    shutil.copy(base, full)
+    started = time.monotonic()
+    process = _start_load(export, full, root)
+    _, stderr = process.communicate(timeout=120)
+    seconds = time.monotonic() - started
+    assert process.returncode == 0, stderr
+    return {
+        "export": export, "base": base, "full": _state(full), "seconds": seconds, "root": root,
+    }
+
+
+def _db_copy(big, name: str) -> Path:
+    db = big["root"] / name
+    shutil.copy(big["base"], db)
+    return db
+
+
+def _still_usable(db: Path, before: dict, tmp_path: Path) -> None:
+    """The database opens for writing after the crash and takes a new load."""
+    extra = tmp_path / "extra.csv"
+    extra.write_text("deal_id,rep,stage\nAFTER-1,ann,lead\n", encoding="utf-8")
+    report = load_into(db, extra)
+    assert report.files[0].rows_loaded == 1
+    after = snapshot(db)
+    assert len(after["deals"]) == len(before["deals"]) + 1
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.3, 0.5, 0.7, 0.9])
+def test_sigkill_during_load_keeps_the_previous_state(big, fraction, tmp_path):
+    db = _db_copy(big, f"kill-{fraction}.duckdb")
+    before = _state(db)
+    process = _start_load(big["export"], db, tmp_path)
+    time.sleep(big["seconds"] * fraction)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    # reopening replays or discards the WAL: the state before, or (killed after the
+    # commit, or the load finished first) the complete load; never anything between
+    after = _state(db)
+    if fraction <= 0.3:  # well before the commit, whatever the machine's pace
+        assert process.returncode == -signal.SIGKILL
+        assert after == before
+    if after != before:
+        assert after == big["full"], "a half-written load"
+        return
+    _still_usable(db, snapshot(db), tmp_path)
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6])
+def test_ctrl_c_during_load_exits_130_and_writes_nothing(big, fraction, tmp_path):
+    db = _db_copy(big, f"int-{fraction}.duckdb")
+    before = _state(db)
+    process = _start_load(big["export"], db, tmp_path)
+    wait = max(big["seconds"] * fraction, 0.8)  # past interpreter start-up
+    time.sleep(wait)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:  # it had committed: Ctrl-C then waits for the end
+        assert wait >= 0.6 * big["seconds"], stderr
+        assert _state(db) == big["full"]
+        return
+    assert process.returncode == 130, stderr
+    assert stdout == ""
+    assert stderr == "salesfunnel: error: Interrupted; nothing was written.\n"
+    assert _state(db) == before
+    _still_usable(db, snapshot(db), tmp_path)
