@@ -65,7 +65,6 @@ def inspect_csv(path: Path, encoding: str | None = None, scratch: Path | None = 
             if size and not head:
                 raise InputError(f"{path}: the file cannot be read.")
             _refuse_binary(path, head)
-            _refuse_nul(path, handle, head)
             source_encoding = encoding_of(path, head, encoding)
     except PermissionError:
         raise InputError(
@@ -220,30 +219,61 @@ def normalise_newlines(layout: CsvLayout, scratch: Path) -> CsvLayout:
     return replace(layout, read_path=target)
 
 
-def mixes_line_breaks(path: Path) -> bool:
-    """Whether the file uses more than one of CRLF, LF and CR as line breaks (anywhere,
-    quoted fields included)."""
-    crlf = lf = cr = 0
+@dataclass(frozen=True)
+class ByteFacts:
+    """What one pass over a file's bytes tells the loader before DuckDB reads it."""
+
+    mixed_line_breaks: bool  # more than one of CRLF, LF and CR (quoted fields included)
+    inner_blank_line: bool  # two line breaks in a row, followed by more than line breaks
+
+
+def scan_bytes(path: Path) -> ByteFacts:
+    """One chunked pass: refuse a NUL byte (InputError with offset and line: a damaged
+    export, refused whole like a binary file), and note line-break styles and blank lines."""
+    crlf = lf = cr = lines = offset = 0
     previous = b""
+    blank_seen = inner_blank = False
     with path.open("rb") as handle:
         while chunk := handle.read(_SAMPLE):
+            index = chunk.find(b"\x00")
+            if index >= 0:
+                line = lines + chunk.count(b"\n", 0, index) + 1
+                raise InputError(
+                    f"{path} contains a NUL byte at byte offset {offset + index} (line {line}): "
+                    "the file is damaged, or not a text export. Nothing was loaded."
+                )
+            newlines = chunk.count(b"\n")
+            lines += newlines
+            offset += len(chunk)
             if b"\r" in chunk or previous == b"\r":
                 crlf += chunk.count(b"\r\n") + (previous == b"\r" and chunk[:1] == b"\n")
                 cr += chunk.count(b"\r")
-            lf += chunk.count(b"\n") if crlf or cr else b"\n" in chunk  # LF only: any will do
+            lf += newlines
+            if not inner_blank:
+                if blank_seen and chunk.strip(b"\r\n"):
+                    inner_blank = True
+                window = previous + chunk
+                patterns = _BLANK_LINE if b"\r" in window else _BLANK_LINE[:1]
+                found = [i for i in (window.find(b) for b in patterns) if i >= 0]
+                if found and window[min(found):].strip(b"\r\n"):
+                    inner_blank = True
+                blank_seen = blank_seen or bool(found)
             previous = chunk[-1:]
-    return sum((crlf > 0, lf > crlf, cr > crlf)) > 1
+    return ByteFacts(
+        mixed_line_breaks=sum((crlf > 0, lf > crlf, cr > crlf)) > 1,
+        inner_blank_line=inner_blank,
+    )
 
 
 _BLANK_LINE = (b"\n\n", b"\r\r", b"\n\r")  # two line breaks in a row
 
 
-def blank_lines(path: Path, delimiter: str) -> list[int]:
+def blank_lines(path: Path, delimiter: str, inner_blank_line: bool) -> list[int]:
     """The line numbers of the empty lines between records (header = line 1; a quoted
     field spanning lines counts as one line). DuckDB skips empty lines but counts them
     in the line numbers it gives structural errors; the loader counts them too, so a
     record's line is the row a spreadsheet shows. Empty lines at the end do not matter."""
-    if not _has_inner_blank_line(path):
+    if not inner_blank_line:
         return []
     csv.field_size_limit(2**31 - 1)
     found = []
@@ -256,24 +286,6 @@ def blank_lines(path: Path, delimiter: str) -> list[int]:
         except csv.Error:  # a malformed tail: DuckDB rejects it; keep what was counted
             pass
     return found
-
-
-def _has_inner_blank_line(path: Path) -> bool:
-    """Whether two line breaks in a row are followed by anything but more line breaks."""
-    pending = False
-    previous = b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(_SAMPLE):
-            if pending and chunk.strip(b"\r\n"):
-                return True
-            window = previous + chunk
-            patterns = _BLANK_LINE if b"\r" in window else _BLANK_LINE[:1]
-            found = [i for i in (window.find(b) for b in patterns) if i >= 0]
-            if found and window[min(found):].strip(b"\r\n"):
-                return True
-            pending = pending or bool(found)
-            previous = chunk[-1:]
-    return False
 
 
 def _refuse_binary(path: Path, head: bytes) -> None:
@@ -293,26 +305,6 @@ def _refuse_binary(path: Path, head: bytes) -> None:
             f"{path} contains NUL bytes in its first lines: it is a binary file, or text in "
             "an encoding that is not supported."
         )
-
-
-def _refuse_nul(path: Path, handle, head: bytes) -> None:
-    """A NUL byte further on (the first lines passed): a damaged export. Refused whole,
-    like a binary file, rather than loading a value with a NUL in it."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return
-    offset = lines = 0
-    chunk = head
-    while chunk:
-        index = chunk.find(b"\x00")
-        if index >= 0:
-            line = lines + chunk.count(b"\n", 0, index) + 1
-            raise InputError(
-                f"{path} contains a NUL byte at byte offset {offset + index} (line {line}): "
-                "the file is damaged, or not a text export. Nothing was loaded."
-            )
-        lines += chunk.count(b"\n")
-        offset += len(chunk)
-        chunk = handle.read(_SAMPLE)
 
 
 def _first_line(handle, head: bytes) -> bytes:

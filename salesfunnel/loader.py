@@ -29,9 +29,9 @@ from salesfunnel.csvfile import (
     blank_lines,
     file_digest,
     inspect_csv,
-    mixes_line_breaks,
     normalise_newlines,
     retry_as_legacy,
+    scan_bytes,
 )
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.errors import CsvReadError, InputError
@@ -528,7 +528,8 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path) -> CsvLayout:
     csv_blank_lines (empty lines, which DuckDB skips but counts in its line numbers).
     A file mixing CRLF, LF and CR line breaks is read from an LF copy."""
     columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(len(layout.header))) + "}"
-    if mixes_line_breaks(layout.utf8_path):
+    facts = scan_bytes(layout.utf8_path)
+    if facts.mixed_line_breaks:
         layout = normalise_newlines(layout, scratch)
     db.execute("drop table if exists csv_errors")
     db.execute("drop table if exists csv_scans")
@@ -547,7 +548,7 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path) -> CsvLayout:
         ) from None
     db.execute(
         "create or replace temp table csv_blank_lines as select unnest(?::bigint[]) as line",
-        [blank_lines(layout.utf8_path, layout.delimiter)],
+        [blank_lines(layout.utf8_path, layout.delimiter, facts.inner_blank_line)],
     )
     return layout
 

@@ -277,7 +277,8 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
         if item.history_rows:
             line += f"; {item.history_rows:,} stage entries from its date columns"
         if item.duplicates:
-            line += f"; {item.duplicates:,} repeated keys (the later line wins)"
+            keys = "key" if item.duplicates == 1 else "keys"
+            line += f"; {item.duplicates:,} repeated {keys} (the later line wins)"
         if item.orphans:
             line += f"; {item.orphans:,} history rows for deals not loaded"
         console.print(Text(line, style="yellow" if item.rows_rejected else ""))
