@@ -140,26 +140,19 @@ def _database(db: str | None, config: str | None, *, write: bool, wait: float):
 
 
 def _emit_report(report, fmt: OutputFormat | None, output: Path | None, raw: bool) -> None:
+    """Render a report as a table or write it as JSON, CSV or Parquet."""
     from salesfunnel.output import choose_format, write_frame
 
     chosen = choose_format(fmt, output)
-    if chosen is OutputFormat.table:
-        from salesfunnel.render import report_table, stdout_console
-
-        table = report_table(report)
-        if output is None:
-            stdout_console().print(table)
-        else:
-            from rich.console import Console
-
-            try:
-                with output.open("w", encoding="utf-8") as handle:
-                    # markup=False: a value like "[/]" in the data is text, not Rich markup
-                    Console(file=handle, width=120, color_system=None, markup=False).print(table)
-            except OSError as exc:
-                raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None
+    if chosen is not OutputFormat.table:
+        write_frame(report.frame, chosen, output, raw)
         return
-    write_frame(report.frame, chosen, output, raw)
+    from salesfunnel.render import print_table, report_table
+
+    try:
+        print_table(report_table(report), output)
+    except OSError as exc:
+        raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None
 
 
 # -- commands ---------------------------------------------------------------------

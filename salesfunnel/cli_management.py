@@ -8,7 +8,6 @@ renders or writes the result.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,8 +26,7 @@ from salesfunnel.cli import (
     app,
     handle_errors,
 )
-from salesfunnel.errors import InputError, UsageError
-from salesfunnel.output import OutputFormat
+from salesfunnel.errors import UsageError
 
 StartedSinceOption = Annotated[
     str | None, typer.Option("--since", help="Customers started on or after YYYY-MM-DD.")
@@ -43,30 +41,6 @@ EarlyMonthsOption = Annotated[
         help="Early churn: ended within this many calendar months of starting.",
     ),
 ]
-
-
-def _emit(report, fmt: OutputFormat | None, output: Path | None, raw: bool) -> None:
-    """Like cli._emit_report, with the management tables for the table format."""
-    from salesfunnel.output import choose_format
-
-    chosen = choose_format(fmt, output)
-    if chosen is not OutputFormat.table:
-        _emit_report(report, chosen, output, raw)
-        return
-    from salesfunnel.render import stdout_console
-    from salesfunnel.render_management import management_table
-
-    table = management_table(report)
-    if output is None:
-        stdout_console().print(table)
-        return
-    from rich.console import Console
-
-    try:
-        with output.open("w", encoding="utf-8") as handle:
-            Console(file=handle, width=120, color_system=None, markup=False).print(table)
-    except OSError as exc:
-        raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None
 
 
 @app.command()
@@ -100,7 +74,7 @@ def churn(
             report = management.early_churn(database, window, today, early_months)
         else:
             report = management.churn(database, window, today, by, early_months)
-    _emit(report, fmt, output, raw)
+    _emit_report(report, fmt, output, raw)
 
 
 @app.command()
@@ -127,7 +101,7 @@ def tiers(
     window = management.day_window(since, until)
     with _database(db, config, write=False, wait=wait) as database:
         report = management.tiers(database, window, _today())
-    _emit(report, fmt, output, raw)
+    _emit_report(report, fmt, output, raw)
 
 
 @app.command()
@@ -163,7 +137,7 @@ def plan(
             database, target_amount, _today(), months=months, lookback=lookback, tier=tier,
             start=start,
         )
-    _emit(report, fmt, output, raw)
+    _emit_report(report, fmt, output, raw)
 
 
 @app.command()
@@ -204,7 +178,7 @@ def pulse(
         report = management.pulse(
             database, "week" if week else "month", day, opportunity_stage, tier
         )
-    _emit(report, fmt, output, raw)
+    _emit_report(report, fmt, output, raw)
 
 
 @app.command()
@@ -226,4 +200,4 @@ def stalled(
 
     with _database(db, config, write=False, wait=wait) as database:
         report = management.stalled(database, _today(), tier, min_days)
-    _emit(report, fmt, output, raw)
+    _emit_report(report, fmt, output, raw)

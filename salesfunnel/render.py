@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -96,9 +97,23 @@ def titled_table(title: str) -> Table:
 
 # -- reports ---------------------------------------------------------------------
 def report_table(report: Report) -> Table:
-    return {"conversion": conversion_table, "rank": rank_table, "dropoff": dropoff_table}[
-        report.name
-    ](report)
+    """The Rich table of any report, by its name."""
+    builders = {"conversion": conversion_table, "rank": rank_table, "dropoff": dropoff_table}
+    if report.name in builders:
+        return builders[report.name](report)
+    from salesfunnel.render_management import management_table
+
+    return management_table(report)
+
+
+def print_table(table: Table, output: Path | None) -> None:
+    """On stdout, or into `output` as plain text 120 columns wide."""
+    if output is None:
+        stdout_console().print(table)
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        # markup=False: a value like "[/]" in the data is text, not Rich markup
+        Console(file=handle, width=120, color_system=None, markup=False).print(table)
 
 
 def conversion_table(report: Report) -> Table:
