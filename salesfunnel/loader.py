@@ -427,9 +427,15 @@ def _create_incoming(db: Database, kind: str) -> int:
     """`incoming`: the valid staged rows, one per key (the last line wins; history rows
     keep their first line). Returns how many valid rows repeated a key of the file."""
     key = KEY_EXPRESSIONS[kind]
+    # distinct hashes first (cheap): equal counts prove there is no repeated key;
+    # only otherwise count the keys themselves (a hash collision cannot hide a repeat)
     duplicates = db.scalar(
-        f"select count(*) - count(distinct {key}) from staged where len(problems) = 0"
+        f"select count(*) - count(distinct hash({key})) from staged where len(problems) = 0"
     )
+    if duplicates:
+        duplicates = db.scalar(
+            f"select count(*) - count(distinct {key}) from staged where len(problems) = 0"
+        )
     if kind == "history":
         rows = "select deal_id, stage, entered_at, line from staged where len(problems) = 0"
         if duplicates:
@@ -648,7 +654,7 @@ def _choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: s
     order = None
     if expressions:
         values = " union all ".join(
-            f"select nullif(trim({expr}::varchar), '') as v from csv_numbered as records"
+            f"select nullif(trim({expr}::varchar), '') as v from csv_records as records"
             for expr in expressions
         )
         slash, month_first, day_first, sample = db.fetchall(
