@@ -240,21 +240,39 @@ def load(
     print_load_summary(console, report, str(database.path))
 
 
+PROGRESS_DELAY_SECONDS = 1.0  # $SALESFUNNEL_PROGRESS_DELAY overrides it (seconds)
+
+
 @contextmanager
 def _progress(console):
-    """A transient progress bar on stderr, only on a terminal."""
+    """A transient progress display on stderr, only on a terminal, and only once a load
+    has taken more than about a second (a quick load prints nothing but its summary)."""
     if not console.is_terminal:
         yield None
         return
-    from rich.progress import Progress
+    import threading
 
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("loading", total=None)
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        def update(number: int, total: int, path: Path) -> None:
-            bar.update(task, total=total, completed=number - 1, description=f"loading {path.name}")
+    bar = Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    )
+    task = bar.add_task("loading", total=None)
+    delay = float(os.environ.get("SALESFUNNEL_PROGRESS_DELAY", PROGRESS_DELAY_SECONDS))
+    timer = threading.Timer(delay, bar.start)
+    timer.daemon = True
 
+    def update(number: int, total: int, path: Path) -> None:
+        bar.update(task, total=total, completed=number - 1,
+                   description=f"loading {path.name} ({number}/{total})")
+
+    timer.start()
+    try:
         yield update
+    finally:
+        timer.cancel()
+        bar.stop()
 
 
 @app.command()

@@ -406,7 +406,13 @@ def open_database(
 
 
 def _ensure_schema(db: Database) -> None:
-    db.conn.execute(_schema_sql())
+    """Create the tables of a new database; a database of this version is left alone
+    (running the DDL again costs a reload more than everything else)."""
+    has_meta = db.conn.execute(
+        "select count(*) from duckdb_tables() where not temporary and table_name = 'salesfunnel_meta'"
+    ).fetchall()[0][0]
+    if not has_meta or db.meta("schema_version") != SCHEMA_VERSION:
+        db.conn.execute(_schema_sql())
     version = db.meta("schema_version")
     if version is None:
         db.set_meta("schema_version", SCHEMA_VERSION)
