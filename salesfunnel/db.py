@@ -133,6 +133,11 @@ def _strip_comments(sql: str) -> str:
 
 
 @cache
+def _schema_tables() -> frozenset[str]:
+    return frozenset(re.findall(r"create table if not exists (\w+)", _schema_sql()))
+
+
+@cache
 def _schema_sql() -> str:
     return (_PACKAGE_DIR / "schema.sql").read_text(encoding="utf-8")
 
@@ -408,10 +413,12 @@ def open_database(
 def _ensure_schema(db: Database) -> None:
     """Create the tables of a new database; a database of this version is left alone
     (running the DDL again costs a reload more than everything else)."""
-    has_meta = db.conn.execute(
-        "select count(*) from duckdb_tables() where not temporary and table_name = 'salesfunnel_meta'"
-    ).fetchall()[0][0]
-    if not has_meta or db.meta("schema_version") != SCHEMA_VERSION:
+    present = {
+        name for (name,) in db.conn.execute(
+            "select table_name from duckdb_tables() where not temporary"
+        ).fetchall()
+    }
+    if not _schema_tables() <= present:  # a new database, or one older than a table
         db.conn.execute(_schema_sql())
     version = db.meta("schema_version")
     if version is None:
