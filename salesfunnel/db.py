@@ -172,9 +172,26 @@ class Database:
         return rows[0][0] if rows else None
 
     def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
-        """Run a query and return its result as a Polars DataFrame."""
+        """Run a query and return its (report-sized) result as a Polars DataFrame.
+
+        The rows come through Python, typed from DuckDB's column types: a report's few
+        rows do not pay for importing pyarrow, which the Arrow hand-over would."""
+        import polars as pl
+
         self.ensure(*referenced_queries(sql))
-        return self._run(lambda: self.conn.sql(sql, params=params).pl())
+
+        def fetch():
+            cursor = self.conn.execute(sql, params)
+            return cursor.fetchall(), cursor.description
+
+        rows, description = self._run(fetch)
+        schema = [(column[0], _polars_type(str(column[1]))) for column in description]
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def bulk_frame(self, sql: str) -> pl.DataFrame:
+        """A large result as a Polars DataFrame, through Arrow."""
+        self.ensure(*referenced_queries(sql))
+        return self._run(lambda: self.conn.sql(sql).pl())
 
     def run_script(self, sql: str, params: dict[str, Any] | None = None) -> None:
         """Run every statement of `sql`; each gets the named parameters it uses."""
@@ -337,6 +354,22 @@ def _ctrl_c_held() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _polars_type(duckdb_type: str):
+    """The Polars type of a DuckDB column type; None lets Polars infer (lists, structs)."""
+    import polars as pl
+
+    if duckdb_type.startswith("DECIMAL"):
+        return pl.Float64
+    return {
+        "BIGINT": pl.Int64, "INTEGER": pl.Int64, "SMALLINT": pl.Int64, "TINYINT": pl.Int64,
+        "HUGEINT": pl.Int64, "UBIGINT": pl.Int64, "UINTEGER": pl.Int64,
+        "DOUBLE": pl.Float64, "FLOAT": pl.Float64,
+        "VARCHAR": pl.String, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
+        "TIMESTAMP": pl.Datetime("us"), "TIMESTAMP_NS": pl.Datetime("ns"),
+        "INTERVAL": pl.Duration("us"), '"NULL"': pl.Null,
+    }.get(duckdb_type)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from salesfunnel.db import memory_database
+from salesfunnel.db import memory_database, quote_ident
 from salesfunnel.errors import InputError
 
 _SQL = Path(__file__).resolve().parent / "sql" / "sample.sql"
@@ -35,7 +35,7 @@ def write_sample(out: Path, *, deals: int = 3000, seed: int = 7) -> list[tuple[P
         db.run_script(_SQL.read_text(encoding="utf-8"), {"seed": seed, "deals": deals})
         written = []
         for name, (table, columns) in SAMPLE_FILES.items():
-            frame = db.read_view(table)
+            frame = db.bulk_frame(f"select * from {quote_ident(table)}")
             if columns:
                 frame = frame.select(columns)
             path = out / name
