@@ -72,3 +72,22 @@ create or replace temp macro plausible_timestamp(t) as
 -- One reject record, or null when the check passes.
 create or replace temp macro problem(failed, column_name, value, reason) as
     case when failed then {'column_name': column_name, 'value': left(value, 500), 'reason': reason} end;
+
+-- The reject record of a date value (its text and what it parsed to), or null.
+create or replace temp macro date_problem(text, parsed, column_name) as
+    coalesce(
+        problem(text is not null and parsed is null, column_name, text, 'unparseable date'),
+        problem(not plausible_timestamp(parsed), column_name, text, 'date outside 1900-2199')
+    );
+
+-- The reject record of an amount value, or null: one reason per value, the first
+-- that applies of unparseable, out of range (not finite, or 10^15 and more), negative.
+create or replace temp macro amount_problem(text, parsed, column_name) as
+    coalesce(
+        problem(text is not null and parsed is null, column_name, text, 'unparseable amount'),
+        problem(
+            parsed is not null and (not isfinite(parsed) or abs(parsed) >= 1e15), column_name,
+            text, 'amount out of range'
+        ),
+        problem(parsed < 0, column_name, text, 'negative amount')
+    );

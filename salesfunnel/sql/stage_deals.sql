@@ -70,31 +70,9 @@ checked as (
                 status_text in ('open', 'won') and is_lost, 'status', status_text,
                 'status contradicts a lost stage label'
             ),
-            problem(
-                created_at_text is not null and created_at is null, 'created_at', created_at_text,
-                'unparseable date'
-            ),
-            problem(
-                not plausible_timestamp(created_at), 'created_at', created_at_text,
-                'date outside 1900-2199'
-            ),
-            problem(
-                closed_at_text is not null and closed_at is null, 'closed_at', closed_at_text,
-                'unparseable date'
-            ),
-            problem(
-                not plausible_timestamp(closed_at), 'closed_at', closed_at_text,
-                'date outside 1900-2199'
-            ),
-            problem(
-                amount_text is not null and amount is null, 'amount', amount_text,
-                'unparseable amount'
-            ),
-            problem(
-                amount is not null and (not isfinite(amount) or abs(amount) >= 1e15), 'amount',
-                amount_text, 'amount out of range'
-            ),
-            problem(amount < 0, 'amount', amount_text, 'negative amount')
+            date_problem(created_at_text, created_at, 'created_at'),
+            date_problem(closed_at_text, closed_at, 'closed_at'),
+            amount_problem(amount_text, amount, 'amount')
         ], lambda p: p is not null) as problems
     from with_status
 ),

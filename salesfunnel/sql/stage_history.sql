@@ -34,14 +34,7 @@ checked as (
                 || (select string_agg(label_key, ', ' order by label_key) from stage_labels) || ')'
             ),
             problem(entered_at_text is null, entered_at_column, null, 'entered_at is empty'),
-            problem(
-                entered_at_text is not null and entered_at is null, entered_at_column,
-                entered_at_text, 'unparseable date'
-            ),
-            problem(
-                not plausible_timestamp(entered_at), entered_at_column, entered_at_text,
-                'date outside 1900-2199'
-            )
+            date_problem(entered_at_text, entered_at, entered_at_column)
         ], lambda p: p is not null) as problems
     from parsed
 ),

@@ -32,31 +32,12 @@ checked as (
         list_filter([
             problem(customer_id is null, 'customer_id', null, 'customer_id and deal_id are both empty'),
             problem(started_at_text is null, 'started_at', null, 'started_at is empty'),
-            problem(
-                started_at_text is not null and started_at is null, 'started_at', started_at_text,
-                'unparseable date'
-            ),
-            problem(
-                not plausible_timestamp(started_at), 'started_at', started_at_text,
-                'date outside 1900-2199'
-            ),
-            problem(
-                ended_at_text is not null and ended_at is null, 'ended_at', ended_at_text,
-                'unparseable date'
-            ),
-            problem(
-                not plausible_timestamp(ended_at), 'ended_at', ended_at_text,
-                'date outside 1900-2199'
-            ),
+            date_problem(started_at_text, started_at, 'started_at'),
+            date_problem(ended_at_text, ended_at, 'ended_at'),
             problem(
                 ended_at < started_at, 'ended_at', ended_at_text, 'ended_at is before started_at'
             ),
-            problem(mrr_text is not null and mrr is null, 'mrr', mrr_text, 'unparseable amount'),
-            problem(
-                mrr is not null and (not isfinite(mrr) or abs(mrr) >= 1e15), 'mrr', mrr_text,
-                'amount out of range'
-            ),
-            problem(mrr < 0, 'mrr', mrr_text, 'negative amount')
+            amount_problem(mrr_text, mrr, 'mrr')
         ], lambda p: p is not null) as problems
     from parsed
 ),
