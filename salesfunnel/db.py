@@ -324,10 +324,11 @@ class Database:
         """Recompute the cached per-deal facts from the live views (inside the caller's
         transaction), so reports read small tables instead of recomputing them."""
         self.install_queries()  # the live definitions, not a cache read by an earlier override
-        for view in CACHED_VIEWS:
-            self.execute(
-                f"create or replace table {quote_ident(view + '_cache')} as "
-                f"select * from {quote_ident(view)}"
+        for view in CACHED_VIEWS:  # in order: each later view reads the cache just built
+            cache_table = quote_ident(view + "_cache")
+            self.execute(f"create or replace table {cache_table} as select * from {quote_ident(view)}")
+            self.conn.execute(
+                f"create or replace temp view {quote_ident(view)} as select * from main.{cache_table}"
             )
         self.set_meta("facts_key", self.facts_key())
         self.use_fact_cache()
