@@ -652,6 +652,10 @@ def _choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: s
     expressions = [f"({plan.fields[f]})" for f in DATE_FIELDS if f in plan.fields]
     expressions += [f"({expr})" for _, expr, _ in plan.stage_dates]
     order = None
+    if expressions:  # a cheap look for any slash first: most exports have none
+        any_slash = " or ".join(f"contains({expr}::varchar, '/')" for expr in expressions)
+        if not db.scalar(f"select count(*) from csv_records as records where {any_slash}"):
+            expressions = []
     if expressions:
         values = " union all ".join(
             f"select nullif(trim({expr}::varchar), '') as v from csv_records as records"
