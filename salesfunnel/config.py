@@ -15,7 +15,6 @@ Labels match case-insensitively after trimming spaces.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tomllib
@@ -42,10 +41,6 @@ class Funnel:
     aliases: tuple[tuple[str, str], ...] = ()
 
     @property
-    def won_stage(self) -> str:
-        return self.stages[-1]
-
-    @property
     def lost_label(self) -> str:
         """The canonical label stored for a lost deal's stage."""
         return self.lost_labels[0]
@@ -61,10 +56,6 @@ class Funnel:
             target_row = rows[label_key(target)]
             rows[label_key(alias)] = (label_key(alias),) + target_row[1:]
         return list(rows.values())
-
-    def fingerprint(self) -> str:
-        payload = json.dumps([self.stages, self.lost_labels, sorted(self.aliases)])
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def to_json(self) -> str:
         return json.dumps(
