@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from salesfunnel.cli import app
 from salesfunnel.config import Config, Funnel, load_config
 from salesfunnel.db import open_database
 from salesfunnel.loader import LoadOptions, load_paths
+from salesfunnel.render import report_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = Path(__file__).parent / "golden"
 
 
 def load_into(db_path: Path, *paths, config: Config | Path | None = None, **options):
@@ -85,3 +90,23 @@ class Cli:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+def render_report(db_path: Path, build) -> str:
+    """The Rich table of `build(db)` as plain text, 100 columns wide."""
+    db = open_database(db_path, write=False, config_funnel=None)
+    try:
+        report = build(db)
+    finally:
+        db.close()
+    buffer = io.StringIO()
+    Console(file=buffer, width=100, color_system=None, legacy_windows=False).print(report_table(report))
+    return buffer.getvalue()
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/<name>.txt (UPDATE_GOLDEN=1 rewrites it)."""
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")

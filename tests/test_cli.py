@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import FIXTURES, write
-from rich.console import Console
+from conftest import FIXTURES, check_golden, render_report, write
 
 from salesfunnel import reports
-from salesfunnel.db import open_database
-from salesfunnel.render import report_table
-
-GOLDEN = Path(__file__).parent / "golden"
 
 CONVERSION_EXPECTED = [
     {"stage": "lead", "reached": 6, "step_rate": None, "overall_rate": 1.0, "lost": 1, "open": 1,
@@ -183,36 +176,18 @@ def test_info_shows_counts(cli, loaded):
 
 
 # -- golden tables -------------------------------------------------------------------
-def _render(db_path, build) -> str:
-    db = open_database(db_path, write=False, config_funnel=None)
-    try:
-        report = build(db)
-    finally:
-        db.close()
-    buffer = io.StringIO()
-    Console(file=buffer, width=100, color_system=None, legacy_windows=False).print(report_table(report))
-    return buffer.getvalue()
-
-
-def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / f"{name}.txt"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
-
-
 def test_golden_conversion_by_tier(funnel_db):
-    text = _render(funnel_db, lambda db: reports.conversion(db, reports.Filters(), "tier"))
-    _check_golden("conversion_by_tier", text)
+    text = render_report(funnel_db, lambda db: reports.conversion(db, reports.Filters(), "tier"))
+    check_golden("conversion_by_tier", text)
 
 
 def test_golden_rank(rank_db):
     import datetime as dt
 
-    text = _render(rank_db, lambda db: reports.rank(db, "2026-02", None, dt.date(2026, 11, 23)))
-    _check_golden("rank_2026_02", text)
+    text = render_report(rank_db, lambda db: reports.rank(db, "2026-02", None, dt.date(2026, 11, 23)))
+    check_golden("rank_2026_02", text)
 
 
 def test_golden_dropoff(funnel_db):
-    text = _render(funnel_db, lambda db: reports.dropoff(db, reports.Filters()))
-    _check_golden("dropoff", text)
+    text = render_report(funnel_db, lambda db: reports.dropoff(db, reports.Filters()))
+    check_golden("dropoff", text)

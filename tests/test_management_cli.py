@@ -5,21 +5,14 @@ UPDATE_GOLDEN=1 rewrites them)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-import os
-from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import FIXTURES
-from rich.console import Console
+from conftest import FIXTURES, check_golden, render_report
 
 from salesfunnel import management
-from salesfunnel.db import open_database
-from salesfunnel.render_management import management_table
 
-GOLDEN = Path(__file__).parent / "golden"
 TODAY = "2026-11-23"
 ENV = {"SALESFUNNEL_TODAY": TODAY, "NO_COLOR": "1"}
 
@@ -163,26 +156,6 @@ def test_table_written_to_a_txt_file(cli, loaded, tmp_path):
 
 
 # -- golden tables ----------------------------------------------------------------------
-def _render(db_path, build) -> str:
-    db = open_database(db_path, write=False, config_funnel=None)
-    try:
-        report = build(db)
-    finally:
-        db.close()
-    buffer = io.StringIO()
-    Console(file=buffer, width=100, color_system=None, legacy_windows=False).print(
-        management_table(report)
-    )
-    return buffer.getvalue()
-
-
-def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / f"{name}.txt"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
-
-
 DAY = dt.date(2026, 11, 23)
 WHOLE = management.Window()
 GOLDENS = {
@@ -197,7 +170,7 @@ GOLDENS = {
 
 @pytest.mark.parametrize("name", sorted(GOLDENS))
 def test_golden(loaded, name):
-    _check_golden(name, _render(loaded, GOLDENS[name]))
+    check_golden(name, render_report(loaded, GOLDENS[name]))
 
 
 def test_database_older_than_subscriptions_exit_5(cli, tmp_path):
