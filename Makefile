@@ -33,10 +33,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check salesfunnel tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check salesfunnel tests bench
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -c "import pandas" 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'

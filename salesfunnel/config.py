@@ -15,6 +15,7 @@ Labels match case-insensitively after trimming spaces.
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import tomllib
@@ -127,7 +128,14 @@ class TierRule:
     bands: tuple[tuple[float | None, str], ...] = ()
 
 
-DATE_ORDERS = ("mdy", "dmy")
+class DateOrder(enum.StrEnum):
+    """`--date-format` choices: the order of slash dates such as 03/04/2026."""
+
+    mdy = "mdy"
+    dmy = "dmy"
+
+
+DATE_ORDERS = tuple(DateOrder)
 
 
 @dataclass(frozen=True)

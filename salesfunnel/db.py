@@ -2,8 +2,15 @@
 
 A `Database` wraps a connection to the persistent file. On every connection the
 funnel in effect is installed as two temp tables (`funnel_stages`,
-`stage_labels`) and every view and table macro of `queries/` is created as a
-temp object, so the SQL always matches the code that runs it.
+`stage_labels`) and the views and macros of the SQL tree's layers `facts/`,
+`reports/` and `info/` are created as temp objects when first used, so the SQL
+always matches the code that runs it.
+
+The SQL tree is read by sqltree.py (`sql_text`, `query_files`).
+
+It is one piece on purpose (about 420 lines): every call into DuckDB, the
+translation of DuckDB's exceptions, transactions, opening and the schema check
+live together so that no other module needs to know DuckDB.
 
 User values reach SQL only as bound parameters. The few identifiers that must
 be spliced (view and macro names) go through `quote_ident`.
@@ -19,7 +26,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,23 +38,24 @@ from salesfunnel.errors import (
     Interrupted,
     QueryError,
 )
+from salesfunnel.sqltree import (
+    CACHED_VIEWS,
+    dependencies,
+    query_files,
+    referenced_queries,
+    sql_text,
+)
 
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
 DEFAULT_DB_NAME = "salesfunnel.duckdb"
-# views whose rows are materialised at load time (see Database.refresh_fact_cache)
-CACHED_VIEWS = ("deal_facts", "deal_stage_dates")
 SCHEMA_VERSION = "1"
 DEFAULT_WAIT_SECONDS = 5.0
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _LOCK_PID = re.compile(r"PID (\d+)")
-_CREATE_STATEMENT = re.compile(
-    r"^\s*create\s+or\s+replace\s+temp\s+(view|macro)\s+([a-z_][a-z0-9_]*)\b",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 
 def quote_ident(name: str) -> str:
@@ -61,77 +68,6 @@ def resolve_db_path(option: str | None) -> Path:
     return Path(option or os.environ.get("SALESFUNNEL_DB") or DEFAULT_DB_NAME)
 
 
-def queries_dir() -> Path:
-    """queries/ ships inside the wheel as salesfunnel/queries; a checkout has it beside."""
-    installed = _PACKAGE_DIR / "queries"
-    return installed if installed.is_dir() else _PACKAGE_DIR.parent / "queries"
-
-
-@dataclass(frozen=True)
-class QueryFile:
-    name: str
-    kind: str  # "view" or "macro"
-    sql: str
-    depends_on: frozenset[str]
-
-
-@cache
-def query_files() -> tuple[QueryFile, ...]:
-    """Every file of queries/, ordered so that each comes after what it reads."""
-    files: dict[str, tuple[str, str]] = {}
-    for path in sorted(queries_dir().glob("*.sql")):
-        sql = path.read_text(encoding="utf-8")
-        match = _CREATE_STATEMENT.search(sql)
-        if match is None or match.group(2).lower() != path.stem:
-            raise DatabaseError(
-                f"Query file {path} must define `create or replace temp view|macro {path.stem}`."
-            )
-        files[path.stem] = (match.group(1).lower(), sql)
-    parsed = {}
-    for name, (kind, sql) in files.items():
-        body = _strip_comments(sql)
-        deps = frozenset(
-            other for other in files if other != name and re.search(rf"\b{other}\b", body)
-        )
-        parsed[name] = QueryFile(name, kind, sql, deps)
-    ordered: list[QueryFile] = []
-    done: set[str] = set()
-
-    def visit(name: str, trail: tuple[str, ...]) -> None:
-        if name in done:
-            return
-        if name in trail:
-            raise DatabaseError(f"Query files depend on each other in a cycle: {trail}.")
-        for dep in sorted(parsed[name].depends_on):
-            visit(dep, trail + (name,))
-        done.add(name)
-        ordered.append(parsed[name])
-
-    for name in sorted(parsed):
-        visit(name, ())
-    return tuple(ordered)
-
-
-@cache
-def referenced_queries(sql: str) -> tuple[str, ...]:
-    """The names of queries/ files that an SQL text mentions."""
-    return tuple(q.name for q in query_files() if re.search(rf"\b{q.name}\b", sql))
-
-
-@cache
-def _dependencies(name: str) -> frozenset[str]:
-    """Everything a query file reads, directly or not."""
-    files = {q.name: q for q in query_files()}
-    found: set[str] = set()
-    for dep in files[name].depends_on if name in files else ():
-        found |= {dep} | _dependencies(dep)
-    return frozenset(found)
-
-
-def _strip_comments(sql: str) -> str:
-    return re.sub(r"--[^\n]*", "", sql)
-
-
 @cache
 def _schema_tables() -> frozenset[str]:
     return frozenset(re.findall(r"create table if not exists (\w+)", _schema_sql()))
@@ -139,7 +75,7 @@ def _schema_tables() -> frozenset[str]:
 
 @cache
 def _schema_sql() -> str:
-    return (_PACKAGE_DIR / "schema.sql").read_text(encoding="utf-8")
+    return sql_text("schema")
 
 
 def _duckdb():
@@ -208,7 +144,7 @@ class Database:
         self._run(run_all)
 
     def call_macro(self, name: str, args: Sequence[Any]) -> pl.DataFrame:
-        """`select * from name(?, ?, ...)`: a table macro of queries/ with bound arguments."""
+        """`select * from name(?, ?, ...)`: a table macro of the view layers with bound arguments."""
         placeholders = ", ".join("?" for _ in args)
         return self.frame(f"select * from {quote_ident(name)}({placeholders})", list(args))
 
@@ -285,13 +221,13 @@ class Database:
         self.conn.executemany("insert into stage_labels values (?, ?, ?, ?)", funnel.label_rows())
 
     def install_queries(self) -> None:
-        """Create every view and macro of queries/ (live definitions) on this connection."""
+        """Create every view and macro of the view layers (live definitions) on this connection."""
         self._installed.clear()
         self._cache_valid = False
         self.ensure(*(q.name for q in query_files()))
 
     def ensure(self, *names: str) -> None:
-        """Create the named views/macros of queries/ and what they read, once per
+        """Create the named views/macros of the view layers and what they read, once per
         connection. A cached view reads its table when the cache is valid."""
         files = {q.name: q for q in query_files()}
         for name in names:
@@ -338,7 +274,7 @@ class Database:
         self._cache_valid = self.meta("facts_key") == self.facts_key()
         self._installed -= {
             name for name in self._installed
-            if name in CACHED_VIEWS or set(CACHED_VIEWS) & _dependencies(name)
+            if name in CACHED_VIEWS or set(CACHED_VIEWS) & dependencies(name)
         }
         return self._cache_valid
 

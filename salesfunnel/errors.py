@@ -14,23 +14,38 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """The documented exit codes (README, "Exit codes"; a test compares the two)."""
+
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    INPUT = 3
+    BUSY = 4
+    DATABASE = 5
+    QUERY = 6
+    INTERRUPTED = 130
+
 
 class SalesfunnelError(Exception):
     """Base of every error the tool reports to the user as one paragraph."""
 
-    exit_code = 1
+    exit_code = ExitCode.INTERNAL
 
 
 class UsageError(SalesfunnelError):
     """A flag value that parses but cannot be used (e.g. a malformed --month)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class InputError(SalesfunnelError):
     """An input file, folder or config file cannot be used."""
 
-    exit_code = 3
+    exit_code = ExitCode.INPUT
 
 
 class ConfigError(InputError):
@@ -44,22 +59,22 @@ class CsvReadError(InputError):
 class DatabaseBusyError(SalesfunnelError):
     """Another process holds the database file."""
 
-    exit_code = 4
+    exit_code = ExitCode.BUSY
 
 
 class DatabaseError(SalesfunnelError):
     """The database is missing, corrupt or not a salesfunnel database."""
 
-    exit_code = 5
+    exit_code = ExitCode.DATABASE
 
 
 class QueryError(SalesfunnelError):
     """A report cannot be computed (e.g. a plan whose lookback has no wins)."""
 
-    exit_code = 6
+    exit_code = ExitCode.QUERY
 
 
 class Interrupted(SalesfunnelError):
     """The user pressed Ctrl-C; the running transaction was rolled back."""
 
-    exit_code = 130
+    exit_code = ExitCode.INTERRUPTED

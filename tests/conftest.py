@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from salesfunnel.cli import app
 from salesfunnel.config import Config, Funnel, load_config
 from salesfunnel.db import open_database
-from salesfunnel.loader import LoadOptions, load_paths
-from salesfunnel.render import report_table
+from salesfunnel.load.orchestrate import LoadOptions, load_paths
+from salesfunnel.render.registry import report_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"

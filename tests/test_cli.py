@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from conftest import FIXTURES, check_golden, render_report, write
 
-from salesfunnel import reports
+from salesfunnel.reports import common, funnel
 
 CONVERSION_EXPECTED = [
     {"stage": "lead", "reached": 6, "step_rate": None, "overall_rate": 1.0, "lost": 1, "open": 1,
@@ -177,17 +177,17 @@ def test_info_shows_counts(cli, loaded):
 
 # -- golden tables -------------------------------------------------------------------
 def test_golden_conversion_by_tier(funnel_db):
-    text = render_report(funnel_db, lambda db: reports.conversion(db, reports.Filters(), "tier"))
+    text = render_report(funnel_db, lambda db: funnel.conversion(db, common.Filters(), "tier"))
     check_golden("conversion_by_tier", text)
 
 
 def test_golden_rank(rank_db):
     import datetime as dt
 
-    text = render_report(rank_db, lambda db: reports.rank(db, "2026-02", None, dt.date(2026, 11, 23)))
+    text = render_report(rank_db, lambda db: funnel.rank(db, "2026-02", None, dt.date(2026, 11, 23)))
     check_golden("rank_2026_02", text)
 
 
 def test_golden_dropoff(funnel_db):
-    text = render_report(funnel_db, lambda db: reports.dropoff(db, reports.Filters()))
+    text = render_report(funnel_db, lambda db: funnel.dropoff(db, common.Filters()))
     check_golden("dropoff", text)

@@ -23,7 +23,7 @@ import pytest
 from conftest import FIXTURES, load_into
 from test_corpus import snapshot
 
-from salesfunnel.sample import write_sample
+from salesfunnel.load.sample import write_sample
 
 
 def _command(*args) -> list[str]:
@@ -142,12 +142,12 @@ def test_a_waiting_load_goes_ahead_when_the_holder_lets_go(db, exports, tmp_path
 
 
 def _conversion_json(path: Path) -> list[dict]:
-    from salesfunnel import reports
     from salesfunnel.db import open_database
+    from salesfunnel.reports import common, funnel
 
     database = open_database(path, write=False, config_funnel=None)
     try:
-        frame = reports.conversion(database, reports.Filters()).frame
+        frame = funnel.conversion(database, common.Filters()).frame
     finally:
         database.close()
     return json.loads(frame.write_json())

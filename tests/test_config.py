@@ -63,7 +63,7 @@ def test_config_errors(tmp_path, text, message):
     path = write(tmp_path, "bad.toml", text)
     with pytest.raises(ConfigError, match=message):
         config = load_config(str(path))
-        from salesfunnel.presets import mapping_preset
+        from salesfunnel.load.presets import mapping_preset
 
         mapping_preset(config)
 

@@ -21,7 +21,7 @@ import pytest
 from conftest import FIXTURES, load_into
 from test_corpus import snapshot
 
-from salesfunnel.sample import write_sample
+from salesfunnel.load.sample import write_sample
 
 DEALS = 150_000
 

@@ -83,8 +83,8 @@ def test_quotes_in_real_values_match_exactly(cli, evil_db):
         (["conversion", "--since", "2026-01-01'; drop table deals; --"], "--since takes a date"),
         (["dropoff", "--until", "2026-01-01\" or \"1\"=\"1"], "--until takes a date"),
         (["rank", "--month", "latest'; drop table deals; --"], "--month takes YYYY-MM"),
-        (["conversion", "--by", "tier; drop table deals"], "--by takes one of"),
-        (["conversion", "--by", "rep) --"], "--by takes one of"),
+        (["conversion", "--by", "tier; drop table deals"], "is not one of"),
+        (["conversion", "--by", "rep) --"], "is not one of"),
     ],
 )
 def test_sql_in_date_and_grouping_flags_is_a_usage_error(cli, evil_db, args, fragment):
@@ -100,9 +100,9 @@ def test_sql_in_date_and_grouping_flags_is_a_usage_error(cli, evil_db, args, fra
     ("args", "code", "fragment"),
     [
         (["--encoding", "utf-8'; drop table deals; --"], 3, "Unknown encoding"),
-        (["--kind", "deals; drop table deals"], 2, "--kind takes one of"),
-        (["--preset", "canonical' --"], 2, "--preset takes one of"),
-        (["--date-format", "mdy'; --"], 2, "--date-format takes mdy or dmy"),
+        (["--kind", "deals; drop table deals"], 2, "is not one of"),
+        (["--preset", "canonical' --"], 2, "is not one of"),
+        (["--date-format", "mdy'; --"], 2, "is not one of"),
     ],
 )
 def test_sql_in_load_flags_is_refused(cli, evil_db, tmp_path, args, code, fragment):

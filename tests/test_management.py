@@ -46,13 +46,13 @@ import datetime as dt
 import pytest
 from conftest import FIXTURES, load_into, write
 
-from salesfunnel import management
 from salesfunnel.config import Config, Funnel
 from salesfunnel.db import open_database
 from salesfunnel.errors import QueryError, UsageError
+from salesfunnel.reports import common, management, plan
 
 TODAY = dt.date(2026, 11, 23)
-ALL = management.Window()
+ALL = common.Window()
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_churn_by_tier_takes_blank_tiers_from_the_deal(mgmt_db):
 
 
 def test_churn_window_is_on_started_at(mgmt_db):
-    window = management.day_window("2026-03-01", "2026-06-30")
+    window = common.day_window("2026-03-01", "2026-06-30")
     frame = run(mgmt_db, lambda db: management.churn(db, window, TODAY)).frame
     # started 03-01 .. 06-30: C03 C04 (ann), C07 C08 (bob), C09 (cy); 1 churned (C07)
     assert frame.rows() == approx([
@@ -195,7 +195,7 @@ def test_tiers_all_deals(mgmt_db):
 
 
 def test_tiers_window_and_a_tier_without_deals(mgmt_db):
-    window = management.day_window("2026-06-01", "2026-07-31")
+    window = common.day_window("2026-06-01", "2026-07-31")
     frame = run(mgmt_db, lambda db: management.tiers(db, window, TODAY)).frame
     # deals created 06-01 .. 07-31: P01 P02 P03 (smb), P08 (mid); customers started then:
     # C08 (enterprise), C10 (smb)
@@ -220,7 +220,7 @@ def test_tiers_without_subscriptions_has_null_customer_columns(deals_only_db):
 # Won then: P01 P02 P07 = 14,000, average 4,666.67. Rep-months with an entry or a loss:
 # ann May Jun Jul Aug, bob May Jun Jul Aug Sep, cy Sep Oct, dee Oct = 12: 0.25 wins each.
 def test_plan_one_month(mgmt_db):
-    report = run(mgmt_db, lambda db: management.plan(db, 30000, TODAY))
+    report = run(mgmt_db, lambda db: plan.plan(db, 30000, TODAY))
     assert report.frame.columns == [
         "month", "target_amount", "lead", "qualified", "opportunity", "won", "reps_needed",
         "avg_won_amount", "wins_per_rep_month", "qualified_step_rate", "opportunity_step_rate",
@@ -239,7 +239,7 @@ def test_plan_one_month(mgmt_db):
 
 def test_plan_spread_over_months_from_a_given_start(mgmt_db):
     frame = run(
-        mgmt_db, lambda db: management.plan(db, 30000, TODAY, months=2, start="2027-01")
+        mgmt_db, lambda db: plan.plan(db, 30000, TODAY, months=2, start="2027-01")
     ).frame
     # 15,000 a month: won ceil(3.21) = 4, opportunity 8, qualified ceil(13.3) = 14,
     # lead ceil(16.8) = 17, reps 16
@@ -252,7 +252,7 @@ def test_plan_spread_over_months_from_a_given_start(mgmt_db):
 
 def test_plan_exact_multiples_are_not_rounded_up(mgmt_db):
     # 28,000 / 4,666.67 is exactly 6 wins, not 7
-    frame = run(mgmt_db, lambda db: management.plan(db, 28000, TODAY)).frame
+    frame = run(mgmt_db, lambda db: plan.plan(db, 28000, TODAY)).frame
     assert frame["won"].to_list() == [6]
     assert frame["opportunity"].to_list() == [12]
 
@@ -261,7 +261,7 @@ def test_plan_refuses_a_lookback_that_lacks_a_stage(mgmt_db):
     # lookback 3 = 2026-08 .. 2026-10: one win (P07, 08-18) but no deal created then
     # (P04 P05 P09 P10 P12 P14) has been won
     with pytest.raises(QueryError) as caught:
-        run(mgmt_db, lambda db: management.plan(db, 30000, TODAY, lookback=3))
+        run(mgmt_db, lambda db: plan.plan(db, 30000, TODAY, lookback=3))
     assert str(caught.value).startswith(
         "No deal created in the lookback (2026-08 to 2026-10) reached won, so the conversion "
         "from opportunity to won is unknown"
@@ -269,12 +269,12 @@ def test_plan_refuses_a_lookback_that_lacks_a_stage(mgmt_db):
     # tier mid: P09 (qualified) and P10 (lead) never reached opportunity
     with pytest.raises(QueryError, match=r"tier mid\) reached opportunity, so the conversion "
                                          r"from qualified to opportunity"):
-        run(mgmt_db, lambda db: management.plan(db, 30000, TODAY, lookback=3, tier="MID"))
+        run(mgmt_db, lambda db: plan.plan(db, 30000, TODAY, lookback=3, tier="MID"))
 
 
 def test_plan_refuses_a_lookback_without_wins(mgmt_db):
     with pytest.raises(QueryError) as caught:
-        run(mgmt_db, lambda db: management.plan(db, 30000, TODAY, tier="enterprise"))
+        run(mgmt_db, lambda db: plan.plan(db, 30000, TODAY, tier="enterprise"))
     assert str(caught.value) == (
         "No deal was won in the lookback (2026-05 to 2026-10, tier enterprise), so there is no "
         "average won amount and no win rate per rep to plan from. Lengthen --lookback or drop "
@@ -282,16 +282,16 @@ def test_plan_refuses_a_lookback_without_wins(mgmt_db):
     )
     # the month before today's holds P06's win, but the lookback ends before today's month
     with pytest.raises(QueryError, match="No deal was won"):
-        run(mgmt_db, lambda db: management.plan(db, 1, dt.date(2026, 5, 3), lookback=1))
+        run(mgmt_db, lambda db: plan.plan(db, 1, dt.date(2026, 5, 3), lookback=1))
 
 
 def test_plan_usage_errors(mgmt_db):
     with pytest.raises(UsageError, match="--target-amount"):
-        run(mgmt_db, lambda db: management.plan(db, 0, TODAY))
+        run(mgmt_db, lambda db: plan.plan(db, 0, TODAY))
     with pytest.raises(UsageError, match="--months"):
-        run(mgmt_db, lambda db: management.plan(db, 10, TODAY, months=0))
+        run(mgmt_db, lambda db: plan.plan(db, 10, TODAY, months=0))
     with pytest.raises(UsageError, match="--lookback"):
-        run(mgmt_db, lambda db: management.plan(db, 10, TODAY, lookback=0))
+        run(mgmt_db, lambda db: plan.plan(db, 10, TODAY, lookback=0))
 
 
 # -- pulse -----------------------------------------------------------------------------
@@ -443,11 +443,11 @@ def test_stalled_filters(mgmt_db):
 
 # -- windows ---------------------------------------------------------------------------
 def test_day_window():
-    window = management.day_window("2026-03-01", "2026-06-30")
+    window = common.day_window("2026-03-01", "2026-06-30")
     assert window.args() == [dt.datetime(2026, 3, 1), dt.datetime(2026, 7, 1)]
     assert window.span == "2026-03-01 to 2026-06-30"
-    assert management.day_window(None, "2026-06-30").span == "until 2026-06-30"
+    assert common.day_window(None, "2026-06-30").span == "until 2026-06-30"
     with pytest.raises(UsageError, match="is after"):
-        management.day_window("2026-03-02", "2026-03-01")
+        common.day_window("2026-03-02", "2026-03-01")
     with pytest.raises(UsageError, match="YYYY-MM-DD"):
-        management.day_window("March", None)
+        common.day_window("March", None)

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from conftest import FIXTURES, check_golden, render_report
 
-from salesfunnel import management
+from salesfunnel.reports import common, management, plan
 
 TODAY = "2026-11-23"
 ENV = {"SALESFUNNEL_TODAY": TODAY, "NO_COLOR": "1"}
@@ -125,7 +125,7 @@ def test_usage_errors_exit_2(cli, loaded):
         (("plan", "--target-amount", "5", "--start", "Dec", "--db", loaded), "YYYY-MM"),
         (("pulse", "--week", "--month", "--db", loaded), "--week or --month, not both"),
         (("pulse", "--date", "yesterday", "--db", loaded), "--date takes a date"),
-        (("churn", "--by", "source", "--db", loaded), "--by takes rep or tier"),
+        (("churn", "--by", "source", "--db", loaded), "is not one of"),
         (("churn", "--since", "2026-05-01", "--until", "2026-04-01", "--db", loaded), "is after"),
         (("stalled", "--min-days", "-3", "--db", loaded), "--min-days"),
     ]
@@ -157,12 +157,12 @@ def test_table_written_to_a_txt_file(cli, loaded, tmp_path):
 
 # -- golden tables ----------------------------------------------------------------------
 DAY = dt.date(2026, 11, 23)
-WHOLE = management.Window()
+WHOLE = common.Window()
 GOLDENS = {
     "management_churn": lambda db: management.churn(db, WHOLE, DAY),
     "management_early_churn": lambda db: management.early_churn(db, WHOLE, DAY),
     "management_tiers": lambda db: management.tiers(db, WHOLE, DAY),
-    "management_plan": lambda db: management.plan(db, 30000, DAY, months=2),
+    "management_plan": lambda db: plan.plan(db, 30000, DAY, months=2),
     "management_pulse": lambda db: management.pulse(db, "month", dt.date(2026, 7, 15)),
     "management_stalled": lambda db: management.stalled(db, DAY),
 }

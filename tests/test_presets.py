@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, load_into, query, write
 
-from salesfunnel import reports
 from salesfunnel.db import open_database
 from salesfunnel.errors import InputError
+from salesfunnel.reports import common, funnel
 
 PRESETS = FIXTURES / "presets"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -21,7 +21,7 @@ MAVEN = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mav
 def _conversion(db_path) -> list[tuple]:
     db = open_database(db_path, write=False, config_funnel=None)
     try:
-        return reports.conversion(db, reports.Filters()).frame.rows()
+        return funnel.conversion(db, common.Filters()).frame.rows()
     finally:
         db.close()
 

@@ -25,8 +25,8 @@ from conftest import load_into
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesfunnel import reports
 from salesfunnel.db import open_database
+from salesfunnel.reports import common, funnel
 
 STAGES = ("lead", "qualified", "opportunity", "won")
 INDEX = {stage: number for number, stage in enumerate(STAGES, start=1)}
@@ -159,12 +159,12 @@ def _open(path: Path):
 def _reports(path: Path) -> dict[str, list]:
     db = _open(path)
     try:
-        everything = reports.Filters()
+        everything = common.Filters()
         return {
-            "conversion": reports.conversion(db, everything).frame.rows(),
-            "by_tier": reports.conversion(db, everything, "tier").frame.rows(),
-            "dropoff": reports.dropoff(db, everything).frame.rows(),
-            "rank": reports.rank(db, "latest", None, TODAY).frame.rows(),
+            "conversion": funnel.conversion(db, everything).frame.rows(),
+            "by_tier": funnel.conversion(db, everything, "tier").frame.rows(),
+            "dropoff": funnel.dropoff(db, everything).frame.rows(),
+            "rank": funnel.rank(db, "latest", None, TODAY).frame.rows(),
         }
     finally:
         db.close()
@@ -278,8 +278,8 @@ def test_conversion_invariants(items):
         load_into(folder / "p.duckdb", *paths)
         db = _open(folder / "p.duckdb")
         try:
-            total = reports.conversion(db, reports.Filters()).frame.rows()
-            by_tier = reports.conversion(db, reports.Filters(), "tier").frame.rows()
+            total = funnel.conversion(db, common.Filters()).frame.rows()
+            by_tier = funnel.conversion(db, common.Filters(), "tier").frame.rows()
         finally:
             db.close()
     if not items:

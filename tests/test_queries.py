@@ -1,13 +1,14 @@
-"""queries/: one view or table macro per file, named after the file, opening with a
-comment that says what one row is; every file is used and every name the code
-asks for exists."""
+"""The SQL tree's view layers (sql/facts, sql/reports, sql/info): one view or macro per
+file, named after the file, opening with a comment that says what one row is (or,
+for a scalar macro, what it returns); every file is used and every name the code
+asks for exists. Every load script is run by the loader."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from salesfunnel.db import queries_dir, query_files
+from salesfunnel.sqltree import SQL_DIR, VIEW_LAYERS, query_files, view_files
 
 PACKAGE = Path(__file__).resolve().parent.parent / "salesfunnel"
 
@@ -17,10 +18,13 @@ def _python_sources() -> str:
 
 
 def test_each_file_defines_one_object_named_after_it():
-    for path in sorted(queries_dir().glob("*.sql")):
+    assert {path.parent.name for path in view_files()} == set(VIEW_LAYERS)
+    for path in view_files():
         text = path.read_text(encoding="utf-8")
         assert text.startswith("-- "), f"{path.name} must open with a comment"
-        assert re.match(r"-- One row\b", text), f"{path.name}: first comment says what a row is"
+        assert re.match(r"-- (One row\b|A scalar macro\b)", text), (
+            f"{path.name}: first comment says what a row is"
+        )
         creates = re.findall(r"^\s*create\s+or\s+replace\s+temp\s+(?:view|macro)\s+(\w+)", text,
                              re.IGNORECASE | re.MULTILINE)
         assert creates == [path.stem], f"{path.name} defines {creates}"
@@ -32,7 +36,7 @@ def test_every_query_file_is_used():
     used_by_sql = set().union(*(q.depends_on for q in files.values()))
     for name in files:
         used_in_code = re.search(rf"\b{name}\b", code) is not None
-        assert used_in_code or name in used_by_sql, f"queries/{name}.sql is never used"
+        assert used_in_code or name in used_by_sql, f"{name}.sql is never used"
 
 
 def test_every_name_the_code_asks_for_exists():
@@ -40,9 +44,9 @@ def test_every_name_the_code_asks_for_exists():
     asked = set(re.findall(r"(?:call_macro|read_view)\(\s*\"(\w+)\"", code))
     asked |= set(re.findall(r"from (data_span|loaded_files|deal_counts|recent_rejects)\b", code))
     names = {q.name for q in query_files()}
-    # sample_* are tables that sql/sample.sql creates, not views of queries/
+    # sample_* are tables that sql/sample/sample.sql creates, not views
     asked = {name for name in asked if not name.startswith("sample_")}
-    assert asked <= names, f"missing in queries/: {asked - names}"
+    assert asked <= names, f"missing in the view layers: {asked - names}"
     assert {"conversion", "rep_rank", "dropoff", "loaded_files"} <= asked
 
 
@@ -51,3 +55,12 @@ def test_query_files_are_ordered_by_dependency():
     for query in query_files():
         assert query.depends_on <= seen, f"{query.name} comes before {query.depends_on - seen}"
         seen.add(query.name)
+
+
+def test_every_load_script_is_run():
+    code = _python_sources()
+    for path in sorted((SQL_DIR / "load").glob("*.sql")):
+        stem = path.stem
+        named = re.search(rf'"load/{stem}"', code)
+        by_kind = re.match(r"(stage|merge)_(\w+)", stem) and f'f"load/{stem.split("_")[0]}_{{kind}}"' in code
+        assert named or by_kind, f"sql/load/{path.name} is never run"

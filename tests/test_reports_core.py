@@ -22,8 +22,8 @@ import datetime as dt
 
 import pytest
 
-from salesfunnel import reports
 from salesfunnel.db import open_database
+from salesfunnel.reports import common, funnel
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -37,7 +37,7 @@ def _conversion(path, by=None, **filters):
     try:
         options = dict(tier=None, rep=None, source=None, month=None, since=None, until=None)
         options.update(filters)
-        report = reports.conversion(db, reports.cohort_filters(db, today=TODAY, **options), by)
+        report = funnel.conversion(db, common.cohort_filters(db, today=TODAY, **options), by)
         return report.frame.rows()
     finally:
         db.close()
@@ -112,7 +112,7 @@ def test_conversion_invariants(funnel_db):
 def test_dropoff_groups_reasons_case_insensitively(funnel_db):
     db = _open(funnel_db)
     try:
-        frame = reports.dropoff(db, reports.Filters()).frame
+        frame = funnel.dropoff(db, common.Filters()).frame
     finally:
         db.close()
     assert frame.columns == ["tier", "stage", "reason", "lost", "share", "amount"]
@@ -126,7 +126,7 @@ def test_dropoff_groups_reasons_case_insensitively(funnel_db):
 def _rank(path, month, tier=None):
     db = _open(path)
     try:
-        return reports.rank(db, month, tier, TODAY).frame
+        return funnel.rank(db, month, tier, TODAY).frame
     finally:
         db.close()
 

@@ -1,5 +1,5 @@
-"""Rich tables for the management reports (management.py): churn, early churn, tiers,
-plan, pulse and stalled deals. As in render.py, numbers and words carry the
+"""Rich tables for the management reports (reports/management.py): churn, early churn, tiers,
+plan, pulse and stalled deals. As in funnel.py, numbers and words carry the
 meaning and colour only repeats it: a rep well above the company's churn is
 marked in words as well as in red.
 """
@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from salesfunnel.management import WELL_ABOVE_POINTS, WELL_ABOVE_RATIO
-from salesfunnel.render import (
+from salesfunnel.render.cells import (
     NULL,
     add_empty_note,
     fmt_amount,
@@ -21,9 +20,10 @@ from salesfunnel.render import (
     is_missing,
     titled_table,
 )
+from salesfunnel.reports.management import WELL_ABOVE_POINTS, WELL_ABOVE_RATIO
 
 if TYPE_CHECKING:
-    from salesfunnel.reports import Report
+    from salesfunnel.reports.common import Report
 
 WELL_ABOVE_MARK = "▲ well above"
 PULSE_LABELS = {
@@ -33,17 +33,6 @@ PULSE_LABELS = {
     "won": "Won",
     "avg_won_amount": "Average won amount",
 }
-
-
-def management_table(report: Report) -> Table:
-    return {
-        "churn": churn_table,
-        "early_churn": early_churn_table,
-        "tiers": tiers_table,
-        "plan": plan_table,
-        "pulse": pulse_table,
-        "stalled": stalled_table,
-    }[report.name](report)
 
 
 def _report_table(report: Report) -> Table:

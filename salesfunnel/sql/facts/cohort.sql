@@ -4,7 +4,7 @@
 create or replace temp macro cohort(p_tier, p_rep, p_source, p_since, p_until) as table
 select *
 from deal_facts
-where (p_tier is null or tier = lower(trim(p_tier)))
+where tier_matches(tier, p_tier)
     and (p_rep is null or lower(rep) = lower(trim(p_rep)))
     and (p_source is null or source = lower(trim(p_source)))
     and (p_since is null or created_at >= p_since)

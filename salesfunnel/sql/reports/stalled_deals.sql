@@ -77,7 +77,7 @@ open_deals as (
         and dates.stage_index = facts.furthest_index
     where facts.status = 'open'
         and dates.entered_at is not null
-        and (p_tier is null or facts.tier = lower(trim(p_tier)))
+        and tier_matches(facts.tier, p_tier)
 ),
 
 final as (

@@ -1,6 +1,6 @@
 """`salesfunnel sample`: a believable synthetic CRM export in canonical format.
 
-The data is made in DuckDB by sql/sample.sql (hash-based randomness, so the
+The data is made in DuckDB by sql/sample/sample.sql (hash-based randomness, so the
 same seed gives the same files) and written by Polars.
 """
 
@@ -10,8 +10,7 @@ from pathlib import Path
 
 from salesfunnel.db import memory_database, quote_ident
 from salesfunnel.errors import InputError
-
-_SQL = Path(__file__).resolve().parent / "sql" / "sample.sql"
+from salesfunnel.sqltree import sql_text
 
 # file name -> (table, columns)
 SAMPLE_FILES = {
@@ -32,7 +31,7 @@ def write_sample(out: Path, *, deals: int = 3000, seed: int = 7) -> list[tuple[P
         raise InputError(f"Cannot create the folder {out}: {exc.strerror or exc}.") from None
     db = memory_database()
     try:
-        db.run_script(_SQL.read_text(encoding="utf-8"), {"seed": seed, "deals": deals})
+        db.run_script(sql_text("sample/sample"), {"seed": seed, "deals": deals})
         written = []
         for name, (table, columns) in SAMPLE_FILES.items():
             frame = db.bulk_frame(f"select * from {quote_ident(table)}")

@@ -13,6 +13,7 @@ or a flag is spliced into SQL); band thresholds travel as bound parameters.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +21,29 @@ from typing import Any
 from salesfunnel.config import Config, Funnel, TierRule
 from salesfunnel.db import quote_ident
 from salesfunnel.errors import ConfigError, InputError
+from salesfunnel.kinds import KINDS
+from salesfunnel.load.layouts import (
+    BUILT_IN,
+    HUBSPOT,
+    HUBSPOT_STAGE_DATE,
+    PIPEDRIVE,
+    SALESFORCE,
+    KindMapping,
+    Preset,
+)
 
-PRESET_NAMES = ("auto", "canonical", "hubspot", "salesforce", "pipedrive")
+
+class PresetName(enum.StrEnum):
+    """`--preset` choices: auto recognises the layout from the header."""
+
+    auto = "auto"
+    canonical = "canonical"
+    hubspot = "hubspot"
+    salesforce = "salesforce"
+    pipedrive = "pipedrive"
+
+
+PRESET_NAMES = tuple(PresetName)
 
 
 def header_key(name: str) -> str:
@@ -32,24 +54,6 @@ def header_key(name: str) -> str:
 def canonical_key(name: str) -> str:
     """Canonical headers also accept spaces or hyphens for underscores (Deal ID = deal_id)."""
     return "_".join(name.strip().lower().replace("-", " ").split())
-
-
-@dataclass(frozen=True)
-class KindMapping:
-    """One kind of file a preset reads: field -> accepted header spellings."""
-
-    kind: str
-    fields: dict[str, tuple[str, ...]]
-    required: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    kinds: tuple[KindMapping, ...]
-    funnel: Funnel | None = None
-    canonical_headers: bool = False  # match with canonical_key instead of header_key
-    footer: re.Pattern[str] | None = None
 
 
 @dataclass
@@ -70,155 +74,14 @@ def _col(index: int) -> str:
 
 
 # -- the presets --------------------------------------------------------------------
-_CANONICAL_FIELDS = {
-    "deals": (
-        ("deal_id", "rep", "stage"),
-        ("tier", "source", "account", "created_at", "status", "lost_reason", "amount", "closed_at"),
-    ),
-    "history": (("deal_id", "stage", "entered_at"), ()),
-    "accounts": (("account",), ("tier",)),
-    "reps": (("rep",), ("team", "manager")),
-}
-
-
-def register_canonical_kind(kind: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-    """Add a canonical kind (used by kinds defined outside this module)."""
-    _CANONICAL_FIELDS[kind] = (required, optional)
-
-
 def canonical_preset() -> Preset:
-    kinds = []
-    for kind, (required, optional) in _CANONICAL_FIELDS.items():
-        kinds.append(
-            KindMapping(kind, {f: (f,) for f in required + optional}, required)
-        )
+    kinds = [
+        KindMapping(spec.name, {f: (f,) for f in spec.fields}, spec.required)
+        for spec in KINDS.values()
+    ]
     return Preset("canonical", tuple(kinds), canonical_headers=True)
 
 
-HUBSPOT = Preset(
-    "hubspot",
-    (
-        KindMapping(
-            "deals",
-            {
-                "deal_id": ("record id", "deal id"),
-                "rep": ("deal owner",),
-                "stage": ("deal stage",),
-                "amount": ("amount",),
-                "created_at": ("create date",),
-                "closed_at": ("close date",),
-                "lost_reason": ("closed lost reason",),
-                "tier": ("tier", "customer tier", "segment"),
-                "source": ("original source", "original traffic source", "deal source"),
-                "account": ("associated company", "company name", "associated company (primary)"),
-            },
-            ("deal_id", "rep", "stage"),
-        ),
-    ),
-    funnel=Funnel(
-        stages=(
-            "Appointment Scheduled",
-            "Qualified To Buy",
-            "Presentation Scheduled",
-            "Decision Maker Bought-In",
-            "Contract Sent",
-            "Closed Won",
-        ),
-        lost_labels=("Closed Lost",),
-    ),
-)
-_HUBSPOT_STAGE_DATE = re.compile(r'^date entered "(?P<stage>.+?)(?: \((?P<pipeline>[^()]*)\))?"$')
-
-SALESFORCE = Preset(
-    "salesforce",
-    (
-        KindMapping(
-            "history",
-            {
-                "deal_id": ("opportunityid", "opportunity id"),
-                "stage": ("stagename", "stage", "to stage"),
-                "entered_at": ("createddate", "created date", "last modified date", "edit date"),
-            },
-            ("deal_id", "stage", "entered_at"),
-        ),
-        KindMapping(
-            "deals",
-            {
-                "deal_id": ("id", "opportunity id"),
-                "rep": ("owner.name", "opportunity owner", "owner name", "ownerid", "owner id"),
-                "stage": ("stagename", "stage"),
-                "created_at": ("createddate", "created date"),
-                "closed_at": ("closedate", "close date"),
-                "amount": ("amount",),
-                "source": ("leadsource", "lead source"),
-                "lost_reason": ("loss_reason__c", "loss reason", "lost_reason__c", "lost reason",
-                                "closed_lost_reason__c", "reason_lost__c"),
-                "tier": ("tier__c", "segment__c", "customer_tier__c", "tier", "segment"),
-                "account": ("account.name", "account name", "accountid"),
-                "is_won": ("iswon", "won"),
-                "is_closed": ("isclosed", "closed"),
-            },
-            ("deal_id", "rep", "stage"),
-        ),
-    ),
-    funnel=Funnel(
-        stages=(
-            "Prospecting",
-            "Qualification",
-            "Needs Analysis",
-            "Value Proposition",
-            "Id. Decision Makers",
-            "Perception Analysis",
-            "Proposal/Price Quote",
-            "Negotiation/Review",
-            "Closed Won",
-        ),
-        lost_labels=("Closed Lost",),
-    ),
-    footer=re.compile(
-        r'^\s*"?\s*(|grand totals? \(\d[\d,]* records?\)|confidential information - do not '
-        r"distribute|copyright \(c\).*salesforce\.com.*|subtotal.*)\s*\"?\s*$",
-        re.IGNORECASE,
-    ),
-)
-
-PIPEDRIVE = Preset(
-    "pipedrive",
-    (
-        KindMapping(
-            "deals",
-            {
-                "deal_id": ("deal - id",),
-                "rep": ("deal - owner", "deal - owner name"),
-                "stage": ("deal - stage",),
-                "status": ("deal - status",),
-                "amount": ("deal - value",),
-                "account": ("deal - organization", "deal - organization name"),
-                "created_at": ("deal - deal created", "deal - add time", "deal - creation date"),
-                "won_time": ("deal - won time",),
-                "lost_time": ("deal - lost time",),
-                "closed_at": ("deal - close time", "deal - closed on"),
-                "lost_reason": ("deal - lost reason",),
-                "source": ("deal - source", "deal - lead source"),
-                "tier": ("deal - tier", "deal - segment", "organization - tier"),
-            },
-            ("deal_id", "rep", "stage"),
-        ),
-    ),
-    funnel=Funnel(
-        stages=(
-            "Lead In",
-            "Contact Made",
-            "Demo Scheduled",
-            "Proposal Made",
-            "Negotiations Started",
-            "Won",
-        ),
-        lost_labels=("Lost",),
-    ),
-)
-
-BUILT_IN = {"hubspot": HUBSPOT, "salesforce": SALESFORCE, "pipedrive": PIPEDRIVE}
 _TRUE = "('true', '1', 'yes', 'y', 't')"
 
 
@@ -236,12 +99,12 @@ def mapping_preset(config: Config) -> Preset | None:
         raise ConfigError(f"{config.path}: [columns] must hold one table per kind of file.")
     kinds = []
     for kind, table in columns.items():
-        if kind not in _CANONICAL_FIELDS:
+        if kind not in KINDS:
             raise ConfigError(
                 f"{config.path}: [columns.{kind}]: unknown kind; use one of "
-                f"{', '.join(_CANONICAL_FIELDS)}."
+                f"{', '.join(KINDS)}."
             )
-        required, optional = _CANONICAL_FIELDS[kind]
+        required, optional = KINDS[kind].required, KINDS[kind].optional
         fields: dict[str, tuple[str, ...]] = {}
         for name, header in table.items():
             if name == "stage_dates":
@@ -385,7 +248,7 @@ def _stage_date_columns(preset: Preset, header, config: Config) -> list[tuple[st
     result = []
     if preset.name == "hubspot":
         for index, name in enumerate(header):
-            match = _HUBSPOT_STAGE_DATE.match(header_key(name))
+            match = HUBSPOT_STAGE_DATE.match(header_key(name))
             if match:
                 # keep the header's own spelling of the stage
                 original = re.match(r'^\s*date entered "(.+?)(?: \([^()]*\))?"\s*$', name,

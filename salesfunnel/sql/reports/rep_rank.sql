@@ -19,7 +19,7 @@ periods as (
 tier_deals as (
     select deal_id, rep, status, amount, closed_at
     from deal_facts
-    where p_tier is null or tier = lower(trim(p_tier))
+    where tier_matches(tier, p_tier)
 ),
 
 stage_entries as (

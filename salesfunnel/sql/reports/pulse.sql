@@ -29,7 +29,7 @@ metrics as (
 tier_deals as (
     select deal_id, amount
     from deal_facts
-    where p_tier is null or tier = lower(trim(p_tier))
+    where tier_matches(tier, p_tier)
 ),
 
 entries as (

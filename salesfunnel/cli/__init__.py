@@ -1,0 +1,15 @@
+"""The command line: a thin layer over the core.
+
+- `app.py`: the Typer app; registers the commands of the modules below.
+- `common.py`: shared options, error translation to exit codes, database opening,
+  report emission, and `report_command` (common options + open → compute → emit).
+- `loading.py`: load, sample. `funnel.py`: info, conversion, rank, dropoff.
+  `management.py`: churn, tiers, plan, pulse, stalled.
+
+Each command declares its own options and makes one call into the core
+(salesfunnel.reports, salesfunnel.load); no SQL lives here.
+"""
+
+from salesfunnel.cli.app import app, main
+
+__all__ = ["app", "main"]

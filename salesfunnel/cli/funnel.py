@@ -1,0 +1,109 @@
+"""The funnel commands: info, conversion, rank and dropoff."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from salesfunnel.cli.common import (
+    DEFAULT_WAIT,
+    ConfigOption,
+    DbOption,
+    MonthOption,
+    RepOption,
+    SinceOption,
+    SourceOption,
+    TierOption,
+    UntilOption,
+    WaitOption,
+    handle_errors,
+    open_database,
+    report_command,
+    today,
+)
+from salesfunnel.reports.common import GroupBy
+
+if TYPE_CHECKING:
+    from salesfunnel.db import Database
+    from salesfunnel.reports.common import Report
+
+
+@handle_errors
+def info(db: DbOption = None, config: ConfigOption = None, wait: WaitOption = DEFAULT_WAIT) -> None:
+    """What the database holds: files, deals by status and tier, dates, rejects."""
+    from salesfunnel.render.cells import stdout_console
+    from salesfunnel.render.info import info_renderable
+    from salesfunnel.reports.info import info as database_info
+
+    with open_database(db, config, write=False, wait=wait) as database:
+        summary = database_info(database)
+    stdout_console().print(info_renderable(summary))
+
+
+@report_command
+def conversion(
+    database: Database,
+    tier: TierOption = None,
+    rep: RepOption = None,
+    source: SourceOption = None,
+    month: MonthOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    by: Annotated[GroupBy | None, typer.Option("--by", help="One funnel per group.")] = None,
+) -> Report:
+    """Stage conversion of a cohort of deals (by created_at): reached, rates, lost, open.
+
+    Example: salesfunnel conversion --by tier --month 2026-10
+    """
+    from salesfunnel.reports import common, funnel
+
+    filters = common.cohort_filters(
+        database, tier=tier, rep=rep, source=source, month=month, since=since, until=until,
+        today=today(),
+    )
+    return funnel.conversion(database, filters, by)
+
+
+@report_command
+def rank(
+    database: Database,
+    month: Annotated[
+        str,
+        typer.Option("--month", metavar="YYYY-MM", help="Month of activity: YYYY-MM, 'last' or 'latest'."),
+    ] = "latest",
+    tier: TierOption = None,
+) -> Report:
+    """Each rep's activity and rank per funnel stage in a month, next to last month's rank.
+
+    Example: salesfunnel rank --month 2026-10 -f csv -o rank.csv
+    """
+    from salesfunnel.reports import funnel
+
+    return funnel.rank(database, month, tier, today())
+
+
+@report_command
+def dropoff(
+    database: Database,
+    tier: TierOption = None,
+    rep: RepOption = None,
+    source: SourceOption = None,
+    month: MonthOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+) -> Report:
+    """Why deals are lost: lost deals by tier, lost-at stage and reason.
+
+    Example: salesfunnel dropoff --tier smb --since 2026-01-01
+    """
+    from salesfunnel.reports import common, funnel
+
+    filters = common.cohort_filters(
+        database, tier=tier, rep=rep, source=source, month=month, since=since, until=until,
+        today=today(),
+    )
+    return funnel.dropoff(database, filters)
+
+
+COMMANDS = (info, conversion, rank, dropoff)

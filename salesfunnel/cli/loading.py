@@ -1,0 +1,138 @@
+"""The commands that bring data in: load (CRM exports into the database) and sample
+(a synthetic export to try the tool on)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salesfunnel.cli.common import DEFAULT_WAIT, ConfigOption, DbOption, WaitOption, handle_errors
+from salesfunnel.config import DateOrder
+from salesfunnel.kinds import Kind
+from salesfunnel.load.presets import PresetName
+
+PROGRESS_DELAY_SECONDS = 1.0  # $SALESFUNNEL_PROGRESS_DELAY overrides it (seconds)
+
+
+@handle_errors
+def load(
+    paths: Annotated[
+        # readable=False: an unreadable file is an input error (exit 3) raised by the loader
+        list[Path],
+        typer.Argument(help="CSV files or folders of .csv files.", readable=False, metavar="PATH"),
+    ],
+    preset: Annotated[
+        PresetName,
+        typer.Option("--preset", help="Export layout (auto: recognise it from the header)."),
+    ] = PresetName.auto,
+    kind: Annotated[
+        Kind | None, typer.Option("--kind", help="Force the kind of every file.")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 3, nothing kept) if any row is rejected.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Reload files even when unchanged since their last load.")
+    ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding", metavar="CODEC",
+            help="The files' encoding (default: detected; utf-8, utf-16, cp1252, gb18030, big5, ...).",
+        ),
+    ] = None,
+    date_format: Annotated[
+        DateOrder | None,
+        typer.Option("--date-format", help="Order of slash dates like 03/04/2026."),
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """Load CRM CSV exports into the database (one transaction: all or nothing).
+
+    Example: salesfunnel load exports/ --db crm.duckdb
+    """
+    from salesfunnel.config import load_config
+    from salesfunnel.db import open_database, resolve_db_path
+    from salesfunnel.load.orchestrate import LoadOptions, load_paths
+    from salesfunnel.render.cells import stderr_console
+    from salesfunnel.render.info import print_load_summary
+
+    settings = load_config(config)
+    options = LoadOptions(
+        preset=str(preset), kind=None if kind is None else str(kind), strict=strict, force=force,
+        encoding=encoding, date_order=None if date_format is None else str(date_format),
+    )
+    console = stderr_console()
+    database = open_database(resolve_db_path(db), write=True, config_funnel=settings.funnel, wait=wait)
+    try:
+        with _progress(console) as progress:
+            report = load_paths(database, paths, config=settings, options=options, progress=progress)
+    finally:
+        database.close()
+    print_load_summary(console, report, str(database.path))
+
+
+@contextmanager
+def _progress(console) -> Iterator:
+    """A transient progress display on stderr, only on a terminal, and only once a load
+    has taken more than about a second (a quick load prints nothing but its summary)."""
+    if not console.is_terminal:
+        yield None
+        return
+    import threading
+
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    )
+    task = bar.add_task("loading", total=None)
+    delay = float(os.environ.get("SALESFUNNEL_PROGRESS_DELAY", PROGRESS_DELAY_SECONDS))
+    timer = threading.Timer(delay, bar.start)
+    timer.daemon = True
+
+    def update(number: int, total: int, path: Path) -> None:
+        bar.update(task, total=total, completed=number - 1,
+                   description=f"loading {path.name} ({number}/{total})")
+
+    timer.start()
+    try:
+        yield update
+    finally:
+        timer.cancel()
+        bar.stop()
+
+
+@handle_errors
+def sample(
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder to write the CSV files into.")
+    ],
+    deals: Annotated[int, typer.Option("--deals", min=1, help="Number of deals.")] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 7,
+) -> None:
+    """Write a realistic synthetic CRM export (canonical format) for trying the tool.
+
+    Example: salesfunnel sample --out try/ && salesfunnel load try/
+    """
+    from rich.text import Text
+
+    from salesfunnel.load.sample import write_sample
+    from salesfunnel.render.cells import stderr_console
+
+    written = write_sample(out, deals=deals, seed=seed)
+    console = stderr_console()
+    for path, rows in written:
+        console.print(Text(f"wrote {path} ({rows:,} rows)"))
+
+
+COMMANDS = (load,)
+LAST_COMMANDS = (sample,)

@@ -1,0 +1,172 @@
+"""The management commands: churn, tiers, plan, pulse and stalled."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from salesfunnel.cli.common import TierOption, report_command, today
+from salesfunnel.errors import UsageError
+from salesfunnel.reports.management import ChurnBy
+
+if TYPE_CHECKING:
+    from salesfunnel.db import Database
+    from salesfunnel.reports.common import Report
+
+StartedSinceOption = Annotated[
+    str | None,
+    typer.Option("--since", metavar="YYYY-MM-DD", help="Customers started on or after this day."),
+]
+StartedUntilOption = Annotated[
+    str | None,
+    typer.Option("--until", metavar="YYYY-MM-DD", help="Customers started on or before this day."),
+]
+
+
+@report_command
+def churn(
+    database: Database,
+    since: StartedSinceOption = None,
+    until: StartedUntilOption = None,
+    by: Annotated[ChurnBy, typer.Option("--by", help="One row per rep or per tier.")] = ChurnBy.rep,
+    early_months: Annotated[
+        int,
+        typer.Option(
+            "--early-months", metavar="MONTHS",
+            help="Early churn: ended within this many calendar months of starting.",
+        ),
+    ] = 5,
+    list_early: Annotated[
+        bool,
+        typer.Option(
+            "--list-early",
+            help="List the early-churned customers with their rep (commission review) instead.",
+        ),
+    ] = False,
+) -> Report:
+    """Customer churn per rep (or tier) beside the company's; flags reps well above it.
+
+    Example: salesfunnel churn --since 2026-01-01 --by tier
+    """
+    from salesfunnel.reports import common, management
+
+    window = common.day_window(since, until)
+    if list_early:
+        return management.early_churn(database, window, today(), early_months)
+    return management.churn(database, window, today(), by, early_months)
+
+
+@report_command
+def tiers(
+    database: Database,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="YYYY-MM-DD",
+            help="Deals created (customers started) on or after this day.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", metavar="YYYY-MM-DD",
+            help="Deals created (customers started) on or before this day.",
+        ),
+    ] = None,
+) -> Report:
+    """Per tier: deals, win rate, days to win, won amounts, and customer churn and MRR.
+
+    Example: salesfunnel tiers --since 2026-01-01
+    """
+    from salesfunnel.reports import common, management
+
+    return management.tiers(database, common.day_window(since, until), today())
+
+
+@report_command
+def plan(
+    database: Database,
+    target_amount: Annotated[
+        float,
+        typer.Option("--target-amount", metavar="AMOUNT", help="Revenue target for the whole plan."),
+    ],
+    months: Annotated[
+        int, typer.Option("--months", help="Months the target is spread over (evenly).")
+    ] = 1,
+    lookback: Annotated[
+        int,
+        typer.Option("--lookback", metavar="MONTHS",
+                     help="Full calendar months before this one to take rates from."),
+    ] = 6,
+    tier: TierOption = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", metavar="YYYY-MM",
+                     help="First month of the plan (default: next month)."),
+    ] = None,
+) -> Report:
+    """Bottom-up plan: deals that must enter each stage per month, and reps, for a target.
+
+    Example: salesfunnel plan --target-amount 1500000 --months 3
+    """
+    from salesfunnel.reports import plan as planning
+
+    return planning.plan(
+        database, target_amount, today(), months=months, lookback=lookback, tier=tier, start=start
+    )
+
+
+@report_command
+def pulse(
+    database: Database,
+    week: Annotated[bool, typer.Option("--week", help="The ISO week (Monday to Sunday).")] = False,
+    month: Annotated[
+        bool, typer.Option("--month", help="The calendar month (the default).")
+    ] = False,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", metavar="YYYY-MM-DD", help="A day of the period (default: today)."),
+    ] = None,
+    opportunity_stage: Annotated[
+        str | None,
+        typer.Option(
+            "--opportunity-stage", metavar="STAGE",
+            help="The stage counted as opportunity (default: the third of four or more stages, "
+            "else the stage before won).",
+        ),
+    ] = None,
+    tier: TierOption = None,
+) -> Report:
+    """Leads, opportunities, last stage before won, wins, average won amount: vs the period before.
+
+    Example: salesfunnel pulse --week --date 2026-10-31
+    """
+    from salesfunnel.reports import common, management
+
+    if week and month:
+        raise UsageError("Use --week or --month, not both.")
+    day = common.parse_day(date, "--date") if date else today()
+    return management.pulse(database, "week" if week else "month", day, opportunity_stage, tier)
+
+
+@report_command
+def stalled(
+    database: Database,
+    tier: TierOption = None,
+    min_days: Annotated[
+        int,
+        typer.Option("--min-days", metavar="DAYS",
+                     help="Only deals at least this many days in their stage."),
+    ] = 0,
+) -> Report:
+    """Open deals longer in their stage than 90% of past deals of their tier were.
+
+    Example: salesfunnel stalled --tier smb --min-days 30
+    """
+    from salesfunnel.reports import management
+
+    return management.stalled(database, today(), tier, min_days)
+
+
+COMMANDS = (churn, tiers, plan, pulse, stalled)

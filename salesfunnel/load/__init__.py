@@ -1,0 +1,14 @@
+"""Loading CRM exports: files in, canonical tables out, all or nothing.
+
+- `orchestrate.py`: `load_paths`, one transaction per invocation; per-file
+  bookkeeping, rejects, merges, the fact cache refresh.
+- `discover.py`: the files a load reads (folders expanded).
+- `sniff.py`: encoding, delimiter, header, byte facts (NULs, line breaks).
+- `presets.py`: CRM layouts and config mappings → a `FilePlan` per file.
+- `records.py`: DuckDB reads the records as text, numbers their lines and
+  projects them onto canonical fields; slash-date order.
+- `sample.py`: the synthetic sample export.
+
+The SQL of loading lives in sql/load/ (stage_<kind>.sql checks values, merge_<kind>.sql
+writes the valid rows).
+"""

@@ -1,0 +1,155 @@
+"""The built-in CRM layouts: for each CRM, the kinds of file it exports, which
+header spellings hold which canonical field, and its default funnel. Matching a
+header against them is presets.py's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from salesfunnel.config import Funnel
+
+
+@dataclass(frozen=True)
+class KindMapping:
+    """One kind of file a preset reads: field -> accepted header spellings."""
+
+    kind: str
+    fields: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    kinds: tuple[KindMapping, ...]
+    funnel: Funnel | None = None
+    canonical_headers: bool = False  # match with canonical_key instead of header_key
+    footer: re.Pattern[str] | None = None
+
+
+HUBSPOT = Preset(
+    "hubspot",
+    (
+        KindMapping(
+            "deals",
+            {
+                "deal_id": ("record id", "deal id"),
+                "rep": ("deal owner",),
+                "stage": ("deal stage",),
+                "amount": ("amount",),
+                "created_at": ("create date",),
+                "closed_at": ("close date",),
+                "lost_reason": ("closed lost reason",),
+                "tier": ("tier", "customer tier", "segment"),
+                "source": ("original source", "original traffic source", "deal source"),
+                "account": ("associated company", "company name", "associated company (primary)"),
+            },
+            ("deal_id", "rep", "stage"),
+        ),
+    ),
+    funnel=Funnel(
+        stages=(
+            "Appointment Scheduled",
+            "Qualified To Buy",
+            "Presentation Scheduled",
+            "Decision Maker Bought-In",
+            "Contract Sent",
+            "Closed Won",
+        ),
+        lost_labels=("Closed Lost",),
+    ),
+)
+HUBSPOT_STAGE_DATE = re.compile(r'^date entered "(?P<stage>.+?)(?: \((?P<pipeline>[^()]*)\))?"$')
+
+SALESFORCE = Preset(
+    "salesforce",
+    (
+        KindMapping(
+            "history",
+            {
+                "deal_id": ("opportunityid", "opportunity id"),
+                "stage": ("stagename", "stage", "to stage"),
+                "entered_at": ("createddate", "created date", "last modified date", "edit date"),
+            },
+            ("deal_id", "stage", "entered_at"),
+        ),
+        KindMapping(
+            "deals",
+            {
+                "deal_id": ("id", "opportunity id"),
+                "rep": ("owner.name", "opportunity owner", "owner name", "ownerid", "owner id"),
+                "stage": ("stagename", "stage"),
+                "created_at": ("createddate", "created date"),
+                "closed_at": ("closedate", "close date"),
+                "amount": ("amount",),
+                "source": ("leadsource", "lead source"),
+                "lost_reason": ("loss_reason__c", "loss reason", "lost_reason__c", "lost reason",
+                                "closed_lost_reason__c", "reason_lost__c"),
+                "tier": ("tier__c", "segment__c", "customer_tier__c", "tier", "segment"),
+                "account": ("account.name", "account name", "accountid"),
+                "is_won": ("iswon", "won"),
+                "is_closed": ("isclosed", "closed"),
+            },
+            ("deal_id", "rep", "stage"),
+        ),
+    ),
+    funnel=Funnel(
+        stages=(
+            "Prospecting",
+            "Qualification",
+            "Needs Analysis",
+            "Value Proposition",
+            "Id. Decision Makers",
+            "Perception Analysis",
+            "Proposal/Price Quote",
+            "Negotiation/Review",
+            "Closed Won",
+        ),
+        lost_labels=("Closed Lost",),
+    ),
+    footer=re.compile(
+        r'^\s*"?\s*(|grand totals? \(\d[\d,]* records?\)|confidential information - do not '
+        r"distribute|copyright \(c\).*salesforce\.com.*|subtotal.*)\s*\"?\s*$",
+        re.IGNORECASE,
+    ),
+)
+
+PIPEDRIVE = Preset(
+    "pipedrive",
+    (
+        KindMapping(
+            "deals",
+            {
+                "deal_id": ("deal - id",),
+                "rep": ("deal - owner", "deal - owner name"),
+                "stage": ("deal - stage",),
+                "status": ("deal - status",),
+                "amount": ("deal - value",),
+                "account": ("deal - organization", "deal - organization name"),
+                "created_at": ("deal - deal created", "deal - add time", "deal - creation date"),
+                "won_time": ("deal - won time",),
+                "lost_time": ("deal - lost time",),
+                "closed_at": ("deal - close time", "deal - closed on"),
+                "lost_reason": ("deal - lost reason",),
+                "source": ("deal - source", "deal - lead source"),
+                "tier": ("deal - tier", "deal - segment", "organization - tier"),
+            },
+            ("deal_id", "rep", "stage"),
+        ),
+    ),
+    funnel=Funnel(
+        stages=(
+            "Lead In",
+            "Contact Made",
+            "Demo Scheduled",
+            "Proposal Made",
+            "Negotiations Started",
+            "Won",
+        ),
+        lost_labels=("Lost",),
+    ),
+)
+
+BUILT_IN = {"hubspot": HUBSPOT, "salesforce": SALESFORCE, "pipedrive": PIPEDRIVE}

@@ -1,0 +1,397 @@
+"""`salesfunnel load`: CSV exports into the database, all or nothing.
+
+Per file: recognise the preset and kind from the header (presets.py), let DuckDB
+read every record as text (structural errors such as ragged rows are recorded,
+not fatal), map the raw columns onto canonical fields, parse and check values in
+SQL (sql/stage_<kind>.sql), record each problem in `load_rejects` with file,
+line, column and reason, then merge the valid rows (sql/merge_<kind>.sql).
+Stage-entry date columns of a deals file (HubSpot's "Date entered ...", a
+mapping's stage_dates) become stage history. The whole invocation is one
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from salesfunnel.config import Config, Funnel
+from salesfunnel.db import Database
+from salesfunnel.errors import InputError
+from salesfunnel.kinds import KINDS, KindSpec
+from salesfunnel.load import presets
+from salesfunnel.load.discover import expand_paths
+from salesfunnel.load.presets import FilePlan, plan_file
+from salesfunnel.load.records import (
+    build_source_rows,
+    choose_date_order,
+    drop_relation,
+    read_records,
+    stage_history_from_columns,
+)
+from salesfunnel.load.sniff import CsvLayout, file_digest, inspect_csv
+from salesfunnel.sqltree import sql_text
+
+MAX_REASONS_SHOWN = 3
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    path: Path
+    kind: str
+    preset: str = "canonical"
+    encoding: str = "utf-8"
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    duplicates: int = 0
+    orphans: int = 0
+    history_rows: int = 0  # stage entries taken from a deals file's date columns
+    date_order: str | None = None
+    skipped_unchanged: bool = False
+    first_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    files: list[FileReport]
+    orphan_history_rows: int
+    strict: bool
+    funnel: Funnel
+    skipped_files: list[Path] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the user asked of the load."""
+
+    preset: str = "auto"
+    kind: str | None = None
+    strict: bool = False
+    force: bool = False
+    encoding: str | None = None
+    date_order: str | None = None  # mdy or dmy for slash dates
+
+
+
+
+ProgressCallback = Callable[[int, int, Path], None]
+
+
+def load_paths(
+    db: Database,
+    paths: Iterable[str | Path],
+    *,
+    config: Config | None = None,
+    options: LoadOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> LoadReport:
+    """Load every file in one transaction; raise InputError (nothing kept) on a bad file.
+
+    An unchanged file (same path, size and SHA-256 as its last load) is not read
+    again unless `force`. With `strict`, any rejected row fails the whole load.
+    """
+    config = config or Config()
+    options = options or LoadOptions()
+    files, skipped = expand_paths(paths, config.skip_files)
+    with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
+        scratch = Path(scratch_name)
+        layouts = [inspect_csv(path, options.encoding, scratch) for path in files]
+        plans = [
+            plan_file(layout.header, str(layout.path), preset=options.preset, kind=options.kind,
+                      config=config)
+            for layout in layouts
+        ]
+        for layout, plan in zip(layouts, plans, strict=True):
+            _require_one_of(KINDS[plan.kind], plan, layout)
+            _refuse_ambiguous_columns(plan, layout)
+        funnel = _funnel_for(db, config, plans, files)
+        db.install_funnel(funnel)
+        db.run_script(sql_text("load/load_macros"))
+        reports: list[FileReport] = []
+        with db.transaction():
+            db.set_meta("funnel", funnel.to_json())
+            for number, (layout, plan) in enumerate(zip(layouts, plans, strict=True), start=1):
+                if progress:
+                    progress(number, len(layouts), layout.path)
+                reports.append(_load_file(db, layout, plan, options, config, scratch))
+            changed = any(not r.skipped_unchanged for r in reports)
+            stored_orphans = db.meta("orphan_history_rows")
+            if changed or stored_orphans is None:
+                orphans = _count_orphans(db, reports)
+                db.set_meta("orphan_history_rows", str(orphans))
+            else:  # nothing was loaded: the database, and so its orphans, are as they were
+                orphans = int(stored_orphans)
+            if changed or db.meta("facts_key") != db.facts_key():
+                db.refresh_fact_cache()
+            rejected = sum(r.rows_rejected for r in reports if not r.skipped_unchanged)
+            if options.strict and rejected:
+                details = "; ".join(
+                    f"{r.path}: {r.first_reasons[0]}" for r in reports if r.first_reasons
+                )
+                raise InputError(
+                    f"--strict: {rejected} row{'s' if rejected != 1 else ''} rejected, so "
+                    f"nothing was loaded. First problems: {details}."
+                )
+    return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
+                      funnel=funnel, skipped_files=skipped)
+
+
+def _require_one_of(spec: KindSpec, plan: FilePlan, layout: CsvLayout) -> None:
+    """A kind whose key may come from either of two columns needs at least one of them."""
+    if spec.one_of and not any(name in plan.fields for name in spec.one_of):
+        raise InputError(
+            f"{layout.path}: a {spec.name} file needs a {' or '.join(spec.one_of)} column "
+            f"(and {', '.join(spec.required)}). Headers found: {', '.join(layout.header)}."
+        )
+
+
+def _refuse_ambiguous_columns(plan: FilePlan, layout: CsvLayout) -> None:
+    """A header name that appears twice is ambiguous when a field is read from it (which
+    column holds the rep?): refuse rather than guess. Unused repeated columns are ignored."""
+    key = presets.canonical_key if plan.preset == "canonical" else presets.header_key
+    expressions = [*plan.fields.values(), *(expr for _, expr, _ in plan.stage_dates)]
+    used = sorted({int(i) for expr in expressions for i in re.findall(r'"c(\d+)"', expr)})
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(layout.header):
+        positions.setdefault(key(name), []).append(index)
+    for index in used:
+        same = positions.get(key(layout.header[index]), [])
+        if len(same) > 1:
+            raise InputError(
+                f"{layout.path}: the column {layout.header[index]!r} appears {len(same)} times "
+                f"(columns {', '.join(str(i + 1) for i in same)}), so which one to load cannot "
+                "be told. Rename or remove the extra column and load again. Nothing was loaded."
+            )
+
+
+def _funnel_for(db: Database, config: Config, plans: list[FilePlan], files: list[Path]) -> Funnel:
+    """The config's funnel; else the one the database was loaded with; else the preset's."""
+    if config.funnel is not None:
+        return config.funnel
+    implied = {}
+    for plan, path in zip(plans, files, strict=True):
+        preset_funnel = presets.preset_funnel(plan.preset)
+        if preset_funnel is not None:
+            implied.setdefault(preset_funnel, path)
+    stored_text = db.meta("funnel")
+    stored = Funnel.from_json(stored_text) if stored_text else None
+    if len(implied) > 1:
+        names = ", ".join(f"{path.name} ({' > '.join(f.stages)})" for f, path in implied.items())
+        raise InputError(
+            f"These files come from CRMs with different funnels: {names}. Load them into "
+            "separate databases, or define one funnel in the config file."
+        )
+    if implied:
+        wanted = next(iter(implied))
+        if stored is not None and stored != wanted and _has_data(db):
+            raise InputError(
+                f"The database holds deals of the funnel {' > '.join(stored.stages)}, but "
+                f"{implied[wanted].name} is an export with the funnel {' > '.join(wanted.stages)}. "
+                "Load it into another database (--db), or define the funnel in the config file."
+            )
+        return wanted
+    return stored or Funnel()
+
+
+def _has_data(db: Database) -> bool:
+    return bool(db.scalar("select count(*) from deals") or db.scalar("select count(*) from stage_history"))
+
+
+def _load_file(
+    db: Database, layout: CsvLayout, plan: FilePlan, options: LoadOptions, config: Config,
+    scratch: Path,
+) -> FileReport:
+    path_text = str(layout.path.resolve())
+    kind = plan.kind
+    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding)
+    if not options.force:
+        previous = _previous_load(db, path_text, kind, layout)
+        if previous is None:
+            layout = replace(layout, sha256=file_digest(layout.path))
+            previous = _previous_load(db, path_text, kind, layout)
+        if previous is not None:
+            report.rows_read, report.rows_loaded, report.rows_rejected = previous
+            report.skipped_unchanged = True
+            return report
+    if not layout.sha256:
+        layout = replace(layout, sha256=file_digest(layout.path))
+
+    file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
+    layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
+    report.encoding = layout.encoding
+    build_source_rows(db, KINDS[kind], plan)
+    report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)
+    for name in ("staged", "staged_main", "staged_history_columns"):
+        drop_relation(db, name)
+    db.run_script(sql_text(f"load/stage_{kind}"))
+    if plan.stage_dates:
+        # a record with any problem (its own values or its stage dates) is rejected whole
+        db.execute("alter table staged rename to staged_main")
+        stage_history_from_columns(db, plan)
+        db.execute(
+            """
+            create or replace temp table rejected_lines as
+            select distinct line from staged_main where len(problems) > 0
+            union
+            select distinct line from staged_history_columns where len(problems) > 0
+            """
+        )
+        problems_of = "select line, problems from staged_main union all " \
+                      "select line, problems from staged_history_columns"
+        db.execute(
+            "create or replace temp view staged as select * from staged_main "
+            "where line not in (select line from rejected_lines)"
+        )
+        value_rejects = db.scalar("select count(*) from rejected_lines")
+        staged_rows = db.scalar("select count(*) from staged_main")
+    else:
+        problems_of = "select line, problems from staged"
+        staged_rows, value_rejects = db.fetchall(
+            "select count(*), count(*) filter (where len(problems) > 0) from staged"
+        )[0]
+
+    db.execute("delete from load_rejects where path = ?", [path_text])
+    db.execute(
+        f"""
+        insert into load_rejects (file_id, path, line, column_name, value, reason)
+        select ?, ?, line, column_name, value, reason from csv_structure_problems
+        union all
+        select ?, ?, line, p.column_name, p.value, p.reason
+        from (
+            select line, unnest(problems) as p
+            from ({problems_of})
+            where len(problems) > 0
+        )
+        """,
+        [file_id, path_text, file_id, path_text],
+    )
+    structural = db.scalar("select count(*) from csv_structure_problems")
+    report.rows_read = staged_rows + structural
+    report.rows_rejected = value_rejects + structural
+    report.rows_loaded = staged_rows - value_rejects
+    report.first_reasons = [
+        f"line {line}, {column or 'row'}: {reason}" + (f" ({value!r})" if value else "")
+        for line, column, value, reason in db.fetchall(
+            "select line, column_name, value, reason from load_rejects "
+            "where file_id = ? order by line, column_name limit ?",
+            [file_id, MAX_REASONS_SHOWN],
+        )
+    ]
+    duplicates = _create_incoming(db, kind)
+    if kind != "history":
+        report.duplicates = duplicates
+    db.run_script(sql_text(f"load/merge_{kind}"), {"file_id": file_id})
+    if plan.stage_dates:
+        db.execute(
+            "create or replace temp view staged as select * from staged_history_columns "
+            "where line not in (select line from rejected_lines)"
+        )
+        report.history_rows = db.scalar("select count(*) from staged")
+        _create_incoming(db, "history")
+        db.run_script(sql_text("load/merge_history"), {"file_id": file_id})
+    db.execute(
+        "insert into load_files (file_id, path, kind, preset, loaded_at, size_bytes, sha256, "
+        "mtime_ns, rows_read, rows_loaded, rows_rejected) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            file_id, path_text, kind, plan.preset,
+            dt.datetime.now(dt.UTC).replace(tzinfo=None), layout.size, layout.sha256,
+            layout.mtime_ns,
+            report.rows_read, report.rows_loaded, report.rows_rejected,
+        ],
+    )
+    return report
+
+
+def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -> tuple | None:
+    """The counts of the last load of this unchanged file, else None. Unchanged means the
+    same path, kind, size and content hash; a file whose size and modification time are
+    both as last loaded is taken as unchanged without hashing it (rsync's quick check)."""
+    if layout.sha256:
+        condition, value = "sha256 = ?", layout.sha256
+    else:
+        condition, value = "mtime_ns = ?", layout.mtime_ns
+    rows = db.fetchall(
+        "select rows_read, rows_loaded, rows_rejected from load_files "
+        f"where path = ? and kind = ? and size_bytes = ? and {condition} "
+        "order by file_id desc limit 1",
+        [path_text, kind, layout.size, value],
+    )
+    return rows[0] if rows else None
+
+
+def _create_incoming(db: Database, kind: str) -> int:
+    """`incoming`: the valid staged rows, one per key (the last line wins; history rows
+    keep their first line). Returns how many valid rows repeated a key of the file."""
+    key = KINDS[kind].key
+    # distinct hashes first (cheap): equal counts prove there is no repeated key;
+    # only otherwise count the keys themselves (a hash collision cannot hide a repeat)
+    duplicates = db.scalar(
+        f"select count(*) - count(distinct hash({key})) from staged where len(problems) = 0"
+    )
+    if duplicates:
+        duplicates = db.scalar(
+            f"select count(*) - count(distinct {key}) from staged where len(problems) = 0"
+        )
+    if kind == "history":
+        rows = "select deal_id, stage, entered_at, line from staged where len(problems) = 0"
+        if duplicates:
+            rows = (
+                "select deal_id, stage, entered_at, min(line) as line from staged "
+                "where len(problems) = 0 group by deal_id, stage, entered_at"
+            )
+    else:
+        rows = "select * exclude (problems, ordinal) from staged where len(problems) = 0"
+        if duplicates:
+            rows = (
+                "select * exclude (problems, ordinal) from staged where len(problems) = 0 "
+                f"qualify row_number() over (partition by {key} order by ordinal desc) = 1"
+            )
+    drop_relation(db, "incoming")
+    # with repeats the window runs once into a table; without, a view costs nothing
+    db.execute(f"create temp {'table' if duplicates else 'view'} incoming as {rows}")
+    return duplicates
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+def _count_orphans(db: Database, reports: list[FileReport]) -> int:
+    """History rows (whole database) whose deal is not loaded; per-file counts for history files."""
+    total = db.scalar("select count(*) from stage_history anti join deals using (deal_id)")
+    if total:
+        per_file = dict(
+            db.fetchall(
+                "select f.path, count(*) from stage_history h "
+                "join load_files f using (file_id) anti join deals d on d.deal_id = h.deal_id "
+                "group by f.path"
+            )
+        )
+        for report in reports:
+            if report.kind == "history":
+                report.orphans = per_file.get(str(report.path.resolve()), 0)
+    return total

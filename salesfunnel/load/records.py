@@ -1,0 +1,285 @@
+"""Reading one file's records: DuckDB reads every record as text columns c0..cN
+(structural problems recorded, not fatal), numbers each record with its line in
+the file, projects the raw columns onto canonical fields (`source_rows`), and
+decides the order of slash dates. Stage-entry date columns of a deals file are
+turned into staged history rows here too.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from salesfunnel.db import Database, quote_ident
+from salesfunnel.errors import CsvReadError, InputError
+from salesfunnel.kinds import DATE_FIELDS, KindSpec
+from salesfunnel.load.presets import FilePlan
+from salesfunnel.load.sniff import (
+    CsvLayout,
+    blank_lines,
+    normalise_newlines,
+    retry_as_legacy,
+    scan_bytes,
+)
+from salesfunnel.sqltree import sql_text
+
+_GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
+
+
+def read_records(
+    db: Database, layout: CsvLayout, plan: FilePlan, scratch: Path, allow_retry: bool
+) -> CsvLayout:
+    """Every record of the file as text columns c0..cN, plus the structural problems.
+    Returns the layout actually read (a legacy-encoded file found late is transcoded)."""
+    layout = _read_csv(db, layout, scratch)
+    encoding_error = db.fetchall(
+        "select line, byte_position from csv_errors where error_type = 'INVALID ENCODING' "
+        "order by line limit 1"
+    )
+    if encoding_error:
+        if allow_retry and layout.encoding == "utf-8":
+            return read_records(db, retry_as_legacy(layout, scratch), plan, scratch, False)
+        line, offset = encoding_error[0]
+        raise InputError(
+            f"{layout.path}: line {line} (byte offset {offset}) is not valid "
+            f"{layout.encoding.upper()}. The file was probably saved in another encoding; save "
+            "it as UTF-8 (CSV UTF-8 in Excel) or pass --encoding, and load it again. Nothing "
+            "was loaded."
+        )
+    expected = len(layout.header)
+    footer = plan.footer.pattern if plan.footer else None
+    db.execute(
+        """
+        create or replace temp table csv_structure_problems as
+        with
+        problems as (
+            select
+                line,
+                left(ltrim(any_value(csv_line order by column_idx), E'\r\n'), 500) as value,
+                any_value(error_type order by column_idx) as error_type
+            from csv_errors
+            group by line
+        ),
+        final as (
+            select
+                line,
+                null::varchar as column_name,
+                value,
+                case error_type
+                    when 'MISSING COLUMNS' then 'too few fields (expected ' || $expected || ')'
+                    when 'TOO MANY COLUMNS' then 'too many fields (expected ' || $expected || ')'
+                    when 'UNQUOTED VALUE' then 'unclosed or stray double quote'
+                    when 'LINE SIZE OVER MAXIMUM' then 'line longer than 64 MiB'
+                    else lower(error_type)
+                end as reason
+            from problems
+            where $footer is null
+                or not regexp_full_match(trim(value, E' \r\n,'), $footer, 'i')
+        )
+        select * from final
+        """,
+        {"expected": expected, "footer": footer},
+    )
+    if footer:  # a footer line that happens to have the right number of fields
+        first = quote_ident("c0")
+        db.execute(
+            f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
+            {"footer": footer},
+        )
+    return layout
+
+
+def _read_csv(db: Database, layout: CsvLayout, scratch: Path) -> CsvLayout:
+    """csv_records (every record as text), csv_errors (DuckDB's structural rejects) and
+    csv_blank_lines (empty lines, which DuckDB skips but counts in its line numbers).
+    A file mixing CRLF, LF and CR line breaks is read from an LF copy."""
+    columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(len(layout.header))) + "}"
+    facts = scan_bytes(layout.utf8_path)
+    if facts.mixed_line_breaks:
+        layout = normalise_newlines(layout, scratch)
+    db.execute("drop table if exists csv_errors")
+    db.execute("drop table if exists csv_scans")
+    try:
+        db.execute(
+            "create or replace temp table csv_records as "
+            "select * from read_csv(?, header = true, auto_detect = false, delim = ?, "
+            "quote = '\"', escape = '\"', encoding = 'utf-8', columns = " + columns + ", "
+            "store_rejects = true, rejects_table = 'csv_errors', rejects_scan = 'csv_scans', "
+            "max_line_size = 67108864)",
+            [_plain_path(layout.utf8_path, scratch), layout.delimiter],
+        )
+    except CsvReadError as exc:
+        raise InputError(
+            f"{layout.path}: DuckDB cannot read it as CSV ({exc}). Nothing was loaded."
+        ) from None
+    db.execute(
+        "create or replace temp table csv_blank_lines as select unnest(?::bigint[]) as line",
+        [blank_lines(layout.utf8_path, layout.delimiter, facts.inner_blank_line)],
+    )
+    return layout
+
+
+def _plain_path(path: Path, scratch: Path) -> str:
+    """The path to give DuckDB. DuckDB reads a path with * ? [ ] as a glob (`deals[1].csv`
+    would read deals1.csv), so such a file is read through a plainly named link."""
+    text = str(path.resolve())
+    if not _GLOB_CHARACTERS.search(text):
+        return text
+    link = scratch / f"{len(list(scratch.iterdir()))}-link.csv"
+    try:
+        link.symlink_to(path.resolve())
+    except OSError:  # no symlinks here: copy
+        shutil.copyfile(path, link)
+    return str(link)
+
+
+def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
+    """`source_rows` (a view): csv_records as canonical fields, with each record's line.
+
+    csv_records keeps the file's order in its rowids. Records DuckDB rejected are
+    missing from it; a record's line is its ordinal among all records (rejected
+    ones included) plus one for the header.
+    """
+    first, last, count = db.fetchall("select min(rowid), max(rowid), count(*) from csv_records")[0]
+    if count and last - first + 1 == count:
+        ordinal = f"rowid - {int(first)} + 1"
+    else:  # rowids with gaps: number them
+        ordinal = "row_number() over (order by rowid)"
+    if db.scalar(
+        "select (select count(*) from csv_structure_problems) "
+        "+ (select count(*) from csv_blank_lines)"
+    ):
+        # lines taken by rejected records and empty lines are skipped when numbering
+        db.execute(
+            f"""
+            create or replace temp view csv_numbered as
+            with
+            records as (
+                select {ordinal} as ordinal, * from csv_records
+            ),
+            rejected as (
+                select line - 1 as record, row_number() over (order by line) as seen
+                from (
+                    select line from csv_structure_problems
+                    union all
+                    select line from csv_blank_lines
+                )
+            ),
+            gaps as (
+                select record - seen as key, max(seen) as seen
+                from rejected
+                group by record - seen
+            ),
+            final as (
+                select
+                    records.ordinal + coalesce(gaps.seen, 0) + 1 as line,
+                    records.*
+                from records
+                asof left join gaps on records.ordinal > gaps.key
+            )
+            select * from final
+            """
+        )
+    else:
+        db.execute(
+            f"create or replace temp view csv_numbered as "
+            f"select ordinal + 1 as line, * from (select {ordinal} as ordinal, * from csv_records)"
+        )
+    projection = ", ".join(
+        f"({plan.fields[name]})::varchar as {quote_ident(name)}"
+        if name in plan.fields
+        else f"null::varchar as {quote_ident(name)}"
+        for name in spec.fields
+    )
+    params = {k: v for k, v in plan.params.items() if f"${k}" in projection}
+    drop_relation(db, "source_rows")
+    # bound band parameters cannot live in a view: materialise in that (rare) case
+    what = "table" if params else "view"
+    db.execute(
+        f"create temp {what} source_rows as "
+        f"select ordinal, line, {projection}, null::varchar as source_column "
+        f"from csv_numbered as records",
+        params or None,
+    )
+
+
+def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: str | None) -> str | None:
+    """Slash dates (03/04/2026) are month-first or day-first for the whole file: the one
+    every value fits; `asked` (--date-format or the config) when both fit; else an error."""
+    expressions = [f"({plan.fields[f]})" for f in DATE_FIELDS if f in plan.fields]
+    expressions += [f"({expr})" for _, expr, _ in plan.stage_dates]
+    order = None
+    if expressions:  # a cheap look for any slash first: most exports have none
+        any_slash = " or ".join(f"contains({expr}::varchar, '/')" for expr in expressions)
+        if not db.scalar(f"select count(*) from csv_records as records where {any_slash}"):
+            expressions = []
+    if expressions:
+        values = " union all ".join(
+            f"select nullif(trim({expr}::varchar), '') as v from csv_records as records"
+            for expr in expressions
+        )
+        slash, month_first, day_first, sample = db.fetchall(
+            f"""
+            with dates as ({values}),
+            slashed as (
+                select v from dates
+                where contains(v, '/') and regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}')
+            )
+            select
+                count(*),
+                count(*) filter (where parse_slash_date(v, 'mdy') is not null),
+                count(*) filter (where parse_slash_date(v, 'dmy') is not null),
+                min(v)
+            from slashed
+            """
+        )[0]
+        if slash:
+            order = asked or "mdy"
+            if month_first == slash and day_first < slash:
+                order = "mdy"
+            elif day_first == slash and month_first < slash:
+                order = "dmy"
+            elif month_first == slash and day_first == slash and not asked:
+                raise InputError(
+                    f"{layout.path}: every date like {sample} fits both month-first (MM/DD/YYYY) "
+                    "and day-first (DD/MM/YYYY), so the order cannot be told from the data. Say "
+                    "which with --date-format mdy|dmy, or [dates] order in the config file."
+                )
+            elif not asked:
+                order = "mdy" if month_first >= day_first else "dmy"
+    db.execute("create or replace temp table load_settings as select ?::varchar as date_order",
+               [order or "mdy"])
+    return order
+
+
+def stage_history_from_columns(db: Database, plan: FilePlan) -> None:
+    """Stage-entry date columns of a deals file, staged as history rows."""
+    selects = []
+    params = {}
+    for number, (stage, expr, header) in enumerate(plan.stage_dates, start=1):
+        params[f"stage_{number}"] = stage
+        params[f"header_{number}"] = header
+        selects.append(
+            f"select ordinal, line, ({plan.fields['deal_id']})::varchar as deal_id, "
+            f"$stage_{number}::varchar as stage, ({expr})::varchar as entered_at, "
+            f"$header_{number}::varchar as source_column "
+            f"from csv_numbered as records where nullif(trim(({expr})::varchar), '') is not null "
+            f"and nullif(trim(({plan.fields['deal_id']})::varchar), '') is not null"
+        )
+    drop_relation(db, "source_rows")
+    db.execute("create temp table source_rows as " + " union all ".join(selects), params)
+    db.run_script(sql_text("load/stage_history"))
+    db.execute("alter table staged rename to staged_history_columns")
+
+
+def drop_relation(db: Database, name: str) -> None:
+    """Drop the temp table or view `name`, whichever it is, if it exists."""
+    for (kind,) in db.fetchall(
+        "select 'table' from duckdb_tables() where temporary and table_name = ? "
+        "union all select 'view' from duckdb_views() where temporary and view_name = ?",
+        [name, name],
+    ):
+        db.execute(f"drop {kind} {quote_ident(name)}")
+
+

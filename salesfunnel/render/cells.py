@@ -1,0 +1,101 @@
+"""The house style of human output: the consoles, cell formatting, bars and the
+table frame every report table uses.
+
+Numbers only (never colour) carry meaning, so a table without colour reads the
+same. Percentages have one decimal, counts and amounts thousands separators.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+NULL = "–"
+BAR_WIDTH = 12
+_BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def stdout_console(width: int | None = None) -> Console:
+    """The console for data on stdout: colour only on a terminal (Rich honours NO_COLOR
+    and TERM=dumb); off a terminal up to 160 columns unless $COLUMNS says otherwise
+    (tables take only the width they need)."""
+    if width is None and not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+        width = 160
+    # markup=False: values from the data (a rep named "[/]") are text, never Rich markup
+    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=False, markup=False)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+# -- cell formatting -------------------------------------------------------------
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_int(value) -> str:
+    return NULL if is_missing(value) else f"{int(value):,}"
+
+
+def fmt_pct(value) -> str:
+    return NULL if is_missing(value) else f"{value * 100:.1f}%"
+
+
+def fmt_amount(value) -> str:
+    return NULL if is_missing(value) else f"{value:,.0f}"
+
+
+def fmt_days(value) -> str:
+    return NULL if is_missing(value) else f"{value:,.1f}"
+
+
+def fmt_move(rank, previous) -> str:
+    """The move since last month: ▲2 (up two places), ▼1, = (same), new (no rank then)."""
+    if is_missing(rank):
+        return NULL
+    if is_missing(previous):
+        return "new"
+    delta = int(previous) - int(rank)
+    if delta > 0:
+        return f"▲{delta}"
+    if delta < 0:
+        return f"▼{-delta}"
+    return "="
+
+
+def bar(fraction, width: int = BAR_WIDTH) -> Text:
+    if is_missing(fraction):
+        return Text("")
+    fraction = min(max(fraction, 0.0), 1.0)
+    eighths = round(fraction * width * 8)
+    full, rest = divmod(eighths, 8)
+    cells = "█" * full + (_BLOCKS[rest] if rest else "")
+    return Text(cells, style="green")
+
+
+def add_empty_note(table: Table, rows: int, what: str = "Nothing matched these filters.") -> None:
+    if rows == 0:
+        table.caption = what
+
+
+def titled_table(title: str) -> Table:
+    """The house style of every table: a left-aligned title, a simple header rule."""
+    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+
+
+def print_table(table: Table, output: Path | None) -> None:
+    """On stdout, or into `output` as plain text 120 columns wide."""
+    if output is None:
+        stdout_console().print(table)
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        # markup=False: a value like "[/]" in the data is text, not Rich markup
+        Console(file=handle, width=120, color_system=None, markup=False).print(table)

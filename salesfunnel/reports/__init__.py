@@ -1,0 +1,11 @@
+"""The reports, computed from the database; nothing here formats for humans.
+
+- `common.py`: `Report`, cohort filters, day windows, month arithmetic, filter values.
+- `funnel.py`: conversion, dropoff, rank (definitions: docs/metrics.md).
+- `management.py`: churn, early churn, tiers, pulse, stalled (docs/management.md).
+- `plan.py`: the bottom-up plan (docs/management.md).
+- `info.py`: what the database holds.
+
+Each report runs one table macro of sql/reports/ (file name = macro name) with
+bound parameters; the per-deal facts they read are in sql/facts/.
+"""

@@ -1,0 +1,93 @@
+"""The funnel reports: conversion, dropoff and rank. Each function runs one table
+macro of sql/reports/ with bound parameters and shapes the result with Polars.
+Definitions are in docs/metrics.md; nothing here formats for humans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from salesfunnel.errors import UsageError
+from salesfunnel.reports.common import (
+    Filters,
+    GroupBy,
+    Report,
+    add_months,
+    blank_to_none,
+    midnight,
+    resolve_month,
+)
+
+if TYPE_CHECKING:
+    from salesfunnel.db import Database
+
+
+def conversion(db: Database, filters: Filters, by: str | None = None) -> Report:
+    """Cohort conversion per funnel stage, optionally per tier, rep, source or month."""
+    if by is not None and by not in GroupBy.__members__:
+        raise UsageError(f"--by takes one of {', '.join(GroupBy)}; got {by!r}.")
+    by = None if by is None else str(by)
+    import polars as pl
+
+    frame = db.call_macro("conversion", [*filters.args(), by])
+    columns = ["stage", "reached", "step_rate", "overall_rate", "lost", "open", "median_days"]
+    if by:
+        frame = frame.rename({"group_value": by})
+        columns = [by, *columns]
+    frame = frame.select(columns).with_columns(
+        pl.col("reached", "lost", "open").cast(pl.Int64),
+        pl.col("step_rate", "overall_rate", "median_days").cast(pl.Float64),
+    )
+    title = f"Conversion · {filters.describe()}" + (f" · by {by}" if by else "")
+    return Report("conversion", title, frame, db.funnel.stages, group_by=by)
+
+
+def dropoff(db: Database, filters: Filters) -> Report:
+    """Lost deals of the cohort by tier, lost-at stage and reason."""
+    import polars as pl
+
+    frame = db.call_macro("dropoff", filters.args()).with_columns(
+        pl.col("lost").cast(pl.Int64), pl.col("share", "amount").cast(pl.Float64)
+    )
+    return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages)
+
+
+def rank(db: Database, month: str, tier: str | None, today: dt.date) -> Report:
+    """Per-rep activity in a month per stage, with the competition rank this month and
+    the month before; rows by won-stage rank, then rep."""
+    import polars as pl
+
+    stages = db.funnel.stages
+    tier = blank_to_none(tier)
+    first = resolve_month(db, month, today, latest_of="last_activity")
+    if first is None:
+        first = today.replace(day=1)
+    long = db.call_macro("rep_rank", [midnight(first), tier])
+    wide = long.select("rep", "won_amount", "lost", "win_rate").unique("rep", keep="first")
+    for index, stage in enumerate(stages, start=1):
+        part = long.filter(pl.col("stage_index") == index).select(
+            "rep",
+            pl.col("entered").cast(pl.Int64).alias(stage),
+            pl.col("stage_rank").cast(pl.Int64).alias(f"{stage}_rank"),
+            pl.col("previous_rank").cast(pl.Int64).alias(f"{stage}_prev_rank"),
+        )
+        wide = wide.join(part, on="rep", how="left")
+    won_rank = f"{stages[-1]}_rank"
+    columns = ["rep"]
+    for stage in stages:
+        columns += [stage, f"{stage}_rank", f"{stage}_prev_rank"]
+    columns += ["won_amount", "lost", "win_rate"]
+    frame = (
+        wide.sort([won_rank, "rep"], nulls_last=True)
+        .select(columns)
+        .with_columns(
+            pl.col("won_amount").cast(pl.Float64),
+            pl.col("lost").cast(pl.Int64),
+            pl.col("win_rate").cast(pl.Float64),
+        )
+    )
+    title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
+    if tier:
+        title += f" · tier {tier}"
+    return Report("rank", title, frame, stages, extra={"month": first})

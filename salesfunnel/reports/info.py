@@ -1,0 +1,50 @@
+"""`salesfunnel info`: what the database holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from salesfunnel.db import Database
+
+
+@dataclass
+class Info:
+    """What the database holds."""
+
+    path: str
+    funnel: tuple[str, ...]
+    files: pl.DataFrame
+    deal_counts: pl.DataFrame
+    first_created: dt.datetime | None
+    last_created: dt.datetime | None
+    last_activity: dt.datetime | None
+    history_rows: int
+    orphan_history_rows: int
+    subscription_rows: int
+    reject_rows: int
+    recent_rejects: pl.DataFrame
+
+
+def info(db: Database, reject_limit: int = 5) -> Info:
+    span = db.fetchall("select first_created, last_created, last_activity from data_span")[0]
+    return Info(
+        path=str(db.path),
+        funnel=db.funnel.stages,
+        files=db.read_view("loaded_files").drop("file_id"),
+        deal_counts=db.read_view("deal_counts"),
+        first_created=span[0],
+        last_created=span[1],
+        last_activity=span[2],
+        history_rows=db.scalar("select count(*) from stage_history"),
+        orphan_history_rows=db.scalar(
+            "select count(*) from stage_history anti join deals using (deal_id)"
+        ),
+        subscription_rows=db.scalar("select count(*) from subscriptions"),
+        reject_rows=db.scalar("select count(*) from (select distinct path, line from load_rejects)"),
+        recent_rejects=db.read_view("recent_rejects").drop("file_id").head(reject_limit),
+    )

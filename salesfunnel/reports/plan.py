@@ -1,0 +1,166 @@
+"""`salesfunnel plan`: a revenue target turned bottom-up into the deals that must
+enter each stage and the reps it takes, at the rates of a trailing lookback.
+The model is documented with a worked example in docs/management.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from salesfunnel.errors import QueryError, UsageError
+from salesfunnel.reports.common import Report, add_months, midnight, month_start, tier_filter
+
+if TYPE_CHECKING:
+    from salesfunnel.db import Database
+
+
+@dataclass(frozen=True)
+class Trailing:
+    """What the lookback months say: the rates and averages a plan is built on."""
+
+    first_month: dt.date
+    last_month: dt.date
+    tier: str | None
+    wins: int
+    wins_with_amount: int
+    won_amount: float
+    active_rep_months: int
+    reached: tuple[tuple[str, int], ...]  # (stage, deals of the lookback cohort reaching it)
+
+    @property
+    def avg_won_amount(self) -> float:
+        return self.won_amount / self.wins_with_amount
+
+    @property
+    def wins_per_rep_month(self) -> float:
+        return self.wins / self.active_rep_months
+
+    def step_rate(self, index: int) -> float:
+        """Conversion into stage `index` (0-based, >= 1) from the stage before."""
+        return self.reached[index][1] / self.reached[index - 1][1]
+
+    def describe(self) -> str:
+        return f"{self.first_month:%Y-%m} to {self.last_month:%Y-%m}" + (
+            f", tier {self.tier}" if self.tier else ""
+        )
+
+
+def _ceil(value: float) -> int:
+    """Round up, ignoring float noise below 1e-9 (6.0000000001 deals is 6 deals)."""
+    return math.ceil(round(value, 9))
+
+
+def _ceil_ratio(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+def trailing_figures(db: Database, today: dt.date, lookback: int, tier: str | None) -> Trailing:
+    """The lookback: the `lookback` full calendar months before today's month.
+    QueryError when it has no win, no won amount, or a stage no deal reached."""
+    if lookback < 1:
+        raise UsageError(f"--lookback takes a number of months >= 1; got {lookback}.")
+    tier = tier_filter(tier)
+    end = today.replace(day=1)
+    start = add_months(end, -lookback)
+    since, until = midnight(start), midnight(end)
+    row = db.call_macro("plan_trailing", [since, until, tier]).row(0, named=True)
+    conversion = db.call_macro("conversion", [tier, None, None, since, until, None])
+    trailing = Trailing(
+        first_month=start,
+        last_month=add_months(end, -1),
+        tier=tier,
+        wins=int(row["wins"]),
+        wins_with_amount=int(row["wins_with_amount"]),
+        won_amount=float(row["won_amount"] or 0.0),
+        active_rep_months=int(row["active_rep_months"]),
+        reached=tuple(zip(conversion["stage"].to_list(), conversion["reached"].to_list(),
+                          strict=True)),
+    )
+    hint = "Lengthen --lookback" + (" or drop --tier" if tier else "") + "."
+    where = f"the lookback ({trailing.describe()})"
+    if trailing.wins == 0:
+        raise QueryError(
+            f"No deal was won in {where}, so there is no average won amount and no win rate "
+            f"per rep to plan from. {hint}"
+        )
+    if trailing.wins_with_amount == 0 or trailing.won_amount <= 0:
+        raise QueryError(
+            f"The {trailing.wins} deal{'s' if trailing.wins != 1 else ''} won in {where} "
+            f"{'have' if trailing.wins != 1 else 'has'} no amount, so a revenue target cannot "
+            f"be turned into wins. {hint}"
+        )
+    if not trailing.reached:
+        raise QueryError(
+            f"No deal was created in {where}, so there are no conversion rates to plan "
+            f"from. {hint}"
+        )
+    for index in range(1, len(trailing.reached)):
+        stage, reached = trailing.reached[index]
+        if reached == 0:
+            previous = trailing.reached[index - 1][0]
+            raise QueryError(
+                f"No deal created in {where} reached {stage}, so the conversion from "
+                f"{previous} to {stage} is unknown and the plan cannot say how many {previous} "
+                f"deals make one {stage}. {hint}"
+            )
+    return trailing
+
+
+def plan(
+    db: Database,
+    target_amount: float,
+    today: dt.date,
+    *,
+    months: int = 1,
+    lookback: int = 6,
+    tier: str | None = None,
+    start: str | None = None,
+) -> Report:
+    """Bottom-up: the target per month becomes wins at the trailing average won amount,
+    wins become deals entering each earlier stage at the trailing step rates (rounded up
+    at each stage, from won upward), and wins become reps at the trailing wins per
+    active rep per month. One row per month of the plan."""
+    import polars as pl
+
+    if not target_amount > 0 or not math.isfinite(target_amount):
+        raise UsageError(f"--target-amount takes an amount > 0; got {target_amount:g}.")
+    if months < 1:
+        raise UsageError(f"--months takes a number of months >= 1; got {months}.")
+    first = month_start(start) if start else add_months(today.replace(day=1), 1)
+    trailing = trailing_figures(db, today, lookback, tier)
+    stages = [stage for stage, _ in trailing.reached]
+    monthly_target = target_amount / months
+    wins = _ceil(monthly_target / trailing.avg_won_amount)
+    needed = [0] * len(stages)
+    needed[-1] = wins
+    for index in range(len(stages) - 1, 0, -1):
+        needed[index - 1] = _ceil_ratio(
+            needed[index] * trailing.reached[index - 1][1], trailing.reached[index][1]
+        )
+    reps = _ceil_ratio(wins * trailing.active_rep_months, trailing.wins)
+    rows = []
+    for number in range(months):
+        row = {"month": f"{add_months(first, number):%Y-%m}", "target_amount": monthly_target}
+        row.update(dict(zip(stages, needed, strict=True)))
+        row["reps_needed"] = reps
+        row["avg_won_amount"] = trailing.avg_won_amount
+        row["wins_per_rep_month"] = trailing.wins_per_rep_month
+        for index in range(1, len(stages)):
+            row[f"{stages[index]}_step_rate"] = trailing.step_rate(index)
+        rows.append(row)
+    schema = {"month": pl.String, "target_amount": pl.Float64}
+    schema.update({stage: pl.Int64 for stage in stages})
+    schema.update({"reps_needed": pl.Int64, "avg_won_amount": pl.Float64,
+                   "wins_per_rep_month": pl.Float64})
+    schema.update({f"{stage}_step_rate": pl.Float64 for stage in stages[1:]})
+    frame = pl.DataFrame(rows, schema=schema)
+    last = add_months(first, months - 1)
+    span = f"{first:%Y-%m}" if months == 1 else f"{first:%Y-%m} to {last:%Y-%m}"
+    title = (
+        f"Plan · {target_amount:,.0f} over {span} · per month, at the rates of "
+        f"{trailing.describe()}"
+    )
+    return Report("plan", title, frame, tuple(stages), extra={"trailing": trailing})
