@@ -183,6 +183,11 @@ def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, r
         raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None
 
 
+IncludeRemovedOption = Annotated[
+    bool,
+    typer.Option("--include-removed", help="Also count deals removed by a full export."),
+]
+
 _COMMON_OPTIONS = (
     ("fmt", FormatOption, None),
     ("output", OutputOption, None),
@@ -190,6 +195,7 @@ _COMMON_OPTIONS = (
     ("db", DbOption, None),
     ("config", ConfigOption, None),
     ("wait", WaitOption, DEFAULT_WAIT),
+    ("include_removed", IncludeRemovedOption, False),
 )
 
 
@@ -216,8 +222,12 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
     @handle_errors
     @functools.wraps(compute)
     def command(**options):
-        fmt, output, raw, db, config, wait = (options.pop(name) for name, _, _ in _COMMON_OPTIONS)
+        fmt, output, raw, db, config, wait, include_removed = (
+            options.pop(name) for name, _, _ in _COMMON_OPTIONS
+        )
         with open_database(db, config, write=False, wait=wait) as database:
+            if include_removed:
+                database.include_removed_deals()
             report = compute(database, **options)
         emit_report(report, fmt, output, raw)
 
