@@ -1,6 +1,7 @@
 -- One row per loaded deal: its normalised attributes, the tier resolved through
 -- its account, the lost-reason key, and the furthest funnel stage it reached
--- (over its current row, its history and every snapshot of it). Deals removed
+-- (over its current row, its history and every snapshot of it), and the
+-- funnel stage the CRM shows now (current_index; null for a lost label). Deals removed
 -- by a full export are left out unless include_removed().
 create or replace temp view deal_facts as
 with
@@ -64,6 +65,7 @@ final as (
             coalesce(snapshot_stages.furthest_index, 1),
             case when loaded_deals.status = 'won' then won_stage.won_index else 1 end
         ) as furthest_index,
+        current_stage.stage_index as current_index,
         snapshot_stages.first_seen_at,
         loaded_deals.removed_at
     from loaded_deals

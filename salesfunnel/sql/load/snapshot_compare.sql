@@ -39,7 +39,7 @@ after as (
 newer as (
     select distinct deal_id
     from known
-    where seen_until > $as_of
+    where seen_until > $as_of and not removed
 ),
 
 final as (
