@@ -139,6 +139,19 @@ def test_conversion_median_days_and_rank_use_inferred_entries(nightly_db, cli):
     ]
 
 
+def test_pulse_counts_inferred_entries(nightly_db, cli):
+    # November 2026, entry dates: leads D1 11-01, D2 11-02, D4 11-04, D5 11-05,
+    # D6 11-19 = 5; opportunity entered (skipped) by D1 and D6 on 11-20 = 2 (D2's
+    # and D4's opportunity have no entry: their first snapshot); won D1 and D6 on
+    # the 20th = 2, average amount (1000 + 800) / 2 = 900
+    result = cli("pulse", "--month", "--date", "2026-11-21", "--db", nightly_db, "-f", "json")
+    assert result.exit_code == ExitCode.OK
+    current = {row["metric"]: row["current"] for row in json.loads(result.stdout)}
+    assert current == {
+        "leads": 5.0, "opportunities": 2.0, "before_won": 2.0, "won": 2.0, "avg_won_amount": 900.0,
+    }
+
+
 def test_removed_deals_leave_reports_and_come_back_with_include_removed(nightly_db, cli):
     plain = json.loads(cli("conversion", "--db", nightly_db, "-f", "json").stdout)
     result = cli("conversion", "--db", nightly_db, "-f", "json", "--include-removed")
