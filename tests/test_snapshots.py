@@ -265,3 +265,16 @@ def test_stalled_uses_the_stage_the_crm_shows_now(nightly_db):
         "from stalled_deals(timestamp '2026-11-25', null, 0, 0.9)",
     )
     assert rows == [("D2", "qualified", 6, 1.0)]
+
+
+def test_the_summary_says_an_older_export_updated_nothing(db_path, cli):
+    assert cli("load", export(20), "--full", "--db", db_path).exit_code == ExitCode.OK
+    result = cli("load", export(19), "--full", "--db", db_path)
+    assert result.exit_code == ExitCode.OK
+    # all six deals of the 19th: D1 D2 D4 D5 D6 set by the 20th; D3 new (and then
+    # removed: the full export of the 20th lacks it)
+    assert (
+        "as of 2026-11-19 (from the file name, full export); new 1; changed 0 (stage moved 0, "
+        "amount changed 0, close date changed 0); unchanged 0; removed 1; older than the "
+        "newest export: 5 deals not updated"
+    ) in " ".join(result.stderr.split())

@@ -3,9 +3,9 @@
 create or replace temp view removed_deals as
 with
 latest as (
-    select deal_id, as_of, removed
+    select deal_id, max(as_of) as as_of, arg_max(removed, as_of) as removed
     from main.deal_snapshots
-    qualify row_number() over (partition by deal_id order by as_of desc) = 1
+    group by deal_id
 ),
 
 final as (
