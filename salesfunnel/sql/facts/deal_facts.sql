@@ -1,5 +1,9 @@
 -- One row per loaded deal: its normalised attributes, the tier resolved through
 -- its account, the lost-reason key, and the furthest funnel stage it reached.
+-- Status decides the won stage: only a won deal reaches it; the current stage
+-- and history of any other deal count at most up to the stage before it.
+-- stage_unknown: a lost deal with no recorded stage (its only label is a lost
+-- label and it has no history), whose lost-at stage is unknown.
 create or replace temp view deal_facts as
 with
 loaded_deals as (
@@ -42,11 +46,19 @@ final as (
         end as reason_key,
         loaded_deals.amount,
         loaded_deals.closed_at,
-        greatest(
-            coalesce(current_stage.stage_index, 1),
-            coalesce(history_furthest.furthest_index, 1),
-            case when loaded_deals.status = 'won' then won_stage.won_index else 1 end
-        ) as furthest_index
+        case
+            when loaded_deals.status = 'won' then won_stage.won_index
+            else least(
+                greatest(
+                    coalesce(current_stage.stage_index, 1),
+                    coalesce(history_furthest.furthest_index, 1)
+                ),
+                won_stage.won_index - 1
+            )
+        end as furthest_index,
+        loaded_deals.status = 'lost'
+            and current_stage.stage_index is null
+            and history_furthest.furthest_index is null as stage_unknown
     from loaded_deals
     cross join won_stage
     left join stages as current_stage
