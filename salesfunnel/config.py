@@ -148,6 +148,18 @@ class Config:
     tiers: TierRule | None = None
     date_order: str | None = None
     skip_files: tuple[str, ...] = ()
+    # [files] kinds: (file-name pattern, kind), in the config's order
+    file_kinds: tuple[tuple[str, str], ...] = ()
+    currency: CurrencySettings | None = None
+
+
+@dataclass(frozen=True)
+class CurrencySettings:
+    """[currency]: amounts are converted into `report` when loaded; one unit of a key of
+    `rates` is that many units of `report`."""
+
+    report: str
+    rates: tuple[tuple[str, float], ...] = ()
 
 
 def resolve_config_path(option: str | None) -> Path | None:
@@ -189,6 +201,8 @@ def load_config(option: str | None) -> Config:
         tiers=_tier_rule(data.get("tiers"), path),
         date_order=_date_order(data.get("dates"), path),
         skip_files=_skip_files(data.get("files"), path),
+        file_kinds=_file_kinds(data.get("files"), path),
+        currency=_currency(data.get("currency"), path),
     )
 
 
@@ -237,3 +251,41 @@ def _skip_files(table: Any, path: Path) -> tuple[str, ...]:
     if not isinstance(skip, list) or not all(isinstance(s, str) for s in skip):
         raise ConfigError(f"{path}: [files] skip must be a list of file names or patterns.")
     return tuple(skip)
+
+
+def _file_kinds(table: Any, path: Path) -> tuple[tuple[str, str], ...]:
+    from salesfunnel.kinds import KINDS
+
+    kinds = table.get("kinds", {}) if isinstance(table, dict) else {}
+    if not isinstance(kinds, dict):
+        raise ConfigError(f"{path}: [files] kinds maps file-name patterns to kinds.")
+    for pattern, kind in kinds.items():
+        if kind not in KINDS:
+            raise ConfigError(
+                f"{path}: [files] kinds: {pattern!r} = {kind!r} is not a kind of file; use one "
+                f"of {', '.join(KINDS)}."
+            )
+    return tuple(kinds.items())
+
+
+def _currency(table: Any, path: Path) -> CurrencySettings | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict) or not isinstance(table.get("report"), str):
+        raise ConfigError(f'{path}: [currency] needs report = "USD" (the report currency).')
+    report = table["report"].strip().upper()
+    rates = table.get("rates", {})
+    if not isinstance(rates, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in rates.values()
+    ):
+        raise ConfigError(
+            f"{path}: [currency] rates maps currency codes to positive numbers, e.g. "
+            "rates = { EUR = 1.08 }."
+        )
+    codes = [report, *(k.strip().upper() for k in rates)]
+    bad = [c for c in codes if len(c) != 3 or not c.isalpha()]
+    if bad:
+        raise ConfigError(f"{path}: [currency]: {', '.join(bad)} is not a currency code like USD.")
+    return CurrencySettings(
+        report, tuple((k.strip().upper(), float(v)) for k, v in rates.items())
+    )

@@ -29,6 +29,7 @@ from salesfunnel.load.presets import FilePlan, plan_file
 from salesfunnel.load.records import (
     build_source_rows,
     choose_date_order,
+    count_deleted,
     drop_relation,
     read_records,
     stage_history_from_columns,
@@ -53,6 +54,12 @@ class FileReport:
     duplicates: int = 0
     orphans: int = 0
     history_rows: int = 0  # stage entries taken from a deals file's date columns
+    deleted: int = 0  # records flagged deleted (IsDeleted, _fivetran_deleted, ...): skipped
+    deleted_column: str | None = None
+    nul_bytes: int = 0  # NUL bytes in columns the load does not use (ignored)
+    first_nul_offset: int | None = None
+    why: str | None = None  # why the preset was chosen when another layout also fits
+    top_reason: str | None = None  # the most common reject reason (with its count)
     date_order: str | None = None
     skipped_unchanged: bool = False
     first_reasons: list[str] = field(default_factory=list)
@@ -118,6 +125,7 @@ def load_paths(
         funnel = _funnel_for(db, config, plans, files)
         db.install_funnel(funnel)
         db.run_script(sql_text("load/load_macros"))
+        _install_currency(db, config)
         reports: list[FileReport] = []
         with db.transaction():
             db.set_meta("funnel", funnel.to_json())
@@ -145,6 +153,18 @@ def load_paths(
                 )
     return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
                       funnel=funnel, skipped_files=skipped)
+
+
+def _install_currency(db: Database, config: Config) -> None:
+    """The config's [currency] report currency and rates, for stage_deals.sql."""
+    if config.currency is None:
+        return
+    db.execute(
+        "create or replace temp table currency_settings as select ?::varchar as report",
+        [config.currency.report],
+    )
+    for code, rate in config.currency.rates:
+        db.execute("insert into currency_rates values (?, ?)", [code, rate])
 
 
 def _require_one_of(spec: KindSpec, plan: FilePlan, layout: CsvLayout) -> None:
@@ -231,6 +251,8 @@ def _load_file(
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
     report.encoding = layout.encoding
     build_source_rows(db, KINDS[kind], plan)
+    report.deleted = count_deleted(db, plan)
+    report.deleted_column = plan.deleted_header
     report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)
     for name in ("staged", "staged_main", "staged_history_columns"):
         drop_relation(db, name)
@@ -288,6 +310,13 @@ def _load_file(
             [file_id, MAX_REASONS_SHOWN],
         )
     ]
+    if report.rows_rejected:
+        reason, count = db.fetchall(
+            "select coalesce(column_name || ': ', '') || reason, count(distinct line) as rows "
+            "from load_rejects where file_id = ? group by all order by rows desc, 1 limit 1",
+            [file_id],
+        )[0]
+        report.top_reason = f"{reason} ({count:,} row{'s' if count != 1 else ''})"
     duplicates = _create_incoming(db, kind)
     if kind != "history":
         report.duplicates = duplicates

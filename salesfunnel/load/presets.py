@@ -24,6 +24,8 @@ from salesfunnel.errors import ConfigError, InputError
 from salesfunnel.kinds import KINDS
 from salesfunnel.load.layouts import (
     BUILT_IN,
+    DELETED_FLAGS,
+    FIRST_FILLED,
     HUBSPOT,
     HUBSPOT_STAGE_DATE,
     PIPEDRIVE,
@@ -67,6 +69,9 @@ class FilePlan:
     stage_dates: list[tuple[str, str, str]] = field(default_factory=list)  # (stage, expr, header)
     footer: re.Pattern[str] | None = None
     matched: int = 0
+    deleted: str | None = None  # SQL: true for a record flagged deleted (skipped)
+    deleted_header: str | None = None
+    why: str | None = None  # why this layout was chosen over another that fits
 
 
 def _col(index: int) -> str:
@@ -133,14 +138,21 @@ def _positions(header: tuple[str, ...], key) -> dict[str, int]:
 
 
 def _match(preset: Preset, mapping: KindMapping, header: tuple[str, ...]) -> dict[str, int]:
+    return {name: found[0] for name, found in _match_all(preset, mapping, header).items()}
+
+
+def _match_all(
+    preset: Preset, mapping: KindMapping, header: tuple[str, ...]
+) -> dict[str, list[int]]:
+    """Every column of the header that holds each field, in the order of its spellings."""
     key = canonical_key if preset.canonical_headers else header_key
     positions = _positions(header, key)
-    found: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
     for name, spellings in mapping.fields.items():
         for spelling in spellings:
-            if key(spelling) in positions:
-                found[name] = positions[key(spelling)]
-                break
+            index = positions.get(key(spelling))
+            if index is not None and index not in found.get(name, []):
+                found.setdefault(name, []).append(index)
     return found
 
 
@@ -225,6 +237,19 @@ def _build_plan(
     fields = {name: _col(index) for name, index in found.items()}
     plan = FilePlan(preset=preset.name, kind=mapping.kind, fields=fields, footer=preset.footer,
                     matched=len(found))
+    every = _match_all(preset, mapping, header)
+    for name in FIRST_FILLED:
+        if len(every.get(name, [])) > 1:
+            fields[name] = "coalesce(" + ", ".join(
+                f"nullif(trim({_col(i)}), '')" for i in every[name]
+            ) + ")"
+    flags = _positions(header, header_key)
+    deleted = sorted({flags[f] for f in DELETED_FLAGS if f in flags} - set(found.values()))
+    if deleted:
+        plan.deleted = " or ".join(
+            f"coalesce(lower(trim({_col(i)})) in {_TRUE}, false)" for i in deleted
+        )
+        plan.deleted_header = ", ".join(header[i] for i in deleted)
     if preset.name == "salesforce" and mapping.kind == "deals":
         won, closed = fields.pop("is_won", None), fields.pop("is_closed", None)
         if won and closed and "status" not in fields:

@@ -153,7 +153,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
         # lines taken by rejected records and empty lines are skipped when numbering
         db.execute(
             f"""
-            create or replace temp view csv_numbered as
+            create or replace temp view csv_all_numbered as
             with
             records as (
                 select {ordinal} as ordinal, * from csv_records
@@ -183,9 +183,15 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
         )
     else:
         db.execute(
-            f"create or replace temp view csv_numbered as "
+            f"create or replace temp view csv_all_numbered as "
             f"select ordinal + 1 as line, * from (select {ordinal} as ordinal, * from csv_records)"
         )
+    # records flagged deleted (IsDeleted, _fivetran_deleted, ...) are skipped, not read
+    keep = f"where not ({plan.deleted})" if plan.deleted else ""
+    db.execute(
+        f"create or replace temp view csv_numbered as "
+        f"select * from csv_all_numbered as records {keep}"
+    )
     projection = ", ".join(
         f"({plan.fields[name]})::varchar as {quote_ident(name)}"
         if name in plan.fields
@@ -202,6 +208,13 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
         f"from csv_numbered as records",
         params or None,
     )
+
+
+def count_deleted(db: Database, plan: FilePlan) -> int:
+    """Records of the file flagged deleted (skipped)."""
+    if not plan.deleted:
+        return 0
+    return db.scalar(f"select count(*) from csv_all_numbered as records where {plan.deleted}")
 
 
 def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: str | None) -> str | None:

@@ -45,6 +45,7 @@ final as (
                 then coalesce(lower(loaded_deals.lost_reason), '(unspecified)')
         end as reason_key,
         loaded_deals.amount,
+        loaded_deals.currency,
         loaded_deals.closed_at,
         case
             when loaded_deals.status = 'won' then won_stage.won_index

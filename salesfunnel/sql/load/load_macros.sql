@@ -6,6 +6,11 @@
 -- loader sets it per file (mdy or dmy) before parsing.
 create or replace temp table load_settings as select 'mdy'::varchar as date_order;
 
+-- The config's [currency]: the report currency (null: amounts are kept as
+-- loaded) and the rates into it; the loader fills them from the config.
+create or replace temp table currency_settings as select null::varchar as report;
+create or replace temp table currency_rates (currency varchar, rate double);
+
 -- MM/DD/YYYY or DD/MM/YYYY (order 'mdy' or 'dmy'), with an optional time
 -- (24-hour, or 12-hour with AM/PM).
 create or replace temp macro parse_slash_date(x, date_order) as
