@@ -13,6 +13,7 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import re
 import tempfile
 from collections.abc import Callable, Iterable
@@ -32,6 +33,7 @@ from salesfunnel.load.records import (
     count_deleted,
     drop_relation,
     read_records,
+    reject_nul_fields,
     stage_history_from_columns,
 )
 from salesfunnel.load.sniff import CsvLayout, file_digest, inspect_csv
@@ -88,6 +90,7 @@ class LoadOptions:
     force: bool = False
     encoding: str | None = None
     date_order: str | None = None  # mdy or dmy for slash dates
+    kinds_by_path: tuple[tuple[str, str], ...] = ()  # --kind KIND=PATH: (path, kind)
 
 
 
@@ -115,8 +118,8 @@ def load_paths(
         scratch = Path(scratch_name)
         layouts = [inspect_csv(path, options.encoding, scratch) for path in files]
         plans = [
-            plan_file(layout.header, str(layout.path), preset=options.preset, kind=options.kind,
-                      config=config)
+            plan_file(layout.header, str(layout.path), preset=options.preset,
+                      kind=_kind_of(layout.path, options, config), config=config)
             for layout in layouts
         ]
         for layout, plan in zip(layouts, plans, strict=True):
@@ -153,6 +156,18 @@ def load_paths(
                 )
     return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
                       funnel=funnel, skipped_files=skipped)
+
+
+def _kind_of(path: Path, options: LoadOptions, config: Config) -> str | None:
+    """The kind asked for this file: --kind KIND=PATH, else the first [files] kinds
+    pattern matching its name, else --kind KIND; None = recognise it from the header."""
+    for given, kind in options.kinds_by_path:
+        if Path(given).resolve() == path.resolve():
+            return kind
+    for pattern, kind in config.file_kinds:
+        if fnmatch.fnmatchcase(path.name, pattern):
+            return kind
+    return options.kind
 
 
 def _install_currency(db: Database, config: Config) -> None:
@@ -234,7 +249,8 @@ def _load_file(
 ) -> FileReport:
     path_text = str(layout.path.resolve())
     kind = plan.kind
-    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding)
+    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding,
+                        why=plan.why)
     if not options.force:
         previous = _previous_load(db, path_text, kind, layout)
         if previous is None:
@@ -257,6 +273,9 @@ def _load_file(
     for name in ("staged", "staged_main", "staged_history_columns"):
         drop_relation(db, name)
     db.run_script(sql_text(f"load/stage_{kind}"))
+    if layout.nul_bytes:
+        report.nul_bytes = layout.nul_bytes - reject_nul_fields(db, plan)
+        report.first_nul_offset = layout.first_nul_offset
     if plan.stage_dates:
         # a record with any problem (its own values or its stage dates) is rejected whole
         db.execute("alter table staged rename to staged_main")

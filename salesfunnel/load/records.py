@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from salesfunnel.db import Database, quote_ident
@@ -18,6 +19,7 @@ from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.sniff import (
     CsvLayout,
     blank_lines,
+    first_nul_offset,
     normalise_newlines,
     retry_as_legacy,
     scan_bytes,
@@ -96,6 +98,11 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path) -> CsvLayout:
     A file mixing CRLF, LF and CR line breaks is read from an LF copy."""
     columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(len(layout.header))) + "}"
     facts = scan_bytes(layout.utf8_path)
+    if facts.nul_bytes:
+        offset = facts.first_nul_offset
+        if layout.read_path is not None:  # offsets in the user's file, not in a copy
+            offset = first_nul_offset(layout.path, layout.encoding)
+        layout = replace(layout, nul_bytes=facts.nul_bytes, first_nul_offset=offset)
     if facts.mixed_line_breaks:
         layout = normalise_newlines(layout, scratch)
     db.execute("drop table if exists csv_errors")
@@ -296,3 +303,35 @@ def drop_relation(db: Database, name: str) -> None:
         db.execute(f"drop {kind} {quote_ident(name)}")
 
 
+
+
+def reject_nul_fields(db: Database, plan: FilePlan) -> int:
+    """A field the load uses that holds a NUL byte rejects its record (line and column);
+    call after the staging script, on `staged`. Returns the NUL bytes in used fields."""
+    used = [(name, expr) for name, expr in plan.fields.items()]
+    used += [(header, expr) for _, expr, header in plan.stage_dates]
+    params = {f"column_{i}": name for i, (name, _) in enumerate(used)}
+    selects = " union all ".join(
+        f"select line, $column_{i}::varchar as column_name, ({expr})::varchar as value "
+        f"from csv_numbered as records where contains(({expr})::varchar, chr(0))"
+        for i, (_, expr) in enumerate(used)
+    )
+    db.execute(f"create or replace temp table nul_fields as {selects}", params)
+    db.execute(
+        """
+        update staged set problems = list_concat(staged.problems, found.problems)
+        from (
+            select
+                line,
+                list(problem(true, column_name, replace(value, chr(0), '␀'),
+                             'NUL byte in the field')) as problems
+            from nul_fields
+            group by line
+        ) as found
+        where found.line = staged.line
+        """
+    )
+    return db.scalar(
+        "select coalesce(sum(length(value) - length(replace(value, chr(0), ''))), 0) "
+        "from nul_fields"
+    )

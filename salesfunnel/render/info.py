@@ -119,7 +119,7 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
         if item.nul_bytes:
             line += (
                 f"; {item.nul_bytes:,} NUL byte{'s' if item.nul_bytes != 1 else ''} in unused "
-                f"columns ignored (first at byte offset {item.first_nul_offset})"
+                f"columns ignored (the first NUL at byte offset {item.first_nul_offset})"
             )
         console.print(Text(line, style="yellow" if item.rows_rejected else ""))
         if item.why:
