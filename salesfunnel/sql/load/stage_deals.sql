@@ -116,7 +116,8 @@ final as (
         lost_reason,
         amount,
         closed_at,
-        currency,
+        -- converted amounts are in the report currency
+        coalesce((select report from currency_settings), currency) as currency,
         case when (select report from currency_settings) is not null then amount_original end
             as amount_original,
         case when (select report from currency_settings) is not null then currency_original end
