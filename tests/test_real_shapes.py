@@ -208,12 +208,13 @@ def test_a_mapping_that_does_not_fit_says_so(tmp_path, db_path):
 
 def test_nul_in_a_legacy_encoded_file_names_the_users_file(tmp_path, db_path, cli):
     path = tmp_path / "cp.csv"
-    # header 24 bytes, then "C1,J\xfcrgen,lead,a" (17 bytes): the NUL is at offset 41
+    # header 24 bytes, then "C1,J\xfcrgen,lead,a" (16 bytes): the NUL is at offset 40 of the
+    # file (41 in its UTF-8 copy, where ü takes two bytes)
     path.write_bytes(b"deal_id,rep,stage,notes\nC1,J\xfcrgen,lead,a\x00b\nC2,ann,lead,\n")
     result = cli("load", path, "--encoding", "cp1252", "--db", db_path)
     assert result.exit_code == ExitCode.OK, result.stderr
     text = " ".join(result.stderr.split())
     assert f"{path}: deals" in text
-    assert "1 NUL byte in unused columns ignored (the first NUL at byte offset 41)" in text
+    assert "1 NUL byte in unused columns ignored (the first NUL at byte offset 40)" in text
     assert query(db_path, "select deal_id, rep from deals order by 1") == [
         ("C1", "Jürgen"), ("C2", "ann")]
