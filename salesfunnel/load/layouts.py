@@ -98,7 +98,7 @@ SALESFORCE = Preset(
                 "tier": ("tier__c", "segment__c", "customer_tier__c", "tier", "segment"),
                 "account": ("account.name", "account name", "accountid"),
                 "currency": ("currencyisocode", "currency iso code", "opportunity currency",
-                             "currency"),
+                             "amount currency", "currency"),
                 "is_won": ("iswon", "won"),
                 "is_closed": ("isclosed", "closed"),
             },

@@ -122,7 +122,7 @@ def load_paths(
         layouts = [inspect_csv(path, options.encoding, scratch) for path in files]
         plans = [
             plan_file(layout.header, str(layout.path), preset=options.preset,
-                      kind=planning.kind_of(layout.path, options, config), config=config)
+                      kind=planning.kind_of(layout.path, options.kinds_by_path, options.kind, config), config=config)
             for layout in layouts
         ]
         for layout, plan in zip(layouts, plans, strict=True):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from salesfunnel.config import Config, Funnel
 from salesfunnel.db import Database
@@ -17,20 +16,20 @@ from salesfunnel.load import presets
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.sniff import CsvLayout
 
-if TYPE_CHECKING:
-    from salesfunnel.load.orchestrate import LoadOptions
 
-
-def kind_of(path: Path, options: LoadOptions, config: Config) -> str | None:
+def kind_of(
+    path: Path, kinds_by_path: tuple[tuple[str, str], ...], every_file: str | None,
+    config: Config,
+) -> str | None:
     """The kind asked for this file: --kind KIND=PATH, else the first [files] kinds
     pattern matching its name, else --kind KIND; None = recognise it from the header."""
-    for given, kind in options.kinds_by_path:
+    for given, kind in kinds_by_path:
         if Path(given).resolve() == path.resolve():
             return kind
     for pattern, kind in config.file_kinds:
         if fnmatch.fnmatchcase(path.name, pattern):
             return kind
-    return options.kind
+    return every_file
 
 
 def install_currency(db: Database, config: Config) -> None:

@@ -34,7 +34,9 @@ create or replace temp macro has_utc_offset(x) as
 -- such abbreviations are ambiguous, so the value is rejected, never read as UTC.
 create or replace temp macro has_zone_name(x) as
     length(x) > 13 and lower(x[-1]) between 'a' and 'z' and not has_utc_offset(x)
-    and regexp_matches(x, '\d\s*[A-Za-z][A-Za-z/_+-]*$');
+    and regexp_full_match(
+        x, '\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*[A-Za-z][A-Za-z/_+-]*'
+    );
 
 -- ISO dates and datetimes (T or space, optional fractional seconds, Z, UTC, GMT
 -- or an offset +hh, +hhmm, +hh:mm, converted to UTC; another zone name is null); DD.MM.YYYY; YYYY/MM/DD; and slash dates in
