@@ -121,8 +121,10 @@ def load_paths(
         scratch = Path(scratch_name)
         layouts = [inspect_csv(path, options.encoding, scratch) for path in files]
         plans = [
-            plan_file(layout.header, str(layout.path), preset=options.preset,
-                      kind=planning.kind_of(layout.path, options.kinds_by_path, options.kind, config), config=config)
+            plan_file(
+                layout.header, str(layout.path), preset=options.preset, config=config,
+                kind=planning.kind_of(layout.path, options.kinds_by_path, options.kind, config),
+            )
             for layout in layouts
         ]
         for layout, plan in zip(layouts, plans, strict=True):
