@@ -96,7 +96,7 @@ def _kinds(values: list[str]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
         name, _, path = value.partition("=")
         if name.strip() not in Kind.__members__:
             raise UsageError(
-                f"--kind {value!r}: {name.strip()!r} is not a kind; use one of {', '.join(Kind)} "
+                f"--kind {value!r}: {name.strip()!r} is not one of {', '.join(Kind)} "
                 "(KIND for every file, KIND=PATH for one)."
             )
         if path:
