@@ -218,3 +218,36 @@ def test_nul_in_a_legacy_encoded_file_names_the_users_file(tmp_path, db_path, cl
     assert "1 NUL byte in unused columns ignored (the first NUL at byte offset 40)" in text
     assert query(db_path, "select deal_id, rep from deals order by 1") == [
         ("C1", "Jürgen"), ("C2", "ann")]
+
+
+def test_a_history_report_that_also_fits_deals_says_so(tmp_path, db_path):
+    """Opportunity ID, Opportunity Owner, Stage, Edit Date, Amount: deals (4 columns)
+    beats history (3): the summary says it also fits history; [files] kinds settles it."""
+    path = write(tmp_path, "OpportunityHistory-report.csv",
+                 "Opportunity ID,Opportunity Owner,Stage,Edit Date,Amount\n"
+                 "006A,ann,Prospecting,2026-03-01,100\n")
+    item = load_into(db_path, path).files[0]
+    assert item.kind == "deals"
+    assert f"it also fits a history file: if it is one, load it with --kind history={path}" \
+        in item.why
+    config = write(tmp_path, "k.toml", '[files]\nkinds = { "OpportunityHistory*.csv" = "history" }\n')
+    other = tmp_path / "other.duckdb"
+    item = load_into(other, path, config=config).files[0]
+    assert item.kind == "history" and item.rows_loaded == 1
+    assert query(other, "select deal_id, stage from stage_history") == [("006A", "Prospecting")]
+
+
+def test_rank_numbers_in_table_csv_and_parquet(db_path, tmp_path, cli):
+    """ann in 2026-03: Closed Won 1, won_amount 1000, lost 1, win_rate 0.5 (as in JSON)."""
+    load_into(db_path, *SF)
+    result = cli("rank", "--month", "2026-03", "--db", db_path, "-f", "csv")
+    ann = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["rep"] == "ann")
+    assert (ann["Closed Won"], ann["won_amount"], ann["lost"], ann["win_rate"]) == \
+        ("1", "1000.0", "1", "0.5")
+    out = tmp_path / "rank.parquet"
+    assert cli("rank", "--month", "2026-03", "--db", db_path, "-o", out).exit_code == ExitCode.OK
+    row = pl.read_parquet(out).filter(pl.col("rep") == "ann").row(0, named=True)
+    assert (row["Closed Won"], row["won_amount"], row["win_rate"]) == (1, 1000.0, 0.5)
+    table = cli("rank", "--month", "2026-03", "--db", db_path, env={"COLUMNS": "250"}).stdout
+    ann_line = next(line for line in table.splitlines() if line.strip().startswith("ann"))
+    assert "1,000" in ann_line and "50.0%" in ann_line and "3,000" not in ann_line

@@ -112,7 +112,14 @@ def _best(plans: list[FilePlan], path: str, kind: str | None) -> FilePlan:
             f"be told. Say which with --kind {kinds[0]}={path} (or --kind {kinds[1]}=...), or "
             "[files] kinds in the config file. Nothing was loaded."
         )
-    return top[0]
+    chosen = top[0]
+    others = sorted({p.kind for p in plans if p.kind != chosen.kind})
+    if others and kind is None:
+        chosen.why = (
+            f"read as a {chosen.kind} file (it matches most columns); it also fits a "
+            f"{others[0]} file: if it is one, load it with --kind {others[0]}={path}"
+        )
+    return chosen
 
 
 def _lacking(mapping: Preset, header, kind: str) -> str:
