@@ -149,6 +149,18 @@ class Config:
     date_order: str | None = None
     skip_files: tuple[str, ...] = ()
     full_exports: bool = False  # [load] full_exports: each deals file lists every deal
+    # [files] kinds: (file-name pattern, kind), in the config's order
+    file_kinds: tuple[tuple[str, str], ...] = ()
+    currency: CurrencySettings | None = None
+
+
+@dataclass(frozen=True)
+class CurrencySettings:
+    """[currency]: amounts are converted into `report` when loaded; one unit of a key of
+    `rates` is that many units of `report`."""
+
+    report: str
+    rates: tuple[tuple[str, float], ...] = ()
 
 
 def resolve_config_path(option: str | None) -> Path | None:
@@ -191,6 +203,8 @@ def load_config(option: str | None) -> Config:
         date_order=_date_order(data.get("dates"), path),
         skip_files=_skip_files(data.get("files"), path),
         full_exports=_full_exports(data.get("load"), path),
+        file_kinds=_file_kinds(data.get("files"), path),
+        currency=_currency(data.get("currency"), path),
     )
 
 
@@ -248,3 +262,35 @@ def _full_exports(table: Any, path: Path) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{path}: [load] full_exports must be true or false; got {value!r}.")
     return value
+def _file_kinds(table: Any, path: Path) -> tuple[tuple[str, str], ...]:
+    """[files] kinds: file-name pattern -> kind (the loader checks the kinds' names)."""
+    kinds = table.get("kinds", {}) if isinstance(table, dict) else {}
+    if not isinstance(kinds, dict) or not all(isinstance(k, str) for k in kinds.values()):
+        raise ConfigError(
+            f'{path}: [files] kinds maps file-name patterns to kinds, e.g. '
+            '{ "OpportunityHistory*.csv" = "history" }.'
+        )
+    return tuple(kinds.items())
+
+
+def _currency(table: Any, path: Path) -> CurrencySettings | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict) or not isinstance(table.get("report"), str):
+        raise ConfigError(f'{path}: [currency] needs report = "USD" (the report currency).')
+    report = table["report"].strip().upper()
+    rates = table.get("rates", {})
+    if not isinstance(rates, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in rates.values()
+    ):
+        raise ConfigError(
+            f"{path}: [currency] rates maps currency codes to positive numbers, e.g. "
+            "rates = { EUR = 1.08 }."
+        )
+    codes = [report, *(k.strip().upper() for k in rates)]
+    bad = [c for c in codes if len(c) != 3 or not c.isalpha()]
+    if bad:
+        raise ConfigError(f"{path}: [currency]: {', '.join(bad)} is not a currency code like USD.")
+    return CurrencySettings(
+        report, tuple((k.strip().upper(), float(v)) for k, v in rates.items())
+    )

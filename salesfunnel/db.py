@@ -250,6 +250,28 @@ class Database:
                 ) from None
             self._installed.add(name)
 
+    def restrict_to_currency(self, currency: str) -> None:
+        """From now on the per-deal facts (and so every report) hold only the deals whose
+        amounts are in `currency`."""
+        self.ensure("deal_facts", "deal_stage_dates")
+
+        def scope() -> None:
+            self.conn.execute(
+                "create or replace temp table deal_facts_in_currency as "
+                "select * from deal_facts where currency = ?", [currency]
+            )
+            self.conn.execute(
+                "create or replace temp table deal_stage_dates_in_currency as "
+                "select * from deal_stage_dates semi join deal_facts_in_currency using (deal_id)"
+            )
+            for view in ("deal_facts", "deal_stage_dates"):
+                self.conn.execute(
+                    f"create or replace temp view {quote_ident(view)} as "
+                    f"select * from {quote_ident(view + '_in_currency')}"
+                )
+
+        self._run(scope)
+
     # -- derived per-deal facts, materialised at load time ------------------------------
     def facts_key(self) -> str:
         """Identifies what the cached facts were computed with: the funnel and the SQL."""

@@ -33,7 +33,7 @@ KINDS: dict[str, KindSpec] = {
             required=("deal_id", "rep", "stage"),
             optional=(
                 "tier", "source", "account", "created_at", "status", "lost_reason", "amount",
-                "closed_at",
+                "closed_at", "currency",
             ),
             key="deal_id",
         ),

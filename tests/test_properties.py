@@ -77,8 +77,9 @@ class Deal:
         candidates = [INDEX.get(self.stage, 1), 1]
         candidates += [INDEX[stage] for stage, _ in self.history]
         if self.final_status == "won":
-            candidates.append(len(STAGES))
-        return max(candidates)
+            return len(STAGES)
+        # status decides the won stage: a deal that is not won stops before it
+        return min(max(candidates), len(STAGES) - 1)
 
     def row(self) -> list[str]:
         return [

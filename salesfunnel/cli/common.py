@@ -85,6 +85,14 @@ UntilOption = Annotated[
     typer.Option("--until", metavar="YYYY-MM-DD", help="Cohort: created on or before this day."),
 ]
 
+CurrencyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--currency", metavar="CODE",
+        help="Only deals with amounts in this currency (needed when there are several).",
+    ),
+]
+
 DEFAULT_WAIT = 5.0
 INTERRUPTED = "Interrupted; nothing was written."
 
@@ -204,7 +212,9 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
 
     The command takes compute's own options plus --format/-o/--raw/--db/--config/
     --wait; it opens the database read-only, calls compute, and renders or writes
-    the report. Errors are translated by `handle_errors`.
+    the report. Errors are translated by `handle_errors`. A compute that declares
+    `currency` (CurrencyOption) sums amounts: the database is first scoped to one
+    currency (reports.common.scope_currency), compute may ignore the value.
     """
     own = [
         # the first parameter (the database) and the return type may be names imported
@@ -228,7 +238,13 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
         with open_database(db, config, write=False, wait=wait) as database:
             if include_removed:
                 database.include_removed_deals()
+            notices = []
+            if "currency" in options:
+                from salesfunnel.reports.common import scope_currency
+
+                notices = scope_currency(database, options["currency"])
             report = compute(database, **options)
+            report.notices[:0] = notices
         emit_report(report, fmt, output, raw)
 
     command.__signature__ = inspect.Signature(parameters)

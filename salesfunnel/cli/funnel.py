@@ -9,6 +9,7 @@ import typer
 from salesfunnel.cli.common import (
     DEFAULT_WAIT,
     ConfigOption,
+    CurrencyOption,
     DbOption,
     MonthOption,
     RepOption,
@@ -70,6 +71,7 @@ def rank(
         typer.Option("--month", metavar="YYYY-MM", help="Month of activity: YYYY-MM, 'last' or 'latest'."),
     ] = "latest",
     tier: TierOption = None,
+    currency: CurrencyOption = None,
 ) -> Report:
     """Each rep's activity and rank per funnel stage in a month, next to last month's rank.
 
@@ -89,6 +91,7 @@ def dropoff(
     month: MonthOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    currency: CurrencyOption = None,
 ) -> Report:
     """Why deals are lost: lost deals by tier, lost-at stage and reason.
 

@@ -31,7 +31,12 @@ def load(
         typer.Option("--preset", help="Export layout (auto: recognise it from the header)."),
     ] = PresetName.auto,
     kind: Annotated[
-        Kind | None, typer.Option("--kind", help="Force the kind of every file.")
+        list[str] | None,
+        typer.Option(
+            "--kind", metavar="KIND[=PATH]",
+            help="Force the kind of every file (KIND), or of one file (KIND=PATH; repeatable). "
+            f"Kinds: {', '.join(Kind)}.",
+        ),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail (exit 3, nothing kept) if any row is rejected.")
@@ -78,10 +83,12 @@ def load(
     from salesfunnel.render.info import print_load_summary
 
     settings = load_config(config)
+    every_file, by_path = _kinds(kind or [])
     options = LoadOptions(
-        preset=str(preset), kind=None if kind is None else str(kind), strict=strict, force=force,
+        preset=str(preset), kind=every_file, strict=strict, force=force,
         encoding=encoding, date_order=None if date_format is None else str(date_format),
         as_of=None if as_of is None else parse_as_of(as_of), full=full,
+        kinds_by_path=by_path,
     )
     console = stderr_console()
     database = open_database(resolve_db_path(db), write=True, config_funnel=settings.funnel, wait=wait)
@@ -91,6 +98,26 @@ def load(
     finally:
         database.close()
     print_load_summary(console, report, str(database.path))
+
+
+def _kinds(values: list[str]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """--kind KIND (every file) and --kind KIND=PATH (one file)."""
+    from salesfunnel.errors import UsageError
+
+    every_file = None
+    by_path = []
+    for value in values:
+        name, _, path = value.partition("=")
+        if name.strip() not in Kind.__members__:
+            raise UsageError(
+                f"--kind {value!r}: {name.strip()!r} is not one of {', '.join(Kind)} "
+                "(KIND for every file, KIND=PATH for one)."
+            )
+        if path:
+            by_path.append((path, name.strip()))
+        else:
+            every_file = name.strip()
+    return every_file, tuple(by_path)
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salesfunnel.cli.common import TierOption, report_command, today
+from salesfunnel.cli.common import CurrencyOption, TierOption, report_command, today
 from salesfunnel.errors import UsageError
 from salesfunnel.reports.management import ChurnBy
 
@@ -74,6 +74,7 @@ def tiers(
             help="Deals created (customers started) on or before this day.",
         ),
     ] = None,
+    currency: CurrencyOption = None,
 ) -> Report:
     """Per tier: deals, win rate, days to win, won amounts, and customer churn and MRR.
 
@@ -105,6 +106,7 @@ def plan(
         typer.Option("--start", metavar="YYYY-MM",
                      help="First month of the plan (default: next month)."),
     ] = None,
+    currency: CurrencyOption = None,
 ) -> Report:
     """Bottom-up plan: deals that must enter each stage per month, and reps, for a target.
 
@@ -137,6 +139,7 @@ def pulse(
         ),
     ] = None,
     tier: TierOption = None,
+    currency: CurrencyOption = None,
 ) -> Report:
     """Leads, opportunities, last stage before won, wins, average won amount: vs the period before.
 

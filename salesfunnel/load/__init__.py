@@ -4,7 +4,10 @@
   bookkeeping, rejects, merges, the fact cache refresh.
 - `discover.py`: the files a load reads (folders expanded).
 - `sniff.py`: encoding, delimiter, header, byte facts (NULs, line breaks).
-- `presets.py`: CRM layouts and config mappings → a `FilePlan` per file.
+- `layouts.py`, `presets.py`: CRM layouts and config mappings → a `FilePlan` per file;
+  `choose.py` picks the layout of each file (the config's mapping first).
+- `planning.py`: what is settled before writing: kinds asked for, plan checks, funnel,
+  [currency].
 - `records.py`: DuckDB reads the records as text, numbers their lines and
   projects them onto canonical fields; slash-date order.
 - `sample.py`: the synthetic sample export.

@@ -45,6 +45,7 @@ HUBSPOT = Preset(
                 "tier": ("tier", "customer tier", "segment"),
                 "source": ("original source", "original traffic source", "deal source"),
                 "account": ("associated company", "company name", "associated company (primary)"),
+                "currency": ("currency", "deal currency code"),
             },
             ("deal_id", "rep", "stage"),
         ),
@@ -61,6 +62,13 @@ HUBSPOT = Preset(
         lost_labels=("Closed Lost",),
     ),
 )
+# columns that flag a deleted record (Salesforce, warehouse syncs such as Fivetran):
+# such rows are skipped, counted, never loaded
+DELETED_FLAGS = ("isdeleted", "is_deleted", "is deleted", "_fivetran_deleted", "deleted")
+# fields whose every present candidate column is read, the first non-empty one per row
+# winning (Loss_Reason__c empty beside a filled LossReason__c)
+FIRST_FILLED = ("lost_reason",)
+
 HUBSPOT_STAGE_DATE = re.compile(r'^date entered "(?P<stage>.+?)(?: \((?P<pipeline>[^()]*)\))?"$')
 
 SALESFORCE = Preset(
@@ -86,9 +94,11 @@ SALESFORCE = Preset(
                 "amount": ("amount",),
                 "source": ("leadsource", "lead source"),
                 "lost_reason": ("loss_reason__c", "loss reason", "lost_reason__c", "lost reason",
-                                "closed_lost_reason__c", "reason_lost__c"),
+                                "lossreason__c", "closed_lost_reason__c", "reason_lost__c"),
                 "tier": ("tier__c", "segment__c", "customer_tier__c", "tier", "segment"),
                 "account": ("account.name", "account name", "accountid"),
+                "currency": ("currencyisocode", "currency iso code", "opportunity currency",
+                             "amount currency", "currency"),
                 "is_won": ("iswon", "won"),
                 "is_closed": ("isclosed", "closed"),
             },
@@ -135,6 +145,7 @@ PIPEDRIVE = Preset(
                 "lost_reason": ("deal - lost reason",),
                 "source": ("deal - source", "deal - lead source"),
                 "tier": ("deal - tier", "deal - segment", "organization - tier"),
+                "currency": ("deal - currency", "deal - currency of value"),
             },
             ("deal_id", "rep", "stage"),
         ),

@@ -13,7 +13,6 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -21,16 +20,19 @@ from pathlib import Path
 
 from salesfunnel.config import Config, Funnel
 from salesfunnel.db import Database
-from salesfunnel.errors import InputError
-from salesfunnel.kinds import KINDS, KindSpec
-from salesfunnel.load import presets, snapshots
+from salesfunnel.errors import ConfigError, InputError
+from salesfunnel.kinds import KINDS
+from salesfunnel.load import planning, snapshots
+from salesfunnel.load.choose import plan_file
 from salesfunnel.load.discover import expand_paths
-from salesfunnel.load.presets import FilePlan, plan_file
+from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import (
     build_source_rows,
     choose_date_order,
+    count_deleted,
     drop_relation,
     read_records,
+    reject_nul_fields,
     stage_history_from_columns,
 )
 from salesfunnel.load.sniff import CsvLayout, file_digest, inspect_csv
@@ -53,6 +55,12 @@ class FileReport:
     duplicates: int = 0
     orphans: int = 0
     history_rows: int = 0  # stage entries taken from a deals file's date columns
+    deleted: int = 0  # records flagged deleted (IsDeleted, _fivetran_deleted, ...): skipped
+    deleted_column: str | None = None
+    nul_bytes: int = 0  # NUL bytes in columns the load does not use (ignored)
+    first_nul_offset: int | None = None
+    why: str | None = None  # why the preset was chosen when another layout also fits
+    top_reason: str | None = None  # the most common reject reason (with its count)
     date_order: str | None = None
     skipped_unchanged: bool = False
     first_reasons: list[str] = field(default_factory=list)
@@ -84,6 +92,7 @@ class LoadOptions:
     date_order: str | None = None  # mdy or dmy for slash dates
     as_of: dt.datetime | None = None  # deals files: the export time (else from name or mtime)
     full: bool = False  # deals files list every deal of the CRM (also config full_exports)
+    kinds_by_path: tuple[tuple[str, str], ...] = ()  # --kind KIND=PATH: (path, kind)
 
 
 ProgressCallback = Callable[[int, int, Path], None]
@@ -104,21 +113,30 @@ def load_paths(
     """
     config = config or Config()
     options = options or LoadOptions()
+    for pattern, kind in config.file_kinds:
+        if kind not in KINDS:
+            raise ConfigError(
+                f"{config.path}: [files] kinds: {pattern!r} = {kind!r} is not a kind of file; "
+                f"use one of {', '.join(KINDS)}."
+            )
     files, skipped = expand_paths(paths, config.skip_files)
     with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
         scratch = Path(scratch_name)
         layouts = [inspect_csv(path, options.encoding, scratch) for path in files]
         plans = [
-            plan_file(layout.header, str(layout.path), preset=options.preset, kind=options.kind,
-                      config=config)
+            plan_file(
+                layout.header, str(layout.path), preset=options.preset, config=config,
+                kind=planning.kind_of(layout.path, options.kinds_by_path, options.kind, config),
+            )
             for layout in layouts
         ]
         for layout, plan in zip(layouts, plans, strict=True):
-            _require_one_of(KINDS[plan.kind], plan, layout)
-            _refuse_ambiguous_columns(plan, layout)
-        funnel = _funnel_for(db, config, plans, files)
+            planning.require_one_of(KINDS[plan.kind], plan, layout)
+            planning.refuse_ambiguous_columns(plan, layout)
+        funnel = planning.funnel_for(db, config, plans, files)
         db.install_funnel(funnel)
         db.run_script(sql_text("load/load_macros"))
+        planning.install_currency(db, config)
         reports: list[FileReport] = []
         with db.transaction():
             db.set_meta("funnel", funnel.to_json())
@@ -148,74 +166,14 @@ def load_paths(
                       funnel=funnel, skipped_files=skipped)
 
 
-def _require_one_of(spec: KindSpec, plan: FilePlan, layout: CsvLayout) -> None:
-    """A kind whose key may come from either of two columns needs at least one of them."""
-    if spec.one_of and not any(name in plan.fields for name in spec.one_of):
-        raise InputError(
-            f"{layout.path}: a {spec.name} file needs a {' or '.join(spec.one_of)} column "
-            f"(and {', '.join(spec.required)}). Headers found: {', '.join(layout.header)}."
-        )
-
-
-def _refuse_ambiguous_columns(plan: FilePlan, layout: CsvLayout) -> None:
-    """A header name that appears twice is ambiguous when a field is read from it (which
-    column holds the rep?): refuse rather than guess. Unused repeated columns are ignored."""
-    key = presets.canonical_key if plan.preset == "canonical" else presets.header_key
-    expressions = [*plan.fields.values(), *(expr for _, expr, _ in plan.stage_dates)]
-    used = sorted({int(i) for expr in expressions for i in re.findall(r'"c(\d+)"', expr)})
-    positions: dict[str, list[int]] = {}
-    for index, name in enumerate(layout.header):
-        positions.setdefault(key(name), []).append(index)
-    for index in used:
-        same = positions.get(key(layout.header[index]), [])
-        if len(same) > 1:
-            raise InputError(
-                f"{layout.path}: the column {layout.header[index]!r} appears {len(same)} times "
-                f"(columns {', '.join(str(i + 1) for i in same)}), so which one to load cannot "
-                "be told. Rename or remove the extra column and load again. Nothing was loaded."
-            )
-
-
-def _funnel_for(db: Database, config: Config, plans: list[FilePlan], files: list[Path]) -> Funnel:
-    """The config's funnel; else the one the database was loaded with; else the preset's."""
-    if config.funnel is not None:
-        return config.funnel
-    implied = {}
-    for plan, path in zip(plans, files, strict=True):
-        preset_funnel = presets.preset_funnel(plan.preset)
-        if preset_funnel is not None:
-            implied.setdefault(preset_funnel, path)
-    stored_text = db.meta("funnel")
-    stored = Funnel.from_json(stored_text) if stored_text else None
-    if len(implied) > 1:
-        names = ", ".join(f"{path.name} ({' > '.join(f.stages)})" for f, path in implied.items())
-        raise InputError(
-            f"These files come from CRMs with different funnels: {names}. Load them into "
-            "separate databases, or define one funnel in the config file."
-        )
-    if implied:
-        wanted = next(iter(implied))
-        if stored is not None and stored != wanted and _has_data(db):
-            raise InputError(
-                f"The database holds deals of the funnel {' > '.join(stored.stages)}, but "
-                f"{implied[wanted].name} is an export with the funnel {' > '.join(wanted.stages)}. "
-                "Load it into another database (--db), or define the funnel in the config file."
-            )
-        return wanted
-    return stored or Funnel()
-
-
-def _has_data(db: Database) -> bool:
-    return bool(db.scalar("select count(*) from deals") or db.scalar("select count(*) from stage_history"))
-
-
 def _load_file(
     db: Database, layout: CsvLayout, plan: FilePlan, options: LoadOptions, config: Config,
     scratch: Path,
 ) -> FileReport:
     path_text = str(layout.path.resolve())
     kind = plan.kind
-    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding)
+    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding,
+                        why=plan.why)
     if not options.force:
         previous = _previous_load(db, path_text, kind, layout)
         if previous is None:
@@ -232,10 +190,15 @@ def _load_file(
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
     report.encoding = layout.encoding
     build_source_rows(db, KINDS[kind], plan)
+    report.deleted = count_deleted(db, plan)
+    report.deleted_column = plan.deleted_header
     report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)
     for name in ("staged", "staged_main", "staged_history_columns"):
         drop_relation(db, name)
     db.run_script(sql_text(f"load/stage_{kind}"))
+    if layout.nul_bytes:
+        report.nul_bytes = layout.nul_bytes - reject_nul_fields(db, plan)
+        report.first_nul_offset = layout.first_nul_offset
     if plan.stage_dates:
         # a record with any problem (its own values or its stage dates) is rejected whole
         db.execute("alter table staged rename to staged_main")
@@ -289,6 +252,13 @@ def _load_file(
             [file_id, MAX_REASONS_SHOWN],
         )
     ]
+    if report.rows_rejected:
+        reason, count = db.fetchall(
+            "select coalesce(column_name || ': ', '') || reason, count(distinct line) as rows "
+            "from load_rejects where file_id = ? group by all order by rows desc, 1 limit 1",
+            [file_id],
+        )[0]
+        report.top_reason = f"{reason} ({count:,} row{'s' if count != 1 else ''})"
     duplicates = _create_incoming(db, kind)
     if kind != "history":
         report.duplicates = duplicates

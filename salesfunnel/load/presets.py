@@ -24,6 +24,8 @@ from salesfunnel.errors import ConfigError, InputError
 from salesfunnel.kinds import KINDS
 from salesfunnel.load.layouts import (
     BUILT_IN,
+    DELETED_FLAGS,
+    FIRST_FILLED,
     HUBSPOT,
     HUBSPOT_STAGE_DATE,
     PIPEDRIVE,
@@ -67,6 +69,9 @@ class FilePlan:
     stage_dates: list[tuple[str, str, str]] = field(default_factory=list)  # (stage, expr, header)
     footer: re.Pattern[str] | None = None
     matched: int = 0
+    deleted: str | None = None  # SQL: true for a record flagged deleted (skipped)
+    deleted_header: str | None = None
+    why: str | None = None  # why this layout was chosen over another that fits
 
 
 def _col(index: int) -> str:
@@ -133,14 +138,21 @@ def _positions(header: tuple[str, ...], key) -> dict[str, int]:
 
 
 def _match(preset: Preset, mapping: KindMapping, header: tuple[str, ...]) -> dict[str, int]:
+    return {name: found[0] for name, found in _match_all(preset, mapping, header).items()}
+
+
+def _match_all(
+    preset: Preset, mapping: KindMapping, header: tuple[str, ...]
+) -> dict[str, list[int]]:
+    """Every column of the header that holds each field, in the order of its spellings."""
     key = canonical_key if preset.canonical_headers else header_key
     positions = _positions(header, key)
-    found: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
     for name, spellings in mapping.fields.items():
         for spelling in spellings:
-            if key(spelling) in positions:
-                found[name] = positions[key(spelling)]
-                break
+            index = positions.get(key(spelling))
+            if index is not None and index not in found.get(name, []):
+                found.setdefault(name, []).append(index)
     return found
 
 
@@ -155,76 +167,25 @@ def _candidates(preset_name: str, config: Config) -> list[Preset]:
     raise InputError(f"Unknown preset {preset_name!r}; use one of {', '.join(PRESET_NAMES)}.")
 
 
-def plan_file(
-    header: tuple[str, ...],
-    path: str,
-    *,
-    preset: str = "auto",
-    kind: str | None = None,
-    config: Config | None = None,
-) -> FilePlan:
-    """Choose the preset and kind that fit the header best; InputError when none fits."""
-    config = config or Config()
-    best: tuple[int, FilePlan] | None = None
-    closest: tuple[int, Preset, KindMapping, dict[str, int]] | None = None
-    unusable: InputError | None = None  # a layout that fits but the config cannot apply to
-    for candidate in _candidates(preset, config):
-        for mapping in candidate.kinds:
-            if kind is not None and mapping.kind != kind:
-                continue
-            found = _match(candidate, mapping, header)
-            have = sum(f in found for f in mapping.required)
-            if closest is None or have > closest[0]:
-                closest = (have, candidate, mapping, found)
-            if have < len(mapping.required):
-                continue
-            try:
-                plan = _build_plan(candidate, mapping, found, header, config)
-            except InputError as error:
-                unusable = unusable or error
-                continue
-            score = len(found) + len(plan.stage_dates)
-            if best is None or score > best[0]:
-                best = (score, plan)
-    if best is not None:
-        return best[1]
-    if unusable is not None:
-        raise InputError(f"{path}: {unusable}")
-    _raise_no_fit(header, path, preset, kind, closest)
-    raise AssertionError("unreachable")
-
-
-def _raise_no_fit(header, path, preset, kind, closest) -> None:
-    found_text = ", ".join(h for h in header if h) or "(none)"
-    if closest is None:
-        raise InputError(
-            f"{path}: no {kind or ''} file layout of preset {preset} exists. Headers found: "
-            f"{found_text}."
-        )
-    _, candidate, mapping, found = closest
-    missing = [
-        f"{name} ({' or '.join(repr(s) for s in mapping.fields[name][:2])})"
-        if candidate.name != "canonical"
-        else name
-        for name in mapping.required
-        if name not in found
-    ]
-    what = f"preset {candidate.name}, {mapping.kind} file"
-    lead = "was asked for" if (kind or preset != "auto") else "fits it best"
-    raise InputError(
-        f"{path}: no preset fits this header. The closest, {what} ({lead}), lacks the required "
-        f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)}. Headers found: "
-        f"{found_text}. Map the columns in the config file ([columns.{mapping.kind}]) or pass "
-        "--preset/--kind."
-    )
-
-
 def _build_plan(
     preset: Preset, mapping: KindMapping, found: dict[str, int], header, config: Config
 ) -> FilePlan:
     fields = {name: _col(index) for name, index in found.items()}
     plan = FilePlan(preset=preset.name, kind=mapping.kind, fields=fields, footer=preset.footer,
                     matched=len(found))
+    every = _match_all(preset, mapping, header)
+    for name in FIRST_FILLED:
+        if len(every.get(name, [])) > 1:
+            fields[name] = "coalesce(" + ", ".join(
+                f"nullif(trim({_col(i)}), '')" for i in every[name]
+            ) + ")"
+    flags = _positions(header, header_key)
+    deleted = sorted({flags[f] for f in DELETED_FLAGS if f in flags} - set(found.values()))
+    if deleted:
+        plan.deleted = " or ".join(
+            f"coalesce(lower(trim({_col(i)})) in {_TRUE}, false)" for i in deleted
+        )
+        plan.deleted_header = ", ".join(header[i] for i in deleted)
     if preset.name == "salesforce" and mapping.kind == "deals":
         won, closed = fields.pop("is_won", None), fields.pop("is_closed", None)
         if won and closed and "status" not in fields:

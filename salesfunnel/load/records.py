@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from salesfunnel.db import Database, quote_ident
@@ -18,6 +19,7 @@ from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.sniff import (
     CsvLayout,
     blank_lines,
+    first_nul_offset,
     normalise_newlines,
     retry_as_legacy,
     scan_bytes,
@@ -96,6 +98,11 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path) -> CsvLayout:
     A file mixing CRLF, LF and CR line breaks is read from an LF copy."""
     columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(len(layout.header))) + "}"
     facts = scan_bytes(layout.utf8_path)
+    if facts.nul_bytes:
+        offset = facts.first_nul_offset
+        if layout.read_path is not None:  # offsets in the user's file, not in a copy
+            offset = first_nul_offset(layout.path, layout.encoding)
+        layout = replace(layout, nul_bytes=facts.nul_bytes, first_nul_offset=offset)
     if facts.mixed_line_breaks:
         layout = normalise_newlines(layout, scratch)
     db.execute("drop table if exists csv_errors")
@@ -153,7 +160,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
         # lines taken by rejected records and empty lines are skipped when numbering
         db.execute(
             f"""
-            create or replace temp view csv_numbered as
+            create or replace temp view csv_all_numbered as
             with
             records as (
                 select {ordinal} as ordinal, * from csv_records
@@ -183,9 +190,15 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
         )
     else:
         db.execute(
-            f"create or replace temp view csv_numbered as "
+            f"create or replace temp view csv_all_numbered as "
             f"select ordinal + 1 as line, * from (select {ordinal} as ordinal, * from csv_records)"
         )
+    # records flagged deleted (IsDeleted, _fivetran_deleted, ...) are skipped, not read
+    keep = f"where not ({plan.deleted})" if plan.deleted else ""
+    db.execute(
+        f"create or replace temp view csv_numbered as "
+        f"select * from csv_all_numbered as records {keep}"
+    )
     projection = ", ".join(
         f"({plan.fields[name]})::varchar as {quote_ident(name)}"
         if name in plan.fields
@@ -202,6 +215,13 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
         f"from csv_numbered as records",
         params or None,
     )
+
+
+def count_deleted(db: Database, plan: FilePlan) -> int:
+    """Records of the file flagged deleted (skipped)."""
+    if not plan.deleted:
+        return 0
+    return db.scalar(f"select count(*) from csv_all_numbered as records where {plan.deleted}")
 
 
 def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: str | None) -> str | None:
@@ -283,3 +303,35 @@ def drop_relation(db: Database, name: str) -> None:
         db.execute(f"drop {kind} {quote_ident(name)}")
 
 
+
+
+def reject_nul_fields(db: Database, plan: FilePlan) -> int:
+    """A field the load uses that holds a NUL byte rejects its record (line and column);
+    call after the staging script, on `staged`. Returns the NUL bytes in used fields."""
+    used = [(name, expr) for name, expr in plan.fields.items()]
+    used += [(header, expr) for _, expr, header in plan.stage_dates]
+    params = {f"column_{i}": name for i, (name, _) in enumerate(used)}
+    selects = " union all ".join(
+        f"select line, $column_{i}::varchar as column_name, ({expr})::varchar as value "
+        f"from csv_numbered as records where contains(({expr})::varchar, chr(0))"
+        for i, (_, expr) in enumerate(used)
+    )
+    db.execute(f"create or replace temp table nul_fields as {selects}", params)
+    db.execute(
+        """
+        update staged set problems = list_concat(staged.problems, found.problems)
+        from (
+            select
+                line,
+                list(problem(true, column_name, replace(value, chr(0), '␀'),
+                             'NUL byte in the field')) as problems
+            from nul_fields
+            group by line
+        ) as found
+        where found.line = staged.line
+        """
+    )
+    return db.scalar(
+        "select coalesce(sum(length(value) - length(replace(value, chr(0), ''))), 0) "
+        "from nul_fields"
+    )

@@ -39,6 +39,8 @@ class CsvLayout:
     header: tuple[str, ...]
     read_path: Path | None = None  # a UTF-8 copy when the file is in another encoding
     mtime_ns: int = 0
+    nul_bytes: int = 0  # NUL bytes in the file (a field holding one is rejected if used)
+    first_nul_offset: int | None = None  # in the user's own file
 
     @property
     def utf8_path(self) -> Path:
@@ -225,23 +227,24 @@ class ByteFacts:
 
     mixed_line_breaks: bool  # more than one of CRLF, LF and CR (quoted fields included)
     inner_blank_line: bool  # two line breaks in a row, followed by more than line breaks
+    nul_bytes: int = 0
+    first_nul_offset: int | None = None
 
 
 def scan_bytes(path: Path) -> ByteFacts:
-    """One chunked pass: refuse a NUL byte (InputError with offset and line: a damaged
-    export, refused whole like a binary file), and note line-break styles and blank lines."""
-    crlf = lf = cr = lines = offset = 0
+    """One chunked pass: count NUL bytes (and the offset of the first), note line-break
+    styles and blank lines."""
+    crlf = lf = cr = lines = offset = nuls = 0
+    first_nul = None
     previous = b""
     blank_seen = inner_blank = False
     with path.open("rb") as handle:
         while chunk := handle.read(_SAMPLE):
-            index = chunk.find(b"\x00")
-            if index >= 0:
-                line = lines + chunk.count(b"\n", 0, index) + 1
-                raise InputError(
-                    f"{path} contains a NUL byte at byte offset {offset + index} (line {line}): "
-                    "the file is damaged, or not a text export. Nothing was loaded."
-                )
+            count = chunk.count(b"\x00")
+            if count:
+                nuls += count
+                if first_nul is None:
+                    first_nul = offset + chunk.find(b"\x00")
             newlines = chunk.count(b"\n")
             lines += newlines
             offset += len(chunk)
@@ -262,7 +265,22 @@ def scan_bytes(path: Path) -> ByteFacts:
     return ByteFacts(
         mixed_line_breaks=sum((crlf > 0, lf > crlf, cr > crlf)) > 1,
         inner_blank_line=inner_blank,
+        nul_bytes=nuls,
+        first_nul_offset=first_nul,
     )
+
+
+def first_nul_offset(path: Path, encoding: str) -> int | None:
+    """The byte offset of the first NUL character in the user's own file (a transcoded
+    copy has other offsets): a 0x00 byte, or in UTF-16 a 0x0000 code unit."""
+    data = path.read_bytes()
+    if encoding.startswith("utf-16"):
+        for index in range(0, len(data) - 1, 2):
+            if data[index] == 0 and data[index + 1] == 0:
+                return index
+        return None
+    index = data.find(b"\x00")
+    return index if index >= 0 else None
 
 
 _BLANK_LINE = (b"\n\n", b"\r\r", b"\n\r")  # two line breaks in a row
@@ -300,7 +318,12 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{path} is an old Excel (.xls) workbook, not a CSV file.")
-    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    first_line = head[: min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0),
+                            default=len(head))]
+    start = head[:4096]
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and (
+        b"\x00" in first_line or start.count(b"\x00") * 10 > len(start)
+    ):  # a NUL in the header, or NULs everywhere; a few inside fields are handled per field
         raise InputError(
             f"{path} contains NUL bytes in its first lines: it is a binary file, or text in "
             "an encoding that is not supported."

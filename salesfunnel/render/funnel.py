@@ -91,7 +91,7 @@ def dropoff_table(report: Report) -> Table:
         last = position + 1 == len(rows) or rows[position + 1]["tier"] != row["tier"]
         table.add_row(
             row["tier"] if first else "",
-            row["stage"],
+            "(stage unknown)" if row["stage"] is None else row["stage"],
             row["reason"],
             fmt_int(row["lost"]),
             fmt_pct(row["share"]),

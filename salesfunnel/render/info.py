@@ -137,9 +137,24 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
             line += f"; {item.duplicates:,} repeated {keys} (the later line wins)"
         if item.orphans:
             line += f"; {item.orphans:,} history rows for deals not loaded"
+        if item.deleted:
+            records = "record" if item.deleted == 1 else "records"
+            line += f"; {item.deleted:,} deleted {records} skipped ({item.deleted_column})"
+        if item.nul_bytes:
+            line += (
+                f"; {item.nul_bytes:,} NUL byte{'s' if item.nul_bytes != 1 else ''} in unused "
+                f"columns ignored (the first NUL at byte offset {item.first_nul_offset})"
+            )
         console.print(Text(line, style="yellow" if item.rows_rejected else ""))
         if item.snapshot is not None:
             console.print(Text(f"    {_snapshot_line(item.snapshot)}"))
+        if item.why:
+            console.print(Text(f"    {item.why}"))
+        if item.rows_read and item.rows_loaded == 0 and item.rows_rejected:
+            console.print(
+                Text(f"    warning: every row of this file was rejected; the most common "
+                     f"reason: {item.top_reason}", style="bold red")
+            )
         for reason in item.first_reasons:
             console.print(Text(f"    {reason}"))
         if item.rows_rejected > len(item.first_reasons):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from salesfunnel.config import label_key
-from salesfunnel.errors import UsageError
+from salesfunnel.errors import QueryError, UsageError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -178,3 +178,30 @@ def day_window(since: str | None, until: str | None) -> Window:
     else:
         span = ""
     return Window(start, end, span)
+
+
+def scope_currency(db: Database, currency: str | None) -> list[str]:
+    """Amounts are never summed across currencies. With `currency` (--currency), the
+    reports see only the deals in it; without it, a database holding amounts in more
+    than one currency is a QueryError naming them and the config that converts them.
+    Deals without a currency are not a currency of their own. Returns notices."""
+    codes = [code for (code,) in db.fetchall(
+        "select distinct currency from deal_facts where currency is not null order by 1"
+    )]
+    if currency is not None and currency.strip():
+        code = currency.strip().upper()
+        db.restrict_to_currency(code)
+        if code not in codes:
+            held = ", ".join(codes) or "none recorded"
+            return [f"no deal has amounts in {code} (currencies in the database: {held})."]
+        return []
+    if len(codes) > 1:
+        rates = ", ".join(f"{code} = <rate>" for code in codes[1:])
+        raise QueryError(
+            f"The deals' amounts are in {len(codes)} currencies ({', '.join(codes)}), and "
+            "amounts in different currencies are never added up. Pick one with --currency "
+            f"{codes[0]}, or convert them when loading: add to the config file [currency] "
+            f'report = "{codes[0]}" and rates = {{ {rates} }} (one unit of each currency in '
+            f"{codes[0]}), then load the exports again with --force."
+        )
+    return []

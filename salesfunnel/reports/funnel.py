@@ -40,7 +40,17 @@ def conversion(db: Database, filters: Filters, by: str | None = None) -> Report:
         pl.col("step_rate", "overall_rate", "median_days").cast(pl.Float64),
     )
     title = f"Conversion · {filters.describe()}" + (f" · by {by}" if by else "")
-    return Report("conversion", title, frame, db.funnel.stages, group_by=by)
+    report = Report("conversion", title, frame, db.funnel.stages, group_by=by)
+    unknown = db.scalar(
+        "select count(*) from cohort(?, ?, ?, ?, ?) where stage_unknown", filters.args()
+    )
+    if unknown:
+        report.notices.append(
+            f"{unknown} lost deal{'s have' if unknown != 1 else ' has'} no stage before loss "
+            f"(no stage history); {'they count' if unknown != 1 else 'it counts'} as lost at "
+            f"the first stage, {db.funnel.stages[0]}."
+        )
+    return report
 
 
 def dropoff(db: Database, filters: Filters) -> Report:

@@ -44,7 +44,12 @@ create table if not exists deals (
     amount double,
     closed_at timestamp,
     file_id bigint,
-    line bigint
+    line bigint,
+    -- the amount's currency; with [currency] rates, amount is converted into the
+    -- report currency and the value and currency as loaded are kept
+    currency varchar,
+    amount_original double,
+    currency_original varchar
 );
 
 -- one row per stage entry, unique on (deal_id, stage, entered_at)

@@ -41,14 +41,17 @@ def _files() -> dict[str, bytes]:
     ]
     filler = "".join(f"UL-{i},Jürgen Müller,lead\n" for i in range(1, 50_001))  # > 1 MB, UTF-8
     utf8_late = ("deal_id,rep,stage\n" + filler).encode("utf-8") + b"UL-X,M\xfcller,lead\n"
-    padding = "".join(f"NL-{i},ann,lead\n" for i in range(1, 501))  # well past the first 4 KB
     return {
         "empty.csv": b"",
         "bom.csv": b"\xef\xbb\xbf" + _deals("BOM-1,J\u00fcrgen,lead", "BOM-2,ann,qualified"),
         "bom_crlf.csv": b"\xef\xbb\xbf" + _deals("BC-1,ann,lead", "BC-2,ann,lead", newline="\r\n"),
         "whitespace_only.csv": b"   \n\t\n  \r\n",
         "nul_head.csv": b"deal_id,rep,stage\nNH-1,a\x00nn,lead\n",
-        "nul_late.csv": ("deal_id,rep,stage\n" + padding).encode() + b"NL-X,a\x00nn,lead\n",
+        "nul_header.csv": b"deal_id,r\x00ep,stage\nNX-1,ann,lead\n",
+        # a NUL in an unused rich-text column past the first 4 KB (ignored, counted) and
+        # one in a used column (the row is rejected)
+        "nul_late.csv": b'deal_id,rep,stage,notes\nNL-1,ann,lead,"' + b"x" * 5000
+        + b'"\nNL-2,ann,lead,rich\x00text\nNL-3,a\x00nn,lead,\n',
         "invalid_utf8_middle.csv": _deals("IU-1,J\u00fcrgen,lead") + b"IU-2,M\xfcller,lead\n",
         "invalid_utf8_late.csv": utf8_late,
         "cp1252.csv": "deal_id,rep,stage\nCP-1,J\u00fcrgen M\u00fcller,lead\n".encode("cp1252"),

@@ -3,6 +3,10 @@
 -- (over its current row, its history and every snapshot of it), and the
 -- funnel stage the CRM shows now (current_index; null for a lost label). Deals removed
 -- by a full export are left out unless include_removed().
+-- Status decides the won stage: only a won deal reaches it; the current stage,
+-- history and snapshots of any other deal count at most up to the stage before it.
+-- stage_unknown: a lost deal with no recorded stage (its only label is a lost
+-- label, and no history or snapshot shows a stage), whose lost-at stage is unknown.
 create or replace temp view deal_facts as
 with
 loaded_deals as (
@@ -58,13 +62,23 @@ final as (
                 then coalesce(lower(loaded_deals.lost_reason), '(unspecified)')
         end as reason_key,
         loaded_deals.amount,
+        loaded_deals.currency,
         loaded_deals.closed_at,
-        greatest(
-            coalesce(current_stage.stage_index, 1),
-            coalesce(history_furthest.furthest_index, 1),
-            coalesce(snapshot_stages.furthest_index, 1),
-            case when loaded_deals.status = 'won' then won_stage.won_index else 1 end
-        ) as furthest_index,
+        case
+            when loaded_deals.status = 'won' then won_stage.won_index
+            else least(
+                greatest(
+                    coalesce(current_stage.stage_index, 1),
+                    coalesce(history_furthest.furthest_index, 1),
+                    coalesce(snapshot_stages.furthest_index, 1)
+                ),
+                won_stage.won_index - 1
+            )
+        end as furthest_index,
+        loaded_deals.status = 'lost'
+            and current_stage.stage_index is null
+            and history_furthest.furthest_index is null
+            and snapshot_stages.furthest_index is null as stage_unknown,
         current_stage.stage_index as current_index,
         snapshot_stages.first_seen_at,
         loaded_deals.removed_at

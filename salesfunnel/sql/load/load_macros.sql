@@ -6,6 +6,11 @@
 -- loader sets it per file (mdy or dmy) before parsing.
 create or replace temp table load_settings as select 'mdy'::varchar as date_order;
 
+-- The config's [currency]: the report currency (null: amounts are kept as
+-- loaded) and the rates into it; the loader fills them from the config.
+create or replace temp table currency_settings as select null::varchar as report;
+create or replace temp table currency_rates (currency varchar, rate double);
+
 -- MM/DD/YYYY or DD/MM/YYYY (order 'mdy' or 'dmy'), with an optional time
 -- (24-hour, or 12-hour with AM/PM).
 create or replace temp macro parse_slash_date(x, date_order) as
@@ -16,12 +21,25 @@ create or replace temp macro parse_slash_date(x, date_order) as
                               '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p'])
     end;
 
--- A datetime ending in a UTC offset (+02:00, -0500), which must be converted.
+-- A datetime ending in Z or a UTC offset (+01, -05, +0530, +05:30), or in the
+-- zone name UTC or GMT, which must be converted to UTC.
 create or replace temp macro has_utc_offset(x) as
-    length(x) > 16 and (x[-6] in ('+', '-') or x[-5] in ('+', '-'));
+    length(x) > 13 and (
+        x[-1] in ('Z', 'z')
+        or x[-3] in ('+', '-') or x[-5] in ('+', '-') or x[-6] in ('+', '-')
+        or upper(x[-3:]) in ('UTC', 'GMT')
+    );
 
--- ISO dates and datetimes (T or space, optional fractional seconds, Z or a
--- +hh:mm offset converted to UTC); DD.MM.YYYY; YYYY/MM/DD; and slash dates in
+-- A datetime ending in a time-zone name other than UTC or GMT (EST, CET, ...):
+-- such abbreviations are ambiguous, so the value is rejected, never read as UTC.
+create or replace temp macro has_zone_name(x) as
+    length(x) > 13 and lower(x[-1]) between 'a' and 'z' and not has_utc_offset(x)
+    and regexp_full_match(
+        x, '\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*[A-Za-z][A-Za-z/_+-]*'
+    );
+
+-- ISO dates and datetimes (T or space, optional fractional seconds, Z, UTC, GMT
+-- or an offset +hh, +hhmm, +hh:mm, converted to UTC; another zone name is null); DD.MM.YYYY; YYYY/MM/DD; and slash dates in
 -- the file's date order. Impossible dates (2026-02-30) do not parse. The ISO
 -- branch is tried first with plain casts: it is by far the most common.
 create or replace temp macro parse_timestamp(x) as
@@ -31,6 +49,7 @@ create or replace temp macro parse_timestamp(x) as
             case
                 when length(x) = 10 then try_cast(x as date)::timestamp
                 when has_utc_offset(x) then try_cast(x as timestamptz)::timestamp
+                when has_zone_name(x) then null
                 else try_cast(x as timestamp)
             end
         when regexp_matches(x, '^\d{1,2}/\d{1,2}/\d{4}')
@@ -76,6 +95,10 @@ create or replace temp macro problem(failed, column_name, value, reason) as
 -- The reject record of a date value (its text and what it parsed to), or null.
 create or replace temp macro date_problem(text, parsed, column_name) as
     coalesce(
+        problem(
+            text is not null and parsed is null and has_zone_name(text), column_name, text,
+            'time zone name not understood (give a UTC offset such as -05:00)'
+        ),
         problem(text is not null and parsed is null, column_name, text, 'unparseable date'),
         problem(not plausible_timestamp(parsed), column_name, text, 'date outside 1900-2199')
     );

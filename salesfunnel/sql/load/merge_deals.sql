@@ -1,3 +1,8 @@
+-- Databases made before deals had a currency gain its columns.
+alter table deals add column if not exists currency varchar;
+alter table deals add column if not exists amount_original double;
+alter table deals add column if not exists currency_original varchar;
+
 -- Valid staged deals replace earlier rows with the same deal_id, except deals
 -- a newer export already set (`incoming_current`, made by snapshot_compare.sql:
 -- the current row is the newest as-of's, whatever the load order); within one
@@ -6,8 +11,8 @@ delete from deals where deal_id in (select deal_id from incoming_current);
 
 insert into deals
     (deal_id, rep, tier, source, account, created_at, stage, status, lost_reason, amount,
-     closed_at, file_id, line)
+     closed_at, file_id, line, currency, amount_original, currency_original)
 select
     deal_id, rep, tier, source, account, created_at, stage, status, lost_reason, amount,
-    closed_at, $file_id, line
+    closed_at, $file_id, line, currency, amount_original, currency_original
 from incoming_current;

@@ -15,7 +15,8 @@ trimmed as (
         nullif(lower(trim(status)), '') as status_text,
         nullif(trim(lost_reason), '') as lost_reason,
         nullif(trim(amount), '') as amount_text,
-        nullif(trim(closed_at), '') as closed_at_text
+        nullif(trim(closed_at), '') as closed_at_text,
+        nullif(upper(trim(currency)), '') as currency_original
     from source_rows
 ),
 
@@ -24,7 +25,8 @@ parsed as (
         trimmed.*,
         parse_timestamp(created_at_text) as created_at,
         parse_timestamp(closed_at_text) as closed_at,
-        parse_amount(amount_text) as amount,
+        parse_amount(amount_text) as amount_original,
+        coalesce(currency_original, (select report from currency_settings)) as currency,
         labels.stage,
         labels.stage_index,
         labels.is_lost,
@@ -37,6 +39,13 @@ parsed as (
 with_status as (
     select
         parsed.*,
+        rates.rate,
+        -- with [currency] rates: one unit of the currency is `rate` report-currency units
+        case
+            when (select report from currency_settings) is null then amount_original
+            when parsed.currency = (select report from currency_settings) then amount_original
+            else amount_original * rates.rate
+        end as amount,
         case
             when status_text is not null then status_text
             when is_won_stage then 'won'
@@ -44,6 +53,7 @@ with_status as (
             else 'open'
         end as status
     from parsed
+    left join currency_rates as rates on rates.currency = parsed.currency
 ),
 
 checked as (
@@ -72,7 +82,21 @@ checked as (
             ),
             date_problem(created_at_text, created_at, 'created_at'),
             date_problem(closed_at_text, closed_at, 'closed_at'),
-            amount_problem(amount_text, amount, 'amount')
+            amount_problem(amount_text, amount_original, 'amount'),
+            problem(
+                currency_original is not null
+                    and not regexp_full_match(currency_original, '[A-Z]{3}'),
+                'currency', currency_original, 'unknown currency code (expected e.g. USD, EUR)'
+            ),
+            problem(
+                (select report from currency_settings) is not null
+                    and amount_original is not null
+                    and currency <> (select report from currency_settings)
+                    and rate is null
+                    and regexp_full_match(currency, '[A-Z]{3}'),
+                'currency', currency,
+                'no rate for this currency in the config ([currency] rates)'
+            )
         ], lambda p: p is not null) as problems
     from with_status
 ),
@@ -92,6 +116,12 @@ final as (
         lost_reason,
         amount,
         closed_at,
+        -- converted amounts are in the report currency
+        coalesce((select report from currency_settings), currency) as currency,
+        case when (select report from currency_settings) is not null then amount_original end
+            as amount_original,
+        case when (select report from currency_settings) is not null then currency_original end
+            as currency_original,
         problems
     from checked
 )

@@ -1,10 +1,15 @@
 -- One row per (tier, lost-at stage, reason): lost deals of the cohort, their
 -- share of the tier's lost deals, and their summed amount (missing amounts
--- count 0). The lost-at stage is the deal's furthest stage.
+-- count 0). The lost-at stage is the deal's furthest stage; it is null (and
+-- listed after the known stages) for a lost deal with no recorded stage.
 create or replace temp macro dropoff(p_tier, p_rep, p_source, p_since, p_until) as table
 with
 lost_deals as (
-    select tier, furthest_index, reason_key, amount
+    select
+        tier,
+        case when not stage_unknown then furthest_index end as furthest_index,
+        reason_key,
+        amount
     from cohort(p_tier, p_rep, p_source, p_since, p_until)
     where status = 'lost'
 ),
@@ -30,7 +35,7 @@ final as (
         grouped.lost / nullif(sum(grouped.lost) over (partition by grouped.tier), 0) as share,
         grouped.amount
     from grouped
-    inner join funnel_stages as stages
+    left join funnel_stages as stages
         on stages.stage_index = grouped.furthest_index
     inner join lost_reason_labels as labels
         on labels.reason_key = grouped.reason_key
@@ -38,4 +43,4 @@ final as (
 
 select tier, stage, reason, lost, share, amount
 from final
-order by tier, lost desc, stage_index, reason;
+order by tier, lost desc, stage_index nulls last, reason;
