@@ -8,6 +8,7 @@ import typer
 
 from salesfunnel.cli.common import (
     DEFAULT_WAIT,
+    ConfidenceOption,
     ConfigOption,
     DbOption,
     MonthOption,
@@ -51,6 +52,7 @@ def conversion(
     since: SinceOption = None,
     until: UntilOption = None,
     by: Annotated[GroupBy | None, typer.Option("--by", help="One funnel per group.")] = None,
+    confidence: ConfidenceOption = 0.90,
 ) -> Report:
     """Stage conversion of a cohort of deals (by created_at): reached, rates, lost, open.
 
@@ -62,7 +64,7 @@ def conversion(
         database, tier=tier, rep=rep, source=source, month=month, since=since, until=until,
         today=today(),
     )
-    return funnel.conversion(database, filters, by)
+    return funnel.conversion(database, filters, by, confidence)
 
 
 @report_command
@@ -73,6 +75,14 @@ def rank(
         typer.Option("--month", metavar="YYYY-MM", help="Month of activity: YYYY-MM, 'last' or 'latest'."),
     ] = "latest",
     tier: TierOption = None,
+    confidence: ConfidenceOption = 0.90,
+    min_deals: Annotated[
+        int,
+        typer.Option(
+            "--min-deals", metavar="N",
+            help="Below N won + lost a rep is low volume; below N events its move is not ranked.",
+        ),
+    ] = 5,
 ) -> Report:
     """Each rep's activity and rank per funnel stage in a month, next to last month's rank.
 
@@ -80,7 +90,7 @@ def rank(
     """
     from salesfunnel.reports import funnel
 
-    return funnel.rank(database, month, tier, today())
+    return funnel.rank(database, month, tier, today(), confidence, min_deals)
 
 
 @report_command

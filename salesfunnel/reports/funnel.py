@@ -9,6 +9,12 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import UsageError
+from salesfunnel.reports.intervals import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_DEALS,
+    check_min_deals,
+    z_value,
+)
 from salesfunnel.reports.common import (
     Filters,
     GroupBy,
@@ -23,24 +29,31 @@ if TYPE_CHECKING:
     from salesfunnel.db import Database
 
 
-def conversion(db: Database, filters: Filters, by: str | None = None) -> Report:
-    """Cohort conversion per funnel stage, optionally per tier, rep, source or month."""
+def conversion(
+    db: Database, filters: Filters, by: str | None = None, confidence: float = DEFAULT_CONFIDENCE
+) -> Report:
+    """Cohort conversion per funnel stage, optionally per tier, rep, source or month, with
+    the Wilson interval of each rate and the spread of the days from the stage before."""
     if by is not None and by not in GroupBy.__members__:
         raise UsageError(f"--by takes one of {', '.join(GroupBy)}; got {by!r}.")
     by = None if by is None else str(by)
     import polars as pl
 
-    frame = db.call_macro("conversion", [*filters.args(), by])
-    columns = ["stage", "reached", "step_rate", "overall_rate", "lost", "open", "median_days"]
+    frame = db.call_macro("conversion", [*filters.args(), by, z_value(confidence)])
+    rates = ["step_rate", "step_rate_low", "step_rate_high",
+             "overall_rate", "overall_rate_low", "overall_rate_high"]
+    days = ["median_days", "p25_days", "p75_days", "p90_days"]
+    columns = ["stage", "reached", *rates, "lost", "open", *days]
     if by:
         frame = frame.rename({"group_value": by})
         columns = [by, *columns]
     frame = frame.select(columns).with_columns(
         pl.col("reached", "lost", "open").cast(pl.Int64),
-        pl.col("step_rate", "overall_rate", "median_days").cast(pl.Float64),
+        pl.col(*rates, *days).cast(pl.Float64),
     )
     title = f"Conversion · {filters.describe()}" + (f" · by {by}" if by else "")
-    return Report("conversion", title, frame, db.funnel.stages, group_by=by)
+    return Report("conversion", title, frame, db.funnel.stages, group_by=by,
+                  extra={"confidence": confidence})
 
 
 def dropoff(db: Database, filters: Filters) -> Report:
@@ -53,18 +66,35 @@ def dropoff(db: Database, filters: Filters) -> Report:
     return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages)
 
 
-def rank(db: Database, month: str, tier: str | None, today: dt.date) -> Report:
+def rank(
+    db: Database,
+    month: str,
+    tier: str | None,
+    today: dt.date,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_deals: int = DEFAULT_MIN_DEALS,
+) -> Report:
     """Per-rep activity in a month per stage, with the competition rank this month and
-    the month before; rows by won-stage rank, then rep."""
+    the month before; rows by won-stage rank, then rep. The win rate carries its Wilson
+    interval; a rep with fewer than `min_deals` won + lost is low volume."""
     import polars as pl
 
+    z = z_value(confidence)
+    check_min_deals(min_deals)
     stages = db.funnel.stages
     tier = blank_to_none(tier)
     first = resolve_month(db, month, today, latest_of="last_activity")
     if first is None:
         first = today.replace(day=1)
-    long = db.call_macro("rep_rank", [midnight(first), tier])
-    wide = long.select("rep", "won_amount", "lost", "win_rate").unique("rep", keep="first")
+    long = db.frame(
+        "select *, wilson_low(won, won + lost, $z) as win_rate_low, "
+        "wilson_high(won, won + lost, $z) as win_rate_high from rep_rank($month, $tier)",
+        {"z": z, "month": midnight(first), "tier": tier},
+    )
+    wide = long.select(
+        "rep", "won_amount", pl.col("won").alias("_wins"), "lost", "win_rate", "win_rate_low", "win_rate_high",
+        "events", "prev_events",
+    ).unique("rep", keep="first")
     for index, stage in enumerate(stages, start=1):
         part = long.filter(pl.col("stage_index") == index).select(
             "rep",
@@ -77,17 +107,21 @@ def rank(db: Database, month: str, tier: str | None, today: dt.date) -> Report:
     columns = ["rep"]
     for stage in stages:
         columns += [stage, f"{stage}_rank", f"{stage}_prev_rank"]
-    columns += ["won_amount", "lost", "win_rate"]
+    columns += ["won_amount", "lost", "win_rate", "win_rate_low", "win_rate_high", "low_volume",
+                "events", "prev_events"]
     frame = (
-        wide.sort([won_rank, "rep"], nulls_last=True)
+        wide.with_columns(low_volume=pl.col("_wins") + pl.col("lost") < min_deals)
+        .sort([won_rank, "rep"], nulls_last=True)
         .select(columns)
         .with_columns(
             pl.col("won_amount").cast(pl.Float64),
-            pl.col("lost").cast(pl.Int64),
-            pl.col("win_rate").cast(pl.Float64),
+            pl.col("lost", "events", "prev_events").cast(pl.Int64),
+            pl.col("win_rate", "win_rate_low", "win_rate_high").cast(pl.Float64),
+            pl.col("low_volume").cast(pl.Boolean),
         )
     )
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:
         title += f" · tier {tier}"
-    return Report("rank", title, frame, stages, extra={"month": first})
+    return Report("rank", title, frame, stages,
+                  extra={"month": first, "confidence": confidence, "min_deals": min_deals})

@@ -67,7 +67,7 @@ def trailing_figures(db: Database, today: dt.date, lookback: int, tier: str | No
     start = add_months(end, -lookback)
     since, until = midnight(start), midnight(end)
     row = db.call_macro("plan_trailing", [since, until, tier]).row(0, named=True)
-    conversion = db.call_macro("conversion", [tier, None, None, since, until, None])
+    conversion = db.call_macro("conversion", [tier, None, None, since, until, None, 1.0])
     trailing = Trailing(
         first_month=start,
         last_month=add_months(end, -1),
