@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salesfunnel.cli.common import TierOption, report_command, today
+from salesfunnel.cli.common import ConfidenceOption, TierOption, report_command, today
 from salesfunnel.errors import UsageError
 from salesfunnel.reports.management import ChurnBy
 
@@ -44,6 +44,7 @@ def churn(
             help="List the early-churned customers with their rep (commission review) instead.",
         ),
     ] = False,
+    confidence: ConfidenceOption = 0.90,
 ) -> Report:
     """Customer churn per rep (or tier) beside the company's; flags reps well above it.
 
@@ -54,7 +55,7 @@ def churn(
     window = common.day_window(since, until)
     if list_early:
         return management.early_churn(database, window, today(), early_months)
-    return management.churn(database, window, today(), by, early_months)
+    return management.churn(database, window, today(), by, early_months, confidence)
 
 
 @report_command
@@ -74,6 +75,7 @@ def tiers(
             help="Deals created (customers started) on or before this day.",
         ),
     ] = None,
+    confidence: ConfidenceOption = 0.90,
 ) -> Report:
     """Per tier: deals, win rate, days to win, won amounts, and customer churn and MRR.
 
@@ -81,7 +83,7 @@ def tiers(
     """
     from salesfunnel.reports import common, management
 
-    return management.tiers(database, common.day_window(since, until), today())
+    return management.tiers(database, common.day_window(since, until), today(), confidence)
 
 
 @report_command

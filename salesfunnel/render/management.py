@@ -16,11 +16,11 @@ from salesfunnel.render.cells import (
     fmt_amount,
     fmt_days,
     fmt_int,
+    fmt_interval,
     fmt_pct,
     is_missing,
     titled_table,
 )
-from salesfunnel.reports.management import WELL_ABOVE_POINTS, WELL_ABOVE_RATIO
 
 if TYPE_CHECKING:
     from salesfunnel.reports.common import Report
@@ -57,7 +57,8 @@ def _label(value) -> str:
 def churn_table(report: Report) -> Table:
     table = _report_table(report)
     table.add_column(report.group_by.capitalize())
-    for header in ("Started", "Churned", "Churn", "Company", "vs company", "Early", "Early %",
+    ci = f"{report.extra.get('confidence', 0.9) * 100:g}% CI"
+    for header in ("Started", "Churned", "Churn", ci, "Company", "vs company", "Early", "Early %",
                    "MRR lost"):
         table.add_column(header, justify="right")
     table.add_column("")
@@ -69,6 +70,7 @@ def churn_table(report: Report) -> Table:
             fmt_int(row["started"]),
             fmt_int(row["churned"]),
             fmt_pct(row["churn_rate"]),
+            fmt_interval(row["churn_rate_low"], row["churn_rate_high"]),
             fmt_pct(row["company_churn_rate"]),
             fmt_points(row["rate_difference"]),
             fmt_int(row["early_churned"]),
@@ -79,8 +81,8 @@ def churn_table(report: Report) -> Table:
         )
     if rows:
         table.caption = (
-            f"well above = churn at least {WELL_ABOVE_RATIO:g} times the company's and at least "
-            f"{WELL_ABOVE_POINTS * 100:g} percentage points above it"
+            f"well above = even the low end of the {ci} of the churn rate is above the "
+            "company's churn rate"
         )
     add_empty_note(table, len(rows), "No rep, tier or customer is loaded.")
     return table
@@ -109,6 +111,7 @@ TIER_ROWS = (
     ("Lost", "lost", fmt_int),
     ("Open", "open", fmt_int),
     ("Win rate", "win_rate", fmt_pct),
+    ("Win rate interval", ("win_rate_low", "win_rate_high"), fmt_interval),
     ("Median days to win", "median_days_to_win", fmt_days),
     ("Average won amount", "avg_won_amount", fmt_amount),
     ("Median won amount", "median_won_amount", fmt_amount),
@@ -118,6 +121,7 @@ TIER_ROWS = (
 CUSTOMER_ROWS = (
     ("Customers", "customers", fmt_int),
     ("Churn rate", "churn_rate", fmt_pct),
+    ("Churn rate interval", ("churn_rate_low", "churn_rate_high"), fmt_interval),
     ("Average MRR", "avg_mrr", fmt_amount),
 )
 
@@ -131,8 +135,12 @@ def tiers_table(report: Report) -> Table:
     rows = frame.rows(named=True)
     for row in rows:
         table.add_column(row["tier"], justify="right")
+    ci = f"{report.extra.get('confidence', 0.9) * 100:g}% CI"
     for position, (label, name, show) in enumerate(TIER_ROWS + CUSTOMER_ROWS):
-        if name in ("customers", "churn_rate", "avg_mrr") and not with_customers:
+        if position >= len(TIER_ROWS) and not with_customers:
+            continue
+        if isinstance(name, tuple):  # an interval: (low, high)
+            table.add_row(f"  {ci}", *(show(row[name[0]], row[name[1]]) for row in rows))
             continue
         table.add_row(label, *(show(row[name]) for row in rows),
                       end_section=position in (3, len(TIER_ROWS) - 1))
