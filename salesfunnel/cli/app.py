@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 
 from salesfunnel import __version__
-from salesfunnel.cli import funnel, loading, management
+from salesfunnel.cli import analysis, funnel, loading, management
 from salesfunnel.errors import ExitCode
 
 app = typer.Typer(
     name="salesfunnel",
     help="B2B sales funnel analytics from CRM CSV exports. Load exports with `load`, then run "
-    "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled. Data goes to "
+    "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled, pacing, "
+    "velocity, cohorts. Data goes to "
     "stdout, messages to stderr.",
     no_args_is_help=True,
     add_completion=False,
@@ -23,7 +24,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for command in (*loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *loading.LAST_COMMANDS):
+for command in (*loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *analysis.COMMANDS,
+                *loading.LAST_COMMANDS):
     app.command()(command)
 
 
