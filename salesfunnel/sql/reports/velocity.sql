@@ -5,7 +5,8 @@
 -- had reached that stage and were won (won-stage entry) or lost (closed_at) in
 -- the window; avg_won_amount and cycle_days (days from entering the stage to
 -- won) over those won deals; velocity = opportunities × win rate × average won
--- amount / cycle days, an amount per day.
+-- amount / cycle days, an amount per day (0 when deals were decided and none
+-- won; null when none was decided or the cycle is 0 days).
 create or replace temp macro velocity(p_previous_since, p_since, p_until, p_stage_index, p_by)
 as table
 with
@@ -86,8 +87,12 @@ rated as (
     select
         *,
         won / nullif(won + lost, 0) as win_rate,
-        opportunities * (won / nullif(won + lost, 0)) * avg_won_amount
-            / nullif(cycle_days, 0) as velocity
+        -- no win among decided deals moves no money: 0, though there is no average
+        case
+            when won = 0 and lost > 0 then 0.0
+            else opportunities * (won / nullif(won + lost, 0)) * avg_won_amount
+                / nullif(cycle_days, 0)
+        end as velocity
     from levers
 ),
 
