@@ -107,15 +107,35 @@ def plan(
         typer.Option("--start", metavar="YYYY-MM",
                      help="First month of the plan (default: next month)."),
     ] = None,
+    ramp: Annotated[
+        str | None,
+        typer.Option("--ramp", metavar="R1,R2,...",
+                     help="A new rep's productivity by month of tenure, e.g. 0.25,0.5,0.75, "
+                     "then 1 (default: none)."),
+    ] = None,
+    attrition: Annotated[
+        float | None,
+        typer.Option("--attrition", metavar="SHARE",
+                     help="Monthly share of reps who leave (default: from the reps' activity)."),
+    ] = None,
+    reps_now: Annotated[
+        int | None,
+        typer.Option("--reps-now", metavar="N",
+                     help="Reps on staff now (default: reps active in the last complete month)."),
+    ] = None,
+    reps_per_manager: Annotated[
+        int, typer.Option("--reps-per-manager", metavar="N", help="Reps one manager leads.")
+    ] = 8,
 ) -> Report:
-    """Bottom-up plan: deals that must enter each stage per month, and reps, for a target.
+    """Bottom-up plan: deals per stage per month, and the reps, hires and managers it takes.
 
     Example: salesfunnel plan --target-amount 1500000 --months 3
     """
     from salesfunnel.reports import plan as planning
 
     return planning.plan(
-        database, target_amount, today(), months=months, lookback=lookback, tier=tier, start=start
+        database, target_amount, today(), months=months, lookback=lookback, tier=tier, start=start,
+        ramp=ramp, attrition=attrition, reps_now=reps_now, reps_per_manager=reps_per_manager,
     )
 
 

@@ -157,12 +157,17 @@ def plan_table(report: Report) -> Table:
     table.add_column("Target", justify="right")
     for stage in report.stages:
         table.add_column(stage, justify="right")
-    table.add_column("Reps", justify="right")
+    for header in ("Season", "Need", "Cap.", "Hires", "Staff", "Mgrs"):
+        table.add_column(header, justify="right")
     for row in report.frame.rows(named=True):
         table.add_row(
             row["month"], fmt_amount(row["target_amount"]),
-            *(fmt_int(row[stage]) for stage in report.stages), fmt_int(row["reps_needed"]),
+            *(fmt_int(row[stage]) for stage in report.stages),
+            f"{row['seasonality']:.2f}", f"{row['ramped_reps_needed']:,.1f}",
+            f"{row['ramped_capacity']:,.1f}", fmt_int(row["hires"]),
+            f"{row['headcount']:,.1f}", fmt_int(row["managers"]),
         )
+    capacity = report.extra.get("capacity")
     steps = ", ".join(
         f"{trailing.reached[i - 1][0]} > {stage} {fmt_pct(trailing.step_rate(i))} "
         f"({reached:,}/{trailing.reached[i - 1][1]:,})"
@@ -177,6 +182,17 @@ def plan_table(report: Report) -> Table:
         f"{trailing.wins_per_rep_month:.2f} wins per active rep per month ({trailing.wins:,} "
         f"wins / {trailing.active_rep_months:,} rep-months)."
     )
+    if capacity is not None:
+        ramp = ", ".join(f"{value:g}" for value in capacity.ramp) or "none"
+        table.caption += (
+            " Need and Cap.: ramped reps needed and on staff; Staff: headcount (expected, after "
+            f"attrition). Capacity: {capacity.reps_now:,} reps now ({capacity.sources['reps_now']}), "
+            f"attrition {capacity.attrition * 100:.1f}% a month ({capacity.sources['attrition']}), "
+            f"ramp {ramp} then 1 ({capacity.sources['ramp']}), {capacity.reps_per_manager} reps "
+            "per manager; seasonality "
+            + ("from the wins by calendar month." if report.extra.get("seasonal") else
+               "off (fewer than 12 months of wins).")
+        )
     return table
 
 
