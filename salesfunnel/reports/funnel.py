@@ -86,11 +86,7 @@ def rank(
     first = resolve_month(db, month, today, latest_of="last_activity")
     if first is None:
         first = today.replace(day=1)
-    long = db.frame(
-        "select *, wilson_low(won, won + lost, $z) as win_rate_low, "
-        "wilson_high(won, won + lost, $z) as win_rate_high from rep_rank($month, $tier)",
-        {"z": z, "month": midnight(first), "tier": tier},
-    )
+    long = db.call_macro("rep_rank", [midnight(first), tier, z])
     wide = long.select(
         "rep", "won_amount", pl.col("won").alias("_wins"), "lost", "win_rate", "win_rate_low", "win_rate_high",
         "events", "prev_events",

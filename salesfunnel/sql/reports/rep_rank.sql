@@ -2,8 +2,9 @@
 -- or a loss) in the month starting p_month: deals entering the stage in that
 -- month, the competition rank among those reps, the rank the month before, and
 -- the rep's won amount, wins, losses and win rate in the month, and its counted
--- events (stage entries plus losses) in the month and in the month before.
-create or replace temp macro rep_rank(p_month, p_tier) as table
+-- events (stage entries plus losses) in the month and in the month before,
+-- and the Wilson interval of the win rate at the normal quantile p_z.
+create or replace temp macro rep_rank(p_month, p_tier, p_z) as table
 with
 periods as (
     select
@@ -120,7 +121,13 @@ final as (
         coalesce(event_counts.events, 0) as events,
         coalesce(event_counts.prev_events, 0) as prev_events,
         coalesce(wins.won, 0)
-            / nullif(coalesce(wins.won, 0) + coalesce(lost_counts.lost, 0), 0) as win_rate
+            / nullif(coalesce(wins.won, 0) + coalesce(lost_counts.lost, 0), 0) as win_rate,
+        wilson_low(
+            coalesce(wins.won, 0), coalesce(wins.won, 0) + coalesce(lost_counts.lost, 0), p_z
+        ) as win_rate_low,
+        wilson_high(
+            coalesce(wins.won, 0), coalesce(wins.won, 0) + coalesce(lost_counts.lost, 0), p_z
+        ) as win_rate_high
     from ranked as current_rank
     left join ranked as previous_rank
         on previous_rank.period = 'previous'
