@@ -158,3 +158,41 @@ def test_a_ramp_starting_at_zero_cannot_meet_the_first_month():
 def test_seasonality_needs_twelve_months():
     assert capacity.seasonality_factors([(1, 1.2, 11), (2, 0.8, 11)]) == {}
     assert capacity.seasonality_factors([(1, 1.2, 12), (2, 0.8, 12)]) == {1: 1.2, 2: 0.8}
+
+
+# -- seasonality -------------------------------------------------------------------------
+# One win a month from 2025-11 to 2026-10 (12 months, each deal created on the 1st and won
+# on the 15th by ann, 1,000 each) and a second December win (created 2025-12-02, won
+# 12-20): 13 wins over 12 months, the average month 13/12. December's factor is
+# 2 / (13/12) = 24/13 = 1.846154, every other month's 1 / (13/12) = 12/13 = 0.923077.
+# Lookback 2026-05 to 2026-10: 6 wins, 6 rep-months (ann each month): 1 win per rep-month;
+# average won amount 1,000; every deal created then was won: step rates 1.
+# A target of 4,000 over 2026-12 and 2027-01 is 2 wins a month:
+#   December: 2 / (1 × 24/13) = 13/12 = 1.083333 ramped reps; ann (active in October, no
+#             one left: attrition 0) is 1: short 0.083333 -> 1 hire; capacity 2
+#   January:  2 / (1 × 12/13) = 13/6 = 2.166667; 2 on staff, short 0.166667: a hire in
+#             December or January adds 1.0 each, the later is taken -> 1 hire; capacity 3
+def test_seasonality_from_twelve_months_of_wins(tmp_path):
+    from conftest import write
+
+    lines = ["deal_id,rep,created_at,stage,status,amount,closed_at"]
+    for number in range(12):
+        year, month = (2025, 11 + number) if number < 2 else (2026, number - 1)
+        lines.append(f"W{number:02d},ann,{year}-{month:02d}-01,won,won,1000,"
+                     f"{year}-{month:02d}-15")
+    lines.append("W12,ann,2025-12-02,won,won,1000,2025-12-20")
+    path = tmp_path / "season.duckdb"
+    load_into(path, write(tmp_path, "deals.csv", "\n".join(lines) + "\n"))
+    db = open_database(path, write=False, config_funnel=None)
+    try:
+        report = plan.plan(db, 4000, TODAY, months=2)
+    finally:
+        db.close()
+    assert report.extra["seasonal"] is True
+    assert report.frame.select(
+        "month", "won_needed", "seasonality", "ramped_reps_needed", "hires", "headcount",
+        "ramped_capacity", "managers",
+    ).rows() == [
+        ("2026-12", 2, pytest.approx(24 / 13), pytest.approx(13 / 12), 1, 2.0, 2.0, 1),
+        ("2027-01", 2, pytest.approx(12 / 13), pytest.approx(13 / 6), 1, 3.0, 3.0, 1),
+    ]

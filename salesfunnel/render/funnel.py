@@ -9,8 +9,8 @@ from rich.table import Table
 from salesfunnel.render.cells import (
     BAR_WIDTH,
     NOT_RANKED,
-    add_empty_note,
     NULL,
+    add_empty_note,
     bar,
     fmt_amount,
     fmt_days,

@@ -9,12 +9,6 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import UsageError
-from salesfunnel.reports.intervals import (
-    DEFAULT_CONFIDENCE,
-    DEFAULT_MIN_DEALS,
-    check_min_deals,
-    z_value,
-)
 from salesfunnel.reports.common import (
     Filters,
     GroupBy,
@@ -23,6 +17,12 @@ from salesfunnel.reports.common import (
     blank_to_none,
     midnight,
     resolve_month,
+)
+from salesfunnel.reports.intervals import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_DEALS,
+    check_min_deals,
+    z_value,
 )
 
 if TYPE_CHECKING:
@@ -40,10 +40,13 @@ def conversion(
     import polars as pl
 
     frame = db.call_macro("conversion", [*filters.args(), by, z_value(confidence)])
-    rates = ["step_rate", "step_rate_low", "step_rate_high",
-             "overall_rate", "overall_rate_low", "overall_rate_high"]
+    # new fields after the old ones, so that readers by position keep working
+    rates = ["step_rate", "overall_rate", "step_rate_low", "step_rate_high",
+             "overall_rate_low", "overall_rate_high"]
     days = ["median_days", "p25_days", "p75_days", "p90_days"]
-    columns = ["stage", "reached", *rates, "lost", "open", *days]
+    columns = ["stage", "reached", "step_rate", "overall_rate", "lost", "open", "median_days",
+               "p25_days", "p75_days", "p90_days", "step_rate_low", "step_rate_high",
+               "overall_rate_low", "overall_rate_high"]
     if by:
         frame = frame.rename({"group_value": by})
         columns = [by, *columns]
@@ -88,8 +91,8 @@ def rank(
         first = today.replace(day=1)
     long = db.call_macro("rep_rank", [midnight(first), tier, z])
     wide = long.select(
-        "rep", "won_amount", pl.col("won").alias("_wins"), "lost", "win_rate", "win_rate_low", "win_rate_high",
-        "events", "prev_events",
+        "rep", "won_amount", pl.col("won").alias("_wins"), "lost", "win_rate", "win_rate_low",
+        "win_rate_high", "events", "prev_events",
     ).unique("rep", keep="first")
     for index, stage in enumerate(stages, start=1):
         part = long.filter(pl.col("stage_index") == index).select(

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from salesfunnel.config import label_key
 from salesfunnel.errors import DatabaseError, UsageError
-from salesfunnel.reports.intervals import DEFAULT_CONFIDENCE, z_value
 from salesfunnel.reports.common import (
     Report,
     Window,
@@ -23,6 +22,7 @@ from salesfunnel.reports.common import (
     midnight,
     tier_filter,
 )
+from salesfunnel.reports.intervals import DEFAULT_CONFIDENCE, z_value
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -88,12 +88,14 @@ def churn(
     frame = frame.rename({"group_value": by}).select(
         pl.col(by),
         pl.col("started", "churned").cast(pl.Int64),
-        pl.col("churn_rate", "churn_rate_low", "churn_rate_high").cast(pl.Float64),
+        pl.col("churn_rate").cast(pl.Float64),
         pl.col("early_churned").cast(pl.Int64),
         pl.col("early_churn_rate", "mrr_lost", "company_churn_rate", "rate_difference").cast(
             pl.Float64
         ),
         pl.col("well_above_company").cast(pl.Boolean),
+        # new fields after the old ones, so that readers by position keep working
+        pl.col("churn_rate_low", "churn_rate_high").cast(pl.Float64),
     )
     title = (
         f"Churn by {by} · customers started {_window_text(window)} · as of {today:%Y-%m-%d} "
@@ -151,11 +153,15 @@ def tiers(
         "tier",
         pl.col("deals", "won", "lost", "open").cast(pl.Int64),
         pl.col(
-            "win_rate", "win_rate_low", "win_rate_high", "median_days_to_win", "avg_won_amount",
-            "median_won_amount", "won_amount", "won_amount_share",
+            "win_rate", "median_days_to_win", "avg_won_amount", "median_won_amount",
+            "won_amount", "won_amount_share",
         ).cast(pl.Float64),
         pl.col("customers").cast(pl.Int64),
-        pl.col("churn_rate", "churn_rate_low", "churn_rate_high", "avg_mrr").cast(pl.Float64),
+        pl.col("churn_rate", "avg_mrr").cast(pl.Float64),
+        # new fields after the old ones, so that readers by position keep working
+        pl.col("win_rate_low", "win_rate_high", "churn_rate_low", "churn_rate_high").cast(
+            pl.Float64
+        ),
     )
     label = f"created {window.span}" if window.span else "all deals"
     return Report("tiers", f"Tier economics · {label} · as of {today:%Y-%m-%d}", frame,
