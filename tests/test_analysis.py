@@ -286,3 +286,21 @@ def test_cohorts_by_tier_and_another_stage(cli, cohorts_db):
         result = cli("cohorts", *args, "--db", cohorts_db, env=ENV)
         assert result.exit_code == ExitCode.USAGE, args
         assert message in result.stderr
+
+
+def test_deals_left_out_are_said_on_stderr(cli, tmp_path):
+    # P1 is open without a close date: in no period's pipeline; P2 has no created_at:
+    # in no cohort. Both are said on stderr; stdout carries the data only.
+    db = _load(cli, tmp_path / "left_out", (
+        "P1,ann,smb,inbound,,2026-11-01,lead,open,,500,\n"
+        "P2,ann,smb,inbound,,,lead,open,,700,2026-11-20\n"
+    ), "")
+    result = cli("pacing", "--target-amount", "1000", "--period", "2026-11", "--db", db,
+                 "-f", "json", env=ENV)
+    assert result.exit_code == 0
+    # only P2 (close date 11-20) is open pipeline
+    assert json.loads(result.stdout)[0]["open_pipeline"] == 700.0
+    assert "1 open deal has no close date (closed_at)" in result.stderr
+    result = cli("cohorts", "--db", db, "-f", "json", env=ENV)
+    assert [(r["cohort"], r["deals"]) for r in json.loads(result.stdout)][:1] == [("2026-11", 1)]
+    assert "1 deal has no created_at and is in no cohort." in result.stderr

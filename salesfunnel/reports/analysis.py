@@ -138,13 +138,23 @@ def pacing(
         pl.col("won").cast(pl.Int64),
         pl.col("open_deals").cast(pl.Int64),
     )
+    notices = []
+    undated = db.scalar(
+        "select count(*) from deal_facts where status = 'open' and closed_at is null"
+    )
+    if undated:
+        notices.append(
+            f"{undated:,} open deal{'s have' if undated != 1 else ' has'} no close date "
+            "(closed_at), so no period's open pipeline counts "
+            f"{'them' if undated != 1 else 'it'}."
+        )
     last = add_months(chosen.start, -1)
     title = (
         f"Pacing · {chosen.label} · target {target_amount:,.0f}"
         + (f" per {by}" if by else "")
         + f" · as of {today:%Y-%m-%d} · win rates of {lookback_since:%Y-%m} to {last:%Y-%m}"
     )
-    return Report("pacing", title, frame, db.funnel.stages, group_by=by,
+    return Report("pacing", title, frame, db.funnel.stages, group_by=by, notices=notices,
                   extra={"period": chosen, "today": today})
 
 
@@ -263,10 +273,15 @@ def cohorts(
         pl.col("mature").cast(pl.Boolean),
     )
     last_activity = db.scalar("select last_activity from data_span")
+    undated = db.scalar("select count(*) from deal_facts where created_at is null")
+    notices = [
+        f"{undated:,} deal{'s have' if undated != 1 else ' has'} no created_at and "
+        f"{'are' if undated != 1 else 'is'} in no cohort."
+    ] if undated else []
     title = f"Cohorts · reached {stages[index - 1]} within N days of created_at" + (
         f" · by {by}" if by else ""
     )
     if last_activity is not None:
         title += f" · data to {last_activity:%Y-%m-%d}"
-    return Report("cohorts", title, frame, stages, group_by=by,
+    return Report("cohorts", title, frame, stages, group_by=by, notices=notices,
                   extra={"stage": stages[index - 1], "ages": days})
