@@ -196,3 +196,39 @@ def test_seasonality_from_twelve_months_of_wins(tmp_path):
         ("2026-12", 2, pytest.approx(24 / 13), pytest.approx(13 / 12), 1, 2.0, 2.0, 1),
         ("2027-01", 2, pytest.approx(12 / 13), pytest.approx(13 / 6), 1, 3.0, 3.0, 1),
     ]
+
+
+# -- a tier's own productivity -----------------------------------------------------------
+# Lookback 1 month (2026-10). ann wins S1 (smb) and M1 (mid), bob wins M2 (mid); each deal
+# has 4 stage entries in October (lead on created_at, the rest on the won day).
+# Rep-months: ann 8 events, 4 smb and 4 mid; bob 4 mid.
+#   company: 3 wins / 2 rep-months = 1.5 wins per rep-month
+#   smb: 1 win / (ann 4/8 = 0.5) = 2.0;  mid: 2 wins / (ann 0.5 + bob 1) = 1.333333
+# (counting every rep-month with a tier event as a whole one would give smb 1 / 1 and
+# mid 2 / 2, and a tier plan would ask for reps as if each rep sold only that tier).
+def test_a_tier_plan_reads_its_own_productivity(tmp_path):
+    from conftest import write
+
+    deals = write(tmp_path, "deals.csv", (
+        "deal_id,rep,tier,created_at,stage,status,amount,closed_at\n"
+        "S1,ann,smb,2026-10-01,won,won,1000,2026-10-10\n"
+        "M1,ann,mid,2026-10-02,won,won,1000,2026-10-12\n"
+        "M2,bob,mid,2026-10-03,won,won,1000,2026-10-13\n"
+    ))
+    path = tmp_path / "tiers.duckdb"
+    load_into(path, deals)
+    db = open_database(path, write=False, config_funnel=None)
+    try:
+        reports = {tier: plan.plan(db, 2000, TODAY, lookback=1, tier=tier, reps_now=0)
+                   for tier in (None, "smb", "mid")}
+    finally:
+        db.close()
+    productivity = {tier: (r.extra["trailing"].active_rep_months,
+                           r.frame["wins_per_rep_month"][0], r.frame["ramped_reps_needed"][0])
+                    for tier, r in reports.items()}
+    # 2,000 at 1,000 a win is 2 wins: 2 / 1.5, 2 / 2.0, 2 / 1.333333 ramped reps
+    assert productivity == {
+        None: (2.0, 1.5, pytest.approx(4 / 3)),
+        "smb": (0.5, 2.0, 1.0),
+        "mid": (1.5, pytest.approx(4 / 3), pytest.approx(1.5)),
+    }

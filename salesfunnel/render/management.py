@@ -150,6 +150,11 @@ def tiers_table(report: Report) -> Table:
     return table
 
 
+def _number(value: float) -> str:
+    """12 for 12.0, 1.5 for 1.5, 2.33 for 2.3333."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def plan_table(report: Report) -> Table:
     trailing = report.extra["trailing"]
     table = _report_table(report)
@@ -180,7 +185,7 @@ def plan_table(report: Report) -> Table:
         f"{fmt_amount(trailing.avg_won_amount)} ({trailing.wins_with_amount:,} won deals with an "
         f"amount); step rates of the deals created then: {steps}; "
         f"{trailing.wins_per_rep_month:.2f} wins per active rep per month ({trailing.wins:,} "
-        f"wins / {trailing.active_rep_months:,} rep-months)."
+        f"wins / {_number(trailing.active_rep_months)} rep-months)."
     )
     if capacity is not None:
         ramp = ", ".join(f"{value:g}" for value in capacity.ramp) or "none"

@@ -29,7 +29,7 @@ class Trailing:
     wins: int
     wins_with_amount: int
     won_amount: float
-    active_rep_months: int
+    active_rep_months: float  # a tier's share of rep-months (plan_trailing.sql)
     reached: tuple[tuple[str, int], ...]  # (stage, deals of the lookback cohort reaching it)
 
     @property
@@ -77,7 +77,7 @@ def trailing_figures(db: Database, today: dt.date, lookback: int, tier: str | No
         wins=int(row["wins"]),
         wins_with_amount=int(row["wins_with_amount"]),
         won_amount=float(row["won_amount"] or 0.0),
-        active_rep_months=int(row["active_rep_months"]),
+        active_rep_months=float(row["active_rep_months"]),
         reached=tuple(zip(conversion["stage"].to_list(), conversion["reached"].to_list(),
                           strict=True)),
     )
