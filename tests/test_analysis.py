@@ -9,7 +9,7 @@ import json
 
 import polars as pl
 import pytest
-from conftest import write
+from conftest import check_golden, write
 
 from salesfunnel.errors import ExitCode
 
@@ -304,3 +304,19 @@ def test_deals_left_out_are_said_on_stderr(cli, tmp_path):
     result = cli("cohorts", "--db", db, "-f", "json", env=ENV)
     assert [(r["cohort"], r["deals"]) for r in json.loads(result.stdout)][:1] == [("2026-11", 1)]
     assert "1 deal has no created_at and is in no cohort." in result.stderr
+
+
+def test_golden_tables(cli, pacing_db, velocity_db, cohorts_db):
+    """The three tables at a fixed width (tests/golden/analysis_*.txt)."""
+    env = {**ENV, "COLUMNS": "100"}
+    for name, args in [
+        ("analysis_pacing", ("pacing", "--target-amount", "10000", "--period", "2026-11",
+                             "--by", "rep", "--db", pacing_db)),
+        ("analysis_velocity", ("velocity", "--month", "2026-10", "--by", "rep",
+                               "--db", velocity_db)),
+        ("analysis_cohorts", ("cohorts", "--ages", "30,40,60", "--by", "tier",
+                              "--db", cohorts_db)),
+    ]:
+        result = cli(*args, env=env)
+        assert result.exit_code == 0, result.stderr
+        check_golden(name, result.stdout)

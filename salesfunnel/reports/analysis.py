@@ -173,7 +173,7 @@ def velocity_windows(
         if not since:
             raise UsageError("--until needs --since: the window is --since to --until.")
         start = parse_day(since, "--since")
-        end = parse_day(until, "--until") + dt.timedelta(days=1) if until else today
+        end = (parse_day(until, "--until") if until else today) + dt.timedelta(days=1)
         if start >= end:
             raise UsageError(f"--since {since} is after --until {until or 'today'}.")
         previous = start - (end - start)
