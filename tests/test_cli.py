@@ -13,15 +13,37 @@ from conftest import FIXTURES, check_golden, render_report, write
 from salesfunnel.errors import ExitCode
 from salesfunnel.reports import common, funnel
 
+# Wilson intervals at --confidence 0.90 (z = 1.644854, z² = 2.705543), by hand:
+#   low, high = (p + z²/2n ∓ z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)
+#   6 of 6: p = 1, low = 6 / (6 + z²) = 6 / 8.705543 = 0.689216, high = 1
+#   4 of 6: 0.666667 + 0.225462 = 0.892129 ∓ 1.644854·√(0.037037 + 0.018789) = ∓ 0.388637,
+#           / 1.450924 -> 0.347015, 0.882724
+#   3 of 4: 0.75 + 0.338193 = 1.088193 ∓ 0.491118, / 1.676386 -> 0.356168, 0.942093
+#   3 of 6: 0.5 + 0.225462 = 0.725462 ∓ 0.404431, / 1.450924 -> 0.221260, 0.778740
+#   1 of 3: 0.333333 + 0.450924 = 0.784257 ∓ 0.635408, / 1.901848 -> 0.078266, 0.746466
+#   1 of 6: 0.166667 + 0.225462 = 0.392129 ∓ 0.336840, / 1.450924 -> 0.038106, 0.502417
+# Day quantiles (quantile_cont, linear between closest ranks, position q·(n−1)):
+#   lead>qualified [1.0, 1.5, 2.0]: p25 at 0.5 -> 1.25, p75 at 1.5 -> 1.75, p90 at 1.8 -> 1.9
+#   qualified>opportunity [2.0, 3.5] (an even count): p25 at 0.25 -> 2.375,
+#   median 2.75, p75 -> 3.125, p90 at 0.9 -> 2.0 + 0.9·1.5 = 3.35
+#   opportunity>won [10.0]: every quantile 10.0
 CONVERSION_EXPECTED = [
-    {"stage": "lead", "reached": 6, "step_rate": None, "overall_rate": 1.0, "lost": 1, "open": 1,
-     "median_days": None},
-    {"stage": "qualified", "reached": 4, "step_rate": 4 / 6, "overall_rate": 4 / 6, "lost": 1,
-     "open": 0, "median_days": 1.5},
-    {"stage": "opportunity", "reached": 3, "step_rate": 0.75, "overall_rate": 0.5, "lost": 1,
-     "open": 1, "median_days": 2.75},
-    {"stage": "won", "reached": 1, "step_rate": 1 / 3, "overall_rate": 1 / 6, "lost": 0, "open": 0,
-     "median_days": 10.0},
+    {"stage": "lead", "reached": 6, "step_rate": None, "step_rate_low": None,
+     "step_rate_high": None, "overall_rate": 1.0, "overall_rate_low": 0.689216,
+     "overall_rate_high": 1.0, "lost": 1, "open": 1, "median_days": None, "p25_days": None,
+     "p75_days": None, "p90_days": None},
+    {"stage": "qualified", "reached": 4, "step_rate": 4 / 6, "step_rate_low": 0.347015,
+     "step_rate_high": 0.882724, "overall_rate": 4 / 6, "overall_rate_low": 0.347015,
+     "overall_rate_high": 0.882724, "lost": 1, "open": 0, "median_days": 1.5, "p25_days": 1.25,
+     "p75_days": 1.75, "p90_days": 1.9},
+    {"stage": "opportunity", "reached": 3, "step_rate": 0.75, "step_rate_low": 0.356168,
+     "step_rate_high": 0.942093, "overall_rate": 0.5, "overall_rate_low": 0.221260,
+     "overall_rate_high": 0.778740, "lost": 1, "open": 1, "median_days": 2.75,
+     "p25_days": 2.375, "p75_days": 3.125, "p90_days": 3.35},
+    {"stage": "won", "reached": 1, "step_rate": 1 / 3, "step_rate_low": 0.078266,
+     "step_rate_high": 0.746466, "overall_rate": 1 / 6, "overall_rate_low": 0.038106,
+     "overall_rate_high": 0.502417, "lost": 0, "open": 0, "median_days": 10.0,
+     "p25_days": 10.0, "p75_days": 10.0, "p90_days": 10.0},
 ]
 
 
@@ -34,7 +56,8 @@ def loaded(cli, tmp_path):
 
 
 def _approx_rows(rows):
-    return [{k: pytest.approx(v) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+    return [{k: pytest.approx(v, abs=1e-6) if isinstance(v, float) else v for k, v in r.items()}
+            for r in rows]
 
 
 def test_load_prints_summary_on_stderr_only(cli, tmp_path):
@@ -75,9 +98,14 @@ def test_conversion_csv(cli, loaded):
     result = cli("conversion", "--db", loaded, "--format", "csv")
     assert result.exit_code == ExitCode.OK
     lines = result.stdout.splitlines()
-    assert lines[0] == "stage,reached,step_rate,overall_rate,lost,open,median_days"
-    assert lines[1] == "lead,6,,1.0,1,1,"
-    assert lines[3] == "opportunity,3,0.75,0.5,1,1,2.75"
+    assert lines[0] == (
+        "stage,reached,step_rate,overall_rate,lost,open,median_days,p25_days,p75_days,p90_days,"
+        "step_rate_low,step_rate_high,overall_rate_low,overall_rate_high"
+    )
+    assert lines[1].startswith("lead,6,,1.0,1,1,,,,,,,0.6892")
+    assert lines[1].endswith(",1.0")
+    # 3.35 is 3.3499999999999996 in binary floating point
+    assert lines[3].startswith("opportunity,3,0.75,0.5,1,1,2.75,2.375,3.125,3.3499")
     frame = pl.read_csv(io.StringIO(result.stdout))
     assert _approx_rows(frame.to_dicts()) == CONVERSION_EXPECTED
 
@@ -104,9 +132,15 @@ def test_table_shows_the_same_numbers(cli, loaded):
     assert result.exit_code == ExitCode.OK
     assert "\x1b[" not in result.stdout
     lines = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
-    assert lines["qualified"][1:7] == ["4", "66.7%", "66.7%", "1", "0", "1.5"]
-    assert lines["opportunity"][1:7] == ["3", "75.0%", "50.0%", "1", "1", "2.8"]
-    assert lines["won"][1:7] == ["1", "33.3%", "16.7%", "0", "0", "10.0"]
+    # reached, step, its 90% interval in whole percent, overall, its interval, lost, open,
+    # median days, p25–p75, p90 (the numbers of CONVERSION_EXPECTED)
+    assert lines["lead"][1:10] == ["6", "–", "100.0%", "69–100", "1", "1", "–", "–", "–"]
+    assert lines["qualified"][1:11] == [
+        "4", "66.7%", "35–88", "66.7%", "35–88", "1", "0", "1.5", "1.2–1.8", "1.9"]
+    assert lines["opportunity"][1:11] == [
+        "3", "75.0%", "36–94", "50.0%", "22–78", "1", "1", "2.8", "2.4–3.1", "3.4"]
+    assert lines["won"][1:11] == [
+        "1", "33.3%", "8–75", "16.7%", "4–50", "0", "0", "10.0", "10.0–10.0", "10.0"]
 
 
 def test_rank_and_dropoff_formats_agree(cli, tmp_path):

@@ -83,28 +83,66 @@ def approx(rows):
     return [tuple(pytest.approx(v) if isinstance(v, float) else v for v in row) for row in rows]
 
 
+def approx6(rows):
+    """Numbers written by hand to six decimals."""
+    return [tuple(pytest.approx(v, abs=1e-6) if isinstance(v, float) else v for v in row)
+            for row in rows]
+
+
 # -- churn -----------------------------------------------------------------------------
+CHURN_COLUMNS = [
+    "rep", "started", "churned", "churn_rate", "early_churned", "early_churn_rate",
+    "mrr_lost", "company_churn_rate", "rate_difference", "well_above_company",
+]
+
+
 def test_churn_by_rep(mgmt_db):
     report = run(mgmt_db, lambda db: management.churn(db, ALL, TODAY))
-    assert report.frame.columns == [
-        "rep", "started", "churned", "churn_rate", "early_churned", "early_churn_rate",
-        "mrr_lost", "company_churn_rate", "rate_difference", "well_above_company",
-    ]
+    assert report.frame.columns == [*CHURN_COLUMNS, "churn_rate_low", "churn_rate_high"]
     # company: 12 customers started by today, 5 churned (C01 C02 C05 C06 C07)
     company = 5 / 12
-    assert report.frame.rows() == approx([
-        # 75% >= 1.5 x 41.7% = 62.5% and 33.3 pp above: well above
-        ("bob", 4, 3, 0.75, 2, 0.5, 260.0, company, 0.75 - company, True),
-        # 50% is 8.3 pp above but under 62.5%
+    assert report.frame.select(CHURN_COLUMNS).rows() == approx([
+        # 75% of 4, but the 90% Wilson interval starts at 35.6% (below): not well above
+        ("bob", 4, 3, 0.75, 2, 0.5, 260.0, company, 0.75 - company, False),
         ("ann", 4, 2, 0.5, 1, 0.25, 300.0, company, 0.5 - company, False),
         ("cy", 4, 0, 0.0, 0, 0.0, 0.0, company, -company, False),
         # a rep with no customers: a row, zero counts, null rates, not flagged
         ("dee", 0, 0, None, 0, None, 0.0, company, None, False),
     ])
+    # Wilson at 0.90 (z² = 2.705543), n = 4:
+    #   3 of 4: (0.75 + 0.338193 ∓ 1.644854·√(0.046875 + 0.042274)) / 1.676386
+    #         = (1.088193 ∓ 0.491118) / 1.676386 -> 0.356168, 0.942093
+    #   2 of 4: (0.5 + 0.338193 ∓ 1.644854·√(0.0625 + 0.042274)) / 1.676386
+    #         = (0.838193 ∓ 0.532420) / 1.676386 -> 0.182400, 0.817600
+    #   0 of 4: 0, (0 + 0.338193 + 1.644854·√0.042274) / 1.676386 = 0.676386 / 1.676386 = 0.403479
+    assert report.frame.select("rep", "churn_rate_low", "churn_rate_high").rows() == approx6([
+        ("bob", 0.356168, 0.942093),
+        ("ann", 0.182400, 0.817600),
+        ("cy", 0.0, 0.403479),
+        ("dee", None, None),
+    ])
+
+
+def test_churn_well_above_is_the_interval_low_end_above_the_company(mgmt_db):
+    # at --confidence 0.5 (z = 0.674490, z² = 0.454936) bob's 3 of 4:
+    #   (0.75 + 0.056867 ∓ 0.674490·√(0.046875 + 0.007108)) / 1.113734
+    #   = (0.806867 ∓ 0.156713) / 1.113734 -> low 0.583760 > company 5/12 = 0.416667: flagged
+    #   ann's 2 of 4: (0.556867 ∓ 0.674490·√(0.0625 + 0.007108)) / 1.113734 = (0.556867 ∓ 0.177953) / 1.113734
+    #   -> low 0.340219: not
+    frame = run(mgmt_db, lambda db: management.churn(db, ALL, TODAY, confidence=0.5)).frame
+    assert frame.select("rep", "churn_rate_low", "well_above_company").rows() == approx6([
+        ("bob", 0.583760, True),
+        ("ann", 0.340219, False),
+        ("cy", 0.0, False),
+        ("dee", None, False),
+    ])
+    with pytest.raises(UsageError, match="--confidence"):
+        run(mgmt_db, lambda db: management.churn(db, ALL, TODAY, confidence=1.0))
 
 
 def test_churn_by_tier_takes_blank_tiers_from_the_deal(mgmt_db):
     frame = run(mgmt_db, lambda db: management.churn(db, ALL, TODAY, by="tier")).frame
+    frame = frame.select(["tier", *CHURN_COLUMNS[1:]])
     company = 5 / 12
     # smb: C01 (P01's tier) C02 C04 C05 C07 C10 C11 P06 (P06's tier) -> 8 started, 4 churned
     assert frame.rows() == approx([
@@ -118,8 +156,10 @@ def test_churn_window_is_on_started_at(mgmt_db):
     window = common.day_window("2026-03-01", "2026-06-30")
     frame = run(mgmt_db, lambda db: management.churn(db, window, TODAY)).frame
     # started 03-01 .. 06-30: C03 C04 (ann), C07 C08 (bob), C09 (cy); 1 churned (C07)
-    assert frame.rows() == approx([
-        ("bob", 2, 1, 0.5, 1, 0.5, 60.0, 0.2, 0.3, True),
+    # bob's 1 of 2 has a 90% interval from 0.120866 (below the company's 20%): not flagged
+    assert frame["churn_rate_low"][0] == pytest.approx(0.120866, abs=1e-6)
+    assert frame.select(CHURN_COLUMNS).rows() == approx([
+        ("bob", 2, 1, 0.5, 1, 0.5, 60.0, 0.2, 0.3, False),
         ("ann", 2, 0, 0.0, 0, 0.0, 0.0, 0.2, -0.2, False),
         ("cy", 1, 0, 0.0, 0, 0.0, 0.0, 0.2, -0.2, False),
         ("dee", 0, 0, None, 0, None, 0.0, 0.2, None, False),
@@ -128,12 +168,12 @@ def test_churn_window_is_on_started_at(mgmt_db):
 
 def test_churn_as_of_an_earlier_day_and_the_exact_threshold(mgmt_db):
     # on 2026-11-22 C06 (ends 11-23 17:00) has not churned yet, P06 (started 11-21) counts:
-    # company 4 of 12 = 33.3%; ann and bob 2 of 4 = 50%, exactly 1.5 times it and 16.7 pp
-    # above: both well above (a rate on the threshold is not lost to rounding)
+    # company 4 of 12 = 33.3%; ann and bob 2 of 4 = 50%, but their 90% intervals start at
+    # 18.2%: not well above
     frame = run(mgmt_db, lambda db: management.churn(db, ALL, dt.date(2026, 11, 22))).frame
     assert frame.select("rep", "started", "churned", "mrr_lost", "well_above_company").rows() == [
-        ("ann", 4, 2, 300.0, True),
-        ("bob", 4, 2, 140.0, True),
+        ("ann", 4, 2, 300.0, False),
+        ("bob", 4, 2, 140.0, False),
         ("cy", 4, 0, 0.0, False),
         ("dee", 0, 0, 0.0, False),
     ]
@@ -183,8 +223,24 @@ TIER_COLUMNS = [
 
 def test_tiers_all_deals(mgmt_db):
     frame = run(mgmt_db, lambda db: management.tiers(db, ALL, TODAY)).frame
-    assert frame.columns == TIER_COLUMNS
-    assert frame.rows() == approx([
+    assert frame.columns == [*TIER_COLUMNS, "win_rate_low", "win_rate_high", "churn_rate_low",
+                             "churn_rate_high"]
+    # Wilson at 0.90 (z = 1.644854, z² = 2.705543):
+    #   0 of 1: 0, (1.352772 + 1.644854·√0.676386) / 3.705543 = 2.705543 / 3.705543 = 0.730134
+    #   1 of 2: (0.5 + 0.676386 ∓ 1.644854·√(0.125 + 0.169096)) / 2.352772
+    #         = (1.176386 ∓ 0.892015) / 2.352772 -> 0.120866, 0.879134
+    #   3 of 4: 0.356168, 0.942093 (see test_churn_by_rep)
+    #   1 of 3: (0.333333 + 0.450924 ∓ 1.644854·√(0.074074 + 0.075154)) / 1.901848
+    #         = (0.784257 ∓ 0.635408) / 1.901848 -> 0.078266, 0.746466
+    #   4 of 8: (0.5 + 0.169096 ∓ 1.644854·√(0.03125 + 0.010568)) / 1.338193
+    #         = (0.669096 ∓ 0.336366) / 1.338193 -> 0.248642, 0.751358
+    assert frame.select("tier", "win_rate_low", "win_rate_high", "churn_rate_low",
+                        "churn_rate_high").rows() == approx6([
+        ("enterprise", 0.0, 0.730134, 0.0, 0.730134),  # won 0 of 1 decided; churned 0 of 1
+        ("mid", 0.120866, 0.879134, 0.078266, 0.746466),  # won 1 of 2; churned 1 of 3
+        ("smb", 0.356168, 0.942093, 0.248642, 0.751358),  # won 3 of 4; churned 4 of 8
+    ])
+    assert frame.select(TIER_COLUMNS).rows() == approx([
         # no wins: win rate 0 of 1 decided, won-based averages null, won amount 0
         ("enterprise", 3, 0, 1, 2, 0.0, None, None, None, 0.0, 0.0, 1, 0.0, 1000.0),
         # P07: created 05-10, won 08-18: 100 days
@@ -199,7 +255,7 @@ def test_tiers_window_and_a_tier_without_deals(mgmt_db):
     frame = run(mgmt_db, lambda db: management.tiers(db, window, TODAY)).frame
     # deals created 06-01 .. 07-31: P01 P02 P03 (smb), P08 (mid); customers started then:
     # C08 (enterprise), C10 (smb)
-    assert frame.rows() == approx([
+    assert frame.select(TIER_COLUMNS).rows() == approx([
         ("enterprise", 0, 0, 0, 0, None, None, None, None, 0.0, 0.0, 1, 0.0, 1000.0),
         ("mid", 1, 0, 1, 0, 0.0, None, None, None, 0.0, 0.0, 0, None, None),
         ("smb", 3, 2, 1, 0, 2 / 3, 15.0, 2000.0, 2000.0, 4000.0, 1.0, 1, 0.0, 70.0),
@@ -219,17 +275,25 @@ def test_tiers_without_subscriptions_has_null_customer_columns(deals_only_db):
 # reached lead 12, qualified 10, opportunity 6 (P01 P02 P04 P07 P08 P14), won 3.
 # Won then: P01 P02 P07 = 14,000, average 4,666.67. Rep-months with an entry or a loss:
 # ann May Jun Jul Aug, bob May Jun Jul Aug Sep, cy Sep Oct, dee Oct = 12: 0.25 wins each.
+PLAN_COLUMNS = [
+    "month", "target_amount", "lead", "qualified", "opportunity", "won", "reps_needed",
+    "avg_won_amount", "wins_per_rep_month", "qualified_step_rate", "opportunity_step_rate",
+    "won_step_rate",
+]
+
+
 def test_plan_one_month(mgmt_db):
     report = run(mgmt_db, lambda db: plan.plan(db, 30000, TODAY))
     assert report.frame.columns == [
-        "month", "target_amount", "lead", "qualified", "opportunity", "won", "reps_needed",
-        "avg_won_amount", "wins_per_rep_month", "qualified_step_rate", "opportunity_step_rate",
-        "won_step_rate",
+        "month", "target_amount", "lead", "qualified", "opportunity", "won", "won_needed",
+        "reps_needed", "ramped_reps_needed", "seasonality", "headcount", "hires",
+        "ramped_capacity", "managers", "avg_won_amount", "wins_per_rep_month",
+        "qualified_step_rate", "opportunity_step_rate", "won_step_rate",
     ]
     # won ceil(30000 / 4666.67 = 6.43) = 7; opportunity ceil(7 x 6/3) = 14;
     # qualified ceil(14 x 10/6 = 23.3) = 24; lead ceil(24 x 12/10 = 28.8) = 29;
     # reps ceil(7 / 0.25) = 28
-    assert report.frame.rows() == approx([
+    assert report.frame.select(PLAN_COLUMNS).rows() == approx([
         ("2026-12", 30000.0, 29, 24, 14, 7, 28, 14000 / 3, 0.25, 10 / 12, 0.6, 0.5),
     ])
     trailing = report.extra["trailing"]

@@ -67,12 +67,34 @@ def test_formats_agree(cli, loaded, tmp_path, args):
 
 def test_churn_json_fields(cli, loaded):
     rows = _json(cli, "churn", "--db", loaded)
+    # bob's 3 of 4 at 90%: Wilson 0.356168 to 0.942093 (test_management.test_churn_by_rep);
+    # the low end is under the company's 5/12, so not well above
     assert rows[0] == {
-        "rep": "bob", "started": 4, "churned": 3, "churn_rate": 0.75, "early_churned": 2,
+        "rep": "bob", "started": 4, "churned": 3, "churn_rate": 0.75,
+        "churn_rate_low": pytest.approx(0.356168, abs=1e-6),
+        "churn_rate_high": pytest.approx(0.942093, abs=1e-6), "early_churned": 2,
         "early_churn_rate": 0.5, "mrr_lost": 260.0, "company_churn_rate": pytest.approx(5 / 12),
-        "rate_difference": pytest.approx(0.75 - 5 / 12), "well_above_company": True,
+        "rate_difference": pytest.approx(0.75 - 5 / 12), "well_above_company": False,
     }
     assert rows[-1]["rep"] == "dee" and rows[-1]["churn_rate"] is None
+    assert rows[-1]["churn_rate_low"] is None and rows[-1]["churn_rate_high"] is None
+    # at 50% bob's interval starts at 0.583760, above 5/12: well above
+    rows = _json(cli, "churn", "--confidence", "0.5", "--db", loaded)
+    assert rows[0]["churn_rate_low"] == pytest.approx(0.583760, abs=1e-6)
+    assert rows[0]["well_above_company"] is True
+
+
+def test_tiers_intervals_in_every_format(cli, loaded, tmp_path):
+    rows = _all_formats_agree(cli, tmp_path, "tiers", "--db", loaded)
+    # hand-computed in test_management.test_tiers_all_deals: smb won 3 of 4, churned 4 of 8
+    smb = rows[-1]
+    assert smb["tier"] == "smb"
+    assert smb["win_rate_low"] == pytest.approx(0.356168, abs=1e-6)
+    assert smb["win_rate_high"] == pytest.approx(0.942093, abs=1e-6)
+    assert smb["churn_rate_low"] == pytest.approx(0.248642, abs=1e-6)
+    assert smb["churn_rate_high"] == pytest.approx(0.751358, abs=1e-6)
+    table = cli("tiers", "--db", loaded, env=ENV).stdout
+    assert "36–94" in table and "25–75" in table
 
 
 def test_churn_list_early_csv(cli, loaded):
@@ -87,10 +109,11 @@ def test_churn_list_early_csv(cli, loaded):
 
 
 def test_churn_table_marks_reps_well_above_in_words(cli, loaded):
-    result = cli("churn", "--db", loaded, env=ENV)
+    result = cli("churn", "--db", loaded, "--confidence", "0.5", env=ENV)
     assert result.exit_code == ExitCode.OK
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
-    assert lines["bob"].split()[1:7] == ["4", "3", "75.0%", "41.7%", "+33.3", "pp"]
+    # churn, its 50% interval (0.583760 to 0.865180 in whole percent), company, difference
+    assert lines["bob"].split()[1:8] == ["4", "3", "75.0%", "58–87", "41.7%", "+33.3", "pp"]
     assert lines["bob"].rstrip().endswith("▲ well above")
     assert "well above" not in lines["ann"]
 

@@ -247,11 +247,20 @@ def test_broken_export_accounts_for_every_row(items, breaks, blank_after, newlin
 
 
 def _check_funnel(rows: list[tuple], furthest: list[int], statuses: list[str]) -> None:
-    """One funnel (stage, reached, step_rate, overall_rate, lost, open, median_days)."""
+    """One funnel (stage, reached, step_rate, overall_rate, lost, open, median_days, p25_days,
+    p75_days, p90_days, step_rate_low, step_rate_high, overall_rate_low, overall_rate_high)."""
     reached = [row[1] for row in rows]
     assert reached == [sum(f >= k for f in furthest) for k in range(1, len(STAGES) + 1)]
     assert reached == sorted(reached, reverse=True)
-    for k, (_, count, step, overall, lost, still_open, _) in enumerate(rows, start=1):
+    for k, (_, count, step, overall, lost, still_open, *more) in enumerate(rows, start=1):
+        # the day percentiles are ordered, and each rate lies within its Wilson interval
+        median, p25, p75, p90, step_low, step_high, overall_low, overall_high = more
+        days = [value for value in (p25, median, p75, p90) if value is not None]
+        assert days == sorted(days) and len(days) in (0, 4)
+        for rate, low, high in ((step, step_low, step_high), (overall, overall_low, overall_high)):
+            assert (rate is None) == (low is None) == (high is None)
+            if rate is not None:
+                assert 0.0 <= low <= rate + 1e-12 and rate - 1e-12 <= high <= 1.0
         assert lost == sum(f == k and s == "lost" for f, s in zip(furthest, statuses, strict=True))
         assert still_open == sum(
             f == k and s == "open" for f, s in zip(furthest, statuses, strict=True)

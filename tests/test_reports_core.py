@@ -38,7 +38,8 @@ def _conversion(path, by=None, **filters):
         options = dict(tier=None, rep=None, source=None, month=None, since=None, until=None)
         options.update(filters)
         report = funnel.conversion(db, common.cohort_filters(db, today=TODAY, **options), by)
-        return report.frame.rows()
+        columns = ["stage", "reached", "step_rate", "overall_rate", "lost", "open", "median_days"]
+        return report.frame.select(([by] if by else []) + columns).rows()
     finally:
         db.close()
 
@@ -126,7 +127,7 @@ def test_dropoff_groups_reasons_case_insensitively(funnel_db):
 def _rank(path, month, tier=None):
     db = _open(path)
     try:
-        return funnel.rank(db, month, tier, TODAY).frame
+        return funnel.rank(db, month, tier, TODAY).frame.select(RANK_COLUMNS)
     finally:
         db.close()
 

@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 
 from salesfunnel import __version__
-from salesfunnel.cli import funnel, loading, management, pipeline
+from salesfunnel.cli import analysis, funnel, loading, management, pipeline
 from salesfunnel.errors import ExitCode
 
 app = typer.Typer(
     name="salesfunnel",
     help="B2B sales funnel analytics from CRM CSV exports. Load exports with `load`, then run "
-    "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled. Data goes to "
+    "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled, pacing, "
+    "velocity, cohorts. Data goes to "
     "stdout, messages to stderr.",
     no_args_is_help=True,
     add_completion=False,
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 
 for command in (*loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *pipeline.COMMANDS,
+                *analysis.COMMANDS,
                 *loading.LAST_COMMANDS):
     app.command()(command)
 

@@ -84,6 +84,13 @@ UntilOption = Annotated[
     str | None,
     typer.Option("--until", metavar="YYYY-MM-DD", help="Cohort: created on or before this day."),
 ]
+ConfidenceOption = Annotated[
+    float,
+    typer.Option(
+        "--confidence", metavar="LEVEL",
+        help="Confidence level of the Wilson intervals beside rates (0.90 = 90%).",
+    ),
+]
 
 CurrencyOption = Annotated[
     str | None,

@@ -8,6 +8,7 @@ import typer
 
 from salesfunnel.cli.common import (
     DEFAULT_WAIT,
+    ConfidenceOption,
     ConfigOption,
     CurrencyOption,
     DbOption,
@@ -52,6 +53,7 @@ def conversion(
     since: SinceOption = None,
     until: UntilOption = None,
     by: Annotated[GroupBy | None, typer.Option("--by", help="One funnel per group.")] = None,
+    confidence: ConfidenceOption = 0.90,
 ) -> Report:
     """Stage conversion of a cohort of deals (by created_at): reached, rates, lost, open.
 
@@ -60,7 +62,7 @@ def conversion(
     from salesfunnel.reports import funnel
 
     filters = _cohort(database, tier, rep, source, month, since, until)
-    return funnel.conversion(database, filters, by)
+    return funnel.conversion(database, filters, by, confidence)
 
 
 @report_command
@@ -72,6 +74,14 @@ def rank(
     ] = "latest",
     tier: TierOption = None,
     currency: CurrencyOption = None,
+    confidence: ConfidenceOption = 0.90,
+    min_deals: Annotated[
+        int,
+        typer.Option(
+            "--min-deals", metavar="N",
+            help="Below N won + lost a rep is low volume; below N events its move is not ranked.",
+        ),
+    ] = 5,
 ) -> Report:
     """Each rep's activity and rank per funnel stage in a month, next to last month's rank.
 
@@ -79,7 +89,7 @@ def rank(
     """
     from salesfunnel.reports import funnel
 
-    return funnel.rank(database, month, tier, today())
+    return funnel.rank(database, month, tier, today(), confidence, min_deals)
 
 
 @report_command

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salesfunnel.cli.common import CurrencyOption, TierOption, report_command, today
+from salesfunnel.cli.common import (
+    ConfidenceOption,
+    CurrencyOption,
+    TierOption,
+    report_command,
+    today,
+)
 from salesfunnel.errors import UsageError
 from salesfunnel.reports.management import ChurnBy
 
@@ -44,6 +50,7 @@ def churn(
             help="List the early-churned customers with their rep (commission review) instead.",
         ),
     ] = False,
+    confidence: ConfidenceOption = 0.90,
 ) -> Report:
     """Customer churn per rep (or tier) beside the company's; flags reps well above it.
 
@@ -54,7 +61,7 @@ def churn(
     window = common.day_window(since, until)
     if list_early:
         return management.early_churn(database, window, today(), early_months)
-    return management.churn(database, window, today(), by, early_months)
+    return management.churn(database, window, today(), by, early_months, confidence)
 
 
 @report_command
@@ -75,6 +82,7 @@ def tiers(
         ),
     ] = None,
     currency: CurrencyOption = None,
+    confidence: ConfidenceOption = 0.90,
 ) -> Report:
     """Per tier: deals, win rate, days to win, won amounts, and customer churn and MRR.
 
@@ -82,7 +90,7 @@ def tiers(
     """
     from salesfunnel.reports import common, management
 
-    return management.tiers(database, common.day_window(since, until), today())
+    return management.tiers(database, common.day_window(since, until), today(), confidence)
 
 
 @report_command
@@ -107,15 +115,35 @@ def plan(
                      help="First month of the plan (default: next month)."),
     ] = None,
     currency: CurrencyOption = None,
+    ramp: Annotated[
+        str | None,
+        typer.Option("--ramp", metavar="R1,R2,...",
+                     help="A new rep's productivity by month of tenure, e.g. 0.25,0.5,0.75, "
+                     "then 1 (default: none)."),
+    ] = None,
+    attrition: Annotated[
+        float | None,
+        typer.Option("--attrition", metavar="SHARE",
+                     help="Monthly share of reps who leave (default: from the reps' activity)."),
+    ] = None,
+    reps_now: Annotated[
+        int | None,
+        typer.Option("--reps-now", metavar="N",
+                     help="Reps on staff now (default: reps active in the last complete month)."),
+    ] = None,
+    reps_per_manager: Annotated[
+        int, typer.Option("--reps-per-manager", metavar="N", help="Reps one manager leads.")
+    ] = 8,
 ) -> Report:
-    """Bottom-up plan: deals that must enter each stage per month, and reps, for a target.
+    """Bottom-up plan: deals per stage per month, and the reps, hires and managers it takes.
 
     Example: salesfunnel plan --target-amount 1500000 --months 3
     """
     from salesfunnel.reports import plan as planning
 
     return planning.plan(
-        database, target_amount, today(), months=months, lookback=lookback, tier=tier, start=start
+        database, target_amount, today(), months=months, lookback=lookback, tier=tier, start=start,
+        ramp=ramp, attrition=attrition, reps_now=reps_now, reps_per_manager=reps_per_manager,
     )
 
 

@@ -54,7 +54,8 @@ def fmt_amount(value) -> str:
 
 
 def fmt_days(value) -> str:
-    return NULL if is_missing(value) else f"{value:,.1f}"
+    # round(…, 9) first: an interpolated 3.3499999999999996 days shows as 3.4, as 3.35 would
+    return NULL if is_missing(value) else f"{round(value, 9):,.1f}"
 
 
 def fmt_move(rank, previous) -> str:
@@ -99,3 +100,20 @@ def print_table(table: Table, output: Path | None) -> None:
     with output.open("w", encoding="utf-8") as handle:
         # markup=False: a value like "[/]" in the data is text, not Rich markup
         Console(file=handle, width=120, color_system=None, markup=False).print(table)
+
+
+def fmt_interval(low, high) -> str:
+    """A Wilson interval in whole percent, compactly: 27–100 (– when there is none)."""
+    if is_missing(low) or is_missing(high):
+        return NULL
+    return f"{low * 100:.0f}–{high * 100:.0f}"
+
+
+def fmt_rate_interval(rate, low, high) -> str:
+    """A rate with its interval: 26.9% 15–42."""
+    if is_missing(rate):
+        return NULL
+    return f"{fmt_pct(rate)} {fmt_interval(low, high)}"
+
+
+NOT_RANKED = "·"

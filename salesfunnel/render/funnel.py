@@ -8,6 +8,8 @@ from rich.table import Table
 
 from salesfunnel.render.cells import (
     BAR_WIDTH,
+    NOT_RANKED,
+    NULL,
     add_empty_note,
     bar,
     fmt_amount,
@@ -15,6 +17,8 @@ from salesfunnel.render.cells import (
     fmt_int,
     fmt_move,
     fmt_pct,
+    fmt_rate_interval,
+    is_missing,
     titled_table,
 )
 
@@ -28,7 +32,10 @@ def conversion_table(report: Report) -> Table:
     if group:
         table.add_column(group.capitalize(), no_wrap=True)
     table.add_column("Stage", no_wrap=True)
-    for header in ("Reached", "Step", "Overall", "Lost", "Open", "Median days"):
+    confidence = report.extra.get("confidence", 0.9)
+    ci = f"{confidence * 100:g}% CI"
+    for header in ("Reached", f"Step {ci}", f"Overall {ci}", "Lost", "Open", "Days p50",
+                   "p25–p75", "p90"):
         table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     table.add_column("Funnel", min_width=BAR_WIDTH, no_wrap=True)
     rows = report.frame.rows(named=True)
@@ -44,36 +51,60 @@ def conversion_table(report: Report) -> Table:
         cells += [
             row["stage"],
             fmt_int(row["reached"]),
-            fmt_pct(row["step_rate"]),
-            fmt_pct(row["overall_rate"]),
+            fmt_rate_interval(row["step_rate"], row["step_rate_low"], row["step_rate_high"]),
+            fmt_rate_interval(
+                row["overall_rate"], row["overall_rate_low"], row["overall_rate_high"]
+            ),
             fmt_int(row["lost"]),
             fmt_int(row["open"]),
             fmt_days(row["median_days"]),
+            _spread(row["p25_days"], row["p75_days"]),
+            fmt_days(row["p90_days"]),
         ]
         table.add_row(*cells, bar(row["overall_rate"]), end_section=bool(group and last_of_group))
     add_empty_note(table, len(rows))
     return table
 
 
+def _spread(low, high) -> str:
+    if is_missing(low) or is_missing(high):
+        return NULL
+    return f"{fmt_days(low)}–{fmt_days(high)}"
+
+
 def rank_table(report: Report) -> Table:
+    """Low-volume reps (won + lost < --min-deals) are dimmed and marked *; a move is
+    "·" (not ranked) when the rep had fewer than --min-deals events in either month."""
     table = titled_table(report.title)
+    min_deals = report.extra.get("min_deals", 0)
+    confidence = report.extra.get("confidence", 0.9)
     table.add_column("Rep", no_wrap=True)
     for stage in report.stages:
         table.add_column(stage, justify="right", no_wrap=True)
     table.add_column("Won amount", justify="right")
     table.add_column("Lost", justify="right")
-    table.add_column("Win rate", justify="right")
+    table.add_column(f"Win rate ({confidence * 100:g}% CI)", justify="right", no_wrap=True)
     rows = report.frame.rows(named=True)
     for row in rows:
-        cells = [row["rep"]]
+        few = row.get("events", min_deals) < min_deals or row.get("prev_events", min_deals) < min_deals
+        low_volume = bool(row.get("low_volume"))
+        cells = [row["rep"] + (" *" if low_volume else "")]
         for stage in report.stages:
             rank = row[f"{stage}_rank"]
-            cells.append(
-                f"{fmt_int(row[stage])} #{fmt_int(rank)} "
-                f"{fmt_move(rank, row[f'{stage}_prev_rank']):>3}"
-            )
-        cells += [fmt_amount(row["won_amount"]), fmt_int(row["lost"]), fmt_pct(row["win_rate"])]
-        table.add_row(*cells)
+            move = NOT_RANKED if few else fmt_move(rank, row[f"{stage}_prev_rank"])
+            cells.append(f"{fmt_int(row[stage])} #{fmt_int(rank)} {move:>3}")
+        cells += [
+            fmt_amount(row["won_amount"]),
+            fmt_int(row["lost"]),
+            fmt_rate_interval(row["win_rate"], row.get("win_rate_low"), row.get("win_rate_high")),
+        ]
+        table.add_row(*cells, style="dim" if low_volume else None)
+    if rows:
+        table.caption = (
+            f"* low volume: fewer than {min_deals} deals won or lost this month; "
+            f"{NOT_RANKED} = move not ranked (fewer than {min_deals} events in either month)"
+        )
+        table.caption_justify = "left"
     add_empty_note(table, len(rows), "No rep had a stage entry or a loss in this month.")
     return table
 

@@ -16,11 +16,11 @@ from salesfunnel.render.cells import (
     fmt_amount,
     fmt_days,
     fmt_int,
+    fmt_interval,
     fmt_pct,
     is_missing,
     titled_table,
 )
-from salesfunnel.reports.management import WELL_ABOVE_POINTS, WELL_ABOVE_RATIO
 
 if TYPE_CHECKING:
     from salesfunnel.reports.common import Report
@@ -57,7 +57,8 @@ def _label(value) -> str:
 def churn_table(report: Report) -> Table:
     table = _report_table(report)
     table.add_column(report.group_by.capitalize())
-    for header in ("Started", "Churned", "Churn", "Company", "vs company", "Early", "Early %",
+    ci = f"{report.extra.get('confidence', 0.9) * 100:g}% CI"
+    for header in ("Started", "Churned", "Churn", ci, "Company", "vs company", "Early", "Early %",
                    "MRR lost"):
         table.add_column(header, justify="right")
     table.add_column("")
@@ -69,6 +70,7 @@ def churn_table(report: Report) -> Table:
             fmt_int(row["started"]),
             fmt_int(row["churned"]),
             fmt_pct(row["churn_rate"]),
+            fmt_interval(row["churn_rate_low"], row["churn_rate_high"]),
             fmt_pct(row["company_churn_rate"]),
             fmt_points(row["rate_difference"]),
             fmt_int(row["early_churned"]),
@@ -79,8 +81,8 @@ def churn_table(report: Report) -> Table:
         )
     if rows:
         table.caption = (
-            f"well above = churn at least {WELL_ABOVE_RATIO:g} times the company's and at least "
-            f"{WELL_ABOVE_POINTS * 100:g} percentage points above it"
+            f"well above = even the low end of the {ci} of the churn rate is above the "
+            "company's churn rate"
         )
     add_empty_note(table, len(rows), "No rep, tier or customer is loaded.")
     return table
@@ -109,6 +111,7 @@ TIER_ROWS = (
     ("Lost", "lost", fmt_int),
     ("Open", "open", fmt_int),
     ("Win rate", "win_rate", fmt_pct),
+    ("Win rate interval", ("win_rate_low", "win_rate_high"), fmt_interval),
     ("Median days to win", "median_days_to_win", fmt_days),
     ("Average won amount", "avg_won_amount", fmt_amount),
     ("Median won amount", "median_won_amount", fmt_amount),
@@ -118,6 +121,7 @@ TIER_ROWS = (
 CUSTOMER_ROWS = (
     ("Customers", "customers", fmt_int),
     ("Churn rate", "churn_rate", fmt_pct),
+    ("Churn rate interval", ("churn_rate_low", "churn_rate_high"), fmt_interval),
     ("Average MRR", "avg_mrr", fmt_amount),
 )
 
@@ -131,8 +135,12 @@ def tiers_table(report: Report) -> Table:
     rows = frame.rows(named=True)
     for row in rows:
         table.add_column(row["tier"], justify="right")
+    ci = f"{report.extra.get('confidence', 0.9) * 100:g}% CI"
     for position, (label, name, show) in enumerate(TIER_ROWS + CUSTOMER_ROWS):
-        if name in ("customers", "churn_rate", "avg_mrr") and not with_customers:
+        if position >= len(TIER_ROWS) and not with_customers:
+            continue
+        if isinstance(name, tuple):  # an interval: (low, high)
+            table.add_row(f"  {ci}", *(show(row[name[0]], row[name[1]]) for row in rows))
             continue
         table.add_row(label, *(show(row[name]) for row in rows),
                       end_section=position in (3, len(TIER_ROWS) - 1))
@@ -142,6 +150,11 @@ def tiers_table(report: Report) -> Table:
     return table
 
 
+def _number(value: float) -> str:
+    """12 for 12.0, 1.5 for 1.5, 2.33 for 2.3333."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def plan_table(report: Report) -> Table:
     trailing = report.extra["trailing"]
     table = _report_table(report)
@@ -149,12 +162,17 @@ def plan_table(report: Report) -> Table:
     table.add_column("Target", justify="right")
     for stage in report.stages:
         table.add_column(stage, justify="right")
-    table.add_column("Reps", justify="right")
+    for header in ("Season", "Need", "Cap.", "Hires", "Staff", "Mgrs"):
+        table.add_column(header, justify="right")
     for row in report.frame.rows(named=True):
         table.add_row(
             row["month"], fmt_amount(row["target_amount"]),
-            *(fmt_int(row[stage]) for stage in report.stages), fmt_int(row["reps_needed"]),
+            *(fmt_int(row[stage]) for stage in report.stages),
+            f"{row['seasonality']:.2f}", f"{row['ramped_reps_needed']:,.1f}",
+            f"{row['ramped_capacity']:,.1f}", fmt_int(row["hires"]),
+            f"{row['headcount']:,.1f}", fmt_int(row["managers"]),
         )
+    capacity = report.extra.get("capacity")
     steps = ", ".join(
         f"{trailing.reached[i - 1][0]} > {stage} {fmt_pct(trailing.step_rate(i))} "
         f"({reached:,}/{trailing.reached[i - 1][1]:,})"
@@ -167,8 +185,19 @@ def plan_table(report: Report) -> Table:
         f"{fmt_amount(trailing.avg_won_amount)} ({trailing.wins_with_amount:,} won deals with an "
         f"amount); step rates of the deals created then: {steps}; "
         f"{trailing.wins_per_rep_month:.2f} wins per active rep per month ({trailing.wins:,} "
-        f"wins / {trailing.active_rep_months:,} rep-months)."
+        f"wins / {_number(trailing.active_rep_months)} rep-months)."
     )
+    if capacity is not None:
+        ramp = ", ".join(f"{value:g}" for value in capacity.ramp) or "none"
+        table.caption += (
+            " Need and Cap.: ramped reps needed and on staff; Staff: headcount (expected, after "
+            f"attrition). Capacity: {capacity.reps_now:,} reps now ({capacity.sources['reps_now']}), "
+            f"attrition {capacity.attrition * 100:.1f}% a month ({capacity.sources['attrition']}), "
+            f"ramp {ramp} then 1 ({capacity.sources['ramp']}), {capacity.reps_per_manager} reps "
+            "per manager; seasonality "
+            + ("from the wins by calendar month." if report.extra.get("seasonal") else
+               "off (fewer than 12 months of wins).")
+        )
     return table
 
 

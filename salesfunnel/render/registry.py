@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from salesfunnel.render import funnel, management, movement
+from salesfunnel.render import analysis, funnel, management, movement
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -23,6 +23,9 @@ TABLE_BUILDERS: dict[str, Callable[[Report], Table]] = {
     "pulse": management.pulse_table,
     "stalled": management.stalled_table,
     "movement": movement.movement_table,
+    "pacing": analysis.pacing_table,
+    "velocity": analysis.velocity_table,
+    "cohorts": analysis.cohorts_table,
 }
 
 

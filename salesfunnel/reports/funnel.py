@@ -18,29 +18,45 @@ from salesfunnel.reports.common import (
     midnight,
     resolve_month,
 )
+from salesfunnel.reports.intervals import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_DEALS,
+    check_min_deals,
+    z_value,
+)
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
 
 
-def conversion(db: Database, filters: Filters, by: str | None = None) -> Report:
-    """Cohort conversion per funnel stage, optionally per tier, rep, source or month."""
+def conversion(
+    db: Database, filters: Filters, by: str | None = None, confidence: float = DEFAULT_CONFIDENCE
+) -> Report:
+    """Cohort conversion per funnel stage, optionally per tier, rep, source or month, with
+    the Wilson interval of each rate and the spread of the days from the stage before."""
     if by is not None and by not in GroupBy.__members__:
         raise UsageError(f"--by takes one of {', '.join(GroupBy)}; got {by!r}.")
     by = None if by is None else str(by)
     import polars as pl
 
-    frame = db.call_macro("conversion", [*filters.args(), by])
-    columns = ["stage", "reached", "step_rate", "overall_rate", "lost", "open", "median_days"]
+    frame = db.call_macro("conversion", [*filters.args(), by, z_value(confidence)])
+    # new fields after the old ones, so that readers by position keep working
+    rates = ["step_rate", "overall_rate", "step_rate_low", "step_rate_high",
+             "overall_rate_low", "overall_rate_high"]
+    days = ["median_days", "p25_days", "p75_days", "p90_days"]
+    columns = ["stage", "reached", "step_rate", "overall_rate", "lost", "open", "median_days",
+               "p25_days", "p75_days", "p90_days", "step_rate_low", "step_rate_high",
+               "overall_rate_low", "overall_rate_high"]
     if by:
         frame = frame.rename({"group_value": by})
         columns = [by, *columns]
     frame = frame.select(columns).with_columns(
         pl.col("reached", "lost", "open").cast(pl.Int64),
-        pl.col("step_rate", "overall_rate", "median_days").cast(pl.Float64),
+        pl.col(*rates, *days).cast(pl.Float64),
     )
     title = f"Conversion · {filters.describe()}" + (f" · by {by}" if by else "")
-    report = Report("conversion", title, frame, db.funnel.stages, group_by=by)
+    report = Report("conversion", title, frame, db.funnel.stages, group_by=by,
+                    extra={"confidence": confidence})
     unknown = db.scalar(
         "select count(*) from cohort(?, ?, ?, ?, ?) where stage_unknown", filters.args()
     )
@@ -63,18 +79,31 @@ def dropoff(db: Database, filters: Filters) -> Report:
     return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages)
 
 
-def rank(db: Database, month: str, tier: str | None, today: dt.date) -> Report:
+def rank(
+    db: Database,
+    month: str,
+    tier: str | None,
+    today: dt.date,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_deals: int = DEFAULT_MIN_DEALS,
+) -> Report:
     """Per-rep activity in a month per stage, with the competition rank this month and
-    the month before; rows by won-stage rank, then rep."""
+    the month before; rows by won-stage rank, then rep. The win rate carries its Wilson
+    interval; a rep with fewer than `min_deals` won + lost is low volume."""
     import polars as pl
 
+    z = z_value(confidence)
+    check_min_deals(min_deals)
     stages = db.funnel.stages
     tier = blank_to_none(tier)
     first = resolve_month(db, month, today, latest_of="last_activity")
     if first is None:
         first = today.replace(day=1)
-    long = db.call_macro("rep_rank", [midnight(first), tier])
-    wide = long.select("rep", "won_amount", "lost", "win_rate").unique("rep", keep="first")
+    long = db.call_macro("rep_rank", [midnight(first), tier, z])
+    wide = long.select(
+        "rep", "won_amount", pl.col("won").alias("_wins"), "lost", "win_rate", "win_rate_low",
+        "win_rate_high", "events", "prev_events",
+    ).unique("rep", keep="first")
     for index, stage in enumerate(stages, start=1):
         part = long.filter(pl.col("stage_index") == index).select(
             "rep",
@@ -87,17 +116,21 @@ def rank(db: Database, month: str, tier: str | None, today: dt.date) -> Report:
     columns = ["rep"]
     for stage in stages:
         columns += [stage, f"{stage}_rank", f"{stage}_prev_rank"]
-    columns += ["won_amount", "lost", "win_rate"]
+    columns += ["won_amount", "lost", "win_rate", "win_rate_low", "win_rate_high", "low_volume",
+                "events", "prev_events"]
     frame = (
-        wide.sort([won_rank, "rep"], nulls_last=True)
+        wide.with_columns(low_volume=pl.col("_wins") + pl.col("lost") < min_deals)
+        .sort([won_rank, "rep"], nulls_last=True)
         .select(columns)
         .with_columns(
             pl.col("won_amount").cast(pl.Float64),
-            pl.col("lost").cast(pl.Int64),
-            pl.col("win_rate").cast(pl.Float64),
+            pl.col("lost", "events", "prev_events").cast(pl.Int64),
+            pl.col("win_rate", "win_rate_low", "win_rate_high").cast(pl.Float64),
+            pl.col("low_volume").cast(pl.Boolean),
         )
     )
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:
         title += f" · tier {tier}"
-    return Report("rank", title, frame, stages, extra={"month": first})
+    return Report("rank", title, frame, stages,
+                  extra={"month": first, "confidence": confidence, "min_deals": min_deals})

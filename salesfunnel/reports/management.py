@@ -22,15 +22,13 @@ from salesfunnel.reports.common import (
     midnight,
     tier_filter,
 )
+from salesfunnel.reports.intervals import DEFAULT_CONFIDENCE, z_value
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
 
 
 DEFAULT_EARLY_MONTHS = 5
-# a rep (or tier) is "well above" the company when both hold:
-WELL_ABOVE_RATIO = 1.5  # its churn rate is at least 1.5 times the company's
-WELL_ABOVE_POINTS = 0.05  # and at least 5 percentage points above it
 STALLED_QUANTILE = 0.9
 PULSE_PERIODS = ("week", "month")
 
@@ -71,9 +69,11 @@ def churn(
     today: dt.date,
     by: str = "rep",
     early_months: int = DEFAULT_EARLY_MONTHS,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> Report:
-    """Per rep (or tier): customers started in the window, churned by today, churn rate,
-    early churn, MRR lost, and the company's churn rate beside it."""
+    """Per rep (or tier): customers started in the window, churned by today, churn rate
+    with its Wilson interval, early churn, MRR lost, and the company's churn rate beside
+    it; well above the company when the interval's lower end is above the company's rate."""
     import polars as pl
 
     by = str(by)
@@ -83,7 +83,7 @@ def churn(
     _require_subscriptions_table(db)
     frame = db.call_macro(
         "churn_by_group",
-        [*window.args(), today, early_months, by, WELL_ABOVE_RATIO, WELL_ABOVE_POINTS],
+        [*window.args(), today, early_months, by, z_value(confidence)],
     )
     frame = frame.rename({"group_value": by}).select(
         pl.col(by),
@@ -94,13 +94,15 @@ def churn(
             pl.Float64
         ),
         pl.col("well_above_company").cast(pl.Boolean),
+        # new fields after the old ones, so that readers by position keep working
+        pl.col("churn_rate_low", "churn_rate_high").cast(pl.Float64),
     )
     title = (
         f"Churn by {by} · customers started {_window_text(window)} · as of {today:%Y-%m-%d} "
         f"· early = ended within {early_months} month{'s' if early_months != 1 else ''}"
     )
     return Report("churn", title, frame, db.funnel.stages, group_by=by,
-                  extra={"today": today, "early_months": early_months})
+                  extra={"today": today, "early_months": early_months, "confidence": confidence})
 
 
 def early_churn(
@@ -138,13 +140,16 @@ def _window_text(window: Window) -> str:
 
 
 # -- tiers ---------------------------------------------------------------------------
-def tiers(db: Database, window: Window, today: dt.date) -> Report:
+def tiers(
+    db: Database, window: Window, today: dt.date, confidence: float = DEFAULT_CONFIDENCE
+) -> Report:
     """Per tier: deals, win rate, days to win, won amounts and their share, and the
-    churn and MRR of the tier's customers when subscriptions are loaded."""
+    churn and MRR of the tier's customers when subscriptions are loaded; the win and
+    churn rates with their Wilson intervals."""
     import polars as pl
 
     _require_subscriptions_table(db)
-    frame = db.call_macro("tier_economics", [*window.args(), today]).select(
+    frame = db.call_macro("tier_economics", [*window.args(), today, z_value(confidence)]).select(
         "tier",
         pl.col("deals", "won", "lost", "open").cast(pl.Int64),
         pl.col(
@@ -153,10 +158,14 @@ def tiers(db: Database, window: Window, today: dt.date) -> Report:
         ).cast(pl.Float64),
         pl.col("customers").cast(pl.Int64),
         pl.col("churn_rate", "avg_mrr").cast(pl.Float64),
+        # new fields after the old ones, so that readers by position keep working
+        pl.col("win_rate_low", "win_rate_high", "churn_rate_low", "churn_rate_high").cast(
+            pl.Float64
+        ),
     )
     label = f"created {window.span}" if window.span else "all deals"
     return Report("tiers", f"Tier economics · {label} · as of {today:%Y-%m-%d}", frame,
-                  db.funnel.stages)
+                  db.funnel.stages, extra={"confidence": confidence})
 
 
 # -- pulse ---------------------------------------------------------------------------

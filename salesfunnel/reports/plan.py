@@ -1,6 +1,7 @@
 """`salesfunnel plan`: a revenue target turned bottom-up into the deals that must
-enter each stage and the reps it takes, at the rates of a trailing lookback.
-The model is documented with a worked example in docs/management.md.
+enter each stage and the reps it takes, at the rates of a trailing lookback,
+with the capacity schedule of capacity.py (ramp, attrition, hires, managers,
+seasonality). The model is documented with a worked example in docs/management.md.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import QueryError, UsageError
+from salesfunnel.reports import capacity as capacity_model
 from salesfunnel.reports.common import Report, add_months, midnight, month_start, tier_filter
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ class Trailing:
     wins: int
     wins_with_amount: int
     won_amount: float
-    active_rep_months: int
+    active_rep_months: float  # a tier's share of rep-months (plan_trailing.sql)
     reached: tuple[tuple[str, int], ...]  # (stage, deals of the lookback cohort reaching it)
 
     @property
@@ -67,7 +69,7 @@ def trailing_figures(db: Database, today: dt.date, lookback: int, tier: str | No
     start = add_months(end, -lookback)
     since, until = midnight(start), midnight(end)
     row = db.call_macro("plan_trailing", [since, until, tier]).row(0, named=True)
-    conversion = db.call_macro("conversion", [tier, None, None, since, until, None])
+    conversion = db.call_macro("conversion", [tier, None, None, since, until, None, 1.0])
     trailing = Trailing(
         first_month=start,
         last_month=add_months(end, -1),
@@ -75,7 +77,7 @@ def trailing_figures(db: Database, today: dt.date, lookback: int, tier: str | No
         wins=int(row["wins"]),
         wins_with_amount=int(row["wins_with_amount"]),
         won_amount=float(row["won_amount"] or 0.0),
-        active_rep_months=int(row["active_rep_months"]),
+        active_rep_months=float(row["active_rep_months"]),
         reached=tuple(zip(conversion["stage"].to_list(), conversion["reached"].to_list(),
                           strict=True)),
     )
@@ -118,17 +120,24 @@ def plan(
     lookback: int = 6,
     tier: str | None = None,
     start: str | None = None,
+    ramp: str | None = None,
+    attrition: float | None = None,
+    reps_now: int | None = None,
+    reps_per_manager: int = capacity_model.DEFAULT_REPS_PER_MANAGER,
 ) -> Report:
     """Bottom-up: the target per month becomes wins at the trailing average won amount,
     wins become deals entering each earlier stage at the trailing step rates (rounded up
-    at each stage, from won upward), and wins become reps at the trailing wins per
-    active rep per month. One row per month of the plan."""
+    at each stage, from won upward), and wins become ramped reps at the trailing wins per
+    active rep per month (times the month's seasonality); the capacity schedule then
+    says the headcount, hires and managers that meet it. One row per month of the plan."""
     import polars as pl
 
     if not target_amount > 0 or not math.isfinite(target_amount):
         raise UsageError(f"--target-amount takes an amount > 0; got {target_amount:g}.")
     if months < 1:
         raise UsageError(f"--months takes a number of months >= 1; got {months}.")
+    ramp_given = capacity_model.parse_ramp(ramp)
+    capacity_model.check_options(attrition, reps_now, reps_per_manager)
     first = month_start(start) if start else add_months(today.replace(day=1), 1)
     trailing = trailing_figures(db, today, lookback, tier)
     stages = [stage for stage, _ in trailing.reached]
@@ -140,12 +149,34 @@ def plan(
         needed[index - 1] = _ceil_ratio(
             needed[index] * trailing.reached[index - 1][1], trailing.reached[index][1]
         )
-    reps = _ceil_ratio(wins * trailing.active_rep_months, trailing.wins)
+    factors, capacity = _capacity(db, today, trailing.tier, ramp_given, attrition, reps_now,
+                                  reps_per_manager)
+    seasonality = []
+    for number in range(months):
+        month = add_months(first, number)
+        factor = factors.get(month.month, 1.0) if factors else 1.0
+        if factor <= 0:
+            raise QueryError(
+                f"No deal was won in any {month:%B} of the data, so seasonality gives a rep no "
+                f"wins in {month:%Y-%m} and no headcount can meet the plan then. Plan other "
+                "months with --start and --months."
+            )
+        seasonality.append(factor)
+    needs = [wins / (trailing.wins_per_rep_month * factor) for factor in seasonality]
+    schedule, notices = capacity_model.schedule(needs, capacity)
     rows = []
     for number in range(months):
         row = {"month": f"{add_months(first, number):%Y-%m}", "target_amount": monthly_target}
         row.update(dict(zip(stages, needed, strict=True)))
-        row["reps_needed"] = reps
+        planned = schedule[number]
+        row["won_needed"] = wins
+        row["reps_needed"] = _ceil(planned.ramped_reps_needed)
+        row["ramped_reps_needed"] = planned.ramped_reps_needed
+        row["seasonality"] = seasonality[number]
+        row["headcount"] = planned.headcount
+        row["hires"] = planned.hires
+        row["ramped_capacity"] = planned.ramped_capacity
+        row["managers"] = planned.managers
         row["avg_won_amount"] = trailing.avg_won_amount
         row["wins_per_rep_month"] = trailing.wins_per_rep_month
         for index in range(1, len(stages)):
@@ -153,7 +184,10 @@ def plan(
         rows.append(row)
     schema = {"month": pl.String, "target_amount": pl.Float64}
     schema.update({stage: pl.Int64 for stage in stages})
-    schema.update({"reps_needed": pl.Int64, "avg_won_amount": pl.Float64,
+    schema.update({"won_needed": pl.Int64, "reps_needed": pl.Int64,
+                   "ramped_reps_needed": pl.Float64, "seasonality": pl.Float64,
+                   "headcount": pl.Float64, "hires": pl.Int64, "ramped_capacity": pl.Float64,
+                   "managers": pl.Int64, "avg_won_amount": pl.Float64,
                    "wins_per_rep_month": pl.Float64})
     schema.update({f"{stage}_step_rate": pl.Float64 for stage in stages[1:]})
     frame = pl.DataFrame(rows, schema=schema)
@@ -163,4 +197,39 @@ def plan(
         f"Plan · {target_amount:,.0f} over {span} · per month, at the rates of "
         f"{trailing.describe()}"
     )
-    return Report("plan", title, frame, tuple(stages), extra={"trailing": trailing})
+    return Report("plan", title, frame, tuple(stages), notices=notices,
+                  extra={"trailing": trailing, "capacity": capacity,
+                         "seasonal": bool(factors)})
+
+
+def _capacity(
+    db: Database,
+    today: dt.date,
+    tier: str | None,
+    ramp: tuple[float, ...] | None,
+    attrition: float | None,
+    reps_now: int | None,
+    reps_per_manager: int,
+) -> tuple[dict[int, float], capacity_model.Capacity]:
+    """The seasonality factors and the capacity factors: each option as given, else
+    from the data (reps active in the last complete month; attrition from the reps'
+    activity history), else the default (no ramp: reps carry no start date yet)."""
+    this_month = today.replace(day=1)
+    rows = db.call_macro("plan_seasonality", [midnight(this_month), tier]).rows()
+    factors = capacity_model.seasonality_factors(rows)
+    reps = db.call_macro("plan_reps", [midnight(add_months(this_month, -1)), tier]).row(
+        0, named=True)
+    sources = {
+        "ramp": "option" if ramp is not None else "default",
+        "attrition": "option" if attrition is not None else "data",
+        "reps_now": "option" if reps_now is not None else "data",
+    }
+    capacity = capacity_model.Capacity(
+        ramp=ramp or (),
+        attrition=attrition if attrition is not None else capacity_model.data_attrition(
+            int(reps["reps_left"]), int(reps["rep_months"])),
+        reps_now=reps_now if reps_now is not None else int(reps["reps_now"]),
+        reps_per_manager=reps_per_manager,
+        sources=sources,
+    )
+    return factors, capacity

@@ -2,12 +2,12 @@
 -- database: customers started in the window (see subscription_outcomes),
 -- churned so far, early churn (ended before start + p_early_months calendar
 -- months), MRR lost, and the company's churn rate over the same customers
--- beside the group's, with the difference. A group is well above the company
--- when its rate is at least p_ratio times the company's and at least p_points
--- (a fraction: 0.05 = 5 percentage points) above it. A rep or tier with no
+-- beside the group's, with the difference. The churn rate carries its Wilson
+-- interval at the normal quantile p_z; a group is well above the company when
+-- the interval's lower end is above the company's rate. A rep or tier with no
 -- customer in the window has a row with zero counts and null rates.
 create or replace temp macro churn_by_group(
-    p_since, p_until, p_today, p_early_months, p_by, p_ratio, p_points
+    p_since, p_until, p_today, p_early_months, p_by, p_z
 ) as table
 with
 outcomes as (
@@ -52,6 +52,8 @@ rated as (
         coalesce(group_counts.started, 0) as started,
         coalesce(group_counts.churned, 0) as churned,
         group_counts.churned / nullif(group_counts.started, 0) as churn_rate,
+        wilson_low(group_counts.churned, group_counts.started, p_z) as churn_rate_low,
+        wilson_high(group_counts.churned, group_counts.started, p_z) as churn_rate_high,
         coalesce(group_counts.early_churned, 0) as early_churned,
         group_counts.early_churned / nullif(group_counts.started, 0) as early_churn_rate,
         coalesce(group_counts.mrr_lost, 0) as mrr_lost,
@@ -66,12 +68,7 @@ final as (
     select
         *,
         churn_rate - company_churn_rate as rate_difference,
-        -- the tolerance keeps a rate exactly on a threshold from missing it by rounding
-        coalesce(
-            churn_rate >= p_ratio * company_churn_rate - 1e-9
-            and churn_rate - company_churn_rate >= p_points - 1e-9,
-            false
-        ) as well_above_company
+        coalesce(churn_rate_low > company_churn_rate, false) as well_above_company
     from rated
 )
 

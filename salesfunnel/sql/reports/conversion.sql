@@ -1,8 +1,12 @@
 -- One row per (group, funnel stage): how many deals of the cohort reached the
 -- stage, the step and overall conversion rates, the deals lost or still open
--- with this as their furthest stage, and the median days from the previous
--- stage. p_by is null (one group) or tier, rep, source or month (of created_at).
-create or replace temp macro conversion(p_tier, p_rep, p_source, p_since, p_until, p_by) as table
+-- with this as their furthest stage, and the 25th, 50th, 75th and 90th
+-- percentiles of the days from the previous stage (quantile_cont: linear
+-- between closest ranks). Rates carry their Wilson interval at the normal
+-- quantile p_z. p_by is null (one group) or tier, rep, source or month (of
+-- created_at).
+create or replace temp macro conversion(p_tier, p_rep, p_source, p_since, p_until, p_by, p_z)
+as table
 with
 cohort_deals as (
     select
@@ -55,8 +59,10 @@ durations as (
     select
         cohort_deals.group_value,
         entry.stage_index,
-        median((epoch(entry.entered_at) - epoch(entry.previous_entered_at)) / 86400.0)
-            as median_days
+        quantile_cont(
+            (epoch(entry.entered_at) - epoch(entry.previous_entered_at)) / 86400.0,
+            [0.25, 0.5, 0.75, 0.9]
+        ) as day_quantiles
     from cohort_deals
     inner join deal_stage_dates as entry
         on entry.deal_id = cohort_deals.deal_id
@@ -65,25 +71,39 @@ durations as (
     group by cohort_deals.group_value, entry.stage_index
 ),
 
+bases as (
+    select
+        counts.*,
+        case
+            when counts.stage_index > 1 then lag(counts.reached) over by_group
+        end as previous_reached,
+        first_value(counts.reached) over by_group as first_reached
+    from counts
+    window by_group as (partition by counts.group_value order by counts.stage_index)
+),
+
 final as (
     select
-        counts.group_value,
-        counts.stage_index,
-        counts.stage,
-        counts.reached,
-        case
-            when counts.stage_index > 1
-                then counts.reached / nullif(lag(counts.reached) over by_group, 0)
-        end as step_rate,
-        counts.reached / nullif(first_value(counts.reached) over by_group, 0) as overall_rate,
-        counts.lost,
-        counts.open,
-        durations.median_days
-    from counts
+        bases.group_value,
+        bases.stage_index,
+        bases.stage,
+        bases.reached,
+        bases.reached / nullif(bases.previous_reached, 0) as step_rate,
+        wilson_low(bases.reached, bases.previous_reached, p_z) as step_rate_low,
+        wilson_high(bases.reached, bases.previous_reached, p_z) as step_rate_high,
+        bases.reached / nullif(bases.first_reached, 0) as overall_rate,
+        wilson_low(bases.reached, bases.first_reached, p_z) as overall_rate_low,
+        wilson_high(bases.reached, bases.first_reached, p_z) as overall_rate_high,
+        bases.lost,
+        bases.open,
+        durations.day_quantiles[2] as median_days,
+        durations.day_quantiles[1] as p25_days,
+        durations.day_quantiles[3] as p75_days,
+        durations.day_quantiles[4] as p90_days
+    from bases
     left join durations
-        on durations.group_value is not distinct from counts.group_value
-        and durations.stage_index = counts.stage_index
-    window by_group as (partition by counts.group_value order by counts.stage_index)
+        on durations.group_value is not distinct from bases.group_value
+        and durations.stage_index = bases.stage_index
 )
 
 select * from final

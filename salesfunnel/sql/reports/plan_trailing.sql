@@ -2,13 +2,20 @@
 -- for a bottom-up plan: deals won in it (won-stage entry date in the window),
 -- how many of them have an amount, their summed and average amount, the
 -- rep-months with a counted event (a stage entry or a loss, as in rep_rank),
--- and wins per such rep-month. p_tier null means all tiers.
+-- and wins per such rep-month. p_tier null means all tiers. With a tier, a
+-- rep-month counts the share of the rep's events that month on deals of the
+-- tier (a rep splitting a month evenly between two tiers gives each half a
+-- rep-month), so that a tier's plan reads the tier's own productivity and the
+-- tiers' rep-months add up to the company's.
 create or replace temp macro plan_trailing(p_since, p_until, p_tier) as table
 with
-tier_deals as (
-    select deal_id, rep, status, amount, closed_at
+all_deals as (
+    select deal_id, rep, status, amount, closed_at, tier_matches(tier, p_tier) as in_tier
     from deal_facts
-    where tier_matches(tier, p_tier)
+),
+
+tier_deals as (
+    select * from all_deals where in_tier
 ),
 
 entries as (
@@ -24,21 +31,28 @@ entries as (
         and dates.entered_at < p_until
 ),
 
-losses as (
-    select rep, closed_at as event_at
-    from tier_deals
+all_events as (
+    select all_deals.rep, all_deals.in_tier, dates.entered_at as event_at
+    from deal_stage_dates as dates
+    inner join all_deals on all_deals.deal_id = dates.deal_id
+    where dates.entered_at >= p_since
+        and dates.entered_at < p_until
+    union all
+    select rep, in_tier, closed_at
+    from all_deals
     where status = 'lost'
         and closed_at >= p_since
         and closed_at < p_until
 ),
 
 rep_months as (
-    select distinct rep, date_trunc('month', event_at) as month
-    from (
-        select rep, event_at from entries
-        union all
-        select rep, event_at from losses
-    )
+    select
+        rep,
+        date_trunc('month', event_at) as month,
+        count(*) filter (where in_tier) / count(*) as share
+    from all_events
+    group by rep, date_trunc('month', event_at)
+    having count(*) filter (where in_tier) > 0
 ),
 
 wins as (
@@ -57,8 +71,8 @@ final as (
         wins.wins_with_amount,
         wins.won_amount,
         wins.avg_won_amount,
-        (select count(*) from rep_months) as active_rep_months,
-        wins.wins / nullif((select count(*) from rep_months), 0) as wins_per_rep_month
+        (select coalesce(sum(share), 0) from rep_months) as active_rep_months,
+        wins.wins / nullif((select sum(share) from rep_months), 0) as wins_per_rep_month
     from wins
 )
 

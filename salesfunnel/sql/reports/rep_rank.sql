@@ -1,8 +1,10 @@
 -- One row per (rep, funnel stage) for reps with a counted event (a stage entry
 -- or a loss) in the month starting p_month: deals entering the stage in that
 -- month, the competition rank among those reps, the rank the month before, and
--- the rep's won amount, losses and win rate in the month.
-create or replace temp macro rep_rank(p_month, p_tier) as table
+-- the rep's won amount, wins, losses and win rate in the month, and its counted
+-- events (stage entries plus losses) in the month and in the month before,
+-- and the Wilson interval of the win rate at the normal quantile p_z.
+create or replace temp macro rep_rank(p_month, p_tier, p_z) as table
 with
 periods as (
     select
@@ -85,6 +87,19 @@ wins as (
     group by rep
 ),
 
+event_counts as (
+    select
+        rep,
+        count(*) filter (where period = 'current') as events,
+        count(*) filter (where period = 'previous') as prev_events
+    from (
+        select period, rep from stage_entries
+        union all
+        select period, rep from losses
+    )
+    group by rep
+),
+
 lost_counts as (
     select rep, count(*) as lost
     from losses
@@ -102,8 +117,17 @@ final as (
         previous_rank.stage_rank as previous_rank,
         coalesce(wins.won_amount, 0) as won_amount,
         coalesce(lost_counts.lost, 0) as lost,
+        coalesce(wins.won, 0) as won,
+        coalesce(event_counts.events, 0) as events,
+        coalesce(event_counts.prev_events, 0) as prev_events,
         coalesce(wins.won, 0)
-            / nullif(coalesce(wins.won, 0) + coalesce(lost_counts.lost, 0), 0) as win_rate
+            / nullif(coalesce(wins.won, 0) + coalesce(lost_counts.lost, 0), 0) as win_rate,
+        wilson_low(
+            coalesce(wins.won, 0), coalesce(wins.won, 0) + coalesce(lost_counts.lost, 0), p_z
+        ) as win_rate_low,
+        wilson_high(
+            coalesce(wins.won, 0), coalesce(wins.won, 0) + coalesce(lost_counts.lost, 0), p_z
+        ) as win_rate_high
     from ranked as current_rank
     left join ranked as previous_rank
         on previous_rank.period = 'previous'
@@ -111,6 +135,7 @@ final as (
         and previous_rank.stage_index = current_rank.stage_index
     left join wins on wins.rep = current_rank.rep
     left join lost_counts on lost_counts.rep = current_rank.rep
+    left join event_counts on event_counts.rep = current_rank.rep
     where current_rank.period = 'current'
 )
 

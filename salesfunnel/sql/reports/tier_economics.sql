@@ -5,8 +5,9 @@
 -- and its share of all tiers' won amount; and, for customers who started in
 -- the same window by p_today, their number, churn rate and average MRR (null
 -- columns when no subscription is loaded at all). Averages and medians of a
--- tier with no win are null, its counts and sums zero.
-create or replace temp macro tier_economics(p_since, p_until, p_today) as table
+-- tier with no win are null, its counts and sums zero. The win and churn rates
+-- carry their Wilson interval at the normal quantile p_z.
+create or replace temp macro tier_economics(p_since, p_until, p_today, p_z) as table
 with
 cohort_deals as (
     select deal_id, tier, status, amount, created_at
@@ -45,6 +46,7 @@ customer_totals as (
     select
         tier,
         count(*) as customers,
+        count(*) filter (where churned) as churned,
         count(*) filter (where churned) / count(*) as churn_rate,
         avg(mrr) as avg_mrr
     from subscription_outcomes(p_since, p_until, p_today)
@@ -69,6 +71,8 @@ final as (
         coalesce(deal_totals.lost, 0) as lost,
         coalesce(deal_totals.open, 0) as open,
         deal_totals.won / nullif(deal_totals.won + deal_totals.lost, 0) as win_rate,
+        wilson_low(deal_totals.won, deal_totals.won + deal_totals.lost, p_z) as win_rate_low,
+        wilson_high(deal_totals.won, deal_totals.won + deal_totals.lost, p_z) as win_rate_high,
         deal_totals.median_days_to_win,
         deal_totals.avg_won_amount,
         deal_totals.median_won_amount,
@@ -78,6 +82,8 @@ final as (
         case when has_subscriptions.loaded then coalesce(customer_totals.customers, 0) end
             as customers,
         customer_totals.churn_rate,
+        wilson_low(customer_totals.churned, customer_totals.customers, p_z) as churn_rate_low,
+        wilson_high(customer_totals.churned, customer_totals.customers, p_z) as churn_rate_high,
         customer_totals.avg_mrr
     from tiers
     cross join has_subscriptions

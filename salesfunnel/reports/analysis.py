@@ -1,0 +1,287 @@
+"""The questions after "how are we converting?": pacing and coverage for a period,
+the four levers of sales velocity, and cohort maturity. Each function runs one
+table macro of sql/reports/ with bound parameters and shapes the result with
+Polars; nothing here formats for humans. Definitions (with their sources) are in
+docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from salesfunnel.config import label_key
+from salesfunnel.errors import UsageError
+from salesfunnel.reports.common import (
+    Report,
+    add_months,
+    midnight,
+    month_start,
+    parse_day,
+    resolve_month,
+)
+
+if TYPE_CHECKING:
+    from salesfunnel.db import Database
+
+_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+DEFAULT_AGES = (30, 60, 90, 180)
+DEFAULT_PACING_LOOKBACK = 6
+
+
+class PacingBy(enum.StrEnum):
+    """`pacing --by` choices."""
+
+    rep = "rep"
+    tier = "tier"
+
+
+class VelocityBy(enum.StrEnum):
+    """`velocity --by` choices."""
+
+    tier = "tier"
+    rep = "rep"
+    source = "source"
+
+
+class CohortBy(enum.StrEnum):
+    """`cohorts --by` choices."""
+
+    tier = "tier"
+
+
+def stage_index(stages: tuple[str, ...], name: str, flag: str) -> int:
+    """The 1-based index of a funnel stage named by the user (case and spaces ignored)."""
+    for index, stage in enumerate(stages, start=1):
+        if label_key(stage) == label_key(name):
+            return index
+    raise UsageError(f"{flag} takes a funnel stage ({', '.join(stages)}); got {name!r}.")
+
+
+# -- pacing --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # exclusive
+    label: str
+
+
+def pacing_period(text: str | None, today: dt.date) -> Period:
+    """--period YYYY-QN (a calendar quarter) or YYYY-MM; default the quarter of today."""
+    if text is None or not text.strip():
+        first = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+        return Period(first, add_months(first, 3), f"{first.year}-Q{(first.month + 2) // 3}")
+    text = text.strip()
+    quarter = _QUARTER.match(text)
+    if quarter:
+        first = dt.date(int(quarter.group(1)), (int(quarter.group(2)) - 1) * 3 + 1, 1)
+        return Period(first, add_months(first, 3), f"{first.year}-Q{quarter.group(2)}")
+    try:
+        first = month_start(text)
+    except UsageError:
+        raise UsageError(
+            f"--period takes a quarter (YYYY-QN, e.g. 2026-Q4) or a month (YYYY-MM); got {text!r}."
+        ) from None
+    return Period(first, add_months(first, 1), f"{first:%Y-%m}")
+
+
+def pacing(
+    db: Database,
+    target_amount: float,
+    today: dt.date,
+    period: str | None = None,
+    by: str | None = None,
+    lookback: int = DEFAULT_PACING_LOOKBACK,
+) -> Report:
+    """Attainment of a target in a period, the open pipeline closing in it, its coverage
+    and weighted value at trailing win rates, and the projected gap. With --by the
+    target is each rep's (tier's) own."""
+    import polars as pl
+
+    if not target_amount > 0 or not math.isfinite(target_amount):
+        raise UsageError(f"--target-amount takes an amount > 0; got {target_amount:g}.")
+    if lookback < 1:
+        raise UsageError(f"--lookback takes a number of months >= 1; got {lookback}.")
+    by = None if by is None else str(by)
+    if by is not None and by not in PacingBy.__members__:
+        raise UsageError(f"--by takes rep or tier; got {by!r}.")
+    chosen = pacing_period(period, today)
+    lookback_since = add_months(chosen.start, -lookback)
+    frame = db.call_macro(
+        "pacing", [midnight(chosen.start), midnight(chosen.end), midnight(lookback_since), by]
+    )
+    days_left = max((chosen.end - max(today, chosen.start)).days, 0)
+    target = pl.lit(float(target_amount))
+    remaining = pl.max_horizontal(target - pl.col("won_amount"), pl.lit(0.0))
+    frame = frame.with_columns(pl.col("won_amount", "open_pipeline", "weighted_pipeline",
+                                      "trailing_win_rate").cast(pl.Float64))
+    frame = frame.select(
+        *([pl.col("group_value").alias(by)] if by else []),
+        pl.lit(chosen.label).alias("period"),
+        target.alias("target_amount"),
+        pl.col("won_amount"),
+        (pl.col("won_amount") / target).alias("attainment"),
+        remaining.alias("remaining"),
+        pl.col("open_pipeline"),
+        pl.when(remaining > 0).then(pl.col("open_pipeline") / remaining).alias("coverage"),
+        pl.when(pl.col("trailing_win_rate") > 0).then(1 / pl.col("trailing_win_rate"))
+        .alias("required_coverage"),
+        pl.col("weighted_pipeline"),
+        (pl.col("won_amount") + pl.col("weighted_pipeline")).alias("projected"),
+        (target - pl.col("won_amount") - pl.col("weighted_pipeline")).alias("gap"),
+        pl.lit(days_left, dtype=pl.Int64).alias("days_left"),
+        pl.col("trailing_win_rate"),
+        pl.col("won").cast(pl.Int64),
+        pl.col("open_deals").cast(pl.Int64),
+    )
+    notices = []
+    undated = db.scalar(
+        "select count(*) from deal_facts where status = 'open' and closed_at is null"
+    )
+    if undated:
+        notices.append(
+            f"{undated:,} open deal{'s have' if undated != 1 else ' has'} no close date "
+            "(closed_at), so no period's open pipeline counts "
+            f"{'them' if undated != 1 else 'it'}."
+        )
+    last = add_months(chosen.start, -1)
+    title = (
+        f"Pacing · {chosen.label} · target {target_amount:,.0f}"
+        + (f" per {by}" if by else "")
+        + f" · as of {today:%Y-%m-%d} · win rates of {lookback_since:%Y-%m} to {last:%Y-%m}"
+    )
+    return Report("pacing", title, frame, db.funnel.stages, group_by=by, notices=notices,
+                  extra={"period": chosen, "today": today})
+
+
+# -- velocity ------------------------------------------------------------------------
+VELOCITY_LEVERS = ("opportunities", "win_rate", "avg_won_amount", "cycle_days", "velocity")
+
+
+def velocity_windows(
+    db: Database, since: str | None, until: str | None, month: str | None, today: dt.date
+) -> tuple[dt.date, dt.date, dt.date, str, str]:
+    """(previous start, start, end) of the window and the one before it, and their labels.
+    Default: the last complete calendar month."""
+    if month and (since or until):
+        raise UsageError("Use --month, or --since/--until, not both.")
+    if since or until:
+        if not since:
+            raise UsageError("--until needs --since: the window is --since to --until.")
+        start = parse_day(since, "--since")
+        end = (parse_day(until, "--until") if until else today) + dt.timedelta(days=1)
+        if start >= end:
+            raise UsageError(f"--since {since} is after --until {until or 'today'}.")
+        previous = start - (end - start)
+        last = end - dt.timedelta(days=1)
+        return (previous, start, end, f"{start:%Y-%m-%d} to {last:%Y-%m-%d}",
+                f"{previous:%Y-%m-%d} to {start - dt.timedelta(days=1):%Y-%m-%d}")
+    first = resolve_month(db, month or "last", today, latest_of="last_activity")
+    if first is None:
+        first = add_months(today.replace(day=1), -1)
+    previous = add_months(first, -1)
+    return previous, first, add_months(first, 1), f"{first:%Y-%m}", f"{previous:%Y-%m}"
+
+
+def velocity(
+    db: Database,
+    today: dt.date,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    month: str | None = None,
+    by: str | None = None,
+    from_stage: str | None = None,
+) -> Report:
+    """Sales velocity = opportunities × win rate × average won amount / cycle days, each
+    lever beside the previous window's value and the change."""
+    import polars as pl
+
+    stages = db.funnel.stages
+    if len(stages) < 2:
+        raise UsageError("velocity needs a funnel of at least two stages.")
+    by = None if by is None else str(by)
+    if by is not None and by not in VelocityBy.__members__:
+        raise UsageError(f"--by takes tier, rep or source; got {by!r}.")
+    if from_stage is not None and from_stage.strip():
+        index = stage_index(stages, from_stage, "--from-stage")
+        if index == len(stages):
+            raise UsageError(
+                f"--from-stage takes a stage before {stages[-1]}: from the won stage itself "
+                "there is no cycle to measure."
+            )
+    else:
+        index = len(stages) - 1
+    previous, start, end, label, previous_label = velocity_windows(db, since, until, month, today)
+    frame = db.call_macro(
+        "velocity", [midnight(previous), midnight(start), midnight(end), index, by]
+    )
+    columns = [pl.col("group_value").alias(by)] if by else []
+    columns += [pl.lit(label).alias("period"), pl.lit(previous_label).alias("previous_period")]
+    for lever in VELOCITY_LEVERS:
+        kind = pl.Int64 if lever == "opportunities" else pl.Float64
+        current, before = pl.col(lever).cast(kind), pl.col(f"{lever}_previous").cast(kind)
+        columns += [current.alias(lever), before.alias(f"{lever}_previous"),
+                    (current - before).alias(f"{lever}_change")]
+    columns += [pl.col("won", "lost").fill_null(0).cast(pl.Int64)]
+    frame = frame.select(columns)
+    title = (
+        f"Sales velocity · from {stages[index - 1]} · {label} vs {previous_label}"
+        + (f" · by {by}" if by else "")
+    )
+    return Report("velocity", title, frame, stages, group_by=by,
+                  extra={"stage": stages[index - 1]})
+
+
+# -- cohorts -------------------------------------------------------------------------
+def parse_ages(text: str | None) -> tuple[int, ...]:
+    """--ages 30,60,90,180: whole days > 0, ascending, no repeats."""
+    if text is None or not text.strip():
+        return DEFAULT_AGES
+    try:
+        ages = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise UsageError(f"--ages takes whole days separated by commas (30,60,90); got {text!r}.") from None
+    if not ages or any(age <= 0 for age in ages):
+        raise UsageError(f"--ages takes days > 0; got {text!r}.")
+    return tuple(sorted(set(ages)))
+
+
+def cohorts(
+    db: Database, stage: str | None = None, ages: str | None = None, by: str | None = None
+) -> Report:
+    """Per created_at month: the share of deals that entered the stage within each age,
+    and whether the cohort is old enough (mature) to be compared at that age."""
+    import polars as pl
+
+    stages = db.funnel.stages
+    by = None if by is None else str(by)
+    if by is not None and by not in CohortBy.__members__:
+        raise UsageError(f"--by takes tier; got {by!r}.")
+    index = stage_index(stages, stage, "--stage") if stage and stage.strip() else len(stages)
+    days = parse_ages(ages)
+    frame = db.call_macro("cohorts", [index, list(days), by])
+    frame = frame.select(
+        *([pl.col("group_value").alias(by)] if by else []),
+        "cohort",
+        pl.col("deals", "age_days", "reached").cast(pl.Int64),
+        pl.col("rate").cast(pl.Float64),
+        pl.col("mature").cast(pl.Boolean),
+    )
+    last_activity = db.scalar("select last_activity from data_span")
+    undated = db.scalar("select count(*) from deal_facts where created_at is null")
+    notices = [
+        f"{undated:,} deal{'s have' if undated != 1 else ' has'} no created_at and "
+        f"{'are' if undated != 1 else 'is'} in no cohort."
+    ] if undated else []
+    title = f"Cohorts · reached {stages[index - 1]} within N days of created_at" + (
+        f" · by {by}" if by else ""
+    )
+    if last_activity is not None:
+        title += f" · data to {last_activity:%Y-%m-%d}"
+    return Report("cohorts", title, frame, stages, group_by=by, notices=notices,
+                  extra={"stage": stages[index - 1], "ages": days})
