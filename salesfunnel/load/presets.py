@@ -21,13 +21,14 @@ from typing import Any
 from salesfunnel.config import Config, Funnel, TierRule
 from salesfunnel.db import quote_ident
 from salesfunnel.errors import ConfigError, InputError
-from salesfunnel.kinds import KINDS
+from salesfunnel.kinds import DATE_FIELDS, KINDS
 from salesfunnel.load.layouts import (
     BUILT_IN,
     HUBSPOT,
     HUBSPOT_STAGE_DATE,
     PIPEDRIVE,
     SALESFORCE,
+    WAREHOUSE,
     KindMapping,
     Preset,
 )
@@ -41,6 +42,7 @@ class PresetName(enum.StrEnum):
     hubspot = "hubspot"
     salesforce = "salesforce"
     pipedrive = "pipedrive"
+    warehouse = "warehouse"
 
 
 PRESET_NAMES = tuple(PresetName)
@@ -67,6 +69,7 @@ class FilePlan:
     stage_dates: list[tuple[str, str, str]] = field(default_factory=list)  # (stage, expr, header)
     footer: re.Pattern[str] | None = None
     matched: int = 0
+    notices: list[str] = field(default_factory=list)  # said in the load summary
 
 
 def _col(index: int) -> str:
@@ -106,8 +109,14 @@ def mapping_preset(config: Config) -> Preset | None:
             )
         required, optional = KINDS[kind].required, KINDS[kind].optional
         fields: dict[str, tuple[str, ...]] = {}
+        composite: list[tuple[str, tuple[str, ...]]] = []
         for name, header in table.items():
             if name == "stage_dates":
+                continue
+            if name == "deal_id" and (header == ROW_KEY or (isinstance(header, list) and len(header) > 1)):
+                parts = (ROW_KEY,) if header == ROW_KEY else tuple(header_key(h) for h in header)
+                composite.append((name, parts))
+                fields[name] = ()
                 continue
             if name not in required + optional:
                 raise ConfigError(
@@ -120,7 +129,7 @@ def mapping_preset(config: Config) -> Preset | None:
         for name in required + optional:  # unmapped fields keep their canonical header
             if name not in taken:
                 fields.setdefault(name, (name,))
-        kinds.append(KindMapping(kind, fields, required))
+        kinds.append(KindMapping(kind, fields, required, tuple(composite)))
     return Preset("mapping", tuple(kinds))
 
 
@@ -141,13 +150,18 @@ def _match(preset: Preset, mapping: KindMapping, header: tuple[str, ...]) -> dic
             if key(spelling) in positions:
                 found[name] = positions[key(spelling)]
                 break
+    for name, parts in mapping.composite:
+        if parts == (ROW_KEY,) or all(key(p) in positions for p in parts):
+            found[name] = -1  # built by _build_plan from the parts
     return found
 
 
 def _candidates(preset_name: str, config: Config) -> list[Preset]:
     mapping = mapping_preset(config)
     if preset_name == "auto":
-        return ([mapping] if mapping else []) + [canonical_preset(), HUBSPOT, SALESFORCE, PIPEDRIVE]
+        return ([mapping] if mapping else []) + [
+            canonical_preset(), HUBSPOT, SALESFORCE, PIPEDRIVE, WAREHOUSE
+        ]
     if preset_name == "canonical":
         return ([mapping] if mapping else []) + [canonical_preset()]
     if preset_name in BUILT_IN:
@@ -174,7 +188,10 @@ def plan_file(
                 continue
             found = _match(candidate, mapping, header)
             have = sum(f in found for f in mapping.required)
-            if closest is None or have > closest[0]:
+            ownerless = mapping.kind == "deals" and "rep" not in found
+            if ownerless:  # the owner is optional: "(no owner)" and a notice
+                have += 1
+            if closest is None or (have, len(found)) > (closest[0], len(closest[3])):
                 closest = (have, candidate, mapping, found)
             if have < len(mapping.required):
                 continue
@@ -183,7 +200,7 @@ def plan_file(
             except InputError as error:
                 unusable = unusable or error
                 continue
-            score = len(found) + len(plan.stage_dates)
+            score = len(found) + len(plan.stage_dates) - (2 if ownerless else 0)
             if best is None or score > best[0]:
                 best = (score, plan)
     if best is not None:
@@ -207,7 +224,7 @@ def _raise_no_fit(header, path, preset, kind, closest) -> None:
         if candidate.name != "canonical"
         else name
         for name in mapping.required
-        if name not in found
+        if name not in found and not (mapping.kind == "deals" and name == "rep")
     ]
     what = f"preset {candidate.name}, {mapping.kind} file"
     lead = "was asked for" if (kind or preset != "auto") else "fits it best"
@@ -222,10 +239,17 @@ def _raise_no_fit(header, path, preset, kind, closest) -> None:
 def _build_plan(
     preset: Preset, mapping: KindMapping, found: dict[str, int], header, config: Config
 ) -> FilePlan:
-    fields = {name: _col(index) for name, index in found.items()}
+    fields = {name: _col(index) for name, index in found.items() if index >= 0}
     plan = FilePlan(preset=preset.name, kind=mapping.kind, fields=fields, footer=preset.footer,
                     matched=len(found))
-    if preset.name == "salesforce" and mapping.kind == "deals":
+    _composite_fields(plan, mapping, header, preset)
+    if mapping.kind == "deals" and "rep" not in fields:
+        fields["rep"] = f"'{NO_OWNER}'"
+        plan.notices.append(
+            f'no owner column: every deal is loaded with rep "{NO_OWNER}" (rank has nothing '
+            "to rank; map a rep column in [columns.deals] to rank reps)"
+        )
+    if preset.name in ("salesforce", "warehouse") and mapping.kind == "deals":
         won, closed = fields.pop("is_won", None), fields.pop("is_closed", None)
         if won and closed and "status" not in fields:
             fields["status"] = (
@@ -241,7 +265,51 @@ def _build_plan(
     if mapping.kind == "deals":
         plan.stage_dates = _stage_date_columns(preset, header, config)
     _apply_tier_rule(plan, header, config.tiers)
+    _apply_date_formats(plan, config)
     return plan
+
+
+ROW_KEY = "@row"  # deal_id = "@row": the record's line number (a one-shot export)
+NO_OWNER = "(no owner)"
+
+
+def _composite_fields(plan: FilePlan, mapping: KindMapping, header, preset: Preset) -> None:
+    """deal_id = ["Opportunity Name", "Created Date"] joins the columns with " | ";
+    deal_id = "@row" is the record's line number."""
+    key = canonical_key if preset.canonical_headers else header_key
+    positions = _positions(header, key)
+    for name, parts in mapping.composite:
+        if parts == (ROW_KEY,):
+            plan.fields[name] = "records.line"
+            continue
+        cells = ", ".join(f"nullif(trim({_col(positions[key(p)])}), '')" for p in parts)
+        plan.fields[name] = f"nullif(concat_ws(' | ', {cells}), '')"
+
+
+def _apply_date_formats(plan: FilePlan, config: Config) -> None:
+    """[dates] formats: a value one of the patterns reads becomes ISO text before the
+    usual parsing; other values parse (or are rejected) as usual. Bound parameters."""
+    formats = config.date_formats
+    if not formats:
+        return
+    for name in DATE_FIELDS:
+        patterns = formats.get(name) or formats.get("*")
+        if name in plan.fields and patterns:
+            plan.params[f"date_formats_{name}"] = list(patterns)
+            plan.fields[name] = _formatted(plan.fields[name], f"$date_formats_{name}")
+    patterns = formats.get("entered_at") or formats.get("*")
+    if plan.stage_dates and patterns:
+        plan.params["date_formats_stage_dates"] = list(patterns)
+        plan.stage_dates = [
+            (stage, _formatted(expr, "$date_formats_stage_dates"), column)
+            for stage, expr, column in plan.stage_dates
+        ]
+
+
+def _formatted(expr: str, param: str) -> str:
+    return (
+        f"coalesce(strftime(try_strptime(trim({expr}), {param}), '%Y-%m-%d %H:%M:%S'), {expr})"
+    )
 
 
 def _stage_date_columns(preset: Preset, header, config: Config) -> list[tuple[str, str, str]]:
