@@ -33,7 +33,8 @@ from salesfunnel.load.records import (
     read_records,
     stage_history_from_columns,
 )
-from salesfunnel.load.sniff import CsvLayout, file_digest, inspect_csv
+from salesfunnel.load.sheets import open_source
+from salesfunnel.load.sniff import CsvLayout, file_digest
 from salesfunnel.sqltree import sql_text
 
 MAX_REASONS_SHOWN = 3
@@ -106,7 +107,9 @@ def load_paths(
     files, skipped = expand_paths(paths, config.skip_files)
     with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
         scratch = Path(scratch_name)
-        layouts = [inspect_csv(path, options.encoding, scratch) for path in files]
+        layouts = [
+            layout for path in files for layout in open_source(path, options.encoding, scratch)
+        ]
         plans = [
             plan_file(layout.header, str(layout.path), preset=options.preset, kind=options.kind,
                       config=config)
@@ -115,7 +118,7 @@ def load_paths(
         for layout, plan in zip(layouts, plans, strict=True):
             _require_one_of(KINDS[plan.kind], plan, layout)
             _refuse_ambiguous_columns(plan, layout)
-        funnel = _funnel_for(db, config, plans, files)
+        funnel = _funnel_for(db, config, plans, [layout.path for layout in layouts])
         db.install_funnel(funnel)
         db.run_script(sql_text("load/load_macros"))
         reports: list[FileReport] = []
@@ -218,14 +221,14 @@ def _load_file(
     if not options.force:
         previous = _previous_load(db, path_text, kind, layout)
         if previous is None:
-            layout = replace(layout, sha256=file_digest(layout.path))
+            layout = replace(layout, sha256=file_digest(_digest_path(layout)))
             previous = _previous_load(db, path_text, kind, layout)
         if previous is not None:
             report.rows_read, report.rows_loaded, report.rows_rejected = previous
             report.skipped_unchanged = True
             return report
     if not layout.sha256:
-        layout = replace(layout, sha256=file_digest(layout.path))
+        layout = replace(layout, sha256=file_digest(_digest_path(layout)))
 
     file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
@@ -312,6 +315,11 @@ def _load_file(
         ],
     )
     return report
+
+
+def _digest_path(layout: CsvLayout) -> Path:
+    """The bytes that identify a file's content: the file, or a workbook sheet's CSV copy."""
+    return layout.path if layout.read_path is None or layout.path.is_file() else layout.read_path
 
 
 def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -> tuple | None:
