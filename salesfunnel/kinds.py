@@ -57,6 +57,9 @@ KINDS: dict[str, KindSpec] = {
 
 KIND_NAMES = tuple(KINDS)
 
+# the rep of a deal from a file without an owner column
+NO_OWNER = "(no owner)"
+
 # the canonical fields that hold a date or datetime
 DATE_FIELDS = ("created_at", "closed_at", "entered_at", "started_at", "ended_at")
 

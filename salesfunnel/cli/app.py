@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from salesfunnel import __version__
-from salesfunnel.cli import funnel, loading, management
+from salesfunnel.cli import funnel, loading, management, onboarding
 from salesfunnel.errors import ExitCode
 
 app = typer.Typer(
@@ -23,7 +23,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for command in (*loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *loading.LAST_COMMANDS):
+for command in (
+    *onboarding.COMMANDS, *loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS,
+    *loading.LAST_COMMANDS,
+):
     app.command()(command)
 
 

@@ -57,6 +57,7 @@ class FileReport:
     date_order: str | None = None
     skipped_unchanged: bool = False
     first_reasons: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # from the file's plan (no owner, ...)
 
 
 @dataclass
@@ -217,7 +218,8 @@ def _load_file(
 ) -> FileReport:
     path_text = str(layout.path.resolve())
     kind = plan.kind
-    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding)
+    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding,
+                        notices=list(plan.notices))
     if not options.force:
         previous = _previous_load(db, path_text, kind, layout)
         if previous is None:

@@ -21,7 +21,7 @@ from typing import Any
 from salesfunnel.config import Config, Funnel, TierRule
 from salesfunnel.db import quote_ident
 from salesfunnel.errors import ConfigError, InputError
-from salesfunnel.kinds import DATE_FIELDS, KINDS
+from salesfunnel.kinds import DATE_FIELDS, KINDS, NO_OWNER
 from salesfunnel.load.layouts import (
     BUILT_IN,
     HUBSPOT,
@@ -270,7 +270,6 @@ def _build_plan(
 
 
 ROW_KEY = "@row"  # deal_id = "@row": the record's line number (a one-shot export)
-NO_OWNER = "(no owner)"
 
 
 def _composite_fields(plan: FilePlan, mapping: KindMapping, header, preset: Preset) -> None:

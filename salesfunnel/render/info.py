@@ -114,6 +114,8 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
         if item.orphans:
             line += f"; {item.orphans:,} history rows for deals not loaded"
         console.print(Text(line, style="yellow" if item.rows_rejected else ""))
+        for notice in item.notices:
+            console.print(Text(f"    note: {notice}"))
         for reason in item.first_reasons:
             console.print(Text(f"    {reason}"))
         if item.rows_rejected > len(item.first_reasons):

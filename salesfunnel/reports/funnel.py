@@ -9,6 +9,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import UsageError
+from salesfunnel.kinds import NO_OWNER
 from salesfunnel.reports.common import (
     Filters,
     GroupBy,
@@ -90,4 +91,12 @@ def rank(db: Database, month: str, tier: str | None, today: dt.date) -> Report:
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:
         title += f" · tier {tier}"
-    return Report("rank", title, frame, stages, extra={"month": first})
+    notices = []
+    if db.scalar("select count(*) from deals") and not db.scalar(
+        "select count(*) from deals where rep <> ?", [NO_OWNER]
+    ):
+        notices.append(
+            f'Nothing to rank: every deal was loaded without an owner (rep "{NO_OWNER}"). Map '
+            "an owner column in [columns.deals] and load again to rank reps."
+        )
+    return Report("rank", title, frame, stages, extra={"month": first}, notices=notices)
