@@ -9,8 +9,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, load_into, query, write
+
 from salesfunnel.config import load_config
 from salesfunnel.errors import ExitCode
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from salesfunnel.errors import InputError
 
-
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 
 

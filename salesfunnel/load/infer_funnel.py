@@ -141,19 +141,19 @@ def propose_funnel(files: list[FileFacts], labels: dict[str, Label]) -> FunnelPr
             known = {key for key, *_ in funnel.label_rows()}
             if set(labels) <= known:
                 return FunnelProposal(funnel, f"the {name} preset's funnel names every stage label")
-    won = [l for l in labels.values() if _is_won(l)]
-    lost = [l for l in labels.values() if l not in won and _is_lost(l)]
-    open_ = [l for l in labels.values() if l not in won and l not in lost]
+    won = [x for x in labels.values() if _is_won(x)]
+    lost = [x for x in labels.values() if x not in won and _is_lost(x)]
+    open_ = [x for x in labels.values() if x not in won and x not in lost]
     order, how, unordered = _order(open_)
     notes = []
-    won.sort(key=lambda l: -l.rows)
+    won.sort(key=lambda x: -x.rows)
     if won:
-        won_stage, aliases = won[0].text, tuple((l.text, won[0].text) for l in won[1:])
+        won_stage, aliases = won[0].text, tuple((x.text, won[0].text) for x in won[1:])
     else:
         won_stage, aliases = "Won", ()
         notes.append('no label means won: "Won" ends the funnel (deals won only by status)')
-    lost_labels = tuple(l.text for l in sorted(lost, key=lambda l: -l.rows)) or ("Lost",)
-    stages = tuple(l.text for l in order) + (won_stage,)
+    lost_labels = tuple(x.text for x in sorted(lost, key=lambda x: -x.rows)) or ("Lost",)
+    stages = tuple(x.text for x in order) + (won_stage,)
     if len(stages) < 2:
         stages = ("Open",) + stages
     return FunnelProposal(
@@ -175,22 +175,22 @@ def _is_lost(label: Label) -> bool:
 
 
 def _order(labels: list[Label]) -> tuple[list[Label], str, bool]:
-    by_rows = sorted(labels, key=lambda l: (-l.rows, l.text))
+    by_rows = sorted(labels, key=lambda x: (-x.rows, x.text))
     for attribute, how in (
         ("sort", "from the stage sort-order column"),
         ("probability", "from the probability column (rising)"),
         ("position", "from the order stages appear in the deals' history"),
     ):
-        if labels and all(getattr(l, attribute) is not None for l in labels):
-            return sorted(by_rows, key=lambda l: getattr(l, attribute)), how, False
-    numbers = [NUMBERED.match(l.text) for l in labels]
+        if labels and all(getattr(x, attribute) is not None for x in labels):
+            return sorted(by_rows, key=lambda x: getattr(x, attribute)), how, False
+    numbers = [NUMBERED.match(x.text) for x in labels]
     if labels and all(numbers):
         ordered = sorted(zip(labels, numbers, strict=True), key=lambda p: int(p[1].group(1)))
-        return [l for l, _ in ordered], "from the numbers in the stage labels", False
-    if labels and all(l.dated is not None for l in labels) and len({l.dated for l in labels}) == len(
+        return [x for x, _ in ordered], "from the numbers in the stage labels", False
+    if labels and all(x.dated is not None for x in labels) and len({x.dated for x in labels}) == len(
         labels
     ):
-        return (sorted(labels, key=lambda l: l.dated), "from which stage-date columns each "
+        return (sorted(labels, key=lambda x: x.dated), "from which stage-date columns each "
                 "stage's deals have filled", False)
     if len(labels) <= 1:
         return labels, "one open stage", False
