@@ -214,3 +214,26 @@ def test_date_formats_from_the_config(tmp_path, db_path):
     assert query(db_path, "select deal_id, created_at from deals order by 1") == [
         ("D1", dt.datetime(2026, 3, 1, 14, 5)), ("D2", dt.datetime(2026, 3, 2)),
     ]
+
+
+def test_load_without_config_takes_the_stage_order_the_export_states(cli, tmp_path, db_path):
+    """No config: the Salesforce export's Probability orders its custom stages and
+    IsWon/IsClosed give won and lost, so all 8 rows load (without it, 6 rows with
+    Discovery, Solution Design, Legal Review, Closed - Disqualified would be rejected)
+    and the summary says where the funnel came from."""
+    result = cli("load", ONBOARDING / "salesforce_custom", "--db", db_path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "Funnel from opportunities.csv (the probability column (rising)" in result.stderr
+    assert "Discovery > Solution Design > Legal Review > Closed Won" in result.stderr
+    assert outcomes(db_path) == [("lost", 2, 1300.0), ("open", 4, 6000.0), ("won", 2, 9000.0)]
+
+
+def test_unknown_stage_labels_are_named_and_init_suggested(cli, tmp_path, db_path):
+    """Two rows with labels the default funnel lacks (demo, pilot): both rejected, and
+    the summary names the labels and suggests `salesfunnel init`."""
+    deals = write(tmp_path, "deals.csv", "deal_id,rep,stage\nD1,ann,lead\nD2,ann,demo\nD3,bob,pilot\n")
+    result = cli("load", deals, "--db", db_path)
+    assert result.exit_code == ExitCode.OK
+    assert "read 3, loaded 1, rejected 2" in result.stderr
+    assert "2 rows rejected for stage labels the funnel does not know (demo, pilot)" in result.stderr
+    assert f"salesfunnel init {deals}" in result.stderr

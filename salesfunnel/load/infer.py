@@ -117,7 +117,12 @@ def inspect_paths(paths: list[str | Path]) -> tuple[Database, list[FileFacts]]:
     return db, facts
 
 
-def _inspect(db: Database, layout, number: int, scratch: Path) -> FileFacts:
+def inspect_layout(db: Database, layout, scratch: Path, name: str) -> FileFacts:
+    """One file read into the scratch table `init_<name>` and described."""
+    return _inspect(db, layout, name, scratch)
+
+
+def _inspect(db: Database, layout, number: int | str, scratch: Path) -> FileFacts:
     try:
         plan: FilePlan | None = plan_file(layout.header, str(layout.path))
     except InputError:

@@ -212,3 +212,27 @@ def band_limits(db: Database, facts: FileFacts, column) -> list[float]:
             if not limits or rounded > limits[-1]:
                 limits.append(float(rounded))
     return limits
+
+
+def funnel_from_export(db: Database, layout, scratch) -> FunnelProposal | None:
+    """The funnel a deals export states itself: its stages ordered by a sort-order or
+    probability column, won and lost from its is_won / is_closed flags. None when the
+    file lacks those columns, or its preset's funnel already names every label."""
+    from salesfunnel.load.infer import SYNONYMS, inspect_layout
+
+    names = {normalise(h) for h in layout.header}
+    ordered = names & set(SYNONYMS["sort_order"] + SYNONYMS["probability"])
+    flagged = names & set(SYNONYMS["is_won"] + SYNONYMS["is_closed"])
+    if not (ordered and flagged):
+        return None
+    facts = inspect_layout(db, layout, scratch, "export_funnel")
+    try:
+        if facts.kind != "deals":
+            return None
+        labels = label_stats(db, [facts])
+        proposal = propose_funnel([facts], labels)
+        if proposal.unordered or proposal.how.startswith("the "):  # a preset's funnel fits
+            return None
+        return proposal
+    finally:
+        db.execute(f"drop table if exists {quote_ident(facts.table)}")

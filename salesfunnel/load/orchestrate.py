@@ -67,6 +67,7 @@ class LoadReport:
     strict: bool
     funnel: Funnel
     skipped_files: list[Path] = field(default_factory=list)
+    funnel_note: str | None = None  # where the funnel came from, when the export stated it
 
     @property
     def rows_rejected(self) -> int:
@@ -119,9 +120,20 @@ def load_paths(
         for layout, plan in zip(layouts, plans, strict=True):
             _require_one_of(KINDS[plan.kind], plan, layout)
             _refuse_ambiguous_columns(plan, layout)
-        funnel = _funnel_for(db, config, plans, [layout.path for layout in layouts])
-        db.install_funnel(funnel)
         db.run_script(sql_text("load/load_macros"))
+        stated = None if config.funnel else _funnel_stated(db, layouts, plans, scratch)
+        if stated is not None:
+            funnel = stated[0]
+            stored = db.meta("funnel")
+            if stored and Funnel.from_json(stored) != funnel and _has_data(db):
+                raise InputError(
+                    f"The database holds deals of the funnel {' > '.join(Funnel.from_json(stored).stages)}, "
+                    f"but the {stated[1]}. Load it into another database (--db), or define the "
+                    "funnel in the config file."
+                )
+        else:
+            funnel = _funnel_for(db, config, plans, [layout.path for layout in layouts])
+        db.install_funnel(funnel)
         reports: list[FileReport] = []
         with db.transaction():
             db.set_meta("funnel", funnel.to_json())
@@ -148,7 +160,27 @@ def load_paths(
                     f"nothing was loaded. First problems: {details}."
                 )
     return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
-                      funnel=funnel, skipped_files=skipped)
+                      funnel=funnel, skipped_files=skipped,
+                      funnel_note=stated[1] if stated else None)
+
+
+def _funnel_stated(db: Database, layouts, plans, scratch: Path) -> tuple[Funnel, str] | None:
+    """Without a config funnel: the funnel a deals export states itself (stage order from
+    a sort-order or probability column, won/lost from is_won/is_closed flags)."""
+    from salesfunnel.load.infer_funnel import funnel_from_export
+
+    for layout, plan in zip(layouts, plans, strict=True):
+        if plan.kind != "deals":
+            continue
+        proposal = funnel_from_export(db, layout, scratch)
+        if proposal is not None:
+            funnel = proposal.funnel
+            return funnel, (
+                f"funnel from {layout.path.name} ({proposal.how.removeprefix('from ')}, "
+                f"won/lost from its flags): {' > '.join(funnel.stages)}; lost: "
+                f"{', '.join(funnel.lost_labels)}"
+            )
+    return None
 
 
 def _require_one_of(spec: KindSpec, plan: FilePlan, layout: CsvLayout) -> None:
@@ -293,6 +325,17 @@ def _load_file(
             [file_id, MAX_REASONS_SHOWN],
         )
     ]
+    unknown = db.fetchall(
+        "select count(*), string_agg(distinct value, ', ' order by value) from load_rejects "
+        "where file_id = ? and column_name = 'stage' and starts_with(reason, 'unknown stage label')",
+        [file_id],
+    )[0]
+    if unknown[0]:
+        report.notices.append(
+            f"{unknown[0]:,} row{'s' if unknown[0] != 1 else ''} rejected for stage labels the "
+            f"funnel does not know ({_clip(unknown[1])}): `salesfunnel init {layout.path}` "
+            "proposes a config whose funnel orders them"
+        )
     duplicates = _create_incoming(db, kind)
     if kind != "history":
         report.duplicates = duplicates
@@ -317,6 +360,10 @@ def _load_file(
         ],
     )
     return report
+
+
+def _clip(text: str, width: int = 200) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _digest_path(layout: CsvLayout) -> Path:

@@ -232,7 +232,8 @@ def _raise_no_fit(header, path, preset, kind, closest) -> None:
         f"{path}: no preset fits this header. The closest, {what} ({lead}), lacks the required "
         f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)}. Headers found: "
         f"{found_text}. Map the columns in the config file ([columns.{mapping.kind}]) or pass "
-        "--preset/--kind."
+        f"--preset/--kind; `salesfunnel init {path}` proposes a mapping from the file's "
+        "headers and values."
     )
 
 
