@@ -223,7 +223,7 @@ def test_load_without_config_takes_the_stage_order_the_export_states(cli, tmp_pa
     and the summary says where the funnel came from."""
     result = cli("load", ONBOARDING / "salesforce_custom", "--db", db_path)
     assert result.exit_code == ExitCode.OK, result.stderr
-    assert "Funnel from opportunities.csv (the probability column (rising)" in result.stderr
+    assert "note: funnel from opportunities.csv (the probability column (rising)" in result.stderr
     assert "Discovery > Solution Design > Legal Review > Closed Won" in result.stderr
     assert outcomes(db_path) == [("lost", 2, 1300.0), ("open", 4, 6000.0), ("won", 2, 9000.0)]
 

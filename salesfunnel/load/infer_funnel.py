@@ -236,3 +236,47 @@ def funnel_from_export(db: Database, layout, scratch) -> FunnelProposal | None:
         return proposal
     finally:
         db.execute(f"drop table if exists {quote_ident(facts.table)}")
+
+
+def stated_funnel(db: Database, layouts, plans, scratch) -> Funnel | None:
+    """Without a config funnel: the funnel a deals export states itself (said in the
+    file's notices). A database holding deals of another funnel refuses it."""
+    from salesfunnel.errors import InputError
+
+    for layout, plan in zip(layouts, plans, strict=True):
+        proposal = funnel_from_export(db, layout, scratch) if plan.kind == "deals" else None
+        if proposal is None:
+            continue
+        funnel = proposal.funnel
+        note = (
+            f"funnel from {layout.path.name} ({proposal.how.removeprefix('from ')}, won/lost "
+            f"from its flags): {' > '.join(funnel.stages)}; lost: {', '.join(funnel.lost_labels)}"
+        )
+        stored = db.meta("funnel")
+        if stored and Funnel.from_json(stored) != funnel and db.scalar(
+            "select count(*) from deals"
+        ):
+            raise InputError(
+                f"The database holds deals of the funnel "
+                f"{' > '.join(Funnel.from_json(stored).stages)}, but the {note}. Load it into "
+                "another database (--db), or define the funnel in the config file."
+            )
+        plan.notices.append(note)
+        return funnel
+    return None
+
+
+def unknown_label_notice(db: Database, file_id: int, path) -> list[str]:
+    """A notice naming the stage labels the funnel lacks, suggesting `salesfunnel init`."""
+    count, labels = db.fetchall(
+        "select count(*), string_agg(distinct value, ', ' order by value) from load_rejects "
+        "where file_id = ? and column_name = 'stage' and starts_with(reason, 'unknown stage label')",
+        [file_id],
+    )[0]
+    if not count:
+        return []
+    labels = labels if len(labels) <= 200 else labels[:199] + "…"
+    return [
+        f"{count:,} row{'s' if count != 1 else ''} rejected for stage labels the funnel does not "
+        f"know ({labels}): `salesfunnel init {path}` proposes a config whose funnel orders them"
+    ]

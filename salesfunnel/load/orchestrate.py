@@ -25,6 +25,7 @@ from salesfunnel.errors import InputError
 from salesfunnel.kinds import KINDS, KindSpec
 from salesfunnel.load import presets
 from salesfunnel.load.discover import expand_paths
+from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notice
 from salesfunnel.load.presets import FilePlan, plan_file
 from salesfunnel.load.records import (
     build_source_rows,
@@ -33,7 +34,7 @@ from salesfunnel.load.records import (
     read_records,
     stage_history_from_columns,
 )
-from salesfunnel.load.sheets import open_source
+from salesfunnel.load.sheets import digest_path, open_sources
 from salesfunnel.load.sniff import CsvLayout, file_digest
 from salesfunnel.sqltree import sql_text
 
@@ -67,7 +68,6 @@ class LoadReport:
     strict: bool
     funnel: Funnel
     skipped_files: list[Path] = field(default_factory=list)
-    funnel_note: str | None = None  # where the funnel came from, when the export stated it
 
     @property
     def rows_rejected(self) -> int:
@@ -109,9 +109,7 @@ def load_paths(
     files, skipped = expand_paths(paths, config.skip_files)
     with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
         scratch = Path(scratch_name)
-        layouts = [
-            layout for path in files for layout in open_source(path, options.encoding, scratch)
-        ]
+        layouts = open_sources(files, options.encoding, scratch)
         plans = [
             plan_file(layout.header, str(layout.path), preset=options.preset, kind=options.kind,
                       config=config)
@@ -121,18 +119,8 @@ def load_paths(
             _require_one_of(KINDS[plan.kind], plan, layout)
             _refuse_ambiguous_columns(plan, layout)
         db.run_script(sql_text("load/load_macros"))
-        stated = None if config.funnel else _funnel_stated(db, layouts, plans, scratch)
-        if stated is not None:
-            funnel = stated[0]
-            stored = db.meta("funnel")
-            if stored and Funnel.from_json(stored) != funnel and _has_data(db):
-                raise InputError(
-                    f"The database holds deals of the funnel {' > '.join(Funnel.from_json(stored).stages)}, "
-                    f"but the {stated[1]}. Load it into another database (--db), or define the "
-                    "funnel in the config file."
-                )
-        else:
-            funnel = _funnel_for(db, config, plans, [layout.path for layout in layouts])
+        funnel = (None if config.funnel else stated_funnel(db, layouts, plans, scratch)) or (
+            _funnel_for(db, config, plans, [x.path for x in layouts]))
         db.install_funnel(funnel)
         reports: list[FileReport] = []
         with db.transaction():
@@ -160,27 +148,7 @@ def load_paths(
                     f"nothing was loaded. First problems: {details}."
                 )
     return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
-                      funnel=funnel, skipped_files=skipped,
-                      funnel_note=stated[1] if stated else None)
-
-
-def _funnel_stated(db: Database, layouts, plans, scratch: Path) -> tuple[Funnel, str] | None:
-    """Without a config funnel: the funnel a deals export states itself (stage order from
-    a sort-order or probability column, won/lost from is_won/is_closed flags)."""
-    from salesfunnel.load.infer_funnel import funnel_from_export
-
-    for layout, plan in zip(layouts, plans, strict=True):
-        if plan.kind != "deals":
-            continue
-        proposal = funnel_from_export(db, layout, scratch)
-        if proposal is not None:
-            funnel = proposal.funnel
-            return funnel, (
-                f"funnel from {layout.path.name} ({proposal.how.removeprefix('from ')}, "
-                f"won/lost from its flags): {' > '.join(funnel.stages)}; lost: "
-                f"{', '.join(funnel.lost_labels)}"
-            )
-    return None
+                      funnel=funnel, skipped_files=skipped)
 
 
 def _require_one_of(spec: KindSpec, plan: FilePlan, layout: CsvLayout) -> None:
@@ -250,19 +218,18 @@ def _load_file(
 ) -> FileReport:
     path_text = str(layout.path.resolve())
     kind = plan.kind
-    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding,
-                        notices=list(plan.notices))
+    report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding)
     if not options.force:
         previous = _previous_load(db, path_text, kind, layout)
         if previous is None:
-            layout = replace(layout, sha256=file_digest(_digest_path(layout)))
+            layout = replace(layout, sha256=file_digest(digest_path(layout)))
             previous = _previous_load(db, path_text, kind, layout)
         if previous is not None:
             report.rows_read, report.rows_loaded, report.rows_rejected = previous
             report.skipped_unchanged = True
             return report
     if not layout.sha256:
-        layout = replace(layout, sha256=file_digest(_digest_path(layout)))
+        layout = replace(layout, sha256=file_digest(digest_path(layout)))
 
     file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
@@ -325,17 +292,7 @@ def _load_file(
             [file_id, MAX_REASONS_SHOWN],
         )
     ]
-    unknown = db.fetchall(
-        "select count(*), string_agg(distinct value, ', ' order by value) from load_rejects "
-        "where file_id = ? and column_name = 'stage' and starts_with(reason, 'unknown stage label')",
-        [file_id],
-    )[0]
-    if unknown[0]:
-        report.notices.append(
-            f"{unknown[0]:,} row{'s' if unknown[0] != 1 else ''} rejected for stage labels the "
-            f"funnel does not know ({_clip(unknown[1])}): `salesfunnel init {layout.path}` "
-            "proposes a config whose funnel orders them"
-        )
+    report.notices = [*plan.notices, *unknown_label_notice(db, file_id, layout.path)]
     duplicates = _create_incoming(db, kind)
     if kind != "history":
         report.duplicates = duplicates
@@ -360,15 +317,6 @@ def _load_file(
         ],
     )
     return report
-
-
-def _clip(text: str, width: int = 200) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _digest_path(layout: CsvLayout) -> Path:
-    """The bytes that identify a file's content: the file, or a workbook sheet's CSV copy."""
-    return layout.path if layout.read_path is None or layout.path.is_file() else layout.read_path
 
 
 def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -> tuple | None:
@@ -419,8 +367,6 @@ def _create_incoming(db: Database, kind: str) -> int:
     # with repeats the window runs once into a table; without, a view costs nothing
     db.execute(f"create temp {'table' if duplicates else 'view'} incoming as {rows}")
     return duplicates
-
-
 
 
 

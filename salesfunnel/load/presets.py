@@ -113,6 +113,9 @@ def mapping_preset(config: Config) -> Preset | None:
         for name, header in table.items():
             if name == "stage_dates":
                 continue
+            if header == "":  # `status = ""`: the file's column of that name is not this field
+                fields[name] = ()
+                continue
             if name == "deal_id" and (header == ROW_KEY or (isinstance(header, list) and len(header) > 1)):
                 parts = (ROW_KEY,) if header == ROW_KEY else tuple(header_key(h) for h in header)
                 composite.append((name, parts))

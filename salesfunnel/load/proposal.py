@@ -106,7 +106,11 @@ def _columns_lines(db: Database, facts: FileFacts) -> list[str]:
             column = facts.fields.get("entered_at")
         if name == "entered_at":
             column = facts.fields.get("entered_at") or facts.fields.get("created_at")
-        if column is None or (name == "status" and not _status_values(db, facts, column)):
+        if column is not None and name == "status" and not _status_values(db, facts, column):
+            lines.append(f"# {column.name!r} holds values other than open, won and lost: not read")
+            lines.append('status = ""')
+            continue
+        if column is None:
             continue
         lines.append(f"{name} = {_string(column.name)}")
     if facts.kind == "deals" and "rep" not in facts.fields:

@@ -29,6 +29,15 @@ def open_source(path: Path, encoding: str | None, scratch: Path) -> list[CsvLayo
     return sheet_layouts(path, scratch)
 
 
+def open_sources(paths: list[Path], encoding: str | None, scratch: Path) -> list[CsvLayout]:
+    return [layout for path in paths for layout in open_source(path, encoding, scratch)]
+
+
+def digest_path(layout: CsvLayout) -> Path:
+    """The bytes that identify a file's content: the file, or a workbook sheet's CSV copy."""
+    return layout.path if layout.read_path is None or layout.path.is_file() else layout.read_path
+
+
 def sheet_layouts(path: Path, scratch: Path) -> list[CsvLayout]:
     import fastexcel
 

@@ -95,8 +95,6 @@ def _origin(item) -> str:
 
 def print_load_summary(console: Console, report: LoadReport, db_path: str) -> None:
     """Per file: kind, rows read, loaded, rejected, and the first reasons (stderr)."""
-    if report.funnel_note:
-        console.print(Text(report.funnel_note[:1].upper() + report.funnel_note[1:] + "."))
     for item in report.files:
         if item.skipped_unchanged:
             console.print(
