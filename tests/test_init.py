@@ -109,6 +109,19 @@ def test_warehouse_table_recognised(cli, tmp_path):
     assert outcomes(db) == [("lost", 1, 400.0), ("open", 2, 300.0), ("won", 1, 300.0)]
 
 
+def test_hubspot_custom_pipeline_ordered_by_its_date_entered_columns(cli, tmp_path):
+    """A HubSpot export with the portal's own stages: the "Date entered" columns come in
+    pipeline order (Intro Call, Scoping, Security Review, Closed Won, Closed Lost), and
+    Scoping, where no deal is now, is still a stage. Stage entries from the date
+    columns: 501 has 3, 502 has 4, 503 has 1, 504 has 2 = 10.
+    Open 501 + 503 = 3000 (503 has no amount), won 502 = 5000, lost 504 = 700."""
+    config, db, report = init_and_load(cli, tmp_path, ONBOARDING / "hubspot_custom")
+    assert config["funnel"]["stages"] == ["Intro Call", "Scoping", "Security Review", "Closed Won"]
+    assert config["funnel"]["lost"] == ["Closed Lost"]
+    assert report.rows_rejected == 0 and report.files[0].history_rows == 10
+    assert outcomes(db) == [("lost", 1, 700.0), ("open", 2, 3000.0), ("won", 1, 5000.0)]
+
+
 def test_excel_workbook_sheet_rows_and_rejects(cli, tmp_path):
     """An .xlsx HubSpot export: the sheet reads like a CSV file. Row 3 has the amount
     "n/a": rejected, named by the sheet and its row number; rows 2 and 4 load
@@ -237,3 +250,17 @@ def test_unknown_stage_labels_are_named_and_init_suggested(cli, tmp_path, db_pat
     assert "read 3, loaded 1, rejected 2" in result.stderr
     assert "2 rows rejected for stage labels the funnel does not know (demo, pilot)" in result.stderr
     assert f"salesfunnel init {deals}" in result.stderr
+
+
+def test_no_preset_fits_names_the_kind_the_values_suggest(cli, tmp_path, db_path):
+    """A Dynamics view (no id column matches a preset): the miss names a deals file, by
+    its values (the stage labels in 'Sales Stage', dates in 'Created On'), and exit 3."""
+    result = cli("load", ONBOARDING / "dynamics" / "opportunities.csv", "--db", db_path)
+    assert result.exit_code == ExitCode.INPUT
+    assert "Judged by its values it is most likely a deals file (stage in 'Sales Stage'" in result.stderr
+    assert "created_at in 'Created On'" in result.stderr
+    assert "salesfunnel init" in result.stderr
+    junk = write(tmp_path, "notes.csv", "foo,bar\n1,2\n")
+    result = cli("load", junk, "--db", db_path)
+    assert result.exit_code == ExitCode.INPUT
+    assert "it is not a deals file (no column holds stage labels)" in result.stderr

@@ -62,6 +62,7 @@ FORMAT_CANDIDATES = (
     "%d %b, %Y %H:%M:%S", "%d-%m-%Y", "%m-%d-%Y", "%d-%m-%Y %H:%M", "%m-%d-%Y %H:%M",
     "%d-%m-%y", "%m-%d-%y", "%Y%m%d", "%d.%m.%y", "%Y.%m.%d", "%d/%m/%Y %H.%M", "%Y-%m-%d %I:%M %p",
     "%Y-%m-%d %I:%M:%S %p", "%b %d %Y %H:%M", "%d %b %Y %H:%M:%S", "%b-%d-%Y", "%b-%y",
+    "%Y-%m-%d %H:%M:%S UTC", "%Y-%m-%d %H:%M UTC", "%d/%m/%Y %H:%M:%S UTC", "%m/%d/%Y %H:%M:%S UTC",
 )
 
 
@@ -267,4 +268,41 @@ def _choose_key(db: Database, facts: FileFacts) -> None:
         "no distinct id column: each row is a deal, keyed by its line (\"@row\"); such a file "
         "cannot be reloaded as an update of itself"
         + (f" ({key.name!r} repeats: {key.distinct} values for {facts.rows} rows)" if key else "")
+    )
+
+
+def plan_files(db: Database, layouts, scratch: Path, **how) -> list[FilePlan]:
+    """plan_file for each file; when none fits, the error also says which kind of file
+    the values suggest and which of its fields were found and which lack."""
+    plans = []
+    for layout in layouts:
+        try:
+            plans.append(plan_file(layout.header, str(layout.path), **how))
+        except InputError as error:
+            raise InputError(f"{error} {_judged_by_values(db, layout, scratch)}") from None
+    return plans
+
+
+def _judged_by_values(db: Database, layout, scratch: Path) -> str:
+    from salesfunnel.kinds import KINDS
+
+    db.run_script(sql_text("load/load_macros"))
+    try:
+        facts = inspect_layout(db, layout, scratch, "miss")
+    except InputError:
+        return ""
+    db.execute(f"drop table if exists {quote_ident(facts.table)}")
+    if facts.kind is None:
+        return (
+            "Judged by its values too, it is not a deals file (no column holds stage labels), "
+            "nor history, accounts or reps."
+        )
+    spec = KINDS[facts.kind]
+    found = [f"{name} in {c.name!r}" for name, c in facts.fields.items() if name in spec.fields]
+    lacking = [name for name in spec.required if name not in facts.fields
+               and not (name == "deal_id" and facts.key) and name != "rep"]
+    return (
+        f"Judged by its values it is most likely a {facts.kind} file ({', '.join(found)})"
+        + (f"; it lacks {', '.join(lacking)}" if lacking else "")
+        + f". Map it in [columns.{facts.kind}]."
     )

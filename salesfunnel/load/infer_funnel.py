@@ -1,12 +1,12 @@
 """The funnel and the tiers `salesfunnel init` proposes, from the files' values.
 
 Stage order, in this order of preference: a sort-order column, a probability
-column, the order stages appear in each deal's history, numbers in the labels
-(`1-Qualify`), how many stage-date columns a label's deals have filled; else by
-frequency with a request to put them in order. Won and lost labels come from
-IsWon/IsClosed flags, else from the label words (won, lost, dead, disqualified).
-A preset's funnel is kept when it already names every label in the data.
-"""
+column, the order of HubSpot's "Date entered" columns, the order stages appear
+in each deal's history, numbers in the labels (`1-Qualify`), how many
+stage-date columns a label's deals have filled; else by frequency with a
+request to put them in order. Won and lost labels come from IsWon/IsClosed
+flags, else from the label words (won, lost, dead, disqualified). A preset's
+funnel is kept when it already names every label in the data."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class Label:
     closed: float | None = None
     position: float | None = None  # mean relative position in deal histories
     dated: float | None = None  # mean number of stage-date columns filled
+    column_order: int | None = None  # place of its "Date entered" column in the header
 
 
 @dataclass
@@ -117,6 +118,11 @@ def label_stats(db: Database, files: list[FileFacts]) -> dict[str, Label]:
                 label.closed = _first(label.closed, closed)
                 label.dated = _first(label.dated, dated)
             label.position = _first(label.position, position)
+        # a stage-date column names a stage even when no deal is in it now; HubSpot
+        # writes these columns in pipeline order
+        for order, (stage_name, _, _) in enumerate(facts.plan.stage_dates if facts.plan else ()):
+            label = labels.setdefault(label_key(stage_name), Label(stage_name))
+            label.column_order = _first(label.column_order, order)
     return labels
 
 
@@ -179,6 +185,7 @@ def _order(labels: list[Label]) -> tuple[list[Label], str, bool]:
     for attribute, how in (
         ("sort", "from the stage sort-order column"),
         ("probability", "from the probability column (rising)"),
+        ("column_order", "from the order of the stage-date columns in the header"),
         ("position", "from the order stages appear in the deals' history"),
     ):
         if labels and all(getattr(x, attribute) is not None for x in labels):

@@ -25,8 +25,9 @@ from salesfunnel.errors import InputError
 from salesfunnel.kinds import KINDS, KindSpec
 from salesfunnel.load import presets
 from salesfunnel.load.discover import expand_paths
+from salesfunnel.load.infer import plan_files
 from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notice
-from salesfunnel.load.presets import FilePlan, plan_file
+from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import (
     build_source_rows,
     choose_date_order,
@@ -110,11 +111,8 @@ def load_paths(
     with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
         scratch = Path(scratch_name)
         layouts = open_sources(files, options.encoding, scratch)
-        plans = [
-            plan_file(layout.header, str(layout.path), preset=options.preset, kind=options.kind,
-                      config=config)
-            for layout in layouts
-        ]
+        plans = plan_files(db, layouts, scratch, preset=options.preset, kind=options.kind,
+                           config=config)
         for layout, plan in zip(layouts, plans, strict=True):
             _require_one_of(KINDS[plan.kind], plan, layout)
             _refuse_ambiguous_columns(plan, layout)

@@ -135,8 +135,10 @@ def _status_values(db: Database, facts: FileFacts, column) -> bool:
 def _date_columns(facts: FileFacts):
     if facts.kind is None:
         return []
-    names = DATE_NAMES if facts.plan is None else ("created_at", "closed_at", "entered_at")
-    columns = [facts.fields[n] for n in names if n in facts.fields]
+    columns = [facts.fields[n] for n in DATE_NAMES if n in facts.fields]
+    if facts.plan is not None:  # the preset's stage-date columns
+        found = (re.fullmatch(r'records\."c(\d+)"', expr) for _, expr, _ in facts.plan.stage_dates)
+        columns += [facts.columns[int(m.group(1))] for m in found if m]
     return columns + list(facts.stage_dates.values())
 
 
