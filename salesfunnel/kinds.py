@@ -45,6 +45,9 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec("accounts", required=("account",), optional=("tier",), key="account"),
         KindSpec("reps", required=("rep",), optional=("team", "manager"), key="rep"),
+        # owner ids -> names (a Salesforce User export, HubSpot owners): reports show the
+        # name of a deal whose rep is a user id
+        KindSpec("users", required=("user_id", "name"), optional=(), key="user_id"),
         KindSpec(
             "subscriptions",
             required=("started_at",),
@@ -71,4 +74,5 @@ class Kind(enum.StrEnum):
     history = "history"
     accounts = "accounts"
     reps = "reps"
+    users = "users"
     subscriptions = "subscriptions"

@@ -107,6 +107,17 @@ def test_warehouse_table_recognised(cli, tmp_path):
     assert report.files[0].preset == "warehouse"
     assert config["funnel"]["stages"] == ["Prospect", "Evaluate", "Closed Won"]
     assert outcomes(db) == [("lost", 1, 400.0), ("open", 2, 300.0), ("won", 1, 300.0)]
+    # user.csv (the `user` table, a users file) names the owner ids at report time:
+    # Ann Lee owns 0061 and 0062, Bob Ray 0063 and 0064; the deals keep the ids
+    assert report.files[1].kind == "users" and report.files[1].rows_loaded == 2
+    assert query(db, "select rep, count(*) from deal_facts group by rep order by rep") == [
+        ("Ann Lee", 2), ("Bob Ray", 2)
+    ]
+    assert query(db, "select count(*) from deals where rep like '0058a%'") == [(4,)]
+    result = cli("rank", "--db", db, "--month", "2026-02", "--format", "csv")
+    assert [line.split(",")[:2] for line in result.stdout.splitlines()[1:]] == [
+        ["Ann Lee", "2"], ["Bob Ray", "2"]
+    ]
 
 
 def test_hubspot_custom_pipeline_ordered_by_its_date_entered_columns(cli, tmp_path):

@@ -96,6 +96,12 @@ SALESFORCE = Preset(
             },
             ("deal_id", "rep", "stage"),
         ),
+        KindMapping(  # the User export; Username or Email tells it from other Id, Name files
+            "users",
+            {"user_id": ("id", "user id"), "name": ("name", "full name"),
+             "username": ("username", "email")},
+            ("user_id", "name", "username"),
+        ),
     ),
     funnel=Funnel(
         stages=(
@@ -187,6 +193,11 @@ WAREHOUSE = Preset(
                 "is_closed": ("is_closed",),
             },
             ("deal_id", "rep", "stage"),
+        ),
+        KindMapping(  # Salesforce `user` table
+            "users",
+            {"user_id": ("id",), "name": ("name",), "username": ("username", "email")},
+            ("user_id", "name", "username"),
         ),
     ),
 )
