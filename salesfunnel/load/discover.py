@@ -30,8 +30,8 @@ def expand_paths(paths: Iterable[str | Path], skip: tuple[str, ...] = ()) -> tup
                 raise InputError(f"{path}: permission denied; cannot list the folder.") from None
             if not found:
                 raise InputError(
-                    f"The folder {path} holds no .csv file. Point salesfunnel load at the "
-                    "exported CSV files or the folder that holds them."
+                    f"The folder {path} holds no .csv file (nor .xlsx, .xlsm, .xls). Point "
+                    "salesfunnel load at the exported files or the folder that holds them."
                 )
             for item in found:
                 if any(fnmatch.fnmatch(item.name, pattern) for pattern in skip):
