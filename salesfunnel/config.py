@@ -152,6 +152,9 @@ class Config:
     # [files] kinds: (file-name pattern, kind), in the config's order
     file_kinds: tuple[tuple[str, str], ...] = ()
     currency: CurrencySettings | None = None
+    # [dates] formats: strftime patterns tried in order; "*" for every date column,
+    # else a canonical date field (created_at, closed_at, ...) for that column only
+    date_formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,7 @@ def load_config(option: str | None) -> Config:
         raw=data,
         tiers=_tier_rule(data.get("tiers"), path),
         date_order=_date_order(data.get("dates"), path),
+        date_formats=_date_formats(data.get("dates"), path),
         skip_files=_skip_files(data.get("files"), path),
         full_exports=_full_exports(data.get("load"), path),
         file_kinds=_file_kinds(data.get("files"), path),
@@ -241,9 +245,34 @@ def _date_order(table: Any, path: Path) -> str | None:
     if table is None:
         return None
     order = table.get("order") if isinstance(table, dict) else None
+    if order is None and isinstance(table, dict) and "formats" in table:
+        return None
     if order not in DATE_ORDERS:
         raise ConfigError(f"{path}: [dates] order must be \"mdy\" or \"dmy\"; got {order!r}.")
     return order
+
+
+def _date_formats(table: Any, path: Path) -> dict[str, tuple[str, ...]]:
+    """[dates] formats = ["%d %b, %Y %H:%M:%S", ...] for every date column, or a table
+    {created_at = [...], closed_at = [...]} per canonical date field."""
+    if not isinstance(table, dict) or "formats" not in table:
+        return {}
+    formats = table["formats"]
+    per_field = formats if isinstance(formats, dict) else {"*": formats}
+    result: dict[str, tuple[str, ...]] = {}
+    for name, patterns in per_field.items():
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        if (
+            not isinstance(patterns, list) or not patterns
+            or not all(isinstance(p, str) and "%" in p for p in patterns)
+        ):
+            raise ConfigError(
+                f"{path}: [dates] formats must be a list of strftime patterns such as "
+                f"\"%d %b, %Y %H:%M:%S\" (or a table of such lists per date field); got {patterns!r}."
+            )
+        result[name] = tuple(patterns)
+    return result
 
 
 def _skip_files(table: Any, path: Path) -> tuple[str, ...]:

@@ -45,6 +45,9 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec("accounts", required=("account",), optional=("tier",), key="account"),
         KindSpec("reps", required=("rep",), optional=("team", "manager"), key="rep"),
+        # owner ids -> names (a Salesforce User export, HubSpot owners): reports show the
+        # name of a deal whose rep is a user id
+        KindSpec("users", required=("user_id", "name"), optional=(), key="user_id"),
         KindSpec(
             "subscriptions",
             required=("started_at",),
@@ -57,6 +60,9 @@ KINDS: dict[str, KindSpec] = {
 
 KIND_NAMES = tuple(KINDS)
 
+# the rep of a deal from a file without an owner column
+NO_OWNER = "(no owner)"
+
 # the canonical fields that hold a date or datetime
 DATE_FIELDS = ("created_at", "closed_at", "entered_at", "started_at", "ended_at")
 
@@ -68,4 +74,5 @@ class Kind(enum.StrEnum):
     history = "history"
     accounts = "accounts"
     reps = "reps"
+    users = "users"
     subscriptions = "subscriptions"

@@ -71,11 +71,12 @@ def test_load_prints_summary_on_stderr_only(cli, tmp_path):
 
 def test_load_missing_column_exit_3_no_traceback(cli, tmp_path):
     db = tmp_path / "x.duckdb"
-    bad = write(tmp_path, "deals.csv", "deal_id,owner,stage\nX,ann,lead\n")
+    # the owner is optional since issue 14; the stage is not
+    bad = write(tmp_path, "deals.csv", "deal_id,owner,phase\nX,ann,lead\n")
     result = cli("load", bad, "--db", db)
     assert result.exit_code == ExitCode.INPUT
     assert result.stdout == ""
-    assert "lacks the required column rep" in result.stderr
+    assert "lacks the required column stage" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -47,12 +47,13 @@ def test_kind_can_be_forced_and_then_must_fit(tmp_path, db_path):
 def test_missing_column_names_it_and_headers_found(tmp_path, db_path):
     load_into(db_path, FIXTURES / "funnel")
     before = _snapshot(db_path)
-    bad = write(tmp_path, "deals.csv", "deal_id,owner,stage\nX1,ann,lead\n")
+    # the rep is optional (issue 14): the stage is what this file lacks
+    bad = write(tmp_path, "deals.csv", "deal_id,owner,phase\nX1,ann,lead\n")
     with pytest.raises(InputError) as caught:
         load_into(db_path, bad)
     message = str(caught.value)
-    assert "lacks the required column rep" in message
-    assert "Headers found: deal_id, owner, stage" in message
+    assert "lacks the required column stage" in message
+    assert "Headers found: deal_id, owner, phase" in message
     assert _snapshot(db_path) == before
 
 

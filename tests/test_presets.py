@@ -139,15 +139,16 @@ def test_forced_preset_must_fit(db_path):
 
 
 def test_file_fitting_no_preset_names_closest_and_missing(tmp_path, db_path):
-    path = write(tmp_path, "export.csv", "Deal - ID,Deal - Title,Deal - Stage\n1,x,Lead In\n")
+    path = write(tmp_path, "export.csv", "Deal - ID,Deal - Title,Deal - Status\n1,x,open\n")
     with pytest.raises(InputError) as caught:
         load_into(db_path, path)
     message = str(caught.value)
+    # the owner is optional since issue 14: only the stage is missing
     assert (
-        "The closest, preset pipedrive, deals file (fits it best), lacks the required column rep"
-        in message
+        "The closest, preset pipedrive, deals file (fits it best), lacks the required column "
+        "stage ('deal - stage')" in message
     )
-    assert "Headers found: Deal - ID, Deal - Title, Deal - Stage" in message
+    assert "Headers found: Deal - ID, Deal - Title, Deal - Status" in message
 
 
 def test_different_crm_funnels_refuse_one_database(db_path):

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from salesfunnel import __version__
-from salesfunnel.cli import analysis, funnel, loading, management, pipeline
+from salesfunnel.cli import analysis, funnel, loading, management, onboarding, pipeline
 from salesfunnel.errors import ExitCode
 
 app = typer.Typer(
@@ -24,9 +24,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for command in (*loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *pipeline.COMMANDS,
-                *analysis.COMMANDS,
-                *loading.LAST_COMMANDS):
+for command in (
+    *onboarding.COMMANDS, *loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS,
+    *pipeline.COMMANDS, *analysis.COMMANDS, *loading.LAST_COMMANDS,
+):
     app.command()(command)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from salesfunnel.config import Config
 from salesfunnel.errors import InputError
+from salesfunnel.kinds import NO_OWNER
 from salesfunnel.load.layouts import KindMapping, Preset
 from salesfunnel.load.presets import FilePlan, _build_plan, _candidates, _match
 
@@ -76,7 +77,7 @@ def _fits(
         if kind is not None and mapping.kind != kind:
             continue
         found = _match(candidate, mapping, header)
-        if all(f in found for f in mapping.required):
+        if all(f in found or _optional_owner(mapping, f) for f in mapping.required):
             try:
                 plans.append(_build_plan(candidate, mapping, found, header, config))
             except InputError as exc:
@@ -96,8 +97,14 @@ def _fits_any(candidates: list[Preset], header, kind: str | None, config: Config
     return plans
 
 
+def _optional_owner(mapping: KindMapping, name: str) -> bool:
+    """A deals file may lack its owner: it loads with rep "(no owner)" and a notice."""
+    return mapping.kind == "deals" and name == "rep"
+
+
 def _score(plan: FilePlan) -> int:
-    return plan.matched + len(plan.stage_dates)
+    ownerless = plan.kind == "deals" and plan.fields.get("rep") == f"'{NO_OWNER}'"
+    return plan.matched + len(plan.stage_dates) - (2 if ownerless else 0)
 
 
 def _best(plans: list[FilePlan], path: str, kind: str | None) -> FilePlan:
@@ -141,8 +148,8 @@ def _explain_no_fit(header, path, preset, kind, config) -> None:
             if kind is not None and mapping.kind != kind:
                 continue
             found = _match(candidate, mapping, header)
-            have = sum(f in found for f in mapping.required)
-            if closest is None or have > closest[0]:
+            have = sum(f in found or _optional_owner(mapping, f) for f in mapping.required)
+            if closest is None or (have, len(found)) > (closest[0], len(closest[3])):
                 closest = (have, candidate, mapping, found)
     _raise_no_fit(header, path, preset, kind, closest)
 
@@ -160,7 +167,7 @@ def _raise_no_fit(header, path, preset, kind, closest) -> None:
         if candidate.name != "canonical"
         else name
         for name in mapping.required
-        if name not in found
+        if name not in found and not _optional_owner(mapping, name)
     ]
     what = f"preset {candidate.name}, {mapping.kind} file"
     lead = "was asked for" if (kind or preset != "auto") else "fits it best"
@@ -168,5 +175,6 @@ def _raise_no_fit(header, path, preset, kind, closest) -> None:
         f"{path}: no preset fits this header. The closest, {what} ({lead}), lacks the required "
         f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)}. Headers found: "
         f"{found_text}. Map the columns in the config file ([columns.{mapping.kind}]) or pass "
-        "--preset/--kind."
+        f"--preset/--kind; `salesfunnel init {path}` proposes a mapping from the file's "
+        "headers and values."
     )

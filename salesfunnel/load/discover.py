@@ -1,4 +1,5 @@
-"""Which files a load reads: the paths given, folders expanded to their CSV files."""
+"""Which files a load reads: the paths given, folders expanded to their CSV files
+(and Excel workbooks: .xlsx, .xlsm, .xls)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from salesfunnel.errors import InputError
+
+SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 
 
 def expand_paths(paths: Iterable[str | Path], skip: tuple[str, ...] = ()) -> tuple[list[Path], list[Path]]:
@@ -21,14 +24,14 @@ def expand_paths(paths: Iterable[str | Path], skip: tuple[str, ...] = ()) -> tup
         if path.is_dir():
             try:
                 found = sorted(
-                    p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv"
+                    p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
                 )
             except PermissionError:
                 raise InputError(f"{path}: permission denied; cannot list the folder.") from None
             if not found:
                 raise InputError(
-                    f"The folder {path} holds no .csv file. Point salesfunnel load at the "
-                    "exported CSV files or the folder that holds them."
+                    f"The folder {path} holds no .csv file (nor .xlsx, .xlsm, .xls). Point "
+                    "salesfunnel load at the exported files or the folder that holds them."
                 )
             for item in found:
                 if any(fnmatch.fnmatch(item.name, pattern) for pattern in skip):

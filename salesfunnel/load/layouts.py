@@ -18,6 +18,8 @@ class KindMapping:
     kind: str
     fields: dict[str, tuple[str, ...]]
     required: tuple[str, ...]
+    # fields built from several columns (a composite key), or "@row" (the line number)
+    composite: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,12 @@ SALESFORCE = Preset(
             },
             ("deal_id", "rep", "stage"),
         ),
+        KindMapping(  # the User export; Username or Email tells it from other Id, Name files
+            "users",
+            {"user_id": ("id", "user id"), "name": ("name", "full name"),
+             "username": ("username", "email")},
+            ("user_id", "name", "username"),
+        ),
     ),
     funnel=Funnel(
         stages=(
@@ -163,4 +171,47 @@ PIPEDRIVE = Preset(
     ),
 )
 
-BUILT_IN = {"hubspot": HUBSPOT, "salesforce": SALESFORCE, "pipedrive": PIPEDRIVE}
+# Tables synced into a warehouse by Fivetran or Airbyte: snake_case Salesforce
+# `opportunity` / `opportunity_history` and HubSpot `deal` tables. Their stage
+# labels are the org's own (or HubSpot's internal ids), so there is no default
+# funnel: the order comes from the config (`salesfunnel init`) or from the
+# table's probability / sort-order and is_won / is_closed columns.
+WAREHOUSE = Preset(
+    "warehouse",
+    (
+        KindMapping(
+            "history",
+            {
+                "deal_id": ("opportunity_id",),
+                "stage": ("stage_name",),
+                "entered_at": ("created_date",),
+            },
+            ("deal_id", "stage", "entered_at"),
+        ),
+        KindMapping(
+            "deals",
+            {
+                "deal_id": ("id", "deal_id"),
+                "rep": ("owner_id", "property_hubspot_owner_id", "properties_hubspot_owner_id",
+                        "hubspot_owner_id"),
+                "stage": ("stage_name", "property_dealstage", "properties_dealstage", "deal_stage"),
+                "created_at": ("created_date", "property_createdate", "properties_createdate"),
+                "closed_at": ("close_date", "property_closedate", "properties_closedate"),
+                "amount": ("amount", "property_amount", "properties_amount"),
+                "source": ("lead_source",),
+                "account": ("account_id",),
+                "is_won": ("is_won",),
+                "is_closed": ("is_closed",),
+            },
+            ("deal_id", "rep", "stage"),
+        ),
+        KindMapping(  # Salesforce `user` table
+            "users",
+            {"user_id": ("id",), "name": ("name",), "username": ("username", "email")},
+            ("user_id", "name", "username"),
+        ),
+    ),
+)
+
+BUILT_IN = {"hubspot": HUBSPOT, "salesforce": SALESFORCE, "pipedrive": PIPEDRIVE,
+            "warehouse": WAREHOUSE}

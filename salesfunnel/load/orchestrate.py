@@ -23,8 +23,9 @@ from salesfunnel.db import Database
 from salesfunnel.errors import ConfigError, InputError
 from salesfunnel.kinds import KINDS
 from salesfunnel.load import planning, snapshots
-from salesfunnel.load.choose import plan_file
 from salesfunnel.load.discover import expand_paths
+from salesfunnel.load.infer import plan_files
+from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notice
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import (
     build_source_rows,
@@ -35,7 +36,8 @@ from salesfunnel.load.records import (
     reject_nul_fields,
     stage_history_from_columns,
 )
-from salesfunnel.load.sniff import CsvLayout, file_digest, inspect_csv
+from salesfunnel.load.sheets import digest_path, open_sources
+from salesfunnel.load.sniff import CsvLayout, file_digest
 from salesfunnel.sqltree import sql_text
 
 MAX_REASONS_SHOWN = 3
@@ -65,6 +67,7 @@ class FileReport:
     skipped_unchanged: bool = False
     first_reasons: list[str] = field(default_factory=list)
     snapshot: snapshots.SnapshotCounts | None = None  # deals files: as-of and changes
+    notices: list[str] = field(default_factory=list)  # from the file's plan (no owner, ...)
 
 
 @dataclass
@@ -122,20 +125,19 @@ def load_paths(
     files, skipped = expand_paths(paths, config.skip_files)
     with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
         scratch = Path(scratch_name)
-        layouts = [inspect_csv(path, options.encoding, scratch) for path in files]
-        plans = [
-            plan_file(
-                layout.header, str(layout.path), preset=options.preset, config=config,
-                kind=planning.kind_of(layout.path, options.kinds_by_path, options.kind, config),
-            )
+        layouts = open_sources(files, options.encoding, scratch)
+        kinds = [
+            planning.kind_of(layout.path, options.kinds_by_path, options.kind, config)
             for layout in layouts
         ]
+        plans = plan_files(db, layouts, scratch, kinds, preset=options.preset, config=config)
         for layout, plan in zip(layouts, plans, strict=True):
             planning.require_one_of(KINDS[plan.kind], plan, layout)
             planning.refuse_ambiguous_columns(plan, layout)
-        funnel = planning.funnel_for(db, config, plans, files)
-        db.install_funnel(funnel)
         db.run_script(sql_text("load/load_macros"))
+        funnel = (None if config.funnel else stated_funnel(db, layouts, plans, scratch)) or (
+            planning.funnel_for(db, config, plans, [x.path for x in layouts]))
+        db.install_funnel(funnel)
         planning.install_currency(db, config)
         reports: list[FileReport] = []
         with db.transaction():
@@ -177,14 +179,14 @@ def _load_file(
     if not options.force:
         previous = _previous_load(db, path_text, kind, layout)
         if previous is None:
-            layout = replace(layout, sha256=file_digest(layout.path))
+            layout = replace(layout, sha256=file_digest(digest_path(layout)))
             previous = _previous_load(db, path_text, kind, layout)
         if previous is not None:
             report.rows_read, report.rows_loaded, report.rows_rejected = previous
             report.skipped_unchanged = True
             return report
     if not layout.sha256:
-        layout = replace(layout, sha256=file_digest(layout.path))
+        layout = replace(layout, sha256=file_digest(digest_path(layout)))
 
     file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
@@ -259,6 +261,7 @@ def _load_file(
             [file_id],
         )[0]
         report.top_reason = f"{reason} ({count:,} row{'s' if count != 1 else ''})"
+    report.notices = [*plan.notices, *unknown_label_notice(db, file_id, layout.path)]
     duplicates = _create_incoming(db, kind)
     if kind != "history":
         report.duplicates = duplicates

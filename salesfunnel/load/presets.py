@@ -21,7 +21,7 @@ from typing import Any
 from salesfunnel.config import Config, Funnel, TierRule
 from salesfunnel.db import quote_ident
 from salesfunnel.errors import ConfigError, InputError
-from salesfunnel.kinds import KINDS
+from salesfunnel.kinds import DATE_FIELDS, KINDS, NO_OWNER
 from salesfunnel.load.layouts import (
     BUILT_IN,
     DELETED_FLAGS,
@@ -30,6 +30,7 @@ from salesfunnel.load.layouts import (
     HUBSPOT_STAGE_DATE,
     PIPEDRIVE,
     SALESFORCE,
+    WAREHOUSE,
     KindMapping,
     Preset,
 )
@@ -43,6 +44,7 @@ class PresetName(enum.StrEnum):
     hubspot = "hubspot"
     salesforce = "salesforce"
     pipedrive = "pipedrive"
+    warehouse = "warehouse"
 
 
 PRESET_NAMES = tuple(PresetName)
@@ -72,6 +74,7 @@ class FilePlan:
     deleted: str | None = None  # SQL: true for a record flagged deleted (skipped)
     deleted_header: str | None = None
     why: str | None = None  # why this layout was chosen over another that fits
+    notices: list[str] = field(default_factory=list)  # said in the load summary
 
 
 def _col(index: int) -> str:
@@ -111,8 +114,17 @@ def mapping_preset(config: Config) -> Preset | None:
             )
         required, optional = KINDS[kind].required, KINDS[kind].optional
         fields: dict[str, tuple[str, ...]] = {}
+        composite: list[tuple[str, tuple[str, ...]]] = []
         for name, header in table.items():
             if name == "stage_dates":
+                continue
+            if header == "":  # `status = ""`: the file's column of that name is not this field
+                fields[name] = ()
+                continue
+            if name == "deal_id" and (header == ROW_KEY or (isinstance(header, list) and len(header) > 1)):
+                parts = (ROW_KEY,) if header == ROW_KEY else tuple(header_key(h) for h in header)
+                composite.append((name, parts))
+                fields[name] = ()
                 continue
             if name not in required + optional:
                 raise ConfigError(
@@ -125,7 +137,7 @@ def mapping_preset(config: Config) -> Preset | None:
         for name in required + optional:  # unmapped fields keep their canonical header
             if name not in taken:
                 fields.setdefault(name, (name,))
-        kinds.append(KindMapping(kind, fields, required))
+        kinds.append(KindMapping(kind, fields, required, tuple(composite)))
     return Preset("mapping", tuple(kinds))
 
 
@@ -153,13 +165,18 @@ def _match_all(
             index = positions.get(key(spelling))
             if index is not None and index not in found.get(name, []):
                 found.setdefault(name, []).append(index)
+    for name, parts in mapping.composite:
+        if parts == (ROW_KEY,) or all(key(p) in positions for p in parts):
+            found[name] = [-1]  # built by _build_plan from the parts
     return found
 
 
 def _candidates(preset_name: str, config: Config) -> list[Preset]:
     mapping = mapping_preset(config)
     if preset_name == "auto":
-        return ([mapping] if mapping else []) + [canonical_preset(), HUBSPOT, SALESFORCE, PIPEDRIVE]
+        return ([mapping] if mapping else []) + [
+            canonical_preset(), HUBSPOT, SALESFORCE, PIPEDRIVE, WAREHOUSE
+        ]
     if preset_name == "canonical":
         return ([mapping] if mapping else []) + [canonical_preset()]
     if preset_name in BUILT_IN:
@@ -170,9 +187,16 @@ def _candidates(preset_name: str, config: Config) -> list[Preset]:
 def _build_plan(
     preset: Preset, mapping: KindMapping, found: dict[str, int], header, config: Config
 ) -> FilePlan:
-    fields = {name: _col(index) for name, index in found.items()}
+    fields = {name: _col(index) for name, index in found.items() if index >= 0}
     plan = FilePlan(preset=preset.name, kind=mapping.kind, fields=fields, footer=preset.footer,
                     matched=len(found))
+    _composite_fields(plan, mapping, header, preset)
+    if mapping.kind == "deals" and "rep" not in fields:
+        fields["rep"] = f"'{NO_OWNER}'"
+        plan.notices.append(
+            f'no owner column: every deal is loaded with rep "{NO_OWNER}" (rank has nothing '
+            "to rank; map a rep column in [columns.deals] to rank reps)"
+        )
     every = _match_all(preset, mapping, header)
     for name in FIRST_FILLED:
         if len(every.get(name, [])) > 1:
@@ -186,7 +210,7 @@ def _build_plan(
             f"coalesce(lower(trim({_col(i)})) in {_TRUE}, false)" for i in deleted
         )
         plan.deleted_header = ", ".join(header[i] for i in deleted)
-    if preset.name == "salesforce" and mapping.kind == "deals":
+    if preset.name in ("salesforce", "warehouse") and mapping.kind == "deals":
         won, closed = fields.pop("is_won", None), fields.pop("is_closed", None)
         if won and closed and "status" not in fields:
             fields["status"] = (
@@ -202,7 +226,50 @@ def _build_plan(
     if mapping.kind == "deals":
         plan.stage_dates = _stage_date_columns(preset, header, config)
     _apply_tier_rule(plan, header, config.tiers)
+    _apply_date_formats(plan, config)
     return plan
+
+
+ROW_KEY = "@row"  # deal_id = "@row": the record's line number (a one-shot export)
+
+
+def _composite_fields(plan: FilePlan, mapping: KindMapping, header, preset: Preset) -> None:
+    """deal_id = ["Opportunity Name", "Created Date"] joins the columns with " | ";
+    deal_id = "@row" is the record's line number."""
+    key = canonical_key if preset.canonical_headers else header_key
+    positions = _positions(header, key)
+    for name, parts in mapping.composite:
+        if parts == (ROW_KEY,):
+            plan.fields[name] = "records.line"
+            continue
+        cells = ", ".join(f"nullif(trim({_col(positions[key(p)])}), '')" for p in parts)
+        plan.fields[name] = f"nullif(concat_ws(' | ', {cells}), '')"
+
+
+def _apply_date_formats(plan: FilePlan, config: Config) -> None:
+    """[dates] formats: a value one of the patterns reads becomes ISO text before the
+    usual parsing; other values parse (or are rejected) as usual. Bound parameters."""
+    formats = config.date_formats
+    if not formats:
+        return
+    for name in DATE_FIELDS:
+        patterns = formats.get(name) or formats.get("*")
+        if name in plan.fields and patterns:
+            plan.params[f"date_formats_{name}"] = list(patterns)
+            plan.fields[name] = _formatted(plan.fields[name], f"$date_formats_{name}")
+    patterns = formats.get("entered_at") or formats.get("*")
+    if plan.stage_dates and patterns:
+        plan.params["date_formats_stage_dates"] = list(patterns)
+        plan.stage_dates = [
+            (stage, _formatted(expr, "$date_formats_stage_dates"), column)
+            for stage, expr, column in plan.stage_dates
+        ]
+
+
+def _formatted(expr: str, param: str) -> str:
+    return (
+        f"coalesce(strftime(try_strptime(trim({expr}), {param}), '%Y-%m-%d %H:%M:%S'), {expr})"
+    )
 
 
 def _stage_date_columns(preset: Preset, header, config: Config) -> list[tuple[str, str, str]]:

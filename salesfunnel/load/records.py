@@ -232,19 +232,19 @@ def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: st
     order = None
     if expressions:  # a cheap look for any slash first: most exports have none
         any_slash = " or ".join(f"contains({expr}::varchar, '/')" for expr in expressions)
-        if not db.scalar(f"select count(*) from csv_records as records where {any_slash}"):
+        sql = f"select count(*) from csv_records as records where {any_slash}"
+        if not db.scalar(sql, _params_in(sql, plan.params)):
             expressions = []
     if expressions:
         values = " union all ".join(
             f"select nullif(trim({expr}::varchar), '') as v from csv_records as records"
             for expr in expressions
         )
-        slash, month_first, day_first, sample = db.fetchall(
-            f"""
+        sql = f"""
             with dates as ({values}),
             slashed as (
                 select v from dates
-                where contains(v, '/') and regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}')
+                where contains(v, '/') and regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/(\\d{{4}}|\\d{{2}}\\b)')
             )
             select
                 count(*),
@@ -253,7 +253,7 @@ def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: st
                 min(v)
             from slashed
             """
-        )[0]
+        slash, month_first, day_first, sample = db.fetchall(sql, _params_in(sql, plan.params))[0]
         if slash:
             order = asked or "mdy"
             if month_first == slash and day_first < slash:
@@ -288,9 +288,15 @@ def stage_history_from_columns(db: Database, plan: FilePlan) -> None:
             f"and nullif(trim(({plan.fields['deal_id']})::varchar), '') is not null"
         )
     drop_relation(db, "source_rows")
-    db.execute("create temp table source_rows as " + " union all ".join(selects), params)
+    sql = "create temp table source_rows as " + " union all ".join(selects)
+    db.execute(sql, params | (_params_in(sql, plan.params) or {}))
     db.run_script(sql_text("load/stage_history"))
     db.execute("alter table staged rename to staged_history_columns")
+
+
+def _params_in(sql: str, params: dict) -> dict | None:
+    """The plan's bound parameters that `sql` names (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if f"${k}" in sql} or None
 
 
 def drop_relation(db: Database, name: str) -> None:

@@ -155,6 +155,8 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
                 Text(f"    warning: every row of this file was rejected; the most common "
                      f"reason: {item.top_reason}", style="bold red")
             )
+        for notice in item.notices:
+            console.print(Text(f"    note: {notice}"))
         for reason in item.first_reasons:
             console.print(Text(f"    {reason}"))
         if item.rows_rejected > len(item.first_reasons):

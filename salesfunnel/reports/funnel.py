@@ -9,6 +9,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import UsageError
+from salesfunnel.kinds import NO_OWNER
 from salesfunnel.reports.common import (
     Filters,
     GroupBy,
@@ -132,5 +133,13 @@ def rank(
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:
         title += f" · tier {tier}"
-    return Report("rank", title, frame, stages,
-                  extra={"month": first, "confidence": confidence, "min_deals": min_deals})
+    notices = []
+    if db.scalar("select count(*) from deals") and not db.scalar(
+        "select count(*) from deals where rep <> ?", [NO_OWNER]
+    ):
+        notices.append(
+            f'Nothing to rank: every deal was loaded without an owner (rep "{NO_OWNER}"). Map '
+            "an owner column in [columns.deals] and load again to rank reps."
+        )
+    extra = {"month": first, "confidence": confidence, "min_deals": min_deals}
+    return Report("rank", title, frame, stages, extra=extra, notices=notices)

@@ -78,6 +78,14 @@ create table if not exists reps (
     line bigint
 );
 
+-- one row per CRM user (owner id -> name); reports show a deal's rep by name
+create table if not exists users (
+    user_id varchar not null,
+    name varchar not null,
+    file_id bigint,
+    line bigint
+);
+
 -- one row per customer subscription, keyed by customer_id (a file with only
 -- deal_id uses it as the key); the row loaded last wins
 create table if not exists subscriptions (

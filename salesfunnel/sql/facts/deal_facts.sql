@@ -1,4 +1,5 @@
--- One row per loaded deal: its normalised attributes, the tier resolved through
+-- One row per loaded deal: its normalised attributes, the rep by name when it is
+-- a loaded user id, the tier resolved through
 -- its account, the lost-reason key, and the furthest funnel stage it reached
 -- (over its current row, its history and every snapshot of it), and the
 -- funnel stage the CRM shows now (current_index; null for a lost label). Deals removed
@@ -48,10 +49,14 @@ account_tiers as (
     select account, tier from main.accounts
 ),
 
+user_names as (
+    select user_id, name from main.users
+),
+
 final as (
     select
         loaded_deals.deal_id,
-        loaded_deals.rep,
+        coalesce(user_names.name, loaded_deals.rep) as rep,
         coalesce(loaded_deals.tier, account_tiers.tier, 'unknown') as tier,
         coalesce(loaded_deals.source, 'unknown') as source,
         loaded_deals.account,
@@ -92,6 +97,8 @@ final as (
         on snapshot_stages.deal_id = loaded_deals.deal_id
     left join account_tiers
         on account_tiers.account = loaded_deals.account
+    left join user_names
+        on user_names.user_id = loaded_deals.rep
 )
 
 select * from final;

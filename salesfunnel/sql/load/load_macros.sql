@@ -12,14 +12,34 @@ create or replace temp table currency_settings as select null::varchar as report
 create or replace temp table currency_rates (currency varchar, rate double);
 
 -- MM/DD/YYYY or DD/MM/YYYY (order 'mdy' or 'dmy'), with an optional time
--- (24-hour, or 12-hour with AM/PM).
+-- (24-hour, or 12-hour with AM/PM). A two-digit year (02/03/24, as Excel re-saves
+-- it) reads with the POSIX pivot: 00-68 are 2000-2068, 69-99 are 1969-1999.
 create or replace temp macro parse_slash_date(x, date_order) as
-    case date_order
-        when 'dmy' then try_strptime(x, ['%d/%m/%Y', '%d/%m/%Y %H:%M', '%d/%m/%Y %H:%M:%S',
-                                         '%d/%m/%Y %I:%M %p', '%d/%m/%Y %I:%M:%S %p'])
+    case
+        when regexp_matches(x, '^\d{1,2}/\d{1,2}/\d{2}(\D|$)') then
+            case date_order
+                when 'dmy' then try_strptime(x, ['%d/%m/%y', '%d/%m/%y %H:%M', '%d/%m/%y %H:%M:%S',
+                                                 '%d/%m/%y %I:%M %p', '%d/%m/%y %I:%M:%S %p'])
+                else try_strptime(x, ['%m/%d/%y', '%m/%d/%y %H:%M', '%m/%d/%y %H:%M:%S',
+                                      '%m/%d/%y %I:%M %p', '%m/%d/%y %I:%M:%S %p'])
+            end
+        when date_order = 'dmy' then try_strptime(x, ['%d/%m/%Y', '%d/%m/%Y %H:%M', '%d/%m/%Y %H:%M:%S',
+                                              '%d/%m/%Y %I:%M %p', '%d/%m/%Y %I:%M:%S %p'])
         else try_strptime(x, ['%m/%d/%Y', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S',
                               '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p'])
     end;
+
+-- Dates with a month name, as Zoho, Excel and report exports write them:
+-- 15 Apr, 2021 00:02:00; Apr 15, 2021; 15-Apr-2021; April 15, 2021 3:04 PM.
+create or replace temp macro parse_month_name_date(x) as
+    try_strptime(regexp_replace(x, '\s+', ' ', 'g'), [
+        '%d %b, %Y %H:%M:%S', '%d %b, %Y %H:%M', '%d %b, %Y', '%d %b %Y %H:%M:%S',
+        '%d %b %Y %H:%M', '%d %b %Y', '%d %B %Y', '%d %B, %Y', '%b %d, %Y %I:%M:%S %p',
+        '%b %d, %Y %I:%M %p', '%b %d, %Y %H:%M:%S', '%b %d, %Y %H:%M', '%b %d, %Y', '%b %d %Y',
+        '%B %d, %Y %I:%M %p', '%B %d, %Y', '%B %d %Y', '%d-%b-%Y %H:%M:%S', '%d-%b-%Y %H:%M',
+        '%d-%b-%Y', '%d-%B-%Y', '%d-%b-%y', '%d %b %Y %I:%M %p', '%d %b, %Y %I:%M %p',
+        '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y'
+    ]);
 
 -- A datetime ending in Z or a UTC offset (+01, -05, +0530, +05:30), or in the
 -- zone name UTC or GMT, which must be converted to UTC.
@@ -40,7 +60,7 @@ create or replace temp macro has_zone_name(x) as
 
 -- ISO dates and datetimes (T or space, optional fractional seconds, Z, UTC, GMT
 -- or an offset +hh, +hhmm, +hh:mm, converted to UTC; another zone name is null); DD.MM.YYYY; YYYY/MM/DD; and slash dates in
--- the file's date order. Impossible dates (2026-02-30) do not parse. The ISO
+-- the file's date order (two-digit years too); dates with a month name. Impossible dates (2026-02-30) do not parse. The ISO
 -- branch is tried first with plain casts: it is by far the most common.
 create or replace temp macro parse_timestamp(x) as
     case
@@ -52,12 +72,13 @@ create or replace temp macro parse_timestamp(x) as
                 when has_zone_name(x) then null
                 else try_cast(x as timestamp)
             end
-        when regexp_matches(x, '^\d{1,2}/\d{1,2}/\d{4}')
+        when regexp_matches(x, '^\d{1,2}/\d{1,2}/(\d{4}|\d{2}(\D|$))')
             then parse_slash_date(x, (select date_order from load_settings))
         when regexp_matches(x, '^\d{1,2}\.\d{1,2}\.\d{4}')
             then try_strptime(x, ['%d.%m.%Y', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M:%S'])
         when regexp_matches(x, '^\d{4}/\d{1,2}/\d{1,2}')
             then try_strptime(x, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
+        when regexp_matches(x, '[A-Za-z]{3}') then parse_month_name_date(x)
         else null
     end;
 

@@ -1,0 +1,289 @@
+"""The funnel and the tiers `salesfunnel init` proposes, from the files' values.
+
+Stage order, in this order of preference: a sort-order column, a probability
+column, the order of HubSpot's "Date entered" columns, the order stages appear
+in each deal's history, numbers in the labels (`1-Qualify`), how many
+stage-date columns a label's deals have filled; else by frequency with a
+request to put them in order. Won and lost labels come from IsWon/IsClosed
+flags, else from the label words (won, lost, dead, disqualified). A preset's
+funnel is kept when it already names every label in the data."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from salesfunnel.config import Funnel, label_key
+from salesfunnel.db import Database, quote_ident
+from salesfunnel.load.infer import LOST_WORDS, NUMBERED, WON_WORDS, FileFacts, is_date, normalise
+from salesfunnel.load.presets import preset_funnel
+
+_TRUE = ["true", "1", "yes", "y", "t"]
+
+
+@dataclass
+class Label:
+    text: str
+    rows: int = 0
+    sort: float | None = None
+    probability: float | None = None
+    won: float | None = None  # share of rows flagged won / closed
+    closed: float | None = None
+    position: float | None = None  # mean relative position in deal histories
+    dated: float | None = None  # mean number of stage-date columns filled
+    column_order: int | None = None  # place of its "Date entered" column in the header
+
+
+@dataclass
+class FunnelProposal:
+    funnel: Funnel
+    how: str  # one line: how the order was found
+    unordered: bool = False  # listed by frequency: the user must order them
+    notes: list[str] = field(default_factory=list)
+
+
+def _column_of(facts: FileFacts, name: str):
+    """The column holding a field: the preset plan's, else the inferred one."""
+    if facts.plan is not None and name in facts.plan.fields:
+        found = re.fullmatch(r'records\."c(\d+)"', facts.plan.fields[name])
+        return facts.columns[int(found.group(1))] if found else None
+    return facts.fields.get(name)
+
+
+def find_stage_dates(db: Database, facts: FileFacts, labels: list[str]) -> None:
+    """Date columns named after a stage (engage_date for Engaging) hold its entry date."""
+    used = {c.index for c in facts.fields.values()}
+    for column in facts.columns:
+        if column.index in used or not is_date(column):
+            continue
+        stem = re.sub(r"(date|dt|at|on|entered|time)$", "", normalise(column.name)).rstrip("e")
+        if len(stem) < 4:
+            continue
+        match = [label for label in labels if normalise(label).startswith(stem)]
+        if len(match) == 1:
+            facts.stage_dates[match[0]] = column
+
+
+def label_stats(db: Database, files: list[FileFacts]) -> dict[str, Label]:
+    """Per stage label (case-insensitive) its rows and what the files say of its place."""
+    labels: dict[str, Label] = {}
+    for facts in files:
+        stage = _column_of(facts, "stage")
+        if stage is None or facts.kind not in ("deals", "history"):
+            continue
+        table = quote_ident(facts.table)
+        parts = {
+            "sort": _numeric(_column_of(facts, "sort_order")),
+            "probability": _numeric(_column_of(facts, "probability")),
+            "won": _flag(_column_of(facts, "is_won")),
+            "closed": _flag(_column_of(facts, "is_closed")),
+            "dated": " + ".join(f"({c.sql} is not null)::int" for c in facts.stage_dates.values())
+            or "null",
+            "position": "null",
+        }
+        deal, entered = _column_of(facts, "deal_id"), _column_of(facts, "entered_at") or (
+            _column_of(facts, "created_at") if facts.kind == "history" else None
+        )
+        if facts.kind == "history" and deal is not None and entered is not None:
+            parts["position"] = (
+                f"(row_number() over (partition by {deal.sql} order by "
+                f"parse_timestamp(trim({entered.sql})))) / count(*) over (partition by {deal.sql})"
+            )
+        select = ", ".join(f"{expr} as {name}" for name, expr in parts.items())
+        rows = db.fetchall(
+            f"""
+            with
+            cells as (
+                select trim({stage.sql}) as label, {select} from {table}
+                where nullif(trim({stage.sql}), '') is not null
+            ),
+            final as (
+                select min(label), count(*), min(sort), avg(probability), avg(won), avg(closed),
+                       avg(position), avg(dated)
+                from cells
+                group by lower(label)
+            )
+            select * from final
+            """,
+            {"truthy": _TRUE} if "$truthy" in select else None,
+        )
+        for text, count, sort, probability, won, closed, position, dated in rows:
+            label = labels.setdefault(label_key(text), Label(text))
+            label.rows += count
+            if facts.kind == "deals":
+                label.sort = _first(label.sort, sort)
+                label.probability = _first(label.probability, probability)
+                label.won = _first(label.won, won)
+                label.closed = _first(label.closed, closed)
+                label.dated = _first(label.dated, dated)
+            label.position = _first(label.position, position)
+        # a stage-date column names a stage even when no deal is in it now; HubSpot
+        # writes these columns in pipeline order
+        for order, (stage_name, _, _) in enumerate(facts.plan.stage_dates if facts.plan else ()):
+            label = labels.setdefault(label_key(stage_name), Label(stage_name))
+            label.column_order = _first(label.column_order, order)
+    return labels
+
+
+def _numeric(column) -> str:
+    return "null" if column is None else f"parse_amount(nullif(trim({column.sql}), ''))"
+
+
+def _flag(column) -> str:
+    return "null" if column is None else f"(lower(trim({column.sql})) in $truthy)::int"
+
+
+def _first(old, new):
+    return old if old is not None else new
+
+
+def propose_funnel(files: list[FileFacts], labels: dict[str, Label]) -> FunnelProposal:
+    """The funnel for the labels found: a preset's when it names them all, else inferred."""
+    presets = [f.plan.preset for f in files if f.plan is not None and f.kind in ("deals", "history")]
+    for name in dict.fromkeys(presets):
+        funnel = preset_funnel(name) or (Funnel() if name == "canonical" else None)
+        if funnel is not None and labels:
+            known = {key for key, *_ in funnel.label_rows()}
+            if set(labels) <= known:
+                return FunnelProposal(funnel, f"the {name} preset's funnel names every stage label")
+    won = [x for x in labels.values() if _is_won(x)]
+    lost = [x for x in labels.values() if x not in won and _is_lost(x)]
+    open_ = [x for x in labels.values() if x not in won and x not in lost]
+    order, how, unordered = _order(open_)
+    notes = []
+    won.sort(key=lambda x: -x.rows)
+    if won:
+        won_stage, aliases = won[0].text, tuple((x.text, won[0].text) for x in won[1:])
+    else:
+        won_stage, aliases = "Won", ()
+        notes.append('no label means won: "Won" ends the funnel (deals won only by status)')
+    lost_labels = tuple(x.text for x in sorted(lost, key=lambda x: -x.rows)) or ("Lost",)
+    stages = tuple(x.text for x in order) + (won_stage,)
+    if len(stages) < 2:
+        stages = ("Open",) + stages
+    return FunnelProposal(
+        Funnel(stages=stages, lost_labels=lost_labels, aliases=tuple(sorted(aliases))),
+        how, unordered, notes,
+    )
+
+
+def _is_won(label: Label) -> bool:
+    if label.won is not None:
+        return label.won > 0.5
+    return bool(WON_WORDS.search(label.text)) and not LOST_WORDS.search(label.text)
+
+
+def _is_lost(label: Label) -> bool:
+    if label.closed is not None:
+        return label.closed > 0.5
+    return bool(LOST_WORDS.search(label.text))
+
+
+def _order(labels: list[Label]) -> tuple[list[Label], str, bool]:
+    by_rows = sorted(labels, key=lambda x: (-x.rows, x.text))
+    for attribute, how in (
+        ("sort", "from the stage sort-order column"),
+        ("probability", "from the probability column (rising)"),
+        ("column_order", "from the order of the stage-date columns in the header"),
+        ("position", "from the order stages appear in the deals' history"),
+    ):
+        if labels and all(getattr(x, attribute) is not None for x in labels):
+            return sorted(by_rows, key=lambda x: getattr(x, attribute)), how, False
+    numbers = [NUMBERED.match(x.text) for x in labels]
+    if labels and all(numbers):
+        ordered = sorted(zip(labels, numbers, strict=True), key=lambda p: int(p[1].group(1)))
+        return [x for x, _ in ordered], "from the numbers in the stage labels", False
+    if labels and all(x.dated is not None for x in labels) and len({x.dated for x in labels}) == len(
+        labels
+    ):
+        return (sorted(labels, key=lambda x: x.dated), "from which stage-date columns each "
+                "stage's deals have filled", False)
+    if len(labels) <= 1:
+        return labels, "one open stage", False
+    return by_rows, "by frequency (most deals first): PLEASE PUT THESE IN FUNNEL ORDER", True
+
+
+def band_limits(db: Database, facts: FileFacts, column) -> list[float]:
+    """Two cut points at the tertiles of a numeric column, rounded to one significant
+    figure (1408 -> 1000, 4634 -> 5000)."""
+    low, high = db.fetchall(
+        f"select quantile_cont(v, [1/3, 2/3]) from (select parse_amount(nullif(trim({column.sql}), "
+        f"'')) as v from {quote_ident(facts.table)}) where v is not null"
+    )[0][0] or (None, None)
+    limits = []
+    for value in (low, high):
+        if value and value > 0:
+            magnitude = 10 ** math.floor(math.log10(value))
+            rounded = round(value / magnitude) * magnitude
+            if not limits or rounded > limits[-1]:
+                limits.append(float(rounded))
+    return limits
+
+
+def funnel_from_export(db: Database, layout, scratch) -> FunnelProposal | None:
+    """The funnel a deals export states itself: its stages ordered by a sort-order or
+    probability column, won and lost from its is_won / is_closed flags. None when the
+    file lacks those columns, or its preset's funnel already names every label."""
+    from salesfunnel.load.infer import SYNONYMS, inspect_layout
+
+    names = {normalise(h) for h in layout.header}
+    ordered = names & set(SYNONYMS["sort_order"] + SYNONYMS["probability"])
+    flagged = names & set(SYNONYMS["is_won"] + SYNONYMS["is_closed"])
+    if not (ordered and flagged):
+        return None
+    facts = inspect_layout(db, layout, scratch, "export_funnel")
+    try:
+        if facts.kind != "deals":
+            return None
+        labels = label_stats(db, [facts])
+        proposal = propose_funnel([facts], labels)
+        if proposal.unordered or proposal.how.startswith("the "):  # a preset's funnel fits
+            return None
+        return proposal
+    finally:
+        db.execute(f"drop table if exists {quote_ident(facts.table)}")
+
+
+def stated_funnel(db: Database, layouts, plans, scratch) -> Funnel | None:
+    """Without a config funnel: the funnel a deals export states itself (said in the
+    file's notices). A database holding deals of another funnel refuses it."""
+    from salesfunnel.errors import InputError
+
+    for layout, plan in zip(layouts, plans, strict=True):
+        proposal = funnel_from_export(db, layout, scratch) if plan.kind == "deals" else None
+        if proposal is None:
+            continue
+        funnel = proposal.funnel
+        note = (
+            f"funnel from {layout.path.name} ({proposal.how.removeprefix('from ')}, won/lost "
+            f"from its flags): {' > '.join(funnel.stages)}; lost: {', '.join(funnel.lost_labels)}"
+        )
+        stored = db.meta("funnel")
+        if stored and Funnel.from_json(stored) != funnel and db.scalar(
+            "select count(*) from deals"
+        ):
+            raise InputError(
+                f"The database holds deals of the funnel "
+                f"{' > '.join(Funnel.from_json(stored).stages)}, but the {note}. Load it into "
+                "another database (--db), or define the funnel in the config file."
+            )
+        plan.notices.append(note)
+        return funnel
+    return None
+
+
+def unknown_label_notice(db: Database, file_id: int, path) -> list[str]:
+    """A notice naming the stage labels the funnel lacks, suggesting `salesfunnel init`."""
+    count, labels = db.fetchall(
+        "select count(*), string_agg(distinct value, ', ' order by value) from load_rejects "
+        "where file_id = ? and column_name = 'stage' and starts_with(reason, 'unknown stage label')",
+        [file_id],
+    )[0]
+    if not count:
+        return []
+    labels = labels if len(labels) <= 200 else labels[:199] + "…"
+    return [
+        f"{count:,} row{'s' if count != 1 else ''} rejected for stage labels the funnel does not "
+        f"know ({labels}): `salesfunnel init {path}` proposes a config whose funnel orders them"
+    ]

@@ -1,0 +1,208 @@
+"""`salesfunnel init`: the proposed config, as commented TOML.
+
+infer.py reads and describes the files, infer_funnel.py proposes the funnel and
+tier bands; this module decides the per-kind column mappings, the key, the date
+settings and the files to skip, and writes it all with a comment on each choice
+saying how it was inferred. Nothing is written to any database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from salesfunnel.db import Database, quote_ident
+from salesfunnel.load.infer import FileFacts, inspect_paths
+from salesfunnel.load.infer_funnel import (
+    band_limits,
+    find_stage_dates,
+    label_stats,
+    propose_funnel,
+)
+
+MAPPED = {
+    "deals": ("deal_id", "rep", "stage", "status", "amount", "created_at", "closed_at", "account",
+              "source", "lost_reason", "tier"),
+    "history": ("deal_id", "stage", "entered_at"),
+    "reps": ("rep", "team", "manager"),
+    "accounts": ("account", "tier"),
+}
+DATE_NAMES = ("created_at", "closed_at", "entered_at")
+
+
+def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
+    """The proposed config for these exports, and what was found in each file."""
+    db, files = inspect_paths(paths)
+    labels = label_stats(db, files)
+    for facts in files:
+        if facts.plan is None and facts.kind == "deals":
+            find_stage_dates(db, facts, [label.text for label in labels.values()])
+    labels = label_stats(db, files)
+    funnel = propose_funnel(files, labels)
+    out = [
+        "# salesfunnel config proposed by `salesfunnel init` from:",
+        *(f"#   {f.path.parent.name + '/' if f.path.parent.name else ''}{f.label}: "
+          f"{_what(f)}" for f in files),
+        "# Check each choice, then: salesfunnel load --config THIS_FILE PATH...",
+        "",
+    ]
+    out += _funnel_lines(funnel, labels)
+    for facts in files:
+        out += _columns_lines(db, facts)
+    out += _dates_lines(files)
+    out += _tiers_lines(db, files)
+    skipped = [f.label for f in files if f.kind is None]
+    if skipped:
+        out += [
+            "[files]",
+            "# no kind of file fits these (not deals, history, accounts, reps or subscriptions)",
+            f"skip = [{', '.join(_string(name) for name in skipped)}]",
+            "",
+        ]
+    return "\n".join(out).rstrip("\n") + "\n", files
+
+
+def _what(facts: FileFacts) -> str:
+    if facts.kind is None:
+        return f"{facts.rows} rows, not a kind salesfunnel loads (skipped)"
+    how = f"preset {facts.plan.preset}" if facts.plan else "a column mapping below"
+    return f"{facts.kind}, {facts.rows} rows ({how})"
+
+
+def _funnel_lines(proposal, labels) -> list[str]:
+    funnel = proposal.funnel
+    lines = ["[funnel]", f"# stage order: {proposal.how}"]
+    if proposal.unordered:
+        lines.append("# The export does not say the order: put the stages in funnel order.")
+    lines += [f"# {note}" for note in proposal.notes]
+    counts = ", ".join(f"{label.text} {label.rows}" for label in labels.values())
+    if counts:
+        lines.append(f"# rows per stage label in the files: {counts}")
+    lines.append(f"stages = [{', '.join(_string(s) for s in funnel.stages)}]  # the last is won")
+    lines.append(f"lost = [{', '.join(_string(s) for s in funnel.lost_labels)}]")
+    if funnel.aliases:
+        lines.append("")
+        lines.append("[funnel.aliases]")
+        lines += [f"{_key(alias)} = {_string(target)}" for alias, target in funnel.aliases]
+    return lines + [""]
+
+
+def _columns_lines(db: Database, facts: FileFacts) -> list[str]:
+    if facts.plan is not None or facts.kind not in MAPPED:
+        return []
+    lines = [f"[columns.{facts.kind}]", f"# {facts.label}: headers matched by name, checked by values"]
+    for name in MAPPED[facts.kind]:
+        if name == "deal_id" and facts.kind == "deals":
+            lines += [f"# {note}" for note in facts.notes]
+            key = facts.key
+            value = _string(key) if isinstance(key, str) else (
+                _string(key[0]) if len(key) == 1 else f"[{', '.join(_string(k) for k in key)}]"
+            )
+            lines.append(f"deal_id = {value}")
+            continue
+        column = facts.fields.get(name)
+        if name == "created_at" and column is None and facts.kind == "history":
+            column = facts.fields.get("entered_at")
+        if name == "entered_at":
+            column = facts.fields.get("entered_at") or facts.fields.get("created_at")
+        if column is not None and name == "status" and not _status_values(db, facts, column):
+            lines.append(f"# {column.name!r} holds values other than open, won and lost: not read")
+            lines.append('status = ""')
+            continue
+        if column is None:
+            continue
+        lines.append(f"{name} = {_string(column.name)}")
+    if facts.kind == "deals" and "rep" not in facts.fields:
+        lines.append('# no owner column: deals load with rep "(no owner)"; rank has nothing to rank')
+    if facts.stage_dates:
+        lines += ["", f"[columns.{facts.kind}.stage_dates]",
+                  "# date columns named after a stage: the date the deal entered it"]
+        lines += [f"{_key(stage)} = {_string(c.name)}" for stage, c in facts.stage_dates.items()]
+    return lines + [""]
+
+
+def _status_values(db: Database, facts: FileFacts, column) -> bool:
+    """A status column is mapped only when it holds open, won and lost (nothing else)."""
+    return not db.scalar(
+        f"select count(*) from {quote_ident(facts.table)} where nullif(trim({column.sql}), '') "
+        "is not null and lower(trim({column.sql})) not in ('open', 'won', 'lost')".replace(
+            "{column.sql}", column.sql
+        )
+    )
+
+
+def _date_columns(facts: FileFacts):
+    if facts.kind is None:
+        return []
+    columns = [facts.fields[n] for n in DATE_NAMES if n in facts.fields]
+    if facts.plan is not None:  # the preset's stage-date columns
+        found = (re.fullmatch(r'records\."c(\d+)"', expr) for _, expr, _ in facts.plan.stage_dates)
+        columns += [facts.columns[int(m.group(1))] for m in found if m]
+    return columns + list(facts.stage_dates.values())
+
+
+def _dates_lines(files: list[FileFacts]) -> list[str]:
+    formats: list[str] = []
+    ambiguous, day_first = [], []
+    for facts in files:
+        for column in _date_columns(facts):
+            formats += [f for f in column.formats if f not in formats]
+            if column.slash and column.mdy == column.slash and column.dmy == column.slash:
+                ambiguous.append(f"{facts.label} {column.name}")
+            elif column.slash and column.dmy == column.slash:
+                day_first.append(f"{facts.label} {column.name}")
+    if not (formats or ambiguous or day_first):
+        return []
+    lines = ["[dates]"]
+    if formats:
+        lines.append("# date shapes the built-in parsing does not read, found in the values")
+        lines.append(f"formats = [{', '.join(_string(f) for f in formats)}]")
+    if ambiguous:
+        lines.append(
+            f"# every slash date in {', '.join(ambiguous)} fits both month-first and day-first: "
+            "CHECK this"
+        )
+        lines.append('order = "mdy"')
+    elif day_first:
+        lines.append(f"# slash dates in {', '.join(day_first)} are day-first")
+        lines.append('order = "dmy"')
+    return lines + [""]
+
+
+def _tiers_lines(db: Database, files: list[FileFacts]) -> list[str]:
+    if any(f.kind == "deals" and ("tier" in f.fields or (f.plan and "tier" in f.plan.fields))
+           for f in files):
+        return []  # the deals carry their tier
+    if any(f.kind == "accounts" and f.plan and "tier" in f.plan.fields for f in files):
+        return []  # the accounts carry theirs
+    for facts in files:
+        column = facts.fields.get("employees")
+        if facts.kind == "accounts" and column is not None:
+            limits = band_limits(db, facts, column)
+            if len(limits) == 2:
+                return [
+                    "[tiers]",
+                    f"# bands on {facts.label} {column.name} at its tertiles, rounded",
+                    'source = "accounts"',
+                    f"column = {_string(column.name)}",
+                    "bands = [",
+                    f'    {{ below = {_number(limits[0])}, tier = "smb" }},',
+                    f'    {{ below = {_number(limits[1])}, tier = "mid" }},',
+                    '    { tier = "enterprise" },',
+                    "]",
+                    "",
+                ]
+    return []
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def _string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _key(text: str) -> str:
+    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else _string(text)
