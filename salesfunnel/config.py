@@ -110,11 +110,34 @@ def build_funnel(data: dict[str, Any], source: str) -> Funnel:
                 f"{source}: alias {alias!r} is itself a stage or lost label; it cannot point "
                 f"to {target!r}."
             )
+    _refuse_field_names(stages, source)
     return Funnel(
         stages=tuple(stages),
         lost_labels=tuple(lost),
         aliases=tuple(sorted((a.strip(), t.strip()) for a, t in aliases.items())),
     )
+
+
+# the fields of `rank` beside its per-stage columns X, X_rank and X_prev_rank
+RANK_FIELDS = ("rep", "won_amount", "lost", "win_rate")
+
+
+def _refuse_field_names(stages: list[str], source: str) -> None:
+    """A stage named like a field of rank's output (rep, lost, ...), or named X_rank or
+    X_prev_rank beside a stage X, would give two output columns the same name."""
+    names = {label_key(f): f for f in RANK_FIELDS}
+    for stage in stages:
+        for suffix in ("", "_rank", "_prev_rank"):
+            key = label_key(stage + suffix)
+            if key in names:
+                raise ConfigError(
+                    f"{source}: the stage name {stage!r} gives `rank` the column "
+                    f"{stage + suffix!r}, which is already its field {names[key]!r}. Rename "
+                    "the stage (the CRM's label can stay: map it with [funnel.aliases])."
+                )
+            if suffix:
+                names[key] = f"{stage}{suffix}"
+        names.setdefault(label_key(stage), stage)
 
 
 @dataclass(frozen=True)
@@ -148,6 +171,7 @@ class Config:
     tiers: TierRule | None = None
     date_order: str | None = None
     skip_files: tuple[str, ...] = ()
+    stale_after_days: int = 7  # [reports] stale_after_days: the stale-data notice
 
 
 def resolve_config_path(option: str | None) -> Path | None:
@@ -182,6 +206,7 @@ def load_config(option: str | None) -> Config:
         if not isinstance(funnel_table, dict):
             raise ConfigError(f"{path}: [funnel] must be a table.")
         funnel = build_funnel(funnel_table, source=str(path))
+    _check_columns(data.get("columns"), path)
     return Config(
         path=path,
         funnel=funnel,
@@ -189,7 +214,53 @@ def load_config(option: str | None) -> Config:
         tiers=_tier_rule(data.get("tiers"), path),
         date_order=_date_order(data.get("dates"), path),
         skip_files=_skip_files(data.get("files"), path),
+        stale_after_days=_stale_after_days(data.get("reports"), path),
     )
+
+
+def _check_columns(table: Any, path: Path) -> None:
+    """[columns.<kind>] tables map a field to a header (or a list of headers); their
+    stage_dates table maps a stage to a header. Anything else is a ConfigError here,
+    before any file is read."""
+    if table is None:
+        return
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [columns] must hold one table per kind of file, "
+                          f"like [columns.deals]; got {table!r}.")
+    for kind, fields in table.items():
+        if not isinstance(fields, dict):
+            raise ConfigError(f"{path}: [columns.{kind}] must be a table of field = \"header\"; "
+                              f"got {fields!r}.")
+        for name, header in fields.items():
+            if name == "stage_dates":
+                if not isinstance(header, dict) or not all(
+                    isinstance(v, str) for v in header.values()
+                ):
+                    raise ConfigError(
+                        f"{path}: [columns.{kind}.stage_dates] must map stage names to "
+                        f"headers (stage = \"header\"); got {header!r}."
+                    )
+                continue
+            ok = isinstance(header, str) or (
+                isinstance(header, list) and header and all(isinstance(h, str) for h in header)
+            )
+            if not ok:
+                raise ConfigError(
+                    f"{path}: [columns.{kind}] {name} must be a header name or a list of "
+                    f"header names; got {header!r}."
+                )
+
+
+def _stale_after_days(table: Any, path: Path) -> int:
+    if table is None:
+        return 7
+    value = table.get("stale_after_days", 7) if isinstance(table, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 36500:
+        raise ConfigError(
+            f"{path}: [reports] stale_after_days must be a whole number of days from 0 to "
+            f"36500; got {value!r}."
+        )
+    return value
 
 
 def _tier_rule(table: Any, path: Path) -> TierRule | None:
@@ -201,14 +272,18 @@ def _tier_rule(table: Any, path: Path) -> TierRule | None:
     if source not in ("column", "accounts", "amount"):
         raise ConfigError(f"{path}: [tiers] source must be column, accounts or amount; got {source!r}.")
     column = table.get("column")
+    if column is not None and not isinstance(column, str):
+        raise ConfigError(f"{path}: [tiers] column must be a column name; got {column!r}.")
     if source == "accounts" and not isinstance(column, str):
         raise ConfigError(f"{path}: [tiers] source = accounts needs column = \"<accounts column>\".")
     bands: list[tuple[float | None, str]] = []
+    if not isinstance(table.get("bands", []), list):
+        raise ConfigError(f"{path}: [tiers] bands must be a list of {{ below = N, tier = \"name\" }}.")
     for band in table.get("bands", []):
         if not isinstance(band, dict) or not isinstance(band.get("tier"), str):
             raise ConfigError(f"{path}: each [tiers] band is {{ below = N, tier = \"name\" }}.")
         limit = band.get("below")
-        if limit is not None and not isinstance(limit, int | float):
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | float)):
             raise ConfigError(f"{path}: [tiers] band below = {limit!r} is not a number.")
         bands.append((None if limit is None else float(limit), label_key(band["tier"])))
     if source != "column" and not bands:

@@ -13,6 +13,9 @@ import datetime as dt
 import functools
 import inspect
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +23,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salesfunnel.errors import ExitCode, InputError, Interrupted, SalesfunnelError
+from salesfunnel.errors import (
+    ExitCode,
+    InputError,
+    Interrupted,
+    OutputError,
+    SalesfunnelError,
+    Terminated,
+    UsageError,
+)
 from salesfunnel.render.machine import OutputFormat
 
 if TYPE_CHECKING:
@@ -90,24 +101,84 @@ INTERRUPTED = "Interrupted; nothing was written."
 
 
 # -- errors ---------------------------------------------------------------------
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every `finally` runs (the load's
+    transaction rolls back, scratch files are removed)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
+
+
+def debug_enabled() -> bool:
+    """$SALESFUNNEL_DEBUG: 1, true, yes or on (any case) turn it on; anything else is off."""
+    return os.environ.get("SALESFUNNEL_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_number(name: str, default: float, low: float, high: float) -> float:
+    """A numeric environment variable within [low, high]; UsageError otherwise."""
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # NaN fails too
+        raise UsageError(f"${name} must be a number of seconds from {low:g} to {high:g}; got {text!r}.")
+    return value
+
+
+def _flush_stdout() -> None:
+    """Data goes to stdout: a failure to write it (closed pipe, full disk) is an output
+    error naming stdout, and later flushes (at exit) are silenced."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        _silence_stdout()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(f"Cannot write to stdout: {reason}.") from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def handle_errors(command: Callable) -> Callable:
-    """Translate the tool's named errors into one-paragraph messages and exit codes."""
+    """Translate the tool's named errors into one-paragraph messages and exit codes;
+    flush stdout here so a failed write of the data is reported, not lost."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _on_sigterm)
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            _flush_stdout()
+            return result
         except KeyboardInterrupt:
             fail(Interrupted(INTERRUPTED))
+        except _Terminated:
+            fail(Terminated("Terminated (SIGTERM); nothing was written."))
         except SalesfunnelError as error:
             fail(error)
         except (typer.Exit, typer.TyperException):  # Typer reports its usage errors (exit 2)
             raise
+        except BrokenPipeError:
+            _silence_stdout()
+            fail(OutputError("Cannot write to stdout: the reader closed the pipe."))
+        except OSError as error:  # a file the tool was asked to use (not the database)
+            name = os.fsdecode(error.filename) if error.filename else "a file"
+            fail(InputError(f"Cannot use {name}: {error.strerror or error}."))
         except Exception as error:  # a bug: say so briefly, full trace only on request
             if isinstance(error, RuntimeError) and "interrupted" in str(error).lower():
                 # Ctrl-C inside a DuckDB call made outside Database._run
                 fail(Interrupted(INTERRUPTED))
-            if os.environ.get("SALESFUNNEL_DEBUG"):
+            if debug_enabled():
                 raise
             from rich.text import Text
 
@@ -137,19 +208,28 @@ def fail(error: SalesfunnelError) -> None:
 # -- plumbing ---------------------------------------------------------------------
 def today() -> dt.date:
     """Today, or $SALESFUNNEL_TODAY (YYYY-MM-DD) for reproducible runs."""
+    from salesfunnel.reports.common import parse_day
+
     override = os.environ.get("SALESFUNNEL_TODAY")
-    return dt.date.fromisoformat(override) if override else dt.date.today()
+    return parse_day(override.strip(), "$SALESFUNNEL_TODAY") if override else dt.date.today()
 
 
 @contextmanager
-def open_database(db: str | None, config: str | None, *, write: bool, wait: float) -> Iterator[Database]:
+def open_database(
+    db: str | None, config: str | None, *, write: bool, wait: float, output: Path | None = None
+) -> Iterator[Database]:
+    """The database (its path checked; a report's --output must not be it)."""
     from salesfunnel import db as database_module
     from salesfunnel.config import load_config
+    from salesfunnel.paths import check_output_path
 
     settings = load_config(config)
+    path = database_module.resolve_db_path(db)
+    check_output_path(output, path)
     database = database_module.open_database(
-        database_module.resolve_db_path(db), write=write, config_funnel=settings.funnel, wait=wait
+        path, write=write, config_funnel=settings.funnel, wait=wait
     )
+    database.config = settings
     try:
         yield database
     finally:
@@ -180,7 +260,18 @@ def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, r
     try:
         print_table(report_table(report), output)
     except OSError as exc:
-        raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None
+        if output is None:
+            _silence_stdout()
+        target = "stdout" if output is None else output
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+
+
+def _stale_notices(database: Database) -> list[str]:
+    from salesfunnel.reports.common import stale_notice
+
+    days = database.config.stale_after_days if database.config else 7
+    notice = stale_notice(database, today(), days)
+    return [notice] if notice else []
 
 
 _COMMON_OPTIONS = (
@@ -217,8 +308,12 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
     @functools.wraps(compute)
     def command(**options):
         fmt, output, raw, db, config, wait = (options.pop(name) for name, _, _ in _COMMON_OPTIONS)
-        with open_database(db, config, write=False, wait=wait) as database:
+        with open_database(db, config, write=False, wait=wait, output=output) as database:
+            from salesfunnel.reports.common import FILTER_COLUMNS, check_filter_values
+
+            check_filter_values(database, **{k: v for k, v in options.items() if k in FILTER_COLUMNS})
             report = compute(database, **options)
+            report.notices.extend(_stale_notices(database))
         emit_report(report, fmt, output, raw)
 
     command.__signature__ = inspect.Signature(parameters)

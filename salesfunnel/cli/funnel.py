@@ -69,9 +69,12 @@ def conversion(
 def rank(
     database: Database,
     month: Annotated[
-        str,
-        typer.Option("--month", metavar="YYYY-MM", help="Month of activity: YYYY-MM, 'last' or 'latest'."),
-    ] = "latest",
+        str | None,
+        typer.Option(
+            "--month", metavar="YYYY-MM",
+            help="Month of activity: YYYY-MM, 'last' or 'latest' (default: the last complete month).",
+        ),
+    ] = None,
     tier: TierOption = None,
 ) -> Report:
     """Each rep's activity and rank per funnel stage in a month, next to last month's rank.

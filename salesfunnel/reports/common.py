@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# every date and month flag must fall in these years: outside them a value is a typo, and
+# the date arithmetic around it (the day after --until, the month before --month) holds
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 class GroupBy(enum.StrEnum):
@@ -93,11 +96,17 @@ def blank_to_none(value: str | None) -> str | None:
     return value if value is not None and value.strip() else None
 
 
-def month_start(text: str) -> dt.date:
+def month_start(text: str, flag: str = "--month") -> dt.date:
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise UsageError(f"--month takes YYYY-MM, 'last' or 'latest'; got {text!r}.")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+        raise UsageError(f"{flag} takes YYYY-MM, 'last' or 'latest'; got {text!r}.")
+    return _in_range(dt.date(int(match.group(1)), int(match.group(2)), 1), flag, text)
+
+
+def _in_range(day: dt.date, flag: str, text: str) -> dt.date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise UsageError(f"{flag}: {text!r} is outside the years {MIN_YEAR} to {MAX_YEAR}.")
+    return day
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -109,20 +118,93 @@ def parse_day(text: str, flag: str) -> dt.date:
     if not _DATE.match(text):
         raise UsageError(f"{flag} takes a date as YYYY-MM-DD; got {text!r}.")
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{flag}: {text!r} is not a calendar date.") from None
+    return _in_range(day, flag, text)
 
 
 def resolve_month(db: Database, text: str, today: dt.date, *, latest_of: str) -> dt.date | None:
     """YYYY-MM, `last` (the calendar month before today) or `latest` (latest month with
-    data: `latest_of` is the data_span column to use). None when the database has no data."""
+    data: `latest_of` is the data_span column to use). None when the database has no data.
+    --month means this in every command that takes it."""
     if text == "last":
         return add_months(today.replace(day=1), -1)
     if text == "latest":
         latest = db.scalar(f"select {latest_of} from data_span")
         return None if latest is None else latest.date().replace(day=1)
     return month_start(text)
+
+
+def last_complete_month(db: Database, today: dt.date, *, latest_of: str) -> dt.date:
+    """The default month of `rank` and `pulse`: the latest month with data that has
+    ended by today (the month before today's at the latest)."""
+    previous = add_months(today.replace(day=1), -1)
+    latest = db.scalar(f"select {latest_of} from data_span")
+    if latest is None:
+        return previous
+    return min(latest.date().replace(day=1), previous)
+
+
+def partial_period(db: Database, start: dt.date, end: dt.date, today: dt.date) -> str | None:
+    """Why the period [start, end) is partial, or None: it has not ended by today, or the
+    loaded data stop inside it. Said in the title and as a notice."""
+    if end > today:
+        last = min(today, end - dt.timedelta(days=1))
+        return f"partial: {start:%Y-%m-%d} to {last:%Y-%m-%d} only, to date"
+    newest = newest_activity(db)
+    if newest is not None and start <= newest < end - dt.timedelta(days=1):
+        return f"partial: the loaded data end on {newest:%Y-%m-%d}"
+    return None
+
+
+def newest_activity(db: Database) -> dt.date | None:
+    """The day of the newest activity in the database (a deal created, a stage entered,
+    a loss)."""
+    newest = db.scalar("select greatest(last_created, last_activity) from data_span")
+    return None if newest is None else newest.date()
+
+
+def stale_notice(db: Database, today: dt.date, days: int) -> str | None:
+    """A notice when the newest activity is more than `days` days before today."""
+    newest = newest_activity(db)
+    if newest is None or (today - newest).days <= days:
+        return None
+    return (
+        f"the newest activity in the database is from {newest:%Y-%m-%d}, "
+        f"{(today - newest).days} days before {today:%Y-%m-%d}: the data may be stale. "
+        f"Load a fresh export (this notice comes after {days} days: [reports] "
+        "stale_after_days in the config)."
+    )
+
+
+FILTER_COLUMNS = {"tier": "tier", "rep": "rep", "source": "source"}
+
+
+def check_filter_values(db: Database, **values: str | None) -> None:
+    """A --tier, --rep or --source value never seen in the database is a typo: UsageError
+    listing the known values, closest first. (A known value with no rows in the window
+    is a success with the empty note.)"""
+    import difflib
+
+    for name, value in values.items():
+        if value is None or not value.strip() or name not in FILTER_COLUMNS:
+            continue
+        column = FILTER_COLUMNS[name]
+        known = [row[0] for row in db.fetchall(
+            f"select distinct {column} from main.deals where {column} is not null order by 1"
+        )]
+        wanted = label_key(value)
+        if any(label_key(k) == wanted for k in known):
+            continue
+        keys = {label_key(k): k for k in known}
+        close = [keys[k] for k in difflib.get_close_matches(wanted, list(keys), n=len(keys), cutoff=0)]
+        listed = close[:10]
+        more = f" (and {len(known) - len(listed)} more)" if len(known) > len(listed) else ""
+        raise UsageError(
+            f"--{name} {value!r} matches no deal in the database. Known values, closest "
+            f"first: {', '.join(listed) if listed else '(none)'}{more}."
+        )
 
 
 def cohort_filters(

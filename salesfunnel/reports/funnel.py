@@ -15,7 +15,9 @@ from salesfunnel.reports.common import (
     Report,
     add_months,
     blank_to_none,
+    last_complete_month,
     midnight,
+    partial_period,
     resolve_month,
 )
 
@@ -53,14 +55,17 @@ def dropoff(db: Database, filters: Filters) -> Report:
     return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages)
 
 
-def rank(db: Database, month: str, tier: str | None, today: dt.date) -> Report:
+def rank(db: Database, month: str | None, tier: str | None, today: dt.date) -> Report:
     """Per-rep activity in a month per stage, with the competition rank this month and
-    the month before; rows by won-stage rank, then rep."""
+    the month before; rows by won-stage rank, then rep. No month: the last complete one."""
     import polars as pl
 
     stages = db.funnel.stages
     tier = blank_to_none(tier)
-    first = resolve_month(db, month, today, latest_of="last_activity")
+    if month is None:
+        first = last_complete_month(db, today, latest_of="last_activity")
+    else:
+        first = resolve_month(db, month, today, latest_of="last_activity")
     if first is None:
         first = today.replace(day=1)
     long = db.call_macro("rep_rank", [midnight(first), tier])
@@ -90,4 +95,10 @@ def rank(db: Database, month: str, tier: str | None, today: dt.date) -> Report:
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:
         title += f" · tier {tier}"
-    return Report("rank", title, frame, stages, extra={"month": first})
+    partial = partial_period(db, first, add_months(first, 1), today)
+    notices = []
+    if partial:
+        title += f" · {partial}"
+        notices.append(f"{first:%Y-%m} is a partial month ({partial}); its counts are not "
+                       "comparable with the full month before.")
+    return Report("rank", title, frame, stages, extra={"month": first}, notices=notices)
