@@ -139,10 +139,13 @@ def test_dropoff_formats_agree(cli, loaded, tmp_path):
 
 
 def test_empty_result_is_a_note_and_exit_0(cli, loaded):
-    result = cli("conversion", "--db", loaded, "--tier", "nosuchtier")
+    """A known tier with no deal in the window is an empty success (a typo is exit 2:
+    tests/test_guardrails.py)."""
+    result = cli("conversion", "--db", loaded, "--tier", "smb", "--month", "2025-01")
     assert result.exit_code == 0
     assert "Nothing matched these filters." in result.stdout
-    assert cli("conversion", "--db", loaded, "--tier", "x", "-f", "json").stdout.strip() == "[]"
+    as_json = cli("conversion", "--db", loaded, "--tier", "smb", "--month", "2025-01", "-f", "json")
+    assert as_json.stdout.strip() == "[]"
 
 
 def test_missing_database_exit_5(cli, tmp_path):

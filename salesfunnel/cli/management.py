@@ -90,7 +90,7 @@ def plan(
     target_amount: Annotated[
         float,
         typer.Option(
-            "--target-amount", metavar="AMOUNT", min=0, max=1e15,
+            "--target-amount", metavar="AMOUNT", max=1e15,
             help="Revenue target for the whole plan.",
         ),
     ],

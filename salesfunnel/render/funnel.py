@@ -8,6 +8,7 @@ from rich.table import Table
 
 from salesfunnel.render.cells import (
     BAR_WIDTH,
+    NULL,
     add_empty_note,
     bar,
     fmt_amount,
@@ -15,6 +16,7 @@ from salesfunnel.render.cells import (
     fmt_int,
     fmt_move,
     fmt_pct,
+    is_missing,
     titled_table,
 )
 
@@ -68,8 +70,9 @@ def rank_table(report: Report) -> Table:
         cells = [row["rep"]]
         for stage in report.stages:
             rank = row[f"{stage}_rank"]
+            ranked = f"#{fmt_int(rank)}" if not is_missing(rank) else " " + NULL  # 0: no rank
             cells.append(
-                f"{fmt_int(row[stage])} #{fmt_int(rank)} "
+                f"{fmt_int(row[stage])} {ranked:>2} "
                 f"{fmt_move(rank, row[f'{stage}_prev_rank']):>3}"
             )
         cells += [fmt_amount(row["won_amount"]), fmt_int(row["lost"]), fmt_pct(row["win_rate"])]
