@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from salesfunnel.errors import InputError
+from salesfunnel.errors import InputError, UsageError
 
 DELIMITERS = (",", ";", "\t", "|")
+UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _HEADER_LIMIT = 32 * 1024 * 1024  # a header line longer than this is not a CSV header
 _SAMPLE = 1024 * 1024
 LEGACY_ENCODINGS = ("cp1252", "gb18030", "big5")
@@ -39,6 +40,20 @@ class CsvLayout:
     header: tuple[str, ...]
     read_path: Path | None = None  # a UTF-8 copy when the file is in another encoding
     mtime_ns: int = 0
+    inode: int = 0  # with size and mtime: the file is still the one inspected
+
+    def check_unchanged(self) -> None:
+        """InputError when the file was changed or replaced since it was inspected (its
+        header mapping would be applied to other content)."""
+        try:
+            now = self.path.stat()
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot be read ({exc.strerror or exc}).") from None
+        if (now.st_ino, now.st_size, now.st_mtime_ns) != (self.inode, self.size, self.mtime_ns):
+            raise InputError(
+                f"{self.path} changed or was replaced while the load was reading it. Nothing "
+                "was loaded; load again once the export is complete."
+            )
 
     @property
     def utf8_path(self) -> Path:
@@ -81,7 +96,7 @@ def inspect_csv(path: Path, encoding: str | None = None, scratch: Path | None = 
         )
     layout = CsvLayout(
         path=path, size=size, sha256="", encoding=source_encoding, delimiter=",", header=(),
-        mtime_ns=stat.st_mtime_ns,
+        mtime_ns=stat.st_mtime_ns, inode=stat.st_ino,
     )
     if source_encoding != "utf-8":
         layout = transcode(layout, source_encoding, scratch)
@@ -127,11 +142,19 @@ def encoding_of(path: Path, head: bytes, requested: str | None) -> str:
     encoding recognised from the sample. Broken UTF-8 is an error, not a guess."""
     if requested:
         try:
-            return codecs.lookup(requested).name
+            info = codecs.lookup(requested)
         except LookupError:
             raise InputError(
                 f"Unknown encoding {requested!r} (try utf-8, utf-16, cp1252, gb18030, big5)."
             ) from None
+        if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib, ...
+            raise UsageError(
+                f"--encoding {requested!r} is not a text encoding (it transforms bytes or "
+                "text); name the character encoding of the files: utf-8, utf-16, cp1252, ..."
+            )
+        return info.name
+    if head.startswith(UTF32_BOMS):
+        return "utf-32"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if head.startswith(b"\xef\xbb\xbf"):
@@ -298,9 +321,13 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         raise InputError(
             f"{path} is gzip-compressed. Decompress it first (gunzip {path.name})."
         )
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        raise InputError(
+            f"{path} is zstd-compressed. Decompress it first (unzstd {path.name})."
+        )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{path} is an old Excel (.xls) workbook, not a CSV file.")
-    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff", *UTF32_BOMS)):
         raise InputError(
             f"{path} contains NUL bytes in its first lines: it is a binary file, or text in "
             "an encoding that is not supported."
