@@ -373,6 +373,8 @@ def _connect(path: Path, read_only: bool, wait: float):
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         except (duckdb.Error, OSError, UnicodeError) as exc:
+            if "corrupt" in str(exc).lower() or "checksum" in str(exc).lower():
+                raise _external_failure(path, exc) from None
             raise DatabaseError(
                 f"Cannot open the database {path}: {_first_line(exc)}. "
                 "Is it a salesfunnel (DuckDB) database?"

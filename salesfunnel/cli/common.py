@@ -137,7 +137,7 @@ def _flush_stdout() -> None:
     except (OSError, ValueError) as exc:
         _silence_stdout()
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise OutputError(f"Cannot write to stdout: {reason}.") from None
+        raise OutputError(f"Cannot write stdout: {reason}.") from None
 
 
 def _silence_stdout() -> None:
@@ -170,7 +170,7 @@ def handle_errors(command: Callable) -> Callable:
             raise
         except BrokenPipeError:
             _silence_stdout()
-            fail(OutputError("Cannot write to stdout: the reader closed the pipe."))
+            fail(OutputError("Cannot write stdout: the reader closed the pipe."))
         except OSError as error:  # a file the tool was asked to use (not the database)
             name = os.fsdecode(error.filename) if error.filename else "a file"
             fail(InputError(f"Cannot use {name}: {error.strerror or error}."))
@@ -241,14 +241,7 @@ def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, r
     JSON, CSV or Parquet."""
     from salesfunnel.render.machine import choose_format, write_frame
 
-    if report.notices:
-        from rich.text import Text
-
-        from salesfunnel.render.cells import stderr_console
-
-        console = stderr_console()
-        for notice in report.notices:
-            console.print(Text(f"salesfunnel: note: {notice}"))
+    say_notices(report.notices)
 
     chosen = choose_format(fmt, output)
     if chosen is not OutputFormat.table:
@@ -257,8 +250,27 @@ def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, r
     from salesfunnel.render.cells import print_table
     from salesfunnel.render.registry import report_table
 
+    print_data(lambda: print_table(report_table(report), output), output)
+
+
+def say_notices(notices: list[str]) -> None:
+    """What the reader must know about the numbers, on stderr."""
+    if not notices:
+        return
+    from rich.text import Text
+
+    from salesfunnel.render.cells import stderr_console
+
+    console = stderr_console()
+    for notice in notices:
+        console.print(Text(f"salesfunnel: note: {notice}"))
+
+
+def print_data(write: Callable[[], None], output: Path | None = None) -> None:
+    """Run `write` (data to stdout or `output`); a failure is an output error naming
+    the target (exit 3)."""
     try:
-        print_table(report_table(report), output)
+        write()
     except OSError as exc:
         if output is None:
             _silence_stdout()
@@ -266,7 +278,7 @@ def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, r
         raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
 
 
-def _stale_notices(database: Database) -> list[str]:
+def stale_notices(database: Database) -> list[str]:
     from salesfunnel.reports.common import stale_notice
 
     days = database.config.stale_after_days if database.config else 7
@@ -313,7 +325,7 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
 
             check_filter_values(database, **{k: v for k, v in options.items() if k in FILTER_COLUMNS})
             report = compute(database, **options)
-            report.notices.extend(_stale_notices(database))
+            report.notices.extend(stale_notices(database))
         emit_report(report, fmt, output, raw)
 
     command.__signature__ = inspect.Signature(parameters)

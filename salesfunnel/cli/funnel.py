@@ -19,7 +19,10 @@ from salesfunnel.cli.common import (
     WaitOption,
     handle_errors,
     open_database,
+    print_data,
     report_command,
+    say_notices,
+    stale_notices,
     today,
 )
 from salesfunnel.reports.common import GroupBy
@@ -38,7 +41,9 @@ def info(db: DbOption = None, config: ConfigOption = None, wait: WaitOption = DE
 
     with open_database(db, config, write=False, wait=wait) as database:
         summary = database_info(database)
-    stdout_console().print(info_renderable(summary))
+        notices = stale_notices(database)
+    say_notices(notices)
+    print_data(lambda: stdout_console().print(info_renderable(summary)))
 
 
 @report_command

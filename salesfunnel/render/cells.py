@@ -24,7 +24,7 @@ BAR_WIDTH = 12
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
-MIN_WIDTH = 40  # a $COLUMNS below this (0, 1, ...) is taken as this: numbers stay visible
+MIN_WIDTH = 80  # a $COLUMNS below this (0, 1, ...) is taken as this: numbers stay visible
 # what the house style's non-ASCII characters become on a stdout that cannot encode them
 ASCII_FALLBACK = {
     "–": "-", "—": "-", "·": "-", "▲": "^", "▼": "v", "…": "...", "─": "-", "━": "-",
@@ -78,7 +78,7 @@ _WRAPPERS: dict = {}
 def stdout_console(width: int | None = None) -> Console:
     """The console for data on stdout: colour only on a terminal (Rich honours NO_COLOR
     and TERM=dumb); off a terminal up to 160 columns unless $COLUMNS says otherwise
-    (tables take only the width they need; a $COLUMNS below 40 counts as 40)."""
+    (tables take only the width they need; a $COLUMNS below 80 counts as 80)."""
     if width is None:
         width = _columns_width()
     if width is None and not sys.stdout.isatty():
