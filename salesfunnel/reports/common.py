@@ -100,13 +100,13 @@ def month_start(text: str, flag: str = "--month") -> dt.date:
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise UsageError(f"{flag} takes YYYY-MM, 'last' or 'latest'; got {text!r}.")
-    return _in_range(dt.date(int(match.group(1)), int(match.group(2)), 1), flag, text)
+    _year_in_range(int(match.group(1)), flag, text)
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
-def _in_range(day: dt.date, flag: str, text: str) -> dt.date:
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
+def _year_in_range(year: int, flag: str, text: str) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
         raise UsageError(f"{flag}: {text!r} is outside the years {MIN_YEAR} to {MAX_YEAR}.")
-    return day
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -117,11 +117,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def parse_day(text: str, flag: str) -> dt.date:
     if not _DATE.match(text):
         raise UsageError(f"{flag} takes a date as YYYY-MM-DD; got {text!r}.")
+    _year_in_range(int(text[:4]), flag, text)
     try:
-        day = dt.date.fromisoformat(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{flag}: {text!r} is not a calendar date.") from None
-    return _in_range(day, flag, text)
 
 
 def resolve_month(db: Database, text: str, today: dt.date, *, latest_of: str) -> dt.date | None:
