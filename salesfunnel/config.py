@@ -29,8 +29,10 @@ DEFAULT_CONFIG_NAME = "salesfunnel.toml"
 
 
 def label_key(label: str) -> str:
-    """The matching key of a stage, status, tier or reason label."""
-    return label.strip().lower()
+    """The matching key of a stage, status, tier or reason label: trimmed and lower-cased
+    character by character, as DuckDB's lower() does (no context: a final capital sigma
+    becomes σ, not ς; İ becomes i), so keys made here and in SQL agree."""
+    return "".join(char.lower()[:1] for char in label.strip())
 
 
 @dataclass(frozen=True)

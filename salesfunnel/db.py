@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesfunnel.config import Funnel
+from salesfunnel.config import Funnel, label_key
 from salesfunnel.errors import (
     ConfigError,
     CsvReadError,
@@ -249,7 +249,7 @@ class Database:
         n = len(funnel.stages)
         self.conn.executemany(
             "insert into funnel_stages values (?, ?, ?, ?)",
-            [(i, s, s.strip().lower(), i == n) for i, s in enumerate(funnel.stages, start=1)],
+            [(i, s, label_key(s), i == n) for i, s in enumerate(funnel.stages, start=1)],
         )
         self.execute(
             "create or replace temp table stage_labels "
