@@ -287,3 +287,18 @@ def test_config_errors_are_exit_3(cli, loaded, tmp_path, text, message):
         assert result.exit_code == ExitCode.INPUT, (args, result.stderr)
         assert message in error_line(result)
     assert snapshot(loaded) == before
+
+
+# -- the README's exit-code table is the code's -----------------------------------------------------
+def test_readme_exit_codes_match_the_code():
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    documented = [int(code) for code in re.findall(r"^\| (\d+) \|", section, re.MULTILINE)]
+    assert documented == [code.value for code in ExitCode]
+    assert 143 in documented and ExitCode.TERMINATED == 143
+    # every test the README names exists
+    for path, name in re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", readme):
+        text = (Path(__file__).parent.parent / path).read_text(encoding="utf-8")
+        assert not name or f"def {name}(" in text, (path, name)
