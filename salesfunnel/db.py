@@ -181,6 +181,10 @@ class Database:
             raise CsvReadError(_first_line(exc)) from None
         except (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, OSError) as exc:
             raise _external_failure(self.path, exc) from None
+        except duckdb.TransactionException as exc:
+            if "failed to commit" not in str(exc).lower():
+                raise
+            raise _external_failure(self.path, exc) from None
         except duckdb.CatalogException as exc:
             if self.path != Path(":memory:") and _missing_table(self, exc):
                 raise DatabaseError(

@@ -30,8 +30,11 @@ def digest(path: Path) -> str:
 
 
 def error_line(result) -> str:
-    assert result.stderr.startswith("salesfunnel: error: "), result.stderr
-    return " ".join(result.stderr.split())
+    """The error paragraph (after any notes); exactly one."""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("salesfunnel: ")
+              and not line.startswith("salesfunnel: note: ")]
+    assert len(errors) == 1 and errors[0].startswith("salesfunnel: error: "), result.stderr
+    return " ".join(errors[0].split())
 
 
 @pytest.fixture
@@ -302,3 +305,81 @@ def test_readme_exit_codes_match_the_code():
     for path, name in re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", readme):
         text = (Path(__file__).parent.parent / path).read_text(encoding="utf-8")
         assert not name or f"def {name}(" in text, (path, name)
+
+
+# -- cases 11 and 12: full disk at commit, read-only and untraversable folders ------------------------
+def test_disk_full_at_commit_is_a_database_error(tmp_path):
+    """DuckDB's commit (or checkpoint) failing with ENOSPC: exit 5 naming the disk, and
+    the transaction is over (rolled back)."""
+    from salesfunnel.config import Funnel
+    from salesfunnel.db import Database
+    from salesfunnel.errors import DatabaseError
+
+    class FullDisk:
+        def execute(self, sql, params=None):
+            if sql == "commit":
+                raise duckdb.IOException("Could not write file \"x.duckdb.wal\": No space left on device")
+
+        def close(self):
+            raise duckdb.IOException("Checkpoint failed: No space left on device")
+
+    db = Database(FullDisk(), tmp_path / "x.duckdb", Funnel())
+    with pytest.raises(DatabaseError, match=r"Database error on .*x.duckdb: the disk is full"):
+        with db.transaction():
+            pass
+    with pytest.raises(DatabaseError, match=r"the disk is full \(Checkpoint failed"):
+        db.close()
+
+
+def _unprivileged(args: list[str], cwd: Path):
+    """`python -m salesfunnel ARGS` without root's power to ignore permissions."""
+    import subprocess
+    import sys
+
+    from test_corpus import run_subprocess
+
+    if os.geteuid() != 0:
+        return run_subprocess(args, cwd)
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "running as root needs setpriv to test permissions"
+    env = {k: v for k, v in os.environ.items() if k != "SALESFUNNEL_DEBUG"}
+    return subprocess.run(
+        [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search",
+         sys.executable, "-m", "salesfunnel", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=120,
+    )
+
+
+def test_read_only_and_untraversable_folders(loaded, tmp_path):
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    shutil.copy(loaded, read_only / "crm.duckdb")
+    before = digest(read_only / "crm.duckdb")
+    read_only.chmod(0o555)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    shutil.copy(loaded, locked / "crm.duckdb")
+    locked.chmod(0)
+    try:
+        new = _unprivileged(["load", FIXTURES / "funnel", "--db", read_only / "new.duckdb"], tmp_path)
+        assert new.returncode == ExitCode.DATABASE, new.stderr
+        assert "is not writable" in new.stderr and "Traceback" not in new.stderr
+        # a writable database in a read-only folder: its write-ahead log cannot be made
+        existing = _unprivileged(
+            ["load", FIXTURES / "funnel", "--force", "--db", read_only / "crm.duckdb"], tmp_path)
+        assert existing.returncode == ExitCode.DATABASE, existing.stderr
+        assert existing.stderr.startswith("salesfunnel: error: ")
+        inside = _unprivileged(["conversion", "--db", locked / "crm.duckdb"], tmp_path)
+        assert inside.returncode == ExitCode.DATABASE, inside.stderr
+        assert "Permission denied" in inside.stderr
+    finally:
+        read_only.chmod(0o755)
+        locked.chmod(0o755)
+    assert digest(read_only / "crm.duckdb") == before
+    assert sorted(os.listdir(read_only)) == ["crm.duckdb"]
+
+
+def test_parquet_to_a_full_disk_names_the_file(cli, loaded):
+    result = cli("rank", "-f", "parquet", "-o", "/dev/full", "--db", loaded)
+    assert result.exit_code == ExitCode.INPUT
+    assert "Cannot write /dev/full" in error_line(result)

@@ -176,7 +176,7 @@ def pulse(
         database, "week" if week else "month", day, opportunity_stage, tier
     )
     period = report.extra["period"]
-    partial = common.partial_period(database, period.start, period.end, now)
+    partial = common.partial_period(period.start, period.end, now)
     if partial:
         report.title += f" · {partial}"
         report.notices.append(

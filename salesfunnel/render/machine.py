@@ -98,3 +98,9 @@ def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, raw
     except OSError as exc:
         target = "stdout" if output is None else str(output)
         raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+    except Exception as exc:  # Polars wraps the I/O errors of its writers (ComputeError)
+        if "io error" not in str(exc).lower() and "os error" not in str(exc).lower():
+            raise
+        target = "stdout" if output is None else str(output)
+        reason = str(exc).strip().splitlines()[0]
+        raise OutputError(f"Cannot write {target}: {reason}.") from None

@@ -146,15 +146,13 @@ def last_complete_month(db: Database, today: dt.date, *, latest_of: str) -> dt.d
     return min(latest.date().replace(day=1), previous)
 
 
-def partial_period(db: Database, start: dt.date, end: dt.date, today: dt.date) -> str | None:
-    """Why the period [start, end) is partial, or None: it has not ended by today, or the
-    loaded data stop inside it. Said in the title and as a notice."""
+def partial_period(start: dt.date, end: dt.date, today: dt.date) -> str | None:
+    """Why the period [start, end) is partial, or None: it has not ended by today. Said
+    in the title and as a notice. (Data that stop long before today are the stale-data
+    notice's business.)"""
     if end > today:
         last = min(today, end - dt.timedelta(days=1))
         return f"partial: {start:%Y-%m-%d} to {last:%Y-%m-%d} only, to date"
-    newest = newest_activity(db)
-    if newest is not None and start <= newest < end - dt.timedelta(days=1):
-        return f"partial: the loaded data end on {newest:%Y-%m-%d}"
     return None
 
 

@@ -95,7 +95,7 @@ def rank(db: Database, month: str | None, tier: str | None, today: dt.date) -> R
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:
         title += f" · tier {tier}"
-    partial = partial_period(db, first, add_months(first, 1), today)
+    partial = partial_period(first, add_months(first, 1), today)
     notices = []
     if partial:
         title += f" · {partial}"
