@@ -248,3 +248,13 @@ def test_debug_and_progress_delay_parsing(monkeypatch):
         env_number("SALESFUNNEL_PROGRESS_DELAY", 1.0, 0, 3600)
     monkeypatch.setenv("SALESFUNNEL_PROGRESS_DELAY", "2.5")
     assert env_number("SALESFUNNEL_PROGRESS_DELAY", 1.0, 0, 3600) == 2.5
+
+
+@pytest.mark.parametrize("args", [["conversion", "-f", "json"], ["rank", "--month", "2026-01"],
+                                  ["info"]])
+def test_closed_stdout_is_exit_3(loaded, args):
+    """Started with stdout closed (`salesfunnel ... >&-`)."""
+    proc = run([*args, "--db", loaded], stderr=subprocess.PIPE, text=True,
+               preexec_fn=lambda: os.close(1))
+    assert proc.returncode == ExitCode.INPUT, proc.stderr
+    assert "salesfunnel: error: Cannot write stdout: it is closed." in proc.stderr

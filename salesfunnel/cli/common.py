@@ -10,8 +10,10 @@ stays fast (a test checks it).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import inspect
+import io
 import os
 import signal
 import sys
@@ -140,6 +142,19 @@ def _flush_stdout() -> None:
         raise OutputError(f"Cannot write stdout: {reason}.") from None
 
 
+class _ClosedStdout(io.TextIOBase):
+    """Stands for a stdout the process was started without: writing data fails as
+    writing to a closed descriptor does (an output error, exit 3)."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "it is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
 def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -156,6 +171,8 @@ def handle_errors(command: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _on_sigterm)
+        if sys.stdout is None:  # started with stdout closed (`>&-`)
+            sys.stdout = _ClosedStdout()
         try:
             result = command(*args, **kwargs)
             _flush_stdout()
