@@ -38,6 +38,7 @@ from salesfunnel.errors import (
     DatabaseError,
     Interrupted,
     QueryError,
+    UsageError,
 )
 from salesfunnel.paths import check_database_path
 from salesfunnel.sqltree import (
@@ -358,7 +359,9 @@ def _first_line(exc: BaseException) -> str:
 def _connect(path: Path, read_only: bool, wait: float):
     """Open the file, waiting up to `wait` seconds while another process holds it."""
     duckdb = _duckdb()
-    deadline = time.monotonic() + max(wait, 0.0)
+    if not 0 <= wait <= 86400:  # NaN too: it would wait forever
+        raise UsageError(f"--wait takes seconds from 0 to 86400; got {wait}.")
+    deadline = time.monotonic() + wait
     delay = 0.05
     while True:
         try:

@@ -166,3 +166,14 @@ def test_turkish_and_greek_labels_match(cli, tmp_path):
     assert query(db, "select deal_id, stage from deals order by 1") == [
         ("T1", "İnceleme"), ("T2", "ΟΔΟΣ"), ("T3", "İnceleme")
     ]
+
+
+# -- case 23: a malformed $SALESFUNNEL_PROGRESS_DELAY, terminal or not ---------------------------------
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "99999"])
+def test_bad_progress_delay_is_exit_2(cli, loaded, value):
+    before = snapshot(loaded)
+    result = cli("load", FIXTURES / "funnel", "--force", "--db", loaded,
+                 env={"SALESFUNNEL_PROGRESS_DELAY": value})
+    assert result.exit_code == ExitCode.USAGE
+    assert "$SALESFUNNEL_PROGRESS_DELAY must be a number of seconds from 0 to 3600" in one_error(result)
+    assert snapshot(loaded) == before

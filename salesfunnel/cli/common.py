@@ -60,7 +60,7 @@ ConfigOption = Annotated[
 WaitOption = Annotated[
     float,
     typer.Option(
-        "--wait", min=0, metavar="SECONDS",
+        "--wait", min=0, max=86400, metavar="SECONDS",
         help="Seconds to wait while another process holds the database.",
     ),
 ]

@@ -83,13 +83,15 @@ def load(
         encoding=encoding, date_order=None if date_format is None else str(date_format),
     )
     console = stderr_console()
+    # checked on every load, terminal or not, so a bad value is found before cron needs it
+    delay = env_number("SALESFUNNEL_PROGRESS_DELAY", PROGRESS_DELAY_SECONDS, 0, 3600)
     database = open_database(
         resolve_db_path(db), write=True, config_funnel=settings.funnel, wait=wait,
         funnel_from_config=funnel_from_config,
     )
     try:
         try:
-            with _progress(console) as progress:
+            with _progress(console, delay) as progress:
                 report = load_paths(
                     database, paths, config=settings, options=options, progress=progress
                 )
@@ -105,7 +107,7 @@ def load(
 
 
 @contextmanager
-def _progress(console) -> Iterator:
+def _progress(console, delay: float) -> Iterator:
     """A transient progress display on stderr, only on a terminal, and only once a load
     has taken more than about a second (a quick load prints nothing but its summary)."""
     if not console.is_terminal:
@@ -120,7 +122,6 @@ def _progress(console) -> Iterator:
         console=console, transient=True,
     )
     task = bar.add_task("loading", total=None)
-    delay = env_number("SALESFUNNEL_PROGRESS_DELAY", PROGRESS_DELAY_SECONDS, 0, 3600)
     timer = threading.Timer(delay, bar.start)
     timer.daemon = True
 
