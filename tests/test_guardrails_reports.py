@@ -258,3 +258,12 @@ def test_closed_stdout_is_exit_3(loaded, args):
                preexec_fn=lambda: os.close(1))
     assert proc.returncode == ExitCode.INPUT, proc.stderr
     assert "salesfunnel: error: Cannot write stdout: it is closed." in proc.stderr
+
+
+def test_partial_cohort_month_is_labelled(cli, loaded):
+    """conversion --month 2026-02 on 2026-02-23: the cohort month is not over."""
+    result = cli("conversion", "--month", "2026-02", "--db", loaded, env=ENV)
+    assert result.exit_code == ExitCode.OK
+    assert "created 2026-02 (partial: 2026-02-01 to 2026-02-23 only, to date)" in result.stdout
+    full = cli("conversion", "--month", "2026-01", "--db", loaded, env=ENV)
+    assert full.exit_code == ExitCode.OK and "partial" not in full.stdout

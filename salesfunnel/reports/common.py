@@ -227,7 +227,8 @@ def cohort_filters(
         if first is None:
             first = today.replace(day=1)
         start, end = midnight(first), midnight(add_months(first, 1))
-        label = f"created {first:%Y-%m}"
+        partial = partial_period(first, add_months(first, 1), today)
+        label = f"created {first:%Y-%m}" + (f" ({partial})" if partial else "")
     else:
         if since:
             start = midnight(parse_day(since, "--since"))
