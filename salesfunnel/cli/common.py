@@ -108,7 +108,12 @@ class _Terminated(BaseException):
     transaction rolls back, scratch files are removed)."""
 
 
+_SIGTERM_RECEIVED: list[bool] = []
+
+
 def _on_sigterm(signum, frame) -> None:
+    # remembered: inside a DuckDB call the exception comes back as "interrupted"
+    _SIGTERM_RECEIVED.append(True)
     raise _Terminated()
 
 
@@ -177,10 +182,10 @@ def handle_errors(command: Callable) -> Callable:
             result = command(*args, **kwargs)
             _flush_stdout()
             return result
-        except KeyboardInterrupt:
-            fail(Interrupted(INTERRUPTED))
-        except _Terminated:
-            fail(Terminated("Terminated (SIGTERM); nothing was written."))
+        except (_Terminated, KeyboardInterrupt, Interrupted) as error:
+            if _SIGTERM_RECEIVED:
+                fail(Terminated("Terminated (SIGTERM); nothing was written."))
+            fail(error if isinstance(error, Interrupted) else Interrupted(INTERRUPTED))
         except SalesfunnelError as error:
             fail(error)
         except (typer.Exit, typer.TyperException):  # Typer reports its usage errors (exit 2)
@@ -193,7 +198,9 @@ def handle_errors(command: Callable) -> Callable:
             fail(InputError(f"Cannot use {name}: {error.strerror or error}."))
         except Exception as error:  # a bug: say so briefly, full trace only on request
             if isinstance(error, RuntimeError) and "interrupted" in str(error).lower():
-                # Ctrl-C inside a DuckDB call made outside Database._run
+                # Ctrl-C (or SIGTERM) inside a DuckDB call made outside Database._run
+                if _SIGTERM_RECEIVED:
+                    fail(Terminated("Terminated (SIGTERM); nothing was written."))
                 fail(Interrupted(INTERRUPTED))
             if debug_enabled():
                 raise
