@@ -67,9 +67,10 @@ def check_database_path(path: Path, *, write: bool) -> bool:
             "give the path of a database file or of a new one."
         )
     if info.st_size == 0:
-        if write:
-            return True
-        raise DatabaseError(f"{path} is an empty file, not a salesfunnel database.")
+        raise DatabaseError(
+            f"{path} is an empty file, not a salesfunnel database (salesfunnel leaves it "
+            "untouched). Remove it, or give --db another path."
+        )
     try:
         with path.open("rb") as handle:
             head = handle.read(16)

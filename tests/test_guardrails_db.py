@@ -76,6 +76,15 @@ def test_database_path_naming_a_data_file(cli, tmp_path, name, data):
         assert target.read_bytes() == data
 
 
+def test_empty_file_as_database_is_refused(cli, tmp_path):
+    empty = write(tmp_path, "empty.duckdb", "")
+    for args in (("load", FIXTURES / "funnel"), ("conversion",)):
+        result = cli(*args, "--db", empty)
+        assert result.exit_code == ExitCode.DATABASE
+        assert "is an empty file, not a salesfunnel database" in error_line(result)
+        assert empty.read_bytes() == b""
+
+
 # -- cases 5 and 6: a failed load leaves no file, and a foreign file untouched ------------
 def test_failed_first_load_creates_no_database(cli, tmp_path):
     db = tmp_path / "new.duckdb"
