@@ -1,4 +1,4 @@
-"""The funnel definition and the config file that can change it.
+"""The config file (the funnel itself is defined in funnel.py).
 
 The config is TOML (documented in docs/config.md)::
 
@@ -9,14 +9,11 @@ The config is TOML (documented in docs/config.md)::
     [funnel.aliases]                                         # CRM label -> stage or lost label
     "sql" = "qualified"
     "closed won" = "won"
-
-Labels match case-insensitively after trimming spaces.
 """
 
 from __future__ import annotations
 
 import enum
-import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -24,97 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from salesfunnel.errors import ConfigError
+from salesfunnel.funnel import Funnel, build_funnel, label_key
 
 DEFAULT_CONFIG_NAME = "salesfunnel.toml"
-
-
-def label_key(label: str) -> str:
-    """The matching key of a stage, status, tier or reason label."""
-    return label.strip().lower()
-
-
-@dataclass(frozen=True)
-class Funnel:
-    """Ordered stages (the last one is won), the labels meaning lost, and aliases."""
-
-    stages: tuple[str, ...] = ("lead", "qualified", "opportunity", "won")
-    lost_labels: tuple[str, ...] = ("lost",)
-    aliases: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def lost_label(self) -> str:
-        """The canonical label stored for a lost deal's stage."""
-        return self.lost_labels[0]
-
-    def label_rows(self) -> list[tuple[str, str, int | None, bool]]:
-        """(label_key, canonical label, stage_index or None, is_lost) for every accepted label."""
-        rows: dict[str, tuple[str, str, int | None, bool]] = {}
-        for index, stage in enumerate(self.stages, start=1):
-            rows[label_key(stage)] = (label_key(stage), stage, index, False)
-        for lost in self.lost_labels:
-            rows[label_key(lost)] = (label_key(lost), self.lost_label, None, True)
-        for alias, target in self.aliases:
-            target_row = rows[label_key(target)]
-            rows[label_key(alias)] = (label_key(alias),) + target_row[1:]
-        return list(rows.values())
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {"stages": self.stages, "lost": self.lost_labels, "aliases": dict(self.aliases)}
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> Funnel:
-        data = json.loads(text)
-        return build_funnel(data, source="the database")
-
-
-def build_funnel(data: dict[str, Any], source: str) -> Funnel:
-    """Validate a [funnel] table (from TOML or JSON) into a Funnel."""
-    stages = data.get("stages", list(Funnel.stages))
-    lost = data.get("lost", list(Funnel.lost_labels))
-    if isinstance(lost, str):
-        lost = [lost]
-    aliases = data.get("aliases", {})
-    if not isinstance(stages, list) or len(stages) < 2 or not all(
-        isinstance(s, str) and s.strip() for s in stages
-    ):
-        raise ConfigError(
-            f"{source}: [funnel] stages must be a list of at least two non-empty names, "
-            f"got {stages!r}."
-        )
-    if not isinstance(lost, list) or not lost or not all(isinstance(s, str) and s.strip() for s in lost):
-        raise ConfigError(f"{source}: [funnel] lost must be a non-empty list of labels, got {lost!r}.")
-    if not isinstance(aliases, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in aliases.items()
-    ):
-        raise ConfigError(f"{source}: [funnel.aliases] must map labels to stage names.")
-    stages = [s.strip() for s in stages]
-    lost = [s.strip() for s in lost]
-    keys = [label_key(s) for s in stages + lost]
-    duplicated = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicated:
-        raise ConfigError(
-            f"{source}: the labels {', '.join(duplicated)} appear more than once among "
-            "[funnel] stages and lost labels (labels match case-insensitively)."
-        )
-    known = set(keys)
-    for alias, target in aliases.items():
-        if label_key(target) not in known:
-            raise ConfigError(
-                f"{source}: alias {alias!r} points to {target!r}, which is neither a stage "
-                f"({', '.join(stages)}) nor a lost label ({', '.join(lost)})."
-            )
-        if label_key(alias) in known and label_key(alias) != label_key(target):
-            raise ConfigError(
-                f"{source}: alias {alias!r} is itself a stage or lost label; it cannot point "
-                f"to {target!r}."
-            )
-    return Funnel(
-        stages=tuple(stages),
-        lost_labels=tuple(lost),
-        aliases=tuple(sorted((a.strip(), t.strip()) for a, t in aliases.items())),
-    )
 
 
 @dataclass(frozen=True)
@@ -155,6 +64,7 @@ class Config:
     # [dates] formats: strftime patterns tried in order; "*" for every date column,
     # else a canonical date field (created_at, closed_at, ...) for that column only
     date_formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    stale_after_days: int = 7  # [reports] stale_after_days: the stale-data notice
 
 
 @dataclass(frozen=True)
@@ -198,6 +108,7 @@ def load_config(option: str | None) -> Config:
         if not isinstance(funnel_table, dict):
             raise ConfigError(f"{path}: [funnel] must be a table.")
         funnel = build_funnel(funnel_table, source=str(path))
+    _check_columns(data.get("columns"), path)
     return Config(
         path=path,
         funnel=funnel,
@@ -209,7 +120,53 @@ def load_config(option: str | None) -> Config:
         full_exports=_full_exports(data.get("load"), path),
         file_kinds=_file_kinds(data.get("files"), path),
         currency=_currency(data.get("currency"), path),
+        stale_after_days=_stale_after_days(data.get("reports"), path),
     )
+
+
+def _check_columns(table: Any, path: Path) -> None:
+    """[columns.<kind>] tables map a field to a header (or a list of headers); their
+    stage_dates table maps a stage to a header. Anything else is a ConfigError here,
+    before any file is read."""
+    if table is None:
+        return
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [columns] must hold one table per kind of file, "
+                          f"like [columns.deals]; got {table!r}.")
+    for kind, fields in table.items():
+        if not isinstance(fields, dict):
+            raise ConfigError(f"{path}: [columns.{kind}] must be a table of field = \"header\"; "
+                              f"got {fields!r}.")
+        for name, header in fields.items():
+            if name == "stage_dates":
+                if not isinstance(header, dict) or not all(
+                    isinstance(v, str) for v in header.values()
+                ):
+                    raise ConfigError(
+                        f"{path}: [columns.{kind}.stage_dates] must map stage names to "
+                        f"headers (stage = \"header\"); got {header!r}."
+                    )
+                continue
+            ok = isinstance(header, str) or (
+                isinstance(header, list) and header and all(isinstance(h, str) for h in header)
+            )
+            if not ok:
+                raise ConfigError(
+                    f"{path}: [columns.{kind}] {name} must be a header name or a list of "
+                    f"header names; got {header!r}."
+                )
+
+
+def _stale_after_days(table: Any, path: Path) -> int:
+    if table is None:
+        return 7
+    value = table.get("stale_after_days", 7) if isinstance(table, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 36500:
+        raise ConfigError(
+            f"{path}: [reports] stale_after_days must be a whole number of days from 0 to "
+            f"36500; got {value!r}."
+        )
+    return value
 
 
 def _tier_rule(table: Any, path: Path) -> TierRule | None:
@@ -221,14 +178,18 @@ def _tier_rule(table: Any, path: Path) -> TierRule | None:
     if source not in ("column", "accounts", "amount"):
         raise ConfigError(f"{path}: [tiers] source must be column, accounts or amount; got {source!r}.")
     column = table.get("column")
+    if column is not None and not isinstance(column, str):
+        raise ConfigError(f"{path}: [tiers] column must be a column name; got {column!r}.")
     if source == "accounts" and not isinstance(column, str):
         raise ConfigError(f"{path}: [tiers] source = accounts needs column = \"<accounts column>\".")
     bands: list[tuple[float | None, str]] = []
+    if not isinstance(table.get("bands", []), list):
+        raise ConfigError(f"{path}: [tiers] bands must be a list of {{ below = N, tier = \"name\" }}.")
     for band in table.get("bands", []):
         if not isinstance(band, dict) or not isinstance(band.get("tier"), str):
             raise ConfigError(f"{path}: each [tiers] band is {{ below = N, tier = \"name\" }}.")
         limit = band.get("below")
-        if limit is not None and not isinstance(limit, int | float):
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | float)):
             raise ConfigError(f"{path}: [tiers] band below = {limit!r} is not a number.")
         bands.append((None if limit is None else float(limit), label_key(band["tier"])))
     if source != "column" and not bands:

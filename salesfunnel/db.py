@@ -8,9 +8,12 @@ always matches the code that runs it.
 
 The SQL tree is read by sqltree.py (`sql_text`, `query_files`).
 
-It is one piece on purpose (about 420 lines): every call into DuckDB, the
-translation of DuckDB's exceptions, transactions, opening and the schema check
-live together so that no other module needs to know DuckDB.
+It is one piece on purpose (about 600 lines): every call into DuckDB, the
+translation of DuckDB's exceptions and of every external failure (disk full, I/O
+error, a corrupt block, a commit that cannot be written: `_external_failure`, exit
+5), transactions, opening, the schema's creation inside the load's transaction,
+its version check and migration live together so that no other module needs to
+know DuckDB. Paths are checked before (paths.py).
 
 User values reach SQL only as bound parameters. The few identifiers that must
 be spliced (view and macro names) go through `quote_ident`.
@@ -30,14 +33,17 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesfunnel.config import Funnel
 from salesfunnel.errors import (
+    ConfigError,
     CsvReadError,
     DatabaseBusyError,
     DatabaseError,
     Interrupted,
     QueryError,
+    UsageError,
 )
+from salesfunnel.funnel import Funnel, label_key
+from salesfunnel.paths import check_database_path
 from salesfunnel.sqltree import (
     CACHED_VIEWS,
     dependencies,
@@ -51,7 +57,10 @@ if TYPE_CHECKING:
     import polars as pl
 
 DEFAULT_DB_NAME = "salesfunnel.duckdb"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# version -> what brings a database of that version to the next one (in one transaction,
+# on the first open by this release); schema.sql only creates tables that are missing
+MIGRATIONS = {"1": "create the tables added since (schema.sql) and rebuild the cached facts"}
 DEFAULT_WAIT_SECONDS = 5.0
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -93,6 +102,10 @@ class Database:
         self.funnel = funnel
         self._installed: set[str] = set()  # query files created on this connection
         self._cache_valid = False
+        self._pending = False  # a transaction is open (schema creation, then the load)
+        self.created = False  # this process created the file (removed unless committed)
+        self.committed = False
+        self.config: Any = None  # the Config the CLI opened it with (stale-data threshold)
 
     # -- running SQL -------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
@@ -170,16 +183,33 @@ class Database:
             if "CSV" not in str(exc):
                 raise
             raise CsvReadError(_first_line(exc)) from None
-        except duckdb.IOException as exc:
-            raise DatabaseError(f"Database I/O error on {self.path}: {_first_line(exc)}") from None
+        except (duckdb.IOException, duckdb.FatalException, duckdb.InternalException, OSError) as exc:
+            raise _external_failure(self.path, exc) from None
+        except duckdb.TransactionException as exc:
+            if "failed to commit" not in str(exc).lower():
+                raise
+            raise _external_failure(self.path, exc) from None
+        except duckdb.CatalogException as exc:
+            if self.path != Path(":memory:") and _missing_table(self, exc):
+                raise DatabaseError(
+                    f"The database {self.path} lacks a table it should hold "
+                    f"({_first_line(exc)}); it was changed by hand or is damaged. Load the "
+                    "exports into a new database."
+                ) from None
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: on any exception the database is exactly as before."""
-        self.conn.execute("begin transaction")
+        """All or nothing: on any exception the database is exactly as before. A database
+        opened for writing is already in a transaction (its schema was created or
+        migrated in it): this one continues it, so nothing is written before the commit."""
+        if not self._pending:
+            self._run(lambda: self.conn.execute("begin transaction"))
+        self._pending = True
         try:
             yield
         except BaseException:
+            self._pending = False
             try:
                 self.conn.execute("rollback")
             except Exception:  # the connection may already have aborted the transaction
@@ -187,11 +217,26 @@ class Database:
             raise
         else:
             with _ctrl_c_held():  # a commit cut short would be reported as rolled back
-                self.conn.execute("commit")
+                self._run(lambda: self.conn.execute("commit"))
+                self._pending = False
+                self.committed = True
 
     def close(self) -> None:
-        with _ctrl_c_held():  # closing checkpoints committed data into the file
-            self.conn.close()
+        """Close the connection (checkpointing what was committed). A database file this
+        process created is removed again unless a load committed into it."""
+        try:
+            with _ctrl_c_held():  # closing checkpoints committed data into the file
+                if self._pending:
+                    try:
+                        self.conn.execute("rollback")
+                    except Exception:
+                        pass
+                    self._pending = False
+                self._run(self.conn.close)
+        finally:
+            if self.created and not self.committed:
+                for leftover in (self.path, Path(f"{self.path}.wal")):
+                    leftover.unlink(missing_ok=True)
 
     # -- metadata ------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -212,7 +257,7 @@ class Database:
         n = len(funnel.stages)
         self.conn.executemany(
             "insert into funnel_stages values (?, ?, ?, ?)",
-            [(i, s, s.strip().lower(), i == n) for i, s in enumerate(funnel.stages, start=1)],
+            [(i, s, label_key(s), i == n) for i, s in enumerate(funnel.stages, start=1)],
         )
         self.execute(
             "create or replace temp table stage_labels "
@@ -349,7 +394,9 @@ def _first_line(exc: BaseException) -> str:
 def _connect(path: Path, read_only: bool, wait: float):
     """Open the file, waiting up to `wait` seconds while another process holds it."""
     duckdb = _duckdb()
-    deadline = time.monotonic() + max(wait, 0.0)
+    if not 0 <= wait <= 86400:  # NaN too: it would wait forever
+        raise UsageError(f"--wait takes seconds from 0 to 86400; got {wait}.")
+    deadline = time.monotonic() + wait
     delay = 0.05
     while True:
         try:
@@ -357,9 +404,7 @@ def _connect(path: Path, read_only: bool, wait: float):
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" not in message.lower():
-                raise DatabaseError(
-                    f"Cannot open the database {path}: {_first_line(exc)}"
-                ) from None
+                raise _external_failure(path, exc) from None
             if time.monotonic() >= deadline:
                 pid = _LOCK_PID.search(message)
                 holder = f" (PID {pid.group(1)})" if pid else ""
@@ -369,7 +414,9 @@ def _connect(path: Path, read_only: bool, wait: float):
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
-        except duckdb.Error as exc:
+        except (duckdb.Error, OSError, UnicodeError) as exc:
+            if "corrupt" in str(exc).lower() or "checksum" in str(exc).lower():
+                raise _external_failure(path, exc) from None
             raise DatabaseError(
                 f"Cannot open the database {path}: {_first_line(exc)}. "
                 "Is it a salesfunnel (DuckDB) database?"
@@ -382,58 +429,160 @@ def open_database(
     write: bool,
     config_funnel: Funnel | None,
     wait: float = DEFAULT_WAIT_SECONDS,
+    funnel_from_config: bool = False,
 ) -> Database:
-    """Open (creating when `write`) a salesfunnel database and install funnel and views.
+    """Open a salesfunnel database and install funnel and views.
 
-    The funnel in effect is the config file's when it defines one, else the one
-    stored by the last load, else the default.
+    The path is checked first (paths.py). Writing opens a transaction at once: a new
+    database's schema is created inside it, so a failed load leaves no file, and a
+    foreign DuckDB file is refused untouched. An older schema version is migrated in
+    one transaction; a newer one is refused.
+
+    The funnel in effect is the one stored by the last load; a config whose [funnel]
+    differs from it is refused (ConfigError) unless `funnel_from_config`. A config
+    [funnel] is used as is on a database that has none stored yet.
     """
-    if not write and not path.exists():
-        raise DatabaseError(
-            f"No database at {path}. Load exports first with `salesfunnel load PATH --db {path}`."
-        )
-    if path.exists() and path.is_dir():
-        raise DatabaseError(f"The database path {path} is a folder, not a file.")
+    existed = check_database_path(path, write=write)
+    if not write and _schema_version(path, wait) not in (SCHEMA_VERSION, None):
+        _migrate_file(path, wait)
     conn = _connect(path, read_only=not write, wait=wait)
     db = Database(conn, path, config_funnel or Funnel())
+    db.created = not existed
     try:
         conn.execute("set TimeZone = 'UTC'")
         if write:
             _ensure_schema(db)
         else:
             _check_schema(db)
-        stored = db.meta("funnel")
-        funnel = config_funnel or (Funnel.from_json(stored) if stored else Funnel())
+        stored = _stored_funnel(db)
+        if stored is not None and config_funnel is not None and config_funnel != stored \
+                and not funnel_from_config:
+            raise ConfigError(
+                f"The config's [funnel] ({' > '.join(config_funnel.stages)}; lost: "
+                f"{', '.join(config_funnel.lost_labels)}) differs from the funnel {path} was "
+                f"loaded with ({' > '.join(stored.stages)}; lost: "
+                f"{', '.join(stored.lost_labels)}). Is this the right config for this "
+                "database? Run without it (from another folder, or with another --config), "
+                "or reload with `salesfunnel load --funnel-from-config` to change the funnel."
+            )
+        funnel = config_funnel if (funnel_from_config or stored is None) and config_funnel \
+            else (stored or Funnel())
         db.install_funnel(funnel)
         db.use_fact_cache()
     except BaseException:
-        conn.close()
+        db.close()
         raise
     return db
 
 
-def _ensure_schema(db: Database) -> None:
-    """Create the tables of a new database; a database of this version is left alone
-    (running the DDL again costs a reload more than everything else)."""
-    present = {
+def _stored_funnel(db: Database) -> Funnel | None:
+    stored = db.meta("funnel")
+    if stored is None:
+        return None
+    try:
+        return Funnel.from_json(stored)
+    except (ValueError, TypeError, AttributeError, ConfigError) as exc:
+        raise DatabaseError(
+            f"The funnel stored in {db.path} cannot be read ({exc}); the database was "
+            "changed by hand or is damaged. Load the exports into a new database."
+        ) from None
+
+
+def _tables(db: Database) -> set[str]:
+    return {
         name for (name,) in db.conn.execute(
             "select table_name from duckdb_tables() where not temporary"
         ).fetchall()
     }
-    if not _schema_tables() <= present:  # a new database, or one older than a table
-        db.conn.execute(_schema_sql())
-    version = db.meta("schema_version")
-    if version is None:
-        db.set_meta("schema_version", SCHEMA_VERSION)
-    elif version != SCHEMA_VERSION:
+
+
+def _version_of(db: Database, tables: set[str]) -> str | None:
+    if "salesfunnel_meta" not in tables:
+        return None
+    rows = db.conn.execute(
+        "select value from salesfunnel_meta where key = 'schema_version'"
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _refuse_newer(db: Database, version: str) -> None:
+    if version.isdigit() and int(version) > int(SCHEMA_VERSION):
         raise DatabaseError(
-            f"The database {db.path} has schema version {version}; this salesfunnel "
-            f"understands version {SCHEMA_VERSION}. Load the exports into a new database."
+            f"The database {db.path} has schema version {version}, newer than version "
+            f"{SCHEMA_VERSION} that this salesfunnel understands; it was written by a newer "
+            "release. Upgrade salesfunnel to use it."
+        )
+    if version not in MIGRATIONS and version != SCHEMA_VERSION:
+        raise DatabaseError(
+            f"The database {db.path} has schema version {version!r}, which this salesfunnel "
+            f"(version {SCHEMA_VERSION}) does not know. Load the exports into a new database."
         )
 
 
+def _ensure_schema(db: Database) -> None:
+    """Begin the load's transaction; create the schema of a new database in it, or
+    migrate an older one. A DuckDB file that is not a salesfunnel database is refused."""
+    tables = _tables(db)
+    version = _version_of(db, tables)
+    if tables and version is None:
+        raise DatabaseError(
+            f"{db.path} is a DuckDB database but not a salesfunnel one (it holds "
+            f"{', '.join(sorted(tables)[:5])}); salesfunnel leaves it untouched. Give --db "
+            "another file."
+        )
+    if version is not None:
+        _refuse_newer(db, version)
+    db._run(lambda: db.conn.execute("begin transaction"))
+    db._pending = True
+    if version is None:
+        db._run(lambda: db.conn.execute(_schema_sql()))
+        db.set_meta("schema_version", SCHEMA_VERSION)
+    elif version != SCHEMA_VERSION:
+        _migrate(db)
+    elif not _schema_tables() <= tables:
+        raise DatabaseError(
+            f"The database {db.path} lacks the table(s) "
+            f"{', '.join(sorted(_schema_tables() - tables))}; it was changed by hand or is "
+            "damaged. Load the exports into a new database."
+        )
+
+
+def _migrate(db: Database) -> None:
+    """Bring an older database to SCHEMA_VERSION (inside the caller's transaction)."""
+    db._run(lambda: db.conn.execute(_schema_sql()))  # the tables added since
+    db.set_meta("schema_version", SCHEMA_VERSION)
+    db.set_meta("facts_key", "")  # the cached facts are rebuilt by the load (or below)
+
+
+def _schema_version(path: Path, wait: float) -> str | None:
+    conn = _connect(path, read_only=True, wait=wait)
+    try:
+        db = Database(conn, path, Funnel())
+        return _version_of(db, _tables(db))
+    finally:
+        conn.close()
+
+
+def _migrate_file(path: Path, wait: float) -> None:
+    """Migrate an older database in one transaction before a report reads it."""
+    db = Database(_connect(path, read_only=False, wait=wait), path, Funnel())
+    try:
+        db.conn.execute("set TimeZone = 'UTC'")
+        version = _version_of(db, _tables(db))
+        if version is None or version == SCHEMA_VERSION:
+            return
+        _refuse_newer(db, version)
+        with db.transaction():
+            _migrate(db)
+            stored = _stored_funnel(db)
+            db.install_funnel(stored or Funnel())
+            db.refresh_fact_cache()
+    finally:
+        db.close()
+
+
 def _check_schema(db: Database) -> None:
-    tables = {row[0] for row in db.fetchall("select table_name from duckdb_tables()")}
+    tables = _tables(db)
     if "salesfunnel_meta" not in tables or "deals" not in tables:
         raise DatabaseError(
             f"{db.path} is a DuckDB file but not a salesfunnel database (no deals table). "
@@ -445,6 +594,34 @@ def _check_schema(db: Database) -> None:
             f"The database {db.path} has schema version {version}; this salesfunnel "
             f"understands version {SCHEMA_VERSION}."
         )
+    missing = _schema_tables() - tables
+    if missing:
+        raise DatabaseError(
+            f"The database {db.path} lacks the table(s) {', '.join(sorted(missing))}; it was "
+            "changed by hand or is damaged. Load the exports into a new database."
+        )
+
+
+def _missing_table(db: Database, exc: Exception) -> bool:
+    return "does not exist" in str(exc) and any(t in str(exc) for t in _schema_tables())
+
+
+def _external_failure(path: Path, exc: BaseException) -> DatabaseError:
+    """Every failure outside the tool (disk full, I/O error, a corrupt block, a
+    permission) on the database: one paragraph, exit 5."""
+    text = _first_line(exc)
+    lowered = text.lower()
+    if "no space" in lowered or "disk is full" in lowered or "enospc" in lowered:
+        why = "the disk is full"
+    elif "checksum" in lowered or "corrupt" in lowered:
+        why = "the file is damaged (a block's checksum does not match)"
+    elif "permission" in lowered or "read-only" in lowered or "read only" in lowered:
+        why = "permission denied"
+    else:
+        why = "an I/O error"
+    return DatabaseError(
+        f"Database error on {path}: {why} ({text})."
+    )
 
 
 def memory_database() -> Database:

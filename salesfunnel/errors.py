@@ -10,6 +10,7 @@ Exit codes (documented in the README):
     5   database error (missing, unreadable or not a salesfunnel database)
     6   query error (a report cannot be computed from what the database holds)
     130 interrupted (Ctrl-C); nothing was written
+    143 terminated (SIGTERM); nothing was written
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ExitCode(enum.IntEnum):
     DATABASE = 5
     QUERY = 6
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class SalesfunnelError(Exception):
@@ -46,6 +48,10 @@ class InputError(SalesfunnelError):
     """An input file, folder or config file cannot be used."""
 
     exit_code = ExitCode.INPUT
+
+
+class OutputError(InputError):
+    """A report or summary cannot be written (closed pipe, full disk, unwritable file)."""
 
 
 class ConfigError(InputError):
@@ -78,3 +84,9 @@ class Interrupted(SalesfunnelError):
     """The user pressed Ctrl-C; the running transaction was rolled back."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class Terminated(SalesfunnelError):
+    """The process got SIGTERM; the running transaction was rolled back."""
+
+    exit_code = ExitCode.TERMINATED

@@ -37,12 +37,13 @@ def outcomes(db: Path) -> list[tuple]:
 def test_salesforce_custom_stages_ordered_by_probability(cli, tmp_path):
     """8 opportunities with the org's own stages. Probability orders the open ones
     (Discovery 10 < Solution Design 40 < Legal Review 80); IsWon marks Closed Won;
-    IsClosed without IsWon marks Closed Lost (1 row) and Closed - Disqualified (1 row).
+    IsClosed without IsWon marks Closed Lost (1 row) and Closed - Disqualified (1 row);
+    equal counts list alphabetically.
     Hand count: open 006A1, A2, A3, A8 = 1000 + 2000 + 3000 + (blank) = 6000;
     won A4 + A5 = 4000 + 5000 = 9000; lost A6 + A7 = 600 + 700 = 1300."""
     config, db, report = init_and_load(cli, tmp_path, ONBOARDING / "salesforce_custom")
     assert config["funnel"]["stages"] == ["Discovery", "Solution Design", "Legal Review", "Closed Won"]
-    assert config["funnel"]["lost"] == ["Closed Lost", "Closed - Disqualified"]
+    assert config["funnel"]["lost"] == ["Closed - Disqualified", "Closed Lost"]
     assert report.rows_rejected == 0
     assert outcomes(db) == [("lost", 2, 1300.0), ("open", 4, 6000.0), ("won", 2, 9000.0)]
 

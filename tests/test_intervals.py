@@ -126,7 +126,7 @@ def test_rank_table_marks_low_volume_and_unranked_moves(cli, rank_loaded):
     lines = {line.split()[0]: line for line in table.splitlines() if line.strip()}
     assert lines["bob"].split()[1:5] == ["*", "2", "#1", "▲1"]
     assert lines["cy"].split()[1:5] == ["*", "2", "#1", "·"]
-    assert lines["dee"].split()[1:5] == ["*", "0", "#3", "·"]
+    assert lines["dee"].split()[1:5] == ["*", "0", "–", "·"]  # a zero count has no rank
 
 
 def test_rank_option_errors(cli, rank_loaded):

@@ -135,7 +135,7 @@ def test_movement_defaults_to_the_seven_days_up_to_the_newest_as_of(nightly_db, 
 
 def test_movement_filters_and_an_amount_decrease(db_path, tmp_path, cli):
     # two exports of one mid deal: 100.10 then 99.97 (a decrease of 0.13, exact);
-    # --tier smb leaves nothing; --tier mid: start 1 100.10, amount_down 1 0.13,
+    # --tier smb is no known tier (exit 2); --tier mid: start 1 100.10, amount_down 1 0.13,
     # end 1 99.97 = 100.10 - 0.13
     header = "deal_id,rep,tier,created_at,stage,amount\n"
     for day, amount in ((1, "100.10"), (2, "99.97")):
@@ -148,9 +148,10 @@ def test_movement_filters_and_an_amount_decrease(db_path, tmp_path, cli):
     assert rows["amount_down"] == (1, Decimal("0.13"))
     assert rows["end"] == (1, Decimal("99.97"))
     check_identity(rows)
+    # no deal has tier smb: a typo, so a usage error naming the known tiers
     smb = cli("movement", "--since", "2026-10-01", "--until", "2026-10-02", "--tier", "smb",
               "--db", db_path, "-f", "json")
-    assert all(row["deals"] == 0 for row in json.loads(smb.stdout))
+    assert smb.exit_code == ExitCode.USAGE and "mid" in smb.stderr
 
 
 def test_movement_refuses_a_reversed_window(nightly_db, cli):

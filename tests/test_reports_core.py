@@ -147,8 +147,9 @@ def test_rank_first_month_everyone_new(rank_db):
     assert frame.columns == RANK_COLUMNS
     assert frame.rows() == [
         ("ann", 2, 1, None, 2, 1, None, 2, 1, None, 1, 1, None, 1000.0, 1, 0.5),
-        ("bob", 1, 2, None, 0, 2, None, 0, 2, None, 0, 2, None, 0.0, 1, 0.0),
-        ("dee", 1, 2, None, 0, 2, None, 0, 2, None, 0, 2, None, 0.0, 0, None),
+        # a count of zero has no rank (docs/metrics.md): nobody is "#2 with 0"
+        ("bob", 1, 2, None, 0, None, None, 0, None, None, 0, None, None, 0.0, 1, 0.0),
+        ("dee", 1, 2, None, 0, None, None, 0, None, None, 0, None, None, 0.0, 0, None),
     ]
 
 
@@ -156,8 +157,10 @@ def test_rank_ties_new_rep_and_previous_ranks(rank_db):
     frame = _rank(rank_db, "2026-02")
     assert frame.rows() == [
         ("cy", 2, 1, None, 1, 2, None, 1, 1, None, 1, 1, None, 700.0, 0, 1.0),
-        ("bob", 2, 1, 2, 2, 1, 2, 1, 1, 2, 0, 2, 2, 0.0, 1, 0.0),
-        ("dee", 0, 3, 2, 1, 2, 2, 0, 3, 2, 0, 2, 2, 0.0, 0, None),
+        # zero counts have no rank, this month or last (January: bob and dee entered
+        # only lead, so their January ranks of the other stages are empty)
+        ("bob", 2, 1, 2, 2, 1, None, 1, 1, None, 0, None, None, 0.0, 1, 0.0),
+        ("dee", 0, None, 2, 1, 2, None, 0, None, None, 0, None, None, 0.0, 0, None),
     ]
     assert _rank(rank_db, "latest").rows() == frame.rows()
 
@@ -165,8 +168,8 @@ def test_rank_ties_new_rep_and_previous_ranks(rank_db):
 def test_rank_tier_filter(rank_db):
     frame = _rank(rank_db, "2026-02", tier="MID")
     assert frame.rows() == [
-        ("bob", 2, 1, None, 2, 1, None, 1, 1, None, 0, 1, None, 0.0, 1, 0.0),
-        ("dee", 0, 2, 1, 1, 2, 1, 0, 2, 1, 0, 1, 1, 0.0, 0, None),
+        ("bob", 2, 1, None, 2, 1, None, 1, 1, None, 0, None, None, 0.0, 1, 0.0),
+        ("dee", 0, None, 1, 1, 2, None, 0, None, None, 0, None, None, 0.0, 0, None),
     ]
 
 

@@ -146,7 +146,7 @@ def test_pulse_counts_inferred_entries(nightly_db, cli):
     # D6 11-19 = 5; opportunity entered (skipped) by D1 and D6 on 11-20 = 2 (D2's
     # and D4's opportunity have no entry: their first snapshot); won D1 and D6 on
     # the 20th = 2, average amount (1000 + 800) / 2 = 900
-    result = cli("pulse", "--month", "--date", "2026-11-21", "--db", nightly_db, "-f", "json")
+    result = cli("pulse", "--month", "2026-11", "--db", nightly_db, "-f", "json")
     assert result.exit_code == ExitCode.OK
     current = {row["metric"]: row["current"] for row in json.loads(result.stdout)}
     assert current == {

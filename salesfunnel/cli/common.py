@@ -10,9 +10,14 @@ stays fast (a test checks it).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import inspect
+import io
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +25,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salesfunnel.errors import ExitCode, InputError, Interrupted, SalesfunnelError
+from salesfunnel.errors import (
+    ExitCode,
+    InputError,
+    Interrupted,
+    OutputError,
+    SalesfunnelError,
+    Terminated,
+    UsageError,
+)
 from salesfunnel.render.machine import OutputFormat
 
 if TYPE_CHECKING:
@@ -47,7 +60,7 @@ ConfigOption = Annotated[
 WaitOption = Annotated[
     float,
     typer.Option(
-        "--wait", min=0, metavar="SECONDS",
+        "--wait", min=0, max=86400, metavar="SECONDS",
         help="Seconds to wait while another process holds the database.",
     ),
 ]
@@ -105,24 +118,106 @@ INTERRUPTED = "Interrupted; nothing was written."
 
 
 # -- errors ---------------------------------------------------------------------
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every `finally` runs (the load's
+    transaction rolls back, scratch files are removed)."""
+
+
+_SIGTERM_RECEIVED: list[bool] = []
+
+
+def _on_sigterm(signum, frame) -> None:
+    # remembered: inside a DuckDB call the exception comes back as "interrupted"
+    _SIGTERM_RECEIVED.append(True)
+    raise _Terminated()
+
+
+def debug_enabled() -> bool:
+    """$SALESFUNNEL_DEBUG: 1, true, yes or on (any case) turn it on; anything else is off."""
+    return os.environ.get("SALESFUNNEL_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_number(name: str, default: float, low: float, high: float) -> float:
+    """A numeric environment variable within [low, high]; UsageError otherwise."""
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # NaN fails too
+        raise UsageError(f"${name} must be a number of seconds from {low:g} to {high:g}; got {text!r}.")
+    return value
+
+
+def _flush_stdout() -> None:
+    """Data goes to stdout: a failure to write it (closed pipe, full disk) is an output
+    error naming stdout, and later flushes (at exit) are silenced."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        _silence_stdout()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(f"Cannot write stdout: {reason}.") from None
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands for a stdout the process was started without: writing data fails as
+    writing to a closed descriptor does (an output error, exit 3)."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "it is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def handle_errors(command: Callable) -> Callable:
-    """Translate the tool's named errors into one-paragraph messages and exit codes."""
+    """Translate the tool's named errors into one-paragraph messages and exit codes;
+    flush stdout here so a failed write of the data is reported, not lost."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        if sys.stdout is None:  # started with stdout closed (`>&-`)
+            sys.stdout = _ClosedStdout()
         try:
-            return command(*args, **kwargs)
-        except KeyboardInterrupt:
-            fail(Interrupted(INTERRUPTED))
+            result = command(*args, **kwargs)
+            _flush_stdout()
+            return result
+        except (_Terminated, KeyboardInterrupt, Interrupted) as error:
+            if _SIGTERM_RECEIVED:
+                fail(Terminated("Terminated (SIGTERM); nothing was written."))
+            fail(error if isinstance(error, Interrupted) else Interrupted(INTERRUPTED))
         except SalesfunnelError as error:
             fail(error)
         except (typer.Exit, typer.TyperException):  # Typer reports its usage errors (exit 2)
             raise
+        except BrokenPipeError:
+            _silence_stdout()
+            fail(OutputError("Cannot write stdout: the reader closed the pipe."))
+        except OSError as error:  # a file the tool was asked to use (not the database)
+            name = os.fsdecode(error.filename) if error.filename else "a file"
+            fail(InputError(f"Cannot use {name}: {error.strerror or error}."))
         except Exception as error:  # a bug: say so briefly, full trace only on request
             if isinstance(error, RuntimeError) and "interrupted" in str(error).lower():
-                # Ctrl-C inside a DuckDB call made outside Database._run
+                # Ctrl-C (or SIGTERM) inside a DuckDB call made outside Database._run
+                if _SIGTERM_RECEIVED:
+                    fail(Terminated("Terminated (SIGTERM); nothing was written."))
                 fail(Interrupted(INTERRUPTED))
-            if os.environ.get("SALESFUNNEL_DEBUG"):
+            if debug_enabled():
                 raise
             from rich.text import Text
 
@@ -152,19 +247,28 @@ def fail(error: SalesfunnelError) -> None:
 # -- plumbing ---------------------------------------------------------------------
 def today() -> dt.date:
     """Today, or $SALESFUNNEL_TODAY (YYYY-MM-DD) for reproducible runs."""
+    from salesfunnel.reports.common import parse_day
+
     override = os.environ.get("SALESFUNNEL_TODAY")
-    return dt.date.fromisoformat(override) if override else dt.date.today()
+    return parse_day(override.strip(), "$SALESFUNNEL_TODAY") if override else dt.date.today()
 
 
 @contextmanager
-def open_database(db: str | None, config: str | None, *, write: bool, wait: float) -> Iterator[Database]:
+def open_database(
+    db: str | None, config: str | None, *, write: bool, wait: float, output: Path | None = None
+) -> Iterator[Database]:
+    """The database (its path checked; a report's --output must not be it)."""
     from salesfunnel import db as database_module
     from salesfunnel.config import load_config
+    from salesfunnel.paths import check_output_path
 
     settings = load_config(config)
+    path = database_module.resolve_db_path(db)
+    check_output_path(output, path)
     database = database_module.open_database(
-        database_module.resolve_db_path(db), write=write, config_funnel=settings.funnel, wait=wait
+        path, write=write, config_funnel=settings.funnel, wait=wait
     )
+    database.config = settings
     try:
         yield database
     finally:
@@ -176,14 +280,7 @@ def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, r
     JSON, CSV or Parquet."""
     from salesfunnel.render.machine import choose_format, write_frame
 
-    if report.notices:
-        from rich.text import Text
-
-        from salesfunnel.render.cells import stderr_console
-
-        console = stderr_console()
-        for notice in report.notices:
-            console.print(Text(f"salesfunnel: note: {notice}"))
+    say_notices(report.notices)
 
     chosen = choose_format(fmt, output)
     if chosen is not OutputFormat.table:
@@ -192,10 +289,40 @@ def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, r
     from salesfunnel.render.cells import print_table
     from salesfunnel.render.registry import report_table
 
+    print_data(lambda: print_table(report_table(report), output), output)
+
+
+def say_notices(notices: list[str]) -> None:
+    """What the reader must know about the numbers, on stderr."""
+    if not notices:
+        return
+    from rich.text import Text
+
+    from salesfunnel.render.cells import stderr_console
+
+    console = stderr_console()
+    for notice in notices:
+        console.print(Text(f"salesfunnel: note: {notice}"))
+
+
+def print_data(write: Callable[[], None], output: Path | None = None) -> None:
+    """Run `write` (data to stdout or `output`); a failure is an output error naming
+    the target (exit 3)."""
     try:
-        print_table(report_table(report), output)
+        write()
     except OSError as exc:
-        raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None
+        if output is None:
+            _silence_stdout()
+        target = "stdout" if output is None else output
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+
+
+def stale_notices(database: Database) -> list[str]:
+    from salesfunnel.reports.common import stale_notice
+
+    days = database.config.stale_after_days if database.config else 7
+    notice = stale_notice(database, today(), days)
+    return [notice] if notice else []
 
 
 IncludeRemovedOption = Annotated[
@@ -242,7 +369,10 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
         fmt, output, raw, db, config, wait, include_removed = (
             options.pop(name) for name, _, _ in _COMMON_OPTIONS
         )
-        with open_database(db, config, write=False, wait=wait) as database:
+        with open_database(db, config, write=False, wait=wait, output=output) as database:
+            from salesfunnel.reports.common import FILTER_COLUMNS, check_filter_values
+
+            check_filter_values(database, **{k: v for k, v in options.items() if k in FILTER_COLUMNS})
             if include_removed:
                 database.include_removed_deals()
             notices = []
@@ -252,6 +382,7 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
                 notices = scope_currency(database, options["currency"])
             report = compute(database, **options)
             report.notices[:0] = notices
+            report.notices.extend(stale_notices(database))
         emit_report(report, fmt, output, raw)
 
     command.__signature__ = inspect.Signature(parameters)

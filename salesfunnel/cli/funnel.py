@@ -21,7 +21,10 @@ from salesfunnel.cli.common import (
     WaitOption,
     handle_errors,
     open_database,
+    print_data,
     report_command,
+    say_notices,
+    stale_notices,
     today,
 )
 from salesfunnel.reports.common import GroupBy
@@ -40,7 +43,9 @@ def info(db: DbOption = None, config: ConfigOption = None, wait: WaitOption = DE
 
     with open_database(db, config, write=False, wait=wait) as database:
         summary = database_info(database)
-    stdout_console().print(info_renderable(summary))
+        notices = stale_notices(database)
+    say_notices(notices)
+    print_data(lambda: stdout_console().print(info_renderable(summary)))
 
 
 @report_command
@@ -69,9 +74,12 @@ def conversion(
 def rank(
     database: Database,
     month: Annotated[
-        str,
-        typer.Option("--month", metavar="YYYY-MM", help="Month of activity: YYYY-MM, 'last' or 'latest'."),
-    ] = "latest",
+        str | None,
+        typer.Option(
+            "--month", metavar="YYYY-MM",
+            help="Month of activity: YYYY-MM, 'last' or 'latest' (default: the last complete month).",
+        ),
+    ] = None,
     tier: TierOption = None,
     currency: CurrencyOption = None,
     confidence: ConfidenceOption = 0.90,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +10,14 @@ from typing import Annotated
 
 import typer
 
-from salesfunnel.cli.common import DEFAULT_WAIT, ConfigOption, DbOption, WaitOption, handle_errors
+from salesfunnel.cli.common import (
+    DEFAULT_WAIT,
+    ConfigOption,
+    DbOption,
+    WaitOption,
+    env_number,
+    handle_errors,
+)
 from salesfunnel.config import DateOrder
 from salesfunnel.kinds import Kind
 from salesfunnel.load.presets import PresetName
@@ -67,6 +73,13 @@ def load(
         bool,
         typer.Option("--full", help="Each deals file lists every deal: missing deals are removed."),
     ] = False,
+    funnel_from_config: Annotated[
+        bool,
+        typer.Option(
+            "--funnel-from-config",
+            help="The config's [funnel] replaces the funnel the database was loaded with.",
+        ),
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
@@ -91,13 +104,27 @@ def load(
         kinds_by_path=by_path,
     )
     console = stderr_console()
-    database = open_database(resolve_db_path(db), write=True, config_funnel=settings.funnel, wait=wait)
+    # checked on every load, terminal or not, so a bad value is found before cron needs it
+    delay = env_number("SALESFUNNEL_PROGRESS_DELAY", PROGRESS_DELAY_SECONDS, 0, 3600)
+    database = open_database(
+        resolve_db_path(db), write=True, config_funnel=settings.funnel, wait=wait,
+        funnel_from_config=funnel_from_config,
+    )
     try:
-        with _progress(console) as progress:
-            report = load_paths(database, paths, config=settings, options=options, progress=progress)
-    finally:
-        database.close()
-    print_load_summary(console, report, str(database.path))
+        try:
+            with _progress(console, delay) as progress:
+                report = load_paths(
+                    database, paths, config=settings, options=options, progress=progress
+                )
+        finally:
+            database.close()
+        print_load_summary(console, report, str(database.path))
+    except KeyboardInterrupt:
+        if not database.committed:
+            raise
+        # Ctrl-C once the load has committed: the data is stored; that is a success
+        stderr_console().print(f"salesfunnel: loaded into {database.path} (interrupted "
+                               "while reporting; the load itself is complete).")
 
 
 def _kinds(values: list[str]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
@@ -121,7 +148,7 @@ def _kinds(values: list[str]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
 
 
 @contextmanager
-def _progress(console) -> Iterator:
+def _progress(console, delay: float) -> Iterator:
     """A transient progress display on stderr, only on a terminal, and only once a load
     has taken more than about a second (a quick load prints nothing but its summary)."""
     if not console.is_terminal:
@@ -136,7 +163,6 @@ def _progress(console) -> Iterator:
         console=console, transient=True,
     )
     task = bar.add_task("loading", total=None)
-    delay = float(os.environ.get("SALESFUNNEL_PROGRESS_DELAY", PROGRESS_DELAY_SECONDS))
     timer = threading.Timer(delay, bar.start)
     timer.daemon = True
 
@@ -157,8 +183,10 @@ def sample(
     out: Annotated[
         Path, typer.Option("--out", metavar="DIR", help="Folder to write the CSV files into.")
     ],
-    deals: Annotated[int, typer.Option("--deals", min=1, help="Number of deals.")] = 3000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 7,
+    deals: Annotated[int, typer.Option("--deals", min=1, max=100_000_000, help="Number of deals.")] = 3000,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=2**63 - 1, help="Random seed (same seed, same files).")
+    ] = 7,
 ) -> None:
     """Write a realistic synthetic CRM export (canonical format) for trying the tool.
 

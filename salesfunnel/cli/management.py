@@ -39,7 +39,7 @@ def churn(
     early_months: Annotated[
         int,
         typer.Option(
-            "--early-months", metavar="MONTHS",
+            "--early-months", metavar="MONTHS", max=1200,
             help="Early churn: ended within this many calendar months of starting.",
         ),
     ] = 5,
@@ -98,14 +98,17 @@ def plan(
     database: Database,
     target_amount: Annotated[
         float,
-        typer.Option("--target-amount", metavar="AMOUNT", help="Revenue target for the whole plan."),
+        typer.Option(
+            "--target-amount", metavar="AMOUNT", max=1e15,
+            help="Revenue target for the whole plan.",
+        ),
     ],
     months: Annotated[
-        int, typer.Option("--months", help="Months the target is spread over (evenly).")
+        int, typer.Option("--months", min=1, max=120, help="Months the target is spread over (evenly).")
     ] = 1,
     lookback: Annotated[
         int,
-        typer.Option("--lookback", metavar="MONTHS",
+        typer.Option("--lookback", metavar="MONTHS", min=1, max=120,
                      help="Full calendar months before this one to take rates from."),
     ] = 6,
     tier: TierOption = None,
@@ -150,13 +153,22 @@ def plan(
 @report_command
 def pulse(
     database: Database,
-    week: Annotated[bool, typer.Option("--week", help="The ISO week (Monday to Sunday).")] = False,
-    month: Annotated[
-        bool, typer.Option("--month", help="The calendar month (the default).")
+    week: Annotated[
+        bool, typer.Option("--week", help="ISO weeks (Monday to Sunday) instead of months.")
     ] = False,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month", metavar="YYYY-MM",
+            help="The calendar month: YYYY-MM, 'last' or 'latest' (default: the last complete one).",
+        ),
+    ] = None,
     date: Annotated[
         str | None,
-        typer.Option("--date", metavar="YYYY-MM-DD", help="A day of the period (default: today)."),
+        typer.Option(
+            "--date", metavar="YYYY-MM-DD",
+            help="A day of the period (default: the last complete period).",
+        ),
     ] = None,
     opportunity_stage: Annotated[
         str | None,
@@ -171,14 +183,38 @@ def pulse(
 ) -> Report:
     """Leads, opportunities, last stage before won, wins, average won amount: vs the period before.
 
-    Example: salesfunnel pulse --week --date 2026-10-31
+    Example: salesfunnel pulse --month 2026-10
     """
+    import datetime as dt
+
     from salesfunnel.reports import common, management
 
     if week and month:
         raise UsageError("Use --week or --month, not both.")
-    day = common.parse_day(date, "--date") if date else today()
-    return management.pulse(database, "week" if week else "month", day, opportunity_stage, tier)
+    if month and date:
+        raise UsageError("Use --month YYYY-MM or --date, not both.")
+    now = today()
+    if month:
+        day = common.resolve_month(database, month, now, latest_of="last_activity") \
+            or now.replace(day=1)
+    elif date:
+        day = common.parse_day(date, "--date")
+    elif week:  # the last complete ISO week
+        day = now - dt.timedelta(days=now.weekday() + 7)
+    else:
+        day = common.last_complete_month(database, now, latest_of="last_activity")
+    report = management.pulse(
+        database, "week" if week else "month", day, opportunity_stage, tier
+    )
+    period = report.extra["period"]
+    partial = common.partial_period(period.start, period.end, now)
+    if partial:
+        report.title += f" · {partial}"
+        report.notices.append(
+            f"{period.label} is a partial period ({partial}); it is compared with the whole "
+            f"period {period.previous_label}."
+        )
+    return report
 
 
 @report_command
@@ -187,7 +223,7 @@ def stalled(
     tier: TierOption = None,
     min_days: Annotated[
         int,
-        typer.Option("--min-days", metavar="DAYS",
+        typer.Option("--min-days", metavar="DAYS", min=0, max=36500,
                      help="Only deals at least this many days in their stage."),
     ] = 0,
 ) -> Report:

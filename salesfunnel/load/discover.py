@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import fnmatch
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,22 +13,29 @@ from salesfunnel.errors import InputError
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 
 
-def expand_paths(paths: Iterable[str | Path], skip: tuple[str, ...] = ()) -> tuple[list[Path], list[Path]]:
+def expand_paths(
+    paths: Iterable[str | Path], skip: tuple[str, ...] = (), notes: list[str] | None = None
+) -> tuple[list[Path], list[Path]]:
     """Files as given, folders as their *.csv files sorted by name, in argument order;
-    folder files whose names match a `skip` pattern are set aside."""
+    folder files whose names match a `skip` pattern are set aside. What a folder holds
+    but is not read (subfolders, broken or looping links, pipes) is said in `notes`.
+    A pipe or device given as a file is refused: a load reads each file more than once."""
     result: list[Path] = []
     skipped: list[Path] = []
+    notes = notes if notes is not None else []
     for raw in paths:
         path = Path(raw)
+        if path.is_symlink() and not path.exists():
+            raise InputError(f"{path} is a symbolic link to a file that does not exist.")
         if not path.exists():
             raise InputError(f"{path} does not exist.")
         if path.is_dir():
             try:
-                found = sorted(
-                    p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
-                )
+                entries = sorted(path.iterdir())
+                found = [p for p in entries if p.is_file() and p.suffix.lower() in SUFFIXES]
             except PermissionError:
                 raise InputError(f"{path}: permission denied; cannot list the folder.") from None
+            notes.extend(_not_read(entries))
             if not found:
                 raise InputError(
                     f"The folder {path} holds no .csv file (nor .xlsx, .xlsm, .xls). Point "
@@ -39,6 +47,7 @@ def expand_paths(paths: Iterable[str | Path], skip: tuple[str, ...] = ()) -> tup
                 else:
                     result.append(item)
         else:
+            _refuse_special(path)
             result.append(path)
     seen: set[Path] = set()
     unique = []
@@ -52,3 +61,25 @@ def expand_paths(paths: Iterable[str | Path], skip: tuple[str, ...] = ()) -> tup
     return unique, skipped
 
 
+
+
+def _refuse_special(path: Path) -> None:
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"{path} is a pipe or device, not a file (e.g. `load /dev/stdin` or `load <(...)`). "
+            "salesfunnel reads an export more than once: save it to a file and load that."
+        )
+
+
+def _not_read(entries: list[Path]) -> list[str]:
+    """What a folder holds that looks like input but is not read, each said once."""
+    notes = []
+    for entry in entries:
+        if entry.is_dir():
+            notes.append(f"{entry}: a subfolder; not read (load it by name to include it)")
+        elif entry.is_symlink() and not entry.exists():
+            notes.append(f"{entry}: a broken or looping symbolic link; not read")
+        elif entry.suffix.lower() == ".csv" and entry.exists() and not entry.is_file():
+            notes.append(f"{entry}: a pipe or device, not a file; not read")
+    return notes

@@ -14,8 +14,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from salesfunnel.config import Funnel, label_key
 from salesfunnel.db import Database, quote_ident
+from salesfunnel.funnel import Funnel, label_key
 from salesfunnel.load.infer import LOST_WORDS, NUMBERED, WON_WORDS, FileFacts, is_date, normalise
 from salesfunnel.load.presets import preset_funnel
 
@@ -158,7 +158,7 @@ def propose_funnel(files: list[FileFacts], labels: dict[str, Label]) -> FunnelPr
     else:
         won_stage, aliases = "Won", ()
         notes.append('no label means won: "Won" ends the funnel (deals won only by status)')
-    lost_labels = tuple(x.text for x in sorted(lost, key=lambda x: -x.rows)) or ("Lost",)
+    lost_labels = tuple(x.text for x in sorted(lost, key=lambda x: (-x.rows, x.text))) or ("Lost",)
     stages = tuple(x.text for x in order) + (won_stage,)
     if len(stages) < 2:
         stages = ("Open",) + stages

@@ -77,6 +77,7 @@ class LoadReport:
     strict: bool
     funnel: Funnel
     skipped_files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what folders hold but was not read
 
     @property
     def rows_rejected(self) -> int:
@@ -122,7 +123,8 @@ def load_paths(
                 f"{config.path}: [files] kinds: {pattern!r} = {kind!r} is not a kind of file; "
                 f"use one of {', '.join(KINDS)}."
             )
-    files, skipped = expand_paths(paths, config.skip_files)
+    notes: list[str] = []
+    files, skipped = expand_paths(paths, config.skip_files, notes)
     with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
         scratch = Path(scratch_name)
         layouts = open_sources(files, options.encoding, scratch)
@@ -165,7 +167,7 @@ def load_paths(
                     f"nothing was loaded. First problems: {details}."
                 )
     return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
-                      funnel=funnel, skipped_files=skipped)
+                      funnel=funnel, skipped_files=skipped, notes=notes)
 
 
 def _load_file(
@@ -176,20 +178,20 @@ def _load_file(
     kind = plan.kind
     report = FileReport(path=layout.path, kind=kind, preset=plan.preset, encoding=layout.encoding,
                         why=plan.why)
+    layout.check_unchanged()
+    # unchanged means the same content: always hashed (a same-size edit within the
+    # clock's resolution keeps size and modification time)
+    layout = replace(layout, sha256=file_digest(digest_path(layout)))
     if not options.force:
         previous = _previous_load(db, path_text, kind, layout)
-        if previous is None:
-            layout = replace(layout, sha256=file_digest(digest_path(layout)))
-            previous = _previous_load(db, path_text, kind, layout)
         if previous is not None:
             report.rows_read, report.rows_loaded, report.rows_rejected = previous
             report.skipped_unchanged = True
             return report
-    if not layout.sha256:
-        layout = replace(layout, sha256=file_digest(digest_path(layout)))
 
     file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
+    layout.check_unchanged()
     report.encoding = layout.encoding
     build_source_rows(db, KINDS[kind], plan)
     report.deleted = count_deleted(db, plan)
@@ -294,17 +296,12 @@ def _load_file(
 
 def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -> tuple | None:
     """The counts of the last load of this unchanged file, else None. Unchanged means the
-    same path, kind, size and content hash; a file whose size and modification time are
-    both as last loaded is taken as unchanged without hashing it (rsync's quick check)."""
-    if layout.sha256:
-        condition, value = "sha256 = ?", layout.sha256
-    else:
-        condition, value = "mtime_ns = ?", layout.mtime_ns
+    same path, kind, size and content hash (SHA-256)."""
     rows = db.fetchall(
         "select rows_read, rows_loaded, rows_rejected from load_files "
-        f"where path = ? and kind = ? and size_bytes = ? and {condition} "
+        "where path = ? and kind = ? and size_bytes = ? and sha256 = ? "
         "order by file_id desc limit 1",
-        [path_text, kind, layout.size, value],
+        [path_text, kind, layout.size, layout.sha256],
     )
     return rows[0] if rows else None
 

@@ -111,7 +111,8 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path) -> CsvLayout:
         db.execute(
             "create or replace temp table csv_records as "
             "select * from read_csv(?, header = true, auto_detect = false, delim = ?, "
-            "quote = '\"', escape = '\"', encoding = 'utf-8', columns = " + columns + ", "
+            "quote = '\"', escape = '\"', encoding = 'utf-8', compression = 'none', "
+            "columns = " + columns + ", "
             "store_rejects = true, rejects_table = 'csv_errors', rejects_scan = 'csv_scans', "
             "max_line_size = 67108864)",
             [_plain_path(layout.utf8_path, scratch), layout.delimiter],

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from salesfunnel.errors import InputError
+from salesfunnel.errors import InputError, UsageError
 
 DELIMITERS = (",", ";", "\t", "|")
+UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _HEADER_LIMIT = 32 * 1024 * 1024  # a header line longer than this is not a CSV header
 _SAMPLE = 1024 * 1024
 LEGACY_ENCODINGS = ("cp1252", "gb18030", "big5")
@@ -41,6 +42,22 @@ class CsvLayout:
     mtime_ns: int = 0
     nul_bytes: int = 0  # NUL bytes in the file (a field holding one is rejected if used)
     first_nul_offset: int | None = None  # in the user's own file
+    inode: int = 0  # with size and mtime: the file is still the one inspected
+
+    def check_unchanged(self) -> None:
+        """InputError when the file was changed or replaced since it was inspected (its
+        header mapping would be applied to other content)."""
+        if self.read_path is not None and not self.path.is_file():
+            return  # a workbook sheet, read from the CSV copy this load made of it
+        try:
+            now = self.path.stat()
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot be read ({exc.strerror or exc}).") from None
+        if (now.st_ino, now.st_size, now.st_mtime_ns) != (self.inode, self.size, self.mtime_ns):
+            raise InputError(
+                f"{self.path} changed or was replaced while the load was reading it. Nothing "
+                "was loaded; load again once the export is complete."
+            )
 
     @property
     def utf8_path(self) -> Path:
@@ -83,7 +100,7 @@ def inspect_csv(path: Path, encoding: str | None = None, scratch: Path | None = 
         )
     layout = CsvLayout(
         path=path, size=size, sha256="", encoding=source_encoding, delimiter=",", header=(),
-        mtime_ns=stat.st_mtime_ns,
+        mtime_ns=stat.st_mtime_ns, inode=stat.st_ino,
     )
     if source_encoding != "utf-8":
         layout = transcode(layout, source_encoding, scratch)
@@ -129,11 +146,19 @@ def encoding_of(path: Path, head: bytes, requested: str | None) -> str:
     encoding recognised from the sample. Broken UTF-8 is an error, not a guess."""
     if requested:
         try:
-            return codecs.lookup(requested).name
+            info = codecs.lookup(requested)
         except LookupError:
             raise InputError(
                 f"Unknown encoding {requested!r} (try utf-8, utf-16, cp1252, gb18030, big5)."
             ) from None
+        if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib, ...
+            raise UsageError(
+                f"--encoding {requested!r} is not a text encoding (it transforms bytes or "
+                "text); name the character encoding of the files: utf-8, utf-16, cp1252, ..."
+            )
+        return info.name
+    if head.startswith(UTF32_BOMS):
+        return "utf-32"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if head.startswith(b"\xef\xbb\xbf"):
@@ -316,12 +341,16 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         raise InputError(
             f"{path} is gzip-compressed. Decompress it first (gunzip {path.name})."
         )
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        raise InputError(
+            f"{path} is zstd-compressed. Decompress it first (unzstd {path.name})."
+        )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{path} is an old Excel (.xls) workbook, not a CSV file.")
     first_line = head[: min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0),
                             default=len(head))]
     start = head[:4096]
-    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and (
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff", *UTF32_BOMS)) and (
         b"\x00" in first_line or start.count(b"\x00") * 10 > len(start)
     ):  # a NUL in the header, or NULs everywhere; a few inside fields are handled per field
         raise InputError(

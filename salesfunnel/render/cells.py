@@ -7,6 +7,8 @@ same. Percentages have one decimal, counts and amounts thousands separators.
 
 from __future__ import annotations
 
+import codecs
+import io
 import math
 import os
 import sys
@@ -22,14 +24,68 @@ BAR_WIDTH = 12
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
+MIN_WIDTH = 80  # a $COLUMNS below this (0, 1, ...) is taken as this: numbers stay visible
+# what the house style's non-ASCII characters become on a stdout that cannot encode them
+ASCII_FALLBACK = {
+    "–": "-", "—": "-", "·": "-", "▲": "^", "▼": "v", "…": "...", "─": "-", "━": "-",
+    "│": "|", "┃": "|", "═": "=", **{block: "#" for block in _BLOCKS.strip()},
+}
+
+
+def _ascii_fallback(error: UnicodeError):
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start:error.end]
+    return "".join(ASCII_FALLBACK.get(char, "?") for char in text), error.end
+
+
+codecs.register_error("salesfunnel-ascii", _ascii_fallback)
+
+
+def _columns_width() -> int | None:
+    """$COLUMNS as a width, never below MIN_WIDTH; None when unset or not a number."""
+    text = os.environ.get("COLUMNS", "").strip()
+    if not text.isdigit():
+        return None
+    return max(int(text), MIN_WIDTH)
+
+
+def _stdout_file():
+    """sys.stdout, or, when its encoding cannot write the house style's characters
+    (a latin-1 locale, a cp1252 pipe), a writer that turns them into ASCII."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        (NULL + "·▲▼" + _BLOCKS.strip()).encode(encoding)
+        return sys.stdout
+    except UnicodeEncodeError:
+        pass
+    except LookupError:
+        encoding = "ascii"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        return sys.stdout
+    sys.stdout.flush()
+    key = (id(buffer), encoding)
+    if key not in _WRAPPERS:  # kept: a collected wrapper would close stdout's buffer
+        _WRAPPERS[key] = io.TextIOWrapper(buffer, encoding=encoding, errors="salesfunnel-ascii",
+                                          write_through=True)
+    return _WRAPPERS[key]
+
+
+_WRAPPERS: dict = {}
+
+
 def stdout_console(width: int | None = None) -> Console:
     """The console for data on stdout: colour only on a terminal (Rich honours NO_COLOR
     and TERM=dumb); off a terminal up to 160 columns unless $COLUMNS says otherwise
-    (tables take only the width they need)."""
-    if width is None and not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+    (tables take only the width they need; a $COLUMNS below 80 counts as 80)."""
+    if width is None:
+        width = _columns_width()
+    if width is None and not sys.stdout.isatty():
         width = 160
     # markup=False: values from the data (a rep named "[/]") are text, never Rich markup
-    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=False, markup=False)
+    return Console(file=_stdout_file(), width=width, highlight=False, soft_wrap=False,
+                   markup=False)
 
 
 def stderr_console() -> Console:

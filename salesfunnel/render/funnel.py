@@ -92,7 +92,8 @@ def rank_table(report: Report) -> Table:
         for stage in report.stages:
             rank = row[f"{stage}_rank"]
             move = NOT_RANKED if few else fmt_move(rank, row[f"{stage}_prev_rank"])
-            cells.append(f"{fmt_int(row[stage])} #{fmt_int(rank)} {move:>3}")
+            ranked = f"#{fmt_int(rank)}" if not is_missing(rank) else " " + NULL  # 0: no rank
+            cells.append(f"{fmt_int(row[stage])} {ranked:>2} {move:>3}")
         cells += [
             fmt_amount(row["won_amount"]),
             fmt_int(row["lost"]),

@@ -163,6 +163,8 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
             console.print(Text("    … see `salesfunnel info` or the load_rejects table"))
     for path in report.skipped_files:
         console.print(Text(f"{path}: skipped (the config's [files] skip list)"))
+    for note in report.notes:
+        console.print(Text(note))
     if report.orphan_history_rows:
         console.print(
             Text(

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from salesfunnel.errors import InputError, UsageError
+from salesfunnel.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -54,8 +54,15 @@ def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat
 
 
 def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells, and header cells (stage names come from the config), that a
+    spreadsheet would run as formulas get a leading single quote."""
+    import re
+
     import polars as pl
 
+    frame = frame.rename(
+        {name: "'" + name for name in frame.columns if re.match(FORMULA_START, name)}
+    )
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     return frame.with_columns(
         pl.when(pl.col(name).str.contains(FORMULA_START))
@@ -89,4 +96,11 @@ def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, raw
         else:
             output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None
+        target = "stdout" if output is None else str(output)
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+    except Exception as exc:  # Polars wraps the I/O errors of its writers (ComputeError)
+        if "io error" not in str(exc).lower() and "os error" not in str(exc).lower():
+            raise
+        target = "stdout" if output is None else str(output)
+        reason = str(exc).strip().splitlines()[0]
+        raise OutputError(f"Cannot write {target}: {reason}.") from None

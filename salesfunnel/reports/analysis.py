@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from salesfunnel.config import label_key
 from salesfunnel.errors import UsageError
+from salesfunnel.funnel import label_key
 from salesfunnel.reports.common import (
     Report,
     add_months,

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from salesfunnel.config import label_key
 from salesfunnel.errors import QueryError, UsageError
+from salesfunnel.funnel import label_key
 
 if TYPE_CHECKING:
     import polars as pl
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# every date and month flag must fall in these years: outside them a value is a typo, and
+# the date arithmetic around it (the day after --until, the month before --month) holds
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 class GroupBy(enum.StrEnum):
@@ -93,11 +96,17 @@ def blank_to_none(value: str | None) -> str | None:
     return value if value is not None and value.strip() else None
 
 
-def month_start(text: str) -> dt.date:
+def month_start(text: str, flag: str = "--month") -> dt.date:
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise UsageError(f"--month takes YYYY-MM, 'last' or 'latest'; got {text!r}.")
+        raise UsageError(f"{flag} takes YYYY-MM, 'last' or 'latest'; got {text!r}.")
+    _year_in_range(int(match.group(1)), flag, text)
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def _year_in_range(year: int, flag: str, text: str) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise UsageError(f"{flag}: {text!r} is outside the years {MIN_YEAR} to {MAX_YEAR}.")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -108,6 +117,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def parse_day(text: str, flag: str) -> dt.date:
     if not _DATE.match(text):
         raise UsageError(f"{flag} takes a date as YYYY-MM-DD; got {text!r}.")
+    _year_in_range(int(text[:4]), flag, text)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -116,13 +126,83 @@ def parse_day(text: str, flag: str) -> dt.date:
 
 def resolve_month(db: Database, text: str, today: dt.date, *, latest_of: str) -> dt.date | None:
     """YYYY-MM, `last` (the calendar month before today) or `latest` (latest month with
-    data: `latest_of` is the data_span column to use). None when the database has no data."""
+    data: `latest_of` is the data_span column to use). None when the database has no data.
+    --month means this in every command that takes it."""
     if text == "last":
         return add_months(today.replace(day=1), -1)
     if text == "latest":
         latest = db.scalar(f"select {latest_of} from data_span")
         return None if latest is None else latest.date().replace(day=1)
     return month_start(text)
+
+
+def last_complete_month(db: Database, today: dt.date, *, latest_of: str) -> dt.date:
+    """The default month of `rank` and `pulse`: the latest month with data that has
+    ended by today (the month before today's at the latest)."""
+    previous = add_months(today.replace(day=1), -1)
+    latest = db.scalar(f"select {latest_of} from data_span")
+    if latest is None:
+        return previous
+    return min(latest.date().replace(day=1), previous)
+
+
+def partial_period(start: dt.date, end: dt.date, today: dt.date) -> str | None:
+    """Why the period [start, end) is partial, or None: it has not ended by today. Said
+    in the title and as a notice. (Data that stop long before today are the stale-data
+    notice's business.)"""
+    if end > today:
+        last = min(today, end - dt.timedelta(days=1))
+        return f"partial: {start:%Y-%m-%d} to {last:%Y-%m-%d} only, to date"
+    return None
+
+
+def newest_activity(db: Database) -> dt.date | None:
+    """The day of the newest activity in the database (a deal created, a stage entered,
+    a loss)."""
+    newest = db.scalar("select greatest(last_created, last_activity) from data_span")
+    return None if newest is None else newest.date()
+
+
+def stale_notice(db: Database, today: dt.date, days: int) -> str | None:
+    """A notice when the newest activity is more than `days` days before today."""
+    newest = newest_activity(db)
+    if newest is None or (today - newest).days <= days:
+        return None
+    return (
+        f"the newest activity in the database is from {newest:%Y-%m-%d}, "
+        f"{(today - newest).days} days before {today:%Y-%m-%d}: the data may be stale. "
+        f"Load a fresh export (this notice comes after {days} days: [reports] "
+        "stale_after_days in the config)."
+    )
+
+
+FILTER_COLUMNS = {"tier": "tier", "rep": "rep", "source": "source"}
+
+
+def check_filter_values(db: Database, **values: str | None) -> None:
+    """A --tier, --rep or --source value never seen in the database is a typo: UsageError
+    listing the known values, closest first. (A known value with no rows in the window
+    is a success with the empty note.)"""
+    import difflib
+
+    for name, value in values.items():
+        if value is None or not value.strip() or name not in FILTER_COLUMNS:
+            continue
+        column = FILTER_COLUMNS[name]
+        known = [row[0] for row in db.fetchall(
+            f"select distinct {column} from main.deals where {column} is not null order by 1"
+        )]
+        wanted = label_key(value)
+        if any(label_key(k) == wanted for k in known):
+            continue
+        keys = {label_key(k): k for k in known}
+        close = [keys[k] for k in difflib.get_close_matches(wanted, list(keys), n=len(keys), cutoff=0)]
+        listed = close[:10]
+        more = f" (and {len(known) - len(listed)} more)" if len(known) > len(listed) else ""
+        raise UsageError(
+            f"--{name} {value!r} matches no deal in the database. Known values, closest "
+            f"first: {', '.join(listed) if listed else '(none)'}{more}."
+        )
 
 
 def cohort_filters(
@@ -147,7 +227,8 @@ def cohort_filters(
         if first is None:
             first = today.replace(day=1)
         start, end = midnight(first), midnight(add_months(first, 1))
-        label = f"created {first:%Y-%m}"
+        partial = partial_period(first, add_months(first, 1), today)
+        label = f"created {first:%Y-%m}" + (f" ({partial})" if partial else "")
     else:
         window = day_window(since, until)
         start, end = window.since, window.until

@@ -16,7 +16,9 @@ from salesfunnel.reports.common import (
     Report,
     add_months,
     blank_to_none,
+    last_complete_month,
     midnight,
+    partial_period,
     resolve_month,
 )
 from salesfunnel.reports.intervals import (
@@ -82,22 +84,26 @@ def dropoff(db: Database, filters: Filters) -> Report:
 
 def rank(
     db: Database,
-    month: str,
+    month: str | None,
     tier: str | None,
     today: dt.date,
     confidence: float = DEFAULT_CONFIDENCE,
     min_deals: int = DEFAULT_MIN_DEALS,
 ) -> Report:
     """Per-rep activity in a month per stage, with the competition rank this month and
-    the month before; rows by won-stage rank, then rep. The win rate carries its Wilson
-    interval; a rep with fewer than `min_deals` won + lost is low volume."""
+    the month before; rows by won-stage rank, then rep. No month: the last complete one.
+    The win rate carries its Wilson interval; a rep with fewer than `min_deals` won +
+    lost is low volume."""
     import polars as pl
 
     z = z_value(confidence)
     check_min_deals(min_deals)
     stages = db.funnel.stages
     tier = blank_to_none(tier)
-    first = resolve_month(db, month, today, latest_of="last_activity")
+    if month is None:
+        first = last_complete_month(db, today, latest_of="last_activity")
+    else:
+        first = resolve_month(db, month, today, latest_of="last_activity")
     if first is None:
         first = today.replace(day=1)
     long = db.call_macro("rep_rank", [midnight(first), tier, z])
@@ -133,7 +139,12 @@ def rank(
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:
         title += f" · tier {tier}"
+    partial = partial_period(first, add_months(first, 1), today)
     notices = []
+    if partial:
+        title += f" · {partial}"
+        notices.append(f"{first:%Y-%m} is a partial month ({partial}); its counts are not "
+                       "comparable with the full month before.")
     if db.scalar("select count(*) from deals") and not db.scalar(
         "select count(*) from deals where rep <> ?", [NO_OWNER]
     ):

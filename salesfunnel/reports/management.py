@@ -13,8 +13,8 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from salesfunnel.config import label_key
 from salesfunnel.errors import DatabaseError, UsageError
+from salesfunnel.funnel import label_key
 from salesfunnel.reports.common import (
     Report,
     Window,

@@ -56,6 +56,11 @@ def _files() -> dict[str, bytes]:
         "invalid_utf8_late.csv": utf8_late,
         "cp1252.csv": "deal_id,rep,stage\nCP-1,J\u00fcrgen M\u00fcller,lead\n".encode("cp1252"),
         "utf16.csv": "deal_id\trep\tstage\r\nU16-1\tZo\u00eb\tlead\r\n".encode("utf-16"),
+        # UTF-32 starts with the UTF-16 little-endian BOM (FF FE) followed by 00 00
+        "utf32.csv": "deal_id,rep,stage\nU32-1,Zo\u00eb,lead\n".encode("utf-32"),
+        # plain CSV whose names say compressed: read as the text they are
+        "plain.csv.gz": _deals("GZN-1,ann,lead"),
+        "plain.csv.zst": _deals("ZSN-1,ann,lead"),
         "mixed_newlines.csv": (
             b"deal_id,rep,stage\r\nMN-1,ann,lead\nMN-2,ann,lead\rMN-3,ann,nowhere\r\nMN-4,ann,lead\n"
         ),

@@ -1,6 +1,7 @@
 -- One row per (rep, funnel stage) for reps with a counted event (a stage entry
 -- or a loss) in the month starting p_month: deals entering the stage in that
--- month, the competition rank among those reps, the rank the month before, and
+-- month, the competition rank among those reps with a count above zero (null for
+-- zero), the rank the month before, and
 -- the rep's won amount, wins, losses and win rate in the month, and its counted
 -- events (stage entries plus losses) in the month and in the month before,
 -- and the Wilson interval of the win rate at the normal quantile p_z.
@@ -72,7 +73,12 @@ stage_counts as (
 ranked as (
     select
         *,
-        rank() over (partition by period, stage_index order by entered desc) as stage_rank
+        -- a count of zero has no rank: nobody is "#1 with 0" (zeros sort last, so the
+        -- ranks of the others are as among the reps above zero)
+        case
+            when entered > 0
+                then rank() over (partition by period, stage_index order by entered desc)
+        end as stage_rank
     from stage_counts
 ),
 

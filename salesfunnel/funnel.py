@@ -1,0 +1,129 @@
+"""The funnel: ordered stages (the last is the won stage), lost labels and aliases,
+as the config's [funnel] defines it or a preset implies it. Labels match
+case-insensitively after trimming spaces.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from salesfunnel.errors import ConfigError
+
+
+def label_key(label: str) -> str:
+    """The matching key of a stage, status, tier or reason label: trimmed and lower-cased
+    character by character, as DuckDB's lower() does (no context: a final capital sigma
+    becomes σ, not ς; İ becomes i), so keys made here and in SQL agree."""
+    return "".join(char.lower()[:1] for char in label.strip())
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Ordered stages (the last one is won), the labels meaning lost, and aliases."""
+
+    stages: tuple[str, ...] = ("lead", "qualified", "opportunity", "won")
+    lost_labels: tuple[str, ...] = ("lost",)
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def lost_label(self) -> str:
+        """The canonical label stored for a lost deal's stage."""
+        return self.lost_labels[0]
+
+    def label_rows(self) -> list[tuple[str, str, int | None, bool]]:
+        """(label_key, canonical label, stage_index or None, is_lost) for every accepted label."""
+        rows: dict[str, tuple[str, str, int | None, bool]] = {}
+        for index, stage in enumerate(self.stages, start=1):
+            rows[label_key(stage)] = (label_key(stage), stage, index, False)
+        for lost in self.lost_labels:
+            rows[label_key(lost)] = (label_key(lost), self.lost_label, None, True)
+        for alias, target in self.aliases:
+            target_row = rows[label_key(target)]
+            rows[label_key(alias)] = (label_key(alias),) + target_row[1:]
+        return list(rows.values())
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"stages": self.stages, "lost": self.lost_labels, "aliases": dict(self.aliases)}
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Funnel:
+        data = json.loads(text)
+        return build_funnel(data, source="the database")
+
+
+def build_funnel(data: dict[str, Any], source: str) -> Funnel:
+    """Validate a [funnel] table (from TOML or JSON) into a Funnel."""
+    stages = data.get("stages", list(Funnel.stages))
+    lost = data.get("lost", list(Funnel.lost_labels))
+    if isinstance(lost, str):
+        lost = [lost]
+    aliases = data.get("aliases", {})
+    if not isinstance(stages, list) or len(stages) < 2 or not all(
+        isinstance(s, str) and s.strip() for s in stages
+    ):
+        raise ConfigError(
+            f"{source}: [funnel] stages must be a list of at least two non-empty names, "
+            f"got {stages!r}."
+        )
+    if not isinstance(lost, list) or not lost or not all(isinstance(s, str) and s.strip() for s in lost):
+        raise ConfigError(f"{source}: [funnel] lost must be a non-empty list of labels, got {lost!r}.")
+    if not isinstance(aliases, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in aliases.items()
+    ):
+        raise ConfigError(f"{source}: [funnel.aliases] must map labels to stage names.")
+    stages = [s.strip() for s in stages]
+    lost = [s.strip() for s in lost]
+    keys = [label_key(s) for s in stages + lost]
+    duplicated = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicated:
+        raise ConfigError(
+            f"{source}: the labels {', '.join(duplicated)} appear more than once among "
+            "[funnel] stages and lost labels (labels match case-insensitively)."
+        )
+    known = set(keys)
+    for alias, target in aliases.items():
+        if label_key(target) not in known:
+            raise ConfigError(
+                f"{source}: alias {alias!r} points to {target!r}, which is neither a stage "
+                f"({', '.join(stages)}) nor a lost label ({', '.join(lost)})."
+            )
+        if label_key(alias) in known and label_key(alias) != label_key(target):
+            raise ConfigError(
+                f"{source}: alias {alias!r} is itself a stage or lost label; it cannot point "
+                f"to {target!r}."
+            )
+    _refuse_field_names(stages, source)
+    return Funnel(
+        stages=tuple(stages),
+        lost_labels=tuple(lost),
+        aliases=tuple(sorted((a.strip(), t.strip()) for a, t in aliases.items())),
+    )
+
+
+# the fields of `rank` beside its per-stage columns X, X_rank and X_prev_rank
+RANK_FIELDS = (
+    "rep", "won_amount", "lost", "win_rate", "win_rate_low", "win_rate_high", "low_volume",
+    "events", "prev_events",
+)
+
+
+def _refuse_field_names(stages: list[str], source: str) -> None:
+    """A stage named like a field of rank's output (rep, lost, ...), or named X_rank or
+    X_prev_rank beside a stage X, would give two output columns the same name."""
+    names = {label_key(f): f for f in RANK_FIELDS}
+    for stage in stages:
+        for suffix in ("", "_rank", "_prev_rank"):
+            key = label_key(stage + suffix)
+            if key in names:
+                raise ConfigError(
+                    f"{source}: the stage name {stage!r} gives `rank` the column "
+                    f"{stage + suffix!r}, which is already its field {names[key]!r}. Rename "
+                    "the stage (the CRM's label can stay: map it with [funnel.aliases])."
+                )
+            if suffix:
+                names[key] = f"{stage}{suffix}"
+        names.setdefault(label_key(stage), stage)

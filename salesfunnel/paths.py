@@ -1,0 +1,114 @@
+"""Paths checked once, before anything is opened or written: the database file and
+report output files.
+
+A database path must be a regular DuckDB file or a new path in an existing folder:
+a FIFO or device would hang or be consumed, and a CSV/Parquet/JSON file would be
+opened by DuckDB as an in-memory view and a load "succeed" without storing anything.
+A report's output file must not be the database it reads.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from salesfunnel.errors import DatabaseError, UsageError
+
+DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
+MAX_NAME_BYTES = 255
+
+
+def _name_problem(path: Path) -> str | None:
+    """Why this path's name cannot be used, or None."""
+    try:
+        encoded = os.fsencode(path)
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not valid UTF-8"
+    if any(len(part) > MAX_NAME_BYTES for part in encoded.split(b"/")):
+        return f"a name in it is longer than {MAX_NAME_BYTES} bytes"
+    return None
+
+
+def check_database_path(path: Path, *, write: bool) -> bool:
+    """Raise DatabaseError unless `path` can be a salesfunnel database; True when it
+    names an existing file, False when a load would create it."""
+    problem = _name_problem(path)
+    if problem:
+        raise DatabaseError(f"Cannot use {os.fsdecode(path)!r} as the database: {problem}.")
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if not write:
+            raise DatabaseError(
+                f"No database at {path}. Load exports first with "
+                f"`salesfunnel load PATH --db {path}`."
+            ) from None
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise DatabaseError(
+                f"Cannot create the database {path}: the folder {parent} does not exist."
+            ) from None
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise DatabaseError(
+                f"Cannot create the database {path}: the folder {parent} is not writable."
+            ) from None
+        return False
+    except OSError as exc:
+        raise DatabaseError(
+            f"Cannot use the database {path}: {exc.strerror or exc}."
+        ) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DatabaseError(f"The database path {path} is a folder, not a file.")
+    if not stat.S_ISREG(info.st_mode):
+        raise DatabaseError(
+            f"The database path {path} is not a regular file (a pipe, device or socket); "
+            "give the path of a database file or of a new one."
+        )
+    if info.st_size == 0:
+        raise DatabaseError(
+            f"{path} is an empty file, not a salesfunnel database (salesfunnel leaves it "
+            "untouched). Remove it, or give --db another path."
+        )
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise DatabaseError(f"Cannot read the database {path}: {exc.strerror or exc}.") from None
+    if head[8:12] != DUCKDB_MAGIC:
+        raise DatabaseError(
+            f"{path} is not a DuckDB database file (it looks like a {_looks_like(path, head)}); "
+            "salesfunnel leaves it untouched. Give --db the path of a database file "
+            "(e.g. salesfunnel.duckdb)."
+        )
+    return True
+
+
+def _looks_like(path: Path, head: bytes) -> str:
+    if head.startswith(b"PAR1"):
+        return "Parquet file"
+    suffix = path.suffix.lower().lstrip(".")
+    return f"{suffix.upper()} file" if suffix else "data file"
+
+
+def check_output_path(output: Path | None, database: Path) -> None:
+    """A report's --output must not be the database it reads (nor a folder)."""
+    if output is None:
+        return
+    problem = _name_problem(output)
+    if problem:
+        raise UsageError(f"Cannot write {os.fsdecode(output)!r}: {problem}.")
+    try:
+        same = output.resolve() == database.resolve() or (
+            output.exists() and database.exists() and os.path.samefile(output, database)
+        )
+    except OSError:
+        same = False
+    if same:
+        raise UsageError(
+            f"--output {output} is the database this report reads; writing the report there "
+            "would destroy it. Choose another file name."
+        )
+    if output.is_dir():
+        raise UsageError(f"--output {output} is a folder; give a file name.")
