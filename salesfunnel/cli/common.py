@@ -62,6 +62,9 @@ OutputOption = Annotated[
 RawOption = Annotated[
     bool, typer.Option("--raw", help="CSV: do not escape cells that look like formulas.")
 ]
+BomOption = Annotated[
+    bool, typer.Option("--bom", help="CSV: start with a UTF-8 byte-order mark (for Excel).")
+]
 TierOption = Annotated[
     str | None, typer.Option("--tier", metavar="TIER", help="Only this tier (smb, mid, ...).")
 ]
@@ -156,9 +159,11 @@ def open_database(db: str | None, config: str | None, *, write: bool, wait: floa
         database.close()
 
 
-def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, raw: bool) -> None:
+def emit_report(
+    report: Report, fmt: OutputFormat | None, output: Path | None, raw: bool, bom: bool = False
+) -> None:
     """Say the report's notices on stderr, then render it as a table or write it as
-    JSON, CSV or Parquet."""
+    JSON, CSV, Parquet or an Excel workbook."""
     from salesfunnel.render.machine import choose_format, write_frame
 
     if report.notices:
@@ -172,7 +177,7 @@ def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, r
 
     chosen = choose_format(fmt, output)
     if chosen is not OutputFormat.table:
-        write_frame(report.frame, chosen, output, raw)
+        write_frame(report.frame, chosen, output, raw, bom, sheet=report.name)
         return
     from salesfunnel.render.cells import print_table
     from salesfunnel.render.registry import report_table
@@ -187,6 +192,7 @@ _COMMON_OPTIONS = (
     ("fmt", FormatOption, None),
     ("output", OutputOption, None),
     ("raw", RawOption, False),
+    ("bom", BomOption, False),
     ("db", DbOption, None),
     ("config", ConfigOption, None),
     ("wait", WaitOption, DEFAULT_WAIT),
@@ -196,8 +202,8 @@ _COMMON_OPTIONS = (
 def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
     """A report command from `compute(database, **own options) -> Report`.
 
-    The command takes compute's own options plus --format/-o/--raw/--db/--config/
-    --wait; it opens the database read-only, calls compute, and renders or writes
+    The command takes compute's own options plus --format/-o/--raw/--bom/--db/
+    --config/--wait; it opens the database read-only, calls compute, and renders or writes
     the report. Errors are translated by `handle_errors`.
     """
     own = [
@@ -216,10 +222,12 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
     @handle_errors
     @functools.wraps(compute)
     def command(**options):
-        fmt, output, raw, db, config, wait = (options.pop(name) for name, _, _ in _COMMON_OPTIONS)
+        fmt, output, raw, bom, db, config, wait = (
+            options.pop(name) for name, _, _ in _COMMON_OPTIONS
+        )
         with open_database(db, config, write=False, wait=wait) as database:
             report = compute(database, **options)
-        emit_report(report, fmt, output, raw)
+        emit_report(report, fmt, output, raw, bom)
 
     command.__signature__ = inspect.Signature(parameters)
     command.__annotations__ = {p.name: p.annotation for p in parameters}

@@ -1,8 +1,12 @@
-"""Machine output: a report's frame as JSON, CSV or Parquet, on stdout or into a file.
+"""Machine output: a report's frame as JSON, CSV, Parquet or an Excel workbook, on
+stdout or into a file.
 
-The same frame feeds every format, so the numbers are the same in each. CSV
-cells that begin with =, +, -, @, tab or carriage return are prefixed with a
-single quote so a spreadsheet does not run them as formulas (unless `raw`).
+The same frame feeds every format, so the numbers are the same in each. Amounts
+(money) are rounded to cents first (`exact_amounts`), so no format shows float
+noise such as 117497.74999999999; rates keep full precision. CSV cells that
+begin with =, +, -, @, tab or carriage return are prefixed with a single quote so
+a spreadsheet does not run them as formulas (unless `raw`); `bom` starts CSV with
+a UTF-8 byte-order mark so Excel reads "Zoë Müller" right.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ class OutputFormat(enum.StrEnum):
     json = "json"
     csv = "csv"
     parquet = "parquet"
+    xlsx = "xlsx"
 
 
 _BY_SUFFIX = {
@@ -31,7 +36,16 @@ _BY_SUFFIX = {
     ".parquet": OutputFormat.parquet,
     ".pq": OutputFormat.parquet,
     ".txt": OutputFormat.table,
+    ".xlsx": OutputFormat.xlsx,
 }
+# money columns, by field name: rounded to cents in every format
+AMOUNT_FIELDS = frozenset({
+    "amount", "won_amount", "avg_won_amount", "median_won_amount", "target_amount", "mrr",
+    "avg_mrr", "mrr_lost",
+})
+# pulse carries counts and the average won amount in the same columns
+AMOUNT_ROWS = {"pulse": ("metric", "avg_won_amount", ("current", "previous", "change"))}
+BOM = "\ufeff"
 FORMULA_START = r"^[=+\-@\t\r]"
 
 
@@ -44,13 +58,34 @@ def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat
         if chosen is None:
             raise UsageError(
                 f"Cannot tell the format from {output.name}: use .json, .csv, .parquet or "
-                ".txt, or pass --format."
+                ".txt or .xlsx, or pass --format."
             )
     else:
         chosen = OutputFormat.table
     if chosen is OutputFormat.parquet and output is None:
         raise UsageError("Parquet is binary: give --output FILE.parquet.")
+    if chosen is OutputFormat.xlsx and output is None:
+        raise UsageError("An Excel workbook is a file: give --output FILE.xlsx.")
     return chosen
+
+
+def exact_amounts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Money columns rounded to cents: sums and averages of decimal amounts come back
+    from the database as doubles (117497.74999999999); every format shows 117497.75."""
+    import polars as pl
+
+    money = [
+        name for name, dtype in frame.schema.items()
+        if name in AMOUNT_FIELDS and dtype in (pl.Float64, pl.Float32)
+    ]
+    frame = frame.with_columns(pl.col(money).round(2)) if money else frame
+    key, value, columns = AMOUNT_ROWS["pulse"]
+    if key in frame.columns and all(name in frame.columns for name in columns):
+        frame = frame.with_columns(
+            pl.when(pl.col(key) == value).then(pl.col(name).round(2)).otherwise(pl.col(name)).alias(name)
+            for name in columns
+        )
+    return frame
 
 
 def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
@@ -66,23 +101,34 @@ def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def serialise(frame: pl.DataFrame, fmt: OutputFormat, raw: bool = False) -> str:
-    """JSON (an array of flat objects) or CSV text of a frame."""
+def serialise(frame: pl.DataFrame, fmt: OutputFormat, raw: bool = False, bom: bool = False) -> str:
+    """JSON (an array of flat objects) or CSV text of a frame (amounts to the cent)."""
+    frame = exact_amounts(frame)
     if fmt is OutputFormat.json:
         return frame.write_json() + "\n"
     if fmt is OutputFormat.csv:
-        return (frame if raw else escape_formulas(frame)).write_csv()
+        text = (frame if raw else escape_formulas(frame)).write_csv()
+        return BOM + text if bom else text
     raise ValueError(f"{fmt} is not a text format")
 
 
-def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, raw: bool) -> None:
-    """Write JSON/CSV to stdout or `output`; Parquet to `output`."""
+def write_frame(
+    frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, raw: bool, bom: bool = False,
+    *, sheet: str = "report",
+) -> None:
+    """Write JSON/CSV to stdout or `output`; Parquet and xlsx to `output`."""
     try:
         if fmt is OutputFormat.parquet:
             assert output is not None
-            frame.write_parquet(output)
+            exact_amounts(frame).write_parquet(output)
             return
-        text = serialise(frame, fmt, raw)
+        if fmt is OutputFormat.xlsx:
+            from salesfunnel.render.workbook import write_workbook
+
+            assert output is not None
+            write_workbook(output, [(sheet, frame)])
+            return
+        text = serialise(frame, fmt, raw, bom)
         if output is None:
             sys.stdout.write(text)
             sys.stdout.flush()
