@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+import typer.core
 
 from salesfunnel import __version__
 from salesfunnel.cli import funnel, loading, management
@@ -17,11 +18,35 @@ app = typer.Typer(
     "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled. Data goes to "
     "stdout, messages to stderr.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help and one-line usage errors: readable in cron mail
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+
+def _argument_type_label(self, ctx) -> str | None:
+    """An argument's help shows its metavar (PATH...), not Typer's internal type label
+    (`<list[Path]>`), as options with a metavar already do."""
+    if self.metavar is not None:
+        return None
+    return typer.core.TyperArgument.display_type(self, ctx)
+
+
+def _option_type_label(self, ctx) -> str | None:
+    """An option's value in help: its metavar, else its choices (auto|canonical|...),
+    else its name in capitals (--months MONTHS), never Typer's `<int>`/`<bool>` labels."""
+    if self.metavar is not None:
+        return self.metavar
+    label = typer.core.TyperOption.display_type(self, ctx)
+    if "|" in label:
+        return label.strip("<>")
+    return (self.name or "value").upper()
+
+
+typer.core.TyperArgument.display_type_rich = _argument_type_label
+typer.core.TyperOption.display_type_rich = _option_type_label
 
 for command in (*loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *loading.LAST_COMMANDS):
     app.command()(command)

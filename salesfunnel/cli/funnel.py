@@ -22,6 +22,7 @@ from salesfunnel.cli.common import (
     report_command,
     today,
 )
+from salesfunnel.render.machine import InfoFormat
 from salesfunnel.reports.common import GroupBy
 
 if TYPE_CHECKING:
@@ -30,15 +31,31 @@ if TYPE_CHECKING:
 
 
 @handle_errors
-def info(db: DbOption = None, config: ConfigOption = None, wait: WaitOption = DEFAULT_WAIT) -> None:
-    """What the database holds: files, deals by status and tier, dates, rejects."""
+def info(
+    fmt: Annotated[
+        InfoFormat,
+        typer.Option("--format", "-f", help="table, or json / csv (one row) for monitoring."),
+    ] = InfoFormat.table,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """What the database holds: files, deals by status and tier, dates, rejects.
+
+    Example: salesfunnel info --format json --db crm.duckdb
+    """
+    import sys
+
     from salesfunnel.render.cells import stdout_console
-    from salesfunnel.render.info import info_renderable
+    from salesfunnel.render.info import info_csv, info_json, info_renderable
     from salesfunnel.reports.info import info as database_info
 
     with open_database(db, config, write=False, wait=wait) as database:
         summary = database_info(database)
-    stdout_console().print(info_renderable(summary))
+    if fmt is InfoFormat.table:
+        stdout_console().print(info_renderable(summary))
+    else:
+        sys.stdout.write(info_json(summary) if fmt is InfoFormat.json else info_csv(summary))
 
 
 @report_command

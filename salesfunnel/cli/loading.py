@@ -50,6 +50,10 @@ def load(
         DateOrder | None,
         typer.Option("--date-format", help="Order of slash dates like 03/04/2026."),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print only warnings and errors (for cron)."),
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
@@ -57,6 +61,8 @@ def load(
     """Load CRM CSV exports into the database (one transaction: all or nothing).
 
     Example: salesfunnel load exports/ --db crm.duckdb
+
+    Example (cron): salesfunnel load --quiet /srv/exports/ --db /srv/crm.duckdb
     """
     from salesfunnel.config import load_config
     from salesfunnel.db import open_database, resolve_db_path
@@ -72,18 +78,18 @@ def load(
     console = stderr_console()
     database = open_database(resolve_db_path(db), write=True, config_funnel=settings.funnel, wait=wait)
     try:
-        with _progress(console) as progress:
+        with _progress(None if quiet else console) as progress:
             report = load_paths(database, paths, config=settings, options=options, progress=progress)
     finally:
         database.close()
-    print_load_summary(console, report, str(database.path))
+    print_load_summary(console, report, str(database.path), quiet=quiet)
 
 
 @contextmanager
 def _progress(console) -> Iterator:
     """A transient progress display on stderr, only on a terminal, and only once a load
     has taken more than about a second (a quick load prints nothing but its summary)."""
-    if not console.is_terminal:
+    if console is None or not console.is_terminal:
         yield None
         return
     import threading

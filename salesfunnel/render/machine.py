@@ -30,6 +30,14 @@ class OutputFormat(enum.StrEnum):
     xlsx = "xlsx"
 
 
+class InfoFormat(enum.StrEnum):
+    """`info --format` choices."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
 _BY_SUFFIX = {
     ".json": OutputFormat.json,
     ".csv": OutputFormat.csv,
