@@ -9,13 +9,14 @@ import typer
 import typer.core
 
 from salesfunnel import __version__
-from salesfunnel.cli import funnel, loading, management
+from salesfunnel.cli import funnel, loading, management, pack
 from salesfunnel.errors import ExitCode
 
 app = typer.Typer(
     name="salesfunnel",
     help="B2B sales funnel analytics from CRM CSV exports. Load exports with `load`, then run "
-    "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled. Data goes to "
+    "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled; `pack` writes "
+    "the monthly workbook and HTML pages. Data goes to "
     "stdout, messages to stderr.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion
@@ -48,7 +49,7 @@ def _option_type_label(self, ctx) -> str | None:
 typer.core.TyperArgument.display_type_rich = _argument_type_label
 typer.core.TyperOption.display_type_rich = _option_type_label
 
-for command in (*loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *loading.LAST_COMMANDS):
+for command in (*loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *pack.COMMANDS, *loading.LAST_COMMANDS):
     app.command()(command)
 
 
