@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from salesfunnel.render.pack.collect import PackData
 
 
+PAGE_THREADS = 4
+
+
 @dataclass
 class PackFiles:
     workbook: Path
@@ -32,7 +35,10 @@ class PackFiles:
 
 
 def write_pack(data: PackData, out: Path) -> PackFiles:
-    """Write the workbook, index.html and reps/*.html of `data` into `out`."""
+    """Write the workbook, index.html and reps/*.html of `data` into `out`. The pages are
+    built on a few threads: chart rendering (vl-convert) runs outside the GIL."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from salesfunnel.render.pack.html import safe_file_name
     from salesfunnel.render.pack.pages import index_page, rep_page
     from salesfunnel.render.workbook import write_workbook
@@ -43,11 +49,14 @@ def write_pack(data: PackData, out: Path) -> PackFiles:
                    [*DEFINITIONS, *(("Note", note) for note in data.notes)])
     taken: set[str] = set()
     rep_files = {part.rep: safe_file_name(part.rep, taken) for part in data.reps}
-    index = out / "index.html"
-    index.write_text(index_page(data, rep_files), encoding="utf-8")
-    pages = {}
-    for part in data.reps:
-        path = out / "reps" / f"{rep_files[part.rep]}.html"
-        path.write_text(rep_page(data, part), encoding="utf-8")
-        pages[part.rep] = path
+    with ThreadPoolExecutor(max_workers=PAGE_THREADS) as pool:
+        index_html = pool.submit(index_page, data, rep_files)
+        rep_html = [pool.submit(rep_page, data, part) for part in data.reps]
+        index = out / "index.html"
+        index.write_text(index_html.result(), encoding="utf-8")
+        pages = {}
+        for part, page in zip(data.reps, rep_html, strict=True):
+            path = out / "reps" / f"{rep_files[part.rep]}.html"
+            path.write_text(page.result(), encoding="utf-8")
+            pages[part.rep] = path
     return PackFiles(workbook, index, pages)

@@ -73,16 +73,11 @@ def pulse_chart(frame: pl.DataFrame, labels: dict[str, str], now: str, before: s
 
 def funnel_chart(frame: pl.DataFrame, title: str = "Deals reaching each stage") -> str:
     """Deals reaching each stage, labelled with the step rate from the stage before."""
-    import polars as pl
-
-    data = frame.with_columns(
-        pl.when(pl.col("step_rate").is_null()).then(pl.col("reached").cast(pl.String))
-        .otherwise(pl.format("{}  ({}% of previous)", pl.col("reached"),
-                             (pl.col("step_rate") * 100).round(1)))
-        .alias("text")
-    )
     spec = {
-        "data": {"values": _records(data)},
+        "data": {"values": _records(frame)},
+        "transform": [{"calculate": "format(datum.reached, ',') + (datum.step_rate == null ? '' : "
+                       "'  (' + format(datum.step_rate, '.1%') + ' of the stage before)')",
+                       "as": "text"}],
         "width": WIDTH - 160, "height": {"step": 30},
         "encoding": {
             "y": {"field": "stage", "type": "nominal", "sort": None, "title": None},
@@ -208,20 +203,31 @@ def stalled_chart(frame: pl.DataFrame, limit: int = 15) -> str:
     return svg(spec, "Stalled deals: days in the stage against the tier's P90")
 
 
-def rank_trend_chart(frame: pl.DataFrame, rep: str) -> str:
-    """A rep's rank at each stage over the last months (1 = best, at the top)."""
+def rank_trend_chart(frame: pl.DataFrame, rep: str, stages) -> str:
+    """A rep's rank at each stage over the last months, one small chart per stage
+    (1 = best, at the top)."""
     spec = {
         "data": {"values": _records(frame)},
-        "width": WIDTH - 160, "height": 200,
-        "mark": {"type": "line", "point": True},
-        "encoding": {
-            "x": {"field": "month", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
-            "y": {"field": "rank", "type": "quantitative", "title": "rank (1 = best)",
-                  "scale": {"reverse": True, "zero": False}, "axis": {"tickMinStep": 1, "format": "d"}},
-            "color": {"field": "stage", "type": "nominal", "sort": None, "scale": TIER_COLORS},
+        "facet": {"field": "stage", "type": "nominal", "sort": list(stages), "title": None,
+                  "header": {"labelFontSize": 13, "labelFontWeight": "bold"}},
+        "columns": 4,
+        "spec": {
+            "width": 170, "height": 110,
+            "layer": [
+                {"mark": {"type": "line", "color": NOW, "point": {"color": NOW}}},
+                {"mark": {"type": "text", "dy": -9, "fontSize": 11, "color": "#333333"},
+                 "encoding": {"text": {"field": "rank", "format": "d"}}},
+            ],
+            "encoding": {
+                "x": {"field": "month", "type": "ordinal", "title": None,
+                      "axis": {"labelAngle": 0, "labelExpr": "slice(datum.value, 5)"}},
+                "y": {"field": "rank", "type": "quantitative", "title": "rank",
+                      "scale": {"reverse": True, "zero": False, "nice": False, "padding": 12},
+                      "axis": {"tickMinStep": 1, "format": "d", "tickCount": 3}},
+            },
         },
     }
-    return svg(spec, f"{rep}: rank per stage over six months")
+    return svg(spec, f"{rep}: rank per stage over six months (1 = best)")
 
 
 def rep_funnel_chart(frame: pl.DataFrame, rep: str) -> str:

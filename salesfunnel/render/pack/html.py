@@ -94,6 +94,12 @@ def json_rows(frame: pl.DataFrame) -> list[dict]:
 Column = tuple[str, str, Callable | None]  # field, header, formatter (None: text)
 
 
+def _numeric(show: Callable | None) -> bool:
+    from salesfunnel.render.cells import fmt_amount, fmt_days, fmt_int, fmt_pct
+
+    return show in (fmt_amount, fmt_days, fmt_int, fmt_pct)
+
+
 def table(report: str, frame: pl.DataFrame, columns: Sequence[Column], *,
           flag: str | None = None, empty: str = "Nothing to show.", limit: int | None = None) -> str:
     """A report table: every number cell carries `data-field` and `data-value` (its JSON
@@ -103,7 +109,7 @@ def table(report: str, frame: pl.DataFrame, columns: Sequence[Column], *,
     if not rows:
         return f'<p class="lead">{esc(empty)}</p>'
     head = "".join(
-        f'<th class="{"num" if show else ""}">{esc(header)}</th>' for _, header, show in columns
+        f'<th class="{"num" if _numeric(show) else ""}">{esc(header)}</th>' for _, header, show in columns
     )
     body = []
     for row in shown:
@@ -112,7 +118,7 @@ def table(report: str, frame: pl.DataFrame, columns: Sequence[Column], *,
             value = row[field]
             text = (NULL if value is None else str(value)) if show is None else show(value)
             attrs = f' data-field="{esc(field)}" data-value="{esc(json.dumps(value))}"'
-            cells.append(f'<td class="{"num" if show else ""}"{attrs}>{esc(text)}</td>')
+            cells.append(f'<td class="{"num" if _numeric(show) else ""}"{attrs}>{esc(text)}</td>')
         marked = ' class="flag"' if flag and row.get(flag) else ""
         body.append(f"<tr{marked}>{''.join(cells)}</tr>")
     more = ""

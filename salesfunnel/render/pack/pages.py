@@ -196,7 +196,8 @@ def rep_page(data: PackData, part: RepPack) -> str:
         "rank", f"Rank in {data.label} and the month before",
         "Deals entered into each stage this month, the rank among reps (1 = most) and last month's.",
         rank_table(rank, stages),
-        chart(charts.rank_trend_chart(trend, rep)) if trend.height else "",
+        "<h3>Six months: rank per stage (month on the axis, 1 = best)</h3>"
+        + chart(charts.rank_trend_chart(trend, rep, stages)) if trend.height else "",
     )]
     body.append(section(
         "funnel", "Your funnel against the team's", f"Deals {esc(data.cohort.window_label)}: the share "
@@ -207,7 +208,7 @@ def rep_page(data: PackData, part: RepPack) -> str:
     body.append(section(
         "dropoff", "Why your deals were lost", "Lost deals of the same cohort by reason.",
         chart(charts.reasons_chart(dropoff, rep)) if dropoff.height else "",
-        table("dropoff", dropoff, DROPOFF, empty="No lost deal in this cohort."),
+        folded("By tier and stage", table("dropoff", dropoff, DROPOFF, empty="No lost deal in this cohort.")),
     ))
     churn = r["churn"].frame.filter(pl.col("rep") == rep)
     early = r["early_churn"].frame.filter(pl.col("rep") == rep)
@@ -215,7 +216,9 @@ def rep_page(data: PackData, part: RepPack) -> str:
         "churn", "Your customers' churn", "Customers you brought in and how many churned, against "
         "the company; then those who ended within five months of starting.",
         table("churn", churn, CHURN, flag="well_above_company", empty="No customer of yours is loaded."),
-        "<h3>Early churn</h3>", table("early_churn", early, EARLY, empty="No early churn."),
+        "<h3>Early churn</h3>",
+        folded(f"{early.height} customers", table("early_churn", early, EARLY, empty="No early churn."))
+        if early.height else '<p class="lead">None.</p>',
     ))
     stalled = r["stalled"].frame.filter(pl.col("rep") == rep)
     body.append(section(
