@@ -38,7 +38,7 @@ def pack(
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
-    """Write the monthly pack: salesfunnel-M.xlsx, index.html with charts, reps/<rep>.html.
+    """Write the monthly pack: salesfunnel-M.xlsx, index.html with charts, one page per rep in reps/.
 
     Example: salesfunnel pack --out pack/ --target-amount 500000
 
