@@ -210,7 +210,7 @@ def rank_trend_chart(frame: pl.DataFrame, rep: str, stages) -> str:
         "data": {"values": _records(frame)},
         "facet": {"field": "stage", "type": "nominal", "sort": list(stages), "title": None,
                   "header": {"labelFontSize": 13, "labelFontWeight": "bold"}},
-        "columns": 4,
+        "columns": 2,
         "spec": {
             "width": 170, "height": 110,
             "layer": [
