@@ -10,9 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from conftest import Cli, load_into
+from PIL import Image
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 INSTALL = "apt-get install -y chromium (make test installs it when missing)"

@@ -8,8 +8,8 @@ import json
 import openpyxl
 import polars as pl
 import pytest
-
 from conftest import FIXTURES, write
+
 from salesfunnel.errors import ExitCode
 from salesfunnel.render.machine import OutputFormat, exact_amounts, serialise, write_frame
 

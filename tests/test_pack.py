@@ -10,8 +10,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import FIXTURES, Cli, load_into
+
 from salesfunnel.config import load_config
 from salesfunnel.errors import ExitCode
 from salesfunnel.render.pack.html import safe_file_name

@@ -8,9 +8,9 @@ import datetime as dt
 import io
 
 import pytest
+from conftest import FIXTURES, check_golden, load_into
 from rich.console import Console
 
-from conftest import FIXTURES, check_golden, load_into
 from salesfunnel.config import load_config
 from salesfunnel.db import open_database
 from salesfunnel.render.cells import MIN_WIDTH, fit_table

@@ -49,7 +49,9 @@ def _option_type_label(self, ctx) -> str | None:
 typer.core.TyperArgument.display_type_rich = _argument_type_label
 typer.core.TyperOption.display_type_rich = _option_type_label
 
-for command in (*loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *pack.COMMANDS, *loading.LAST_COMMANDS):
+for command in (
+    *loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *pack.COMMANDS, *loading.LAST_COMMANDS
+):
     app.command()(command)
 
 

@@ -123,9 +123,12 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
         plan = r["plan"]
         columns = [("month", "Month", None), ("target_amount", "Target", fmt_amount)]
         columns += [(stage, stage, fmt_int) for stage in plan.stages] + [("reps_needed", "Reps", fmt_int)]
-        body.append(section("plan", "Plan for next month", "Deals that must enter each stage, and "
-                            "reps, for the target at the trailing rates.", table("plan", plan.frame, columns)))
-    links = "".join(f'<li><a href="reps/{esc(file)}.html">{esc(rep)}</a></li>' for rep, file in rep_files.items())
+        body.append(section(
+            "plan", "Plan for next month", "Deals that must enter each stage, and reps, for the "
+            "target at the trailing rates.", table("plan", plan.frame, columns)))
+    links = "".join(
+        f'<li><a href="reps/{esc(file)}.html">{esc(rep)}</a></li>' for rep, file in rep_files.items()
+    )
     body.append(section("reps", "One page per rep", "For the one-on-one: rank per stage, six-month "
                         "trend, funnel against the team, drop-off reasons, churn, stalled deals.",
                         f'<ul class="reps">{links}</ul>'))
@@ -166,7 +169,8 @@ def rank_table(frame: pl.DataFrame, stages, rep_files: dict[str, str] | None = N
             cells.append(
                 f'<td class="num" data-field="{esc(stage)}" data-value="{esc(json.dumps(row[stage]))}" '
                 f'data-rank="{esc(json.dumps(rank))}" data-prev-rank="{esc(json.dumps(before))}">'
-                f'{fmt_int(row[stage])} <small>#{fmt_int(rank)}</small> <span class="{css}">{esc(move)}</span></td>'
+                f'{fmt_int(row[stage])} <small>#{fmt_int(rank)}</small> '
+                f'<span class="{css}">{esc(move)}</span></td>'
             )
         for field, show in (("won_amount", fmt_amount), ("lost", fmt_int), ("win_rate", fmt_pct)):
             cells.append(f'<td class="num" data-field="{field}" data-value="{esc(json.dumps(row[field]))}">'
