@@ -64,8 +64,9 @@ def pack(
     console = stderr_console()
     for note in data.notes:
         console.print(Text(f"salesfunnel: note: {note}"))
+    pages = len(files.rep_pages)
     console.print(Text(f"Wrote the {data.label} pack: {files.workbook.name}, index.html and "
-                       f"{len(files.rep_pages)} rep pages."))
+                       f"{pages} rep page{'' if pages == 1 else 's'}."))
     typer.echo(str(files.index))
 
 

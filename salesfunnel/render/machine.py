@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import InputError, UsageError
+from salesfunnel.render.amounts import exact_amounts
 
 if TYPE_CHECKING:
     import polars as pl
@@ -46,13 +47,6 @@ _BY_SUFFIX = {
     ".txt": OutputFormat.table,
     ".xlsx": OutputFormat.xlsx,
 }
-# money columns, by field name: rounded to cents in every format
-AMOUNT_FIELDS = frozenset({
-    "amount", "won_amount", "avg_won_amount", "median_won_amount", "target_amount", "mrr",
-    "avg_mrr", "mrr_lost",
-})
-# pulse carries counts and the average won amount in the same columns
-AMOUNT_ROWS = {"pulse": ("metric", "avg_won_amount", ("current", "previous", "change"))}
 BOM = "\ufeff"
 FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -75,25 +69,6 @@ def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat
     if chosen is OutputFormat.xlsx and output is None:
         raise UsageError("An Excel workbook is a file: give --output FILE.xlsx.")
     return chosen
-
-
-def exact_amounts(frame: pl.DataFrame) -> pl.DataFrame:
-    """Money columns rounded to cents: sums and averages of decimal amounts come back
-    from the database as doubles (117497.74999999999); every format shows 117497.75."""
-    import polars as pl
-
-    money = [
-        name for name, dtype in frame.schema.items()
-        if name in AMOUNT_FIELDS and dtype in (pl.Float64, pl.Float32)
-    ]
-    frame = frame.with_columns(pl.col(money).round(2)) if money else frame
-    key, value, columns = AMOUNT_ROWS["pulse"]
-    if key in frame.columns and all(name in frame.columns for name in columns):
-        frame = frame.with_columns(
-            pl.when(pl.col(key) == value).then(pl.col(name).round(2)).otherwise(pl.col(name)).alias(name)
-            for name in columns
-        )
-    return frame
 
 
 def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from salesfunnel.render.machine import AMOUNT_FIELDS, exact_amounts
+from salesfunnel.render.amounts import AMOUNT_FIELDS, exact_amounts
 
 if TYPE_CHECKING:
     import polars as pl

@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from salesfunnel.render.amounts import exact_amounts
 from salesfunnel.render.cells import NULL
-from salesfunnel.render.machine import exact_amounts
 
 if TYPE_CHECKING:
     import polars as pl
