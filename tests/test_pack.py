@@ -142,7 +142,7 @@ def test_rep_page_numbers_equal_the_json(sample_pack):
     check_table(tables["stalled"], stalled, "stalled")
     churn = [row for row in report_json(db, ["churn"]) if row["rep"] == rep]
     check_table(tables["churn"], churn, "churn")
-    assert (out / "reps" / "kira-patel.html").read_text(encoding="utf-8").count("<svg") == 3
+    assert (out / "reps" / "kira-patel.html").read_text(encoding="utf-8").count("<svg") == 2
 
 
 def test_pack_is_self_contained_and_small(sample_pack):

@@ -29,6 +29,22 @@ CONFIG = {
 TIER_COLORS = {"scheme": "tableau10"}
 
 
+def warm_up():
+    """Start the chart engine (about half a second) on a thread, so it starts while the
+    reports are computed; returns the thread."""
+    import threading
+
+    def start() -> None:
+        import vl_convert
+
+        vl_convert.vegalite_to_svg({"data": {"values": [{"x": 1}]}, "mark": "point",
+                                    "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+
+    thread = threading.Thread(target=start, daemon=True)
+    thread.start()
+    return thread
+
+
 def svg(spec: dict, label: str) -> str:
     """SVG text of a Vega-Lite spec, with an accessible label."""
     import vl_convert
@@ -222,7 +238,7 @@ def rank_trend_chart(frame: pl.DataFrame, rep: str, stages) -> str:
                 "x": {"field": "month", "type": "ordinal", "title": None,
                       "axis": {"labelAngle": 0, "labelExpr": "slice(datum.value, 5)"}},
                 "y": {"field": "rank", "type": "quantitative", "title": "rank",
-                      "scale": {"reverse": True, "zero": False, "nice": False, "padding": 12},
+                      "scale": {"reverse": True, "domainMin": 1, "zero": False, "nice": False},
                       "axis": {"tickMinStep": 1, "format": "d", "tickCount": 3}},
             },
         },
@@ -246,17 +262,3 @@ def rep_funnel_chart(frame: pl.DataFrame, rep: str) -> str:
         },
     }
     return svg(spec, f"{rep}: funnel against the team")
-
-
-def reasons_chart(frame: pl.DataFrame, rep: str) -> str:
-    """The rep's lost deals by reason, all tiers and stages together."""
-    spec = {
-        "data": {"values": _records(frame)},
-        "width": WIDTH - 220, "height": {"step": 20},
-        "mark": {"type": "bar", "color": WARN},
-        "encoding": {
-            "y": {"field": "reason", "type": "nominal", "sort": "-x", "title": None},
-            "x": {"aggregate": "sum", "field": "lost", "type": "quantitative", "title": "lost deals"},
-        },
-    }
-    return svg(spec, f"{rep}: lost deals by reason")

@@ -210,9 +210,9 @@ def rep_page(data: PackData, part: RepPack) -> str:
     ))
     dropoff = part.dropoff.frame
     body.append(section(
-        "dropoff", "Why your deals were lost", "Lost deals of the same cohort by reason.",
-        chart(charts.reasons_chart(dropoff, rep)) if dropoff.height else "",
-        folded("By tier and stage", table("dropoff", dropoff, DROPOFF, empty="No lost deal in this cohort.")),
+        "dropoff", "Why your deals were lost", "Lost deals of the same cohort by tier, the stage "
+        "they were lost at and the reason, most first within each tier.",
+        table("dropoff", dropoff, DROPOFF, empty="No lost deal in this cohort."),
     ))
     churn = r["churn"].frame.filter(pl.col("rep") == rep)
     early = r["early_churn"].frame.filter(pl.col("rep") == rep)
