@@ -248,6 +248,53 @@ def ensure(deals: int, out: Path, seed: int = 1, force: bool = False) -> dict:
     return generate(deals, out, seed)
 
 
+def reexport(folder: Path, out: Path, share: float = 0.05, seed: int = 1) -> dict:
+    """The next night's export of `folder`/deals.csv: the same deals, `share` of them
+    changed (an open deal moves one stage on, every other changed deal's amount
+    grows 10%), written to `out`/deals.csv. Regenerated when absent or older."""
+    import duckdb
+
+    target = out / "deals.csv"
+    source = folder / "deals.csv"
+    if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+        return {"reused": True, "path": str(target)}
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(":memory:")
+    con.execute("set variable share = ?", [share])
+    con.execute("set variable seed = ?", [seed])
+    changed = con.execute(
+        f"""
+        copy (
+            with
+            rows as (
+                select *, hash(deal_id, getvariable('seed')) % 1000000 < getvariable('share')
+                    * 1000000 as is_changed
+                from read_csv('{source}', all_varchar = true)
+            ),
+            final as (
+                select * exclude (is_changed, stage, amount),
+                    case
+                        when is_changed and status = 'open' and stage = 'lead' then 'qualified'
+                        when is_changed and status = 'open' and stage = 'qualified'
+                            then 'opportunity'
+                        else stage
+                    end as stage,
+                    case
+                        when is_changed and not (status = 'open' and stage in ('lead', 'qualified'))
+                            then round(try_cast(amount as double) * 1.1, 2)::varchar
+                        else amount
+                    end as amount
+                from rows
+            )
+            select * from final
+        ) to '{out / "deals.part"}' (format csv, header true)
+        """
+    ).fetchone()
+    con.close()
+    os.replace(out / "deals.part", target)
+    return {"reused": False, "path": str(target), "rows": int(changed[0])}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, required=True)

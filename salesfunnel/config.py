@@ -148,6 +148,7 @@ class Config:
     tiers: TierRule | None = None
     date_order: str | None = None
     skip_files: tuple[str, ...] = ()
+    full_exports: bool = False  # [load] full_exports: each deals file lists every deal
 
 
 def resolve_config_path(option: str | None) -> Path | None:
@@ -189,6 +190,7 @@ def load_config(option: str | None) -> Config:
         tiers=_tier_rule(data.get("tiers"), path),
         date_order=_date_order(data.get("dates"), path),
         skip_files=_skip_files(data.get("files"), path),
+        full_exports=_full_exports(data.get("load"), path),
     )
 
 
@@ -237,3 +239,12 @@ def _skip_files(table: Any, path: Path) -> tuple[str, ...]:
     if not isinstance(skip, list) or not all(isinstance(s, str) for s in skip):
         raise ConfigError(f"{path}: [files] skip must be a list of file names or patterns.")
     return tuple(skip)
+
+
+def _full_exports(table: Any, path: Path) -> bool:
+    if table is None:
+        return False
+    value = table.get("full_exports", False) if isinstance(table, dict) else None
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: [load] full_exports must be true or false; got {value!r}.")
+    return value

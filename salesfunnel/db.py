@@ -269,6 +269,16 @@ class Database:
         self.set_meta("facts_key", self.facts_key())
         self.use_fact_cache()
 
+    def include_removed_deals(self) -> None:
+        """From now on, reports also count deals removed by a full export (facts computed live)."""
+        self.ensure("include_removed")
+        self.conn.execute("create or replace temp macro include_removed() as true")
+        self._cache_valid = False
+        self._installed -= {
+            name for name in self._installed
+            if name in CACHED_VIEWS or set(CACHED_VIEWS) & dependencies(name)
+        }
+
     def use_fact_cache(self) -> bool:
         """From now on, cached views read their tables when these match the funnel and SQL."""
         self._cache_valid = self.meta("facts_key") == self.facts_key()

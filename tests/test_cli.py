@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from conftest import FIXTURES, check_golden, render_report, write
 
+from salesfunnel.errors import ExitCode
 from salesfunnel.reports import common, funnel
 
 CONVERSION_EXPECTED = [
@@ -28,7 +29,7 @@ CONVERSION_EXPECTED = [
 def loaded(cli, tmp_path):
     db = tmp_path / "cli.duckdb"
     result = cli("load", FIXTURES / "funnel", "--db", db)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     return db
 
 
@@ -39,7 +40,7 @@ def _approx_rows(rows):
 def test_load_prints_summary_on_stderr_only(cli, tmp_path):
     db = tmp_path / "x.duckdb"
     result = cli("load", FIXTURES / "funnel", "--db", db)
-    assert result.exit_code == 0
+    assert result.exit_code == ExitCode.OK
     assert result.stdout == ""
     assert "deals.csv: deals (preset canonical), read 6, loaded 6, rejected 0" in result.stderr
     assert "stage_history.csv: history (preset canonical), read 12, loaded 12, rejected 0" in result.stderr
@@ -49,7 +50,7 @@ def test_load_missing_column_exit_3_no_traceback(cli, tmp_path):
     db = tmp_path / "x.duckdb"
     bad = write(tmp_path, "deals.csv", "deal_id,owner,stage\nX,ann,lead\n")
     result = cli("load", bad, "--db", db)
-    assert result.exit_code == 3
+    assert result.exit_code == ExitCode.INPUT
     assert result.stdout == ""
     assert "lacks the required column rep" in result.stderr
     assert "Traceback" not in result.stderr
@@ -59,20 +60,20 @@ def test_load_strict_exit_3(cli, tmp_path):
     db = tmp_path / "x.duckdb"
     bad = write(tmp_path, "deals.csv", "deal_id,rep,stage\nX,ann,nowhere\n")
     result = cli("load", bad, "--db", db, "--strict")
-    assert result.exit_code == 3
+    assert result.exit_code == ExitCode.INPUT
     assert "--strict: 1 row rejected" in result.stderr
 
 
 def test_conversion_json(cli, loaded):
     result = cli("conversion", "--db", loaded, "--format", "json")
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stderr == ""
     assert json.loads(result.stdout) == _approx_rows(CONVERSION_EXPECTED)
 
 
 def test_conversion_csv(cli, loaded):
     result = cli("conversion", "--db", loaded, "--format", "csv")
-    assert result.exit_code == 0
+    assert result.exit_code == ExitCode.OK
     lines = result.stdout.splitlines()
     assert lines[0] == "stage,reached,step_rate,overall_rate,lost,open,median_days"
     assert lines[1] == "lead,6,,1.0,1,1,"
@@ -84,23 +85,23 @@ def test_conversion_csv(cli, loaded):
 def test_conversion_parquet_and_extension(cli, loaded, tmp_path):
     out = tmp_path / "conversion.parquet"
     result = cli("conversion", "--db", loaded, "--output", out)
-    assert result.exit_code == 0
+    assert result.exit_code == ExitCode.OK
     assert result.stdout == ""
     assert _approx_rows(pl.read_parquet(out).to_dicts()) == CONVERSION_EXPECTED
     json_out = tmp_path / "c.json"
-    assert cli("conversion", "--db", loaded, "-o", json_out).exit_code == 0
+    assert cli("conversion", "--db", loaded, "-o", json_out).exit_code == ExitCode.OK
     assert json.loads(json_out.read_text()) == _approx_rows(CONVERSION_EXPECTED)
 
 
 def test_parquet_needs_output(cli, loaded):
     result = cli("conversion", "--db", loaded, "--format", "parquet")
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.USAGE
     assert "--output" in result.stderr
 
 
 def test_table_shows_the_same_numbers(cli, loaded):
     result = cli("conversion", "--db", loaded, env={"NO_COLOR": "1"})
-    assert result.exit_code == 0
+    assert result.exit_code == ExitCode.OK
     assert "\x1b[" not in result.stdout
     lines = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
     assert lines["qualified"][1:7] == ["4", "66.7%", "66.7%", "1", "0", "1.5"]
@@ -110,11 +111,11 @@ def test_table_shows_the_same_numbers(cli, loaded):
 
 def test_rank_and_dropoff_formats_agree(cli, tmp_path):
     db = tmp_path / "r.duckdb"
-    assert cli("load", FIXTURES / "rank", "--db", db).exit_code == 0
+    assert cli("load", FIXTURES / "rank", "--db", db).exit_code == ExitCode.OK
     as_json = json.loads(cli("rank", "--db", db, "--month", "2026-02", "-f", "json").stdout)
     as_csv = pl.read_csv(io.StringIO(cli("rank", "--db", db, "--month", "2026-02", "-f", "csv").stdout))
     out = tmp_path / "rank.parquet"
-    assert cli("rank", "--db", db, "--month", "2026-02", "-o", out).exit_code == 0
+    assert cli("rank", "--db", db, "--month", "2026-02", "-o", out).exit_code == ExitCode.OK
     as_parquet = pl.read_parquet(out)
     assert [r["rep"] for r in as_json] == ["cy", "bob", "dee"]
     assert as_json[1]["lead_prev_rank"] == 2 and as_json[0]["lead_prev_rank"] is None
@@ -134,38 +135,38 @@ def test_dropoff_formats_agree(cli, loaded, tmp_path):
     as_csv = pl.read_csv(io.StringIO(cli("dropoff", "--db", loaded, "-f", "csv").stdout))
     assert as_csv.to_dicts() == as_json
     out = tmp_path / "d.parquet"
-    assert cli("dropoff", "--db", loaded, "-o", out).exit_code == 0
+    assert cli("dropoff", "--db", loaded, "-o", out).exit_code == ExitCode.OK
     assert pl.read_parquet(out).to_dicts() == as_json
 
 
 def test_empty_result_is_a_note_and_exit_0(cli, loaded):
     result = cli("conversion", "--db", loaded, "--tier", "nosuchtier")
-    assert result.exit_code == 0
+    assert result.exit_code == ExitCode.OK
     assert "Nothing matched these filters." in result.stdout
     assert cli("conversion", "--db", loaded, "--tier", "x", "-f", "json").stdout.strip() == "[]"
 
 
 def test_missing_database_exit_5(cli, tmp_path):
     result = cli("conversion", "--db", tmp_path / "none.duckdb")
-    assert result.exit_code == 5
+    assert result.exit_code == ExitCode.DATABASE
     assert "No database at" in result.stderr
 
 
 def test_bad_month_exit_2(cli, loaded):
     result = cli("conversion", "--db", loaded, "--month", "March")
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.USAGE
     assert "--month takes YYYY-MM" in result.stderr
 
 
 def test_db_from_environment(cli, loaded):
     result = cli("conversion", "-f", "json", env={"SALESFUNNEL_DB": str(loaded)})
-    assert result.exit_code == 0
+    assert result.exit_code == ExitCode.OK
     assert json.loads(result.stdout)[0]["reached"] == 6
 
 
 def test_info_shows_counts(cli, loaded):
     result = cli("info", "--db", loaded)
-    assert result.exit_code == 0
+    assert result.exit_code == ExitCode.OK
     out = result.stdout
     assert "lead > qualified > opportunity > won" in out
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}

@@ -23,6 +23,7 @@ import pytest
 from conftest import FIXTURES, load_into
 from test_corpus import snapshot
 
+from salesfunnel.errors import ExitCode
 from salesfunnel.load.sample import write_sample
 
 
@@ -77,7 +78,7 @@ def _deal_count(path: Path) -> int:
 
 
 def _assert_busy_message(result, holder_pid: int | None = None) -> None:
-    assert result.returncode == 4, result.stderr
+    assert result.returncode == ExitCode.BUSY, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert result.stderr.startswith("salesfunnel: error: Another salesfunnel process")
     assert len(result.stderr.strip().splitlines()) == 1
@@ -91,7 +92,7 @@ def test_two_loads_at_once_both_land(exports, db, tmp_path):
     second = _start("load", exports["other"], "--db", db, "--wait", 60, cwd=tmp_path)
     for process in (first, second):
         stdout, stderr = process.communicate(timeout=120)
-        assert process.returncode == 0, stderr
+        assert process.returncode == ExitCode.OK, stderr
         assert stdout == "" and "Traceback" not in stderr
     assert _deal_count(db) == 6 + sample_deals + 20_000
     with duckdb.connect(str(db), read_only=True) as conn:
@@ -136,7 +137,7 @@ def test_a_waiting_load_goes_ahead_when_the_holder_lets_go(db, exports, tmp_path
         result = _run("load", exports["other"], "--db", db, "--wait", 30, cwd=tmp_path)
     finally:
         release.join()
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == ExitCode.OK, result.stderr
     assert time.monotonic() - started >= 2.0
     assert _deal_count(db) == 6 + 20_000
 
@@ -163,16 +164,16 @@ def test_reports_during_a_load_see_before_or_after_never_half(db, exports, tmp_p
         outcomes.append(_run("conversion", "-f", "json", "--db", db, "--wait", 0, cwd=tmp_path))
     outcomes.append(_run("conversion", "-f", "json", "--db", db, "--wait", 60, cwd=tmp_path))
     _, stderr = load.communicate(timeout=60)
-    assert load.returncode == 0, stderr
+    assert load.returncode == ExitCode.OK, stderr
     after = _conversion_json(db)
     assert after != before
     for result in outcomes:
         assert "Traceback" not in result.stderr
-        if result.returncode == 4:
+        if result.returncode == ExitCode.BUSY:
             _assert_busy_message(result, load.pid)
         else:
-            assert result.returncode == 0, result.stderr
+            assert result.returncode == ExitCode.OK, result.stderr
             assert result.stderr == ""
             assert json.loads(result.stdout) in (before, after)
     assert json.loads(outcomes[-1].stdout) == after
-    assert any(result.returncode == 4 for result in outcomes), "no report ran during the load"
+    assert any(result.returncode == ExitCode.BUSY for result in outcomes), "no report ran during the load"

@@ -6,7 +6,7 @@ import pytest
 from conftest import load_into, query, write
 
 from salesfunnel.config import load_config
-from salesfunnel.errors import ConfigError
+from salesfunnel.errors import ConfigError, ExitCode
 
 
 def test_aliases_and_custom_funnel(tmp_path, db_path):
@@ -70,5 +70,5 @@ def test_config_errors(tmp_path, text, message):
 
 def test_missing_config_file(tmp_path, cli):
     result = cli("info", "--config", tmp_path / "nope.toml", "--db", tmp_path / "x.duckdb")
-    assert result.exit_code == 3
+    assert result.exit_code == ExitCode.INPUT
     assert "does not exist" in result.stderr

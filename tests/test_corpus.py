@@ -22,6 +22,8 @@ import pytest
 from conftest import FIXTURES, load_into
 from corpus.generate import generate
 
+from salesfunnel.errors import ExitCode
+
 CORPUS = Path(__file__).parent / "corpus"
 CASES = tomllib.loads((CORPUS / "manifest.toml").read_text(encoding="utf-8"))["case"]
 OUTCOME_KEYS = {"read", "loaded", "rejected"}
@@ -82,15 +84,21 @@ def run_subprocess(args: list[str], cwd: Path, unreadable: bool = False):
     )
 
 
+def expected_exit(case: dict) -> ExitCode:
+    """A case's `exit`: an ExitCode name ("INPUT") or, for older cases, the number."""
+    value = case["exit"]
+    return ExitCode[value] if isinstance(value, str) else ExitCode(value)
+
+
 def check_outcome(case: dict, exit_code: int, stdout: str, stderr: str, db: Path, before: dict):
     name = case["name"]
     assert "Traceback" not in stderr + stdout, name
     assert "internal error" not in stderr, name
-    assert exit_code == case["exit"], f"{name}: exit {exit_code}, stderr: {stderr}"
+    assert exit_code == expected_exit(case), f"{name}: exit {exit_code}, stderr: {stderr}"
     assert stdout == "", f"{name}: load writes nothing on stdout"
     if "message" in case:
         assert _flat(case["message"]) in _flat(stderr), f"{name}: {stderr}"
-    if case["exit"] != 0:
+    if expected_exit(case) != ExitCode.OK:
         assert stderr.startswith("salesfunnel: error: "), name
         assert len(stderr.strip().splitlines()) == 1, f"{name}: one paragraph: {stderr}"
         assert snapshot(db) == before, f"{name}: a failed load changed the database"
@@ -150,7 +158,7 @@ def test_manifest_is_complete():
     assert len(names) == len(set(names))
     for case in CASES:
         assert case["what"] and case["paths"], case["name"]
-        if case["exit"] == 0:
+        if expected_exit(case) == ExitCode.OK:
             assert OUTCOME_KEYS <= case.keys() and "deal_ids" in case, case["name"]
             assert case["loaded"] + case["rejected"] == case["read"], case["name"]
         else:

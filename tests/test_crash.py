@@ -21,6 +21,7 @@ import pytest
 from conftest import FIXTURES, load_into
 from test_corpus import snapshot
 
+from salesfunnel.errors import ExitCode
 from salesfunnel.load.sample import write_sample
 
 DEALS = 150_000
@@ -61,7 +62,7 @@ def big(tmp_path_factory):
     process = _start_load(export, full, root)
     _, stderr = process.communicate(timeout=120)
     seconds = time.monotonic() - started
-    assert process.returncode == 0, stderr
+    assert process.returncode == ExitCode.OK, stderr
     return {
         "export": export, "base": base, "full": _state(full), "seconds": seconds, "root": root,
     }
@@ -112,11 +113,11 @@ def test_ctrl_c_during_load_exits_130_and_writes_nothing(big, fraction, tmp_path
     time.sleep(wait)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
-    if process.returncode == 0:  # it had committed: Ctrl-C then waits for the end
+    if process.returncode == ExitCode.OK:  # it had committed: Ctrl-C then waits for the end
         assert wait >= 0.6 * big["seconds"], stderr
         assert _state(db) == big["full"]
         return
-    assert process.returncode == 130, stderr
+    assert process.returncode == ExitCode.INTERRUPTED, stderr
     assert stdout == ""
     assert stderr == "salesfunnel: error: Interrupted; nothing was written.\n"
     assert _state(db) == before

@@ -21,6 +21,7 @@ import pytest
 from conftest import FIXTURES
 
 import salesfunnel
+from salesfunnel.errors import ExitCode
 
 ESC = "\x1b"
 PER_CALL_TIMEOUT = 30
@@ -56,7 +57,7 @@ def cron(*args, cwd: Path) -> subprocess.CompletedProcess:
 def loaded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cron")
     result = cron("load", FIXTURES / "funnel", "--db", folder / "cron.duckdb", cwd=folder)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == ExitCode.OK, result.stderr
     assert result.stdout == ""
     assert "deals.csv: deals (preset canonical), read 6, loaded 6, rejected 0" in result.stderr
     return folder, folder / "cron.duckdb"
@@ -65,20 +66,20 @@ def loaded(tmp_path_factory):
 def test_data_on_stdout_messages_on_stderr(loaded):
     folder, db = loaded
     as_json = cron("conversion", "-f", "json", "--db", db, cwd=folder)
-    assert as_json.returncode == 0 and as_json.stderr == ""
+    assert as_json.returncode == ExitCode.OK and as_json.stderr == ""
     assert [row["reached"] for row in json.loads(as_json.stdout)] == [6, 4, 3, 1]
 
     as_csv = cron("dropoff", "-f", "csv", "--db", db, cwd=folder)
-    assert as_csv.returncode == 0 and as_csv.stderr == ""
+    assert as_csv.returncode == ExitCode.OK and as_csv.stderr == ""
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert rows and set(rows[0]) == {"tier", "stage", "reason", "lost", "share", "amount"}
 
     rank = cron("rank", "--month", "2026-01", "-f", "json", "--db", db, cwd=folder)
-    assert rank.returncode == 0 and rank.stderr == ""
+    assert rank.returncode == ExitCode.OK and rank.stderr == ""
     json.loads(rank.stdout)
 
     table = cron("conversion", "--db", db, cwd=folder)
-    assert table.returncode == 0 and table.stderr == ""
+    assert table.returncode == ExitCode.OK and table.stderr == ""
     assert "Conversion" in table.stdout
     assert cron("info", "--db", db, cwd=folder).stderr == ""
 
@@ -117,7 +118,7 @@ def test_two_hundred_back_to_back_runs_never_hang(loaded):
             started = time.monotonic()
             if index % 25 == 0:
                 result = cron("conversion", "-f", "json", "--db", db, cwd=folder)
-                assert result.returncode == 0 and json.loads(result.stdout)
+                assert result.returncode == ExitCode.OK and json.loads(result.stdout)
             else:
                 result = cron("--version", cwd=folder)
                 assert (result.returncode, result.stdout, result.stderr) == (0, expected, "")

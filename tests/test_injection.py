@@ -18,6 +18,8 @@ import pytest
 from conftest import FIXTURES, load_into, write
 from test_corpus import snapshot
 
+from salesfunnel.errors import ExitCode
+
 ATTACKS = [
     "smb' OR 1=1 --",
     '"; DROP TABLE deals; --',
@@ -49,7 +51,7 @@ def evil_db(tmp_path_factory):
 
 
 def _json(result) -> list[dict]:
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     assert "Traceback" not in result.stderr
     return json.loads(result.stdout)
 
@@ -90,7 +92,7 @@ def test_quotes_in_real_values_match_exactly(cli, evil_db):
 def test_sql_in_date_and_grouping_flags_is_a_usage_error(cli, evil_db, args, fragment):
     before = snapshot(evil_db)
     result = cli(*args, "--db", evil_db)
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.USAGE
     assert fragment in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
     assert snapshot(evil_db) == before
@@ -122,7 +124,7 @@ def test_paths_with_quotes_semicolons_and_globs(cli, tmp_path):
     write(folder, "deals 'q' \"x\"; DROP TABLE deals; --1.csv", "deal_id,rep,stage\nZ9,eve,lead\n")
     db = folder / "db 'x'; drop.duckdb"
     result = cli("load", export, "--db", db)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     assert "read 2, loaded 2, rejected 0" in result.stderr
     rows = _json(cli("conversion", "-f", "json", "--db", db))
     assert [row["reached"] for row in rows] == [2, 1, 1, 1]
@@ -133,7 +135,7 @@ def test_paths_with_quotes_semicolons_and_globs(cli, tmp_path):
 
 def _dropoff(cli, db, *args):
     result = cli("dropoff", *args, "--db", db)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     return result.stdout
 
 
@@ -147,7 +149,7 @@ def test_csv_output_escapes_formulas_unless_raw(cli, evil_db, tmp_path):
         assert formula in raw_reasons
         assert formula not in reasons
     # a file gets the same escaping as stdout
-    assert cli("dropoff", "-o", tmp_path / "d.csv", "--db", evil_db).exit_code == 0
+    assert cli("dropoff", "-o", tmp_path / "d.csv", "--db", evil_db).exit_code == ExitCode.OK
     assert (tmp_path / "d.csv").read_text(encoding="utf-8") == escaped
     ranks = pl.read_csv(
         cli("conversion", "--by", "rep", "-f", "csv", "--db", evil_db).stdout.encode()
@@ -164,7 +166,7 @@ def test_json_and_parquet_keep_values(cli, evil_db, tmp_path):
     assert '=HYPERLINK("http://evil.example","click")'.lower() in {r.lower() for r in reasons}
     assert not any(reason.startswith("'") for reason in reasons)
     target = tmp_path / "d.parquet"
-    assert cli("dropoff", "-o", target, "--db", evil_db).exit_code == 0
+    assert cli("dropoff", "-o", target, "--db", evil_db).exit_code == ExitCode.OK
     assert set(pl.read_parquet(target)["reason"].to_list()) == reasons
     reps = {row["rep"] for row in _json(cli("conversion", "--by", "rep", "-f", "json", "--db", evil_db))}
     assert {"=1+2", "+44 20 7946 0000", "\tTab", "'); DROP TABLE deals; --"} <= reps
@@ -172,11 +174,11 @@ def test_json_and_parquet_keep_values(cli, evil_db, tmp_path):
 
 def test_rich_markup_in_values_is_printed_as_text(cli, evil_db, tmp_path):
     table = cli("dropoff", "--db", evil_db)
-    assert table.exit_code == 0, table.stderr
+    assert table.exit_code == ExitCode.OK, table.stderr
     assert "[/bold] [red]x[/]" in table.stdout
     by_rep = cli("conversion", "--by", "rep", "--rep", "[/]", "--db", evil_db)
-    assert by_rep.exit_code == 0 and "[/]" in by_rep.stdout
+    assert by_rep.exit_code == ExitCode.OK and "[/]" in by_rep.stdout
     info = cli("info", "--db", evil_db)
-    assert info.exit_code == 0, info.stderr
-    assert cli("dropoff", "-o", tmp_path / "d.txt", "--db", evil_db).exit_code == 0
+    assert info.exit_code == ExitCode.OK, info.stderr
+    assert cli("dropoff", "-o", tmp_path / "d.txt", "--db", evil_db).exit_code == ExitCode.OK
     assert "[/bold] [red]x[/]" in (tmp_path / "d.txt").read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from conftest import FIXTURES, check_golden, render_report
 
+from salesfunnel.errors import ExitCode
 from salesfunnel.reports import common, management, plan
 
 TODAY = "2026-11-23"
@@ -23,13 +24,13 @@ def loaded(tmp_path_factory):
 
     db = tmp_path_factory.mktemp("mgmt") / "cli.duckdb"
     result = Cli()("load", FIXTURES / "management", "--db", db)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     return db
 
 
 def _json(cli, *args):
     result = cli(*args, "-f", "json", env=ENV)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stderr == ""
     return json.loads(result.stdout)
 
@@ -38,9 +39,9 @@ def _all_formats_agree(cli, tmp_path, *args):
     """JSON, CSV and Parquet of one command hold the same rows; returns the JSON rows."""
     as_json = _json(cli, *args)
     as_csv = cli(*args, "-f", "csv", env=ENV)
-    assert as_csv.exit_code == 0, as_csv.stderr
+    assert as_csv.exit_code == ExitCode.OK, as_csv.stderr
     out = tmp_path / "report.parquet"
-    assert cli(*args, "-o", out, env=ENV).exit_code == 0
+    assert cli(*args, "-o", out, env=ENV).exit_code == ExitCode.OK
     from_parquet = pl.read_parquet(out)
     assert json.loads(from_parquet.write_json()) == as_json
     assert from_parquet.write_csv() == as_csv.stdout
@@ -76,7 +77,7 @@ def test_churn_json_fields(cli, loaded):
 
 def test_churn_list_early_csv(cli, loaded):
     result = cli("churn", "--list-early", "--db", loaded, "-f", "csv", env=ENV)
-    assert result.exit_code == 0
+    assert result.exit_code == ExitCode.OK
     assert result.stdout.splitlines() == [
         "customer_id,deal_id,rep,tier,started_at,ended_at,days_active,mrr",
         "C01,P01,ann,smb,2026-01-15,2026-06-14,150,100.0",
@@ -87,7 +88,7 @@ def test_churn_list_early_csv(cli, loaded):
 
 def test_churn_table_marks_reps_well_above_in_words(cli, loaded):
     result = cli("churn", "--db", loaded, env=ENV)
-    assert result.exit_code == 0
+    assert result.exit_code == ExitCode.OK
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert lines["bob"].split()[1:7] == ["4", "3", "75.0%", "41.7%", "+33.3", "pp"]
     assert lines["bob"].rstrip().endswith("▲ well above")
@@ -106,7 +107,7 @@ def test_plan_json(cli, loaded):
 def test_plan_without_wins_exit_6(cli, loaded):
     result = cli("plan", "--target-amount", "30000", "--tier", "enterprise", "--db", loaded,
                  env=ENV)
-    assert result.exit_code == 6
+    assert result.exit_code == ExitCode.QUERY
     assert result.stdout == ""
     assert "No deal was won in the lookback (2026-05 to 2026-10, tier enterprise)" in result.stderr
     assert "Traceback" not in result.stderr
@@ -114,7 +115,7 @@ def test_plan_without_wins_exit_6(cli, loaded):
 
 def test_plan_lookback_lacking_a_stage_exit_6(cli, loaded):
     result = cli("plan", "--target-amount", "30000", "--lookback", "3", "--db", loaded, env=ENV)
-    assert result.exit_code == 6
+    assert result.exit_code == ExitCode.QUERY
     assert "reached won, so the conversion from opportunity to won is unknown" in result.stderr
 
 
@@ -131,13 +132,13 @@ def test_usage_errors_exit_2(cli, loaded):
     ]
     for args, message in cases:
         result = cli(*args, env=ENV)
-        assert result.exit_code == 2, args
+        assert result.exit_code == ExitCode.USAGE, args
         assert message in result.stderr, (args, result.stderr)
 
 
 def test_missing_database_exit_5(cli, tmp_path):
     result = cli("tiers", "--db", tmp_path / "none.duckdb", env=ENV)
-    assert result.exit_code == 5
+    assert result.exit_code == ExitCode.DATABASE
     assert "No database at" in result.stderr
 
 
@@ -151,7 +152,7 @@ def test_pulse_defaults_to_the_month_of_today(cli, loaded):
 def test_table_written_to_a_txt_file(cli, loaded, tmp_path):
     out = tmp_path / "stalled.txt"
     result = cli("stalled", "--db", loaded, "-o", out, env=ENV)
-    assert result.exit_code == 0 and result.stdout == ""
+    assert result.exit_code == ExitCode.OK and result.stdout == ""
     assert "P04" in out.read_text(encoding="utf-8")
 
 
@@ -177,15 +178,15 @@ def test_database_older_than_subscriptions_exit_5(cli, tmp_path):
     import duckdb
 
     db = tmp_path / "old.duckdb"
-    assert cli("load", FIXTURES / "funnel", "--db", db).exit_code == 0
+    assert cli("load", FIXTURES / "funnel", "--db", db).exit_code == ExitCode.OK
     with duckdb.connect(str(db)) as conn:  # as a database made before subscriptions existed
         conn.execute("drop table subscriptions")
-    assert cli("conversion", "--db", db, env=ENV).exit_code == 0
+    assert cli("conversion", "--db", db, env=ENV).exit_code == ExitCode.OK
     for command in ("churn", "tiers"):
         result = cli(command, "--db", db, env=ENV)
-        assert result.exit_code == 5
+        assert result.exit_code == ExitCode.DATABASE
         assert "has no subscriptions table. Run `salesfunnel load` on it once" in result.stderr
-    assert cli("stalled", "--db", db, env=ENV).exit_code == 0
+    assert cli("stalled", "--db", db, env=ENV).exit_code == ExitCode.OK
     # any load adds the table, even when every file is unchanged and skipped
-    assert cli("load", FIXTURES / "funnel", "--db", db).exit_code == 0
-    assert cli("churn", "--db", db, env=ENV).exit_code == 0
+    assert cli("load", FIXTURES / "funnel", "--db", db).exit_code == ExitCode.OK
+    assert cli("churn", "--db", db, env=ENV).exit_code == ExitCode.OK

@@ -9,7 +9,7 @@ import typer
 import typer.core
 
 from salesfunnel import __version__
-from salesfunnel.cli import funnel, loading, management, pack
+from salesfunnel.cli import funnel, loading, management, pack, pipeline
 from salesfunnel.errors import ExitCode
 
 app = typer.Typer(
@@ -50,7 +50,8 @@ typer.core.TyperArgument.display_type_rich = _argument_type_label
 typer.core.TyperOption.display_type_rich = _option_type_label
 
 for command in (
-    *loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *pack.COMMANDS, *loading.LAST_COMMANDS
+    *loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS, *pipeline.COMMANDS, *pack.COMMANDS,
+    *loading.LAST_COMMANDS
 ):
     app.command()(command)
 

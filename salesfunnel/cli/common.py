@@ -188,6 +188,11 @@ def emit_report(
         raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from None
 
 
+IncludeRemovedOption = Annotated[
+    bool,
+    typer.Option("--include-removed", help="Also count deals removed by a full export."),
+]
+
 _COMMON_OPTIONS = (
     ("fmt", FormatOption, None),
     ("output", OutputOption, None),
@@ -196,6 +201,7 @@ _COMMON_OPTIONS = (
     ("db", DbOption, None),
     ("config", ConfigOption, None),
     ("wait", WaitOption, DEFAULT_WAIT),
+    ("include_removed", IncludeRemovedOption, False),
 )
 
 
@@ -222,10 +228,12 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
     @handle_errors
     @functools.wraps(compute)
     def command(**options):
-        fmt, output, raw, bom, db, config, wait = (
+        fmt, output, raw, bom, db, config, wait, include_removed = (
             options.pop(name) for name, _, _ in _COMMON_OPTIONS
         )
         with open_database(db, config, write=False, wait=wait) as database:
+            if include_removed:
+                database.include_removed_deals()
             report = compute(database, **options)
         emit_report(report, fmt, output, raw, bom)
 

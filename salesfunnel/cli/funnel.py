@@ -27,7 +27,7 @@ from salesfunnel.reports.common import GroupBy
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
-    from salesfunnel.reports.common import Report
+    from salesfunnel.reports.common import Filters, Report
 
 
 @handle_errors
@@ -73,12 +73,9 @@ def conversion(
 
     Example: salesfunnel conversion --by tier --month 2026-10
     """
-    from salesfunnel.reports import common, funnel
+    from salesfunnel.reports import funnel
 
-    filters = common.cohort_filters(
-        database, tier=tier, rep=rep, source=source, month=month, since=since, until=until,
-        today=today(),
-    )
+    filters = _cohort(database, tier, rep, source, month, since, until)
     return funnel.conversion(database, filters, by)
 
 
@@ -114,13 +111,18 @@ def dropoff(
 
     Example: salesfunnel dropoff --tier smb --since 2026-01-01
     """
-    from salesfunnel.reports import common, funnel
+    from salesfunnel.reports import funnel
 
-    filters = common.cohort_filters(
+    return funnel.dropoff(database, _cohort(database, tier, rep, source, month, since, until))
+
+
+def _cohort(database: Database, tier, rep, source, month, since, until) -> Filters:
+    from salesfunnel.reports import common
+
+    return common.cohort_filters(
         database, tier=tier, rep=rep, source=source, month=month, since=since, until=until,
         today=today(),
     )
-    return funnel.dropoff(database, filters)
 
 
 COMMANDS = (info, conversion, rank, dropoff)

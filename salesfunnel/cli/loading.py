@@ -50,6 +50,18 @@ def load(
         DateOrder | None,
         typer.Option("--date-format", help="Order of slash dates like 03/04/2026."),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", metavar="DATETIME",
+            help="When the deals files were exported (default: a date in the file name, "
+                 "else its modification time).",
+        ),
+    ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Each deals file lists every deal: missing deals are removed."),
+    ] = False,
     quiet: Annotated[
         bool,
         typer.Option("--quiet", "-q", help="Print only warnings and errors (for cron)."),
@@ -67,6 +79,7 @@ def load(
     from salesfunnel.config import load_config
     from salesfunnel.db import open_database, resolve_db_path
     from salesfunnel.load.orchestrate import LoadOptions, load_paths
+    from salesfunnel.load.snapshots import parse_as_of
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.info import print_load_summary
 
@@ -74,6 +87,7 @@ def load(
     options = LoadOptions(
         preset=str(preset), kind=None if kind is None else str(kind), strict=strict, force=force,
         encoding=encoding, date_order=None if date_format is None else str(date_format),
+        as_of=None if as_of is None else parse_as_of(as_of), full=full,
     )
     console = stderr_console()
     database = open_database(resolve_db_path(db), write=True, config_funnel=settings.funnel, wait=wait)

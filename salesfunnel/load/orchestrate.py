@@ -23,7 +23,7 @@ from salesfunnel.config import Config, Funnel
 from salesfunnel.db import Database
 from salesfunnel.errors import InputError
 from salesfunnel.kinds import KINDS, KindSpec
-from salesfunnel.load import presets
+from salesfunnel.load import presets, snapshots
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.presets import FilePlan, plan_file
 from salesfunnel.load.records import (
@@ -56,6 +56,7 @@ class FileReport:
     date_order: str | None = None
     skipped_unchanged: bool = False
     first_reasons: list[str] = field(default_factory=list)
+    snapshot: snapshots.SnapshotCounts | None = None  # deals files: as-of and changes
 
 
 @dataclass
@@ -81,8 +82,8 @@ class LoadOptions:
     force: bool = False
     encoding: str | None = None
     date_order: str | None = None  # mdy or dmy for slash dates
-
-
+    as_of: dt.datetime | None = None  # deals files: the export time (else from name or mtime)
+    full: bool = False  # deals files list every deal of the CRM (also config full_exports)
 
 
 ProgressCallback = Callable[[int, int, Path], None]
@@ -291,7 +292,11 @@ def _load_file(
     duplicates = _create_incoming(db, kind)
     if kind != "history":
         report.duplicates = duplicates
-    db.run_script(sql_text(f"load/merge_{kind}"), {"file_id": file_id})
+    if kind == "deals":
+        report.snapshot = snapshots.merge_deals(db, file_id, layout.path, layout.mtime_ns,
+                                                options.as_of, options.full or config.full_exports)
+    else:
+        db.run_script(sql_text(f"load/merge_{kind}"), {"file_id": file_id})
     if plan.stage_dates:
         db.execute(
             "create or replace temp view staged as select * from staged_history_columns "
@@ -362,22 +367,6 @@ def _create_incoming(db: Database, kind: str) -> int:
     # with repeats the window runs once into a table; without, a view costs nothing
     db.execute(f"create temp {'table' if duplicates else 'view'} incoming as {rows}")
     return duplicates
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def _count_orphans(db: Database, reports: list[FileReport]) -> int:

@@ -24,6 +24,8 @@ def info_renderable(info: Info) -> Group:
     summary.add_row("deals", fmt_int(deals_total))
     summary.add_row("stage history rows", fmt_int(info.history_rows))
     summary.add_row("history rows without a deal", fmt_int(info.orphan_history_rows))
+    summary.add_row("removed deals (not in reports)", fmt_int(info.removed_deals))
+    summary.add_row("newest deals export as of", _fmt_time(info.newest_as_of))
     summary.add_row("subscriptions", fmt_int(info.subscription_rows))
     summary.add_row("created_at from", _fmt_time(info.first_created))
     summary.add_row("created_at to", _fmt_time(info.last_created))
@@ -31,13 +33,13 @@ def info_renderable(info: Info) -> Group:
     summary.add_row("rejected rows", fmt_int(info.reject_rows))
 
     files = titled_table("Files loaded")
-    for header in ("Path", "Kind", "Loaded at (UTC)"):
+    for header in ("Path", "Kind", "Loaded at (UTC)", "As of"):
         files.add_column(header)
     for header in ("Read", "Loaded", "Rejected"):
         files.add_column(header, justify="right")
     for row in info.files.rows(named=True):
         files.add_row(
-            row["path"], row["kind"], _fmt_time(row["loaded_at"]),
+            row["path"], row["kind"], _fmt_time(row["loaded_at"]), _fmt_time(row.get("as_of")),
             fmt_int(row["rows_read"]), fmt_int(row["rows_loaded"]), fmt_int(row["rows_rejected"]),
         )
     add_empty_note(files, info.files.height, "No file loaded yet.")
@@ -93,6 +95,28 @@ def _origin(item) -> str:
     return ", ".join(parts)
 
 
+def _snapshot_line(counts) -> str:
+    """As-of and what the deals file changed: new, changed (how), unchanged, removed."""
+    parts = [
+        f"as of {_fmt_time(counts.as_of)} (from the {counts.as_of_source}"
+        + (", full export)" if counts.full_export else ")"),
+        f"new {counts.new:,}",
+        f"changed {counts.changed:,} (stage moved {counts.stage_moved:,}, amount changed "
+        f"{counts.amount_changed:,}, close date changed {counts.close_date_changed:,})",
+        f"unchanged {counts.unchanged:,}",
+        f"removed {counts.removed:,}",
+    ]
+    if counts.older_not_updated:
+        parts.append(
+            f"older than the newest export: {counts.older_not_updated:,} deals not updated"
+        )
+    if counts.not_mentioned:
+        parts.append(
+            f"{counts.not_mentioned:,} known deals not in this export (not removed: not --full)"
+        )
+    return "; ".join(parts)
+
+
 def print_load_summary(console: Console, report: LoadReport, db_path: str, quiet: bool = False) -> None:
     """Per file: kind, rows read, loaded, rejected, and the first reasons (stderr).
     `quiet`: only what needs attention (files with rejected rows or orphan history, and
@@ -118,6 +142,8 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str, quiet
         if item.orphans:
             line += f"; {item.orphans:,} history rows for deals not loaded"
         console.print(Text(line, style="yellow" if item.rows_rejected else ""))
+        if item.snapshot is not None:
+            console.print(Text(f"    {_snapshot_line(item.snapshot)}"))
         for reason in item.first_reasons:
             console.print(Text(f"    {reason}"))
         if item.rows_rejected > len(item.first_reasons):
@@ -138,8 +164,8 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str, quiet
 # -- info for machines -------------------------------------------------------------
 INFO_FIELDS = (
     "path", "funnel", "deals", "open", "won", "lost", "history_rows", "orphan_history_rows",
-    "subscriptions", "reject_rows", "first_created", "last_created", "last_activity", "files",
-    "last_loaded_at",
+    "subscriptions", "reject_rows", "removed_deals", "first_created", "last_created",
+    "last_activity", "newest_as_of", "files", "last_loaded_at",
 )
 
 
@@ -165,9 +191,11 @@ def info_summary(info: Info) -> dict:
         "orphan_history_rows": info.orphan_history_rows,
         "subscriptions": info.subscription_rows,
         "reject_rows": info.reject_rows,
+        "removed_deals": info.removed_deals,
         "first_created": _iso(info.first_created),
         "last_created": _iso(info.last_created),
         "last_activity": _iso(info.last_activity),
+        "newest_as_of": _iso(info.newest_as_of),
         "files": info.files.height,
         "last_loaded_at": _iso(last_loaded),
     }

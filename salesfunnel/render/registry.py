@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from salesfunnel.render import funnel, management
+from salesfunnel.render import funnel, management, movement
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -22,6 +22,7 @@ TABLE_BUILDERS: dict[str, Callable[[Report], Table]] = {
     "plan": management.plan_table,
     "pulse": management.pulse_table,
     "stalled": management.stalled_table,
+    "movement": movement.movement_table,
 }
 
 

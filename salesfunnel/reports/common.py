@@ -149,18 +149,10 @@ def cohort_filters(
         start, end = midnight(first), midnight(add_months(first, 1))
         label = f"created {first:%Y-%m}"
     else:
-        if since:
-            start = midnight(parse_day(since, "--since"))
-        if until:
-            end = midnight(parse_day(until, "--until") + dt.timedelta(days=1))
-        if start and end and start >= end:
-            raise UsageError(f"--since {since} is after --until {until}.")
-        if since and until:
-            label = f"created {since} to {until}"
-        elif since:
-            label = f"created since {since}"
-        elif until:
-            label = f"created until {until}"
+        window = day_window(since, until)
+        start, end = window.since, window.until
+        if window.span:
+            label = f"created {window.span}"
     return Filters(
         tier=blank_to_none(tier),
         rep=blank_to_none(rep),

@@ -28,6 +28,8 @@ class Info:
     subscription_rows: int
     reject_rows: int
     recent_rejects: pl.DataFrame
+    removed_deals: int = 0  # removed by a full export: kept, out of every report
+    newest_as_of: dt.datetime | None = None  # of the deals exports loaded
 
 
 def info(db: Database, reject_limit: int = 5) -> Info:
@@ -47,4 +49,6 @@ def info(db: Database, reject_limit: int = 5) -> Info:
         subscription_rows=db.scalar("select count(*) from subscriptions"),
         reject_rows=db.scalar("select count(*) from (select distinct path, line from load_rejects)"),
         recent_rejects=db.read_view("recent_rejects").drop("file_id").head(reject_limit),
+        removed_deals=db.scalar("select count(*) from removed_deals semi join deals using (deal_id)"),
+        newest_as_of=db.scalar("select max(as_of) from deal_exports"),
     )

@@ -86,3 +86,31 @@ create table if not exists subscriptions (
     file_id bigint,
     line bigint
 );
+
+-- one row per loaded deals file: its as-of time (when the CRM was exported),
+-- where that time came from, and whether it lists every deal of the CRM
+create table if not exists deal_exports (
+    file_id bigint not null,
+    path varchar not null,
+    as_of timestamp not null,
+    as_of_source varchar not null,
+    full_export boolean not null
+);
+
+-- one row per deal and change of its exported state (a snapshot timeline kept
+-- compact: a row only where something changed since the deal's previous
+-- snapshot); seen_until is the newest as-of that still showed this state, and
+-- a removed row marks a deal missing from a later full export
+create table if not exists deal_snapshots (
+    deal_id varchar not null,
+    as_of timestamp not null,
+    seen_until timestamp not null,
+    removed boolean not null,
+    stage varchar,
+    status varchar,
+    amount decimal(38, 6),
+    closed_at timestamp,
+    rep varchar,
+    tier varchar,
+    file_id bigint
+);

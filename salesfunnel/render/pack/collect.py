@@ -50,12 +50,17 @@ class PackData:
         return f"{self.month:%Y-%m}"
 
 
-def movement_report(db: Database, month: dt.date, as_of: dt.date) -> Report | None:
-    """HOOK for issue 12: the `movement` report (deals moving between snapshots) does not
-    exist yet. Once it does, return it here (for `month`, as of `as_of`): the pack then
-    gives it a "movement" sheet and an HTML section (see html.py SECTIONS) like the
-    others. Until then the pack has no movement sheet."""
-    return None
+def movement_report(db: Database, month: dt.date) -> Report | None:
+    """The `movement` report (issue 12) of the month: the open pipeline from the end of
+    the month before to the end of M, the same as `movement --since <last day of M-1>
+    --until <last day of M>`. None when no deals export carries an as-of."""
+    from salesfunnel.reports import movement
+
+    if db.scalar("select count(*) from deal_exports") == 0:
+        return None
+    before = month - dt.timedelta(days=1)
+    last = add_months(month, 1) - dt.timedelta(days=1)
+    return movement.movement(db, f"{before:%Y-%m-%d}", f"{last:%Y-%m-%d}")
 
 
 def cohort(month: dt.date, rep: str | None = None) -> Filters:
@@ -94,9 +99,11 @@ def collect(
     last_day = add_months(month, 1) - dt.timedelta(days=1)
     reports["pulse"] = management.pulse(db, "month", last_day, None, None)
     reports["stalled"] = management.stalled(db, as_of)
-    movement = movement_report(db, month, as_of)
+    movement = movement_report(db, month)
     if movement is not None:
         reports["movement"] = movement
+    else:
+        notes.append("No movement: no deals export with an as-of is loaded.")
     trend = [
         funnel.rank(db, f"{add_months(month, offset):%Y-%m}", None, as_of)
         for offset in range(1 - TREND_MONTHS, 0)

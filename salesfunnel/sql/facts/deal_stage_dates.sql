@@ -1,12 +1,13 @@
 -- One row per deal and funnel stage it reached: the known entry (recorded in
--- history, created_at for the first stage, closed_at for the won stage of a won
+-- history or inferred between snapshots, created_at for the first stage, else
+-- the as-of of the deal's first snapshot, closed_at for the won stage of a won
 -- deal) and the entry date (earliest known entry of this or any later stage,
 -- so a skipped stage is entered when the deal first shows up beyond it), with
 -- the same two dates of the stage before it (null for the first stage).
 create or replace temp view deal_stage_dates as
 with
 facts as (
-    select deal_id, furthest_index, status, created_at, closed_at from deal_facts
+    select deal_id, furthest_index, status, created_at, closed_at, first_seen_at from deal_facts
 ),
 
 stages as (
@@ -14,13 +15,16 @@ stages as (
 ),
 
 history_entries as (
-    select
-        history.deal_id,
-        stages.stage_index,
-        min(history.entered_at) as entered_at
-    from main.stage_history as history
-    inner join stages on stages.stage_key = lower(history.stage)
-    group by history.deal_id, stages.stage_index
+    select deal_id, stage_index, min(entered_at) as entered_at
+    from (
+        select history.deal_id, stages.stage_index, history.entered_at
+        from main.stage_history as history
+        inner join stages on stages.stage_key = lower(history.stage)
+        union all
+        select deal_id, stage_index, entered_at
+        from inferred_entries
+    )
+    group by deal_id, stage_index
 ),
 
 reached as (
@@ -30,7 +34,9 @@ reached as (
         stages.stage,
         least(
             history_entries.entered_at,
-            case when stages.stage_index = 1 then facts.created_at end,
+            case
+                when stages.stage_index = 1 then coalesce(facts.created_at, facts.first_seen_at)
+            end,
             case when stages.is_won and facts.status = 'won' then facts.closed_at end
         ) as known_entered_at
     from facts

@@ -1,5 +1,5 @@
--- One row per file path ever loaded: its latest load (kind, when, rows read,
--- loaded and rejected).
+-- One row per file path ever loaded: its latest load (kind, when, the as-of of
+-- a deals file, rows read, loaded and rejected).
 create or replace temp view loaded_files as
 with
 latest as (
@@ -9,8 +9,11 @@ latest as (
 ),
 
 final as (
-    select path, kind, loaded_at, rows_read, rows_loaded, rows_rejected, file_id
+    select
+        latest.path, latest.kind, latest.loaded_at, exports.as_of, latest.rows_read,
+        latest.rows_loaded, latest.rows_rejected, latest.file_id
     from latest
+    left join main.deal_exports as exports using (file_id)
 )
 
 select * from final

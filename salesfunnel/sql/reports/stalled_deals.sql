@@ -1,5 +1,6 @@
--- One row per open deal stalled in its current stage: the deal's furthest
--- stage was entered more whole days before p_today than the p_quantile
+-- One row per open deal stalled in its current stage: the stage the CRM shows
+-- now (deals.stage, not the furthest stage; the furthest when the label is not
+-- a funnel stage) was entered more whole days before p_today than the p_quantile
 -- quantile (quantile_cont) of past times in that stage for its tier, and at
 -- least p_min_days ago. Past times in stage k: for deals with a known entry
 -- of k that went further, the entry date of k+1 (when they first showed up
@@ -9,7 +10,7 @@
 create or replace temp macro stalled_deals(p_today, p_tier, p_min_days, p_quantile) as table
 with
 facts as (
-    select deal_id, rep, tier, status, amount, closed_at, furthest_index
+    select deal_id, rep, tier, status, amount, closed_at, furthest_index, current_index
     from deal_facts
 ),
 
@@ -74,7 +75,7 @@ open_deals as (
     from facts
     inner join dates
         on dates.deal_id = facts.deal_id
-        and dates.stage_index = facts.furthest_index
+        and dates.stage_index = coalesce(facts.current_index, facts.furthest_index)
     where facts.status = 'open'
         and dates.entered_at is not null
         and tier_matches(facts.tier, p_tier)

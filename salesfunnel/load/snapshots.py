@@ -1,0 +1,143 @@
+"""Deals exports over time: each deals file is a snapshot of the CRM at its as-of.
+
+The as-of of a deals file is `--as-of`, else a date in its name (`2026-11-20`,
+`20261120`, Salesforce's `report<epoch milliseconds>.csv`), else its
+modification time. Its valid rows are compared with the deal's state on the
+as-of timeline (`deal_snapshots`, one row per change), merged into it, and
+only deals no newer export has set update the `deals` table, so the current
+row is the newest export's whatever the load order. With full exports, a deal
+missing from a later full export is marked removed (sql/load/snapshot_*.sql).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from salesfunnel.db import Database
+from salesfunnel.errors import InputError
+from salesfunnel.sqltree import sql_text
+
+_SALESFORCE_REPORT = re.compile(r"report(\d{13})(?!\d)", re.IGNORECASE)
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_COMPACT_DATE = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
+
+
+@dataclass
+class SnapshotCounts:
+    """What one deals file did to the deals and their snapshot timeline."""
+
+    as_of: dt.datetime
+    as_of_source: str  # option, file name or modification time
+    full_export: bool
+    new: int = 0
+    changed: int = 0
+    stage_moved: int = 0
+    amount_changed: int = 0
+    close_date_changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    older_not_updated: int = 0  # deals a newer export already set
+    not_mentioned: int | None = None  # known deals the file lacks (not a full export)
+
+
+def parse_as_of(text: str) -> dt.datetime:
+    """`--as-of`: an ISO date or datetime (a UTC offset is converted to UTC)."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"--as-of {text!r} is not a date or datetime; write it as 2026-11-20 or "
+            "2026-11-20T06:00 (UTC unless an offset such as +01:00 is given)."
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def as_of_from_name(name: str) -> dt.datetime | None:
+    """A timestamp in a file name: Salesforce's report<epoch ms>, an ISO or compact date."""
+    found = _SALESFORCE_REPORT.search(name)
+    if found:
+        return dt.datetime.fromtimestamp(int(found.group(1)) / 1000, dt.UTC).replace(tzinfo=None)
+    for pattern in (_ISO_DATE, _COMPACT_DATE):
+        for match in pattern.finditer(name):
+            year, month, day = (int(part) for part in match.groups())
+            if 1900 <= year < 2200:
+                try:
+                    return dt.datetime(year, month, day)
+                except ValueError:
+                    continue
+    return None
+
+
+def resolve_as_of(path: Path, given: dt.datetime | None, mtime_ns: int) -> tuple[dt.datetime, str]:
+    if given is not None:
+        return given, "option"
+    from_name = as_of_from_name(path.name)
+    if from_name is not None:
+        return from_name, "file name"
+    modified = dt.datetime.fromtimestamp(mtime_ns / 1e9, dt.UTC).replace(tzinfo=None)
+    return modified, "modification time"
+
+
+def compare(db: Database, counts: SnapshotCounts) -> None:
+    """Compare the file's valid rows (`incoming`) with the timeline; creates
+    `snapshot_compare` and `incoming_current` (the rows that may update deals)."""
+    db.run_script(sql_text("load/snapshot_compare"), {"as_of": counts.as_of})
+    (
+        counts.new, counts.changed, counts.stage_moved, counts.amount_changed,
+        counts.close_date_changed, counts.unchanged, counts.older_not_updated,
+    ) = db.fetchall(
+        """
+        select
+            count(*) filter (where not newer_export_set_it and prev_as_of is null),
+            count(*) filter (where not newer_export_set_it and prev_as_of is not null
+                             and not same_as_before),
+            count(*) filter (where not newer_export_set_it and prev_as_of is not null
+                             and stage is distinct from prev_stage),
+            count(*) filter (where not newer_export_set_it and prev_as_of is not null
+                             and amount is distinct from prev_amount),
+            count(*) filter (where not newer_export_set_it and prev_as_of is not null
+                             and closed_at is distinct from prev_closed_at),
+            count(*) filter (where not newer_export_set_it and same_as_before),
+            count(*) filter (where newer_export_set_it)
+        from snapshot_compare
+        """
+    )[0]
+    if not counts.full_export:
+        counts.not_mentioned = db.scalar(
+            "select count(*) from deals anti join incoming using (deal_id) "
+            "anti join removed_deals using (deal_id)"
+        )
+
+
+def merge(db: Database, file_id: int, path_text: str, counts: SnapshotCounts) -> None:
+    """Record the export, merge its states into the timeline and redo the removals."""
+    db.execute(
+        "insert into deal_exports (file_id, path, as_of, as_of_source, full_export) "
+        "values (?, ?, ?, ?, ?)",
+        [file_id, path_text, counts.as_of, counts.as_of_source, counts.full_export],
+    )
+    params = {"as_of": counts.as_of, "file_id": file_id}
+    db.run_script(sql_text("load/snapshot_merge"), params)
+    if db.scalar("select count(*) from deal_exports where full_export"):
+        db.run_script(sql_text("load/snapshot_removals"), {"file_id": file_id})
+        counts.removed = db.scalar(
+            "select count(*) from snapshot_removal_changes "
+            "where wanted_as_of is not null and not ends_removed"
+        )
+
+
+def merge_deals(
+    db: Database, file_id: int, path: Path, mtime_ns: int, given: dt.datetime | None, full: bool,
+) -> SnapshotCounts:
+    """Merge a deals file's valid rows (`incoming`): deals, snapshots, removals."""
+    as_of, source = resolve_as_of(path, given, mtime_ns)
+    counts = SnapshotCounts(as_of=as_of, as_of_source=source, full_export=full)
+    compare(db, counts)
+    db.run_script(sql_text("load/merge_deals"), {"file_id": file_id})
+    merge(db, file_id, str(path.resolve()), counts)
+    return counts

@@ -1,0 +1,61 @@
+-- One row per inferred stage entry: two consecutive snapshots of a deal show
+-- different funnel stages, so the later stage was entered between the previous
+-- snapshot's last sighting (previous_as_of) and the later snapshot's as-of
+-- (entered_at). Not inferred when recorded history holds an entry of that
+-- stage; the stage of a deal's first snapshot has none (entered before it).
+create or replace temp view inferred_entries as
+with
+stages as (
+    select stage_index, stage, stage_key from funnel_stages
+),
+
+snapshots as (
+    select deal_id, as_of, seen_until, lower(stage) as stage_key
+    from main.deal_snapshots
+    where not removed
+),
+
+consecutive as (
+    select
+        deal_id,
+        as_of,
+        stage_key,
+        lag(stage_key) over by_deal as previous_stage_key,
+        lag(seen_until) over by_deal as previous_as_of
+    from snapshots
+    window by_deal as (partition by deal_id order by as_of)
+),
+
+recorded as (
+    select distinct history.deal_id, lower(history.stage) as stage_key
+    from main.stage_history as history
+),
+
+changes as (
+    select
+        consecutive.deal_id,
+        stages.stage_index,
+        stages.stage,
+        consecutive.as_of as entered_at,
+        consecutive.previous_as_of
+    from consecutive
+    inner join stages on stages.stage_key = consecutive.stage_key
+    anti join recorded
+        on recorded.deal_id = consecutive.deal_id
+        and recorded.stage_key = consecutive.stage_key
+    where consecutive.previous_stage_key is not null
+        and consecutive.previous_stage_key <> consecutive.stage_key
+),
+
+final as (
+    select
+        deal_id,
+        stage_index,
+        stage,
+        min(entered_at) as entered_at,
+        arg_min(previous_as_of, entered_at) as previous_as_of
+    from changes
+    group by deal_id, stage_index, stage
+)
+
+select * from final;
