@@ -31,6 +31,7 @@ SAME_AS = {  # sheet -> the command whose JSON it must equal
     "plan": ["plan", "--target-amount", "500000", "--start", "2026-11"],
     "pulse": ["pulse", "--date", "2026-10-31"],
     "stalled": ["stalled"],
+    "movement": ["movement", "--since", "2026-09-30", "--until", "2026-10-31"],
 }
 URL = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?\s*|url\(\s*["']?\s*)https?:""", re.IGNORECASE)
 
@@ -122,7 +123,7 @@ def test_index_numbers_equal_the_json(sample_pack):
     db, out = sample_pack
     tables = html_tables(out / "index.html")
     assert set(tables) == {"pulse", "conversion", "conversion_by_tier", "dropoff", "rank", "churn",
-                           "stalled", "plan"}
+                           "stalled", "plan", "movement"}
     for name, rows in tables.items():
         expected = report_json(db, SAME_AS[name])
         check_table(rows, expected[:25] if name == "stalled" else expected, name)

@@ -33,9 +33,10 @@ STALLED = [("deal_id", "Deal", None), ("rep", "Rep", None), ("tier", "Tier", Non
 PULSE = [("metric", "Metric", lambda value: PULSE_LABELS.get(value, value)), ("stage", "Stage", None),
          ("current", "This month", fmt_amount), ("previous", "Last month", fmt_amount),
          ("change", "Change", fmt_amount), ("change_rate", "Change %", fmt_pct)]
+MOVEMENT = [("category", "Category", None), ("deals", "Deals", fmt_int), ("amount", "Amount", fmt_amount)]
 SECTIONS = [("pulse", "Pulse"), ("funnel", "Funnel"), ("tiers", "By tier"), ("dropoff", "Drop-off"),
             ("rank", "Rank"), ("churn", "Churn"), ("stalled", "Stalled"), ("plan", "Plan"),
-            ("reps", "Reps")]
+            ("movement", "Movement"), ("reps", "Reps")]
 
 
 def _rank_columns(stages) -> list:
@@ -126,13 +127,19 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
         body.append(section(
             "plan", "Plan for next month", "Deals that must enter each stage, and reps, for the "
             "target at the trailing rates.", table("plan", plan.frame, columns)))
+    if "movement" in r:
+        body.append(section(
+            "movement", "Pipeline movement", "How the open pipeline went from the end of last "
+            "month to the end of this one (from the deals exports' snapshots).",
+            table("movement", r["movement"].frame, MOVEMENT)))
     links = "".join(
         f'<li><a href="reps/{esc(file)}.html">{esc(rep)}</a></li>' for rep, file in rep_files.items()
     )
     body.append(section("reps", "One page per rep", "For the one-on-one: rank per stage, six-month "
                         "trend, funnel against the team, drop-off reasons, churn, stalled deals.",
                         f'<ul class="reps">{links}</ul>'))
-    nav = [(f"#{anchor}", text) for anchor, text in SECTIONS if anchor != "plan" or "plan" in r]
+    nav = [(f"#{anchor}", text) for anchor, text in SECTIONS
+           if anchor not in ("plan", "movement") or anchor in r]
     return page(f"Sales pack {data.label}", f"Sales pack · {data.label}", _subtitle(data), "".join(body), nav)
 
 
