@@ -8,7 +8,7 @@ DEMO_DB := demo.duckdb
 DEMO_TODAY := 2026-11-01
 MAVEN  := ../shared/data/maven-crm
 
-.PHONY: demo test lint bench bench-full realdata install-check sample clean
+.PHONY: demo test lint browser bench bench-full realdata install-check sample clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,20 @@ demo: $(STAMP)
 	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel plan --target-amount 1500000 --months 3 --db $(DEMO_DB)
 	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel pulse --date 2026-10-31 --db $(DEMO_DB)
 	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel stalled --db $(DEMO_DB)
+	rm -rf demo-pack
+	@echo "The monthly pack (workbook, index.html, one page per rep):"
+	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel pack --out demo-pack --target-amount 500000 --db $(DEMO_DB)
 
-test: $(STAMP)
+# The browser tests need Debian's chromium: installed here when missing (as root, or
+# through sudo); if that fails, the tests fail and say how to install it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "make: installing chromium for the browser tests (apt-get)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
+	  || echo "make: could not install chromium; the browser tests will fail"; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check salesfunnel tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -69,4 +81,4 @@ sample: $(STAMP)
 	$(BIN)/salesfunnel sample --out sample_data
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal maven.duckdb maven.duckdb.wal .pytest_cache build dist
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal demo-pack maven.duckdb maven.duckdb.wal .pytest_cache build dist

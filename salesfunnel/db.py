@@ -60,7 +60,10 @@ DEFAULT_DB_NAME = "salesfunnel.duckdb"
 SCHEMA_VERSION = "2"
 # version -> what brings a database of that version to the next one (in one transaction,
 # on the first open by this release); schema.sql only creates tables that are missing
-MIGRATIONS = {"1": "create the tables added since (schema.sql) and rebuild the cached facts"}
+MIGRATIONS = {
+    "1": "create the tables and columns added since (schema.sql, migrate.sql) and rebuild the "
+    "cached facts",
+}
 DEFAULT_WAIT_SECONDS = 5.0
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -550,6 +553,7 @@ def _ensure_schema(db: Database) -> None:
 def _migrate(db: Database) -> None:
     """Bring an older database to SCHEMA_VERSION (inside the caller's transaction)."""
     db._run(lambda: db.conn.execute(_schema_sql()))  # the tables added since
+    db.run_script(sql_text("migrate"))  # and the columns
     db.set_meta("schema_version", SCHEMA_VERSION)
     db.set_meta("facts_key", "")  # the cached facts are rebuilt by the load (or below)
 

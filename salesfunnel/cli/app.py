@@ -6,27 +6,65 @@ import sys
 from typing import Annotated
 
 import typer
+import typer.core
 
 from salesfunnel import __version__
-from salesfunnel.cli import analysis, funnel, loading, management, onboarding, pipeline
+from salesfunnel.cli import analysis, funnel, loading, management, onboarding, pack, pipeline
 from salesfunnel.errors import ExitCode
 
 app = typer.Typer(
     name="salesfunnel",
     help="B2B sales funnel analytics from CRM CSV exports. Load exports with `load`, then run "
     "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled, pacing, "
-    "velocity, cohorts. Data goes to "
+    "velocity, cohorts, movement; `pack` writes the monthly workbook and HTML pages. Data goes to "
     "stdout, messages to stderr.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help and one-line usage errors: readable in cron mail
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+
+def _argument_type_label(self, ctx) -> str | None:
+    """An argument's help shows its metavar (PATH...), not Typer's internal type label
+    (`<list[Path]>`), as options with a metavar already do."""
+    if self.metavar is not None:
+        return None
+    return typer.core.TyperArgument.display_type(self, ctx)
+
+
+def _option_type_label(self, ctx) -> str | None:
+    """An option's value in help: its metavar, else its choices (auto|canonical|...),
+    else its name in capitals (--months MONTHS), never Typer's `<int>`/`<bool>` labels."""
+    if self.metavar is not None:
+        return self.metavar
+    label = typer.core.TyperOption.display_type(self, ctx)
+    if "|" in label:
+        return label.strip("<>")
+    return (self.name or "value").upper()
+
+
+def _range_label(self) -> str | None:
+    """A numeric option's range in help as words (0 to 86400), not `0<=x<=86400`."""
+    if self.min is None and self.max is None:
+        return None
+    if self.max is None:
+        return f"at least {self.min:g}"
+    if self.min is None:
+        return f"at most {self.max:g}"
+    return f"{self.min:g} to {self.max:g}"
+
+
+typer.core.TyperOption._get_number_range_help_str = _range_label
+typer.core.TyperArgument._get_number_range_help_str = _range_label
+typer.core.TyperArgument.display_type_rich = _argument_type_label
+typer.core.TyperOption.display_type_rich = _option_type_label
+
 for command in (
     *onboarding.COMMANDS, *loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS,
-    *pipeline.COMMANDS, *analysis.COMMANDS, *loading.LAST_COMMANDS,
+    *pipeline.COMMANDS, *analysis.COMMANDS, *pack.COMMANDS, *loading.LAST_COMMANDS,
 ):
     app.command()(command)
 

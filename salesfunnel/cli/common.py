@@ -75,6 +75,9 @@ OutputOption = Annotated[
 RawOption = Annotated[
     bool, typer.Option("--raw", help="CSV: do not escape cells that look like formulas.")
 ]
+BomOption = Annotated[
+    bool, typer.Option("--bom", help="CSV: start with a UTF-8 byte-order mark (for Excel).")
+]
 TierOption = Annotated[
     str | None, typer.Option("--tier", metavar="TIER", help="Only this tier (smb, mid, ...).")
 ]
@@ -275,16 +278,18 @@ def open_database(
         database.close()
 
 
-def emit_report(report: Report, fmt: OutputFormat | None, output: Path | None, raw: bool) -> None:
+def emit_report(
+    report: Report, fmt: OutputFormat | None, output: Path | None, raw: bool, bom: bool = False
+) -> None:
     """Say the report's notices on stderr, then render it as a table or write it as
-    JSON, CSV or Parquet."""
+    JSON, CSV, Parquet or an Excel workbook."""
     from salesfunnel.render.machine import choose_format, write_frame
 
     say_notices(report.notices)
 
     chosen = choose_format(fmt, output)
     if chosen is not OutputFormat.table:
-        write_frame(report.frame, chosen, output, raw)
+        write_frame(report.frame, chosen, output, raw, bom, sheet=report.name)
         return
     from salesfunnel.render.cells import print_table
     from salesfunnel.render.registry import report_table
@@ -334,6 +339,7 @@ _COMMON_OPTIONS = (
     ("fmt", FormatOption, None),
     ("output", OutputOption, None),
     ("raw", RawOption, False),
+    ("bom", BomOption, False),
     ("db", DbOption, None),
     ("config", ConfigOption, None),
     ("wait", WaitOption, DEFAULT_WAIT),
@@ -344,8 +350,8 @@ _COMMON_OPTIONS = (
 def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
     """A report command from `compute(database, **own options) -> Report`.
 
-    The command takes compute's own options plus --format/-o/--raw/--db/--config/
-    --wait; it opens the database read-only, calls compute, and renders or writes
+    The command takes compute's own options plus --format/-o/--raw/--bom/--db/
+    --config/--wait; it opens the database read-only, calls compute, and renders or writes
     the report. Errors are translated by `handle_errors`. A compute that declares
     `currency` (CurrencyOption) sums amounts: the database is first scoped to one
     currency (reports.common.scope_currency), compute may ignore the value.
@@ -366,7 +372,7 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
     @handle_errors
     @functools.wraps(compute)
     def command(**options):
-        fmt, output, raw, db, config, wait, include_removed = (
+        fmt, output, raw, bom, db, config, wait, include_removed = (
             options.pop(name) for name, _, _ in _COMMON_OPTIONS
         )
         with open_database(db, config, write=False, wait=wait, output=output) as database:
@@ -383,7 +389,7 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
             report = compute(database, **options)
             report.notices[:0] = notices
             report.notices.extend(stale_notices(database))
-        emit_report(report, fmt, output, raw)
+        emit_report(report, fmt, output, raw, bom)
 
     command.__signature__ = inspect.Signature(parameters)
     command.__annotations__ = {p.name: p.annotation for p in parameters}

@@ -27,6 +27,7 @@ from salesfunnel.cli.common import (
     stale_notices,
     today,
 )
+from salesfunnel.render.machine import InfoFormat
 from salesfunnel.reports.common import GroupBy
 
 if TYPE_CHECKING:
@@ -35,17 +36,34 @@ if TYPE_CHECKING:
 
 
 @handle_errors
-def info(db: DbOption = None, config: ConfigOption = None, wait: WaitOption = DEFAULT_WAIT) -> None:
-    """What the database holds: files, deals by status and tier, dates, rejects."""
+def info(
+    fmt: Annotated[
+        InfoFormat,
+        typer.Option("--format", "-f", help="table, or json / csv (one row) for monitoring."),
+    ] = InfoFormat.table,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """What the database holds: files, deals by status and tier, dates, rejects.
+
+    Example: salesfunnel info --format json --db crm.duckdb
+    """
+    import sys
+
     from salesfunnel.render.cells import stdout_console
-    from salesfunnel.render.info import info_renderable
+    from salesfunnel.render.info import info_csv, info_json, info_renderable
     from salesfunnel.reports.info import info as database_info
 
     with open_database(db, config, write=False, wait=wait) as database:
         summary = database_info(database)
         notices = stale_notices(database)
     say_notices(notices)
-    print_data(lambda: stdout_console().print(info_renderable(summary)))
+    if fmt is InfoFormat.table:
+        print_data(lambda: stdout_console().print(info_renderable(summary)))
+    else:
+        text = info_json(summary) if fmt is InfoFormat.json else info_csv(summary)
+        print_data(lambda: sys.stdout.write(text))
 
 
 @report_command

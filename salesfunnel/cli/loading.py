@@ -80,6 +80,10 @@ def load(
             help="The config's [funnel] replaces the funnel the database was loaded with.",
         ),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print only warnings and errors (for cron)."),
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
@@ -87,6 +91,8 @@ def load(
     """Load CRM CSV exports into the database (one transaction: all or nothing).
 
     Example: salesfunnel load exports/ --db crm.duckdb
+
+    Example (cron): salesfunnel load --quiet /srv/exports/ --db /srv/crm.duckdb
     """
     from salesfunnel.config import load_config
     from salesfunnel.db import open_database, resolve_db_path
@@ -112,13 +118,13 @@ def load(
     )
     try:
         try:
-            with _progress(console, delay) as progress:
+            with _progress(None if quiet else console, delay) as progress:
                 report = load_paths(
                     database, paths, config=settings, options=options, progress=progress
                 )
         finally:
             database.close()
-        print_load_summary(console, report, str(database.path))
+        print_load_summary(console, report, str(database.path), quiet=quiet)
     except KeyboardInterrupt:
         if not database.committed:
             raise
@@ -151,7 +157,7 @@ def _kinds(values: list[str]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
 def _progress(console, delay: float) -> Iterator:
     """A transient progress display on stderr, only on a terminal, and only once a load
     has taken more than about a second (a quick load prints nothing but its summary)."""
-    if not console.is_terminal:
+    if console is None or not console.is_terminal:
         yield None
         return
     import threading

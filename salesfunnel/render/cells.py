@@ -16,15 +16,17 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 NULL = "–"
 BAR_WIDTH = 12
+OFF_TERMINAL_WIDTH = 160
+MIN_WIDTH = 40  # a $COLUMNS below this (0, 5, ...) is taken as this
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
-MIN_WIDTH = 80  # a $COLUMNS below this (0, 1, ...) is taken as this: numbers stay visible
 # what the house style's non-ASCII characters become on a stdout that cannot encode them
 ASCII_FALLBACK = {
     "–": "-", "—": "-", "·": "-", "▲": "^", "▼": "v", "…": "...", "─": "-", "━": "-",
@@ -42,10 +44,10 @@ def _ascii_fallback(error: UnicodeError):
 codecs.register_error("salesfunnel-ascii", _ascii_fallback)
 
 
-def _columns_width() -> int | None:
-    """$COLUMNS as a width, never below MIN_WIDTH; None when unset or not a number."""
+def columns_width() -> int | None:
+    """$COLUMNS as a width, at least MIN_WIDTH; None when unset or not a number."""
     text = os.environ.get("COLUMNS", "").strip()
-    if not text.isdigit():
+    if not text.lstrip("-").isdigit():
         return None
     return max(int(text), MIN_WIDTH)
 
@@ -78,11 +80,11 @@ _WRAPPERS: dict = {}
 def stdout_console(width: int | None = None) -> Console:
     """The console for data on stdout: colour only on a terminal (Rich honours NO_COLOR
     and TERM=dumb); off a terminal up to 160 columns unless $COLUMNS says otherwise
-    (tables take only the width they need; a $COLUMNS below 80 counts as 80)."""
+    (tables take only the width they need; `fit_table` splits wider ones)."""
     if width is None:
-        width = _columns_width()
+        width = columns_width()
     if width is None and not sys.stdout.isatty():
-        width = 160
+        width = OFF_TERMINAL_WIDTH
     # markup=False: values from the data (a rep named "[/]") are text, never Rich markup
     return Console(file=_stdout_file(), width=width, highlight=False, soft_wrap=False,
                    markup=False)
@@ -148,14 +150,83 @@ def titled_table(title: str) -> Table:
     return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
 
 
+def _column_width(console: Console, table: Table, index: int) -> int:
+    """The width column `index` needs unwrapped: its header or widest cell, plus padding."""
+    column = table.columns[index]
+    cells = [column.header, *column.cells]
+    widest = max(Measurement.get(console, console.options, cell).maximum for cell in cells)
+    return max(widest, column.min_width or 0) + 2
+
+
+def _key_columns(table: Table) -> int:
+    """The leading label columns (left-aligned, at most two) that every panel repeats."""
+    keys = 0
+    for column in table.columns[:2]:
+        if column.justify not in ("left", "default", None):
+            break
+        keys += 1
+    return max(keys, 1) if len(table.columns) > 1 else 0
+
+
+def fit_table(table: Table, console: Console) -> list[Table]:
+    """The table as it is when it fits the console, else split into panels that do:
+    each panel repeats the label columns (the rep, the stage) and takes as many of the
+    other columns, in order, as fit. No cell is ever cut to `…`."""
+    width = console.width
+    count = len(table.columns)
+    widths = [_column_width(console, table, index) for index in range(count)]
+    if sum(widths) + 2 <= width or count < 2:
+        return [table]
+    keys = _key_columns(table)
+    panels: list[list[int]] = []
+    current: list[int] = []
+    used = sum(widths[:keys])
+    for index in range(keys, count):
+        if current and used + widths[index] + 2 > width:
+            panels.append(current)
+            current, used = [], sum(widths[:keys])
+        current.append(index)
+        used += widths[index]
+    panels.append(current)
+    result = []
+    for number, indexes in enumerate(panels):
+        title = f"{table.title} ({number + 1}/{len(panels)})"
+        panel = Table(
+            min_width=min(Text(title).cell_len, width),
+            title=title, box=table.box, title_justify=table.title_justify,
+            pad_edge=table.pad_edge, caption=table.caption if number == len(panels) - 1 else None,
+            caption_justify=table.caption_justify, show_header=table.show_header,
+        )
+        chosen = [*range(keys), *indexes]
+        # a lone column too wide even so wraps at spaces (never cut to …)
+        fits = sum(widths[index] for index in chosen) + 2 <= width
+        for index in chosen:
+            column = table.columns[index]
+            panel.add_column(
+                column.header, justify=column.justify, no_wrap=fits,
+                min_width=column.min_width if fits else None, style=column.style,
+                overflow="ellipsis" if fits else "fold",
+            )
+        cells = [list(table.columns[index].cells) for index in chosen]
+        for row_number, row in enumerate(table.rows):
+            panel.add_row(*(column[row_number] for column in cells), end_section=row.end_section)
+        result.append(panel)
+    return result
+
+
 def print_table(table: Table, output: Path | None) -> None:
-    """On stdout, or into `output` as plain text 120 columns wide."""
+    """On stdout, or into `output` as plain text 120 columns wide; split into panels
+    when wider than that (`fit_table`)."""
     if output is None:
-        stdout_console().print(table)
+        console = stdout_console()
+        for panel in fit_table(table, console):
+            console.print(panel)
         return
     with output.open("w", encoding="utf-8") as handle:
         # markup=False: a value like "[/]" in the data is text, not Rich markup
-        Console(file=handle, width=120, color_system=None, markup=False).print(table)
+        console = Console(file=handle, width=120, color_system=None, markup=False)
+        for panel in fit_table(table, console):
+            console.print(panel)
 
 
 def fmt_interval(low, high) -> str:

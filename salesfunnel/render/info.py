@@ -117,9 +117,13 @@ def _snapshot_line(counts) -> str:
     return "; ".join(parts)
 
 
-def print_load_summary(console: Console, report: LoadReport, db_path: str) -> None:
-    """Per file: kind, rows read, loaded, rejected, and the first reasons (stderr)."""
+def print_load_summary(console: Console, report: LoadReport, db_path: str, quiet: bool = False) -> None:
+    """Per file: kind, rows read, loaded, rejected, and the first reasons (stderr).
+    `quiet`: only what needs attention (files with rejected rows or orphan history, and
+    their reasons); a clean load prints nothing."""
     for item in report.files:
+        if quiet and not (item.rows_rejected or item.orphans):
+            continue
         if item.skipped_unchanged:
             console.print(
                 Text(f"{item.path}: {item.kind}, unchanged since its last load, skipped "
@@ -161,7 +165,7 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
             console.print(Text(f"    {reason}"))
         if item.rows_rejected > len(item.first_reasons):
             console.print(Text("    … see `salesfunnel info` or the load_rejects table"))
-    for path in report.skipped_files:
+    for path in [] if quiet else report.skipped_files:
         console.print(Text(f"{path}: skipped (the config's [files] skip list)"))
     for note in report.notes:
         console.print(Text(note))
@@ -172,4 +176,65 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str) -> No
                 "loaded; they take no part in reports."
             )
         )
-    console.print(Text(f"Loaded into {db_path}."))
+    if not quiet:
+        console.print(Text(f"Loaded into {db_path}."))
+
+
+# -- info for machines -------------------------------------------------------------
+INFO_FIELDS = (
+    "path", "funnel", "deals", "open", "won", "lost", "history_rows", "orphan_history_rows",
+    "subscriptions", "reject_rows", "removed_deals", "first_created", "last_created",
+    "last_activity", "newest_as_of", "files", "last_loaded_at",
+)
+
+
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat(sep=" ") if hasattr(value, "hour") else str(value)
+
+
+def info_summary(info: Info) -> dict:
+    """The scalar facts of `info` (one flat object: the CSV row, and the JSON fields but
+    for the lists), for monitoring."""
+    counts = info.deal_counts
+    by_status = {
+        status: int(counts.filter(counts["status"] == status)["deals"].sum()) if counts.height else 0
+        for status in ("open", "won", "lost")
+    }
+    last_loaded = info.files["loaded_at"].max() if info.files.height else None
+    return {
+        "path": info.path,
+        "funnel": " > ".join(info.funnel),
+        "deals": sum(by_status.values()),
+        **by_status,
+        "history_rows": info.history_rows,
+        "orphan_history_rows": info.orphan_history_rows,
+        "subscriptions": info.subscription_rows,
+        "reject_rows": info.reject_rows,
+        "removed_deals": info.removed_deals,
+        "first_created": _iso(info.first_created),
+        "last_created": _iso(info.last_created),
+        "last_activity": _iso(info.last_activity),
+        "newest_as_of": _iso(info.newest_as_of),
+        "files": info.files.height,
+        "last_loaded_at": _iso(last_loaded),
+    }
+
+
+def info_json(info: Info) -> str:
+    """One JSON object: the summary, with `funnel` as a list of stages and the lists
+    `file_list`, `deal_counts` and `recent_rejects`."""
+    import json
+
+    summary = info_summary(info)
+    summary["funnel"] = list(info.funnel)
+    summary["file_list"] = json.loads(info.files.write_json())
+    summary["deal_counts"] = json.loads(info.deal_counts.write_json())
+    summary["recent_rejects"] = json.loads(info.recent_rejects.write_json())
+    return json.dumps(summary, ensure_ascii=False, default=str) + "\n"
+
+
+def info_csv(info: Info) -> str:
+    """A header and one row of the summary fields."""
+    import polars as pl
+
+    return pl.DataFrame([info_summary(info)]).write_csv()

@@ -1,8 +1,12 @@
-"""Machine output: a report's frame as JSON, CSV or Parquet, on stdout or into a file.
+"""Machine output: a report's frame as JSON, CSV, Parquet or an Excel workbook, on
+stdout or into a file.
 
-The same frame feeds every format, so the numbers are the same in each. CSV
-cells that begin with =, +, -, @, tab or carriage return are prefixed with a
-single quote so a spreadsheet does not run them as formulas (unless `raw`).
+The same frame feeds every format, so the numbers are the same in each. Amounts
+(money) are rounded to cents first (`exact_amounts`), so no format shows float
+noise such as 117497.74999999999; rates keep full precision. CSV cells that
+begin with =, +, -, @, tab or carriage return are prefixed with a single quote so
+a spreadsheet does not run them as formulas (unless `raw`); `bom` starts CSV with
+a UTF-8 byte-order mark so Excel reads "Zoë Müller" right.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import OutputError, UsageError
+from salesfunnel.render.amounts import exact_amounts
 
 if TYPE_CHECKING:
     import polars as pl
@@ -23,6 +28,15 @@ class OutputFormat(enum.StrEnum):
     json = "json"
     csv = "csv"
     parquet = "parquet"
+    xlsx = "xlsx"
+
+
+class InfoFormat(enum.StrEnum):
+    """`info --format` choices."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
 
 
 _BY_SUFFIX = {
@@ -31,7 +45,9 @@ _BY_SUFFIX = {
     ".parquet": OutputFormat.parquet,
     ".pq": OutputFormat.parquet,
     ".txt": OutputFormat.table,
+    ".xlsx": OutputFormat.xlsx,
 }
+BOM = "\ufeff"
 FORMULA_START = r"^[=+\-@\t\r]"
 
 
@@ -44,12 +60,14 @@ def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat
         if chosen is None:
             raise UsageError(
                 f"Cannot tell the format from {output.name}: use .json, .csv, .parquet or "
-                ".txt, or pass --format."
+                ".txt or .xlsx, or pass --format."
             )
     else:
         chosen = OutputFormat.table
     if chosen is OutputFormat.parquet and output is None:
         raise UsageError("Parquet is binary: give --output FILE.parquet.")
+    if chosen is OutputFormat.xlsx and output is None:
+        raise UsageError("An Excel workbook is a file: give --output FILE.xlsx.")
     return chosen
 
 
@@ -73,23 +91,34 @@ def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def serialise(frame: pl.DataFrame, fmt: OutputFormat, raw: bool = False) -> str:
-    """JSON (an array of flat objects) or CSV text of a frame."""
+def serialise(frame: pl.DataFrame, fmt: OutputFormat, raw: bool = False, bom: bool = False) -> str:
+    """JSON (an array of flat objects) or CSV text of a frame (amounts to the cent)."""
+    frame = exact_amounts(frame)
     if fmt is OutputFormat.json:
         return frame.write_json() + "\n"
     if fmt is OutputFormat.csv:
-        return (frame if raw else escape_formulas(frame)).write_csv()
+        text = (frame if raw else escape_formulas(frame)).write_csv()
+        return BOM + text if bom else text
     raise ValueError(f"{fmt} is not a text format")
 
 
-def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, raw: bool) -> None:
-    """Write JSON/CSV to stdout or `output`; Parquet to `output`."""
+def write_frame(
+    frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, raw: bool, bom: bool = False,
+    *, sheet: str = "report",
+) -> None:
+    """Write JSON/CSV to stdout or `output`; Parquet and xlsx to `output`."""
     try:
         if fmt is OutputFormat.parquet:
             assert output is not None
-            frame.write_parquet(output)
+            exact_amounts(frame).write_parquet(output)
             return
-        text = serialise(frame, fmt, raw)
+        if fmt is OutputFormat.xlsx:
+            from salesfunnel.render.workbook import write_workbook
+
+            assert output is not None
+            write_workbook(output, [(sheet, frame)])
+            return
+        text = serialise(frame, fmt, raw, bom)
         if output is None:
             sys.stdout.write(text)
             sys.stdout.flush()

@@ -1,8 +1,3 @@
--- Databases made before deals had a currency gain its columns.
-alter table deals add column if not exists currency varchar;
-alter table deals add column if not exists amount_original double;
-alter table deals add column if not exists currency_original varchar;
-
 -- Valid staged deals replace earlier rows with the same deal_id, except deals
 -- a newer export already set (`incoming_current`, made by snapshot_compare.sql:
 -- the current row is the newest as-of's, whatever the load order); within one

@@ -1,0 +1,76 @@
+"""The `pack` command: the monthly pack people open (workbook, HTML page, rep pages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salesfunnel.cli.common import (
+    DEFAULT_WAIT,
+    ConfigOption,
+    DbOption,
+    WaitOption,
+    handle_errors,
+    open_database,
+    today,
+)
+from salesfunnel.errors import InputError
+
+
+@handle_errors
+def pack(
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder to write the pack into (created).")
+    ],
+    month: Annotated[
+        str,
+        typer.Option("--month", metavar="YYYY-MM",
+                     help="The month: YYYY-MM or 'last' (default: the last complete month)."),
+    ] = "last",
+    target_amount: Annotated[
+        float | None,
+        typer.Option("--target-amount", metavar="AMOUNT",
+                     help="Revenue target of next month, for the plan sheet (default: no plan)."),
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """Write the monthly pack: salesfunnel-M.xlsx, index.html with charts, one page per rep in reps/.
+
+    Example: salesfunnel pack --out pack/ --target-amount 500000
+
+    Example: salesfunnel pack --month 2026-10 --out pack-2026-10/
+    """
+    from rich.text import Text
+
+    from salesfunnel.render.cells import stderr_console
+    from salesfunnel.render.pack import write_pack
+    from salesfunnel.render.pack.charts import warm_up
+    from salesfunnel.render.pack.collect import collect
+    from salesfunnel.reports.common import add_months, month_start
+
+    day = today()
+    first = add_months(day.replace(day=1), -1) if month == "last" else month_start(month)
+    engine = warm_up()
+    with open_database(db, config, write=False, wait=wait) as database:
+        data = collect(database, first, day, target_amount)
+    engine.join()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
+    try:
+        files = write_pack(data, out)
+    except OSError as exc:
+        raise InputError(f"Cannot write the pack into {out}: {exc.strerror or exc}.") from None
+    console = stderr_console()
+    for note in data.notes:
+        console.print(Text(f"salesfunnel: note: {note}"))
+    pages = len(files.rep_pages)
+    console.print(Text(f"Wrote the {data.label} pack: {files.workbook.name}, index.html and "
+                       f"{pages} rep page{'' if pages == 1 else 's'}."))
+    typer.echo(str(files.index))
+
+
+COMMANDS = (pack,)

@@ -1,0 +1,119 @@
+"""The reports of a monthly pack, computed from the database by the report functions
+(the same functions, so the same numbers, as the commands' JSON).
+
+For month M (first day `month`), "as of" is the first day of the next month (or
+today, when that is earlier). Cohort reports (conversion, dropoff, tiers) take the
+deals created in the twelve months ending with M, so the rates rest on deals that
+had time to move; rank is M's activity against M-1; pulse compares M with M-1;
+churn and stalled are as of the as-of day; the plan is for the month after M.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from salesfunnel.reports import funnel, management
+from salesfunnel.reports import plan as planning
+from salesfunnel.reports.common import Filters, Report, Window, add_months, midnight
+
+if TYPE_CHECKING:
+    from salesfunnel.db import Database
+
+COHORT_MONTHS = 12
+TREND_MONTHS = 6
+EARLY_MONTHS = 5
+
+
+@dataclass
+class RepPack:
+    """One rep's part of the pack (reports filtered to the rep)."""
+
+    rep: str
+    conversion: Report
+    dropoff: Report
+
+
+@dataclass
+class PackData:
+    month: dt.date
+    as_of: dt.date
+    cohort: Filters
+    reports: dict[str, Report]  # by sheet name, in sheet order
+    trend: list[Report]  # rank of the last TREND_MONTHS months, oldest first
+    reps: list[RepPack] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+def movement_report(db: Database, month: dt.date) -> Report | None:
+    """The `movement` report (issue 12) of the month: the open pipeline from the end of
+    the month before to the end of M, the same as `movement --since <last day of M-1>
+    --until <last day of M>`. None when no deals export carries an as-of."""
+    from salesfunnel.reports import movement
+
+    if db.scalar("select count(*) from deal_exports") == 0:
+        return None
+    before = month - dt.timedelta(days=1)
+    last = add_months(month, 1) - dt.timedelta(days=1)
+    return movement.movement(db, f"{before:%Y-%m-%d}", f"{last:%Y-%m-%d}")
+
+
+def cohort(month: dt.date, rep: str | None = None) -> Filters:
+    first = add_months(month, 1 - COHORT_MONTHS)
+    last = add_months(month, 1) - dt.timedelta(days=1)
+    return Filters(
+        rep=rep, since=midnight(first), until=midnight(add_months(month, 1)),
+        window_label=f"created {first:%Y-%m-%d} to {last:%Y-%m-%d}",
+    )
+
+
+def collect(
+    db: Database, month: dt.date, today: dt.date, target_amount: float | None
+) -> PackData:
+    """Every report of the pack for `month` (a first day of a month)."""
+    as_of = min(today, add_months(month, 1))
+    filters = cohort(month)
+    window = Window(filters.since, filters.until,
+                    f"{filters.since:%Y-%m-%d} to {filters.until - dt.timedelta(days=1):%Y-%m-%d}")
+    reports: dict[str, Report] = {
+        "conversion": funnel.conversion(db, filters),
+        "conversion_by_tier": funnel.conversion(db, filters, "tier"),
+        "rank": funnel.rank(db, f"{month:%Y-%m}", None, as_of),
+        "dropoff": funnel.dropoff(db, filters),
+        "churn": management.churn(db, Window(), as_of, "rep", EARLY_MONTHS),
+        "early_churn": management.early_churn(db, Window(), as_of, EARLY_MONTHS),
+        "tiers": management.tiers(db, window, as_of),
+    }
+    notes = []
+    if target_amount is not None:
+        reports["plan"] = planning.plan(
+            db, target_amount, as_of, months=1, start=f"{add_months(month, 1):%Y-%m}"
+        )
+    else:
+        notes.append("No plan: give --target-amount to plan the next month's deals and reps.")
+    last_day = add_months(month, 1) - dt.timedelta(days=1)
+    reports["pulse"] = management.pulse(db, "month", last_day, None, None)
+    reports["stalled"] = management.stalled(db, as_of)
+    movement = movement_report(db, month)
+    if movement is not None:
+        reports["movement"] = movement
+    else:
+        notes.append("No movement: no deals export with an as-of is loaded.")
+    trend = [
+        funnel.rank(db, f"{add_months(month, offset):%Y-%m}", None, as_of)
+        for offset in range(1 - TREND_MONTHS, 0)
+    ] + [reports["rank"]]
+    reps = sorted(
+        set(reports["rank"].frame["rep"].drop_nulls().to_list())
+        | set(reports["stalled"].frame["rep"].drop_nulls().to_list())
+    )
+    rep_packs = [
+        RepPack(rep, funnel.conversion(db, cohort(month, rep)), funnel.dropoff(db, cohort(month, rep)))
+        for rep in reps
+    ]
+    return PackData(month, as_of, filters, reports, trend, rep_packs, notes)

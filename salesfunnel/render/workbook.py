@@ -1,0 +1,121 @@
+"""Excel workbooks (XlsxWriter through Polars' `write_excel`): one sheet per report,
+typed cells (rates as percentages, amounts and counts with thousands separators,
+dates as dates), a frozen header row, an autofilter and column widths that fit.
+
+The cells hold the same values as the JSON of the report (amounts to the cent,
+rates at full precision); only the display format rounds.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from salesfunnel.render.amounts import AMOUNT_FIELDS, exact_amounts
+
+if TYPE_CHECKING:
+    import polars as pl
+
+PERCENT = "0.0%"
+AMOUNT = "#,##0"
+COUNT = "#,##0"
+DAYS = "#,##0.0"
+DATE = "yyyy-mm-dd"
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+MAX_WIDTH = 48
+
+
+def is_rate(name: str) -> bool:
+    """Rates and shares (fractions shown as percentages), by field name."""
+    return name.endswith(("_rate", "share", "_difference"))
+
+
+def column_format(name: str, dtype) -> str | None:
+    """The Excel number format of a report field, from its name and type."""
+    import polars as pl
+
+    if dtype in (pl.Date, pl.Datetime):
+        return DATE
+    if not dtype.is_numeric():
+        return None
+    if is_rate(name):
+        return PERCENT
+    if name in AMOUNT_FIELDS or name in ("current", "previous", "change"):
+        return AMOUNT
+    if dtype.is_integer():
+        return COUNT
+    if "days" in name:
+        return DAYS
+    return None
+
+
+def sheet_name(name: str) -> str:
+    """A valid Excel sheet name (at most 31 characters, none of []:*?/\\)."""
+    return _SHEET_NAME_BAD.sub("-", name)[:31] or "sheet"
+
+
+def _widths(frame: pl.DataFrame) -> dict[str, int]:
+    """Each column as wide as its header or its longest value (capped), computed by Polars."""
+    import polars as pl
+
+    if frame.height == 0:
+        return {name: min(len(name) + 2, MAX_WIDTH) for name in frame.columns}
+    longest = frame.select(
+        pl.col(name).cast(pl.String).str.len_chars().max().alias(name) for name in frame.columns
+    ).row(0)
+    return {
+        name: min(max(len(name), (size or 0) + 3) + 2, MAX_WIDTH)
+        for name, size in zip(frame.columns, longest, strict=True)
+    }
+
+
+def add_sheet(workbook, name: str, frame: pl.DataFrame) -> None:
+    """One report as a sheet: header frozen, autofilter, typed formats."""
+    frame = exact_amounts(frame)
+    formats = {
+        column: fmt for column, dtype in frame.schema.items()
+        if (fmt := column_format(column, dtype)) is not None
+    }
+    frame.write_excel(
+        workbook=workbook,
+        worksheet=sheet_name(name),
+        column_formats=formats or None,
+        dtype_formats={},
+        column_widths=_widths(frame),
+        autofilter=True,
+        freeze_panes=(1, 0),
+        table_style="Table Style Light 9",
+        include_header=True,
+    )
+
+
+def add_text_sheet(workbook, name: str, rows: list[tuple[str, str]]) -> None:
+    """A two-column sheet of words (term, meaning), e.g. the definitions."""
+    sheet = workbook.add_worksheet(sheet_name(name))
+    bold = workbook.add_format({"bold": True})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 100, wrap)
+    sheet.write_row(0, 0, ("Term", "Meaning"), bold)
+    for number, (term, meaning) in enumerate(rows, start=1):
+        sheet.write_string(number, 0, term, bold)
+        sheet.write_string(number, 1, meaning, wrap)
+    sheet.freeze_panes(1, 0)
+
+
+def write_workbook(
+    path: Path, sheets: list[tuple[str, pl.DataFrame]],
+    definitions: list[tuple[str, str]] | None = None,
+) -> None:
+    """An .xlsx file with one sheet per (name, frame), then an optional Definitions sheet."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    try:
+        for name, frame in sheets:
+            add_sheet(workbook, name, frame)
+        if definitions:
+            add_text_sheet(workbook, "Definitions", definitions)
+    finally:
+        workbook.close()

@@ -1,0 +1,211 @@
+"""`salesfunnel pack`: the workbook and the HTML hold the same numbers as the JSON of
+the same reports; the pack is self-contained (no external URL) and small."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import FIXTURES, Cli, load_into
+
+from salesfunnel.config import load_config
+from salesfunnel.errors import ExitCode
+from salesfunnel.render.pack.html import safe_file_name
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+TODAY = {"SALESFUNNEL_TODAY": "2026-11-01"}
+# the pack of 2026-10: cohort = deals created 2025-11-01 to 2026-10-31
+COHORT = ["--since", "2025-11-01", "--until", "2026-10-31"]
+SAME_AS = {  # sheet -> the command whose JSON it must equal
+    "conversion": ["conversion", *COHORT],
+    "conversion_by_tier": ["conversion", "--by", "tier", *COHORT],
+    "rank": ["rank", "--month", "2026-10"],
+    "dropoff": ["dropoff", *COHORT],
+    "churn": ["churn"],
+    "early_churn": ["churn", "--list-early"],
+    "tiers": ["tiers", *COHORT],
+    "plan": ["plan", "--target-amount", "500000", "--start", "2026-11"],
+    "pulse": ["pulse", "--date", "2026-10-31"],
+    "stalled": ["stalled"],
+    "movement": ["movement", "--since", "2026-09-30", "--until", "2026-10-31"],
+}
+URL = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?\s*|url\(\s*["']?\s*)https?:""", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def sample_pack(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pack")
+    db = folder / "sample.duckdb"
+    load_into(db, SAMPLE)
+    out = folder / "out"
+    result = Cli()("pack", "--out", out, "--db", db, "--target-amount", "500000", env=TODAY)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == str(out / "index.html")
+    return db, out
+
+
+def report_json(db: Path, args: list[str]) -> list[dict]:
+    result = Cli()(*args, "--db", db, "-f", "json", env=TODAY)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def same(got, expected) -> bool:
+    if isinstance(expected, float) and isinstance(got, int | float):
+        return got == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    if isinstance(expected, str) and hasattr(got, "strftime"):
+        return got.strftime("%Y-%m-%d") == expected[:10]
+    return got == expected
+
+
+def test_workbook_sheets_equal_the_json(sample_pack):
+    db, out = sample_pack
+    workbook = openpyxl.load_workbook(out / "salesfunnel-2026-10.xlsx")
+    assert workbook.sheetnames == [*SAME_AS, "Definitions"]
+    for sheet_name, args in SAME_AS.items():
+        expected = report_json(db, args)
+        rows = list(workbook[sheet_name].iter_rows(values_only=True))
+        header, body = list(rows[0]), rows[1:]
+        assert len(body) == len(expected), sheet_name
+        assert header == list(expected[0]) if expected else True
+        for got, want in zip(body, expected, strict=True):
+            for name, value in zip(header, got, strict=True):
+                assert same(value, want[name]), (sheet_name, name, value, want[name])
+    terms = [row[0] for row in workbook["Definitions"].iter_rows(min_row=2, values_only=True)]
+    assert "step_rate" in terms and "churn_rate" in terms
+
+
+class Cells(HTMLParser):
+    """Collects, per table data-report, the rows of (data-field, data-value) cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[dict]]] = {}
+        self.current: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and "data-report" in attrs:
+            self.current = attrs["data-report"]
+            self.tables.setdefault(self.current, [])
+        elif tag == "tr" and self.current:
+            self.tables[self.current].append([])
+        elif tag == "td" and self.current and "data-field" in attrs:
+            self.tables[self.current][-1].append(attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.current = None
+
+
+def html_tables(path: Path) -> dict[str, list[list[dict]]]:
+    parser = Cells()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return {name: [row for row in rows if row] for name, rows in parser.tables.items()}
+
+
+def check_table(rows: list[list[dict]], expected: list[dict], name: str) -> None:
+    assert len(rows) == len(expected), name
+    for cells, want in zip(rows, expected, strict=True):
+        for cell in cells:
+            field = cell["data-field"]
+            assert json.loads(cell["data-value"]) == want[field], (name, field)
+            if "data-rank" in cell:
+                assert json.loads(cell["data-rank"]) == want[f"{field}_rank"]
+                assert json.loads(cell["data-prev-rank"]) == want[f"{field}_prev_rank"]
+
+
+def test_index_numbers_equal_the_json(sample_pack):
+    db, out = sample_pack
+    tables = html_tables(out / "index.html")
+    assert set(tables) == {"pulse", "conversion", "conversion_by_tier", "dropoff", "rank", "churn",
+                           "stalled", "plan", "movement"}
+    for name, rows in tables.items():
+        expected = report_json(db, SAME_AS[name])
+        check_table(rows, expected[:25] if name == "stalled" else expected, name)
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert text.count("<svg") == 7  # pulse, funnel, by tier, drop-off, rank, churn, stalled
+
+
+def test_rep_page_numbers_equal_the_json(sample_pack):
+    db, out = sample_pack
+    rep = "Kira Patel"
+    tables = html_tables(out / "reps" / "kira-patel.html")
+    check_table(tables["conversion"], report_json(db, ["conversion", "--rep", rep, *COHORT]), "conversion")
+    check_table(tables["dropoff"], report_json(db, ["dropoff", "--rep", rep, *COHORT]), "dropoff")
+    mine = [row for row in report_json(db, ["rank", "--month", "2026-10"]) if row["rep"] == rep]
+    check_table(tables["rank"], mine, "rank")
+    stalled = [row for row in report_json(db, ["stalled"]) if row["rep"] == rep]
+    check_table(tables["stalled"], stalled, "stalled")
+    churn = [row for row in report_json(db, ["churn"]) if row["rep"] == rep]
+    check_table(tables["churn"], churn, "churn")
+    assert (out / "reps" / "kira-patel.html").read_text(encoding="utf-8").count("<svg") == 2
+
+
+def test_pack_is_self_contained_and_small(sample_pack):
+    _, out = sample_pack
+    files = [path for path in out.rglob("*") if path.is_file()]
+    pages = [path for path in files if path.suffix == ".html"]
+    assert len(pages) == 1 + 13  # index and the 13 reps of the sample
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not URL.search(text), page
+        assert "<script" not in text.lower() and "<link" not in text.lower() and "<img" not in text
+    assert sum(path.stat().st_size for path in files) < 2 * 1024 * 1024
+
+
+def test_url_check_catches_external_references():
+    for text in ('<img src="https://x/y.png">', "<a href='http://x'>", "background:url( https://x)",
+                 '<script src=https://cdn/x.js>'):
+        assert URL.search(text), text
+    assert not URL.search('<a href="reps/kira.html">') and not URL.search('xmlns="http://www.w3.org/2000/svg"')
+
+
+def test_pack_of_a_nine_stage_month_by_hand(tmp_path):
+    """tests/fixtures/rank9, pack of 2026-02 (no --target-amount: no plan sheet, a note):
+    Alexandra won A1 in February for 120,000.75 (exact in the sheet and the HTML); Bo lost
+    B2 on 02-25 (lost 1); Carmen entered 3 stages (C2). Cohort 2025-03-01..2026-02-28 holds
+    all 5 deals: Prospecting reached 5, Closed Won 2 (A1, C1): overall 2/5 = 0.4."""
+    config = load_config(str(FIXTURES / "rank9" / "salesfunnel.toml"))
+    db = tmp_path / "r9.duckdb"
+    load_into(db, FIXTURES / "rank9" / "deals.csv", FIXTURES / "rank9" / "stage_history.csv", config=config)
+    out = tmp_path / "pack"
+    result = Cli()("pack", "--month", "2026-02", "--out", out, "--db", db, "--config",
+                   FIXTURES / "rank9" / "salesfunnel.toml", env={"SALESFUNNEL_TODAY": "2026-11-23"})
+    assert result.exit_code == 0, result.stderr
+    assert "give --target-amount" in result.stderr
+    workbook = openpyxl.load_workbook(out / "salesfunnel-2026-02.xlsx")
+    assert "plan" not in workbook.sheetnames
+    rank = {row[0]: row for row in workbook["rank"].iter_rows(min_row=2, values_only=True)}
+    header = [cell.value for cell in workbook["rank"][1]]
+    alexandra = dict(zip(header, rank["Alexandra Whitfield"], strict=True))
+    bo = dict(zip(header, rank["Bo Chen"], strict=True))
+    assert alexandra["won_amount"] == 120000.75 and alexandra["Closed Won"] == 1
+    assert bo["lost"] == 1 and bo["Prospecting"] == 1
+    conversion = {row[0]: row for row in workbook["conversion"].iter_rows(min_row=2, values_only=True)}
+    assert conversion["Prospecting"][1] == 5 and conversion["Closed Won"][1] == 2
+    assert conversion["Closed Won"][3] == pytest.approx(0.4)
+    index = html_tables(out / "index.html")
+    won = [cell for row in index["rank"] for cell in row if cell["data-field"] == "won_amount"]
+    assert {json.loads(cell["data-value"]) for cell in won} == {120000.75, 0}
+    assert sorted(path.name for path in (out / "reps").iterdir()) == [
+        "alexandra-whitfield.html", "bo-chen.html", "carmen-delgado-ruiz.html"]
+
+
+def test_rep_file_names_are_safe_everywhere():
+    taken: set[str] = set()
+    names = [safe_file_name(name, taken) for name in
+             ("Zoë Müller", "zoe muller", "CON", "../../etc/passwd", "李雷", "a" * 100, "O'Connor: A/B")]
+    assert names == ["zoe-muller", "zoe-muller-2", "rep-con", "etc-passwd", "rep", "a" * 60, "o-connor-a-b"]
+
+
+def test_pack_into_a_file_is_an_input_error(tmp_path, funnel_db):
+    target = tmp_path / "file.txt"
+    target.write_text("x", encoding="utf-8")
+    result = Cli()("pack", "--out", target, "--db", funnel_db, env=TODAY)
+    assert result.exit_code == ExitCode.INPUT
+    assert "not a folder" in result.stderr
