@@ -120,11 +120,12 @@ def _best(plans: list[FilePlan], path: str, kind: str | None) -> FilePlan:
             "[files] kinds in the config file. Nothing was loaded."
         )
     chosen = top[0]
-    others = sorted({p.kind for p in plans if p.kind != chosen.kind})
+    # only a near fit is worth a word: a deals file "fits" accounts by its account column
+    others = sorted({p.kind for p in plans if p.kind != chosen.kind and 2 * _score(p) > best})
     if others and kind is None:
         chosen.why = (
-            f"read as a {chosen.kind} file (it matches most columns); it also fits a "
-            f"{others[0]} file: if it is one, load it with --kind {others[0]}={path}"
+            f"read as a {chosen.kind} file (it matches most columns); it also fits "
+            f"{'an' if others[0][0] in 'aeiou' else 'a'} {others[0]} file: if it is one, load it with --kind {others[0]}={path}"
         )
     return chosen
 
