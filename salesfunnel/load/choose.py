@@ -125,7 +125,8 @@ def _best(plans: list[FilePlan], path: str, kind: str | None) -> FilePlan:
     if others and kind is None:
         chosen.why = (
             f"read as a {chosen.kind} file (it matches most columns); it also fits "
-            f"{'an' if others[0][0] in 'aeiou' else 'a'} {others[0]} file: if it is one, load it with --kind {others[0]}={path}"
+            f"{'an' if others[0][0] in 'aeiou' else 'a'} {others[0]} file: if it is one, "
+            f"load it with --kind {others[0]}={path}"
         )
     return chosen
 
