@@ -3,8 +3,9 @@
 - `app.py`: the Typer app; registers the commands of the modules below.
 - `common.py`: shared options, error translation to exit codes, database opening,
   report emission, and `report_command` (common options + open → compute → emit).
-- `loading.py`: load, sample. `funnel.py`: info, conversion, rank, dropoff.
-  `management.py`: churn, tiers, plan, pulse, stalled.
+- `onboarding.py`: init. `loading.py`: load, sample. `funnel.py`: info, conversion,
+  rank, dropoff. `management.py`: churn, tiers, plan, pulse, stalled.
+  `pipeline.py`: movement. `analysis.py`: pacing, velocity, cohorts. `pack.py`: pack.
 
 Each command declares its own options and makes one call into the core
 (salesfunnel.reports, salesfunnel.load); no SQL lives here.

@@ -10,6 +10,9 @@
   [currency].
 - `records.py`: DuckDB reads the records as text, numbers their lines and
   projects them onto canonical fields; slash-date order.
+- `sheets.py`: Excel workbooks, each sheet read like a CSV file.
+- `snapshots.py`: the as-of of a deals export and its snapshot timeline.
+- `infer.py`, `infer_funnel.py`, `proposal.py`: `salesfunnel init` (a proposed config).
 - `sample.py`: the synthetic sample export.
 
 The SQL of loading lives in sql/load/ (stage_<kind>.sql checks values, merge_<kind>.sql

@@ -3,7 +3,9 @@
 - `common.py`: `Report`, cohort filters, day windows, month arithmetic, filter values.
 - `funnel.py`: conversion, dropoff, rank (definitions: docs/metrics.md).
 - `management.py`: churn, early churn, tiers, pulse, stalled (docs/management.md).
-- `plan.py`: the bottom-up plan (docs/management.md).
+- `plan.py` + `capacity.py`: the bottom-up capacity plan (docs/management.md).
+- `movement.py`: the pipeline waterfall; `analysis.py`: pacing, velocity, cohorts;
+  `intervals.py`: Wilson intervals (docs/metrics.md).
 - `info.py`: what the database holds.
 
 Each report runs one table macro of sql/reports/ (file name = macro name) with
