@@ -85,9 +85,11 @@ def rank_table(report: Report) -> Table:
     table.add_column("Lost", justify="right")
     table.add_column(f"Win rate ({confidence * 100:g}% CI)", justify="right", no_wrap=True)
     rows = report.frame.rows(named=True)
+    marked_low = unranked = False
     for row in rows:
         few = row.get("events", min_deals) < min_deals or row.get("prev_events", min_deals) < min_deals
         low_volume = bool(row.get("low_volume"))
+        marked_low, unranked = marked_low or low_volume, unranked or few
         cells = [row["rep"] + (" *" if low_volume else "")]
         for stage in report.stages:
             rank = row[f"{stage}_rank"]
@@ -100,11 +102,16 @@ def rank_table(report: Report) -> Table:
             fmt_rate_interval(row["win_rate"], row.get("win_rate_low"), row.get("win_rate_high")),
         ]
         table.add_row(*cells, style="dim" if low_volume else None)
-    if rows:
-        table.caption = (
-            f"* low volume: fewer than {min_deals} deals won or lost this month; "
+    # the legend explains only the marks the table shows
+    legend = []
+    if marked_low:
+        legend.append(f"* low volume: fewer than {min_deals} deals won or lost this month")
+    if unranked:
+        legend.append(
             f"{NOT_RANKED} = move not ranked (fewer than {min_deals} events in either month)"
         )
+    if legend:
+        table.caption = "; ".join(legend)
         table.caption_justify = "left"
     add_empty_note(table, len(rows), "No rep had a stage entry or a loss in this month.")
     return table
