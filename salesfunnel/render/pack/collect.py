@@ -11,7 +11,7 @@ churn and stalled are as of the as-of day; the plan is for the month after M.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from salesfunnel.reports import funnel, management
@@ -72,6 +72,19 @@ def cohort(month: dt.date, rep: str | None = None) -> Filters:
     )
 
 
+def rep_conversions(db: Database, month: dt.date, reps: list[str]) -> dict[str, Report]:
+    """Each rep's cohort conversion, the rows of `conversion --rep <rep>`: one query
+    grouped by rep, split here (a rep without deals in the cohort has no rows)."""
+    grouped = funnel.conversion(db, cohort(month), "rep")
+    frames = grouped.frame.partition_by("rep", as_dict=True, include_key=False)
+    empty = grouped.frame.drop("rep").clear()
+    return {
+        rep: replace(grouped, title=f"Conversion · {cohort(month, rep).describe()}",
+                     frame=frames.get((rep,), empty), group_by=None, notices=[])
+        for rep in reps
+    } if reps else {}
+
+
 def collect(
     db: Database, month: dt.date, today: dt.date, target_amount: float | None
 ) -> PackData:
@@ -112,8 +125,6 @@ def collect(
         set(reports["rank"].frame["rep"].drop_nulls().to_list())
         | set(reports["stalled"].frame["rep"].drop_nulls().to_list())
     )
-    rep_packs = [
-        RepPack(rep, funnel.conversion(db, cohort(month, rep)), funnel.dropoff(db, cohort(month, rep)))
-        for rep in reps
-    ]
+    by_rep = rep_conversions(db, month, reps)
+    rep_packs = [RepPack(rep, by_rep[rep], funnel.dropoff(db, cohort(month, rep))) for rep in reps]
     return PackData(month, as_of, filters, reports, trend, rep_packs, notes)
