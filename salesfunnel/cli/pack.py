@@ -48,7 +48,7 @@ def pack(
 
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
-    from salesfunnel.render.pack.collect import collect
+    from salesfunnel.render.pack.collect import collect, collect_reps
     from salesfunnel.reports.common import add_months, month_start
 
     day = today()
@@ -57,12 +57,15 @@ def pack(
     try:
         with open_database(db, config, write=False, wait=wait) as database:
             data = collect(database, first, day, target_amount)
-        if out.exists() and not out.is_dir():
-            raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
-        try:
-            files = write_pack(data, out, engines)
-        except OSError as exc:
-            raise InputError(f"Cannot write the pack into {out}: {exc.strerror or exc}.") from None
+            if out.exists() and not out.is_dir():
+                raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
+            try:
+                # the reps' reports are computed while the index page's charts render
+                files = write_pack(data, out, engines, lambda: collect_reps(database, data))
+            except OSError as exc:
+                raise InputError(
+                    f"Cannot write the pack into {out}: {exc.strerror or exc}."
+                ) from None
     finally:
         engines.close()
     console = stderr_console()

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from salesfunnel.render.pack.definitions import DEFINITIONS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from salesfunnel.render.pack.collect import PackData
     from salesfunnel.render.pack.engine import Engines
 
@@ -33,29 +35,31 @@ class PackFiles:
         return [self.workbook, self.index, *self.rep_pages.values()]
 
 
-def write_pack(data: PackData, out: Path, engines: Engines | None = None) -> PackFiles:
-    """Write the workbook, index.html and reps/*.html of `data` into `out`. The pages are
-    built first with a placeholder per chart; then every chart is rendered in one batch
-    (by `engines`, on two cores; without them, here one by one) and put in its place."""
+def write_pack(
+    data: PackData, out: Path, engines: Engines | None = None,
+    collect_reps: Callable[[], None] | None = None,
+) -> PackFiles:
+    """Write the workbook, index.html and reps/*.html of `data` into `out`.
+
+    Each page is built with a placeholder per chart, and each chart handed to `engines`
+    as it is made (without engines, the charts render here, one by one); the SVG takes
+    its placeholder's place when the pages are written. `collect_reps`, if given, fills
+    the reps' part of `data` after the index page is built, while its charts render."""
     from salesfunnel.render.pack import charts
+    from salesfunnel.render.pack.engine import Engines
     from salesfunnel.render.pack.html import safe_file_name
     from salesfunnel.render.pack.pages import index_page, rep_page
     from salesfunnel.render.workbook import write_workbook
 
     (out / "reps").mkdir(parents=True, exist_ok=True)
-    workbook = out / f"salesfunnel-{data.label}.xlsx"
     taken: set[str] = set()
-    rep_files = {part.rep: safe_file_name(part.rep, taken) for part in data.reps}
-    with charts.batch() as batch:
+    rep_files = {rep: safe_file_name(rep, taken) for rep in data.rep_names}
+    with charts.batch(engines or Engines([])) as batch:
         index_html = index_page(data, rep_files)
+        if collect_reps is not None:
+            collect_reps()
         rep_html = [rep_page(data, part) for part in data.reps]
-    if engines is not None:
-        svgs = engines.render(batch.specs)
-    else:
-        import vl_convert
-
-        svgs = [vl_convert.vegalite_to_svg(spec) for spec in batch.specs]
-    batch.rendered(svgs)
+    workbook = out / f"salesfunnel-{data.label}.xlsx"
     write_workbook(workbook, [(name, report.frame) for name, report in data.reports.items()],
                    [*DEFINITIONS, *(("Note", note) for note in data.notes)])
     index = out / "index.html"

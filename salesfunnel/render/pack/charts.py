@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from concurrent.futures import Future
 
     import polars as pl
+
+    from salesfunnel.render.pack.engine import Engines
 
 WIDTH = 560
 NOW = "#1f5f99"
@@ -35,35 +38,41 @@ TIER_COLORS = {"scheme": "tableau10"}
 
 
 class Batch:
-    """The charts of a pack, collected to be rendered together (`batch()`): `svg` gives a
-    placeholder, `fill` puts each chart's SVG in its place."""
+    """The charts of a pack (`batch()`): `svg` gives a placeholder and hands the
+    specification to the engines at once; `fill` puts each chart's SVG in its place."""
 
     PLACEHOLDER = re.compile(r"<!--salesfunnel-chart-(\d+)-->")
 
-    def __init__(self) -> None:
+    def __init__(self, engines: Engines) -> None:
+        self.engines = engines
         self.specs: list[dict] = []
         self.labels: list[str] = []
-        self.svgs: list[str] = []
+        self.pending: list[Future] = []
+        self.svgs: dict[int, str] = {}
 
     def add(self, spec: dict, label: str) -> str:
         self.specs.append(spec)
         self.labels.append(label)
+        self.pending.append(self.engines.submit(spec))
         return f"<!--salesfunnel-chart-{len(self.specs) - 1}-->"
 
-    def rendered(self, svgs: list[str]) -> None:
-        self.svgs = [_labelled(text, label) for text, label in zip(svgs, self.labels, strict=True)]
+    def svg(self, index: int) -> str:
+        if index not in self.svgs:
+            text = self.engines.svg(self.pending[index], self.specs[index])
+            self.svgs[index] = _labelled(text, self.labels[index])
+        return self.svgs[index]
 
     def fill(self, html: str) -> str:
-        return self.PLACEHOLDER.sub(lambda match: self.svgs[int(match.group(1))], html)
+        return self.PLACEHOLDER.sub(lambda match: self.svg(int(match.group(1))), html)
 
 
 _BATCH: ContextVar[Batch | None] = ContextVar("salesfunnel_chart_batch", default=None)
 
 
 @contextmanager
-def batch() -> Iterator[Batch]:
-    """Within the block, `svg` collects the specifications instead of rendering them."""
-    collected = Batch()
+def batch(engines: Engines) -> Iterator[Batch]:
+    """Within the block, `svg` hands the specifications to `engines` and gives placeholders."""
+    collected = Batch(engines)
     token = _BATCH.set(collected)
     try:
         yield collected

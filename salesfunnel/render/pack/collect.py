@@ -41,9 +41,10 @@ class PackData:
     as_of: dt.date
     cohort: Filters
     reports: dict[str, Report]  # by sheet name, in sheet order
-    trend: list[Report]  # rank of the last TREND_MONTHS months, oldest first
-    reps: list[RepPack] = field(default_factory=list)
+    rep_names: list[str]  # reps in the rank or the stalled deals, sorted
     notes: list[str] = field(default_factory=list)
+    trend: list[Report] = field(default_factory=list)  # rank of the last TREND_MONTHS months
+    reps: list[RepPack] = field(default_factory=list)  # oldest first; both by `collect_reps`
 
     @property
     def label(self) -> str:
@@ -88,7 +89,8 @@ def rep_conversions(db: Database, month: dt.date, reps: list[str]) -> dict[str, 
 def collect(
     db: Database, month: dt.date, today: dt.date, target_amount: float | None
 ) -> PackData:
-    """Every report of the pack for `month` (a first day of a month)."""
+    """The team's reports of the pack for `month` (a first day of a month); the reps'
+    come from `collect_reps`."""
     as_of = min(today, add_months(month, 1))
     filters = cohort(month)
     window = Window(filters.since, filters.until,
@@ -117,14 +119,20 @@ def collect(
         reports["movement"] = movement
     else:
         notes.append("No movement: no deals export with an as-of is loaded.")
-    trend = [
-        funnel.rank(db, f"{add_months(month, offset):%Y-%m}", None, as_of)
-        for offset in range(1 - TREND_MONTHS, 0)
-    ] + [reports["rank"]]
     reps = sorted(
         set(reports["rank"].frame["rep"].drop_nulls().to_list())
         | set(reports["stalled"].frame["rep"].drop_nulls().to_list())
     )
-    by_rep = rep_conversions(db, month, reps)
-    rep_packs = [RepPack(rep, by_rep[rep], funnel.dropoff(db, cohort(month, rep))) for rep in reps]
-    return PackData(month, as_of, filters, reports, trend, rep_packs, notes)
+    return PackData(month, as_of, filters, reports, reps, notes)
+
+
+def collect_reps(db: Database, data: PackData) -> None:
+    """The rank trend and each rep's reports (the rep pages' part of the pack)."""
+    month = data.month
+    data.trend = [
+        funnel.rank(db, f"{add_months(month, offset):%Y-%m}", None, data.as_of)
+        for offset in range(1 - TREND_MONTHS, 0)
+    ] + [data.reports["rank"]]
+    by_rep = rep_conversions(db, month, data.rep_names)
+    data.reps = [RepPack(rep, by_rep[rep], funnel.dropoff(db, cohort(month, rep)))
+                 for rep in data.rep_names]

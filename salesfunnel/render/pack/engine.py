@@ -3,10 +3,10 @@ that the charts render on two cores (one vl-convert engine renders one chart at 
 and holds the GIL of its process while it does).
 
 `start()` starts the helpers, which warm up while the reports are computed;
-`Engines.render` takes every chart of the pack at once and hands them out one at a time
-to whichever helper is free. A helper gets the same Vega-Lite specification and returns
-the same SVG as vl-convert here; if one fails, or none could start, this process renders
-the charts left.
+`Engines.submit` queues a chart as soon as its page is built (the index page before the
+reps' reports are computed), and whichever helper is free takes the next one. A helper
+gets the same Vega-Lite specification and returns the same SVG as vl-convert here; if
+one fails, or none could start, this process renders the charts left.
 
 The helper is `python -m salesfunnel.render.pack.engine`: it reads one JSON
 specification a line on stdin and writes one JSON line a chart on stdout.
@@ -16,14 +16,20 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
 import threading
+from concurrent.futures import Future
 
 WARM_UP = {"data": {"values": [{"x": 1}]}, "mark": "point",
            "encoding": {"x": {"field": "x", "type": "quantitative"}}}
 NO_HELPER = "SALESFUNNEL_PACK_NO_HELPER"  # set (to anything) to render in this process only
 HELPERS = 2
+
+
+class HelperGone(Exception):
+    """The helper process stopped answering."""
 
 
 class Helper:
@@ -37,13 +43,14 @@ class Helper:
         )
 
     def render(self, spec: dict) -> str | None:
-        """The SVG, or None when the helper could not render it (the caller then does)."""
+        """The SVG, or None when vl-convert refused the specification (the caller renders
+        it again, to raise the error); HelperGone when the helper stopped answering."""
         try:
             self.process.stdin.write(json.dumps(spec) + "\n")
             self.process.stdin.flush()
             answer = json.loads(self.process.stdout.readline())
-        except (OSError, ValueError):
-            return None
+        except (OSError, ValueError) as exc:
+            raise HelperGone from exc
         return answer.get("svg")
 
     def close(self) -> None:
@@ -59,46 +66,64 @@ class Helper:
 
 
 class Engines:
+    """The helpers, fed from one queue: `submit` a specification as soon as it is made,
+    `svg` its SVG when it is needed."""
+
     def __init__(self, helpers: list[Helper]) -> None:
         self.helpers = helpers
-        self.renders = 0  # charts rendered (by any engine), for the tests
-
-    def render(self, specs: list[dict]) -> list[str]:
-        """The SVG of each specification, in order: each helper takes the next chart as
-        soon as it is free; what no helper rendered is rendered here."""
-        results: list[str | None] = [None] * len(specs)
-        lock = threading.Lock()
-        order = iter(range(len(specs)))
-
-        def take() -> int | None:
-            with lock:
-                return next(order, None)
-
-        def feed(helper: Helper) -> None:
-            while (index := take()) is not None:
-                results[index] = helper.render(specs[index])
-                if results[index] is None:  # this helper failed: leave the rest to others
-                    return
-
-        threads = [threading.Thread(target=feed, args=(helper,), daemon=True)
-                   for helper in self.helpers]
-        for thread in threads:
+        self.queue: queue.Queue = queue.Queue()
+        self.lock = threading.Lock()
+        self.alive = len(helpers)
+        self.renders = 0  # charts submitted, for the tests
+        self.threads = [threading.Thread(target=self._feed, args=(helper,), daemon=True)
+                        for helper in helpers]
+        for thread in self.threads:
             thread.start()
-        for thread in threads:
-            thread.join()
-        left = [index for index, text in enumerate(results) if text is None]
-        if left:  # no helper, a failed helper, or an invalid spec (which raises here)
+
+    def submit(self, spec: dict) -> Future:
+        future: Future = Future()
+        with self.lock:
+            self.renders += 1
+            if self.alive:
+                self.queue.put((spec, future))
+            else:
+                future.set_result(None)  # rendered here, by `svg`
+        return future
+
+    def svg(self, future: Future, spec: dict) -> str:
+        """The SVG of a submitted specification (rendered here if no helper did)."""
+        text = future.result()
+        if text is None:
             import vl_convert
 
-            for index in left:
-                results[index] = vl_convert.vegalite_to_svg(specs[index])
-        self.renders += len(specs)
-        return results  # type: ignore[return-value]
+            text = vl_convert.vegalite_to_svg(spec)
+        return text
+
+    def _feed(self, helper: Helper) -> None:
+        while (item := self.queue.get()) is not None:
+            spec, future = item
+            try:
+                future.set_result(helper.render(spec))
+            except HelperGone:
+                future.set_result(None)
+                with self.lock:
+                    self.alive -= 1
+                    if not self.alive:  # the last helper: what is queued is rendered here
+                        while not self.queue.empty():
+                            left = self.queue.get_nowait()
+                            if left is not None:
+                                left[1].set_result(None)
+                return
 
     def close(self) -> None:
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join(timeout=5)
         for helper in self.helpers:
             helper.close()
         self.helpers = []
+        self.threads = []
 
 
 def start() -> Engines:
