@@ -37,14 +37,15 @@ class PackFiles:
 
 def write_pack(
     data: PackData, out: Path, engines: Engines | None = None,
-    collect_reps: Callable[[], None] | None = None,
+    collect_team: Callable[[], None] | None = None,
 ) -> PackFiles:
     """Write the workbook, index.html and reps/*.html of `data` into `out`.
 
     Each page is built with a placeholder per chart, and each chart handed to `engines`
     as it is made (without engines, the charts render here, one by one); the SVG takes
-    its placeholder's place when the pages are written. `collect_reps`, if given, fills
-    the reps' part of `data` after the index page is built, while its charts render."""
+    its placeholder's place when the pages are written. The rep pages come first (their
+    charts are most of the pack's); `collect_team`, if given, then computes the team's
+    other reports (`collect.collect_team`) while those charts render."""
     from salesfunnel.render.pack import charts
     from salesfunnel.render.pack.engine import Engines
     from salesfunnel.render.pack.html import safe_file_name
@@ -55,10 +56,10 @@ def write_pack(
     taken: set[str] = set()
     rep_files = {rep: safe_file_name(rep, taken) for rep in data.rep_names}
     with charts.batch(engines or Engines([])) as batch:
-        index_html = index_page(data, rep_files)
-        if collect_reps is not None:
-            collect_reps()
         rep_html = [rep_page(data, part) for part in data.reps]
+        if collect_team is not None:
+            collect_team()
+        index_html = index_page(data, rep_files)
     workbook = out / f"salesfunnel-{data.label}.xlsx"
     write_workbook(workbook, [(name, report.frame) for name, report in data.reports.items()],
                    [*DEFINITIONS, *(("Note", note) for note in data.notes)])

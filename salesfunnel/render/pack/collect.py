@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 COHORT_MONTHS = 12
 TREND_MONTHS = 6
 EARLY_MONTHS = 5
+SHEETS = ("conversion", "conversion_by_tier", "rank", "dropoff", "churn", "early_churn", "tiers",
+          "plan", "pulse", "stalled", "movement")
 
 
 @dataclass
@@ -43,8 +45,8 @@ class PackData:
     reports: dict[str, Report]  # by sheet name, in sheet order
     rep_names: list[str]  # reps in the rank or the stalled deals, sorted
     notes: list[str] = field(default_factory=list)
-    trend: list[Report] = field(default_factory=list)  # rank of the last TREND_MONTHS months
-    reps: list[RepPack] = field(default_factory=list)  # oldest first; both by `collect_reps`
+    trend: list[Report] = field(default_factory=list)  # rank of the last TREND_MONTHS months,
+    reps: list[RepPack] = field(default_factory=list)  # oldest first
 
     @property
     def label(self) -> str:
@@ -89,50 +91,59 @@ def rep_conversions(db: Database, month: dt.date, reps: list[str]) -> dict[str, 
 def collect(
     db: Database, month: dt.date, today: dt.date, target_amount: float | None
 ) -> PackData:
-    """The team's reports of the pack for `month` (a first day of a month); the reps'
-    come from `collect_reps`."""
+    """Every report of the pack for `month` (a first day of a month)."""
+    data = collect_reps(db, month, today)
+    collect_team(db, data, target_amount)
+    return data
+
+
+def collect_reps(db: Database, month: dt.date, today: dt.date) -> PackData:
+    """What the rep pages need, first (their charts are most of the pack's): the team's
+    conversion, rank, churn, early churn and stalled deals, the rank trend and each
+    rep's reports. The other reports come from `collect_team`."""
     as_of = min(today, add_months(month, 1))
     filters = cohort(month)
-    window = Window(filters.since, filters.until,
-                    f"{filters.since:%Y-%m-%d} to {filters.until - dt.timedelta(days=1):%Y-%m-%d}")
     reports: dict[str, Report] = {
         "conversion": funnel.conversion(db, filters),
-        "conversion_by_tier": funnel.conversion(db, filters, "tier"),
         "rank": funnel.rank(db, f"{month:%Y-%m}", None, as_of),
-        "dropoff": funnel.dropoff(db, filters),
         "churn": management.churn(db, Window(), as_of, "rep", EARLY_MONTHS),
         "early_churn": management.early_churn(db, Window(), as_of, EARLY_MONTHS),
-        "tiers": management.tiers(db, window, as_of),
+        "stalled": management.stalled(db, as_of),
     }
-    notes = []
+    reps = sorted(
+        set(reports["rank"].frame["rep"].drop_nulls().to_list())
+        | set(reports["stalled"].frame["rep"].drop_nulls().to_list())
+    )
+    data = PackData(month, as_of, filters, reports, reps)
+    data.trend = [
+        funnel.rank(db, f"{add_months(month, offset):%Y-%m}", None, as_of)
+        for offset in range(1 - TREND_MONTHS, 0)
+    ] + [reports["rank"]]
+    by_rep = rep_conversions(db, month, reps)
+    data.reps = [RepPack(rep, by_rep[rep], funnel.dropoff(db, cohort(month, rep))) for rep in reps]
+    return data
+
+
+def collect_team(db: Database, data: PackData, target_amount: float | None) -> None:
+    """The team's other reports (the index page's), and the reports in sheet order."""
+    month, as_of, filters = data.month, data.as_of, data.cohort
+    window = Window(filters.since, filters.until,
+                    f"{filters.since:%Y-%m-%d} to {filters.until - dt.timedelta(days=1):%Y-%m-%d}")
+    reports = data.reports
+    reports["conversion_by_tier"] = funnel.conversion(db, filters, "tier")
+    reports["dropoff"] = funnel.dropoff(db, filters)
+    reports["tiers"] = management.tiers(db, window, as_of)
     if target_amount is not None:
         reports["plan"] = planning.plan(
             db, target_amount, as_of, months=1, start=f"{add_months(month, 1):%Y-%m}"
         )
     else:
-        notes.append("No plan: give --target-amount to plan the next month's deals and reps.")
+        data.notes.append("No plan: give --target-amount to plan the next month's deals and reps.")
     last_day = add_months(month, 1) - dt.timedelta(days=1)
     reports["pulse"] = management.pulse(db, "month", last_day, None, None)
-    reports["stalled"] = management.stalled(db, as_of)
     movement = movement_report(db, month)
     if movement is not None:
         reports["movement"] = movement
     else:
-        notes.append("No movement: no deals export with an as-of is loaded.")
-    reps = sorted(
-        set(reports["rank"].frame["rep"].drop_nulls().to_list())
-        | set(reports["stalled"].frame["rep"].drop_nulls().to_list())
-    )
-    return PackData(month, as_of, filters, reports, reps, notes)
-
-
-def collect_reps(db: Database, data: PackData) -> None:
-    """The rank trend and each rep's reports (the rep pages' part of the pack)."""
-    month = data.month
-    data.trend = [
-        funnel.rank(db, f"{add_months(month, offset):%Y-%m}", None, data.as_of)
-        for offset in range(1 - TREND_MONTHS, 0)
-    ] + [data.reports["rank"]]
-    by_rep = rep_conversions(db, month, data.rep_names)
-    data.reps = [RepPack(rep, by_rep[rep], funnel.dropoff(db, cohort(month, rep)))
-                 for rep in data.rep_names]
+        data.notes.append("No movement: no deals export with an as-of is loaded.")
+    data.reports = {name: reports[name] for name in SHEETS if name in reports}
