@@ -221,7 +221,7 @@ def test_pack_work_does_not_grow_per_rep_beyond_its_charts(sample_pack, tmp_path
     from salesfunnel.cli.common import open_database
     from salesfunnel.db import Database
     from salesfunnel.render.pack import write_pack
-    from salesfunnel.render.pack.collect import collect_reps, collect_team
+    from salesfunnel.render.pack.collect import collect_ranks, collect_rest
     from salesfunnel.render.pack.engine import Engines
 
     db, _ = sample_pack
@@ -235,8 +235,8 @@ def test_pack_work_does_not_grow_per_rep_beyond_its_charts(sample_pack, tmp_path
     monkeypatch.setattr(Database, "call_macro", counting)
     engines = Engines([])  # rendered here, counted
     with open_database(str(db), None, write=False, wait=5) as database:
-        data = collect_reps(database, dt.date(2026, 10, 1), dt.date(2026, 11, 1))
-        files = write_pack(data, tmp_path, engines, lambda: collect_team(database, data, 500000.0))
+        data = collect_ranks(database, dt.date(2026, 10, 1), dt.date(2026, 11, 1))
+        files = write_pack(data, tmp_path, engines, lambda: collect_rest(database, data, 500000.0))
     reps = len(data.reps)
     assert reps > 5
     assert macros["conversion"] <= 4  # the team, by tier, by rep, the plan's rates: not per rep

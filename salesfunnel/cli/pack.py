@@ -48,7 +48,7 @@ def pack(
 
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
-    from salesfunnel.render.pack.collect import collect_reps, collect_team
+    from salesfunnel.render.pack.collect import collect_ranks, collect_rest
     from salesfunnel.reports.common import add_months, month_start
 
     day = today()
@@ -56,13 +56,13 @@ def pack(
     engines = engine.start()  # warms up while the reports are computed
     try:
         with open_database(db, config, write=False, wait=wait) as database:
-            data = collect_reps(database, first, day)
+            data = collect_ranks(database, first, day)
             if out.exists() and not out.is_dir():
                 raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
             try:
-                # the team's other reports are computed while the rep pages' charts render
+                # the other reports are computed while the reps' rank charts render
                 files = write_pack(data, out, engines,
-                                   lambda: collect_team(database, data, target_amount))
+                                   lambda: collect_rest(database, data, target_amount))
             except OSError as exc:
                 raise InputError(
                     f"Cannot write the pack into {out}: {exc.strerror or exc}."

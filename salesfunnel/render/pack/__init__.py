@@ -37,28 +37,29 @@ class PackFiles:
 
 def write_pack(
     data: PackData, out: Path, engines: Engines | None = None,
-    collect_team: Callable[[], None] | None = None,
+    collect_rest: Callable[[], None] | None = None,
 ) -> PackFiles:
     """Write the workbook, index.html and reps/*.html of `data` into `out`.
 
     Each page is built with a placeholder per chart, and each chart handed to `engines`
     as it is made (without engines, the charts render here, one by one); the SVG takes
-    its placeholder's place when the pages are written. The rep pages come first (their
-    charts are most of the pack's); `collect_team`, if given, then computes the team's
-    other reports (`collect.collect_team`) while those charts render."""
+    its placeholder's place when the pages are written. The reps' rank charts (the most
+    costly) come first; `collect_rest`, if given, then computes the other reports
+    (`collect.collect_rest`) while those charts render."""
     from salesfunnel.render.pack import charts
     from salesfunnel.render.pack.engine import Engines
     from salesfunnel.render.pack.html import safe_file_name
-    from salesfunnel.render.pack.pages import index_page, rep_page
+    from salesfunnel.render.pack.pages import index_page, rep_page, rep_trend
     from salesfunnel.render.workbook import write_workbook
 
     (out / "reps").mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     rep_files = {rep: safe_file_name(rep, taken) for rep in data.rep_names}
     with charts.batch(engines or Engines([])) as batch:
-        rep_html = [rep_page(data, part) for part in data.reps]
-        if collect_team is not None:
-            collect_team()
+        trends = {rep: rep_trend(data, rep) for rep in data.rep_names}
+        if collect_rest is not None:
+            collect_rest()
+        rep_html = [rep_page(data, part, trends.get(part.rep)) for part in data.reps]
         index_html = index_page(data, rep_files)
     workbook = out / f"salesfunnel-{data.label}.xlsx"
     write_workbook(workbook, [(name, report.frame) for name, report in data.reports.items()],

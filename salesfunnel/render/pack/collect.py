@@ -92,46 +92,46 @@ def collect(
     db: Database, month: dt.date, today: dt.date, target_amount: float | None
 ) -> PackData:
     """Every report of the pack for `month` (a first day of a month)."""
-    data = collect_reps(db, month, today)
-    collect_team(db, data, target_amount)
+    data = collect_ranks(db, month, today)
+    collect_rest(db, data, target_amount)
     return data
 
 
-def collect_reps(db: Database, month: dt.date, today: dt.date) -> PackData:
-    """What the rep pages need, first (their charts are most of the pack's): the team's
-    conversion, rank, churn, early churn and stalled deals, the rank trend and each
-    rep's reports. The other reports come from `collect_team`."""
+def collect_ranks(db: Database, month: dt.date, today: dt.date) -> PackData:
+    """First, what the reps' rank charts need (the most costly charts of the pack): the
+    rank of the month and the months before, and who the reps are (in the rank or the
+    stalled deals). The other reports come from `collect_rest`."""
     as_of = min(today, add_months(month, 1))
-    filters = cohort(month)
     reports: dict[str, Report] = {
-        "conversion": funnel.conversion(db, filters),
         "rank": funnel.rank(db, f"{month:%Y-%m}", None, as_of),
-        "churn": management.churn(db, Window(), as_of, "rep", EARLY_MONTHS),
-        "early_churn": management.early_churn(db, Window(), as_of, EARLY_MONTHS),
         "stalled": management.stalled(db, as_of),
     }
     reps = sorted(
         set(reports["rank"].frame["rep"].drop_nulls().to_list())
         | set(reports["stalled"].frame["rep"].drop_nulls().to_list())
     )
-    data = PackData(month, as_of, filters, reports, reps)
+    data = PackData(month, as_of, cohort(month), reports, reps)
     data.trend = [
         funnel.rank(db, f"{add_months(month, offset):%Y-%m}", None, as_of)
         for offset in range(1 - TREND_MONTHS, 0)
     ] + [reports["rank"]]
-    by_rep = rep_conversions(db, month, reps)
-    data.reps = [RepPack(rep, by_rep[rep], funnel.dropoff(db, cohort(month, rep))) for rep in reps]
     return data
 
 
-def collect_team(db: Database, data: PackData, target_amount: float | None) -> None:
-    """The team's other reports (the index page's), and the reports in sheet order."""
+def collect_rest(db: Database, data: PackData, target_amount: float | None) -> None:
+    """The other reports, the reps' own, and the reports in sheet order."""
     month, as_of, filters = data.month, data.as_of, data.cohort
     window = Window(filters.since, filters.until,
                     f"{filters.since:%Y-%m-%d} to {filters.until - dt.timedelta(days=1):%Y-%m-%d}")
     reports = data.reports
+    reports["conversion"] = funnel.conversion(db, filters)
+    by_rep = rep_conversions(db, month, data.rep_names)
+    data.reps = [RepPack(rep, by_rep[rep], funnel.dropoff(db, cohort(month, rep)))
+                 for rep in data.rep_names]
     reports["conversion_by_tier"] = funnel.conversion(db, filters, "tier")
     reports["dropoff"] = funnel.dropoff(db, filters)
+    reports["churn"] = management.churn(db, Window(), as_of, "rep", EARLY_MONTHS)
+    reports["early_churn"] = management.early_churn(db, Window(), as_of, EARLY_MONTHS)
     reports["tiers"] = management.tiers(db, window, as_of)
     if target_amount is not None:
         reports["plan"] = planning.plan(
