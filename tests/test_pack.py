@@ -209,3 +209,75 @@ def test_pack_into_a_file_is_an_input_error(tmp_path, funnel_db):
     result = Cli()("pack", "--out", target, "--db", funnel_db, env=TODAY)
     assert result.exit_code == ExitCode.INPUT
     assert "not a folder" in result.stderr
+
+
+def test_pack_work_does_not_grow_per_rep_beyond_its_charts(sample_pack, tmp_path, monkeypatch):
+    """The speed contract of the pack (issue 15), in counts, not seconds: the reps'
+    conversion is one grouped query (not one per rep), each chart is rendered once, in
+    one batch, and every placeholder gets its SVG."""
+    import datetime as dt
+    from collections import Counter
+
+    from salesfunnel.cli.common import open_database
+    from salesfunnel.db import Database
+    from salesfunnel.render.pack import write_pack
+    from salesfunnel.render.pack.collect import collect_ranks, collect_rest
+    from salesfunnel.render.pack.engine import Engines
+
+    db, _ = sample_pack
+    macros: Counter = Counter()
+    call_macro = Database.call_macro
+
+    def counting(self, name, args):
+        macros[name] += 1
+        return call_macro(self, name, args)
+
+    monkeypatch.setattr(Database, "call_macro", counting)
+    engines = Engines([])  # rendered here, counted
+    with open_database(str(db), None, write=False, wait=5) as database:
+        data = collect_ranks(database, dt.date(2026, 10, 1), dt.date(2026, 11, 1))
+        files = write_pack(data, tmp_path, engines, lambda: collect_rest(database, data, 500000.0))
+    reps = len(data.reps)
+    assert reps > 5
+    assert macros["conversion"] <= 4  # the team, by tier, by rep, the plan's rates: not per rep
+    assert engines.renders <= 7 + 2 * reps  # 7 on the index page, 2 per rep page
+    pages = [path.read_text(encoding="utf-8") for path in files.all[1:]]
+    assert sum(page.count("<svg ") for page in pages) == engines.renders
+    assert not any("salesfunnel-chart-" in page for page in pages)
+
+
+def test_chart_engines_fall_back_to_this_process():
+    """A helper that stops answering leaves its charts to this process: the same SVG; an
+    invalid specification still raises here."""
+    import vl_convert
+
+    from salesfunnel.render.pack.engine import WARM_UP, Engines, Helper
+
+    helper = Helper()
+    helper.process.kill()
+    helper.process.wait()
+    engines = Engines([helper])
+    try:
+        futures = [engines.submit(WARM_UP) for _ in range(3)]
+        assert [engines.svg(future, WARM_UP) for future in futures] == [
+            vl_convert.vegalite_to_svg(WARM_UP)] * 3
+        bad = {"mark": "no such mark"}
+        with pytest.raises(ValueError):
+            engines.svg(engines.submit(bad), bad)
+    finally:
+        engines.close()
+
+
+def test_chart_engines_render_in_a_helper():
+    from salesfunnel.render.pack.engine import WARM_UP, Engines, Helper
+
+    engines = Engines([Helper()])
+    try:
+        bad = {"mark": "no such mark"}
+        ok, wrong = engines.submit(WARM_UP), engines.submit(bad)
+        assert ok.result().startswith("<svg")  # by the helper
+        assert wrong.result() is None  # refused there; raises when rendered here
+        with pytest.raises(ValueError):
+            engines.svg(wrong, bad)
+    finally:
+        engines.close()

@@ -47,23 +47,28 @@ def pack(
     from rich.text import Text
 
     from salesfunnel.render.cells import stderr_console
-    from salesfunnel.render.pack import write_pack
-    from salesfunnel.render.pack.charts import warm_up
-    from salesfunnel.render.pack.collect import collect
+    from salesfunnel.render.pack import engine, write_pack
+    from salesfunnel.render.pack.collect import collect_ranks, collect_rest
     from salesfunnel.reports.common import add_months, month_start
 
     day = today()
     first = add_months(day.replace(day=1), -1) if month == "last" else month_start(month)
-    engine = warm_up()
-    with open_database(db, config, write=False, wait=wait) as database:
-        data = collect(database, first, day, target_amount)
-    engine.join()
-    if out.exists() and not out.is_dir():
-        raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
+    engines = engine.start()  # warms up while the reports are computed
     try:
-        files = write_pack(data, out)
-    except OSError as exc:
-        raise InputError(f"Cannot write the pack into {out}: {exc.strerror or exc}.") from None
+        with open_database(db, config, write=False, wait=wait) as database:
+            data = collect_ranks(database, first, day)
+            if out.exists() and not out.is_dir():
+                raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
+            try:
+                # the other reports are computed while the reps' rank charts render
+                files = write_pack(data, out, engines,
+                                   lambda: collect_rest(database, data, target_amount))
+            except OSError as exc:
+                raise InputError(
+                    f"Cannot write the pack into {out}: {exc.strerror or exc}."
+                ) from None
+    finally:
+        engines.close()
     console = stderr_console()
     for note in data.notes:
         console.print(Text(f"salesfunnel: note: {note}"))

@@ -7,10 +7,18 @@ Vega-Lite as records (Polars `to_dicts`), never looped over here.
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from concurrent.futures import Future
+
     import polars as pl
+
+    from salesfunnel.render.pack.engine import Engines
 
 WIDTH = 560
 NOW = "#1f5f99"
@@ -29,30 +37,64 @@ CONFIG = {
 TIER_COLORS = {"scheme": "tableau10"}
 
 
-def warm_up():
-    """Start the chart engine (about half a second) on a thread, so it starts while the
-    reports are computed; returns the thread."""
-    import threading
+class Batch:
+    """The charts of a pack (`batch()`): `svg` gives a placeholder and hands the
+    specification to the engines at once; `fill` puts each chart's SVG in its place."""
 
-    def start() -> None:
-        import vl_convert
+    PLACEHOLDER = re.compile(r"<!--salesfunnel-chart-(\d+)-->")
 
-        vl_convert.vegalite_to_svg({"data": {"values": [{"x": 1}]}, "mark": "point",
-                                    "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+    def __init__(self, engines: Engines) -> None:
+        self.engines = engines
+        self.specs: list[dict] = []
+        self.labels: list[str] = []
+        self.pending: list[Future] = []
+        self.svgs: dict[int, str] = {}
 
-    thread = threading.Thread(target=start, daemon=True)
-    thread.start()
-    return thread
+    def add(self, spec: dict, label: str) -> str:
+        self.specs.append(spec)
+        self.labels.append(label)
+        self.pending.append(self.engines.submit(spec))
+        return f"<!--salesfunnel-chart-{len(self.specs) - 1}-->"
+
+    def svg(self, index: int) -> str:
+        if index not in self.svgs:
+            text = self.engines.svg(self.pending[index], self.specs[index])
+            self.svgs[index] = _labelled(text, self.labels[index])
+        return self.svgs[index]
+
+    def fill(self, html: str) -> str:
+        return self.PLACEHOLDER.sub(lambda match: self.svg(int(match.group(1))), html)
+
+
+_BATCH: ContextVar[Batch | None] = ContextVar("salesfunnel_chart_batch", default=None)
+
+
+@contextmanager
+def batch(engines: Engines) -> Iterator[Batch]:
+    """Within the block, `svg` hands the specifications to `engines` and gives placeholders."""
+    collected = Batch(engines)
+    token = _BATCH.set(collected)
+    try:
+        yield collected
+    finally:
+        _BATCH.reset(token)
+
+
+def _labelled(text: str, label: str) -> str:
+    escaped = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return text.replace("<svg ", f'<svg role="img" aria-label="{escaped}" ', 1)
 
 
 def svg(spec: dict, label: str) -> str:
-    """SVG text of a Vega-Lite spec, with an accessible label."""
+    """SVG text of a Vega-Lite spec, with an accessible label (in a `batch()`: a
+    placeholder for it)."""
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": CONFIG, **spec}
+    collecting = _BATCH.get()
+    if collecting is not None:
+        return collecting.add(spec, label)
     import vl_convert
 
-    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": CONFIG, **spec}
-    text = vl_convert.vegalite_to_svg(spec)
-    escaped = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return text.replace("<svg ", f'<svg role="img" aria-label="{escaped}" ', 1)
+    return _labelled(vl_convert.vegalite_to_svg(spec), label)
 
 
 def _records(frame: pl.DataFrame) -> list[dict]:

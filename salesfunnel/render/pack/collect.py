@@ -11,7 +11,7 @@ churn and stalled are as of the as-of day; the plan is for the month after M.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from salesfunnel.reports import funnel, management
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 COHORT_MONTHS = 12
 TREND_MONTHS = 6
 EARLY_MONTHS = 5
+SHEETS = ("conversion", "conversion_by_tier", "rank", "dropoff", "churn", "early_churn", "tiers",
+          "plan", "pulse", "stalled", "movement")
 
 
 @dataclass
@@ -41,9 +43,10 @@ class PackData:
     as_of: dt.date
     cohort: Filters
     reports: dict[str, Report]  # by sheet name, in sheet order
-    trend: list[Report]  # rank of the last TREND_MONTHS months, oldest first
-    reps: list[RepPack] = field(default_factory=list)
+    rep_names: list[str]  # reps in the rank or the stalled deals, sorted
     notes: list[str] = field(default_factory=list)
+    trend: list[Report] = field(default_factory=list)  # rank of the last TREND_MONTHS months,
+    reps: list[RepPack] = field(default_factory=list)  # oldest first
 
     @property
     def label(self) -> str:
@@ -72,48 +75,75 @@ def cohort(month: dt.date, rep: str | None = None) -> Filters:
     )
 
 
+def rep_conversions(db: Database, month: dt.date, reps: list[str]) -> dict[str, Report]:
+    """Each rep's cohort conversion, the rows of `conversion --rep <rep>`: one query
+    grouped by rep, split here (a rep without deals in the cohort has no rows)."""
+    grouped = funnel.conversion(db, cohort(month), "rep")
+    frames = grouped.frame.partition_by("rep", as_dict=True, include_key=False)
+    empty = grouped.frame.drop("rep").clear()
+    return {
+        rep: replace(grouped, title=f"Conversion · {cohort(month, rep).describe()}",
+                     frame=frames.get((rep,), empty), group_by=None, notices=[])
+        for rep in reps
+    } if reps else {}
+
+
 def collect(
     db: Database, month: dt.date, today: dt.date, target_amount: float | None
 ) -> PackData:
     """Every report of the pack for `month` (a first day of a month)."""
+    data = collect_ranks(db, month, today)
+    collect_rest(db, data, target_amount)
+    return data
+
+
+def collect_ranks(db: Database, month: dt.date, today: dt.date) -> PackData:
+    """First, what the reps' rank charts need (the most costly charts of the pack): the
+    rank of the month and the months before, and who the reps are (in the rank or the
+    stalled deals). The other reports come from `collect_rest`."""
     as_of = min(today, add_months(month, 1))
-    filters = cohort(month)
+    reports: dict[str, Report] = {
+        "rank": funnel.rank(db, f"{month:%Y-%m}", None, as_of),
+        "stalled": management.stalled(db, as_of),
+    }
+    reps = sorted(
+        set(reports["rank"].frame["rep"].drop_nulls().to_list())
+        | set(reports["stalled"].frame["rep"].drop_nulls().to_list())
+    )
+    data = PackData(month, as_of, cohort(month), reports, reps)
+    data.trend = [
+        funnel.rank(db, f"{add_months(month, offset):%Y-%m}", None, as_of)
+        for offset in range(1 - TREND_MONTHS, 0)
+    ] + [reports["rank"]]
+    return data
+
+
+def collect_rest(db: Database, data: PackData, target_amount: float | None) -> None:
+    """The other reports, the reps' own, and the reports in sheet order."""
+    month, as_of, filters = data.month, data.as_of, data.cohort
     window = Window(filters.since, filters.until,
                     f"{filters.since:%Y-%m-%d} to {filters.until - dt.timedelta(days=1):%Y-%m-%d}")
-    reports: dict[str, Report] = {
-        "conversion": funnel.conversion(db, filters),
-        "conversion_by_tier": funnel.conversion(db, filters, "tier"),
-        "rank": funnel.rank(db, f"{month:%Y-%m}", None, as_of),
-        "dropoff": funnel.dropoff(db, filters),
-        "churn": management.churn(db, Window(), as_of, "rep", EARLY_MONTHS),
-        "early_churn": management.early_churn(db, Window(), as_of, EARLY_MONTHS),
-        "tiers": management.tiers(db, window, as_of),
-    }
-    notes = []
+    reports = data.reports
+    reports["conversion"] = funnel.conversion(db, filters)
+    by_rep = rep_conversions(db, month, data.rep_names)
+    data.reps = [RepPack(rep, by_rep[rep], funnel.dropoff(db, cohort(month, rep)))
+                 for rep in data.rep_names]
+    reports["conversion_by_tier"] = funnel.conversion(db, filters, "tier")
+    reports["dropoff"] = funnel.dropoff(db, filters)
+    reports["churn"] = management.churn(db, Window(), as_of, "rep", EARLY_MONTHS)
+    reports["early_churn"] = management.early_churn(db, Window(), as_of, EARLY_MONTHS)
+    reports["tiers"] = management.tiers(db, window, as_of)
     if target_amount is not None:
         reports["plan"] = planning.plan(
             db, target_amount, as_of, months=1, start=f"{add_months(month, 1):%Y-%m}"
         )
     else:
-        notes.append("No plan: give --target-amount to plan the next month's deals and reps.")
+        data.notes.append("No plan: give --target-amount to plan the next month's deals and reps.")
     last_day = add_months(month, 1) - dt.timedelta(days=1)
     reports["pulse"] = management.pulse(db, "month", last_day, None, None)
-    reports["stalled"] = management.stalled(db, as_of)
     movement = movement_report(db, month)
     if movement is not None:
         reports["movement"] = movement
     else:
-        notes.append("No movement: no deals export with an as-of is loaded.")
-    trend = [
-        funnel.rank(db, f"{add_months(month, offset):%Y-%m}", None, as_of)
-        for offset in range(1 - TREND_MONTHS, 0)
-    ] + [reports["rank"]]
-    reps = sorted(
-        set(reports["rank"].frame["rep"].drop_nulls().to_list())
-        | set(reports["stalled"].frame["rep"].drop_nulls().to_list())
-    )
-    rep_packs = [
-        RepPack(rep, funnel.conversion(db, cohort(month, rep)), funnel.dropoff(db, cohort(month, rep)))
-        for rep in reps
-    ]
-    return PackData(month, as_of, filters, reports, trend, rep_packs, notes)
+        data.notes.append("No movement: no deals export with an as-of is loaded.")
+    data.reports = {name: reports[name] for name in SHEETS if name in reports}

@@ -187,13 +187,12 @@ def rank_table(frame: pl.DataFrame, stages, rep_files: dict[str, str] | None = N
             f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
-def rep_page(data: PackData, part: RepPack) -> str:
+def rep_trend(data: PackData, rep: str) -> str:
+    """The rep's six-month rank chart with its heading ("" without ranks): needs only the
+    ranks, so it can render while the other reports are computed."""
     import polars as pl
 
-    rep = part.rep
-    r = data.reports
-    stages = r["rank"].stages
-    rank = r["rank"].frame.filter(pl.col("rep") == rep)
+    stages = data.reports["rank"].stages
     trend = pl.concat([
         report.frame.filter(pl.col("rep") == rep).select(
             pl.lit(f"{report.extra['month']:%Y-%m}").alias("month"),
@@ -201,14 +200,27 @@ def rep_page(data: PackData, part: RepPack) -> str:
         )
         for report in data.trend
     ]).unpivot(index="month", variable_name="stage", value_name="rank").drop_nulls("rank")
+    if not trend.height:
+        return ""
+    return ("<h3>Six months: rank per stage (month on the axis, 1 = best)</h3>"
+            + chart(charts.rank_trend_chart(trend, rep, stages)))
+
+
+def rep_page(data: PackData, part: RepPack, trend_html: str | None = None) -> str:
+    """One rep's page; `trend_html` is `rep_trend` of the rep, when made before."""
+    import polars as pl
+
+    rep = part.rep
+    r = data.reports
+    stages = r["rank"].stages
+    rank = r["rank"].frame.filter(pl.col("rep") == rep)
     team = r["conversion"].frame.select("stage", "overall_rate", pl.lit("team").alias("who"))
     mine = part.conversion.frame.select("stage", "overall_rate", pl.lit(rep).alias("who"))
     body = [section(
         "rank", f"Rank in {data.label} and the month before",
         "Deals entered into each stage this month, the rank among reps (1 = most) and last month's.",
         rank_table(rank, stages),
-        "<h3>Six months: rank per stage (month on the axis, 1 = best)</h3>"
-        + chart(charts.rank_trend_chart(trend, rep, stages)) if trend.height else "",
+        rep_trend(data, rep) if trend_html is None else trend_html,
     )]
     body.append(section(
         "funnel", "Your funnel against the team's", f"Deals {esc(data.cohort.window_label)}: the share "
