@@ -446,9 +446,13 @@ def open_database(
     [funnel] is used as is on a database that has none stored yet.
     """
     existed = check_database_path(path, write=write)
-    if not write and _schema_version(path, wait) not in (SCHEMA_VERSION, None):
-        _migrate_file(path, wait)
     conn = _connect(path, read_only=not write, wait=wait)
+    if not write and _needs_migration(conn, path):
+        # a report on an older database: migrate it (read-write, one transaction), then
+        # open it read-only as usual; a current database is opened once
+        conn.close()
+        _migrate_file(path, wait)
+        conn = _connect(path, read_only=True, wait=wait)
     db = Database(conn, path, config_funnel or Funnel())
     db.created = not existed
     try:
@@ -558,13 +562,15 @@ def _migrate(db: Database) -> None:
     db.set_meta("facts_key", "")  # the cached facts are rebuilt by the load (or below)
 
 
-def _schema_version(path: Path, wait: float) -> str | None:
-    conn = _connect(path, read_only=True, wait=wait)
+def _needs_migration(conn, path: Path) -> bool:
+    """Whether the database on `conn` has an older schema version (or, to be refused
+    by the migration's checks, an unknown one)."""
     try:
         db = Database(conn, path, Funnel())
-        return _version_of(db, _tables(db))
-    finally:
+        return _version_of(db, _tables(db)) not in (SCHEMA_VERSION, None)
+    except BaseException:
         conn.close()
+        raise
 
 
 def _migrate_file(path: Path, wait: float) -> None:
