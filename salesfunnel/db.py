@@ -57,12 +57,13 @@ if TYPE_CHECKING:
     import polars as pl
 
 DEFAULT_DB_NAME = "salesfunnel.duckdb"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # version -> what brings a database of that version to the next one (in one transaction,
 # on the first open by this release); schema.sql only creates tables that are missing
 MIGRATIONS = {
     "1": "create the tables and columns added since (schema.sql, migrate.sql) and rebuild the "
     "cached facts",
+    "2": "add deals.pipeline (migrate.sql) and rebuild the cached facts",
 }
 DEFAULT_WAIT_SECONDS = 5.0
 
@@ -105,6 +106,9 @@ class Database:
         self.funnel = funnel
         self._installed: set[str] = set()  # query files created on this connection
         self._cache_valid = False
+        self.full_funnel = funnel  # with the per-pipeline funnels
+        self.scope_mode = "all"  # which pipelines the facts hold (install_funnel, scope_pipeline)
+        self._currency: str | None = None
         self._pending = False  # a transaction is open (schema creation, then the load)
         self.created = False  # this process created the file (removed unless committed)
         self.committed = False
@@ -251,8 +255,30 @@ class Database:
         )
 
     def install_funnel(self, funnel: Funnel) -> None:
-        """(Re)create the temp tables that describe the funnel in effect."""
+        """(Re)create the temp tables that describe the funnel in effect (every pipeline's
+        labels in `stage_labels`; the stages of the shared funnel in `funnel_stages`) and
+        reset the pipeline scope to every deal."""
+        self.full_funnel = funnel
+        self.execute(
+            "create or replace temp table stage_labels (pipeline_key varchar, label_key varchar, "
+            "stage varchar, stage_index integer, is_lost boolean, is_won boolean)"
+        )
+        self.conn.executemany(
+            "insert into stage_labels values (?, ?, ?, ?, ?, ?)", funnel.pipeline_label_rows()
+        )
+        self.execute("create or replace temp table pipeline_scope (mode varchar, pipeline_key varchar)")
+        self._set_scope("all", None, funnel.shared)
+
+    def _set_scope(self, mode: str, pipeline: str | None, funnel: Funnel) -> None:
+        """Which deals the facts views hold (mode all, one pipeline, or `shared`: the
+        pipelines without a funnel of their own) and the stages they count."""
         self.funnel = funnel
+        self.scope_mode = mode
+        self.conn.execute("delete from pipeline_scope")
+        self.conn.execute(
+            "insert into pipeline_scope values (?, ?)",
+            [mode, label_key(pipeline) if pipeline is not None else None],
+        )
         self.execute(
             "create or replace temp table funnel_stages "
             "(stage_index integer, stage varchar, stage_key varchar, is_won boolean)"
@@ -262,11 +288,34 @@ class Database:
             "insert into funnel_stages values (?, ?, ?, ?)",
             [(i, s, label_key(s), i == n) for i, s in enumerate(funnel.stages, start=1)],
         )
-        self.execute(
-            "create or replace temp table stage_labels "
-            "(label_key varchar, stage varchar, stage_index integer, is_lost boolean)"
-        )
-        self.conn.executemany("insert into stage_labels values (?, ?, ?, ?)", funnel.label_rows())
+        self._reset_fact_views()
+
+    def scope_pipeline(self, pipeline: str | None) -> None:
+        """From now on the facts (and so every report) hold only the deals of `pipeline`
+        (None: the deals without one), counted through that pipeline's funnel."""
+        self._set_scope("one", pipeline, self.full_funnel.for_pipeline(pipeline))
+        if self._currency is not None:
+            self.restrict_to_currency(self._currency)
+
+    def scope_every_pipeline(self) -> None:
+        """Back to the facts of every deal (the shared funnel's stages)."""
+        self._set_scope("all", None, self.full_funnel.shared)
+        if self._currency is not None:
+            self.restrict_to_currency(self._currency)
+
+    def pipelines(self) -> list[str | None]:
+        """The pipelines of the loaded deals (the most used spelling of each, None for
+        deals without one), in name order with None last."""
+        return [name for (name,) in self.fetchall(
+            "select mode(pipeline) from main.deals group by lower(pipeline) "
+            "order by lower(pipeline) nulls last"
+        )]
+
+    def _reset_fact_views(self) -> None:
+        self._installed -= {
+            name for name in self._installed
+            if name in CACHED_VIEWS or set(CACHED_VIEWS) & dependencies(name)
+        }
 
     def install_queries(self) -> None:
         """Create every view and macro of the view layers (live definitions) on this connection."""
@@ -284,9 +333,11 @@ class Database:
             query = files[name]
             self.ensure(*sorted(query.depends_on))
             if name in CACHED_VIEWS and self._cache_valid:
+                self.ensure("in_pipeline")
+                scoped = "" if self.scope_mode == "all" else " where in_pipeline(pipeline)"
                 sql = (
                     f"create or replace temp view {quote_ident(name)} as "
-                    f"select * from main.{quote_ident(name + '_cache')}"
+                    f"select * from main.{quote_ident(name + '_cache')}{scoped}"
                 )
             else:
                 sql = query.sql
@@ -301,6 +352,7 @@ class Database:
     def restrict_to_currency(self, currency: str) -> None:
         """From now on the per-deal facts (and so every report) hold only the deals whose
         amounts are in `currency`."""
+        self._currency = currency
         self.ensure("deal_facts", "deal_stage_dates")
 
         def scope() -> None:
@@ -324,19 +376,33 @@ class Database:
     def facts_key(self) -> str:
         """Identifies what the cached facts were computed with: the funnel and the SQL."""
         sql = "".join(q.sql for q in query_files() if q.name in CACHED_VIEWS)
-        return hashlib.sha256((self.funnel.to_json() + sql).encode()).hexdigest()[:16]
+        return hashlib.sha256((self.full_funnel.to_json() + sql).encode()).hexdigest()[:16]
 
     def refresh_fact_cache(self) -> None:
         """Recompute the cached per-deal facts from the live views (inside the caller's
-        transaction), so reports read small tables instead of recomputing them."""
+        transaction), so reports read small tables instead of recomputing them. With
+        per-pipeline funnels, each funnel's deals are computed through it."""
         self.install_queries()  # the live definitions, not a cache read by an earlier override
-        for view in CACHED_VIEWS:  # in order: each later view reads the cache just built
+        full = self.full_funnel
+        scopes = [("all", None, full)] if not full.pipelines else [("shared", None, full.shared)] + [
+            ("one", name, funnel) for name, funnel in full.pipelines
+        ]
+        self.ensure("in_pipeline")
+        for position, view in enumerate(CACHED_VIEWS):
             cache_table = quote_ident(view + "_cache")
-            self.execute(f"create or replace table {cache_table} as select * from {quote_ident(view)}")
-            self.conn.execute(
-                f"create or replace temp view {quote_ident(view)} as select * from main.{cache_table}"
-            )
+            for number, (mode, pipeline, funnel) in enumerate(scopes):
+                self._set_scope(mode, pipeline, funnel)
+                for earlier in CACHED_VIEWS[:position]:  # later views read the caches just built
+                    self.conn.execute(
+                        f"create or replace temp view {quote_ident(earlier)} as select * from "
+                        f"main.{quote_ident(earlier + '_cache')} where in_pipeline(pipeline)"
+                    )
+                    self._installed.add(earlier)
+                verb = f"create or replace table {cache_table} as" if number == 0 \
+                    else f"insert into {cache_table}"
+                self.execute(f"{verb} select * from {quote_ident(view)}")
         self.set_meta("facts_key", self.facts_key())
+        self._set_scope("all", None, full.shared)
         self.use_fact_cache()
 
     def include_removed_deals(self) -> None:
@@ -344,18 +410,12 @@ class Database:
         self.ensure("include_removed")
         self.conn.execute("create or replace temp macro include_removed() as true")
         self._cache_valid = False
-        self._installed -= {
-            name for name in self._installed
-            if name in CACHED_VIEWS or set(CACHED_VIEWS) & dependencies(name)
-        }
+        self._reset_fact_views()
 
     def use_fact_cache(self) -> bool:
         """From now on, cached views read their tables when these match the funnel and SQL."""
         self._cache_valid = self.meta("facts_key") == self.facts_key()
-        self._installed -= {
-            name for name in self._installed
-            if name in CACHED_VIEWS or set(CACHED_VIEWS) & dependencies(name)
-        }
+        self._reset_fact_views()
         return self._cache_valid
 
 

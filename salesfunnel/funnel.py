@@ -1,6 +1,9 @@
 """The funnel: ordered stages (the last is the won stage), lost labels and aliases,
 as the config's [funnel] defines it or a preset implies it. Labels match
 case-insensitively after trimming spaces.
+
+A funnel may also hold one funnel per pipeline (`[funnel."Renewals Pipeline"]`): the
+deals of that pipeline use it; the deals of any other pipeline use the shared one.
 """
 
 from __future__ import annotations
@@ -26,6 +29,35 @@ class Funnel:
     stages: tuple[str, ...] = ("lead", "qualified", "opportunity", "won")
     lost_labels: tuple[str, ...] = ("lost",)
     aliases: tuple[tuple[str, str], ...] = ()
+    # (pipeline name, its own funnel) for the pipelines that do not use the shared one
+    pipelines: tuple[tuple[str, Funnel], ...] = ()
+
+    def for_pipeline(self, pipeline: str | None) -> Funnel:
+        """The funnel the deals of `pipeline` use (the shared one unless it has its own)."""
+        if pipeline is not None:
+            for name, funnel in self.pipelines:
+                if label_key(name) == label_key(pipeline):
+                    return funnel
+        return self.shared
+
+    def has_own(self, pipeline: str) -> bool:
+        """Whether `pipeline` has a funnel of its own."""
+        return any(label_key(name) == label_key(pipeline) for name, _ in self.pipelines)
+
+    @property
+    def shared(self) -> Funnel:
+        """This funnel without the per-pipeline ones."""
+        return Funnel(self.stages, self.lost_labels, self.aliases) if self.pipelines else self
+
+    def pipeline_label_rows(self) -> list[tuple[str | None, str, str, int | None, bool, bool]]:
+        """(pipeline key or None for the shared funnel, label_key, canonical label,
+        stage_index or None, is_lost, is_won) for every accepted label of every funnel."""
+        funnels = [(None, self.shared)] + [(label_key(n), f) for n, f in self.pipelines]
+        return [
+            (pipeline, key, label, index, is_lost, index == len(funnel.stages))
+            for pipeline, funnel in funnels
+            for key, label, index, is_lost in funnel.label_rows()
+        ]
 
     @property
     def lost_label(self) -> str:
@@ -45,9 +77,15 @@ class Funnel:
         return list(rows.values())
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"stages": self.stages, "lost": self.lost_labels, "aliases": dict(self.aliases)}
-        )
+        return json.dumps(self._as_dict())
+
+    def _as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "stages": self.stages, "lost": self.lost_labels, "aliases": dict(self.aliases)
+        }
+        if self.pipelines:
+            data["pipelines"] = {name: funnel._as_dict() for name, funnel in self.pipelines}
+        return data
 
     @classmethod
     def from_json(cls, text: str) -> Funnel:
@@ -55,8 +93,44 @@ class Funnel:
         return build_funnel(data, source="the database")
 
 
+FUNNEL_KEYS = ("stages", "lost", "aliases")
+
+
 def build_funnel(data: dict[str, Any], source: str) -> Funnel:
-    """Validate a [funnel] table (from TOML or JSON) into a Funnel."""
+    """Validate a [funnel] table (from TOML or JSON) into a Funnel. Its sub-tables other
+    than [funnel.aliases] are per-pipeline funnels, `[funnel."<pipeline>"]` (stored JSON
+    keeps them under "pipelines")."""
+    data = dict(data)
+    pipelines = data.pop("pipelines", None) if isinstance(data.get("pipelines"), dict) \
+        and all(isinstance(v, dict) for v in data["pipelines"].values()) else None
+    pipelines = dict(pipelines or {})
+    for key in [k for k in data if k not in FUNNEL_KEYS]:
+        if not isinstance(data[key], dict):
+            raise ConfigError(
+                f"{source}: [funnel] has an unknown key {key!r}; it takes stages, lost, "
+                'aliases and one table per pipeline ([funnel."Renewals Pipeline"]).'
+            )
+        pipelines[key] = data.pop(key)
+    own = []
+    for name, table in pipelines.items():
+        if not name.strip():
+            raise ConfigError(f"{source}: a [funnel.<pipeline>] table needs a pipeline name.")
+        if any(label_key(name) == label_key(other) for other, _ in own):
+            raise ConfigError(
+                f"{source}: the pipeline {name!r} has two [funnel.<pipeline>] tables "
+                "(pipeline names match case-insensitively)."
+            )
+        if "stages" not in table:
+            raise ConfigError(f'{source}: [funnel."{name}"] needs its stages.')
+        funnel = build_funnel(table, source=f'{source} [funnel."{name}"]')
+        if funnel.pipelines:
+            raise ConfigError(f'{source}: [funnel."{name}"] cannot hold pipelines of its own.')
+        own.append((name.strip(), funnel))
+    shared = _build_one(data, source)
+    return Funnel(shared.stages, shared.lost_labels, shared.aliases, tuple(sorted(own)))
+
+
+def _build_one(data: dict[str, Any], source: str) -> Funnel:
     stages = data.get("stages", list(Funnel.stages))
     lost = data.get("lost", list(Funnel.lost_labels))
     if isinstance(lost, str):

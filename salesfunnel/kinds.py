@@ -33,7 +33,7 @@ KINDS: dict[str, KindSpec] = {
             required=("deal_id", "rep", "stage"),
             optional=(
                 "tier", "source", "account", "created_at", "status", "lost_reason", "amount",
-                "closed_at", "currency",
+                "closed_at", "currency", "pipeline",
             ),
             key="deal_id",
         ),
@@ -47,6 +47,7 @@ KINDS: dict[str, KindSpec] = {
         KindSpec("reps", required=("rep",), optional=("team", "manager"), key="rep"),
         # owner ids -> names (a Salesforce User export, HubSpot owners): reports show the
         # name of a deal whose rep is a user id
+        # (HubSpot owners give first and last name: name is built from them)
         KindSpec("users", required=("user_id", "name"), optional=(), key="user_id"),
         KindSpec(
             "subscriptions",

@@ -213,30 +213,46 @@ def test_database_of_the_previous_release_is_migrated(cli, tmp_path):
     assert [(r["stage"], r["reached"]) for r in rows] == [
         ("lead", 6), ("qualified", 4), ("opportunity", 3), ("won", 1)
     ]
-    assert _version(db) == "2"
+    assert _version(db) == "3"
     after = snapshot(db)
     for table in ("stage_history", "accounts", "load_rejects"):
         assert after[table] == before[table], table
-    # deals keep every row and value; they gain the (empty) currency columns
-    assert [row[:-3] for row in after["deals"]] == before["deals"]
-    assert {row[-3:] for row in after["deals"]} == {(None, None, None)}
+    # deals keep every row and value; they gain the (empty) currency and pipeline columns
+    assert [row[:-4] for row in after["deals"]] == before["deals"]
+    assert {row[-4:] for row in after["deals"]} == {(None, None, None, None)}
     # a load into an old database migrates it too, in the load's transaction
     db2 = tmp_path / "old2.duckdb"
     shutil.copy(RELEASE_DB, db2)
     result = cli("load", FIXTURES / "funnel", "--db", db2)
     assert result.exit_code == ExitCode.OK, result.stderr
-    assert _version(db2) == "2"
+    assert _version(db2) == "3"
+
+
+def test_a_version_2_database_gains_the_pipeline_column(cli, loaded):
+    """Schema version 2 (before pipelines): the first open adds deals.pipeline (empty)
+    and rebuilds the cached facts; the numbers stay the fixture's."""
+    with duckdb.connect(str(loaded)) as conn:
+        conn.execute("alter table deals drop column pipeline")
+        conn.execute("update salesfunnel_meta set value = '2' where key = 'schema_version'")
+    result = cli("conversion", "--db", loaded, "-f", "json", env=ENV)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert [(r["stage"], r["reached"]) for r in json.loads(result.stdout)] == [
+        ("lead", 6), ("qualified", 4), ("opportunity", 3), ("won", 1)
+    ]
+    assert _version(loaded) == "3"
+    with duckdb.connect(str(loaded)) as conn:
+        assert conn.execute("select count(*), count(pipeline) from deals").fetchone() == (6, 0)
 
 
 def test_newer_schema_version_is_refused(cli, loaded):
     with duckdb.connect(str(loaded)) as conn:
-        conn.execute("update salesfunnel_meta set value = '3' where key = 'schema_version'")
+        conn.execute("update salesfunnel_meta set value = '4' where key = 'schema_version'")
     before = snapshot(loaded)
     for args in (("conversion",), ("load", FIXTURES / "funnel")):
         result = cli(*args, "--db", loaded)
         assert result.exit_code == ExitCode.DATABASE
         line = error_line(result)
-        assert "has schema version 3, newer than version 2" in line
+        assert "has schema version 4, newer than version 3" in line
     assert snapshot(loaded) == before
 
 

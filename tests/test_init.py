@@ -190,6 +190,9 @@ def test_init_on_a_missing_path_is_an_input_error(cli, tmp_path):
         ["tests/fixtures/rank"],
         *[[f"tests/fixtures/presets/{p.name}"] for p in sorted((FIXTURES / "presets").iterdir())],
         *[[f"tests/fixtures/onboarding/{p.name}"] for p in sorted(ONBOARDING.iterdir())],
+        *[[f"tests/fixtures/pipelines/{p.name}"]
+          for p in sorted((FIXTURES / "pipelines").glob("*.csv"))],
+        ["tests/fixtures/owners"],
     ],
     ids=lambda paths: paths[0],
 )

@@ -79,19 +79,24 @@ def test_rank_credits_wins_only_to_won_deals(db_path, cli):
 
 
 def test_dropoff_unknown_stage_in_every_format(tmp_path, cli):
-    """HubSpot export without "Date entered" columns: the two lost deals have no stage
-    before loss. dropoff: tier unknown, stage null, (unspecified) 1 (300) and Budget 1
-    (200), share 1/2 each."""
+    """HubSpot export without "Date entered" columns, two pipelines (H1, H2 in Sales
+    Pipeline; H3, H4 in Renewals) sharing HubSpot's funnel: the two lost deals have no
+    stage before loss. dropoff, per pipeline: Renewals (unspecified) 1 (300), Sales
+    Pipeline Budget 1 (200); tier unknown, stage null, share 1 within each."""
     db = tmp_path / "hs.duckdb"
     load_into(db, SHAPES / "hubspot_deals.csv")
     rows, _ = _json(cli, "dropoff", "--db", db)
-    expected = [(None, "(unspecified)", 1, 0.5, 300.0), (None, "Budget", 1, 0.5, 200.0)]
-    assert [(r["stage"], r["reason"], r["lost"], r["share"], r["amount"]) for r in rows] == expected
+    expected = [("Renewals", None, "(unspecified)", 1, 1.0, 300.0),
+                ("Sales Pipeline", None, "Budget", 1, 1.0, 200.0)]
+    assert [(r["pipeline"], r["stage"], r["reason"], r["lost"], r["share"], r["amount"])
+            for r in rows] == expected
 
     result = cli("dropoff", "--db", db, "-f", "csv")
     cells = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(c["stage"], c["reason"], c["lost"], c["share"], c["amount"]) for c in cells] == [
-        ("", "(unspecified)", "1", "0.5", "300.0"), ("", "Budget", "1", "0.5", "200.0"),
+    assert [(c["pipeline"], c["stage"], c["reason"], c["lost"], c["share"], c["amount"])
+            for c in cells] == [
+        ("Renewals", "", "(unspecified)", "1", "1.0", "300.0"),
+        ("Sales Pipeline", "", "Budget", "1", "1.0", "200.0"),
     ]
     parquet = tmp_path / "d.parquet"
     assert cli("dropoff", "--db", db, "-o", parquet).exit_code == ExitCode.OK
@@ -100,12 +105,19 @@ def test_dropoff_unknown_stage_in_every_format(tmp_path, cli):
     assert frame["amount"].to_list() == [300.0, 200.0]
     table = cli("dropoff", "--db", db, env={"COLUMNS": "120"}).stdout
     assert table.count("(stage unknown)") == 2 and "Appointment Scheduled" not in table
+    assert "pipeline Renewals" in table and "pipeline Sales Pipeline" in table
 
     rows, stderr = _json(cli, "conversion", "--db", db)
-    # H1 won, H4 at Contract Sent, H2 and H3 lost with no stage: reached s1 = 4, s2 = 2
-    assert [r["reached"] for r in rows] == [4, 2, 2, 2, 2, 1]
-    assert rows[0]["lost"] == 2
-    assert "2 lost deals have no stage before loss" in stderr
+    # Renewals: H3 lost with no stage, H4 at Contract Sent; Sales: H1 won, H2 lost with
+    # no stage
+    assert [(r["pipeline"], r["reached"]) for r in rows] == [
+        ("Renewals", 2), ("Renewals", 1), ("Renewals", 1), ("Renewals", 1), ("Renewals", 1),
+        ("Renewals", 0), ("Sales Pipeline", 2), ("Sales Pipeline", 1), ("Sales Pipeline", 1),
+        ("Sales Pipeline", 1), ("Sales Pipeline", 1), ("Sales Pipeline", 1),
+    ]
+    assert [rows[0]["lost"], rows[6]["lost"]] == [1, 1]
+    assert "pipeline Renewals: 1 lost deal has no stage before loss" in stderr
+    assert "pipeline Sales Pipeline: 1 lost deal has no stage before loss" in stderr
 
 
 def test_offsets_in_every_form_and_deleted_flags_of_a_warehouse_table(db_path, cli):

@@ -21,10 +21,21 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
+from salesfunnel.cli.options import (
+    BomOption,
+    ConfigOption,
+    DbOption,
+    FormatOption,
+    IncludeRemovedOption,
+    OutputOption,
+    PipelineOption,
+    RawOption,
+    WaitOption,
+)
 from salesfunnel.errors import (
     ExitCode,
     InputError,
@@ -39,82 +50,6 @@ from salesfunnel.render.machine import OutputFormat
 if TYPE_CHECKING:
     from salesfunnel.db import Database
     from salesfunnel.reports.common import Report
-
-# -- shared options -------------------------------------------------------------
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", envvar="SALESFUNNEL_DB", metavar="FILE",
-        help="Database file (default: ./salesfunnel.duckdb).",
-    ),
-]
-ConfigOption = Annotated[
-    str | None,
-    typer.Option(
-        "--config",
-        envvar="SALESFUNNEL_CONFIG",
-        metavar="FILE",
-        help="Funnel config (TOML) (default: ./salesfunnel.toml when it exists).",
-    ),
-]
-WaitOption = Annotated[
-    float,
-    typer.Option(
-        "--wait", min=0, max=86400, metavar="SECONDS",
-        help="Seconds to wait while another process holds the database.",
-    ),
-]
-FormatOption = Annotated[
-    OutputFormat | None,
-    typer.Option("--format", "-f", help="Output format (default: from --output, else table)."),
-]
-OutputOption = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout."),
-]
-RawOption = Annotated[
-    bool, typer.Option("--raw", help="CSV: do not escape cells that look like formulas.")
-]
-BomOption = Annotated[
-    bool, typer.Option("--bom", help="CSV: start with a UTF-8 byte-order mark (for Excel).")
-]
-TierOption = Annotated[
-    str | None, typer.Option("--tier", metavar="TIER", help="Only this tier (smb, mid, ...).")
-]
-RepOption = Annotated[str | None, typer.Option("--rep", metavar="REP", help="Only this rep's deals.")]
-SourceOption = Annotated[
-    str | None, typer.Option("--source", metavar="SOURCE", help="Only this lead source.")
-]
-MonthOption = Annotated[
-    str | None,
-    typer.Option(
-        "--month", metavar="YYYY-MM",
-        help="Cohort month by created_at: YYYY-MM, 'last' or 'latest'.",
-    ),
-]
-SinceOption = Annotated[
-    str | None,
-    typer.Option("--since", metavar="YYYY-MM-DD", help="Cohort: created on or after this day."),
-]
-UntilOption = Annotated[
-    str | None,
-    typer.Option("--until", metavar="YYYY-MM-DD", help="Cohort: created on or before this day."),
-]
-ConfidenceOption = Annotated[
-    float,
-    typer.Option(
-        "--confidence", metavar="LEVEL",
-        help="Confidence level of the Wilson intervals beside rates (0.90 = 90%).",
-    ),
-]
-
-CurrencyOption = Annotated[
-    str | None,
-    typer.Option(
-        "--currency", metavar="CODE",
-        help="Only deals with amounts in this currency (needed when there are several).",
-    ),
-]
 
 DEFAULT_WAIT = 5.0
 INTERRUPTED = "Interrupted; nothing was written."
@@ -294,7 +229,8 @@ def emit_report(
     from salesfunnel.render.cells import print_table
     from salesfunnel.render.registry import report_table
 
-    print_data(lambda: print_table(report_table(report), output), output)
+    parts = report.extra.get("pipeline_parts") or [report]  # a table per pipeline
+    print_data(lambda: print_table([report_table(part) for part in parts], output), output)
 
 
 def say_notices(notices: list[str]) -> None:
@@ -330,11 +266,6 @@ def stale_notices(database: Database) -> list[str]:
     return [notice] if notice else []
 
 
-IncludeRemovedOption = Annotated[
-    bool,
-    typer.Option("--include-removed", help="Also count deals removed by a full export."),
-]
-
 _COMMON_OPTIONS = (
     ("fmt", FormatOption, None),
     ("output", OutputOption, None),
@@ -344,11 +275,18 @@ _COMMON_OPTIONS = (
     ("config", ConfigOption, None),
     ("wait", WaitOption, DEFAULT_WAIT),
     ("include_removed", IncludeRemovedOption, False),
+    ("pipeline", PipelineOption, None),
 )
 
 
-def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
+def report_command(
+    compute: Callable[..., Report] | None = None, *, split_pipelines: bool = True
+) -> Callable[..., None]:
     """A report command from `compute(database, **own options) -> Report`.
+
+    --pipeline scopes it to one pipeline; without it, a database of several pipelines
+    gets the report once per pipeline (reports.pipelines.in_scope) unless
+    `split_pipelines` is false (a report about customers, not funnels: churn).
 
     The command takes compute's own options plus --format/-o/--raw/--bom/--db/
     --config/--wait; it opens the database read-only, calls compute, and renders or writes
@@ -356,6 +294,8 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
     `currency` (CurrencyOption) sums amounts: the database is first scoped to one
     currency (reports.common.scope_currency), compute may ignore the value.
     """
+    if compute is None:
+        return functools.partial(report_command, split_pipelines=split_pipelines)
     own = [
         # the first parameter (the database) and the return type may be names imported
         # for type checking only: evaluate the options' annotations alone
@@ -372,7 +312,7 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
     @handle_errors
     @functools.wraps(compute)
     def command(**options):
-        fmt, output, raw, bom, db, config, wait, include_removed = (
+        fmt, output, raw, bom, db, config, wait, include_removed, pipeline = (
             options.pop(name) for name, _, _ in _COMMON_OPTIONS
         )
         with open_database(db, config, write=False, wait=wait, output=output) as database:
@@ -386,7 +326,15 @@ def report_command(compute: Callable[..., Report]) -> Callable[..., None]:
                 from salesfunnel.reports.common import scope_currency
 
                 notices = scope_currency(database, options["currency"])
-            report = compute(database, **options)
+            from salesfunnel.reports.pipelines import in_scope
+
+            grouped = options.get("by") == "pipeline"  # --by pipeline: a group per pipeline
+            if grouped:
+                options["by"] = None
+            report = in_scope(
+                database, pipeline, lambda: compute(database, **options), grouped=grouped,
+                split=split_pipelines,
+            )
             report.notices[:0] = notices
             report.notices.extend(stale_notices(database))
         emit_report(report, fmt, output, raw, bom)

@@ -8,6 +8,15 @@ import typer
 
 from salesfunnel.cli.common import (
     DEFAULT_WAIT,
+    handle_errors,
+    open_database,
+    print_data,
+    report_command,
+    say_notices,
+    stale_notices,
+    today,
+)
+from salesfunnel.cli.options import (
     ConfidenceOption,
     ConfigOption,
     CurrencyOption,
@@ -19,16 +28,9 @@ from salesfunnel.cli.common import (
     TierOption,
     UntilOption,
     WaitOption,
-    handle_errors,
-    open_database,
-    print_data,
-    report_command,
-    say_notices,
-    stale_notices,
-    today,
 )
 from salesfunnel.render.machine import InfoFormat
-from salesfunnel.reports.common import GroupBy
+from salesfunnel.reports.common import DropoffBy, GroupBy
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -128,6 +130,9 @@ def dropoff(
     since: SinceOption = None,
     until: UntilOption = None,
     currency: CurrencyOption = None,
+    by: Annotated[
+        DropoffBy | None, typer.Option("--by", help="One group of rows per pipeline.")
+    ] = None,
 ) -> Report:
     """Why deals are lost: lost deals by tier, lost-at stage and reason.
 
@@ -135,7 +140,7 @@ def dropoff(
     """
     from salesfunnel.reports import funnel
 
-    return funnel.dropoff(database, _cohort(database, tier, rep, source, month, since, until))
+    return funnel.dropoff(database, _cohort(database, tier, rep, source, month, since, until), by)
 
 
 def _cohort(database: Database, tier, rep, source, month, since, until) -> Filters:

@@ -10,14 +10,8 @@ from typing import Annotated
 
 import typer
 
-from salesfunnel.cli.common import (
-    DEFAULT_WAIT,
-    ConfigOption,
-    DbOption,
-    WaitOption,
-    env_number,
-    handle_errors,
-)
+from salesfunnel.cli.common import DEFAULT_WAIT, env_number, handle_errors
+from salesfunnel.cli.options import ConfigOption, DbOption, WaitOption
 from salesfunnel.config import DateOrder
 from salesfunnel.kinds import Kind
 from salesfunnel.load.presets import PresetName

@@ -6,13 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salesfunnel.cli.common import (
-    ConfidenceOption,
-    CurrencyOption,
-    TierOption,
-    report_command,
-    today,
-)
+from salesfunnel.cli.common import report_command, today
+from salesfunnel.cli.options import ConfidenceOption, CurrencyOption, TierOption
 from salesfunnel.errors import UsageError
 from salesfunnel.reports.management import ChurnBy
 
@@ -30,7 +25,7 @@ StartedUntilOption = Annotated[
 ]
 
 
-@report_command
+@report_command(split_pipelines=False)  # customers, not funnels: --pipeline scopes it
 def churn(
     database: Database,
     since: StartedSinceOption = None,

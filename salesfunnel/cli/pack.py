@@ -7,15 +7,8 @@ from typing import Annotated
 
 import typer
 
-from salesfunnel.cli.common import (
-    DEFAULT_WAIT,
-    ConfigOption,
-    DbOption,
-    WaitOption,
-    handle_errors,
-    open_database,
-    today,
-)
+from salesfunnel.cli.common import DEFAULT_WAIT, handle_errors, open_database, today
+from salesfunnel.cli.options import ConfigOption, DbOption, WaitOption
 from salesfunnel.errors import InputError
 
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salesfunnel.cli.common import RepOption, SourceOption, TierOption, report_command
+from salesfunnel.cli.common import report_command
+from salesfunnel.cli.options import RepOption, SourceOption, TierOption
 from salesfunnel.reports.movement import MovementBy
 
 if TYPE_CHECKING:

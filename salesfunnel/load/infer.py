@@ -53,6 +53,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "is_closed": ("isclosed", "closed"),
     "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
     "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability"),
+    "pipeline": ("pipeline", "dealpipeline", "pipelinename", "salespipeline"),
     "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic"),
 }
 WON_WORDS = re.compile(r"\b(won|win|closed ?won|signed)\b", re.IGNORECASE)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.funnel import Funnel, label_key
 from salesfunnel.load.infer import LOST_WORDS, NUMBERED, WON_WORDS, FileFacts, is_date, normalise
+from salesfunnel.load.layouts import HUBSPOT_STAGE_DATE
 from salesfunnel.load.presets import preset_funnel
 
 _TRUE = ["true", "1", "yes", "y", "t"]
@@ -65,13 +66,55 @@ def find_stage_dates(db: Database, facts: FileFacts, labels: list[str]) -> None:
             facts.stage_dates[match[0]] = column
 
 
-def label_stats(db: Database, files: list[FileFacts]) -> dict[str, Label]:
-    """Per stage label (case-insensitive) its rows and what the files say of its place."""
+def pipeline_counts(db: Database, files: list[FileFacts]) -> dict[str, int]:
+    """The pipelines named in the deals files (most used spelling) and their rows."""
+    counts: dict[str, list] = {}
+    for facts in files:
+        column = _column_of(facts, "pipeline") if facts.kind == "deals" else None
+        if column is None:
+            continue
+        for name, rows in db.fetchall(
+            f"select min(trim({column.sql})), count(*) from {quote_ident(facts.table)} "
+            f"where nullif(trim({column.sql}), '') is not null group by lower(trim({column.sql}))"
+        ):
+            entry = counts.setdefault(label_key(name), [name, 0])
+            entry[1] += rows
+    return dict(sorted(((name, rows) for name, rows in counts.values()), key=lambda p: (-p[1], p[0])))
+
+
+def _pipeline_filter(files: list[FileFacts], facts: FileFacts, pipeline: str) -> str | None:
+    """SQL keeping the rows of `facts` that belong to `pipeline` (history rows through
+    their deal in a deals file), or None when the file cannot tell."""
+    column = _column_of(facts, "pipeline")
+    if facts.kind == "deals":
+        return None if column is None else f"lower(trim({column.sql})) = $pipeline"
+    deal = _column_of(facts, "deal_id")
+    for other in files:
+        other_deal, other_pipeline = _column_of(other, "deal_id"), _column_of(other, "pipeline")
+        if other.kind == "deals" and deal and other_deal and other_pipeline:
+            return (
+                f"trim({deal.sql}) in (select trim({other_deal.sql}) from "
+                f"{quote_ident(other.table)} where lower(trim({other_pipeline.sql})) = $pipeline)"
+            )
+    return None
+
+
+def label_stats(
+    db: Database, files: list[FileFacts], pipeline: str | None = None
+) -> dict[str, Label]:
+    """Per stage label (case-insensitive) its rows and what the files say of its place;
+    with `pipeline`, of that pipeline's rows only."""
     labels: dict[str, Label] = {}
     for facts in files:
         stage = _column_of(facts, "stage")
         if stage is None or facts.kind not in ("deals", "history"):
             continue
+        where = ""
+        if pipeline is not None:
+            condition = _pipeline_filter(files, facts, pipeline)
+            if condition is None:
+                continue
+            where = f"and {condition}"
         table = quote_ident(facts.table)
         parts = {
             "sort": _numeric(_column_of(facts, "sort_order")),
@@ -96,7 +139,7 @@ def label_stats(db: Database, files: list[FileFacts]) -> dict[str, Label]:
             with
             cells as (
                 select trim({stage.sql}) as label, {select} from {table}
-                where nullif(trim({stage.sql}), '') is not null
+                where nullif(trim({stage.sql}), '') is not null {where}
             ),
             final as (
                 select min(label), count(*), min(sort), avg(probability), avg(won), avg(closed),
@@ -106,7 +149,10 @@ def label_stats(db: Database, files: list[FileFacts]) -> dict[str, Label]:
             )
             select * from final
             """,
-            {"truthy": _TRUE} if "$truthy" in select else None,
+            {
+                **({"truthy": _TRUE} if "$truthy" in select else {}),
+                **({"pipeline": label_key(pipeline)} if where else {}),
+            } or None,
         )
         for text, count, sort, probability, won, closed, position, dated in rows:
             label = labels.setdefault(label_key(text), Label(text))
@@ -120,7 +166,11 @@ def label_stats(db: Database, files: list[FileFacts]) -> dict[str, Label]:
             label.position = _first(label.position, position)
         # a stage-date column names a stage even when no deal is in it now; HubSpot
         # writes these columns in pipeline order
-        for order, (stage_name, _, _) in enumerate(facts.plan.stage_dates if facts.plan else ()):
+        for order, (stage_name, _, header) in enumerate(facts.plan.stage_dates if facts.plan else ()):
+            named = HUBSPOT_STAGE_DATE.match(" ".join(header.strip().lower().split()))
+            of_pipeline = named.group("pipeline") if named else None
+            if pipeline is not None and of_pipeline and of_pipeline != label_key(pipeline):
+                continue
             label = labels.setdefault(label_key(stage_name), Label(stage_name))
             label.column_order = _first(label.column_order, order)
     return labels

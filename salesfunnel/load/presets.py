@@ -218,6 +218,11 @@ def _build_plan(
                 f"when lower(trim({closed})) in {_TRUE} then 'lost' "
                 f"when nullif(trim({closed}), '') is not null then 'open' end"
             )
+    if mapping.kind == "users" and "name" not in fields:  # HubSpot owners
+        parts = [f"nullif(trim({p}), '')" for p in
+                 (fields.pop("first_name", None), fields.pop("last_name", None)) if p]
+        if parts:
+            fields["name"] = f"nullif(concat_ws(' ', {', '.join(parts)}), '')"
     if preset.name == "pipedrive":
         won_time, lost_time = fields.pop("won_time", None), fields.pop("lost_time", None)
         parts = [p for p in (fields.get("closed_at"), won_time, lost_time) if p]

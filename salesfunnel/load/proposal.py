@@ -18,12 +18,13 @@ from salesfunnel.load.infer_funnel import (
     band_limits,
     find_stage_dates,
     label_stats,
+    pipeline_counts,
     propose_funnel,
 )
 
 MAPPED = {
     "deals": ("deal_id", "rep", "stage", "status", "amount", "created_at", "closed_at", "account",
-              "source", "lost_reason", "tier"),
+              "source", "lost_reason", "tier", "pipeline"),
     "history": ("deal_id", "stage", "entered_at"),
     "reps": ("rep", "team", "manager"),
     "accounts": ("account", "tier"),
@@ -40,6 +41,10 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
             find_stage_dates(db, facts, [label.text for label in labels.values()])
     labels = label_stats(db, files)
     funnel = propose_funnel(files, labels)
+    pipelines = pipeline_counts(db, files)
+    own = {name: label_stats(db, files, name) for name in pipelines} if len(pipelines) > 1 else {}
+    if own and len({frozenset(stats) for stats in own.values()}) == 1:
+        own = {}  # every pipeline has the same stage labels: one shared funnel
     out = [
         "# salesfunnel config proposed by `salesfunnel init` from:",
         *(f"#   {f.path.parent.name + '/' if f.path.parent.name else ''}{f.label}: "
@@ -47,7 +52,18 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
         "# Check each choice, then: salesfunnel load --config THIS_FILE PATH...",
         "",
     ]
-    out += _funnel_lines(funnel, labels)
+    if own:
+        main, *others = own
+        out += _funnel_lines(
+            propose_funnel(files, own[main]), own[main],
+            note=f"the funnel of pipeline {main} (the most deals), and of any pipeline without "
+            "its own table below; the pipelines' stage labels differ, so each has its funnel",
+        )
+        for name in others:
+            out += _funnel_lines(propose_funnel(files, own[name]), own[name],
+                                 table=f"funnel.{_key(name)}", note=f"pipeline {name}")
+    else:
+        out += _funnel_lines(funnel, labels)
     for facts in files:
         out += _columns_lines(db, facts)
     out += _dates_lines(files)
@@ -70,9 +86,9 @@ def _what(facts: FileFacts) -> str:
     return f"{facts.kind}, {facts.rows} rows ({how})"
 
 
-def _funnel_lines(proposal, labels) -> list[str]:
+def _funnel_lines(proposal, labels, table: str = "funnel", note: str | None = None) -> list[str]:
     funnel = proposal.funnel
-    lines = ["[funnel]", f"# stage order: {proposal.how}"]
+    lines = [f"[{table}]"] + ([f"# {note}"] if note else []) + [f"# stage order: {proposal.how}"]
     if proposal.unordered:
         lines.append("# The export does not say the order: put the stages in funnel order.")
     lines += [f"# {note}" for note in proposal.notes]
@@ -83,7 +99,7 @@ def _funnel_lines(proposal, labels) -> list[str]:
     lines.append(f"lost = [{', '.join(_string(s) for s in funnel.lost_labels)}]")
     if funnel.aliases:
         lines.append("")
-        lines.append("[funnel.aliases]")
+        lines.append(f"[{table}.aliases]")
         lines += [f"{_key(alias)} = {_string(target)}" for alias, target in funnel.aliases]
     return lines + [""]
 

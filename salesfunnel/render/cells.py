@@ -214,19 +214,22 @@ def fit_table(table: Table, console: Console) -> list[Table]:
     return result
 
 
-def print_table(table: Table, output: Path | None) -> None:
+def print_table(table: Table | list[Table], output: Path | None) -> None:
     """On stdout, or into `output` as plain text 120 columns wide; split into panels
-    when wider than that (`fit_table`)."""
+    when wider than that (`fit_table`). A list of tables is printed one after another."""
+    tables = table if isinstance(table, list) else [table]
     if output is None:
         console = stdout_console()
-        for panel in fit_table(table, console):
-            console.print(panel)
+        for each in tables:
+            for panel in fit_table(each, console):
+                console.print(panel)
         return
     with output.open("w", encoding="utf-8") as handle:
         # markup=False: a value like "[/]" in the data is text, not Rich markup
         console = Console(file=handle, width=120, color_system=None, markup=False)
-        for panel in fit_table(table, console):
-            console.print(panel)
+        for each in tables:
+            for panel in fit_table(each, console):
+                console.print(panel)
 
 
 def fmt_interval(low, high) -> str:

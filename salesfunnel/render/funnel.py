@@ -118,17 +118,28 @@ def rank_table(report: Report) -> Table:
 
 
 def dropoff_table(report: Report) -> Table:
+    """Rows by tier (and by pipeline first with --by pipeline), a section per tier."""
     table = titled_table(report.title)
+    group = report.group_by
+    if group:
+        table.add_column(group.capitalize(), no_wrap=True)
     table.add_column("Tier", no_wrap=True)
     table.add_column("Lost at", no_wrap=True)
     table.add_column("Reason")
     for header in ("Lost", "Share of tier", "Amount"):
         table.add_column(header, justify="right")
     rows = report.frame.rows(named=True)
+
+    def section(row) -> tuple:
+        return (row[group] if group else None, row["tier"])
+
     for position, row in enumerate(rows):
-        first = position == 0 or rows[position - 1]["tier"] != row["tier"]
-        last = position + 1 == len(rows) or rows[position + 1]["tier"] != row["tier"]
+        first = position == 0 or section(rows[position - 1]) != section(row)
+        last = position + 1 == len(rows) or section(rows[position + 1]) != section(row)
+        new_group = group and (position == 0 or rows[position - 1][group] != row[group])
+        cells = [str(row[group]) if new_group else ""] if group else []
         table.add_row(
+            *cells,
             row["tier"] if first else "",
             "(stage unknown)" if row["stage"] is None else row["stage"],
             row["reason"],

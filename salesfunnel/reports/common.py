@@ -33,6 +33,13 @@ class GroupBy(enum.StrEnum):
     rep = "rep"
     source = "source"
     month = "month"
+    pipeline = "pipeline"
+
+
+class DropoffBy(enum.StrEnum):
+    """`dropoff --by` choices."""
+
+    pipeline = "pipeline"
 
 
 @dataclass

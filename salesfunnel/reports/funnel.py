@@ -40,6 +40,10 @@ def conversion(
     if by is not None and by not in GroupBy.__members__:
         raise UsageError(f"--by takes one of {', '.join(GroupBy)}; got {by!r}.")
     by = None if by is None else str(by)
+    if by == "pipeline":
+        from salesfunnel.reports.pipelines import in_scope
+
+        return in_scope(db, None, lambda: conversion(db, filters, None, confidence), grouped=True)
     import polars as pl
 
     frame = db.call_macro("conversion", [*filters.args(), by, z_value(confidence)])
@@ -72,9 +76,17 @@ def conversion(
     return report
 
 
-def dropoff(db: Database, filters: Filters) -> Report:
-    """Lost deals of the cohort by tier, lost-at stage and reason."""
+def dropoff(db: Database, filters: Filters, by: str | None = None) -> Report:
+    """Lost deals of the cohort by tier, lost-at stage and reason; `by` "pipeline": the
+    same per pipeline, stacked."""
     import polars as pl
+
+    if by is not None:
+        if str(by) != "pipeline":
+            raise UsageError(f"dropoff --by takes pipeline; got {by!r}.")
+        from salesfunnel.reports.pipelines import in_scope
+
+        return in_scope(db, None, lambda: dropoff(db, filters), grouped=True)
 
     frame = db.call_macro("dropoff", filters.args()).with_columns(
         pl.col("lost").cast(pl.Int64), pl.col("share", "amount").cast(pl.Float64)

@@ -3,3 +3,4 @@
 alter table deals add column if not exists currency varchar;
 alter table deals add column if not exists amount_original double;
 alter table deals add column if not exists currency_original varchar;
+alter table deals add column if not exists pipeline varchar;

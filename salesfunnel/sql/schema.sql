@@ -49,7 +49,9 @@ create table if not exists deals (
     -- report currency and the value and currency as loaded are kept
     currency varchar,
     amount_original double,
-    currency_original varchar
+    currency_original varchar,
+    -- the CRM pipeline the deal belongs to (null: the export names none)
+    pipeline varchar
 );
 
 -- one row per stage entry, unique on (deal_id, stage, entered_at)

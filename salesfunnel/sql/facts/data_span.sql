@@ -1,10 +1,12 @@
 -- One row: the first and last created_at of the loaded deals and the last
--- activity (a stage entry or a loss), which `latest` months resolve to.
+-- activity (a stage entry or a loss), which `latest` months resolve to; of the
+-- deals in the pipeline scope.
 create or replace temp view data_span as
 with
 created as (
     select min(created_at) as first_created, max(created_at) as last_created
     from main.deals
+    where in_pipeline(pipeline)
 ),
 
 activity as (
@@ -12,7 +14,8 @@ activity as (
 ),
 
 losses as (
-    select max(closed_at) as last_loss from main.deals where status = 'lost'
+    select max(closed_at) as last_loss from main.deals
+    where status = 'lost' and in_pipeline(pipeline)
 ),
 
 final as (

@@ -3,7 +3,8 @@
 -- its account, the lost-reason key, and the furthest funnel stage it reached
 -- (over its current row, its history and every snapshot of it), and the
 -- funnel stage the CRM shows now (current_index; null for a lost label). Deals removed
--- by a full export are left out unless include_removed().
+-- by a full export are left out unless include_removed(); only the deals of the
+-- pipeline scope are held (in_pipeline), counted through its funnel.
 -- Status decides the won stage: only a won deal reaches it; the current stage,
 -- history and snapshots of any other deal count at most up to the stage before it.
 -- stage_unknown: a lost deal with no recorded stage (its only label is a lost
@@ -14,7 +15,7 @@ loaded_deals as (
     select deals.*, removed_deals.removed_at
     from main.deals as deals
     left join removed_deals using (deal_id)
-    where removed_deals.deal_id is null or include_removed()
+    where (removed_deals.deal_id is null or include_removed()) and in_pipeline(deals.pipeline)
 ),
 
 stages as (
@@ -86,7 +87,8 @@ final as (
             and snapshot_stages.furthest_index is null as stage_unknown,
         current_stage.stage_index as current_index,
         snapshot_stages.first_seen_at,
-        loaded_deals.removed_at
+        loaded_deals.removed_at,
+        loaded_deals.pipeline
     from loaded_deals
     cross join won_stage
     left join stages as current_stage

@@ -3,11 +3,13 @@
 -- the as-of of the deal's first snapshot, closed_at for the won stage of a won
 -- deal) and the entry date (earliest known entry of this or any later stage,
 -- so a skipped stage is entered when the deal first shows up beyond it), with
--- the same two dates of the stage before it (null for the first stage).
+-- the same two dates of the stage before it (null for the first stage), and the
+-- deal's pipeline.
 create or replace temp view deal_stage_dates as
 with
 facts as (
-    select deal_id, furthest_index, status, created_at, closed_at, first_seen_at from deal_facts
+    select deal_id, furthest_index, status, created_at, closed_at, first_seen_at, pipeline
+    from deal_facts
 ),
 
 stages as (
@@ -30,6 +32,7 @@ history_entries as (
 reached as (
     select
         facts.deal_id,
+        facts.pipeline,
         stages.stage_index,
         stages.stage,
         least(
@@ -49,6 +52,7 @@ reached as (
 entries as (
     select
         deal_id,
+        pipeline,
         stage_index,
         stage,
         known_entered_at,

@@ -1,7 +1,8 @@
 -- One row per change of a deal's exported state inside a window (p_since,
 -- p_until], both ends of day: the deal's state at p_since (its newest snapshot
 -- on or before it; null when unknown) followed by each of its snapshots in the
--- window, every consecutive pair with what it did to the open pipeline.
+-- window, every consecutive pair with what it did to the open pipeline. Only
+-- the deals of the pipeline scope (in_pipeline).
 create or replace temp macro movement_events(p_since, p_until) as table
 with
 stages as (
@@ -20,6 +21,8 @@ states as (
         not snapshots.removed and snapshots.status = 'open' as is_open
     from main.deal_snapshots as snapshots
     left join stages on stages.stage_key = lower(snapshots.stage)
+    semi join (select deal_id from main.deals where in_pipeline(pipeline)) as scoped
+        on scoped.deal_id = snapshots.deal_id
     where snapshots.as_of <= p_until
 ),
 

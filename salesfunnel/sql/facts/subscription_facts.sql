@@ -2,12 +2,15 @@
 -- else those of its deal (resolved here, at query time, so a deal loaded after
 -- the subscription still fills them in; the deal's tier is itself resolved
 -- through its account), its start, end and MRR. A tier found nowhere is
--- 'unknown'; a rep found nowhere is null.
+-- 'unknown'; a rep found nowhere is null. Scoped to one pipeline (`--pipeline`),
+-- only the subscriptions of that pipeline's deals.
 create or replace temp view subscription_facts as
 with
 loaded as (
     select customer_id, deal_id, rep, tier, started_at, ended_at, mrr
     from main.subscriptions
+    where (select mode from pipeline_scope) = 'all'
+        or deal_id in (select deal_id from main.deals where in_pipeline(pipeline))
 ),
 
 deal_owners as (

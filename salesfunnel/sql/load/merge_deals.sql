@@ -6,8 +6,8 @@ delete from deals where deal_id in (select deal_id from incoming_current);
 
 insert into deals
     (deal_id, rep, tier, source, account, created_at, stage, status, lost_reason, amount,
-     closed_at, file_id, line, currency, amount_original, currency_original)
+     closed_at, file_id, line, currency, amount_original, currency_original, pipeline)
 select
     deal_id, rep, tier, source, account, created_at, stage, status, lost_reason, amount,
-    closed_at, $file_id, line, currency, amount_original, currency_original
+    closed_at, $file_id, line, currency, amount_original, currency_original, pipeline
 from incoming_current;

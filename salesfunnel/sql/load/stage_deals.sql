@@ -16,13 +16,33 @@ trimmed as (
         nullif(trim(lost_reason), '') as lost_reason,
         nullif(trim(amount), '') as amount_text,
         nullif(trim(closed_at), '') as closed_at_text,
-        nullif(upper(trim(currency)), '') as currency_original
+        nullif(upper(trim(currency)), '') as currency_original,
+        nullif(trim(pipeline), '') as pipeline
     from source_rows
+),
+
+-- a deal's labels are those of its pipeline's own funnel, else the shared funnel's
+own_funnels as (
+    select distinct pipeline_key from stage_labels where pipeline_key is not null
+),
+
+with_funnel as (
+    select
+        trimmed.*,
+        own_funnels.pipeline_key as funnel_key
+    from trimmed
+    left join own_funnels on own_funnels.pipeline_key = lower(trimmed.pipeline)
+),
+
+expected_labels as (
+    select pipeline_key, string_agg(label_key, ', ' order by label_key) as expected
+    from stage_labels
+    group by pipeline_key
 ),
 
 parsed as (
     select
-        trimmed.*,
+        with_funnel.*,
         parse_timestamp(created_at_text) as created_at,
         parse_timestamp(closed_at_text) as closed_at,
         parse_amount(amount_text) as amount_original,
@@ -30,10 +50,14 @@ parsed as (
         labels.stage,
         labels.stage_index,
         labels.is_lost,
-        labels.stage_index = (select max(stage_index) from funnel_stages) as is_won_stage
-    from trimmed
+        labels.is_won as is_won_stage,
+        expected_labels.expected as expected_labels
+    from with_funnel
     left join stage_labels as labels
-        on labels.label_key = lower(trimmed.stage_text)
+        on labels.label_key = lower(with_funnel.stage_text)
+        and labels.pipeline_key is not distinct from with_funnel.funnel_key
+    left join expected_labels
+        on expected_labels.pipeline_key is not distinct from with_funnel.funnel_key
 ),
 
 with_status as (
@@ -65,8 +89,9 @@ checked as (
             problem(stage_text is null, 'stage', null, 'stage is empty'),
             problem(
                 stage_text is not null and stage is null, 'stage', stage_text,
-                'unknown stage label (expected one of: '
-                || (select string_agg(label_key, ', ' order by label_key) from stage_labels) || ')'
+                'unknown stage label (expected one of: ' || expected_labels
+                || case when funnel_key is not null then ' in pipeline ' || pipeline else '' end
+                || ')'
             ),
             problem(
                 status_text is not null and status_text not in ('open', 'won', 'lost'),
@@ -122,6 +147,7 @@ final as (
             as amount_original,
         case when (select report from currency_settings) is not null then currency_original end
             as currency_original,
+        pipeline,
         problems
     from checked
 )

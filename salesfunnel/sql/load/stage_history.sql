@@ -1,4 +1,6 @@
 -- One row per record of a stage-history file: parsed values and the list of problems.
+-- A label of any pipeline's funnel is accepted (a history row does not say its
+-- pipeline; the facts read it through the deal's pipeline).
 create or replace temp table staged as
 with
 trimmed as (
@@ -18,7 +20,9 @@ parsed as (
         labels.stage,
         parse_timestamp(entered_at_text) as entered_at
     from trimmed
-    left join stage_labels as labels
+    left join (
+        select label_key, min(stage) as stage from stage_labels group by label_key
+    ) as labels
         on labels.label_key = lower(trimmed.stage_text)
 ),
 
@@ -31,7 +35,7 @@ checked as (
             problem(
                 stage_text is not null and stage is null, 'stage', stage_text,
                 'unknown stage label (expected one of: '
-                || (select string_agg(label_key, ', ' order by label_key) from stage_labels) || ')'
+                || (select string_agg(distinct label_key, ', ' order by label_key) from stage_labels) || ')'
             ),
             problem(entered_at_text is null, entered_at_column, null, 'entered_at is empty'),
             date_problem(entered_at_text, entered_at, entered_at_column)

@@ -4,7 +4,8 @@
 -- and amount (exact decimals; for the last four, each deal's amount after its
 -- last such move). Deals are those passing the tier, rep and source
 -- filters (their current attributes, removed deals included); p_by groups by
--- 'tier' or 'rep' (null: one group). See docs/metrics.md, "movement".
+-- 'tier' or 'rep' (null: one group); deals of the pipeline scope only. See
+-- docs/metrics.md, "movement".
 create or replace temp macro movement(p_since, p_until, p_tier, p_rep, p_source, p_by) as table
 with
 accounts as (
@@ -23,6 +24,7 @@ selected as (
     where tier_matches(coalesce(deals.tier, accounts.tier, 'unknown'), p_tier)
         and (p_rep is null or lower(deals.rep) = lower(trim(p_rep)))
         and (p_source is null or coalesce(deals.source, 'unknown') = lower(trim(p_source)))
+        and in_pipeline(deals.pipeline)
 ),
 
 state_at as (

@@ -1,0 +1,101 @@
+"""Reports over several pipelines: a deal's stages are those of its pipeline's funnel,
+so pipelines are never mixed in one funnel. `in_scope` runs a report for the pipeline
+asked for (--pipeline), or for each pipeline of the database in turn when it holds
+several, stacking the results with a leading `pipeline` field. docs/metrics.md,
+"Pipelines".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from salesfunnel.errors import UsageError
+from salesfunnel.funnel import label_key
+from salesfunnel.reports.common import Report
+
+if TYPE_CHECKING:
+    from salesfunnel.db import Database
+
+NO_PIPELINE = "(none)"  # how the deals without a pipeline are named in a stacked report
+
+
+def pipeline_name(name: str | None) -> str:
+    return NO_PIPELINE if name is None else name
+
+
+def resolve_pipeline(db: Database, asked: str) -> str | None:
+    """The stored pipeline a --pipeline value names (case-insensitive; "(none)" is the
+    deals without one); UsageError listing the known ones when it names none."""
+    known = db.pipelines()
+    for name in known:
+        if label_key(pipeline_name(name)) == label_key(asked):
+            return name
+    listed = ", ".join(pipeline_name(name) for name in known) or "(no deal loaded)"
+    raise UsageError(f"--pipeline {asked!r} matches no deal in the database. Pipelines: {listed}.")
+
+
+def in_scope(
+    db: Database,
+    pipeline: str | None,
+    compute: Callable[[], Report],
+    *,
+    grouped: bool = False,
+    split: bool = True,
+) -> Report:
+    """`compute()` for --pipeline `pipeline`; without it, on the whole database when it
+    holds one pipeline (or none, or `split` is false), else once per pipeline, stacked
+    (`stack`). `grouped` (--by pipeline) stacks even a single pipeline and renders one
+    grouped table."""
+    if pipeline is not None and pipeline.strip():
+        if grouped:
+            raise UsageError("--by pipeline and --pipeline do not go together: pick one.")
+        name = resolve_pipeline(db, pipeline)
+        db.scope_pipeline(name)
+        report = compute()
+        report.title += f" · pipeline {pipeline_name(name)}"
+        db.scope_every_pipeline()
+        return report
+    if not split and not grouped:
+        return compute()
+    known = db.pipelines()
+    if not grouped and len(known) <= 1:
+        if known and known[0] is not None and db.full_funnel.has_own(known[0]):
+            db.scope_pipeline(known[0])
+            report = compute()
+            db.scope_every_pipeline()
+            return report
+        return compute()
+    parts = []
+    for name in known:
+        db.scope_pipeline(name)
+        report = compute()
+        parts.append(replace(report, title=f"{report.title} · pipeline {pipeline_name(name)}"))
+    db.scope_every_pipeline()
+    return stack(parts, known, grouped=grouped)
+
+
+def stack(parts: list[Report], names: list[str | None], *, grouped: bool) -> Report:
+    """One report from one per pipeline: the rows with a leading `pipeline` field (fields
+    a pipeline lacks, such as another funnel's stage columns, are null), the notices of
+    each said once, and the parts kept for a table per pipeline."""
+    import polars as pl
+
+    frames = [
+        part.frame.select(pl.lit(pipeline_name(name), dtype=pl.String).alias("pipeline"), pl.all())
+        for part, name in zip(parts, names, strict=True)
+    ]
+    frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    first = parts[0]
+    notices: list[str] = []
+    for part, name in zip(parts, names, strict=True):
+        notices += [f"pipeline {pipeline_name(name)}: {n}" for n in part.notices
+                    if f"pipeline {pipeline_name(name)}: {n}" not in notices]
+    title = first.title.rsplit(" · pipeline ", 1)[0] + " · by pipeline"
+    return Report(
+        first.name, title, frame, first.stages,
+        group_by="pipeline" if grouped else first.group_by,
+        extra={**first.extra, "pipeline_parts": [] if grouped else parts},
+        notices=notices,
+    )
