@@ -221,3 +221,21 @@ def test_init_proposes_a_funnel_per_pipeline_that_loads_every_row(tmp_path, cli)
                     "-f", "json")
     assert _conversion_rows(rows, "Sales Pipeline") == SALES
     assert _conversion_rows(rows, "Renewals Pipeline") == RENEWALS
+
+
+def test_the_pack_covers_one_pipeline(two_funnels_db, cli, tmp_path):
+    result = cli("pack", "--out", tmp_path / "pack", "--month", "2026-02", "--db", two_funnels_db)
+    assert result.exit_code == ExitCode.USAGE
+    assert "holds 2 pipelines (Renewals Pipeline, Sales Pipeline)" in result.stderr
+    assert not (tmp_path / "pack").exists()
+
+
+def test_a_pack_of_one_pipeline_counts_through_its_funnel(two_funnels_db, cli, tmp_path):
+    import polars as pl
+
+    result = cli("pack", "--out", tmp_path / "pack", "--month", "2026-02",
+                 "--pipeline", "renewals pipeline", "--db", two_funnels_db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "the pack covers pipeline Renewals Pipeline" in result.stderr
+    sheet = pl.read_excel(tmp_path / "pack" / "salesfunnel-2026-02.xlsx", sheet_name="conversion")
+    assert sheet.select("stage", "reached").rows() == [("Up for Renewal", 3), ("Renewal Won", 1)]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from salesfunnel.cli.common import DEFAULT_WAIT, handle_errors, open_database, today
-from salesfunnel.cli.options import ConfigOption, DbOption, WaitOption
+from salesfunnel.cli.options import ConfigOption, DbOption, PipelineOption, WaitOption
 from salesfunnel.errors import InputError
 
 
@@ -30,6 +30,7 @@ def pack(
     db: DbOption = None,
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
+    pipeline: PipelineOption = None,
 ) -> None:
     """Write the monthly pack: salesfunnel-M.xlsx, index.html with charts, one page per rep in reps/.
 
@@ -43,13 +44,17 @@ def pack(
     from salesfunnel.render.pack import engine, write_pack
     from salesfunnel.render.pack.collect import collect_ranks, collect_rest
     from salesfunnel.reports.common import add_months, month_start
+    from salesfunnel.reports.pipelines import scope_to_one
 
     day = today()
     first = add_months(day.replace(day=1), -1) if month == "last" else month_start(month)
     engines = engine.start()  # warms up while the reports are computed
     try:
         with open_database(db, config, write=False, wait=wait) as database:
+            scoped = scope_to_one(database, pipeline)
             data = collect_ranks(database, first, day)
+            if scoped is not None:
+                data.notes.insert(0, f"the pack covers pipeline {scoped}.")
             if out.exists() and not out.is_dir():
                 raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
             try:

@@ -99,3 +99,23 @@ def stack(parts: list[Report], names: list[str | None], *, grouped: bool) -> Rep
         extra={**first.extra, "pipeline_parts": [] if grouped else parts},
         notices=notices,
     )
+
+
+def scope_to_one(db: Database, pipeline: str | None) -> str | None:
+    """For what covers one funnel (the pack): scope to --pipeline `pipeline`, or to the
+    database's only pipeline; several pipelines and no --pipeline is a UsageError naming
+    them. Returns the name of the pipeline asked for, else None."""
+    if pipeline is not None and pipeline.strip():
+        name = resolve_pipeline(db, pipeline)
+        db.scope_pipeline(name)
+        return pipeline_name(name)
+    known = db.pipelines()
+    if len(known) > 1:
+        raise UsageError(
+            f"The database holds {len(known)} pipelines "
+            f"({', '.join(pipeline_name(n) for n in known)}), each with its own stages: "
+            "pick one with --pipeline NAME."
+        )
+    if known and known[0] is not None and db.full_funnel.has_own(known[0]):
+        db.scope_pipeline(known[0])
+    return None
