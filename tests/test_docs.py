@@ -142,7 +142,7 @@ def test_info_fields_equal_its_csv_and_json_keys(cli, sample_db):
     csv_text = cli("info", "-f", "csv", "--db", sample_db).stdout
     assert csv_text.splitlines()[0].split(",") == fields
     as_json = json.loads(cli("info", "-f", "json", "--db", sample_db).stdout)
-    assert list(as_json) == [*fields, "file_list", "deal_counts", "recent_rejects"]
+    assert list(as_json) == [*fields, "file_list", "deal_counts", "recent_rejects", "pipeline_list"]
 
 
 def test_every_report_command_has_its_fields_checked():

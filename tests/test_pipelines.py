@@ -239,3 +239,13 @@ def test_a_pack_of_one_pipeline_counts_through_its_funnel(two_funnels_db, cli, t
     assert "the pack covers pipeline Renewals Pipeline" in result.stderr
     sheet = pl.read_excel(tmp_path / "pack" / "salesfunnel-2026-02.xlsx", sheet_name="conversion")
     assert sheet.select("stage", "reached").rows() == [("Up for Renewal", 3), ("Renewal Won", 1)]
+
+
+def test_info_lists_the_pipelines_with_their_funnels(two_funnels_db, cli):
+    result = cli("info", "--db", two_funnels_db, "-f", "json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)["pipeline_list"] == [
+        {"pipeline": "Renewals Pipeline", "deals": 3, "funnel": ["Up for Renewal", "Renewal Won"]},
+        {"pipeline": "Sales Pipeline", "deals": 4, "funnel": [s for s, *_ in SALES]},
+    ]
+    assert "pipeline Renewals Pipeline" in cli("info", "--db", two_funnels_db).stdout

@@ -22,6 +22,10 @@ def info_renderable(info: Info) -> Group:
     deals_total = int(info.deal_counts["deals"].sum()) if info.deal_counts.height else 0
     summary.add_row("funnel", " > ".join(info.funnel))
     summary.add_row("deals", fmt_int(deals_total))
+    if any(name is not None for name, _, _ in info.pipelines):
+        for name, deals, stages in info.pipelines:
+            summary.add_row(f"pipeline {name or '(none)'}",
+                            f"{fmt_int(deals)} deals · {' > '.join(stages)}")
     summary.add_row("stage history rows", fmt_int(info.history_rows))
     summary.add_row("history rows without a deal", fmt_int(info.orphan_history_rows))
     summary.add_row("removed deals (not in reports)", fmt_int(info.removed_deals))
@@ -230,6 +234,10 @@ def info_json(info: Info) -> str:
     summary["file_list"] = json.loads(info.files.write_json())
     summary["deal_counts"] = json.loads(info.deal_counts.write_json())
     summary["recent_rejects"] = json.loads(info.recent_rejects.write_json())
+    summary["pipeline_list"] = [
+        {"pipeline": name, "deals": deals, "funnel": list(stages)}
+        for name, deals, stages in info.pipelines
+    ]
     return json.dumps(summary, ensure_ascii=False, default=str) + "\n"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ class Info:
     recent_rejects: pl.DataFrame
     removed_deals: int = 0  # removed by a full export: kept, out of every report
     newest_as_of: dt.datetime | None = None  # of the deals exports loaded
+    # per pipeline of the deals (None: without one): its deals and the stages it counts
+    pipelines: list[tuple[str | None, int, tuple[str, ...]]] = field(default_factory=list)
 
 
 def info(db: Database, reject_limit: int = 5) -> Info:
@@ -51,4 +53,11 @@ def info(db: Database, reject_limit: int = 5) -> Info:
         recent_rejects=db.read_view("recent_rejects").drop("file_id").head(reject_limit),
         removed_deals=db.scalar("select count(*) from removed_deals semi join deals using (deal_id)"),
         newest_as_of=db.scalar("select max(as_of) from deal_exports"),
+        pipelines=[
+            (name, deals, db.full_funnel.for_pipeline(name).stages)
+            for name, deals in db.fetchall(
+                "select mode(pipeline), count(*) from deals group by lower(pipeline) "
+                "order by lower(pipeline) nulls last"
+            )
+        ],
     )
