@@ -305,7 +305,13 @@ class Database:
 
     def pipelines(self) -> list[str | None]:
         """The pipelines of the loaded deals (the most used spelling of each, None for
-        deals without one), in name order with None last."""
+        deals without one), in name order with None last. Stored by the load that last
+        refreshed the facts, so a report does not scan the deals for them."""
+        import json
+
+        stored = self.meta("pipelines") if self._cache_valid else None
+        if stored is not None:
+            return json.loads(stored)
         return [name for (name,) in self.fetchall(
             "select mode(pipeline) from main.deals group by lower(pipeline) "
             "order by lower(pipeline) nulls last"
@@ -382,6 +388,8 @@ class Database:
         """Recompute the cached per-deal facts from the live views (inside the caller's
         transaction), so reports read small tables instead of recomputing them. With
         per-pipeline funnels, each funnel's deals are computed through it."""
+        import json
+
         self.install_queries()  # the live definitions, not a cache read by an earlier override
         full = self.full_funnel
         scopes = [("all", None, full)] if not full.pipelines else [("shared", None, full.shared)] + [
@@ -402,6 +410,8 @@ class Database:
                     else f"insert into {cache_table}"
                 self.execute(f"{verb} select * from {quote_ident(view)}")
         self.set_meta("facts_key", self.facts_key())
+        self._cache_valid = False  # the pipelines from the deals, then stored with the facts
+        self.set_meta("pipelines", json.dumps(self.pipelines()))
         self._set_scope("all", None, full.shared)
         self.use_fact_cache()
 
