@@ -249,3 +249,26 @@ def test_info_lists_the_pipelines_with_their_funnels(two_funnels_db, cli):
         {"pipeline": "Sales Pipeline", "deals": 4, "funnel": [s for s, *_ in SALES]},
     ]
     assert "pipeline Renewals Pipeline" in cli("info", "--db", two_funnels_db).stdout
+
+
+@pytest.mark.parametrize(
+    "args", [("plan", "--target-amount", "1000"), ("pacing", "--target-amount", "1000")]
+)
+def test_a_target_needs_one_pipeline(two_funnels_db, cli, args):
+    result = cli(*args, "--db", two_funnels_db, env={"SALESFUNNEL_TODAY": "2026-03-01"})
+    assert result.exit_code == ExitCode.USAGE
+    assert "pick one with --pipeline NAME" in result.stderr
+    result = cli(*args, "--db", two_funnels_db, "--pipeline", "Sales Pipeline", "-f", "json",
+                 env={"SALESFUNNEL_TODAY": "2026-03-01"})
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)
+
+
+def test_pacing_of_one_pipeline_counts_its_wins_only(two_funnels_db, cli):
+    """2026-Q1: Sales won deal 1 (1000); Renewals won deal 5 (500)."""
+    for name, won in (("Sales Pipeline", 1000.0), ("Renewals Pipeline", 500.0)):
+        result = cli("pacing", "--target-amount", "1000", "--pipeline", name,
+                     "--db", two_funnels_db, "-f", "json", env={"SALESFUNNEL_TODAY": "2026-03-01"})
+        assert result.exit_code == ExitCode.OK, result.stderr
+        row = json.loads(result.stdout)[0]
+        assert (row["period"], row["won"], row["won_amount"]) == ("2026-Q1", 1, won), name

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from salesfunnel.reports.common import Report
 
 
-@report_command
+@report_command(pipelines="one")  # a target belongs to one funnel
 def pacing(
     database: Database,
     target_amount: Annotated[

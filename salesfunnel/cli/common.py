@@ -280,13 +280,14 @@ _COMMON_OPTIONS = (
 
 
 def report_command(
-    compute: Callable[..., Report] | None = None, *, split_pipelines: bool = True
+    compute: Callable[..., Report] | None = None, *, pipelines: str = "split"
 ) -> Callable[..., None]:
     """A report command from `compute(database, **own options) -> Report`.
 
     --pipeline scopes it to one pipeline; without it, a database of several pipelines
-    gets the report once per pipeline (reports.pipelines.in_scope) unless
-    `split_pipelines` is false (a report about customers, not funnels: churn).
+    gets the report once per pipeline (`pipelines` "split", reports.pipelines.in_scope),
+    or over the whole database ("whole": about customers, not funnels: churn), or it
+    needs --pipeline ("one": a target belongs to one funnel: plan, pacing).
 
     The command takes compute's own options plus --format/-o/--raw/--bom/--db/
     --config/--wait; it opens the database read-only, calls compute, and renders or writes
@@ -295,7 +296,7 @@ def report_command(
     currency (reports.common.scope_currency), compute may ignore the value.
     """
     if compute is None:
-        return functools.partial(report_command, split_pipelines=split_pipelines)
+        return functools.partial(report_command, pipelines=pipelines)
     own = [
         # the first parameter (the database) and the return type may be names imported
         # for type checking only: evaluate the options' annotations alone
@@ -333,7 +334,7 @@ def report_command(
                 options["by"] = None
             report = in_scope(
                 database, pipeline, lambda: compute(database, **options), grouped=grouped,
-                split=split_pipelines,
+                mode=pipelines,
             )
             report.notices[:0] = notices
             report.notices.extend(stale_notices(database))

@@ -25,7 +25,7 @@ StartedUntilOption = Annotated[
 ]
 
 
-@report_command(split_pipelines=False)  # customers, not funnels: --pipeline scopes it
+@report_command(pipelines="whole")  # customers, not funnels: --pipeline scopes it
 def churn(
     database: Database,
     since: StartedSinceOption = None,
@@ -88,7 +88,7 @@ def tiers(
     return management.tiers(database, common.day_window(since, until), today(), confidence)
 
 
-@report_command
+@report_command(pipelines="one")  # a target belongs to one funnel
 def plan(
     database: Database,
     target_amount: Annotated[

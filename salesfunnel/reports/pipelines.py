@@ -42,12 +42,12 @@ def in_scope(
     compute: Callable[[], Report],
     *,
     grouped: bool = False,
-    split: bool = True,
+    mode: str = "split",
 ) -> Report:
     """`compute()` for --pipeline `pipeline`; without it, on the whole database when it
-    holds one pipeline (or none, or `split` is false), else once per pipeline, stacked
-    (`stack`). `grouped` (--by pipeline) stacks even a single pipeline and renders one
-    grouped table."""
+    holds one pipeline (or none, or `mode` is "whole"), else once per pipeline, stacked
+    (`stack`), or, `mode` "one", a UsageError asking for --pipeline. `grouped` (--by
+    pipeline) stacks even a single pipeline and renders one grouped table."""
     if pipeline is not None and pipeline.strip():
         if grouped:
             raise UsageError("--by pipeline and --pipeline do not go together: pick one.")
@@ -57,8 +57,13 @@ def in_scope(
         report.title += f" · pipeline {pipeline_name(name)}"
         db.scope_every_pipeline()
         return report
-    if not split and not grouped:
+    if mode == "whole" and not grouped:
         return compute()
+    if mode == "one" and not grouped:
+        scope_to_one(db, None)
+        report = compute()
+        db.scope_every_pipeline()
+        return report
     known = db.pipelines()
     if not grouped and len(known) <= 1:
         if known and known[0] is not None and db.full_funnel.has_own(known[0]):
