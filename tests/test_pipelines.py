@@ -272,3 +272,11 @@ def test_pacing_of_one_pipeline_counts_its_wins_only(two_funnels_db, cli):
         assert result.exit_code == ExitCode.OK, result.stderr
         row = json.loads(result.stdout)[0]
         assert (row["period"], row["won"], row["won_amount"]) == ("2026-Q1", 1, won), name
+
+
+def test_init_proposes_one_shared_funnel_when_a_preset_names_every_label(cli):
+    """shared_stages.csv: two pipelines with different labels of the canonical funnel."""
+    proposal = cli("init", PIPELINES / "shared_stages.csv")
+    assert proposal.exit_code == ExitCode.OK, proposal.stderr
+    assert "[funnel." not in proposal.stdout.replace("[funnel.aliases]", "")
+    assert 'stages = ["lead", "qualified", "opportunity", "won"]' in proposal.stdout

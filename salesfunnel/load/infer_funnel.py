@@ -42,6 +42,7 @@ class FunnelProposal:
     how: str  # one line: how the order was found
     unordered: bool = False  # listed by frequency: the user must order them
     notes: list[str] = field(default_factory=list)
+    preset: str | None = None  # the preset whose funnel names every label
 
 
 def _column_of(facts: FileFacts, name: str):
@@ -196,7 +197,8 @@ def propose_funnel(files: list[FileFacts], labels: dict[str, Label]) -> FunnelPr
         if funnel is not None and labels:
             known = {key for key, *_ in funnel.label_rows()}
             if set(labels) <= known:
-                return FunnelProposal(funnel, f"the {name} preset's funnel names every stage label")
+                return FunnelProposal(funnel, f"the {name} preset's funnel names every stage label",
+                                      preset=name)
     won = [x for x in labels.values() if _is_won(x)]
     lost = [x for x in labels.values() if x not in won and _is_lost(x)]
     open_ = [x for x in labels.values() if x not in won and x not in lost]

@@ -43,8 +43,10 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
     funnel = propose_funnel(files, labels)
     pipelines = pipeline_counts(db, files)
     own = {name: label_stats(db, files, name) for name in pipelines} if len(pipelines) > 1 else {}
-    if own and len({frozenset(stats) for stats in own.values()}) == 1:
-        own = {}  # every pipeline has the same stage labels: one shared funnel
+    label_sets = [frozenset(stats) for stats in own.values()]
+    if funnel.preset or not any(not (a <= b or b <= a) for a in label_sets for b in label_sets):
+        # a preset's funnel names every label, or one pipeline's labels hold every other's
+        own = {}
     out = [
         "# salesfunnel config proposed by `salesfunnel init` from:",
         *(f"#   {f.path.parent.name + '/' if f.path.parent.name else ''}{f.label}: "
