@@ -39,15 +39,15 @@ def read_records(
     late is transcoded)."""
     keep = None if every_column else used_columns(plan)
     layout = _read_csv(db, layout, scratch, keep)
-    encoding_error = db.fetchall(
-        "select line, byte_position from csv_errors where error_type = 'INVALID ENCODING' "
-        "order by line limit 1"
-    )
-    if encoding_error:
+    errors, line, offset = db.fetchall(
+        "select count(*), min(line) filter (where error_type = 'INVALID ENCODING'), "
+        "arg_min(byte_position, line) filter (where error_type = 'INVALID ENCODING') "
+        "from csv_errors"
+    )[0]
+    if line is not None:
         if allow_retry and layout.encoding == "utf-8":
             return read_records(db, retry_as_legacy(layout, scratch), plan, scratch, False,
                                 every_column)
-        line, offset = encoding_error[0]
         raise InputError(
             f"{layout.path}: line {line} (byte offset {offset}) is not valid "
             f"{layout.encoding.upper()}. The file was probably saved in another encoding; save "
@@ -56,6 +56,25 @@ def read_records(
         )
     expected = len(layout.header)
     footer = plan.footer.pattern if plan.footer else None
+    if not errors:  # the usual case: no structural problem (a simpler statement)
+        db.execute(
+            "create or replace temp table csv_structure_problems as "
+            "select line, null::varchar as column_name, csv_line as value, "
+            "error_message as reason from csv_errors limit 0"
+        )
+    else:
+        _structure_problems(db, expected, footer)
+    if footer:  # a footer line that happens to have the right number of fields
+        first = quote_ident("c0")
+        db.execute(
+            f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
+            {"footer": footer},
+        )
+    return layout
+
+
+def _structure_problems(db: Database, expected: int, footer: str | None) -> None:
+    """csv_structure_problems: one row per record DuckDB rejected, with the reason."""
     db.execute(
         """
         create or replace temp table csv_structure_problems as
@@ -88,13 +107,6 @@ def read_records(
         """,
         {"expected": expected, "footer": footer},
     )
-    if footer:  # a footer line that happens to have the right number of fields
-        first = quote_ident("c0")
-        db.execute(
-            f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
-            {"footer": footer},
-        )
-    return layout
 
 
 def used_columns(plan: FilePlan) -> list[int]:
@@ -317,12 +329,15 @@ def _params_in(sql: str, params: dict) -> dict | None:
     return {k: v for k, v in params.items() if f"${k}" in sql} or None
 
 
-def drop_relation(db: Database, name: str) -> None:
-    """Drop the temp table or view `name`, whichever it is, if it exists."""
-    for (kind,) in db.fetchall(
-        "select 'table' from duckdb_tables() where temporary and table_name = ? "
-        "union all select 'view' from duckdb_views() where temporary and view_name = ?",
-        [name, name],
+def drop_relation(db: Database, *names: str) -> None:
+    """Drop the temp tables or views `names`, whichever each is, if it exists (one
+    look-up for all of them)."""
+    for kind, name in db.fetchall(
+        "select 'table', table_name from duckdb_tables() "
+        "where temporary and list_contains($names, table_name) "
+        "union all select 'view', view_name from duckdb_views() "
+        "where temporary and list_contains($names, view_name)",
+        {"names": list(names)},
     ):
         db.execute(f"drop {kind} {quote_ident(name)}")
 
