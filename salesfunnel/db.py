@@ -8,12 +8,13 @@ always matches the code that runs it.
 
 The SQL tree is read by sqltree.py (`sql_text`, `query_files`).
 
-It is one piece on purpose (about 600 lines): every call into DuckDB, the
+It is one piece on purpose (about 700 lines): every call into DuckDB, the
 translation of DuckDB's exceptions and of every external failure (disk full, I/O
 error, a corrupt block, a commit that cannot be written: `_external_failure`, exit
-5), transactions, opening, the schema's creation inside the load's transaction,
-its version check and migration live together so that no other module needs to
-know DuckDB. Paths are checked before (paths.py).
+5), transactions, opening (with the connection's memory, temp folder and threads:
+`resource_settings`), the schema's creation inside the load's transaction, its
+version check and migration live together so that no other module needs to know
+DuckDB. Paths are checked before (paths.py).
 
 User values reach SQL only as bound parameters. The few identifiers that must
 be spliced (view and macro names) go through `quote_ident`.
