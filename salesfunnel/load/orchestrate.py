@@ -140,7 +140,7 @@ def load_paths(
             planning.refuse_ambiguous_columns(plan, layout)
         db.run_script(sql_text("load/load_macros"))
         if checking_path_only():
-            db.execute("create or replace temp macro plain_iso_timestamp(x) as false")
+            db.run_script(sql_text("load/checking_path_only"))
         funnel = (None if config.funnel else stated_funnel(db, layouts, plans, scratch)) or (
             planning.funnel_for(db, config, plans, [x.path for x in layouts]))
         db.install_funnel(funnel)

@@ -60,9 +60,9 @@ create or replace temp macro has_zone_name(x) as
 
 -- The two shapes nearly every export writes (2026-03-04 and 2026-03-04 13:05:09):
 -- the fast path of parse_timestamp reads them with one cast, which gives exactly
--- what its ISO branch gives them (no offset or zone can follow). The loader
--- redefines it as false when SALESFUNNEL_LOAD_CHECKED is set, so that the tests can
--- compare both ways.
+-- what its ISO branch gives them (no offset or zone can follow). With
+-- SALESFUNNEL_LOAD_CHECKED set, load/checking_path_only.sql redefines it as false,
+-- so that the tests can compare both ways.
 create or replace temp macro plain_iso_timestamp(x) as
     regexp_full_match(x, '\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?');
 
