@@ -8,12 +8,13 @@ always matches the code that runs it.
 
 The SQL tree is read by sqltree.py (`sql_text`, `query_files`).
 
-It is one piece on purpose (about 600 lines): every call into DuckDB, the
+It is one piece on purpose (about 700 lines): every call into DuckDB, the
 translation of DuckDB's exceptions and of every external failure (disk full, I/O
 error, a corrupt block, a commit that cannot be written: `_external_failure`, exit
-5), transactions, opening, the schema's creation inside the load's transaction,
-its version check and migration live together so that no other module needs to
-know DuckDB. Paths are checked before (paths.py).
+5), transactions, opening (with the connection's memory, temp folder and threads:
+`resource_settings`), the schema's creation inside the load's transaction, its
+version check and migration live together so that no other module needs to know
+DuckDB. Paths are checked before (paths.py).
 
 User values reach SQL only as bound parameters. The few identifiers that must
 be spliced (view and macro names) go through `quote_ident`.
@@ -66,6 +67,15 @@ MIGRATIONS = {
     "2": "add deals.pipeline (migrate.sql) and rebuild the cached facts",
 }
 DEFAULT_WAIT_SECONDS = 5.0
+# DuckDB's memory on every connection: a quarter of the machine's RAM, at most 2 GiB (a
+# large load or report spills to the temp directory instead of growing); overridden by
+# $SALESFUNNEL_MEMORY_LIMIT, $SALESFUNNEL_TEMP_DIR and $SALESFUNNEL_THREADS
+DEFAULT_MEMORY_SHARE = 0.25
+DEFAULT_MEMORY_CAP = 2 * 1024**3
+MIN_MEMORY = 64 * 1000**2
+_MEMORY_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _LOCK_PID = re.compile(r"PID (\d+)")
@@ -464,8 +474,65 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def resource_settings(path: Path) -> dict[str, Any]:
+    """DuckDB's `memory_limit` (bytes), `temp_directory` and `threads` for a connection
+    to `path`: from $SALESFUNNEL_MEMORY_LIMIT (e.g. 3GB, 512MiB), $SALESFUNNEL_TEMP_DIR
+    and $SALESFUNNEL_THREADS, else a quarter of the RAM (at most 2 GiB), `<db>.tmp`
+    beside the database, and DuckDB's own thread count. A malformed value: UsageError."""
+    settings: dict[str, Any] = {}
+    text = os.environ.get("SALESFUNNEL_MEMORY_LIMIT", "").strip()
+    if text:
+        found = _MEMORY_SIZE.fullmatch(text)
+        size = float(found.group(1)) * _UNITS[found.group(2).lower()] if found else 0
+        if not found or not MIN_MEMORY <= size < 2**60:
+            raise UsageError(
+                f"$SALESFUNNEL_MEMORY_LIMIT takes a size of at least 64MB with its unit, such "
+                f"as 3GB or 512MiB; got {text!r}."
+            )
+        settings["memory_limit"] = int(size)
+    else:
+        settings["memory_limit"] = _default_memory()
+    temp = os.environ.get("SALESFUNNEL_TEMP_DIR", "").strip()
+    if temp:
+        folder = Path(temp)
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"$SALESFUNNEL_TEMP_DIR {temp!r} is not a folder.")
+        settings["temp_directory"] = str(folder)
+    elif path != Path(":memory:"):
+        settings["temp_directory"] = f"{path}.tmp"
+    threads = os.environ.get("SALESFUNNEL_THREADS", "").strip()
+    if threads:
+        if not threads.isdigit() or not 1 <= int(threads) <= 1024:
+            raise UsageError(
+                f"$SALESFUNNEL_THREADS takes a whole number from 1 to 1024; got {threads!r}."
+            )
+        settings["threads"] = int(threads)
+    return settings
+
+
+def _default_memory() -> int:
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not known here: the cap
+        return DEFAULT_MEMORY_CAP
+    return max(MIN_MEMORY, min(DEFAULT_MEMORY_CAP, int(ram * DEFAULT_MEMORY_SHARE)))
+
+
+def _apply_settings(conn, path: Path) -> None:
+    """The connection's time zone (UTC) and resource bounds (`resource_settings`)."""
+    settings = resource_settings(path)
+    conn.execute("set TimeZone = 'UTC'")
+    conn.execute(f"set memory_limit = '{int(settings['memory_limit'])}B'")
+    if "temp_directory" in settings:
+        conn.execute("set temp_directory = ?", [settings["temp_directory"]])
+    if "threads" in settings:
+        conn.execute(f"set threads = {int(settings['threads'])}")
+
+
 def _connect(path: Path, read_only: bool, wait: float):
-    """Open the file, waiting up to `wait` seconds while another process holds it."""
+    """Open the file, waiting up to `wait` seconds while another process holds it; the
+    connection gets its time zone and resource bounds (`_apply_settings`)."""
+    resource_settings(path)  # a malformed setting is a usage error before anything opens
     duckdb = _duckdb()
     if not 0 <= wait <= 86400:  # NaN too: it would wait forever
         raise UsageError(f"--wait takes seconds from 0 to 86400; got {wait}.")
@@ -473,7 +540,7 @@ def _connect(path: Path, read_only: bool, wait: float):
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            conn = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" not in message.lower():
@@ -487,6 +554,7 @@ def _connect(path: Path, read_only: bool, wait: float):
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+            continue
         except (duckdb.Error, OSError, UnicodeError) as exc:
             if "corrupt" in str(exc).lower() or "checksum" in str(exc).lower():
                 raise _external_failure(path, exc) from None
@@ -494,6 +562,12 @@ def _connect(path: Path, read_only: bool, wait: float):
                 f"Cannot open the database {path}: {_first_line(exc)}. "
                 "Is it a salesfunnel (DuckDB) database?"
             ) from None
+        try:
+            _apply_settings(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
 
 def open_database(
@@ -526,7 +600,6 @@ def open_database(
     db = Database(conn, path, config_funnel or Funnel())
     db.created = not existed
     try:
-        conn.execute("set TimeZone = 'UTC'")
         if write:
             _ensure_schema(db)
         else:
@@ -647,7 +720,6 @@ def _migrate_file(path: Path, wait: float) -> None:
     """Migrate an older database in one transaction before a report reads it."""
     db = Database(_connect(path, read_only=False, wait=wait), path, Funnel())
     try:
-        db.conn.execute("set TimeZone = 'UTC'")
         version = _version_of(db, _tables(db))
         if version is None or version == SCHEMA_VERSION:
             return
@@ -707,5 +779,5 @@ def _external_failure(path: Path, exc: BaseException) -> DatabaseError:
 def memory_database() -> Database:
     """A scratch in-memory database (no schema, default funnel, no views)."""
     conn = _duckdb().connect(":memory:")
-    conn.execute("set TimeZone = 'UTC'")
+    _apply_settings(conn, Path(":memory:"))
     return Database(conn, Path(":memory:"), Funnel())

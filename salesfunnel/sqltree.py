@@ -93,8 +93,16 @@ def query_files() -> tuple[QueryFile, ...]:
 
 @cache
 def referenced_queries(sql: str) -> tuple[str, ...]:
-    """The names of the view layers files that an SQL text mentions."""
-    return tuple(q.name for q in query_files() if re.search(rf"\b{q.name}\b", sql))
+    """The names of the view layers files that an SQL text mentions (one pass over the
+    text, however long: a 100k-column file's read is a long statement)."""
+    found = set(_query_names().findall(sql))
+    return tuple(q.name for q in query_files() if q.name in found)
+
+
+@cache
+def _query_names() -> re.Pattern[str]:
+    names = sorted((q.name for q in query_files()), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
 
 
 @cache

@@ -131,7 +131,7 @@ def _inspect(db: Database, layout, number: int | str, scratch: Path) -> FileFact
     except InputError:
         plan = None
     reading = plan or FilePlan(preset="init", kind="", fields={})
-    layout = read_records(db, layout, reading, scratch, allow_retry=True)
+    layout = read_records(db, layout, reading, scratch, allow_retry=True, every_column=True)
     table = f"init_file_{number}"
     db.execute(f"create temp table {quote_ident(table)} as select * from csv_records")
     rows = db.scalar(f"select count(*) from {quote_ident(table)}")

@@ -13,6 +13,7 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ from salesfunnel.load.sniff import CsvLayout, file_digest
 from salesfunnel.sqltree import sql_text
 
 MAX_REASONS_SHOWN = 3
+CHECKED_ENV = "SALESFUNNEL_LOAD_CHECKED"
 
 
 @dataclass
@@ -137,6 +139,8 @@ def load_paths(
             planning.require_one_of(KINDS[plan.kind], plan, layout)
             planning.refuse_ambiguous_columns(plan, layout)
         db.run_script(sql_text("load/load_macros"))
+        if checking_path_only():
+            db.run_script(sql_text("load/checking_path_only"))
         funnel = (None if config.funnel else stated_funnel(db, layouts, plans, scratch)) or (
             planning.funnel_for(db, config, plans, [x.path for x in layouts]))
         db.install_funnel(funnel)
@@ -144,10 +148,13 @@ def load_paths(
         reports: list[FileReport] = []
         with db.transaction():
             db.set_meta("funnel", funnel.to_json())
+            # file ids are numbered here (one query per load, not per file)
+            file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
             for number, (layout, plan) in enumerate(zip(layouts, plans, strict=True), start=1):
                 if progress:
                     progress(number, len(layouts), layout.path)
-                reports.append(_load_file(db, layout, plan, options, config, scratch))
+                reports.append(_load_file(db, layout, plan, options, config, scratch, file_id))
+                file_id += 0 if reports[-1].skipped_unchanged else 1
             changed = any(not r.skipped_unchanged for r in reports)
             stored_orphans = db.meta("orphan_history_rows")
             if changed or stored_orphans is None:
@@ -170,9 +177,15 @@ def load_paths(
                       funnel=funnel, skipped_files=skipped, notes=notes)
 
 
+def checking_path_only() -> bool:
+    """$SALESFUNNEL_LOAD_CHECKED (1, true, yes, on): every value takes the checking path
+    of parsing, none the fast path (the tests load both ways and compare)."""
+    return os.environ.get(CHECKED_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _load_file(
     db: Database, layout: CsvLayout, plan: FilePlan, options: LoadOptions, config: Config,
-    scratch: Path,
+    scratch: Path, file_id: int,
 ) -> FileReport:
     path_text = str(layout.path.resolve())
     kind = plan.kind
@@ -189,7 +202,6 @@ def _load_file(
             report.skipped_unchanged = True
             return report
 
-    file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
     layout.check_unchanged()
     report.encoding = layout.encoding
@@ -197,8 +209,7 @@ def _load_file(
     report.deleted = count_deleted(db, plan)
     report.deleted_column = plan.deleted_header
     report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)
-    for name in ("staged", "staged_main", "staged_history_columns"):
-        drop_relation(db, name)
+    drop_relation(db, "staged", "staged_main", "staged_history_columns")
     db.run_script(sql_text(f"load/stage_{kind}"))
     if layout.nul_bytes:
         report.nul_bytes = layout.nul_bytes - reject_nul_fields(db, plan)
@@ -248,22 +259,24 @@ def _load_file(
     report.rows_read = staged_rows + structural
     report.rows_rejected = value_rejects + structural
     report.rows_loaded = staged_rows - value_rejects
-    report.first_reasons = [
-        f"line {line}, {column or 'row'}: {reason}" + (f" ({value!r})" if value else "")
-        for line, column, value, reason in db.fetchall(
-            "select line, column_name, value, reason from load_rejects "
-            "where file_id = ? order by line, column_name limit ?",
-            [file_id, MAX_REASONS_SHOWN],
-        )
-    ]
-    if report.rows_rejected:
+    if report.rows_rejected:  # else the file has no rejects to describe (one query less)
+        report.first_reasons = [
+            f"line {line}, {column or 'row'}: {reason}" + (f" ({value!r})" if value else "")
+            for line, column, value, reason in db.fetchall(
+                "select line, column_name, value, reason from load_rejects "
+                "where file_id = ? order by line, column_name limit ?",
+                [file_id, MAX_REASONS_SHOWN],
+            )
+        ]
         reason, count = db.fetchall(
             "select coalesce(column_name || ': ', '') || reason, count(distinct line) as rows "
             "from load_rejects where file_id = ? group by all order by rows desc, 1 limit 1",
             [file_id],
         )[0]
         report.top_reason = f"{reason} ({count:,} row{'s' if count != 1 else ''})"
-    report.notices = [*plan.notices, *unknown_label_notice(db, file_id, layout.path)]
+    report.notices = [*plan.notices, *(
+        unknown_label_notice(db, file_id, layout.path) if report.rows_rejected else []
+    )]
     duplicates = _create_incoming(db, kind)
     if kind != "history":
         report.duplicates = duplicates

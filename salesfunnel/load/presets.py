@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from salesfunnel.config import Config, Funnel, TierRule
@@ -142,7 +143,10 @@ def mapping_preset(config: Config) -> Preset | None:
 
 
 # -- matching a header ------------------------------------------------------------------
+@lru_cache(maxsize=8)
 def _positions(header: tuple[str, ...], key) -> dict[str, int]:
+    """The first column of each header key (cached: every preset and kind asks it of
+    the same header, which may have 100k columns). Callers do not change it."""
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
         positions.setdefault(key(name), index)

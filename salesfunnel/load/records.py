@@ -30,19 +30,24 @@ _GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
 
 
 def read_records(
-    db: Database, layout: CsvLayout, plan: FilePlan, scratch: Path, allow_retry: bool
+    db: Database, layout: CsvLayout, plan: FilePlan, scratch: Path, allow_retry: bool,
+    every_column: bool = False,
 ) -> CsvLayout:
     """Every record of the file as text columns c0..cN, plus the structural problems.
-    Returns the layout actually read (a legacy-encoded file found late is transcoded)."""
-    layout = _read_csv(db, layout, scratch)
-    encoding_error = db.fetchall(
-        "select line, byte_position from csv_errors where error_type = 'INVALID ENCODING' "
-        "order by line limit 1"
-    )
-    if encoding_error:
+    Only the columns the plan reads are kept (a 100k-column export keeps a dozen),
+    unless `every_column`. Returns the layout actually read (a legacy-encoded file found
+    late is transcoded)."""
+    keep = None if every_column else used_columns(plan)
+    layout = _read_csv(db, layout, scratch, keep)
+    errors, line, offset = db.fetchall(
+        "select count(*), min(line) filter (where error_type = 'INVALID ENCODING'), "
+        "arg_min(byte_position, line) filter (where error_type = 'INVALID ENCODING') "
+        "from csv_errors"
+    )[0]
+    if line is not None:
         if allow_retry and layout.encoding == "utf-8":
-            return read_records(db, retry_as_legacy(layout, scratch), plan, scratch, False)
-        line, offset = encoding_error[0]
+            return read_records(db, retry_as_legacy(layout, scratch), plan, scratch, False,
+                                every_column)
         raise InputError(
             f"{layout.path}: line {line} (byte offset {offset}) is not valid "
             f"{layout.encoding.upper()}. The file was probably saved in another encoding; save "
@@ -51,6 +56,25 @@ def read_records(
         )
     expected = len(layout.header)
     footer = plan.footer.pattern if plan.footer else None
+    if not errors:  # the usual case: no structural problem (a simpler statement)
+        db.execute(
+            "create or replace temp table csv_structure_problems as "
+            "select line, null::varchar as column_name, csv_line as value, "
+            "error_message as reason from csv_errors limit 0"
+        )
+    else:
+        _structure_problems(db, expected, footer)
+    if footer:  # a footer line that happens to have the right number of fields
+        first = quote_ident("c0")
+        db.execute(
+            f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
+            {"footer": footer},
+        )
+    return layout
+
+
+def _structure_problems(db: Database, expected: int, footer: str | None) -> None:
+    """csv_structure_problems: one row per record DuckDB rejected, with the reason."""
     db.execute(
         """
         create or replace temp table csv_structure_problems as
@@ -83,20 +107,25 @@ def read_records(
         """,
         {"expected": expected, "footer": footer},
     )
-    if footer:  # a footer line that happens to have the right number of fields
-        first = quote_ident("c0")
-        db.execute(
-            f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
-            {"footer": footer},
-        )
-    return layout
 
 
-def _read_csv(db: Database, layout: CsvLayout, scratch: Path) -> CsvLayout:
-    """csv_records (every record as text), csv_errors (DuckDB's structural rejects) and
-    csv_blank_lines (empty lines, which DuckDB skips but counts in its line numbers).
-    A file mixing CRLF, LF and CR line breaks is read from an LF copy."""
-    columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(len(layout.header))) + "}"
+def used_columns(plan: FilePlan) -> list[int]:
+    """The raw columns (c0..cN) the plan's expressions read, and c0 (footers)."""
+    expressions = [*plan.fields.values(), *(expr for _, expr, _ in plan.stage_dates),
+                   plan.deleted or ""]
+    return sorted({0} | {int(i) for expr in expressions for i in re.findall(r'"c(\d+)"', expr)})
+
+
+def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | None) -> CsvLayout:
+    """csv_records (every record as text; only the columns `keep` when given), csv_errors
+    (DuckDB's structural rejects) and csv_blank_lines (empty lines, which DuckDB skips but
+    counts in its line numbers). A file mixing CRLF, LF and CR line breaks is read from
+    an LF copy. The column types are a bound parameter: a 100k-column header would
+    otherwise be a 2 MB statement to parse."""
+    columns = {f"c{i}": "varchar" for i in range(len(layout.header))}
+    selected = "*" if keep is None else ", ".join(
+        quote_ident(f"c{i}") for i in keep if i < len(layout.header)
+    )
     facts = scan_bytes(layout.utf8_path)
     if facts.nul_bytes:
         offset = facts.first_nul_offset
@@ -109,13 +138,13 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path) -> CsvLayout:
     db.execute("drop table if exists csv_scans")
     try:
         db.execute(
-            "create or replace temp table csv_records as "
-            "select * from read_csv(?, header = true, auto_detect = false, delim = ?, "
+            f"create or replace temp table csv_records as "
+            f"select {selected} from read_csv(?, header = true, auto_detect = false, delim = ?, "
             "quote = '\"', escape = '\"', encoding = 'utf-8', compression = 'none', "
-            "columns = " + columns + ", "
+            "columns = ?, "
             "store_rejects = true, rejects_table = 'csv_errors', rejects_scan = 'csv_scans', "
             "max_line_size = 67108864)",
-            [_plain_path(layout.utf8_path, scratch), layout.delimiter],
+            [_plain_path(layout.utf8_path, scratch), layout.delimiter, columns],
         )
     except CsvReadError as exc:
         raise InputError(
@@ -300,12 +329,15 @@ def _params_in(sql: str, params: dict) -> dict | None:
     return {k: v for k, v in params.items() if f"${k}" in sql} or None
 
 
-def drop_relation(db: Database, name: str) -> None:
-    """Drop the temp table or view `name`, whichever it is, if it exists."""
-    for (kind,) in db.fetchall(
-        "select 'table' from duckdb_tables() where temporary and table_name = ? "
-        "union all select 'view' from duckdb_views() where temporary and view_name = ?",
-        [name, name],
+def drop_relation(db: Database, *names: str) -> None:
+    """Drop the temp tables or views `names`, whichever each is, if it exists (one
+    look-up for all of them)."""
+    for kind, name in db.fetchall(
+        "select 'table', table_name from duckdb_tables() "
+        "where temporary and list_contains($names, table_name) "
+        "union all select 'view', view_name from duckdb_views() "
+        "where temporary and list_contains($names, view_name)",
+        {"names": list(names)},
     ):
         db.execute(f"drop {kind} {quote_ident(name)}")
 
