@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from salesfunnel.errors import QueryError, UsageError
 from salesfunnel.funnel import label_key
+from salesfunnel.rows import Rows
 
 if TYPE_CHECKING:
     import polars as pl
@@ -35,18 +36,42 @@ class GroupBy(enum.StrEnum):
     month = "month"
 
 
+class _Frame:
+    """The `frame` of a Report: a Polars DataFrame, or `Rows` (a query's rows as DuckDB
+    returned them) that become one when `frame` is first read. `Report.rows()` reads
+    either without Polars, so a report shown as a table never imports it."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, report, owner=None):
+        if report is None:
+            raise AttributeError(self.slot)  # a field without a default
+        value = report.__dict__[self.slot]
+        if isinstance(value, Rows):
+            value = report.__dict__[self.slot] = value.to_polars()
+        return value
+
+    def __set__(self, report, value) -> None:
+        report.__dict__[self.slot] = value
+
+
 @dataclass
 class Report:
     """A report's rows (`frame`, the fields users and scripts rely on) and its title."""
 
     name: str
     title: str
-    frame: pl.DataFrame
+    frame: pl.DataFrame = _Frame()  # type: ignore[assignment]  # given Rows, converted when read
     stages: tuple[str, ...] = ()
     group_by: str | None = None
     extra: dict = field(default_factory=dict)
     # things the reader must know about these numbers (said on stderr, never in the data)
     notices: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[dict]:
+        """The rows as dicts, without converting Rows to a DataFrame."""
+        return self.__dict__["_frame"].rows(named=True)
 
 
 @dataclass(frozen=True)
