@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import QueryError, UsageError
@@ -72,6 +72,17 @@ class Report:
     def rows(self) -> list[dict]:
         """The rows as dicts, without converting Rows to a DataFrame."""
         return self.__dict__["_frame"].rows(named=True)
+
+    @property
+    def height(self) -> int:
+        return self.__dict__["_frame"].height
+
+    def head(self, n: int) -> Report:
+        """The same report with its first `n` rows only."""
+        rows = self.__dict__["_frame"]
+        first = Rows(rows.columns, rows.types, rows.data[:n]) if isinstance(rows, Rows) \
+            else rows.head(n)
+        return replace(self, frame=first)
 
 
 @dataclass(frozen=True)
