@@ -294,13 +294,11 @@ def emit_report(
     from salesfunnel.render.cells import TABLE_ROW_LIMIT, print_table
     from salesfunnel.render.registry import report_table
 
-    shown = report.head(TABLE_ROW_LIMIT) if report.height > TABLE_ROW_LIMIT else report
+    shown = report.head(TABLE_ROW_LIMIT)
     print_data(lambda: print_table(report_table(shown), output), output)
-    if shown is not report:
-        say_notices([
-            f"the table shows the first {TABLE_ROW_LIMIT:,} of {report.height:,} rows; "
-            "--format csv or --format json (or --output FILE.csv) writes all of them."
-        ])
+    if report.height > TABLE_ROW_LIMIT:
+        say_notices([f"the table shows the first {TABLE_ROW_LIMIT:,} of {report.height:,} rows; "
+                     "--format csv or --format json (or --output FILE.csv) writes all of them."])
 
 
 def say_notices(notices: list[str]) -> None:
