@@ -17,6 +17,12 @@ from salesfunnel.db import open_database
 from salesfunnel.load.orchestrate import LoadOptions, load_paths
 from salesfunnel.render.registry import report_table
 
+# pytest-xdist's workers (make test runs them) start with COLUMNS=80 and LINES=24 set:
+# without them, tables are as wide as off a terminal, as in a run without workers
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
 
