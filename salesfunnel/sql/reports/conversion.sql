@@ -8,7 +8,7 @@
 create or replace temp macro conversion(p_tier, p_rep, p_source, p_since, p_until, p_by, p_z)
 as table
 with
-cohort_deals as (
+cohort_deals as not materialized (
     select
         deal_id,
         furthest_index,
