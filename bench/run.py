@@ -343,7 +343,11 @@ def bench_size(label: str, deals: int, args) -> dict:
         if "reports" in result and deals <= args.verify_up_to:
             checks = {}
             for name in REPORTS:
-                checks[name] = same_rows(outputs[name], pandas_outputs[name])
+                # the fields the pandas script computes (the reports have gained more since)
+                theirs = pandas_outputs[name]
+                fields = list(theirs[0]) if theirs else []
+                ours = [{key: row.get(key) for key in fields} for row in outputs[name]]
+                checks[name] = same_rows(ours, theirs)
                 log(f"  same numbers as pandas, {name}: "
                     f"{'yes' if checks[name] is None else 'NO: ' + checks[name]}")
             result["same_as_pandas"] = {k: v is None for k, v in checks.items()}
