@@ -343,7 +343,11 @@ def bench_size(label: str, deals: int, args) -> dict:
         if "reports" in result and deals <= args.verify_up_to:
             checks = {}
             for name in REPORTS:
-                checks[name] = same_rows(outputs[name], pandas_outputs[name])
+                # the fields the pandas script computes (the reports have gained more since)
+                theirs = pandas_outputs[name]
+                fields = list(theirs[0]) if theirs else []
+                ours = [{key: row.get(key) for key in fields} for row in outputs[name]]
+                checks[name] = same_rows(ours, theirs)
                 log(f"  same numbers as pandas, {name}: "
                     f"{'yes' if checks[name] is None else 'NO: ' + checks[name]}")
             result["same_as_pandas"] = {k: v is None for k, v in checks.items()}
@@ -572,6 +576,138 @@ def print_summary(results: dict) -> None:
                   f"({m.get('core_files_changed_since_commit')} core files changed)")
 
 
+# -- issue 17: every figure of its table next to its target ------------------------
+# scripts that each measure one figure and print, as their last line, JSON:
+# {"figure": ..., "value": ..., "target": ...} (optional "ok": true/false)
+FIGURE_SCRIPTS = {
+    "small": ("a report on the 3,000-deal sample, cold", "startup.py"),
+    "many_files": ("5,000 small files in one folder", "many_files.py"),
+    "big_table": ("`conversion --by rep` as a table with 100k reps", "big_table.py"),
+    "wide_header": ("a 100k-column header (1.3 MB file)", "wide_header.py"),
+}
+TARGET_17_LOAD_RATIO = 1.5
+TARGET_17_RSS_BYTES = 3e9
+TARGET_17_REPORT_S = 1.0
+
+
+def run_figure_scripts(timeout: float = 1800) -> dict:
+    """Each figure script as a separate process; a script that does not exist (yet) is
+    `not measured`."""
+    figures = {}
+    for key, (figure, script) in FIGURE_SCRIPTS.items():
+        path = BENCH / script
+        if not path.exists():
+            figures[key] = {"figure": figure, "value": "not measured (no bench/" + script + ")"}
+            continue
+        log(f"\n== {figure}: bench/{script} ==")
+        try:
+            proc = subprocess.run([PYTHON, str(path)], capture_output=True, text=True,
+                                  cwd=ROOT, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            figures[key] = {"figure": figure, "value": f"timed out after {timeout:g} s", "ok": False}
+            continue
+        log(proc.stderr.strip()[-3000:])
+        lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+        try:
+            found = json.loads(lines[-1])
+            found["figure"] = figure
+        except (IndexError, ValueError):  # a script that prints one line of text
+            text = lines[-1] if lines else proc.stderr.strip()[-300:]
+            found = {"figure": figure, "value": text,
+                     "ok": None if proc.returncode else ("MISSED" not in text)}
+        if proc.returncode and found.get("ok") is None:
+            found["ok"] = False
+        figures[key] = found
+    return figures
+
+
+def saved_size(label: str, part: str) -> tuple[dict | None, str]:
+    """The newest saved results (bench/results/*.json) holding `part` at size `label`."""
+    best = None
+    for path in RESULTS.glob("*.json"):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        size = data.get("sizes", {}).get(label, {})
+        if part in size and (best is None or path.stat().st_mtime > best[0]):
+            best = (path.stat().st_mtime, size, path, data.get("machine", {}).get("when"))
+    if best is None:
+        return None, ""
+    return best[1], f"saved {best[2].relative_to(ROOT)} ({best[3]})"
+
+
+def issue17_rows(results: dict) -> list[dict]:
+    """Every figure of issue 17's table: measured in this run, else from the newest saved
+    results, else `not measured`, next to its target."""
+    rows = []
+
+    def size(label: str, part: str):
+        here = results.get("sizes", {}).get(label, {})
+        return (here, "this run") if part in here else saved_size(label, part)
+
+    def add(figure, value, target, ok, source=""):
+        rows.append({"figure": figure, "value": value, "target": target,
+                     "status": verdict(ok), "source": source})
+
+    for label, deals in (("1m", "1M deals + 3.2M history rows"), ("10m", "10M + 32M")):
+        r, source = size(label, "load_ratio")
+        if r:
+            add(f"load {deals} vs bare DuckDB", f"{r['load']['median_s']:.2f} s / "
+                f"{r['floor']['median_s']:.2f} s = {r['load_ratio']:.2f}x",
+                f"<= {TARGET_17_LOAD_RATIO}x (stretch 1.2x)",
+                r["load_ratio"] <= TARGET_17_LOAD_RATIO, source)
+        else:
+            add(f"load {deals} vs bare DuckDB", "not measured (make bench-full)",
+                f"<= {TARGET_17_LOAD_RATIO}x", None)
+    r, source = size("10m", "load")
+    add("peak RSS of the 10M load", fmt_bytes(r["load"]["peak_rss_bytes"]) if r else
+        "not measured (make bench-full)", "<= 3 GB (stretch 2 GB)",
+        r["load"]["peak_rss_bytes"] <= TARGET_17_RSS_BYTES if r else None, source)
+    scale = sorted(RESULTS.glob("scale-*.json"), key=lambda p: p.stat().st_mtime)
+    if scale:
+        data = json.loads(scale[-1].read_text())
+        load = data["load"]
+        ok = load["code"] == 0
+        add("largest load that fits this machine (24 GiB)",
+            f"{data['deals']:,} deals: {'loaded' if ok else 'FAILED'} in {load['seconds']:.0f} s, "
+            f"peak RSS {fmt_bytes(load['peak_rss_bytes'])}, spill "
+            f"{fmt_bytes(load.get('spill_peak_bytes'))}, database {fmt_bytes(data['db_bytes'])}",
+            "30M deals (stretch 100M)", ok and data["deals"] >= 30_000_000,
+            f"saved {scale[-1].relative_to(ROOT)}")
+    else:
+        add("largest load that fits this machine (24 GiB)", "not measured (make bench-scale)",
+            "30M deals", None)
+    r, source = size("10m", "reports")
+    if r:
+        reports = r["reports"]
+        add("conversion / by tier / rank / dropoff at 10M",
+            " / ".join(f"{reports[n]['median_s']:.2f} s" for n in REPORTS if n in reports)
+            + f"; conversion {fmt_bytes(reports['conversion']['peak_rss_bytes'])} RSS",
+            f"each <= {TARGET_17_REPORT_S:g} s (stretch 0.5 s)",
+            all(m["median_s"] <= TARGET_17_REPORT_S for m in reports.values()), source)
+    else:
+        add("conversion / by tier / rank / dropoff at 10M", "not measured (make bench-full)",
+            f"each <= {TARGET_17_REPORT_S:g} s", None)
+    for found in results.get("figures", {}).values():
+        add(found["figure"], found.get("value", ""), found.get("target", ""), found.get("ok"),
+            "this run")
+    return rows
+
+
+def print_issue17(results: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="issue 17: every figure next to its target", title_justify="left")
+    for column in ("figure", "measured", "target", "status", "source"):
+        table.add_column(column)
+    for row in issue17_rows(results):
+        table.add_row(row["figure"], row["value"], row["target"], row["status"], row["source"],
+                      style="red" if row["status"] == "MISSED" else None)
+    Console(width=200).print(table)
+
+
 def print_markdown(results: dict) -> None:
     """The figures and the targets as Markdown tables."""
     sizes = results.get("sizes", {})
@@ -614,6 +750,11 @@ def print_markdown(results: dict) -> None:
         for name in ("help", "version", "rank_tiny", "conversion_tiny", "python_floor",
                      "duckdb_import", "polars_import"):
             print(f"| {name} | {s[name]['median_s']:.3f} s | {fmt_bytes(s[name]['peak_rss_bytes'])} |")
+    print()
+    print("| figure (issue 17) | measured | target | status | source |")
+    print("|---|---|---|---|---|")
+    for t in issue17_rows(results):
+        print(f"| {t['figure']} | {t['value']} | {t['target']} | {t['status']} | {t['source']} |")
     print()
     print("| target | size | figure | goal | status |")
     print("|---|---|---|---|---|")
@@ -670,6 +811,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None,
                         help="Comma-separated parts: load, reload, reexport, reports, pandas.")
     parser.add_argument("--no-startup", action="store_true")
+    parser.add_argument("--no-figures", action="store_true",
+                        help="Skip the figure scripts (startup, many files, big table, wide header).")
     parser.add_argument("--verify-up-to", type=int, default=1_000_000,
                         help="Compare pandas and salesfunnel numbers up to this many deals.")
     parser.add_argument("--out", type=Path, default=None, help="Results JSON [bench/results/].")
@@ -688,9 +831,14 @@ def main(argv: list[str] | None = None) -> int:
                 merged["sizes"].setdefault(label, {}).update(size)
             if "startup" in part:
                 merged["startup"] = part["startup"]
+            merged.setdefault("figures", {}).update(part.get("figures", {}))
         order = list(SIZES)
         merged["sizes"] = dict(sorted(merged["sizes"].items(), key=lambda kv: order.index(kv[0])))
-        (print_markdown if args.markdown else print_summary)(merged)
+        if args.markdown:
+            print_markdown(merged)
+        else:
+            print_summary(merged)
+            print_issue17(merged)
         return 0
     labels = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in labels if s not in SIZES]
@@ -714,7 +862,13 @@ def main(argv: list[str] | None = None) -> int:
         results["targets"] = targets(results)
         out.write_text(json.dumps(results, indent=2, default=str) + "\n")
         (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    if not args.no_figures:
+        results["figures"] = run_figure_scripts()
+        results["issue17"] = issue17_rows(results)
+        out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+        (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     print_summary(results)
+    print_issue17(results)
     print(f"results: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} "
           f"({results['total_s']:.0f} s)")
     return 1 if failed else 0

@@ -1,3 +1,3 @@
-from salesfunnel.cli import main
+from salesfunnel.console import main
 
 main()

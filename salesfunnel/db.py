@@ -45,6 +45,7 @@ from salesfunnel.errors import (
 )
 from salesfunnel.funnel import Funnel, label_key
 from salesfunnel.paths import check_database_path
+from salesfunnel.rows import Rows
 from salesfunnel.sqltree import (
     CACHED_VIEWS,
     dependencies,
@@ -142,17 +143,20 @@ class Database:
 
         The rows come through Python, typed from DuckDB's column types: a report's few
         rows do not pay for importing pyarrow, which the Arrow hand-over would."""
-        import polars as pl
+        return self.rows(sql, params).to_polars()
 
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Rows:
+        """Run a query and return its (report-sized) result as Python rows with their
+        DuckDB column types (no Polars)."""
         self.ensure(*referenced_queries(sql))
 
         def fetch():
             cursor = self.conn.execute(sql, params)
             return cursor.fetchall(), cursor.description
 
-        rows, description = self._run(fetch)
-        schema = [(column[0], _polars_type(str(column[1]))) for column in description]
-        return pl.DataFrame(rows, schema=schema, orient="row")
+        data, description = self._run(fetch)
+        return Rows([column[0] for column in description],
+                    [str(column[1]) for column in description], data)
 
     def bulk_frame(self, sql: str) -> pl.DataFrame:
         """A large result as a Polars DataFrame, through Arrow."""
@@ -347,15 +351,18 @@ class Database:
             if name in self._installed or name not in files:
                 continue
             query = files[name]
-            self.ensure(*sorted(query.depends_on))
             if name in CACHED_VIEWS and self._cache_valid:
-                self.ensure("in_pipeline")
-                scoped = "" if self.scope_mode == "all" else " where in_pipeline(pipeline)"
+                # reads its table alone: what the live view reads is not created
+                scoped = ""
+                if self.scope_mode != "all":
+                    self.ensure("in_pipeline")
+                    scoped = " where in_pipeline(pipeline)"
                 sql = (
                     f"create or replace temp view {quote_ident(name)} as "
                     f"select * from main.{quote_ident(name + '_cache')}{scoped}"
                 )
             else:
+                self.ensure(*sorted(query.depends_on))
                 sql = query.sql
             try:
                 self.conn.execute(sql)
@@ -451,22 +458,6 @@ def _ctrl_c_held() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _polars_type(duckdb_type: str):
-    """The Polars type of a DuckDB column type; None lets Polars infer (lists, structs)."""
-    import polars as pl
-
-    if duckdb_type.startswith("DECIMAL"):
-        return pl.Float64
-    return {
-        "BIGINT": pl.Int64, "INTEGER": pl.Int64, "SMALLINT": pl.Int64, "TINYINT": pl.Int64,
-        "HUGEINT": pl.Int64, "UBIGINT": pl.Int64, "UINTEGER": pl.Int64,
-        "DOUBLE": pl.Float64, "FLOAT": pl.Float64,
-        "VARCHAR": pl.String, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
-        "TIMESTAMP": pl.Datetime("us"), "TIMESTAMP_NS": pl.Datetime("ns"),
-        "INTERVAL": pl.Duration("us"), '"NULL"': pl.Null,
-    }.get(duckdb_type)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -591,19 +582,21 @@ def open_database(
     """
     existed = check_database_path(path, write=write)
     conn = _connect(path, read_only=not write, wait=wait)
-    if not write and _needs_migration(conn, path):
+    tables = None if write else _tables_or_close(conn, path)
+    if tables is not None and _needs_migration(conn, path, tables):
         # a report on an older database: migrate it (read-write, one transaction), then
         # open it read-only as usual; a current database is opened once
         conn.close()
         _migrate_file(path, wait)
         conn = _connect(path, read_only=True, wait=wait)
+        tables = None
     db = Database(conn, path, config_funnel or Funnel())
     db.created = not existed
     try:
         if write:
             _ensure_schema(db)
         else:
-            _check_schema(db)
+            _check_schema(db, tables)
         stored = _stored_funnel(db)
         if stored is not None and config_funnel is not None and config_funnel != stored \
                 and not funnel_from_config:
@@ -705,12 +698,20 @@ def _migrate(db: Database) -> None:
     db.set_meta("facts_key", "")  # the cached facts are rebuilt by the load (or below)
 
 
-def _needs_migration(conn, path: Path) -> bool:
+def _tables_or_close(conn, path: Path) -> set[str]:
+    """The tables of the database on `conn` (closed when that fails)."""
+    try:
+        return _tables(Database(conn, path, Funnel()))
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _needs_migration(conn, path: Path, tables: set[str]) -> bool:
     """Whether the database on `conn` has an older schema version (or, to be refused
     by the migration's checks, an unknown one)."""
     try:
-        db = Database(conn, path, Funnel())
-        return _version_of(db, _tables(db)) not in (SCHEMA_VERSION, None)
+        return _version_of(Database(conn, path, Funnel()), tables) not in (SCHEMA_VERSION, None)
     except BaseException:
         conn.close()
         raise
@@ -733,8 +734,8 @@ def _migrate_file(path: Path, wait: float) -> None:
         db.close()
 
 
-def _check_schema(db: Database) -> None:
-    tables = _tables(db)
+def _check_schema(db: Database, tables: set[str] | None = None) -> None:
+    tables = _tables(db) if tables is None else tables
     if "salesfunnel_meta" not in tables or "deals" not in tables:
         raise DatabaseError(
             f"{db.path} is a DuckDB file but not a salesfunnel database (no deals table). "

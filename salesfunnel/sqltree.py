@@ -68,10 +68,7 @@ def query_files() -> tuple[QueryFile, ...]:
         files[path.stem] = (match.group(1).lower(), sql)
     parsed = {}
     for name, (kind, sql) in files.items():
-        body = _strip_comments(sql)
-        deps = frozenset(
-            other for other in files if other != name and re.search(rf"\b{other}\b", body)
-        )
+        deps = frozenset(_words(_strip_comments(sql)) & files.keys() - {name})
         parsed[name] = QueryFile(name, kind, sql, deps)
     ordered: list[QueryFile] = []
     done: set[str] = set()
@@ -93,16 +90,9 @@ def query_files() -> tuple[QueryFile, ...]:
 
 @cache
 def referenced_queries(sql: str) -> tuple[str, ...]:
-    """The names of the view layers files that an SQL text mentions (one pass over the
-    text, however long: a 100k-column file's read is a long statement)."""
-    found = set(_query_names().findall(sql))
-    return tuple(q.name for q in query_files() if q.name in found)
-
-
-@cache
-def _query_names() -> re.Pattern[str]:
-    names = sorted((q.name for q in query_files()), key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+    """The names of the view layers files that an SQL text mentions."""
+    words = _words(sql)
+    return tuple(q.name for q in query_files() if q.name in words)
 
 
 @cache
@@ -113,6 +103,12 @@ def dependencies(name: str) -> frozenset[str]:
     for dep in files[name].depends_on if name in files else ():
         found |= {dep} | dependencies(dep)
     return frozenset(found)
+
+
+def _words(sql: str) -> set[str]:
+    """The words of an SQL text: a name is mentioned when it is one of them (as with
+    `\\bname\\b`, in one pass over the text instead of one per name)."""
+    return set(re.findall(r"\w+", sql))
 
 
 def _strip_comments(sql: str) -> str:

@@ -17,6 +17,12 @@ from salesfunnel.db import open_database
 from salesfunnel.load.orchestrate import LoadOptions, load_paths
 from salesfunnel.render.registry import report_table
 
+# pytest-xdist's workers (make test runs them) start with COLUMNS=80 and LINES=24 set:
+# without them, tables are as wide as off a terminal, as in a run without workers
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -52,18 +58,38 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"
 
 
+def _loaded_once(tmp_path_factory, name: str) -> Path:
+    """A fixture folder loaded into a database once per session (per worker under
+    pytest-xdist); tests get a copy of it."""
+    path = tmp_path_factory.mktemp(f"{name}-master") / f"{name}.duckdb"
+    load_into(path, FIXTURES / name)
+    assert not Path(f"{path}.wal").exists()  # closed and checkpointed: one file to copy
+    return path
+
+
+@pytest.fixture(scope="session")
+def _funnel_master(tmp_path_factory) -> Path:
+    return _loaded_once(tmp_path_factory, "funnel")
+
+
+@pytest.fixture(scope="session")
+def _rank_master(tmp_path_factory) -> Path:
+    return _loaded_once(tmp_path_factory, "rank")
+
+
 @pytest.fixture
-def funnel_db(tmp_path: Path) -> Path:
-    """The hand-computed funnel fixture loaded into a fresh database."""
+def funnel_db(tmp_path: Path, _funnel_master: Path) -> Path:
+    """The hand-computed funnel fixture loaded into a fresh database (a copy of the one
+    loaded for the session: a test may write to it)."""
     path = tmp_path / "funnel.duckdb"
-    load_into(path, FIXTURES / "funnel")
+    shutil.copyfile(_funnel_master, path)
     return path
 
 
 @pytest.fixture
-def rank_db(tmp_path: Path) -> Path:
+def rank_db(tmp_path: Path, _rank_master: Path) -> Path:
     path = tmp_path / "rank.duckdb"
-    load_into(path, FIXTURES / "rank")
+    shutil.copyfile(_rank_master, path)
     return path
 
 

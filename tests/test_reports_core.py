@@ -53,6 +53,24 @@ def test_conversion_all_deals(funnel_db):
     ]
 
 
+def test_conversion_of_every_deal_reads_the_stage_entries_as_the_cohort_join_does(rank_db):
+    """No filter and no --by: the days come from every stage entry without the join to
+    the cohort; a --since before every deal (each has a created_at) takes the join: the
+    same rows, the same days."""
+    def full(**filters):
+        db = _open(rank_db)
+        try:
+            options = dict(tier=None, rep=None, source=None, month=None, since=None, until=None)
+            options.update(filters)
+            return funnel.conversion(db, common.cohort_filters(db, today=TODAY, **options)).rows()
+        finally:
+            db.close()
+
+    whole, joined = full(), full(since="2000-01-01")
+    assert any(row["median_days"] is not None for row in whole)
+    assert whole == joined
+
+
 def test_conversion_by_tier_has_zero_denominator_as_null(funnel_db):
     rows = _conversion(funnel_db, by="tier")
     assert rows == [

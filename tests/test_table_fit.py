@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from conftest import FIXTURES, check_golden, load_into
@@ -13,7 +14,7 @@ from rich.console import Console
 
 from salesfunnel.config import load_config
 from salesfunnel.db import open_database
-from salesfunnel.render.cells import MIN_WIDTH, fit_table
+from salesfunnel.render.cells import MIN_WIDTH, TABLE_ROW_LIMIT, fit_table
 from salesfunnel.render.registry import report_table
 from salesfunnel.reports import funnel
 
@@ -83,3 +84,32 @@ def test_tiny_columns_is_taken_as_the_minimum(cli, rank9_db):
     for header in ("Closed Won", "Won amount", "Win rate"):
         assert header in result.stdout
     assert "…" not in result.stdout
+
+
+def test_a_table_of_more_rows_than_the_limit_shows_the_first_and_says_so(cli, tmp_path):
+    """260 reps, one deal each: `conversion --by rep` has 260 x 4 = 1,040 rows. The table
+    shows the first 1,000 (the first 250 reps by name) and a note on stderr points to
+    the machine formats, which hold every row."""
+    assert TABLE_ROW_LIMIT == 1000
+    lines = ["deal_id,rep,tier,source,account,created_at,stage,status,lost_reason,amount,closed_at"]
+    lines += [f"D{n},rep{n:03d},smb,web,,2026-01-05,lead,open,,,"
+              for n in range(1, 261)]
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "deals.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "many.duckdb"
+    assert cli("load", folder, "--db", db).exit_code == 0
+
+    table = cli("conversion", "--by", "rep", "--db", db, env={"COLUMNS": "200"})
+    assert table.exit_code == 0
+    assert "rep250" in table.stdout and "rep251" not in table.stdout
+    assert table.stdout.count(" lead ") == 250
+    assert ("salesfunnel: note: the table shows the first 1,000 of 1,040 rows; --format csv "
+            "or --format json (or --output FILE.csv) writes all of them.") in table.stderr
+
+    csv = cli("conversion", "--by", "rep", "--format", "csv", "--db", db)
+    assert csv.exit_code == 0
+    assert len(csv.stdout.splitlines()) == 1 + 1040
+    assert "rep260" in csv.stdout and "first 1,000" not in csv.stderr
+    data = json.loads(cli("conversion", "--by", "rep", "--format", "json", "--db", db).stdout)
+    assert len(data) == 1040 and data[-1]["rep"] == "rep260"

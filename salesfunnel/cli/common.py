@@ -226,11 +226,16 @@ def emit_report(
     if chosen is not OutputFormat.table:
         write_frame(report.frame, chosen, output, raw, bom, sheet=report.name)
         return
-    from salesfunnel.render.cells import print_table
+    from salesfunnel.render.cells import TABLE_ROW_LIMIT, print_table
     from salesfunnel.render.registry import report_table
 
     parts = report.extra.get("pipeline_parts") or [report]  # a table per pipeline
-    print_data(lambda: print_table([report_table(part) for part in parts], output), output)
+    shown = [part.head(TABLE_ROW_LIMIT) for part in parts]
+    print_data(lambda: print_table([report_table(part) for part in shown], output), output)
+    height = max(part.height for part in parts)
+    if height > TABLE_ROW_LIMIT:
+        say_notices([f"the table shows the first {TABLE_ROW_LIMIT:,} of {height:,} rows; "
+                     "--format csv or --format json (or --output FILE.csv) writes all of them."])
 
 
 def say_notices(notices: list[str]) -> None:

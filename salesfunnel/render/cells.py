@@ -24,6 +24,9 @@ NULL = "–"
 BAR_WIDTH = 12
 OFF_TERMINAL_WIDTH = 160
 MIN_WIDTH = 40  # a $COLUMNS below this (0, 5, ...) is taken as this
+# a report table shows at most this many rows (a note on stderr points to the machine
+# formats, which hold every row): 100k rows would take minutes and gigabytes to lay out
+TABLE_ROW_LIMIT = 1000
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 

@@ -38,7 +38,7 @@ def conversion_table(report: Report) -> Table:
                    "p25–p75", "p90"):
         table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     table.add_column("Funnel", min_width=BAR_WIDTH, no_wrap=True)
-    rows = report.frame.rows(named=True)
+    rows = report.rows()
     for position, row in enumerate(rows):
         last_of_group = position + 1 == len(rows) or (
             group is not None and rows[position + 1][group] != row[group]
@@ -84,7 +84,7 @@ def rank_table(report: Report) -> Table:
     table.add_column("Won amount", justify="right")
     table.add_column("Lost", justify="right")
     table.add_column(f"Win rate ({confidence * 100:g}% CI)", justify="right", no_wrap=True)
-    rows = report.frame.rows(named=True)
+    rows = report.rows()
     marked_low = unranked = False
     for row in rows:
         few = row.get("events", min_deals) < min_deals or row.get("prev_events", min_deals) < min_deals
@@ -128,7 +128,7 @@ def dropoff_table(report: Report) -> Table:
     table.add_column("Reason")
     for header in ("Lost", "Share of tier", "Amount"):
         table.add_column(header, justify="right")
-    rows = report.frame.rows(named=True)
+    rows = report.rows()
 
     def section(row) -> tuple:
         return (row[group] if group else None, row["tier"])

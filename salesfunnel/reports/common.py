@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import QueryError, UsageError
 from salesfunnel.funnel import label_key
+from salesfunnel.rows import Rows
 
 if TYPE_CHECKING:
     import polars as pl
@@ -42,18 +43,53 @@ class DropoffBy(enum.StrEnum):
     pipeline = "pipeline"
 
 
+class _Frame:
+    """The `frame` of a Report: a Polars DataFrame, or `Rows` (a query's rows as DuckDB
+    returned them) that become one when `frame` is first read. `Report.rows()` reads
+    either without Polars, so a report shown as a table never imports it."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, report, owner=None):
+        if report is None:
+            raise AttributeError(self.slot)  # a field without a default
+        value = report.__dict__[self.slot]
+        if isinstance(value, Rows):
+            value = report.__dict__[self.slot] = value.to_polars()
+        return value
+
+    def __set__(self, report, value) -> None:
+        report.__dict__[self.slot] = value
+
+
 @dataclass
 class Report:
     """A report's rows (`frame`, the fields users and scripts rely on) and its title."""
 
     name: str
     title: str
-    frame: pl.DataFrame
+    frame: pl.DataFrame = _Frame()  # type: ignore[assignment]  # given Rows, converted when read
     stages: tuple[str, ...] = ()
     group_by: str | None = None
     extra: dict = field(default_factory=dict)
     # things the reader must know about these numbers (said on stderr, never in the data)
     notices: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[dict]:
+        """The rows as dicts, without converting Rows to a DataFrame."""
+        return self.__dict__["_frame"].rows(named=True)
+
+    @property
+    def height(self) -> int:
+        return self.__dict__["_frame"].height
+
+    def head(self, n: int) -> Report:
+        """The same report with its first `n` rows only."""
+        rows = self.__dict__["_frame"]
+        first = Rows(rows.columns, rows.types, rows.data[:n]) if isinstance(rows, Rows) \
+            else rows.head(n)
+        return replace(self, frame=first)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The funnel reports: conversion, dropoff and rank. Each function runs one table
-macro of sql/reports/ with bound parameters and shapes the result with Polars.
+macro of sql/reports/ with bound parameters and shapes its few rows in SQL (no
+Polars: a report shown as a table never imports it, see rows.py).
 Definitions are in docs/metrics.md; nothing here formats for humans.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from salesfunnel.db import quote_ident
 from salesfunnel.errors import UsageError
 from salesfunnel.kinds import NO_OWNER
 from salesfunnel.reports.common import (
@@ -44,22 +46,18 @@ def conversion(
         from salesfunnel.reports.pipelines import in_scope
 
         return in_scope(db, None, lambda: conversion(db, filters, None, confidence), grouped=True)
-    import polars as pl
-
-    frame = db.call_macro("conversion", [*filters.args(), by, z_value(confidence)])
     # new fields after the old ones, so that readers by position keep working
-    rates = ["step_rate", "overall_rate", "step_rate_low", "step_rate_high",
-             "overall_rate_low", "overall_rate_high"]
-    days = ["median_days", "p25_days", "p75_days", "p90_days"]
+    counts = ["reached", "lost", "open"]
     columns = ["stage", "reached", "step_rate", "overall_rate", "lost", "open", "median_days",
                "p25_days", "p75_days", "p90_days", "step_rate_low", "step_rate_high",
                "overall_rate_low", "overall_rate_high"]
+    fields = [f"{name}::bigint as {name}" if name in counts else
+              name if name == "stage" else f"{name}::double as {name}" for name in columns]
     if by:
-        frame = frame.rename({"group_value": by})
-        columns = [by, *columns]
-    frame = frame.select(columns).with_columns(
-        pl.col("reached", "lost", "open").cast(pl.Int64),
-        pl.col(*rates, *days).cast(pl.Float64),
+        fields.insert(0, f"group_value as {quote_ident(by)}")
+    frame = db.rows(
+        f"select {', '.join(fields)} from conversion(?, ?, ?, ?, ?, ?, ?)",
+        [*filters.args(), by, z_value(confidence)],
     )
     title = f"Conversion · {filters.describe()}" + (f" · by {by}" if by else "")
     report = Report("conversion", title, frame, db.funnel.stages, group_by=by,
@@ -79,17 +77,15 @@ def conversion(
 def dropoff(db: Database, filters: Filters, by: str | None = None) -> Report:
     """Lost deals of the cohort by tier, lost-at stage and reason; `by` "pipeline": the
     same per pipeline, stacked."""
-    import polars as pl
-
     if by is not None:
         if str(by) != "pipeline":
             raise UsageError(f"dropoff --by takes pipeline; got {by!r}.")
         from salesfunnel.reports.pipelines import in_scope
 
         return in_scope(db, None, lambda: dropoff(db, filters), grouped=True)
-
-    frame = db.call_macro("dropoff", filters.args()).with_columns(
-        pl.col("lost").cast(pl.Int64), pl.col("share", "amount").cast(pl.Float64)
+    frame = db.rows(
+        "select tier, stage, reason, lost::bigint as lost, share::double as share, "
+        "amount::double as amount from dropoff(?, ?, ?, ?, ?)", filters.args()
     )
     return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages)
 
@@ -106,8 +102,6 @@ def rank(
     the month before; rows by won-stage rank, then rep. No month: the last complete one.
     The win rate carries its Wilson interval; a rep with fewer than `min_deals` won +
     lost is low volume."""
-    import polars as pl
-
     z = z_value(confidence)
     check_min_deals(min_deals)
     stages = db.funnel.stages
@@ -118,35 +112,33 @@ def rank(
         first = resolve_month(db, month, today, latest_of="last_activity")
     if first is None:
         first = today.replace(day=1)
-    long = db.call_macro("rep_rank", [midnight(first), tier, z])
-    wide = long.select(
-        "rep", "won_amount", pl.col("won").alias("_wins"), "lost", "win_rate", "win_rate_low",
-        "win_rate_high", "events", "prev_events",
-    ).unique("rep", keep="first")
+    # one row per rep: the stages' counts and ranks side by side (rows by won-stage rank,
+    # then rep)
+    pivot = []
     for index, stage in enumerate(stages, start=1):
-        part = long.filter(pl.col("stage_index") == index).select(
-            "rep",
-            pl.col("entered").cast(pl.Int64).alias(stage),
-            pl.col("stage_rank").cast(pl.Int64).alias(f"{stage}_rank"),
-            pl.col("previous_rank").cast(pl.Int64).alias(f"{stage}_prev_rank"),
-        )
-        wide = wide.join(part, on="rep", how="left")
-    won_rank = f"{stages[-1]}_rank"
-    columns = ["rep"]
-    for stage in stages:
-        columns += [stage, f"{stage}_rank", f"{stage}_prev_rank"]
-    columns += ["won_amount", "lost", "win_rate", "win_rate_low", "win_rate_high", "low_volume",
-                "events", "prev_events"]
-    frame = (
-        wide.with_columns(low_volume=pl.col("_wins") + pl.col("lost") < min_deals)
-        .sort([won_rank, "rep"], nulls_last=True)
-        .select(columns)
-        .with_columns(
-            pl.col("won_amount").cast(pl.Float64),
-            pl.col("lost", "events", "prev_events").cast(pl.Int64),
-            pl.col("win_rate", "win_rate_low", "win_rate_high").cast(pl.Float64),
-            pl.col("low_volume").cast(pl.Boolean),
-        )
+        pivot += [
+            f"max(entered) filter (where stage_index = {index})::bigint as {quote_ident(stage)}",
+            f"max(stage_rank) filter (where stage_index = {index})::bigint "
+            f"as {quote_ident(stage + '_rank')}",
+            f"max(previous_rank) filter (where stage_index = {index})::bigint "
+            f"as {quote_ident(stage + '_prev_rank')}",
+        ]
+    won_rank = quote_ident(f"{stages[-1]}_rank")
+    frame = db.rows(
+        f"""select * from (
+            select rep, {', '.join(pivot)},
+                any_value(won_amount)::double as won_amount,
+                any_value(lost)::bigint as lost,
+                any_value(win_rate)::double as win_rate,
+                any_value(win_rate_low)::double as win_rate_low,
+                any_value(win_rate_high)::double as win_rate_high,
+                any_value(won) + any_value(lost) < ? as low_volume,
+                any_value(events)::bigint as events,
+                any_value(prev_events)::bigint as prev_events
+            from rep_rank(?, ?, ?)
+            group by rep
+        ) order by {won_rank} nulls last, rep nulls last""",
+        [min_deals, midnight(first), tier, z],
     )
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:

@@ -8,7 +8,7 @@
 create or replace temp macro conversion(p_tier, p_rep, p_source, p_since, p_until, p_by, p_z)
 as table
 with
-cohort_deals as (
+cohort_deals as not materialized (
     select
         deal_id,
         furthest_index,
@@ -55,20 +55,40 @@ counts as (
     group by groups.group_value, stages.stage_index, stages.stage
 ),
 
-durations as (
+-- the days from the previous stage of each stage entry of the cohort's deals; for every
+-- deal in one group (no filter, no --by), each entry as it is, without the join to the
+-- cohort (the parameters decide when the query is planned which branch runs)
+entry_days as (
+    select
+        null::varchar as group_value,
+        entry.stage_index,
+        (epoch(entry.entered_at) - epoch(entry.previous_entered_at)) / 86400.0 as days
+    from deal_stage_dates as entry
+    where p_tier is null and p_rep is null and p_source is null and p_since is null
+        and p_until is null and p_by is null
+        and entry.known_entered_at is not null
+        and entry.previous_known_entered_at is not null
+    union all
     select
         cohort_deals.group_value,
         entry.stage_index,
-        quantile_cont(
-            (epoch(entry.entered_at) - epoch(entry.previous_entered_at)) / 86400.0,
-            [0.25, 0.5, 0.75, 0.9]
-        ) as day_quantiles
+        (epoch(entry.entered_at) - epoch(entry.previous_entered_at)) / 86400.0 as days
     from cohort_deals
     inner join deal_stage_dates as entry
         on entry.deal_id = cohort_deals.deal_id
-    where entry.known_entered_at is not null
+    where not (p_tier is null and p_rep is null and p_source is null and p_since is null
+        and p_until is null and p_by is null)
+        and entry.known_entered_at is not null
         and entry.previous_known_entered_at is not null
-    group by cohort_deals.group_value, entry.stage_index
+),
+
+durations as (
+    select
+        group_value,
+        stage_index,
+        quantile_cont(days, [0.25, 0.5, 0.75, 0.9]) as day_quantiles
+    from entry_days
+    group by group_value, stage_index
 ),
 
 bases as (

@@ -19,7 +19,7 @@ periods as (
         p_month::timestamp
 ),
 
-tier_deals as (
+tier_deals as not materialized (
     select deal_id, rep, status, amount, closed_at
     from deal_facts
     where tier_matches(tier, p_tier)
