@@ -12,7 +12,7 @@ from salesfunnel.db import open_database
 from salesfunnel.load.orchestrate import load_paths
 
 WIDE_COLUMNS = 20_000
-WIDE_BOUND_S = 4.0  # about 1 s now; 7.3 s before (the whole 20k-column table kept as text)
+WIDE_BOUND_S = 5.0  # about 1 s alone; 7.3 s before (the whole 20k-column table kept as text)
 
 
 def test_a_20k_column_header_loads_quickly(tmp_path):
