@@ -199,7 +199,11 @@ class Database:
                 raise Interrupted("Interrupted; nothing was written.") from None
             raise
         except duckdb.OutOfMemoryException as exc:
-            raise QueryError(f"DuckDB ran out of memory: {_first_line(exc)}") from None
+            raise QueryError(
+                f"DuckDB ran out of memory: {_first_line(exc)}. Give it more with "
+                "$SALESFUNNEL_MEMORY_LIMIT (e.g. SALESFUNNEL_MEMORY_LIMIT=12GB; the default is "
+                "a quarter of the RAM, at most 2 GiB; docs/performance.md, \"Knobs\")."
+            ) from None
         except duckdb.InvalidInputException as exc:
             if "CSV" not in str(exc):
                 raise

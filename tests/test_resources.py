@@ -96,3 +96,23 @@ def test_cli_reports_a_bad_setting_as_exit_2(clean_env, cli, tmp_path):
     assert result.stderr.startswith("salesfunnel: error: $SALESFUNNEL_MEMORY_LIMIT takes a size")
     assert "Traceback" not in result.stderr
     assert not path.exists()
+
+
+def test_running_out_of_memory_names_the_knob():
+    """DuckDB's out-of-memory error becomes a QueryError (exit 6) saying how to give
+    it more memory."""
+    import duckdb
+
+    from salesfunnel.errors import QueryError
+
+    db = memory_database()
+
+    def allocate():
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+
+    try:
+        with pytest.raises(QueryError, match="SALESFUNNEL_MEMORY_LIMIT=12GB") as caught:
+            db._run(allocate)
+        assert caught.value.exit_code == ExitCode.QUERY
+    finally:
+        db.close()
