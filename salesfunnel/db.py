@@ -307,19 +307,17 @@ class Database:
             [(i, s, label_key(s), i == n) for i, s in enumerate(funnel.stages, start=1)],
         )
         self._reset_fact_views()
+        if self._currency is not None:  # a --currency scope holds in every pipeline scope
+            self.restrict_to_currency(self._currency)
 
     def scope_pipeline(self, pipeline: str | None) -> None:
         """From now on the facts (and so every report) hold only the deals of `pipeline`
         (None: the deals without one), counted through that pipeline's funnel."""
         self._set_scope("one", pipeline, self.full_funnel.for_pipeline(pipeline))
-        if self._currency is not None:
-            self.restrict_to_currency(self._currency)
 
     def scope_every_pipeline(self) -> None:
         """Back to the facts of every deal (the shared funnel's stages)."""
         self._set_scope("all", None, self.full_funnel.shared)
-        if self._currency is not None:
-            self.restrict_to_currency(self._currency)
 
     def pipelines(self) -> list[str | None]:
         """The pipelines of the loaded deals (the most used spelling of each, None for
@@ -330,10 +328,7 @@ class Database:
         stored = self.meta("pipelines") if self._cache_valid else None
         if stored is not None:
             return json.loads(stored)
-        return [name for (name,) in self.fetchall(
-            "select mode(pipeline) from main.deals group by lower(pipeline) "
-            "order by lower(pipeline) nulls last"
-        )]
+        return [name for (name,) in self.fetchall("select pipeline from pipeline_deals")]
 
     def _reset_fact_views(self) -> None:
         self._installed -= {

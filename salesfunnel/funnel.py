@@ -34,15 +34,18 @@ class Funnel:
 
     def for_pipeline(self, pipeline: str | None) -> Funnel:
         """The funnel the deals of `pipeline` use (the shared one unless it has its own)."""
+        return self._own(pipeline) or self.shared
+
+    def has_own(self, pipeline: str) -> bool:
+        """Whether `pipeline` has a funnel of its own."""
+        return self._own(pipeline) is not None
+
+    def _own(self, pipeline: str | None) -> Funnel | None:
         if pipeline is not None:
             for name, funnel in self.pipelines:
                 if label_key(name) == label_key(pipeline):
                     return funnel
-        return self.shared
-
-    def has_own(self, pipeline: str) -> bool:
-        """Whether `pipeline` has a funnel of its own."""
-        return any(label_key(name) == label_key(pipeline) for name, _ in self.pipelines)
+        return None
 
     @property
     def shared(self) -> Funnel:

@@ -55,9 +55,6 @@ def info(db: Database, reject_limit: int = 5) -> Info:
         newest_as_of=db.scalar("select max(as_of) from deal_exports"),
         pipelines=[
             (name, deals, db.full_funnel.for_pipeline(name).stages)
-            for name, deals in db.fetchall(
-                "select mode(pipeline), count(*) from deals group by lower(pipeline) "
-                "order by lower(pipeline) nulls last"
-            )
+            for name, deals in db.fetchall("select pipeline, deals from pipeline_deals")
         ],
     )

@@ -53,32 +53,32 @@ def in_scope(
             raise UsageError("--by pipeline and --pipeline do not go together: pick one.")
         name = resolve_pipeline(db, pipeline)
         db.scope_pipeline(name)
-        report = compute()
+        try:
+            report = compute()
+        finally:
+            db.scope_every_pipeline()
         report.title += f" · pipeline {pipeline_name(name)}"
-        db.scope_every_pipeline()
         return report
     if mode == "whole" and not grouped:
         return compute()
-    if mode == "one" and not grouped:
-        scope_to_one(db, None)
-        report = compute()
-        db.scope_every_pipeline()
-        return report
     known = db.pipelines()
-    if not grouped and len(known) <= 1:
-        if known and known[0] is not None and db.full_funnel.has_own(known[0]):
-            db.scope_pipeline(known[0])
-            report = compute()
+    if grouped or (mode == "split" and len(known) > 1):
+        parts = []
+        try:
+            for name in known:
+                db.scope_pipeline(name)
+                report = compute()
+                parts.append(replace(report, title=f"{report.title} · pipeline {pipeline_name(name)}"))
+        finally:
             db.scope_every_pipeline()
-            return report
+        return stack(parts, known, grouped=grouped)
+    scope_to_one(db, None)  # several pipelines here (mode "one") is a UsageError
+    if db.scope_mode == "all":  # no pipeline with a funnel of its own: nothing to undo
         return compute()
-    parts = []
-    for name in known:
-        db.scope_pipeline(name)
-        report = compute()
-        parts.append(replace(report, title=f"{report.title} · pipeline {pipeline_name(name)}"))
-    db.scope_every_pipeline()
-    return stack(parts, known, grouped=grouped)
+    try:
+        return compute()
+    finally:
+        db.scope_every_pipeline()
 
 
 def stack(parts: list[Report], names: list[str | None], *, grouped: bool) -> Report:
@@ -95,8 +95,10 @@ def stack(parts: list[Report], names: list[str | None], *, grouped: bool) -> Rep
     first = parts[0]
     notices: list[str] = []
     for part, name in zip(parts, names, strict=True):
-        notices += [f"pipeline {pipeline_name(name)}: {n}" for n in part.notices
-                    if f"pipeline {pipeline_name(name)}: {n}" not in notices]
+        for notice in part.notices:
+            said = f"pipeline {pipeline_name(name)}: {notice}"
+            if said not in notices:
+                notices.append(said)
     title = first.title.rsplit(" · pipeline ", 1)[0] + " · by pipeline"
     return Report(
         first.name, title, frame, first.stages,
