@@ -4,7 +4,7 @@ The package follows the data's path:
 
 - `load/`: CRM export files into the database (discovery, sniffing, presets and
   mappings, reading records, staging and merging; the sample generator).
-- `db.py`: the one module that talks to DuckDB; it reads the SQL tree `sql/`
+- `db.py`: the one module that talks to DuckDB; it reads the SQL tree `queries/`
   (schema, load scripts, and the `facts`, `reports`, `info` view layers).
 - `reports/`: the reports computed from the database (funnel, management, plan,
   info), with their shared filters and date windows; nothing formats for humans.

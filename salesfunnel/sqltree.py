@@ -1,4 +1,8 @@
-"""The SQL tree (`salesfunnel/sql/`), read here and only here.
+"""The SQL tree (`queries/` at the top of the repository), read here and only here.
+
+Analysts read and extend a metric there. In a wheel the tree is shipped inside the
+package as `salesfunnel/queries/` (hatchling force-include); in a checkout (an
+editable install) it is the repository's `queries/`.
 
 - `schema.sql`: the tables of a database.
 - `load/`: the loader's scripts (stage_<kind>.sql checks values, merge_<kind>.sql
@@ -19,7 +23,20 @@ from pathlib import Path
 
 from salesfunnel.errors import DatabaseError
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+def _sql_dir() -> Path:
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "queries", package.parent / "queries"):
+        if (candidate / "schema.sql").is_file():
+            return candidate
+    raise DatabaseError(
+        f"The SQL tree is missing: neither {package / 'queries'} nor {package.parent / 'queries'} "
+        "holds schema.sql. Reinstall salesfunnel."
+    )
+
+
+SQL_DIR = _sql_dir()
 # views whose rows are materialised at load time (see Database.refresh_fact_cache)
 CACHED_VIEWS = ("deal_facts", "deal_stage_dates")
 _CREATE_STATEMENT = re.compile(

@@ -1,4 +1,4 @@
-"""The SQL tree's view layers (sql/facts, sql/reports, sql/info): one view or macro per
+"""The SQL tree's view layers (queries/facts, queries/reports, queries/info): one view or macro per
 file, named after the file, opening with a comment that says what one row is (or,
 for a scalar macro, what it returns); every file is used and every name the code
 asks for exists. Every load script is run by the loader."""
@@ -45,7 +45,7 @@ def test_every_name_the_code_asks_for_exists():
     asked |= set(re.findall(r"from (data_span|loaded_files|deal_counts|recent_rejects)\b", code))
     asked |= set(re.findall(r"from (conversion|rep_rank|dropoff)\(", code))  # macros in SQL text
     names = {q.name for q in query_files()}
-    # sample_* are tables that sql/sample/sample.sql creates, not views
+    # sample_* are tables that queries/sample/sample.sql creates, not views
     asked = {name for name in asked if not name.startswith("sample_")}
     assert asked <= names, f"missing in the view layers: {asked - names}"
     assert {"conversion", "rep_rank", "dropoff", "loaded_files"} <= asked
@@ -64,4 +64,4 @@ def test_every_load_script_is_run():
         stem = path.stem
         named = re.search(rf'"load/{stem}"', code)
         by_kind = re.match(r"(stage|merge)_(\w+)", stem) and f'f"load/{stem.split("_")[0]}_{{kind}}"' in code
-        assert named or by_kind, f"sql/load/{path.name} is never run"
+        assert named or by_kind, f"queries/load/{path.name} is never run"

@@ -15,6 +15,6 @@
 - `infer.py`, `infer_funnel.py`, `proposal.py`: `salesfunnel init` (a proposed config).
 - `sample.py`: the synthetic sample export.
 
-The SQL of loading lives in sql/load/ (stage_<kind>.sql checks values, merge_<kind>.sql
+The SQL of loading lives in queries/load/ (stage_<kind>.sql checks values, merge_<kind>.sql
 writes the valid rows).
 """

@@ -3,8 +3,8 @@
 Per file: recognise the preset and kind from the header (presets.py), let DuckDB
 read every record as text (structural errors such as ragged rows are recorded,
 not fatal), map the raw columns onto canonical fields, parse and check values in
-SQL (sql/stage_<kind>.sql), record each problem in `load_rejects` with file,
-line, column and reason, then merge the valid rows (sql/merge_<kind>.sql).
+SQL (queries/stage_<kind>.sql), record each problem in `load_rejects` with file,
+line, column and reason, then merge the valid rows (queries/merge_<kind>.sql).
 Stage-entry date columns of a deals file (HubSpot's "Date entered ...", a
 mapping's stage_dates) become stage history. The whole invocation is one
 transaction.

@@ -1,6 +1,6 @@
 """`salesfunnel sample`: a believable synthetic CRM export in canonical format.
 
-The data is made in DuckDB by sql/sample/sample.sql (hash-based randomness, so the
+The data is made in DuckDB by queries/sample/sample.sql (hash-based randomness, so the
 same seed gives the same files) and written by Polars.
 """
 

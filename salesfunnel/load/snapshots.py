@@ -6,7 +6,7 @@ modification time. Its valid rows are compared with the deal's state on the
 as-of timeline (`deal_snapshots`, one row per change), merged into it, and
 only deals no newer export has set update the `deals` table, so the current
 row is the newest export's whatever the load order. With full exports, a deal
-missing from a later full export is marked removed (sql/load/snapshot_*.sql).
+missing from a later full export is marked removed (queries/load/snapshot_*.sql).
 """
 
 from __future__ import annotations

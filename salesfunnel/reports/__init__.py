@@ -8,6 +8,6 @@
   `intervals.py`: Wilson intervals (docs/metrics.md).
 - `info.py`: what the database holds.
 
-Each report runs one table macro of sql/reports/ (file name = macro name) with
-bound parameters; the per-deal facts they read are in sql/facts/.
+Each report runs one table macro of queries/reports/ (file name = macro name) with
+bound parameters; the per-deal facts they read are in queries/facts/.
 """

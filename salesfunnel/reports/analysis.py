@@ -1,6 +1,6 @@
 """The questions after "how are we converting?": pacing and coverage for a period,
 the four levers of sales velocity, and cohort maturity. Each function runs one
-table macro of sql/reports/ with bound parameters and shapes the result with
+table macro of queries/reports/ with bound parameters and shapes the result with
 Polars; nothing here formats for humans. Definitions (with their sources) are in
 docs/metrics.md.
 """

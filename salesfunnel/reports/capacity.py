@@ -3,7 +3,7 @@ rep attrition, demand generation, the manager-to-rep ratio, seasonality) turned
 into a month-by-month schedule of ramped reps, headcount, hires and managers.
 
 Pure arithmetic over the plan's few months (no data rows): the inputs come from
-sql/reports/plan_reps.sql and plan_seasonality.sql or from the options. The model
+queries/reports/plan_reps.sql and plan_seasonality.sql or from the options. The model
 and a worked example are in docs/management.md ("Capacity").
 """
 

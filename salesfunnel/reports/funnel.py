@@ -1,5 +1,5 @@
 """The funnel reports: conversion, dropoff and rank. Each function runs one table
-macro of sql/reports/ with bound parameters and shapes its few rows in SQL (no
+macro of queries/reports/ with bound parameters and shapes its few rows in SQL (no
 Polars: a report shown as a table never imports it, see rows.py).
 Definitions are in docs/metrics.md; nothing here formats for humans.
 """

@@ -1,6 +1,6 @@
 """Honest small samples: the normal quantile z of a --confidence level, for the
 Wilson score interval the SQL macros `wilson_low` and `wilson_high` compute
-(sql/facts/), and the --min-deals volume below which a rep is "low volume".
+(queries/facts/), and the --min-deals volume below which a rep is "low volume".
 Definitions in docs/metrics.md ("Intervals and volume").
 """
 

@@ -1,7 +1,7 @@
 """Management reports beyond the funnel: churn by rep or tier, tier economics, the
 bottom-up plan, the pulse (five numbers of a week or month) and stalled deals.
 
-As in funnel.py, each function runs table macros of sql/reports/ with bound
+As in funnel.py, each function runs table macros of queries/reports/ with bound
 parameters and shapes the result with Polars; nothing here formats for humans.
 Definitions are in docs/management.md.
 """

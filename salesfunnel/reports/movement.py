@@ -1,7 +1,7 @@
 """`salesfunnel movement`: how the open pipeline went from one day to another.
 
 The state of a deal at a day is its newest snapshot on or before the end of
-that day (sql/facts/movement_events.sql, sql/reports/movement.sql). Rows are
+that day (queries/facts/movement_events.sql, queries/reports/movement.sql). Rows are
 the categories of CATEGORIES (per --by group), with deals and amount as exact
 decimals; the identity end = start + created + reopened (+ amount_up -
 amount_down) - won - lost - removed holds for deals and amounts. Definitions are
