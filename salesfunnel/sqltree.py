@@ -24,7 +24,6 @@ from pathlib import Path
 from salesfunnel.errors import DatabaseError
 
 
-
 def _sql_dir() -> Path:
     package = Path(__file__).resolve().parent
     for candidate in (package / "queries", package.parent / "queries"):
