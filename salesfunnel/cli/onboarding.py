@@ -36,7 +36,7 @@ def init(
     from rich.text import Text
 
     from salesfunnel.errors import InputError
-    from salesfunnel.load.proposal import propose
+    from salesfunnel.load.proposal import missing_fields, propose
     from salesfunnel.render.cells import stderr_console
 
     text, files = propose(paths)
@@ -52,6 +52,8 @@ def init(
         what = facts.kind or "skipped (not a kind salesfunnel loads)"
         how = f", preset {facts.plan.preset}" if facts.plan else (", mapped" if facts.kind else "")
         console.print(Text(f"{facts.label}: {facts.rows:,} rows, {what}{how}"))
+        for line in missing_fields(facts):
+            console.print(Text(f"  not found: {line.split(': ', 1)[1]}"))
     target = out or "the proposal"
     console.print(Text(
         f"Check {target}, then: salesfunnel load --config {out or 'FILE'} "

@@ -55,7 +55,7 @@ def plan_file(
         raise InputError(f"{path}: {mapping_errors[0]}")
     if plans:
         plan = _best(plans, path, kind)
-        if mapping is not None:
+        if mapping is not None and any(m.kind == plan.kind for m in mapping.kinds):
             lacking = _lacking(mapping, header, plan.kind)
             plan.why = (
                 f"the config's [columns.{plan.kind}] mapping does not fit this file"

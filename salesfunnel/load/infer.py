@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,41 +24,87 @@ from salesfunnel.load.records import read_records
 from salesfunnel.load.sheets import open_source
 from salesfunnel.sqltree import sql_text
 
-# normalised header (lower case, letters and digits only) -> the field it suggests
+# normalised header (see `normalise`) -> the field it suggests. Spellings cover the export
+# headers and the API names CRMs write (Zoho `Owner__name`, Bitrix24 `ASSIGNED_BY_ID`,
+# Salesforce `StageName__c`, vtiger `smownerid`, Odoo `stage_id`) and report headers in
+# Dutch, German, French, Spanish, Portuguese, Russian and Chinese; docs/loading.md lists them.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "deal_id": ("opportunityid", "dealid", "recordid", "id", "opportunitynumber", "dealnumber"),
+    "deal_id": ("opportunityid", "dealid", "recordid", "id", "opportunitynumber", "dealnumber",
+                "potentialid", "externalid", "leadid", "crmleadid"),
     "rep": ("owner", "ownername", "opportunityowner", "dealowner", "salesagent", "salesrep",
             "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
-            "agent", "repname"),
+            "agent", "repname", "smownerid", "assignedbyid", "assignedby", "assigneduserid",
+            "assignedusername", "userid", "salesperson", "eigenaar", "eigenaaropportunity",
+            "eigenaardeal", "verkoper", "accounteigenaar", "besitzer", "inhaber",
+            "verantwortlicher", "vertriebsmitarbeiter", "opportunityinhaber", "proprietaire",
+            "proprietairedelopportunite", "responsable", "commercial", "vendeur", "propietario",
+            "propietariodelaoportunidad", "vendedor", "responsavel", "proprietario",
+            "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者"),
     "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
-              "salesstage", "phase"),
+              "salesstage", "phase", "stageid", "fase", "stadium", "verkoopfase", "stufe",
+              "phasedeverkauf", "verkaufsphase", "etape", "etapedevente", "etapa",
+              "etapadeventa", "estagio", "этап", "стадия", "стадиясделки", "阶段", "商机阶段",
+              "销售阶段"),
     "status": ("status", "dealstatus", "outcome"),
     "amount": ("amount", "value", "dealvalue", "closevalue", "dealamount", "opportunityamount",
-               "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue"),
+               "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
+               "opportunity", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
+               "wert", "montant", "valeur", "importe", "monto", "valor", "сумма", "金额"),
     "created_at": ("createddate", "createdate", "createdat", "created", "creationdate",
-                   "createdon", "datecreated", "createdtime"),
+                   "createdon", "datecreated", "createdtime", "datecreate", "aanmaakdatum",
+                   "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
+                   "fechadecreacion", "fechacreacion", "datadecriacao", "датасоздания",
+                   "создано", "创建时间", "创建日期"),
     "closed_at": ("closedate", "closeddate", "closedat", "closedon", "closingdate", "dateclosed",
-                  "closetime", "expectedclosedate"),
+                  "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
+                  "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
+                  "датазакрытия", "关闭日期", "成交日期"),
     "account": ("account", "accountname", "company", "companyname", "organization",
                 "organisation", "organizationname", "customer", "client", "associatedcompany",
-                "potentialcustomer", "accountid"),
-    "source": ("leadsource", "source", "originalsource", "channel", "dealsource"),
-    "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost"),
+                "potentialcustomer", "accountid", "companyid", "relatedto", "partnerid",
+                "partnername", "accountnaam", "bedrijf", "bedrijfsnaam", "firma", "unternehmen",
+                "accountname", "entreprise", "societe", "nomducompte", "empresa", "cuenta",
+                "nombredelacuenta", "conta", "компания", "клиент", "客户", "公司"),
+    "source": ("leadsource", "source", "originalsource", "channel", "dealsource", "sourceid",
+               "leadbron", "bron", "quelle", "leadquelle", "origine", "sourcedupiste", "origen",
+               "fuente", "origem", "источник", "来源"),
+    "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
+                    "reasonforloss", "redenverlies", "verliesreden", "verlustgrund",
+                    "raisondelaperte", "motifdeperte", "motivodeperdida", "razaodaperda",
+                    "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因"),
     "tier": ("tier", "segment", "customertier", "customersegment"),
     "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
                    "lastmodifieddate", "editdate", "modifieddate", "timestamp"),
     "team": ("team", "salesteam", "regionaloffice", "office", "region", "territory"),
     "manager": ("manager", "salesmanager", "reportsto", "managername"),
     "employees": ("employees", "employeecount", "numberofemployees", "headcount", "size"),
-    "is_won": ("iswon", "won"),
-    "is_closed": ("isclosed", "closed"),
+    "is_won": ("iswon", "won", "isclosedwon", "isdealwon"),
+    "is_closed": ("isclosed", "closed", "isdealclosed"),
+    "is_active": ("active", "isactive"),
+    "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
+                 "valuta", "wahrung", "devise", "moneda", "moeda", "валюта", "币种", "货币"),
     "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
-    "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability"),
-    "pipeline": ("pipeline", "dealpipeline", "pipelinename", "salespipeline"),
-    "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic"),
+    "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability",
+                    "waarschijnlijkheid", "wahrscheinlichkeit", "probabilite", "probabilidad",
+                    "probabilidade", "вероятность", "可能性", "赢率"),
+    "pipeline": ("pipeline", "dealpipeline", "pipelinename", "salespipeline", "categoryid",
+                 "recordtypename", "recordtype", "funnel", "trechter", "воронка", "销售漏斗"),
+    "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic", "potentialname",
+             "naamopportunity", "opportunityname", "название", "名称"),
 }
-WON_WORDS = re.compile(r"\b(won|win|closed ?won|signed)\b", re.IGNORECASE)
-LOST_WORDS = re.compile(r"\b(lost|closed ?lost|dead|disqualified)\b", re.IGNORECASE)
+# labels that mean won or lost, in the languages CRM users write them (accents are kept:
+# matched against the label as written, case-insensitively); Bitrix24 ids end in :WON / :LOSE
+WON_WORDS = re.compile(
+    r"\b(won|win|closed ?won|signed|gewonnen|gagn[ée]e?|ganad[ao]|ganhou|ganho|успешн\w*|"
+    r"выиграна?|заключена)\b|赢单|成交|赢得",
+    re.IGNORECASE,
+)
+LOST_WORDS = re.compile(
+    r"\b(lost|lose|closed ?lost|dead|disqualified|abandoned|apology|verloren|perdu[es]*|"
+    r"perdid[ao]s?|descartad[ao]s?|perdeu|perdido|gescheitert|провален\w*|проигран\w*|"
+    r"отказ\w*)\b|失败|丢单|输单",
+    re.IGNORECASE,
+)
 NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[-.):_ ]")
 # strftime shapes tried for date values the built-in parsing does not read
 FORMAT_CANDIDATES = (
@@ -68,8 +115,27 @@ FORMAT_CANDIDATES = (
 )
 
 
+API_SUFFIX = re.compile(r"__(c|s|r|pc|x)$")  # Salesforce / Zoho custom-field suffixes
+
+
 def normalise(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    """A header as SYNONYMS spells it: lower case, accents dropped, letters and digits only
+    (any script); `StageName__c` -> stagename, `Owner__name` -> ownername, `Account_Name__name`
+    -> accountname, `Owner__id` -> ownerid."""
+    text = API_SUFFIX.sub("", name.strip().lower())
+    base, _, suffix = text.rpartition("__")
+    if base and suffix in ("name", "id"):
+        text = base if _squash(base).endswith(suffix) else base + suffix
+    return _squash(text)
+
+
+def _squash(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return re.sub(r"[\W_]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+SYNONYMS = {name: tuple(dict.fromkeys(normalise(s) for s in spellings))
+            for name, spellings in SYNONYMS.items()}
 
 
 @dataclass
@@ -104,6 +170,7 @@ class FileFacts:
     key: list[str] | str | None = None  # deal_id columns, or "@row"
     stage_dates: dict[str, Column] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    fitted: str | None = None  # the preset of a file proposed as a mapping for a repeated header
 
 
 def inspect_paths(paths: list[str | Path]) -> tuple[Database, list[FileFacts]]:
@@ -154,7 +221,7 @@ def _profile(db: Database, table: str, column: Column) -> Column:
                 count(distinct v),
                 count(parse_timestamp(v)) filter (where not regexp_full_match(v, '[+-]?[\\d.,]+')),
                 count(parse_amount(v)),
-                count(*) filter (where lower(v) in ('true', 'false', '1', '0', 'yes', 'no')),
+                count(*) filter (where lower(v) in ('true', 'false', '1', '0', 'yes', 'no', 'y', 'n')),
                 count(*) filter (where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')),
                 count(parse_slash_date(v, 'mdy'))
                     filter (where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')),
@@ -205,19 +272,26 @@ def classify(db: Database, facts: FileFacts) -> None:
     taken: set[int] = set()
     for name, spellings in SYNONYMS.items():
         for spelling in spellings:
-            column = next(
-                (c for c in facts.columns if normalise(c.name) == spelling and c.index not in taken),
-                None,
-            )
-            if column is not None and _fits(name, column, facts.rows):
+            fitting = [c for c in facts.columns if normalise(c.name) == spelling
+                       and c.index not in taken and _fits(name, c, facts.rows)]
+            if fitting:
+                # of a repeated header (HubSpot's two "Associated Company"), the copy with
+                # the most values, text before numbers (names before ids)
+                column = max(fitting, key=lambda c: (c.filled, c.numbers < c.filled, -c.index))
                 by_field[name] = column
                 taken.add(column.index)
                 break
     facts.fields = by_field
     has = by_field.__contains__
+    if facts.plan is not None and _reads_a_repeated_header(facts):
+        # load would refuse the preset: a mapping names the copy to read; the file is still
+        # that CRM's export, with its funnel
+        facts.fitted, facts.plan = facts.plan.preset, None
     if facts.plan is not None and not (
         has("stage") and has("deal_id") and facts.plan.kind not in ("deals", "history")
-    ):  # a preset fits (unless it reads a deals file as accounts or reps)
+    ) and not _maps_fewer(facts.plan, by_field):
+        # a preset fits (unless it reads a deals file as accounts or users, or the header
+        # names fields the preset leaves out)
         facts.kind = facts.plan.kind
         return
     facts.plan = None
@@ -234,14 +308,39 @@ def classify(db: Database, facts: FileFacts) -> None:
         facts.kind = "accounts"
 
 
+# fields a deals report reads: a preset that leaves one of them out while the header
+# names it (Zoho's Owner__name beside a Salesforce-like header) loses to the mapping
+REPORTED = ("deal_id", "rep", "stage", "amount", "created_at", "closed_at", "account",
+            "lost_reason", "pipeline", "source")
+
+
+def repeated(facts: FileFacts, column: Column) -> list[Column]:
+    """Every column of the file whose header is the same as this one's (itself included)."""
+    return [c for c in facts.columns if c.name.strip().lower() == column.name.strip().lower()]
+
+
+def _reads_a_repeated_header(facts: FileFacts) -> bool:
+    used = {int(i) for expr in facts.plan.fields.values() for i in re.findall(r'"c(\d+)"', expr)}
+    return any(len(repeated(facts, facts.columns[i])) > 1 for i in used if i < len(facts.columns))
+
+
+def _maps_fewer(plan: FilePlan, by_field: dict[str, Column]) -> bool:
+    if plan.kind != "deals" or "stage" not in by_field:
+        return False
+    mapped = {name for name, expr in plan.fields.items() if re.search(r'"c\d+"', expr)}
+    return any(name in by_field and name not in mapped for name in REPORTED)
+
+
 def _fits(name: str, column: Column, rows: int) -> bool:
     """Values must agree with the name: dates for date fields, numbers for amounts."""
     if name in ("created_at", "closed_at", "entered_at"):
         return is_date(column)
     if name in ("amount", "employees", "sort_order", "probability"):
         return column.numbers >= column.filled
-    if name in ("is_won", "is_closed"):
+    if name in ("is_won", "is_closed", "is_active"):
         return column.booleans == column.filled
+    if name == "currency":
+        return 0 < column.distinct <= 20 and column.numbers == 0
     return column.filled > 0
 
 
@@ -251,6 +350,12 @@ def _choose_key(db: Database, facts: FileFacts) -> None:
     key = facts.fields.get("deal_id")
     if key is not None and key.distinct == facts.rows:
         facts.key = [key.name]
+        return
+    unique = _unique_id_column(facts)
+    if unique is not None:
+        facts.fields["deal_id"] = unique
+        facts.key = [unique.name]
+        facts.notes.append(f"{unique.name!r} is distinct and filled on every row: the key")
         return
     name, created = facts.fields.get("name"), facts.fields.get("created_at")
     if name is not None and created is not None:
@@ -270,6 +375,20 @@ def _choose_key(db: Database, facts: FileFacts) -> None:
         "no distinct id column: each row is a deal, keyed by its line (\"@row\"); such a file "
         "cannot be reloaded as an update of itself"
         + (f" ({key.name!r} repeats: {key.distinct} values for {facts.rows} rows)" if key else "")
+    )
+
+
+ID_NAME = re.compile(r"(id|no|nr|number|num|key|code|ref)$")
+
+
+def _unique_id_column(facts: FileFacts) -> Column | None:
+    """The first column named like an id (potential_no, External_Id__c, ...) that is filled
+    and distinct on every row."""
+    used = {c.index for c in facts.fields.values()}
+    return next(
+        (c for c in facts.columns if c.index not in used and facts.rows > 0
+         and c.filled == c.distinct == facts.rows and ID_NAME.search(normalise(c.name))),
+        None,
     )
 
 

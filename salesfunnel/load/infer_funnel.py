@@ -34,6 +34,8 @@ class Label:
     position: float | None = None  # mean relative position in deal histories
     dated: float | None = None  # mean number of stage-date columns filled
     column_order: int | None = None  # place of its "Date entered" column in the header
+    probability_sum: float = 0.0  # probability x rows, over every deals file
+    probability_rows: int = 0
 
 
 @dataclass
@@ -158,9 +160,12 @@ def label_stats(
         for text, count, sort, probability, won, closed, position, dated in rows:
             label = labels.setdefault(label_key(text), Label(text))
             label.rows += count
-            if facts.kind == "deals":
-                label.sort = _first(label.sort, sort)
-                label.probability = _first(label.probability, probability)
+            if facts.kind == "deals":  # over every file: snapshots may disagree
+                label.sort = min((v for v in (label.sort, sort) if v is not None), default=None)
+                if probability is not None:
+                    label.probability_sum += probability * count
+                    label.probability_rows += count
+                    label.probability = label.probability_sum / label.probability_rows
                 label.won = _first(label.won, won)
                 label.closed = _first(label.closed, closed)
                 label.dated = _first(label.dated, dated)
@@ -191,7 +196,8 @@ def _first(old, new):
 
 def propose_funnel(files: list[FileFacts], labels: dict[str, Label]) -> FunnelProposal:
     """The funnel for the labels found: a preset's when it names them all, else inferred."""
-    presets = [f.plan.preset for f in files if f.plan is not None and f.kind in ("deals", "history")]
+    presets = [f.plan.preset if f.plan is not None else f.fitted for f in files
+               if (f.plan is not None or f.fitted) and f.kind in ("deals", "history")]
     for name in dict.fromkeys(presets):
         funnel = preset_funnel(name) or (Funnel() if name == "canonical" else None)
         if funnel is not None and labels:
@@ -202,8 +208,7 @@ def propose_funnel(files: list[FileFacts], labels: dict[str, Label]) -> FunnelPr
     won = [x for x in labels.values() if _is_won(x)]
     lost = [x for x in labels.values() if x not in won and _is_lost(x)]
     open_ = [x for x in labels.values() if x not in won and x not in lost]
-    order, how, unordered = _order(open_)
-    notes = []
+    order, how, unordered, notes = _order(open_)
     won.sort(key=lambda x: -x.rows)
     if won:
         won_stage, aliases = won[0].text, tuple((x.text, won[0].text) for x in won[1:])
@@ -232,7 +237,10 @@ def _is_lost(label: Label) -> bool:
     return bool(LOST_WORDS.search(label.text))
 
 
-def _order(labels: list[Label]) -> tuple[list[Label], str, bool]:
+def _order(labels: list[Label]) -> tuple[list[Label], str, bool, list[str]]:
+    """The open stages in funnel order, how it was found, whether the user must order
+    them, and notes (ties: stages sharing a probability, broken by the history, else by
+    frequency)."""
     by_rows = sorted(labels, key=lambda x: (-x.rows, x.text))
     for attribute, how in (
         ("sort", "from the stage sort-order column"),
@@ -241,19 +249,106 @@ def _order(labels: list[Label]) -> tuple[list[Label], str, bool]:
         ("position", "from the order stages appear in the deals' history"),
     ):
         if labels and all(getattr(x, attribute) is not None for x in labels):
-            return sorted(by_rows, key=lambda x: getattr(x, attribute)), how, False
+            ordered = _ordered_by(by_rows, attribute)
+            return ordered, how, False, _tie_notes(ordered, attribute)
+    notes: list[str] = []
+    standard = _standard_order(labels)
+    if standard is not None:
+        return standard, f"from {standard_name(labels)}'s standard stages", False, notes
     numbers = [NUMBERED.match(x.text) for x in labels]
     if labels and all(numbers):
         ordered = sorted(zip(labels, numbers, strict=True), key=lambda p: int(p[1].group(1)))
-        return [x for x, _ in ordered], "from the numbers in the stage labels", False
+        return [x for x, _ in ordered], "from the numbers in the stage labels", False, notes
     if labels and all(x.dated is not None for x in labels) and len({x.dated for x in labels}) == len(
         labels
     ):
         return (sorted(labels, key=lambda x: x.dated), "from which stage-date columns each "
-                "stage's deals have filled", False)
+                "stage's deals have filled", False, notes)
     if len(labels) <= 1:
-        return labels, "one open stage", False
-    return by_rows, "by frequency (most deals first): PLEASE PUT THESE IN FUNNEL ORDER", True
+        return labels, "one open stage", False, notes
+    return by_rows, "by frequency (most deals first): PLEASE PUT THESE IN FUNNEL ORDER", True, notes
+
+
+def _ordered_by(by_rows: list[Label], attribute: str) -> list[Label]:
+    """Sorted on the attribute; stages sharing a value by their place in the history when
+    every one of them has one, else by frequency (by_rows is already most rows first)."""
+    def key(label: Label):
+        value = getattr(label, attribute)
+        return (round(value, 6), label.position if label.position is not None else 2.0)
+    return sorted(by_rows, key=key)
+
+
+def _tie_notes(labels: list[Label], attribute: str) -> list[str]:
+    groups: dict[float, list[Label]] = {}
+    for label in labels:
+        groups.setdefault(round(getattr(label, attribute), 6), []).append(label)
+    notes = []
+    for value, tied in sorted(groups.items()):
+        if len(tied) > 1:
+            by_history = all(x.position is not None for x in tied)
+            names = ", ".join(x.text for x in tied)
+            notes.append(
+                f"TIE: {names} share the {attribute.replace('_', ' ')} {value:g}; ordered "
+                + ("by their place in the deals' history" if by_history
+                   else "by frequency (most deals first)") + ": CHECK"
+            )
+    return notes
+
+
+# the default open stages of CRMs (and their translations), in funnel order: a file whose
+# open labels all belong to one list is ordered by it
+STANDARD_STAGES: dict[str, tuple[str, ...]] = {
+    "Salesforce": ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
+                   "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote",
+                   "Negotiation/Review"),
+    "Salesforce (Dutch)": ("Prospectie", "Kwalificatie", "Behoefteanalyse", "Waardepropositie",
+                           "Id. beslissers", "Perceptieanalyse", "Voorstel", "Voorstel/prijsofferte",
+                           "Onderhandeling", "Onderhandeling/beoordeling"),
+    "Salesforce (German)": ("Interessent", "Qualifikation", "Bedarfsanalyse", "Wertversprechen",
+                            "Entscheidungsträger identifizieren", "Wahrnehmungsanalyse",
+                            "Angebot/Preisangebot", "Verhandlung/Überprüfung"),
+    "Salesforce (French)": ("Prospection", "Qualification", "Analyse des besoins",
+                            "Proposition de valeur", "Identification des décideurs",
+                            "Analyse de perception", "Proposition/Devis", "Négociation/Révision"),
+    "Salesforce (Spanish)": ("Prospección", "Calificación", "Análisis de necesidades",
+                             "Propuesta de valor", "Identificación de responsables",
+                             "Análisis de percepción", "Propuesta/Presupuesto",
+                             "Negociación/Revisión"),
+    "Zoho": ("Qualification", "Needs Analysis", "Value Proposition", "Identify Decision Makers",
+             "Proposal/Price Quote", "Negotiation/Review"),
+    "Bitrix24": ("NEW", "PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "FINAL_INVOICE"),
+    "Bitrix24 (Russian)": ("Новая", "Подготовка документов", "Счёт на предоплату", "В работе",
+                           "Финальный счёт"),
+    "Odoo": ("New", "Qualified", "Proposition", "Negotiation"),
+    "Pipedrive": ("Lead In", "Contact Made", "Needs Defined", "Demo Scheduled", "Proposal Made",
+                  "Negotiations Started"),
+}
+BITRIX_PIPELINE = re.compile(r"^C\d+:")  # Bitrix24 stage ids of pipeline n: C1:NEW
+
+
+def _standard_key(text: str) -> str:
+    return label_key(BITRIX_PIPELINE.sub("", text.strip()))
+
+
+def _standard_match(labels: list[Label]) -> tuple[str, dict[str, int]] | None:
+    keys = {_standard_key(x.text) for x in labels}
+    for name, stages in STANDARD_STAGES.items():
+        places = {label_key(stage): place for place, stage in enumerate(stages)}
+        if len(labels) > 1 and keys <= set(places):
+            return name, places
+    return None
+
+
+def standard_name(labels: list[Label]) -> str:
+    found = _standard_match(labels)
+    return found[0] if found else ""
+
+
+def _standard_order(labels: list[Label]) -> list[Label] | None:
+    found = _standard_match(labels)
+    if found is None:
+        return None
+    return sorted(labels, key=lambda x: found[1][_standard_key(x.text)])
 
 
 def band_limits(db: Database, facts: FileFacts, column) -> list[float]:

@@ -62,7 +62,7 @@ def refuse_ambiguous_columns(plan: FilePlan, layout: CsvLayout) -> None:
     positions: dict[str, list[int]] = {}
     for index, name in enumerate(layout.header):
         positions.setdefault(key(name), []).append(index)
-    for index in used:
+    for index in sorted(set(used) - plan.copies):
         same = positions.get(key(layout.header[index]), [])
         if len(same) > 1:
             raise InputError(

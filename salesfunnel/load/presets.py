@@ -76,6 +76,7 @@ class FilePlan:
     deleted_header: str | None = None
     why: str | None = None  # why this layout was chosen over another that fits
     notices: list[str] = field(default_factory=list)  # said in the load summary
+    copies: set[int] = field(default_factory=set)  # repeated headers read as "Name#n"
 
 
 def _col(index: int) -> str:
@@ -92,6 +93,11 @@ def canonical_preset() -> Preset:
 
 
 _TRUE = "('true', '1', 'yes', 'y', 't')"
+_FALSE = "('false', '0', 'no', 'n', 'f')"
+# flag columns a [columns.deals] table may map: the status is derived from them
+MAPPING_FLAGS = {"deals": ("is_won", "is_closed", "is_active")}
+# "Associated Company#2": the second column of a header that appears more than once
+COPY_MARK = "#"
 
 
 def preset_funnel(name: str) -> Funnel | None:
@@ -127,7 +133,7 @@ def mapping_preset(config: Config) -> Preset | None:
                 composite.append((name, parts))
                 fields[name] = ()
                 continue
-            if name not in required + optional:
+            if name not in required + optional + MAPPING_FLAGS.get(kind, ()):
                 raise ConfigError(
                     f"{config.path}: [columns.{kind}] maps {name!r}, which is not a field of "
                     f"{kind} (fields: {', '.join(required + optional)})."
@@ -148,9 +154,24 @@ def _positions(header: tuple[str, ...], key) -> dict[str, int]:
     """The first column of each header key (cached: every preset and kind asks it of
     the same header, which may have 100k columns). Callers do not change it."""
     positions: dict[str, int] = {}
+    every: dict[str, list[int]] = {}
     for index, name in enumerate(header):
         positions.setdefault(key(name), index)
+        every.setdefault(key(name), []).append(index)
+    for name, indexes in every.items():  # a repeated header's copies: "name#1", "name#2"
+        for copy, index in enumerate(indexes if len(indexes) > 1 else (), start=1):
+            positions.setdefault(f"{name}{COPY_MARK}{copy}", index)
     return positions
+
+
+def chosen_copies(mapping: KindMapping, header: tuple[str, ...], key) -> set[int]:
+    """The columns a mapping names by copy ("Name#2"): chosen, so not ambiguous."""
+    positions = _positions(header, key)
+    return {
+        positions[key(spelling)]
+        for spellings in mapping.fields.values() for spelling in spellings
+        if COPY_MARK in spelling and key(spelling) in positions
+    }
 
 
 def _match(preset: Preset, mapping: KindMapping, header: tuple[str, ...]) -> dict[str, int]:
@@ -193,7 +214,9 @@ def _build_plan(
 ) -> FilePlan:
     fields = {name: _col(index) for name, index in found.items() if index >= 0}
     plan = FilePlan(preset=preset.name, kind=mapping.kind, fields=fields, footer=preset.footer,
-                    matched=len(found))
+                    matched=len(found),
+                    copies=chosen_copies(mapping, header,
+                                         canonical_key if preset.canonical_headers else header_key))
     _composite_fields(plan, mapping, header, preset)
     if mapping.kind == "deals" and "rep" not in fields:
         fields["rep"] = f"'{NO_OWNER}'"
@@ -214,14 +237,8 @@ def _build_plan(
             f"coalesce(lower(trim({_col(i)})) in {_TRUE}, false)" for i in deleted
         )
         plan.deleted_header = ", ".join(header[i] for i in deleted)
-    if preset.name in ("salesforce", "warehouse") and mapping.kind == "deals":
-        won, closed = fields.pop("is_won", None), fields.pop("is_closed", None)
-        if won and closed and "status" not in fields:
-            fields["status"] = (
-                f"case when lower(trim({won})) in {_TRUE} then 'won' "
-                f"when lower(trim({closed})) in {_TRUE} then 'lost' "
-                f"when nullif(trim({closed}), '') is not null then 'open' end"
-            )
+    if mapping.kind == "deals":
+        _status_from_flags(fields)
     if mapping.kind == "users" and "name" not in fields:  # HubSpot owners
         parts = [f"nullif(trim({p}), '')" for p in
                  (fields.pop("first_name", None), fields.pop("last_name", None)) if p]
@@ -237,6 +254,27 @@ def _build_plan(
     _apply_tier_rule(plan, header, config.tiers)
     _apply_date_formats(plan, config)
     return plan
+
+
+def _status_from_flags(fields: dict[str, str]) -> None:
+    """IsWon + IsClosed (Salesforce, HubSpot "Is Deal Closed?", Bitrix24 CLOSED Y/N) give
+    the status; an archived record (Odoo `active` False) that is not won is lost. A
+    status column, when mapped, wins."""
+    won, closed = fields.pop("is_won", None), fields.pop("is_closed", None)
+    active = fields.pop("is_active", None)
+    if "status" in fields or not ((won and closed) or active):
+        return
+    whens = []
+    if won:
+        whens.append(f"when lower(trim({won})) in {_TRUE} then 'won'")
+    if active:
+        whens.append(f"when lower(trim({active})) in {_FALSE} then 'lost'")
+    if won and closed:
+        whens += [f"when lower(trim({closed})) in {_TRUE} then 'lost'",
+                  f"when nullif(trim({closed}), '') is not null then 'open'"]
+    elif active:
+        whens.append(f"when lower(trim({active})) in {_TRUE} then null")
+    fields["status"] = f"case {' '.join(whens)} end"
 
 
 ROW_KEY = "@row"  # deal_id = "@row": the record's line number (a one-shot export)

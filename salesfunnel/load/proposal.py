@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from salesfunnel.db import Database, quote_ident
-from salesfunnel.load.infer import FileFacts, inspect_paths
+from salesfunnel.load.infer import FileFacts, inspect_paths, repeated
 from salesfunnel.load.infer_funnel import (
     band_limits,
     find_stage_dates,
@@ -21,15 +21,21 @@ from salesfunnel.load.infer_funnel import (
     pipeline_counts,
     propose_funnel,
 )
+from salesfunnel.load.presets import COPY_MARK
 
 MAPPED = {
-    "deals": ("deal_id", "rep", "stage", "status", "amount", "created_at", "closed_at", "account",
-              "source", "lost_reason", "tier", "pipeline"),
+    "deals": ("deal_id", "rep", "stage", "status", "amount", "currency", "created_at",
+              "closed_at", "account", "source", "lost_reason", "tier", "pipeline", "is_won",
+              "is_closed", "is_active"),
     "history": ("deal_id", "stage", "entered_at"),
     "reps": ("rep", "team", "manager"),
     "accounts": ("account", "tier"),
 }
 DATE_NAMES = ("created_at", "closed_at", "entered_at")
+FLAG_NOTES = {
+    "is_won": "won / closed flags give the status: won, else closed = lost, else open",
+    "is_active": "an archived record (active false) that is not won is lost at its stage",
+}
 
 
 def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
@@ -47,10 +53,13 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
     if funnel.preset or not any(not (a <= b or b <= a) for a in label_sets for b in label_sets):
         # a preset's funnel names every label, or one pipeline's labels hold every other's
         own = {}
+    missing = [line for f in files for line in missing_fields(f)]
     out = [
         "# salesfunnel config proposed by `salesfunnel init` from:",
         *(f"#   {f.path.parent.name + '/' if f.path.parent.name else ''}{f.label}: "
           f"{_what(f)}" for f in files),
+        *(["# Not found in the files (what each costs):"] + [f"#   {m}" for m in missing]
+          if missing else []),
         "# Check each choice, then: salesfunnel load --config THIS_FILE PATH...",
         "",
     ]
@@ -66,8 +75,7 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
                                  table=f"funnel.{_key(name)}", note=f"pipeline {name}")
     else:
         out += _funnel_lines(funnel, labels)
-    for facts in files:
-        out += _columns_lines(db, facts)
+    out += _columns_tables(db, files)
     out += _dates_lines(files)
     out += _tiers_lines(db, files)
     skipped = [f.label for f in files if f.kind is None]
@@ -79,6 +87,29 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
             "",
         ]
     return "\n".join(out).rstrip("\n") + "\n", files
+
+
+# what a deals file without the field cannot give (said by init on stderr and in the proposal)
+MISSING_COSTS = {
+    "rep": 'no owner column: every deal loads as "(no owner)"; rank has no reps to rank',
+    "created_at": "no created date: no first-stage entry dates (conversion days from the first "
+                  "stage, cohorts by created month, rank's first stage)",
+    "closed_at": "no close date: won and lost deals have no month for rank, pulse or pacing",
+    "amount": "no amount: no revenue, pacing, velocity or tier economics",
+    "lost_reason": 'no lost reason: dropoff lists every loss as "(no reason)"',
+    "account": "no account: no accounts-file tiers, no churn by customer",
+    "source": "no lead source: no --by source",
+}
+
+
+def missing_fields(facts: FileFacts) -> list[str]:
+    """For a deals file: each report field no column gives, with what that costs."""
+    if facts.kind != "deals":
+        return []
+    found = set(facts.fields)
+    if facts.plan is not None:
+        found = {name for name, expr in facts.plan.fields.items() if 'records."c' in expr}
+    return [f"{facts.label}: {cost}" for name, cost in MISSING_COSTS.items() if name not in found]
 
 
 def _what(facts: FileFacts) -> str:
@@ -106,18 +137,59 @@ def _funnel_lines(proposal, labels, table: str = "funnel", note: str | None = No
     return lines + [""]
 
 
-def _columns_lines(db: Database, facts: FileFacts) -> list[str]:
-    if facts.plan is not None or facts.kind not in MAPPED:
-        return []
-    lines = [f"[columns.{facts.kind}]", f"# {facts.label}: headers matched by name, checked by values"]
+def _columns_tables(db: Database, files: list[FileFacts]) -> list[str]:
+    """One [columns.<kind>] table per kind: the files of a kind (weekly snapshots, or
+    exports of two shapes) share it; a field whose header differs between them lists
+    every header (the first one a file has is read)."""
+    lines: list[str] = []
+    for kind in MAPPED:
+        group = [f for f in files if f.plan is None and f.kind == kind]
+        if group:
+            lines += _columns_lines(db, kind, group)
+    return lines
+
+
+def _columns_lines(db: Database, kind: str, group: list[FileFacts]) -> list[str]:
+    headers: dict[str, list] = {}
+    notes: dict[str, list[str]] = {}
+    stage_dates: dict[str, list[str]] = {}
+    for facts in group:
+        for name, value, said in _file_mapping(db, facts):
+            if value not in headers.setdefault(name, []):
+                headers[name].append(value)
+            notes.setdefault(name, []).extend(n for n in said if n not in notes[name])
+        for stage, column in facts.stage_dates.items():
+            if column.name not in stage_dates.setdefault(stage, []):
+                stage_dates[stage].append(column.name)
+    labels = ", ".join(dict.fromkeys(f.label for f in group))
+    lines = [f"[columns.{kind}]", f"# {labels}: headers matched by name, checked by values"]
+    for name, values in headers.items():
+        lines += [f"# {note}" for note in notes[name]]
+        if name == "deal_id" or len(values) == 1:  # the key of the first file
+            value = values[0]
+            lines.append(f"{name} = {_value(value)}")
+        else:
+            lines.append(f"{name} = [{', '.join(_string(v) for v in values)}]")
+    if kind == "deals" and "rep" not in headers:
+        lines.append('# no owner column: deals load with rep "(no owner)"; rank has nothing to rank')
+    if stage_dates:
+        lines += ["", f"[columns.{kind}.stage_dates]",
+                  "# date columns named after a stage: the date the deal entered it"]
+        lines += [f"{_key(stage)} = {_value(names[0])}" for stage, names in stage_dates.items()]
+    return lines + [""]
+
+
+def _value(value) -> str:
+    if isinstance(value, str):
+        return _string(value)
+    return _string(value[0]) if len(value) == 1 else f"[{', '.join(_string(k) for k in value)}]"
+
+
+def _file_mapping(db: Database, facts: FileFacts):
+    """(field, header or key, notes) for each field the file's columns give."""
     for name in MAPPED[facts.kind]:
         if name == "deal_id" and facts.kind == "deals":
-            lines += [f"# {note}" for note in facts.notes]
-            key = facts.key
-            value = _string(key) if isinstance(key, str) else (
-                _string(key[0]) if len(key) == 1 else f"[{', '.join(_string(k) for k in key)}]"
-            )
-            lines.append(f"deal_id = {value}")
+            yield name, facts.key if isinstance(facts.key, str) else tuple(facts.key), facts.notes
             continue
         column = facts.fields.get(name)
         if name == "created_at" and column is None and facts.kind == "history":
@@ -125,19 +197,25 @@ def _columns_lines(db: Database, facts: FileFacts) -> list[str]:
         if name == "entered_at":
             column = facts.fields.get("entered_at") or facts.fields.get("created_at")
         if column is not None and name == "status" and not _status_values(db, facts, column):
-            lines.append(f"# {column.name!r} holds values other than open, won and lost: not read")
-            lines.append('status = ""')
+            yield name, "", [f"{column.name!r} holds values other than open, won and lost: not read"]
             continue
-        if column is None:
+        if column is None or (name == "is_closed" and "is_won" not in facts.fields) or (
+            name == "is_won" and "is_closed" not in facts.fields
+        ):
             continue
-        lines.append(f"{name} = {_string(column.name)}")
-    if facts.kind == "deals" and "rep" not in facts.fields:
-        lines.append('# no owner column: deals load with rep "(no owner)"; rank has nothing to rank')
-    if facts.stage_dates:
-        lines += ["", f"[columns.{facts.kind}.stage_dates]",
-                  "# date columns named after a stage: the date the deal entered it"]
-        lines += [f"{_key(stage)} = {_string(c.name)}" for stage, c in facts.stage_dates.items()]
-    return lines + [""]
+        copies = repeated(facts, column)
+        said = [FLAG_NOTES[name]] if name in FLAG_NOTES else []
+        if len(copies) > 1:
+            copy = copies.index(column) + 1
+            others = "s are" if len(copies) > 2 else " is"
+            said.append(
+                f"{column.name!r} appears {len(copies)} times (columns "
+                f"{', '.join(str(c.index + 1) for c in copies)}): copy {copy} (column "
+                f"{column.index + 1}) holds the {name}; the other{others} not read"
+            )
+            yield name, f"{column.name}{COPY_MARK}{copy}", said
+            continue
+        yield name, column.name, said
 
 
 def _status_values(db: Database, facts: FileFacts, column) -> bool:
