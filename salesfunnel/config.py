@@ -65,6 +65,11 @@ class Config:
     # else a canonical date field (created_at, closed_at, ...) for that column only
     date_formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stale_after_days: int = 7  # [reports] stale_after_days: the stale-data notice
+    # [files] header = false: the files have no header row (database dumps); column_names
+    # names their columns in order; escape = "\\" reads MySQL's backslash-escaped quotes
+    has_header: bool = True
+    column_names: tuple[str, ...] = ()
+    escape: str = '"'
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ def load_config(option: str | None) -> Config:
         file_kinds=_file_kinds(data.get("files"), path),
         currency=_currency(data.get("currency"), path),
         stale_after_days=_stale_after_days(data.get("reports"), path),
+        **_header_settings(data.get("files"), path),
     )
 
 
@@ -243,6 +249,34 @@ def _skip_files(table: Any, path: Path) -> tuple[str, ...]:
     if not isinstance(skip, list) or not all(isinstance(s, str) for s in skip):
         raise ConfigError(f"{path}: [files] skip must be a list of file names or patterns.")
     return tuple(skip)
+
+
+def _header_settings(table: Any, path: Path) -> dict[str, Any]:
+    """[files] header, column_names and escape (files without a header row)."""
+    table = table if isinstance(table, dict) else {}
+    header, names = table.get("header", True), table.get("column_names", [])
+    escape = table.get("escape", '"')
+    if not isinstance(header, bool):
+        raise ConfigError(f"{path}: [files] header must be true or false; got {header!r}.")
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ConfigError(f"{path}: [files] column_names must be a list of column names.")
+    if names and header:
+        raise ConfigError(
+            f"{path}: [files] column_names names the columns of files without a header row; "
+            "set header = false too (a file with a header row is read by its header)."
+        )
+    if not header and not names:
+        raise ConfigError(
+            f"{path}: [files] header = false needs column_names, the names of the columns in "
+            'order (e.g. column_names = ["deal_id", "rep", "stage"]).'
+        )
+    if escape not in ('"', "\\"):
+        raise ConfigError(
+            f'{path}: [files] escape must be "\\"" (a doubled quote, the CSV standard) or '
+            f'"\\\\" (a backslash, MySQL\'s dumps); got {escape!r}.'
+        )
+    return {"has_header": header, "column_names": tuple(n.strip() for n in names),
+            "escape": escape}
 
 
 def _full_exports(table: Any, path: Path) -> bool:

@@ -206,3 +206,96 @@ def test_header_styles_crms_write_name_their_field(header, field):
     from salesfunnel.load.infer import SYNONYMS, normalise
 
     assert normalise(header) in SYNONYMS[field]
+
+
+DUMP = FIXTURES / "dumps" / "potentials.csv"  # SELECT ... INTO OUTFILE: no header, \N, \"
+
+
+def test_a_dump_without_header_row_gets_header_false_and_names_from_its_values(cli, tmp_path):
+    proposal = tmp_path / "proposal.toml"
+    result = cli("init", DUMP, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert config["files"]["header"] is False
+    assert config["files"]["column_names"] == [
+        "deal_id", "column_2", "amount", "stage", "rep", "created_at", "closed_at"
+    ]
+    assert config["files"]["escape"] == "\\"
+    db = tmp_path / "db.duckdb"
+    report = load_into(db, DUMP, config=proposal)
+    assert (report.rows_rejected, report.files[0].rows_loaded) == (0, 8)
+    assert query(db, "select status, count(*), sum(amount) from deals group by all order by 1") == (
+        OUTCOMES
+    )
+    assert query(db, "select rep, count(*) from deals group by all order by 1") == [("1", 4), ("5", 4)]
+    # \N is no close date: the four open deals have none
+    assert query(db, "select count(*) from deals where closed_at is null") == [(4,)]
+
+
+def test_a_dump_loaded_without_config_says_how_to_name_its_columns(cli, db_path):
+    result = cli("load", DUMP, "--db", db_path)
+    assert result.exit_code == ExitCode.INPUT
+    assert "the first line holds values, not column names" in result.stderr
+    assert "[files] header = false with column_names" in result.stderr
+    assert not db_path.exists() or query(db_path, "select count(*) from deals") == [(0,)]
+
+
+def test_lines_of_a_file_without_header_are_counted_from_one(cli, tmp_path, db_path):
+    write(tmp_path, "dump.csv", "1,Ann,Lead,100\n2,Bob,Lead,lots\n3,Ann,Won,300\n")
+    config = write(tmp_path, "c.toml", (
+        '[files]\nheader = false\ncolumn_names = ["deal_id", "rep", "stage", "amount"]\n'
+    ))
+    report = load_into(db_path, tmp_path / "dump.csv", config=config)
+    assert (report.files[0].rows_loaded, report.rows_rejected) == (2, 1)
+    assert query(db_path, "select line, column_name, value from load_rejects") == [
+        (2, "amount", "lots")
+    ]
+    assert query(db_path, "select deal_id, line from deals order by 1") == [("1", 1), ("3", 3)]
+
+
+@pytest.mark.parametrize(
+    ("files_table", "message"),
+    [("header = false", "header = false needs column_names"),
+     ('column_names = ["a"]', "set header = false too"),
+     ('header = false\ncolumn_names = ["deal_id", "rep"]', "gives 2 names, but the first line has 4"),
+     ('header = false\ncolumn_names = ["deal_id", "rep", "stage", "amount"]\nescape = "x"',
+      "escape must be")],
+)
+def test_header_settings_that_cannot_be_applied_are_refused(cli, tmp_path, db_path, files_table,
+                                                              message):
+    write(tmp_path, "dump.csv", "1,Ann,Lead,100\n")
+    config = write(tmp_path, "c.toml", f"[files]\n{files_table}\n")
+    result = cli("load", tmp_path / "dump.csv", "--config", config, "--db", db_path)
+    assert result.exit_code == ExitCode.INPUT
+    assert message in result.stderr
+
+
+def test_a_narrower_export_keeps_the_pipeline_an_earlier_one_gave(tmp_path, db_path):
+    """Week 1 has a pipeline column, week 2 does not: D1 and D2 keep Enterprise and SMB;
+    D3, first seen in week 2, has none. A blank cell in a pipeline column is no pipeline."""
+    write(tmp_path, "deals_2026-01-05.csv", (
+        "deal_id,rep,stage,pipeline,created_at\n"
+        "D1,Ann,Lead,Enterprise,2026-01-01\nD2,Bob,Lead,SMB,2026-01-02\n"
+    ))
+    write(tmp_path, "deals_2026-01-12.csv", (
+        "deal_id,rep,stage,created_at\n"
+        "D1,Ann,Won,2026-01-01\nD2,Bob,Lead,2026-01-02\nD3,Bob,Lead,2026-01-03\n"
+    ))
+    load_into(db_path, tmp_path / "deals_2026-01-05.csv", tmp_path / "deals_2026-01-12.csv")
+    assert query(db_path, "select deal_id, stage, pipeline from deals order by 1") == [
+        ("D1", "won", "Enterprise"), ("D2", "lead", "SMB"), ("D3", "lead", None)
+    ]
+    write(tmp_path, "deals_2026-01-19.csv", (
+        "deal_id,rep,stage,pipeline,created_at\nD1,Ann,Won,,2026-01-01\n"
+    ))
+    load_into(db_path, tmp_path / "deals_2026-01-19.csv")
+    assert query(db_path, "select pipeline from deals where deal_id = 'D1'") == [(None,)]
+
+
+def test_init_names_each_missing_field_and_its_cost(cli):
+    result = cli("init", ONBOARDING / "bitrix24")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert 'not found: no lost reason: dropoff lists every loss as "(no reason)"' in result.stderr
+    assert "not found: no lead source: no --by source" in result.stderr
+    assert "not found: no created date" not in result.stderr
+    assert '#   crm_deal_list.csv: no lost reason' in result.stdout

@@ -10,6 +10,7 @@ from salesfunnel.errors import InputError
 from salesfunnel.kinds import NO_OWNER
 from salesfunnel.load.layouts import KindMapping, Preset
 from salesfunnel.load.presets import FilePlan, _build_plan, _candidates, _match
+from salesfunnel.load.sniff import looks_headerless
 
 
 def plan_file(
@@ -144,6 +145,14 @@ def _lacking(mapping: Preset, header, kind: str) -> str:
 
 
 def _explain_no_fit(header, path, preset, kind, config) -> None:
+    if looks_headerless(tuple(header)):
+        raise InputError(
+            f"{path}: the first line holds values, not column names ({', '.join(header[:4])}"
+            f"{', ...' if len(header) > 4 else ''}): a database dump without a header row? Name "
+            "its columns in the config, [files] header = false with column_names = [...] (and "
+            'escape = "\\" for MySQL\'s backslash-escaped quotes); `salesfunnel init '
+            f"{path}` proposes them from the values."
+        )
     closest: tuple[int, Preset, KindMapping, dict[str, int]] | None = None
     for candidate in _candidates(preset, config):
         for mapping in candidate.kinds:

@@ -22,6 +22,7 @@ from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import read_records
 from salesfunnel.load.sheets import open_source
+from salesfunnel.load.sniff import looks_headerless, without_header
 from salesfunnel.sqltree import sql_text
 
 # normalised header (see `normalise`) -> the field it suggests. Spellings cover the export
@@ -171,6 +172,8 @@ class FileFacts:
     stage_dates: dict[str, Column] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     fitted: str | None = None  # the preset of a file proposed as a mapping for a repeated header
+    escape: str | None = None  # a file without a header row: the escape character it needs
+    headerless: bool = False
 
 
 def inspect_paths(paths: list[str | Path]) -> tuple[Database, list[FileFacts]]:
@@ -193,8 +196,14 @@ def inspect_layout(db: Database, layout, scratch: Path, name: str) -> FileFacts:
 
 
 def _inspect(db: Database, layout, number: int | str, scratch: Path) -> FileFacts:
+    headerless = looks_headerless(layout.header)
+    if headerless:  # a database dump: read every line as a record, name columns by values
+        layout = without_header(
+            layout, tuple(f"column_{i + 1}" for i in range(len(layout.header))),
+            "\\" if _backslash_escapes(layout) else '"',
+        )
     try:
-        plan: FilePlan | None = plan_file(layout.header, str(layout.path))
+        plan: FilePlan | None = None if headerless else plan_file(layout.header, str(layout.path))
     except InputError:
         plan = None
     reading = plan or FilePlan(preset="init", kind="", fields={})
@@ -203,9 +212,57 @@ def _inspect(db: Database, layout, number: int | str, scratch: Path) -> FileFact
     db.execute(f"create temp table {quote_ident(table)} as select * from csv_records")
     rows = db.scalar(f"select count(*) from {quote_ident(table)}")
     columns = [_profile(db, table, Column(i, name)) for i, name in enumerate(layout.header)]
-    facts = FileFacts(layout.path, layout.path.name, table, rows, columns, plan)
+    if headerless:
+        _name_by_values(db, table, columns, rows)
+        try:
+            plan = plan_file(tuple(c.name for c in columns), str(layout.path))
+        except InputError:
+            plan = None
+    facts = FileFacts(layout.path, layout.path.name, table, rows, columns, plan,
+                      escape=layout.escape if headerless else None)
+    facts.headerless = headerless
     classify(db, facts)
     return facts
+
+
+def _backslash_escapes(layout) -> bool:
+    """MySQL's dumps escape a quote inside a field as \\" (not ""): seen in the first MiB."""
+    with open(layout.utf8_path, "rb") as handle:
+        return b'\\"' in handle.read(1 << 20)
+
+
+def _name_by_values(db: Database, table: str, columns: list[Column], rows: int) -> None:
+    """The columns of a file without a header, named by what their values look like: the
+    first column distinct on every row is deal_id; a column of few labels among which a won
+    or lost word appears is stage; the date columns are created_at then closed_at; the
+    numeric column with the most values is amount; a remaining column of few values is
+    rep. Other columns keep their column_N name."""
+    def free(c: Column) -> bool:
+        return c.name.startswith("column_")
+
+    def name(column: Column | None, field_name: str) -> None:
+        if column is not None:
+            column.name = field_name
+
+    name(next((c for c in columns if c.filled == c.distinct == rows > 0), None), "deal_id")
+    for column in columns:
+        if free(column) and 0 < column.distinct <= 50 and column.numbers < column.filled:
+            labels = [v for (v,) in db.fetchall(
+                f"select distinct trim({column.sql}) from {quote_ident(table)} "
+                f"where nullif(trim({column.sql}), '') is not null"
+            )]
+            if any(WON_WORDS.search(v) or LOST_WORDS.search(v) for v in labels):
+                name(column, "stage")
+                break
+    dates = [c for c in columns if free(c) and is_date(c)]
+    for column, field_name in zip(dates, ("created_at", "closed_at"), strict=False):
+        name(column, field_name)
+    numeric = [c for c in columns if free(c) and c.filled and c.numbers == c.filled]
+    amount = max(numeric, key=lambda c: (c.distinct, -c.index), default=None)
+    if amount is not None and amount.distinct > 2:
+        name(amount, "amount")
+    name(next((c for c in columns if free(c) and 0 < c.distinct < rows / 2 + 1
+               and c.distinct <= 1000), None), "rep")
 
 
 def _profile(db: Database, table: str, column: Column) -> Column:
@@ -401,6 +458,8 @@ def plan_files(db: Database, layouts, scratch: Path, kinds: list[str | None], **
         try:
             plans.append(plan_file(layout.header, str(layout.path), kind=kind, **how))
         except InputError as error:
+            if looks_headerless(layout.header):  # the error says how to name the columns
+                raise
             raise InputError(f"{error} {_judged_by_values(db, layout, scratch)}") from None
     return plans
 

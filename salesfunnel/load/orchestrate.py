@@ -38,7 +38,7 @@ from salesfunnel.load.records import (
     stage_history_from_columns,
 )
 from salesfunnel.load.sheets import digest_path, open_sources
-from salesfunnel.load.sniff import CsvLayout, file_digest
+from salesfunnel.load.sniff import CsvLayout, file_digest, without_header
 from salesfunnel.sqltree import sql_text
 
 MAX_REASONS_SHOWN = 3
@@ -130,6 +130,11 @@ def load_paths(
     with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
         scratch = Path(scratch_name)
         layouts = open_sources(files, options.encoding, scratch)
+        if not config.has_header:  # database dumps: the config names the columns
+            layouts = [without_header(layout, config.column_names, config.escape)
+                       for layout in layouts]
+        elif config.escape != '"':
+            layouts = [replace(layout, escape=config.escape) for layout in layouts]
         kinds = [
             planning.kind_of(layout.path, options.kinds_by_path, options.kind, config)
             for layout in layouts
@@ -205,7 +210,7 @@ def _load_file(
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
     layout.check_unchanged()
     report.encoding = layout.encoding
-    build_source_rows(db, KINDS[kind], plan)
+    build_source_rows(db, KINDS[kind], plan, int(layout.header_lines))
     report.deleted = count_deleted(db, plan)
     report.deleted_column = plan.deleted_header
     report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)
@@ -282,7 +287,8 @@ def _load_file(
         report.duplicates = duplicates
     if kind == "deals":
         report.snapshot = snapshots.merge_deals(db, file_id, layout.path, layout.mtime_ns,
-                                                options.as_of, options.full or config.full_exports)
+                                                options.as_of, options.full or config.full_exports,
+                                                has_pipeline="pipeline" in plan.fields)
     else:
         db.run_script(sql_text(f"load/merge_{kind}"), {"file_id": file_id})
     if plan.stage_dates:

@@ -78,14 +78,15 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
     out += _columns_tables(db, files)
     out += _dates_lines(files)
     out += _tiers_lines(db, files)
+    files_table = _header_lines(files)
     skipped = [f.label for f in files if f.kind is None]
     if skipped:
-        out += [
-            "[files]",
+        files_table += [
             "# no kind of file fits these (not deals, history, accounts, reps or subscriptions)",
             f"skip = [{', '.join(_string(name) for name in skipped)}]",
-            "",
         ]
+    if files_table:
+        out += ["[files]", *files_table, ""]
     return "\n".join(out).rstrip("\n") + "\n", files
 
 
@@ -110,6 +111,28 @@ def missing_fields(facts: FileFacts) -> list[str]:
     if facts.plan is not None:
         found = {name for name, expr in facts.plan.fields.items() if 'records."c' in expr}
     return [f"{facts.label}: {cost}" for name, cost in MISSING_COSTS.items() if name not in found]
+
+
+def _header_lines(files: list[FileFacts]) -> list[str]:
+    """[files] header = false and the column names, for files without a header row."""
+    dumps = [f for f in files if f.headerless]
+    if not dumps:
+        return []
+    first = dumps[0]
+    lines = [
+        f"# {', '.join(f.label for f in dumps)}: the first line holds values, not column names "
+        "(a database dump): every line is a record, the columns named by their values: CHECK "
+        "each name (column_N: not read)",
+    ]
+    if len(dumps) < len(files) or len({tuple(c.name for c in f.columns) for f in dumps}) > 1:
+        lines.append("# CHECK: header = false applies to every file loaded with this config; "
+                     "load files of other shapes with another config")
+    lines.append("header = false")
+    lines.append(f"column_names = [{', '.join(_string(c.name) for c in first.columns)}]")
+    if first.escape == "\\":
+        lines.append('# a quote inside a field is written \\" (MySQL): backslash escapes')
+        lines.append('escape = "\\\\"')
+    return lines
 
 
 def _what(facts: FileFacts) -> str:

@@ -193,12 +193,13 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | 
     try:
         db.execute(
             f"create or replace temp table csv_records as "
-            f"select {selected} from read_csv(?, header = true, auto_detect = false, delim = ?, "
-            "quote = '\"', escape = '\"', encoding = 'utf-8', compression = 'none', "
+            f"select {selected} from read_csv(?, header = ?, auto_detect = false, delim = ?, "
+            "quote = '\"', escape = ?, encoding = 'utf-8', compression = 'none', "
             "columns = ?, "
             "store_rejects = true, rejects_table = 'csv_errors', rejects_scan = 'csv_scans', "
             "max_line_size = 67108864)",
-            [_plain_path(layout.utf8_path, scratch), layout.delimiter, columns],
+            [_plain_path(layout.utf8_path, scratch), layout.header_lines > 0, layout.delimiter,
+             layout.escape, columns],
         )
     except CsvReadError as exc:
         raise InputError(
@@ -225,7 +226,7 @@ def _plain_path(path: Path, scratch: Path) -> str:
     return str(link)
 
 
-def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
+def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, header_lines: int = 1) -> None:
     """`source_rows` (a view): csv_records as canonical fields, with each record's line.
 
     csv_records keeps the file's order in its rowids. Records DuckDB rejected are
@@ -250,7 +251,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
                 select {ordinal} as ordinal, * from csv_records
             ),
             rejected as (
-                select line - 1 as record, row_number() over (order by line) as seen
+                select line - {header_lines} as record, row_number() over (order by line) as seen
                 from (
                     select line from csv_structure_problems
                     union all
@@ -264,7 +265,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
             ),
             final as (
                 select
-                    records.ordinal + coalesce(gaps.seen, 0) + 1 as line,
+                    records.ordinal + coalesce(gaps.seen, 0) + {header_lines} as line,
                     records.*
                 from records
                 asof left join gaps on records.ordinal > gaps.key
@@ -275,7 +276,8 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
     else:
         db.execute(
             f"create or replace temp view csv_all_numbered as "
-            f"select ordinal + 1 as line, * from (select {ordinal} as ordinal, * from csv_records)"
+            f"select ordinal + {header_lines} as line, * from "
+            f"(select {ordinal} as ordinal, * from csv_records)"
         )
     # records flagged deleted (IsDeleted, _fivetran_deleted, ...) are skipped, not read
     keep = f"where not ({plan.deleted})" if plan.deleted else ""

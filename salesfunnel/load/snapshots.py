@@ -133,11 +133,13 @@ def merge(db: Database, file_id: int, path_text: str, counts: SnapshotCounts) ->
 
 def merge_deals(
     db: Database, file_id: int, path: Path, mtime_ns: int, given: dt.datetime | None, full: bool,
+    has_pipeline: bool = True,
 ) -> SnapshotCounts:
-    """Merge a deals file's valid rows (`incoming`): deals, snapshots, removals."""
+    """Merge a deals file's valid rows (`incoming`): deals, snapshots, removals. A file
+    without a pipeline column keeps the deals' earlier pipelines."""
     as_of, source = resolve_as_of(path, given, mtime_ns)
     counts = SnapshotCounts(as_of=as_of, as_of_source=source, full_export=full)
     compare(db, counts)
-    db.run_script(sql_text("load/merge_deals"), {"file_id": file_id})
+    db.run_script(sql_text("load/merge_deals"), {"file_id": file_id, "has_pipeline": has_pipeline})
     merge(db, file_id, str(path.resolve()), counts)
     return counts

@@ -43,6 +43,8 @@ class CsvLayout:
     nul_bytes: int = 0  # NUL bytes in the file (a field holding one is rejected if used)
     first_nul_offset: int | None = None  # in the user's own file
     inode: int = 0  # with size and mtime: the file is still the one inspected
+    header_lines: int = 1  # 0: the file has no header row (names from [files] column_names)
+    escape: str = '"'
 
     def check_unchanged(self) -> None:
         """InputError when the file was changed or replaced since it was inspected (its
@@ -309,6 +311,27 @@ def first_nul_offset(path: Path, encoding: str) -> int | None:
 
 
 _BLANK_LINE = (b"\n\n", b"\r\r", b"\n\r")  # two line breaks in a row
+
+
+# a header cell that is a value: a number, an ISO date, MySQL's NULL marker
+_VALUE_CELL = re.compile(r"^(-?[\d.,]+|\d{4}-\d{2}-\d{2}([ T][\d:.]+)?|\\N)$")
+
+
+def looks_headerless(header: tuple[str, ...]) -> bool:
+    """The first line holds values, not names (a database dump): two or more of its cells
+    are numbers, ISO dates or \\N."""
+    return sum(bool(_VALUE_CELL.match(cell.strip())) for cell in header) >= 2
+
+
+def without_header(layout: CsvLayout, names: tuple[str, ...], escape: str) -> CsvLayout:
+    """The layout of a file with no header row: its first line is a record and the columns
+    take `names` (as many as the first line has fields)."""
+    if len(names) != len(layout.header):
+        raise InputError(
+            f"{layout.path}: [files] column_names gives {len(names)} names, but the first line "
+            f"has {len(layout.header)} fields. Name every column, in order."
+        )
+    return replace(layout, header=names, header_lines=0, escape=escape)
 
 
 def blank_lines(path: Path, delimiter: str, inner_blank_line: bool) -> list[int]:
