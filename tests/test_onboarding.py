@@ -183,7 +183,7 @@ def test_the_probability_of_a_stage_is_read_over_every_snapshot(cli, tmp_path):
      ("赢单", "won"), ("Сделка успешна", "won"), ("Proposal", "open"), ("Verhandlung", "open")],
 )
 def test_won_and_lost_labels_in_the_languages_crm_users_write(label, meaning):
-    from salesfunnel.load.infer import LOST_WORDS, WON_WORDS
+    from salesfunnel.load.vocabulary import LOST_WORDS, WON_WORDS
 
     found = "lost" if LOST_WORDS.search(label) else "won" if WON_WORDS.search(label) else "open"
     assert found == meaning
@@ -203,7 +203,7 @@ def test_won_and_lost_labels_in_the_languages_crm_users_write(label, meaning):
      ("CATEGORY_ID", "pipeline"), ("Account_Name__name", "account"), ("CURRENCY_ID", "currency")],
 )
 def test_header_styles_crms_write_name_their_field(header, field):
-    from salesfunnel.load.infer import SYNONYMS, normalise
+    from salesfunnel.load.vocabulary import SYNONYMS, normalise
 
     assert normalise(header) in SYNONYMS[field]
 

@@ -9,10 +9,13 @@
 - `planning.py`: what is settled before writing: kinds asked for, plan checks, funnel,
   [currency].
 - `records.py`: DuckDB reads the records as text, numbers their lines and
-  projects them onto canonical fields; slash-date order.
+  projects them onto canonical fields; slash-date order. `footers.py`: a report's
+  footer lines and totals row; `headerless.py`: files without a header row.
 - `sheets.py`: Excel workbooks, each sheet read like a CSV file.
 - `snapshots.py`: the as-of of a deals export and its snapshot timeline.
-- `infer.py`, `infer_funnel.py`, `proposal.py`: `salesfunnel init` (a proposed config).
+- `infer.py`, `infer_funnel.py`, `proposal.py`: `salesfunnel init` (a proposed config);
+  `columns.py` summarises each column in one statement, `vocabulary.py` holds what CRMs
+  call fields and stages (header spellings, won/lost words, standard stage lists).
 - `sample.py`: the synthetic sample export.
 
 The SQL of loading lives in queries/load/ (stage_<kind>.sql checks values, merge_<kind>.sql

@@ -8,9 +8,9 @@ from __future__ import annotations
 from salesfunnel.config import Config
 from salesfunnel.errors import InputError
 from salesfunnel.kinds import NO_OWNER
+from salesfunnel.load.headerless import looks_headerless
 from salesfunnel.load.layouts import KindMapping, Preset
 from salesfunnel.load.presets import FilePlan, _build_plan, _candidates, _match
-from salesfunnel.load.sniff import looks_headerless
 
 
 def plan_file(

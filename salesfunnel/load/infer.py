@@ -11,153 +11,22 @@ from __future__ import annotations
 
 import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from salesfunnel.db import Database, memory_database, quote_ident
 from salesfunnel.errors import InputError
 from salesfunnel.load.choose import plan_file
+from salesfunnel.load.columns import Column, is_date, name_by_values, profile_all
 from salesfunnel.load.discover import expand_paths
+from salesfunnel.load.headerless import backslash_escapes, looks_headerless, without_header
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import read_records
 from salesfunnel.load.sheets import open_source
-from salesfunnel.load.sniff import looks_headerless, without_header
+from salesfunnel.load.vocabulary import SYNONYMS, normalise
 from salesfunnel.sqltree import sql_text
 
-# normalised header (see `normalise`) -> the field it suggests. Spellings cover the export
-# headers and the API names CRMs write (Zoho `Owner__name`, Bitrix24 `ASSIGNED_BY_ID`,
-# Salesforce `StageName__c`, vtiger `smownerid`, Odoo `stage_id`) and report headers in
-# Dutch, German, French, Spanish, Portuguese, Russian and Chinese; docs/loading.md lists them.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "deal_id": ("opportunityid", "dealid", "recordid", "id", "opportunitynumber", "dealnumber",
-                "potentialid", "externalid", "leadid", "crmleadid"),
-    "rep": ("owner", "ownername", "opportunityowner", "dealowner", "salesagent", "salesrep",
-            "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
-            "agent", "repname", "smownerid", "assignedbyid", "assignedby", "assigneduserid",
-            "assignedusername", "userid", "salesperson", "eigenaar", "eigenaaropportunity",
-            "eigenaardeal", "verkoper", "accounteigenaar", "besitzer", "inhaber",
-            "verantwortlicher", "vertriebsmitarbeiter", "opportunityinhaber", "proprietaire",
-            "proprietairedelopportunite", "responsable", "commercial", "vendeur", "propietario",
-            "propietariodelaoportunidad", "vendedor", "responsavel", "proprietario",
-            "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者"),
-    "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
-              "salesstage", "phase", "stageid", "fase", "stadium", "verkoopfase", "stufe",
-              "phasedeverkauf", "verkaufsphase", "etape", "etapedevente", "etapa",
-              "etapadeventa", "estagio", "этап", "стадия", "стадиясделки", "阶段", "商机阶段",
-              "销售阶段"),
-    "status": ("status", "dealstatus", "outcome"),
-    "amount": ("amount", "value", "dealvalue", "closevalue", "dealamount", "opportunityamount",
-               "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
-               "opportunity", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
-               "wert", "montant", "valeur", "importe", "monto", "valor", "сумма", "金额"),
-    "created_at": ("createddate", "createdate", "createdat", "created", "creationdate",
-                   "createdon", "datecreated", "createdtime", "datecreate", "aanmaakdatum",
-                   "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
-                   "fechadecreacion", "fechacreacion", "datadecriacao", "датасоздания",
-                   "создано", "创建时间", "创建日期"),
-    "closed_at": ("closedate", "closeddate", "closedat", "closedon", "closingdate", "dateclosed",
-                  "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
-                  "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
-                  "датазакрытия", "关闭日期", "成交日期"),
-    "account": ("account", "accountname", "company", "companyname", "organization",
-                "organisation", "organizationname", "customer", "client", "associatedcompany",
-                "potentialcustomer", "accountid", "companyid", "relatedto", "partnerid",
-                "partnername", "accountnaam", "bedrijf", "bedrijfsnaam", "firma", "unternehmen",
-                "accountname", "entreprise", "societe", "nomducompte", "empresa", "cuenta",
-                "nombredelacuenta", "conta", "компания", "клиент", "客户", "公司"),
-    "source": ("leadsource", "source", "originalsource", "channel", "dealsource", "sourceid",
-               "leadbron", "bron", "quelle", "leadquelle", "origine", "sourcedupiste", "origen",
-               "fuente", "origem", "источник", "来源"),
-    "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
-                    "reasonforloss", "redenverlies", "verliesreden", "verlustgrund",
-                    "raisondelaperte", "motifdeperte", "motivodeperdida", "razaodaperda",
-                    "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因"),
-    "tier": ("tier", "segment", "customertier", "customersegment"),
-    "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
-                   "lastmodifieddate", "editdate", "modifieddate", "timestamp"),
-    "team": ("team", "salesteam", "regionaloffice", "office", "region", "territory"),
-    "manager": ("manager", "salesmanager", "reportsto", "managername"),
-    "employees": ("employees", "employeecount", "numberofemployees", "headcount", "size"),
-    "is_won": ("iswon", "won", "isclosedwon", "isdealwon"),
-    "is_closed": ("isclosed", "closed", "isdealclosed"),
-    "is_active": ("active", "isactive"),
-    "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
-                 "valuta", "wahrung", "devise", "moneda", "moeda", "валюта", "币种", "货币"),
-    "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
-    "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability",
-                    "waarschijnlijkheid", "wahrscheinlichkeit", "probabilite", "probabilidad",
-                    "probabilidade", "вероятность", "可能性", "赢率"),
-    "pipeline": ("pipeline", "dealpipeline", "pipelinename", "salespipeline", "categoryid",
-                 "recordtypename", "recordtype", "funnel", "trechter", "воронка", "销售漏斗"),
-    "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic", "potentialname",
-             "naamopportunity", "opportunityname", "название", "名称"),
-}
-# labels that mean won or lost, in the languages CRM users write them (accents are kept:
-# matched against the label as written, case-insensitively); Bitrix24 ids end in :WON / :LOSE
-WON_WORDS = re.compile(
-    r"\b(won|win|closed ?won|signed|gewonnen|gagn[ée]e?|ganad[ao]|ganhou|ganho|успешн\w*|"
-    r"выиграна?|заключена)\b|赢单|成交|赢得",
-    re.IGNORECASE,
-)
-LOST_WORDS = re.compile(
-    r"\b(lost|lose|closed ?lost|dead|disqualified|abandoned|apology|verloren|perdu[es]*|"
-    r"perdid[ao]s?|descartad[ao]s?|perdeu|perdido|gescheitert|провален\w*|проигран\w*|"
-    r"отказ\w*)\b|失败|丢单|输单",
-    re.IGNORECASE,
-)
 NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[-.):_ ]")
-# strftime shapes tried for date values the built-in parsing does not read
-FORMAT_CANDIDATES = (
-    "%d %b, %Y %H:%M:%S", "%d-%m-%Y", "%m-%d-%Y", "%d-%m-%Y %H:%M", "%m-%d-%Y %H:%M",
-    "%d-%m-%y", "%m-%d-%y", "%Y%m%d", "%d.%m.%y", "%Y.%m.%d", "%d/%m/%Y %H.%M", "%Y-%m-%d %I:%M %p",
-    "%Y-%m-%d %I:%M:%S %p", "%b %d %Y %H:%M", "%d %b %Y %H:%M:%S", "%b-%d-%Y", "%b-%y",
-    "%Y-%m-%d %H:%M:%S UTC", "%Y-%m-%d %H:%M UTC", "%d/%m/%Y %H:%M:%S UTC", "%m/%d/%Y %H:%M:%S UTC",
-)
-
-
-API_SUFFIX = re.compile(r"__(c|s|r|pc|x)$")  # Salesforce / Zoho custom-field suffixes
-
-
-def normalise(name: str) -> str:
-    """A header as SYNONYMS spells it: lower case, accents dropped, letters and digits only
-    (any script); `StageName__c` -> stagename, `Owner__name` -> ownername, `Account_Name__name`
-    -> accountname, `Owner__id` -> ownerid."""
-    text = API_SUFFIX.sub("", name.strip().lower())
-    base, _, suffix = text.rpartition("__")
-    if base and suffix in ("name", "id"):
-        text = base if _squash(base).endswith(suffix) else base + suffix
-    return _squash(text)
-
-
-def _squash(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return re.sub(r"[\W_]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
-
-
-SYNONYMS = {name: tuple(dict.fromkeys(normalise(s) for s in spellings))
-            for name, spellings in SYNONYMS.items()}
-
-
-@dataclass
-class Column:
-    index: int
-    name: str
-    filled: int = 0
-    distinct: int = 0
-    dates: int = 0  # values the loader's own parsing reads as dates
-    numbers: int = 0
-    booleans: int = 0
-    slash: int = 0  # slash dates, and how many read month-first / day-first
-    mdy: int = 0
-    dmy: int = 0
-    formats: list[str] = field(default_factory=list)  # strftime patterns the rest need
-
-    @property
-    def sql(self) -> str:
-        return quote_ident(f"c{self.index}")
-
-
 @dataclass
 class FileFacts:
     path: Path
@@ -200,7 +69,7 @@ def _inspect(db: Database, layout, number: int | str, scratch: Path) -> FileFact
     if headerless:  # a database dump: read every line as a record, name columns by values
         layout = without_header(
             layout, tuple(f"column_{i + 1}" for i in range(len(layout.header))),
-            "\\" if _backslash_escapes(layout) else '"',
+            "\\" if backslash_escapes(layout) else '"',
         )
     try:
         plan: FilePlan | None = None if headerless else plan_file(layout.header, str(layout.path))
@@ -211,9 +80,9 @@ def _inspect(db: Database, layout, number: int | str, scratch: Path) -> FileFact
     table = f"init_file_{number}"
     db.execute(f"create temp table {quote_ident(table)} as select * from csv_records")
     rows = db.scalar(f"select count(*) from {quote_ident(table)}")
-    columns = [_profile(db, table, Column(i, name)) for i, name in enumerate(layout.header)]
+    columns = profile_all(db, table, layout.header)
     if headerless:
-        _name_by_values(db, table, columns, rows)
+        name_by_values(db, table, columns, rows)
         try:
             plan = plan_file(tuple(c.name for c in columns), str(layout.path))
         except InputError:
@@ -223,104 +92,6 @@ def _inspect(db: Database, layout, number: int | str, scratch: Path) -> FileFact
     facts.headerless = headerless
     classify(db, facts)
     return facts
-
-
-def _backslash_escapes(layout) -> bool:
-    """MySQL's dumps escape a quote inside a field as \\" (not ""): seen in the first MiB."""
-    with open(layout.utf8_path, "rb") as handle:
-        return b'\\"' in handle.read(1 << 20)
-
-
-def _name_by_values(db: Database, table: str, columns: list[Column], rows: int) -> None:
-    """The columns of a file without a header, named by what their values look like: the
-    first column distinct on every row is deal_id; a column of few labels among which a won
-    or lost word appears is stage; the date columns are created_at then closed_at; the
-    numeric column with the most values is amount; a remaining column of few values is
-    rep. Other columns keep their column_N name."""
-    def free(c: Column) -> bool:
-        return c.name.startswith("column_")
-
-    def name(column: Column | None, field_name: str) -> None:
-        if column is not None:
-            column.name = field_name
-
-    name(next((c for c in columns if c.filled == c.distinct == rows > 0), None), "deal_id")
-    for column in columns:
-        if free(column) and 0 < column.distinct <= 50 and column.numbers < column.filled:
-            labels = [v for (v,) in db.fetchall(
-                f"select distinct trim({column.sql}) from {quote_ident(table)} "
-                f"where nullif(trim({column.sql}), '') is not null"
-            )]
-            if any(WON_WORDS.search(v) or LOST_WORDS.search(v) for v in labels):
-                name(column, "stage")
-                break
-    dates = [c for c in columns if free(c) and is_date(c)]
-    for column, field_name in zip(dates, ("created_at", "closed_at"), strict=False):
-        name(column, field_name)
-    numeric = [c for c in columns if free(c) and c.filled and c.numbers == c.filled]
-    amount = max(numeric, key=lambda c: (c.distinct, -c.index), default=None)
-    if amount is not None and amount.distinct > 2:
-        name(amount, "amount")
-    name(next((c for c in columns if free(c) and 0 < c.distinct < rows / 2 + 1
-               and c.distinct <= 1000), None), "rep")
-
-
-def _profile(db: Database, table: str, column: Column) -> Column:
-    values = f"select nullif(trim({column.sql}), '') as v from {quote_ident(table)}"
-    (column.filled, column.distinct, column.dates, column.numbers, column.booleans, column.slash,
-     column.mdy, column.dmy) = db.fetchall(
-        f"""
-        with
-        cells as ({values}),
-        final as (
-            select
-                count(v),
-                count(distinct v),
-                count(parse_timestamp(v)) filter (where not regexp_full_match(v, '[+-]?[\\d.,]+')),
-                count(parse_amount(v)),
-                count(*) filter (where lower(v) in ('true', 'false', '1', '0', 'yes', 'no', 'y', 'n')),
-                count(*) filter (where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')),
-                count(parse_slash_date(v, 'mdy'))
-                    filter (where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')),
-                count(parse_slash_date(v, 'dmy'))
-                    filter (where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}'))
-            from cells
-        )
-        select * from final
-        """
-    )[0]
-    if column.filled and column.dates + column.slash < column.filled and column.numbers < column.filled:
-        column.formats = _formats_for(db, values, column)
-    return column
-
-
-def _formats_for(db: Database, values: str, column: Column) -> list[str]:
-    """The strftime patterns (from FORMAT_CANDIDATES) that read the values the built-in
-    parsing does not, in the order found; none unless dates then make up at least half
-    of the column."""
-    chosen: list[str] = []
-    for pattern in FORMAT_CANDIDATES:
-        read = db.scalar(
-            f"select count(*) from ({values}) where v is not null and parse_timestamp(v) is null "
-            "and try_strptime(v, $chosen) is null and try_strptime(v, $pattern) is not null",
-            {"chosen": chosen or ["%%never"], "pattern": pattern},
-        )
-        if read:
-            chosen.append(pattern)
-    if not chosen:
-        return []
-    unread = db.scalar(
-        f"select count(*) from ({values}) where v is not null and parse_timestamp(v) is null "
-        "and try_strptime(v, $chosen) is null",
-        {"chosen": chosen},
-    )
-    return chosen if (column.filled - unread) * 2 >= column.filled else []
-
-
-def is_date(column: Column) -> bool:
-    return column.filled > 0 and (column.dates + column.slash) * 2 >= column.filled or bool(
-        column.formats
-    )
 
 
 def classify(db: Database, facts: FileFacts) -> None:

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.funnel import Funnel, label_key
-from salesfunnel.load.infer import LOST_WORDS, NUMBERED, WON_WORDS, FileFacts, is_date, normalise
+from salesfunnel.load.columns import is_date
+from salesfunnel.load.infer import NUMBERED, FileFacts
 from salesfunnel.load.layouts import HUBSPOT_STAGE_DATE
 from salesfunnel.load.presets import preset_funnel
+from salesfunnel.load.vocabulary import LOST_WORDS, WON_WORDS, normalise, standard_places
 
 _TRUE = ["true", "1", "yes", "y", "t"]
 
@@ -254,7 +256,7 @@ def _order(labels: list[Label]) -> tuple[list[Label], str, bool, list[str]]:
     notes: list[str] = []
     standard = _standard_order(labels)
     if standard is not None:
-        return standard, f"from {standard_name(labels)}'s standard stages", False, notes
+        return standard[0], f"from {standard[1]}'s standard stages", False, notes
     numbers = [NUMBERED.match(x.text) for x in labels]
     if labels and all(numbers):
         ordered = sorted(zip(labels, numbers, strict=True), key=lambda p: int(p[1].group(1)))
@@ -295,60 +297,13 @@ def _tie_notes(labels: list[Label], attribute: str) -> list[str]:
     return notes
 
 
-# the default open stages of CRMs (and their translations), in funnel order: a file whose
-# open labels all belong to one list is ordered by it
-STANDARD_STAGES: dict[str, tuple[str, ...]] = {
-    "Salesforce": ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
-                   "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote",
-                   "Negotiation/Review"),
-    "Salesforce (Dutch)": ("Prospectie", "Kwalificatie", "Behoefteanalyse", "Waardepropositie",
-                           "Id. beslissers", "Perceptieanalyse", "Voorstel", "Voorstel/prijsofferte",
-                           "Onderhandeling", "Onderhandeling/beoordeling"),
-    "Salesforce (German)": ("Interessent", "Qualifikation", "Bedarfsanalyse", "Wertversprechen",
-                            "Entscheidungsträger identifizieren", "Wahrnehmungsanalyse",
-                            "Angebot/Preisangebot", "Verhandlung/Überprüfung"),
-    "Salesforce (French)": ("Prospection", "Qualification", "Analyse des besoins",
-                            "Proposition de valeur", "Identification des décideurs",
-                            "Analyse de perception", "Proposition/Devis", "Négociation/Révision"),
-    "Salesforce (Spanish)": ("Prospección", "Calificación", "Análisis de necesidades",
-                             "Propuesta de valor", "Identificación de responsables",
-                             "Análisis de percepción", "Propuesta/Presupuesto",
-                             "Negociación/Revisión"),
-    "Zoho": ("Qualification", "Needs Analysis", "Value Proposition", "Identify Decision Makers",
-             "Proposal/Price Quote", "Negotiation/Review"),
-    "Bitrix24": ("NEW", "PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "FINAL_INVOICE"),
-    "Bitrix24 (Russian)": ("Новая", "Подготовка документов", "Счёт на предоплату", "В работе",
-                           "Финальный счёт"),
-    "Odoo": ("New", "Qualified", "Proposition", "Negotiation"),
-    "Pipedrive": ("Lead In", "Contact Made", "Needs Defined", "Demo Scheduled", "Proposal Made",
-                  "Negotiations Started"),
-}
-BITRIX_PIPELINE = re.compile(r"^C\d+:")  # Bitrix24 stage ids of pipeline n: C1:NEW
-
-
-def _standard_key(text: str) -> str:
-    return label_key(BITRIX_PIPELINE.sub("", text.strip()))
-
-
-def _standard_match(labels: list[Label]) -> tuple[str, dict[str, int]] | None:
-    keys = {_standard_key(x.text) for x in labels}
-    for name, stages in STANDARD_STAGES.items():
-        places = {label_key(stage): place for place, stage in enumerate(stages)}
-        if len(labels) > 1 and keys <= set(places):
-            return name, places
-    return None
-
-
-def standard_name(labels: list[Label]) -> str:
-    found = _standard_match(labels)
-    return found[0] if found else ""
-
-
-def _standard_order(labels: list[Label]) -> list[Label] | None:
-    found = _standard_match(labels)
+def _standard_order(labels: list[Label]) -> tuple[list[Label], str] | None:
+    """The labels in the order of the CRM standard stage list holding all of them."""
+    found = standard_places([x.text for x in labels])
     if found is None:
         return None
-    return sorted(labels, key=lambda x: found[1][_standard_key(x.text)])
+    name, place = found
+    return sorted(labels, key=lambda x: place(x.text)), name
 
 
 def band_limits(db: Database, facts: FileFacts, column) -> list[float]:
@@ -372,7 +327,8 @@ def funnel_from_export(db: Database, layout, scratch) -> FunnelProposal | None:
     """The funnel a deals export states itself: its stages ordered by a sort-order or
     probability column, won and lost from its is_won / is_closed flags. None when the
     file lacks those columns, or its preset's funnel already names every label."""
-    from salesfunnel.load.infer import SYNONYMS, inspect_layout
+    from salesfunnel.load.infer import inspect_layout
+    from salesfunnel.load.vocabulary import SYNONYMS
 
     names = {normalise(h) for h in layout.header}
     ordered = names & set(SYNONYMS["sort_order"] + SYNONYMS["probability"])

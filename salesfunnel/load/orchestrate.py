@@ -25,6 +25,7 @@ from salesfunnel.errors import ConfigError, InputError
 from salesfunnel.kinds import KINDS
 from salesfunnel.load import planning, snapshots
 from salesfunnel.load.discover import expand_paths
+from salesfunnel.load.headerless import without_header
 from salesfunnel.load.infer import plan_files
 from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notice
 from salesfunnel.load.presets import FilePlan
@@ -38,7 +39,7 @@ from salesfunnel.load.records import (
     stage_history_from_columns,
 )
 from salesfunnel.load.sheets import digest_path, open_sources
-from salesfunnel.load.sniff import CsvLayout, file_digest, without_header
+from salesfunnel.load.sniff import CsvLayout, file_digest
 from salesfunnel.sqltree import sql_text
 
 MAX_REASONS_SHOWN = 3

@@ -313,27 +313,6 @@ def first_nul_offset(path: Path, encoding: str) -> int | None:
 _BLANK_LINE = (b"\n\n", b"\r\r", b"\n\r")  # two line breaks in a row
 
 
-# a header cell that is a value: a number, an ISO date, MySQL's NULL marker
-_VALUE_CELL = re.compile(r"^(-?[\d.,]+|\d{4}-\d{2}-\d{2}([ T][\d:.]+)?|\\N)$")
-
-
-def looks_headerless(header: tuple[str, ...]) -> bool:
-    """The first line holds values, not names (a database dump): two or more of its cells
-    are numbers, ISO dates or \\N."""
-    return sum(bool(_VALUE_CELL.match(cell.strip())) for cell in header) >= 2
-
-
-def without_header(layout: CsvLayout, names: tuple[str, ...], escape: str) -> CsvLayout:
-    """The layout of a file with no header row: its first line is a record and the columns
-    take `names` (as many as the first line has fields)."""
-    if len(names) != len(layout.header):
-        raise InputError(
-            f"{layout.path}: [files] column_names gives {len(names)} names, but the first line "
-            f"has {len(layout.header)} fields. Name every column, in order."
-        )
-    return replace(layout, header=names, header_lines=0, escape=escape)
-
-
 def blank_lines(path: Path, delimiter: str, inner_blank_line: bool) -> list[int]:
     """The line numbers of the empty lines between records (header = line 1; a quoted
     field spanning lines counts as one line). DuckDB skips empty lines but counts them

@@ -1,0 +1,61 @@
+"""A report's own lines after its records, which are never deals: footer lines (a
+confidentiality notice, a copyright line, Salesforce's "Grand Totals (n records)") and a
+totals row at the end, in the languages CRMs write reports in. A preset may have its own
+footer pattern (Salesforce's); every other file gets REPORT_FOOTER."""
+
+from __future__ import annotations
+
+from salesfunnel.db import Database, quote_ident
+from salesfunnel.load.presets import FilePlan
+
+# a report's own lines after the records, in the languages CRMs write reports in (a
+# preset may have its own, such as Salesforce's): never a deal
+REPORT_FOOTER = (
+    r'^\s*"?\s*(grand totals? \(\d[\d,.]* (records?|rijen|records)\)|'
+    r"(confidential|vertrouwelijke?|vertraulich|confidentiel(le)?|confidencial|riservat[oa]|"
+    r"конфиденциальн\w*)( information| informatie| informationen| informação)?\b.*|"
+    r"copyright\s*(\(c\)|©).*|©.*)\s*\"?\s*$"
+)
+# the label of a report's totals row (Salesforce "Total", Dutch "Totaal", German "Summe")
+TOTALS_LABEL = (
+    r"(grand |sub)?totals?(:| \(.*\))?|(eind|sub)?totaal|totalen|gesamt(summe)?|summe|"
+    r"zwischensumme|total g[ée]n[ée]ral|sous-total|totale|итого|всего|合计|总计|小计"
+)
+
+
+def skip_totals_rows(db: Database, plan: FilePlan, columns: list[int] | None, width: int) -> None:
+    """A report's totals rows at the end of the file (one cell a totals label, every other
+    filled cell a number) are not deals: deleted, and said in the load summary. Only the
+    last records are looked at (a report's footer), so the lines of the others stay."""
+    indexes = columns if columns is not None else range(width)
+    cells = ", ".join(f"nullif(trim({quote_ident(f'c{i}')}), '')" for i in indexes if i < width)
+    if not cells:
+        return
+    condition = (
+        f"len(list_filter([{cells}], lambda x: regexp_full_match(x, $label, 'i'))) = 1 "
+        f"and len(list_filter([{cells}], lambda x: not regexp_full_match(x, $label, 'i') "
+        "and parse_amount(x) is null)) = 0"
+    )
+    skipped = db.scalar(
+        f"""
+        with
+        last_records as (
+            select rowid as id, {condition} as is_total
+            from csv_records
+            where rowid > (select max(rowid) from csv_records) - $tail
+        ),
+        final as (
+            select id from last_records
+            where is_total
+                and id > (select coalesce(max(id), -1) from last_records where not is_total)
+        )
+        select list(id) from final
+        """,
+        {"label": TOTALS_LABEL, "tail": 20},
+    )
+    if skipped:
+        db.execute("delete from csv_records where rowid in (select unnest($ids))", {"ids": skipped})
+        plan.notices.append(
+            f"{len(skipped)} report totals row{'s' if len(skipped) > 1 else ''} at the end of the "
+            "file skipped: not deals"
+        )

@@ -1,0 +1,160 @@
+"""What CRMs call things: the header spellings of each canonical field (export headers,
+API names, other languages), the words of won and lost stage labels, and the standard
+stage lists of CRMs. `salesfunnel init` matches headers and labels against them; the
+tables are data (docs/loading.md, "Header styles init recognises", lists them)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# normalised header (see `normalise`) -> the field it suggests. Spellings cover the export
+# headers and the API names CRMs write (Zoho `Owner__name`, Bitrix24 `ASSIGNED_BY_ID`,
+# Salesforce `StageName__c`, vtiger `smownerid`, Odoo `stage_id`) and report headers in
+# Dutch, German, French, Spanish, Portuguese, Russian and Chinese; docs/loading.md lists them.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "deal_id": ("opportunityid", "dealid", "recordid", "id", "opportunitynumber", "dealnumber",
+                "potentialid", "externalid", "leadid", "crmleadid"),
+    "rep": ("owner", "ownername", "opportunityowner", "dealowner", "salesagent", "salesrep",
+            "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
+            "agent", "repname", "smownerid", "assignedbyid", "assignedby", "assigneduserid",
+            "assignedusername", "userid", "salesperson", "eigenaar", "eigenaaropportunity",
+            "eigenaardeal", "verkoper", "accounteigenaar", "besitzer", "inhaber",
+            "verantwortlicher", "vertriebsmitarbeiter", "opportunityinhaber", "proprietaire",
+            "proprietairedelopportunite", "responsable", "commercial", "vendeur", "propietario",
+            "propietariodelaoportunidad", "vendedor", "responsavel", "proprietario",
+            "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者"),
+    "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
+              "salesstage", "phase", "stageid", "fase", "stadium", "verkoopfase", "stufe",
+              "phasedeverkauf", "verkaufsphase", "etape", "etapedevente", "etapa",
+              "etapadeventa", "estagio", "этап", "стадия", "стадиясделки", "阶段", "商机阶段",
+              "销售阶段"),
+    "status": ("status", "dealstatus", "outcome"),
+    "amount": ("amount", "value", "dealvalue", "closevalue", "dealamount", "opportunityamount",
+               "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
+               "opportunity", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
+               "wert", "montant", "valeur", "importe", "monto", "valor", "сумма", "金额"),
+    "created_at": ("createddate", "createdate", "createdat", "created", "creationdate",
+                   "createdon", "datecreated", "createdtime", "datecreate", "aanmaakdatum",
+                   "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
+                   "fechadecreacion", "fechacreacion", "datadecriacao", "датасоздания",
+                   "создано", "创建时间", "创建日期"),
+    "closed_at": ("closedate", "closeddate", "closedat", "closedon", "closingdate", "dateclosed",
+                  "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
+                  "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
+                  "датазакрытия", "关闭日期", "成交日期"),
+    "account": ("account", "accountname", "company", "companyname", "organization",
+                "organisation", "organizationname", "customer", "client", "associatedcompany",
+                "potentialcustomer", "accountid", "companyid", "relatedto", "partnerid",
+                "partnername", "accountnaam", "bedrijf", "bedrijfsnaam", "firma", "unternehmen",
+                "accountname", "entreprise", "societe", "nomducompte", "empresa", "cuenta",
+                "nombredelacuenta", "conta", "компания", "клиент", "客户", "公司"),
+    "source": ("leadsource", "source", "originalsource", "channel", "dealsource", "sourceid",
+               "leadbron", "bron", "quelle", "leadquelle", "origine", "sourcedupiste", "origen",
+               "fuente", "origem", "источник", "来源"),
+    "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
+                    "reasonforloss", "redenverlies", "verliesreden", "verlustgrund",
+                    "raisondelaperte", "motifdeperte", "motivodeperdida", "razaodaperda",
+                    "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因"),
+    "tier": ("tier", "segment", "customertier", "customersegment"),
+    "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
+                   "lastmodifieddate", "editdate", "modifieddate", "timestamp"),
+    "team": ("team", "salesteam", "regionaloffice", "office", "region", "territory"),
+    "manager": ("manager", "salesmanager", "reportsto", "managername"),
+    "employees": ("employees", "employeecount", "numberofemployees", "headcount", "size"),
+    "is_won": ("iswon", "won", "isclosedwon", "isdealwon"),
+    "is_closed": ("isclosed", "closed", "isdealclosed"),
+    "is_active": ("active", "isactive"),
+    "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
+                 "valuta", "wahrung", "devise", "moneda", "moeda", "валюта", "币种", "货币"),
+    "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
+    "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability",
+                    "waarschijnlijkheid", "wahrscheinlichkeit", "probabilite", "probabilidad",
+                    "probabilidade", "вероятность", "可能性", "赢率"),
+    "pipeline": ("pipeline", "dealpipeline", "pipelinename", "salespipeline", "categoryid",
+                 "recordtypename", "recordtype", "funnel", "trechter", "воронка", "销售漏斗"),
+    "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic", "potentialname",
+             "naamopportunity", "opportunityname", "название", "名称"),
+}
+# labels that mean won or lost, in the languages CRM users write them (accents are kept:
+# matched against the label as written, case-insensitively); Bitrix24 ids end in :WON / :LOSE
+WON_WORDS = re.compile(
+    r"\b(won|win|closed ?won|signed|gewonnen|gagn[ée]e?|ganad[ao]|ganhou|ganho|успешн\w*|"
+    r"выиграна?|заключена)\b|赢单|成交|赢得",
+    re.IGNORECASE,
+)
+LOST_WORDS = re.compile(
+    r"\b(lost|lose|closed ?lost|dead|disqualified|abandoned|apology|verloren|perdu[es]*|"
+    r"perdid[ao]s?|descartad[ao]s?|perdeu|perdido|gescheitert|провален\w*|проигран\w*|"
+    r"отказ\w*)\b|失败|丢单|输单",
+    re.IGNORECASE,
+)
+
+API_SUFFIX = re.compile(r"__(c|s|r|pc|x)$")  # Salesforce / Zoho custom-field suffixes
+
+
+def normalise(name: str) -> str:
+    """A header as SYNONYMS spells it: lower case, accents dropped, letters and digits only
+    (any script); `StageName__c` -> stagename, `Owner__name` -> ownername, `Account_Name__name`
+    -> accountname, `Owner__id` -> ownerid."""
+    text = API_SUFFIX.sub("", name.strip().lower())
+    base, _, suffix = text.rpartition("__")
+    if base and suffix in ("name", "id"):
+        text = base if _squash(base).endswith(suffix) else base + suffix
+    return _squash(text)
+
+
+def _squash(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return re.sub(r"[\W_]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+SYNONYMS = {name: tuple(dict.fromkeys(normalise(s) for s in spellings))
+            for name, spellings in SYNONYMS.items()}
+
+
+# the default open stages of CRMs (and their translations), in funnel order: a file whose
+# open labels all belong to one list is ordered by it
+STANDARD_STAGES: dict[str, tuple[str, ...]] = {
+    "Salesforce": ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
+                   "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote",
+                   "Negotiation/Review"),
+    "Salesforce (Dutch)": ("Prospectie", "Kwalificatie", "Behoefteanalyse", "Waardepropositie",
+                           "Id. beslissers", "Perceptieanalyse", "Voorstel", "Voorstel/prijsofferte",
+                           "Onderhandeling", "Onderhandeling/beoordeling"),
+    "Salesforce (German)": ("Interessent", "Qualifikation", "Bedarfsanalyse", "Wertversprechen",
+                            "Entscheidungsträger identifizieren", "Wahrnehmungsanalyse",
+                            "Angebot/Preisangebot", "Verhandlung/Überprüfung"),
+    "Salesforce (French)": ("Prospection", "Qualification", "Analyse des besoins",
+                            "Proposition de valeur", "Identification des décideurs",
+                            "Analyse de perception", "Proposition/Devis", "Négociation/Révision"),
+    "Salesforce (Spanish)": ("Prospección", "Calificación", "Análisis de necesidades",
+                             "Propuesta de valor", "Identificación de responsables",
+                             "Análisis de percepción", "Propuesta/Presupuesto",
+                             "Negociación/Revisión"),
+    "Zoho": ("Qualification", "Needs Analysis", "Value Proposition", "Identify Decision Makers",
+             "Proposal/Price Quote", "Negotiation/Review"),
+    "Bitrix24": ("NEW", "PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "FINAL_INVOICE"),
+    "Bitrix24 (Russian)": ("Новая", "Подготовка документов", "Счёт на предоплату", "В работе",
+                           "Финальный счёт"),
+    "Odoo": ("New", "Qualified", "Proposition", "Negotiation"),
+    "Pipedrive": ("Lead In", "Contact Made", "Needs Defined", "Demo Scheduled", "Proposal Made",
+                  "Negotiations Started"),
+}
+BITRIX_PIPELINE = re.compile(r"^C\d+:")  # Bitrix24 stage ids of pipeline n: C1:NEW
+
+
+def _standard_key(text: str) -> str:
+    return "".join(char.lower()[:1] for char in BITRIX_PIPELINE.sub("", text.strip()))
+
+
+def standard_places(texts: list[str]):
+    """(CRM name, place of a label) of the first standard stage list that holds every one
+    of two or more labels; None when none does."""
+    keys = {_standard_key(text) for text in texts}
+    for name, stages in STANDARD_STAGES.items():
+        places = {_standard_key(stage): place for place, stage in enumerate(stages)}
+        if len(texts) > 1 and keys <= set(places):
+            return name, lambda text, places=places: places[_standard_key(text)]
+    return None
+
