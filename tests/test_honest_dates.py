@@ -110,3 +110,69 @@ def test_no_created_at_no_first_stage_entry_from_the_file_time(cli, tmp_path):
     assert _row(table, "qualified")[-1] != "0.0" and "0.0" not in " ".join(
         _row(table, "qualified"))
     assert "15.0" in _row(table, "opportunity")
+
+
+# ---------------------------------------------------------------------------------------
+# 2. Durations run between entry dates (entry date of k = earliest known entry over
+#    k' >= k), so they never decrease along the funnel and are never negative.
+#
+#   Q smb won   created 01-01, closed 01-25; history opportunity 01-10, qualified 02-27
+#               (recorded after the won date)
+#   R smb lost  created 01-01, closed 02-01; history qualified 01-02, opportunity 01-12
+#   O smb open  created 01-01, stage qualified; history qualified 01-05
+# Entry dates of Q: lead 01-01, qualified min(02-27, 01-10, 01-25) = 01-10,
+# opportunity 01-10, won 01-25. R: 01-01, 01-02, 01-12. O: 01-01, 01-05.
+# conversion days (deals with a known entry of both stages):
+#   qualified:   Q 9.0, R 1.0, O 4.0 -> p25 2.5, median 4.0
+#   opportunity: Q 0.0 (not 02-27 -> 01-10 = -48), R 10.0 -> median 5.0
+#   won:         Q 01-10 -> 01-25 = 15.0
+# stalled, past times in qualified (known entry of qualified, went further):
+#   Q 0.0 (entry date of opportunity minus entry date of qualified), R 10.0
+#   -> p90 (quantile_cont) 9.0; O is 55 days in qualified on 03-01: flagged, 46 over.
+# ---------------------------------------------------------------------------------------
+
+OUT_OF_ORDER = (
+    "deal_id,rep,tier,created_at,stage,closed_at,amount\n"
+    "Q,ann,smb,2026-01-01,won,2026-01-25,100\n"
+    "R,ann,smb,2026-01-01,lost,2026-02-01,100\n"
+    "O,bob,smb,2026-01-01,qualified,,100\n"
+)
+OUT_OF_ORDER_HISTORY = (
+    "deal_id,stage,entered_at\n"
+    "Q,opportunity,2026-01-10\n"
+    "Q,qualified,2026-02-27\n"
+    "R,qualified,2026-01-02\n"
+    "R,opportunity,2026-01-12\n"
+    "O,qualified,2026-01-05\n"
+)
+
+
+def _loaded(cli, tmp_path: Path, deals: str, history: str | None = None) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    write(folder, "deals.csv", deals)
+    if history is not None:
+        write(folder, "history.csv", history)
+    db = tmp_path / "p.duckdb"
+    result = cli("load", str(folder), "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return db
+
+
+def test_durations_run_between_entry_dates_never_negative(cli, tmp_path):
+    db = _loaded(cli, tmp_path, OUT_OF_ORDER, OUT_OF_ORDER_HISTORY)
+    rows, _ = _json(cli, "conversion", "--db", db)
+    by_stage = {row["stage"]: row for row in rows}
+    assert [by_stage[s]["median_days"] for s in ("lead", "qualified", "opportunity", "won")] == [
+        None, 4.0, 5.0, 15.0]
+    assert by_stage["qualified"]["p25_days"] == 2.5
+    assert by_stage["opportunity"]["p25_days"] == 2.5  # 0.0 and 10.0: never below 0
+    table = _table(cli, "conversion", "--db", db)
+    assert _row(table, "opportunity")[6:8] == ["5.0", "2.5–7.5"]
+    assert _row(table, "won")[6] == "15.0"
+
+    env = {"SALESFUNNEL_TODAY": "2026-03-01"}
+    rows, _ = _json(cli, "stalled", "--db", db, env=env)
+    assert [(r["deal_id"], r["stage"], r["days_in_stage"], r["p90_days"], r["days_over"],
+             r["past_deals"]) for r in rows] == [("O", "qualified", 55, 9.0, 46.0, 2)]
+    assert _row(_table(cli, "stalled", "--db", db, env=env), "O")[4:7] == ["55", "9.0", "46.0"]
