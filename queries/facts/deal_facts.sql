@@ -38,8 +38,7 @@ history_furthest as (
 snapshot_stages as (
     select
         snapshots.deal_id,
-        max(stages.stage_index) as furthest_index,
-        min(snapshots.as_of) as first_seen_at
+        max(stages.stage_index) as furthest_index
     from main.deal_snapshots as snapshots
     left join stages on stages.stage_key = lower(snapshots.stage)
     where not snapshots.removed
@@ -86,7 +85,6 @@ final as (
             and history_furthest.furthest_index is null
             and snapshot_stages.furthest_index is null as stage_unknown,
         current_stage.stage_index as current_index,
-        snapshot_stages.first_seen_at,
         loaded_deals.removed_at,
         loaded_deals.pipeline
     from loaded_deals

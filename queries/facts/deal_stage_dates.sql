@@ -1,14 +1,14 @@
 -- One row per deal and funnel stage it reached: the known entry (recorded in
--- history or inferred between snapshots, created_at for the first stage, else
--- the as-of of the deal's first snapshot, closed_at for the won stage of a won
--- deal) and the entry date (earliest known entry of this or any later stage,
+-- history or inferred between snapshots, created_at for the first stage,
+-- closed_at for the won stage of a won deal; never a snapshot's as-of or a file
+-- time by itself) and the entry date (earliest known entry of this or any later stage,
 -- so a skipped stage is entered when the deal first shows up beyond it), with
 -- the same two dates of the stage before it (null for the first stage), and the
 -- deal's pipeline.
 create or replace temp view deal_stage_dates as
 with
 facts as (
-    select deal_id, furthest_index, status, created_at, closed_at, first_seen_at, pipeline
+    select deal_id, furthest_index, status, created_at, closed_at, pipeline
     from deal_facts
 ),
 
@@ -38,7 +38,7 @@ reached as (
         least(
             history_entries.entered_at,
             case
-                when stages.stage_index = 1 then coalesce(facts.created_at, facts.first_seen_at)
+                when stages.stage_index = 1 then facts.created_at
             end,
             case when stages.is_won and facts.status = 'won' then facts.closed_at end
         ) as known_entered_at

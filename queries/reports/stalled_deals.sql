@@ -4,8 +4,9 @@
 -- quantile (quantile_cont) of past times in that stage for its tier, and at
 -- least p_min_days ago. Past times in stage k: for deals with a known entry
 -- of k that went further, the entry date of k+1 (when they first showed up
--- beyond k) minus that entry; for deals lost at k, closed_at minus that entry;
--- in fractional days, negative ones (dates out of order) ignored. A tier and
+-- beyond k) minus the entry date of k (never negative: entry dates do not
+-- decrease along the funnel); for deals lost at k, closed_at minus the entry
+-- date of k, a negative one (closed before the entry) ignored; in fractional days. A tier and
 -- stage without past times has no threshold, so its open deals are not listed.
 create or replace temp macro stalled_deals(p_today, p_tier, p_min_days, p_quantile) as table
 with
@@ -23,7 +24,7 @@ moved_on as (
     select
         facts.tier,
         this.stage_index,
-        (epoch(following.entered_at) - epoch(this.known_entered_at)) / 86400.0 as days
+        (epoch(following.entered_at) - epoch(this.entered_at)) / 86400.0 as days
     from dates as this
     inner join dates as following
         on following.deal_id = this.deal_id
@@ -37,7 +38,7 @@ lost_in_stage as (
     select
         facts.tier,
         this.stage_index,
-        (epoch(facts.closed_at) - epoch(this.known_entered_at)) / 86400.0 as days
+        (epoch(facts.closed_at) - epoch(this.entered_at)) / 86400.0 as days
     from facts
     inner join dates as this
         on this.deal_id = facts.deal_id

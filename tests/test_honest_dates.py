@@ -1,0 +1,178 @@
+"""Honest dates (issue 21, points 1-5): every date a report uses is known from the data
+or visibly unknown. Each test is computed by hand on a few deals (default funnel lead >
+qualified > opportunity > won) and checked through JSON and the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from salesfunnel.errors import ExitCode
+from tests.conftest import write
+
+TABLE_ENV = {"NO_COLUMNS": "1", "COLUMNS": "200", "NO_COLOR": "1"}
+
+
+def _mtime(path: Path, day: dt.datetime) -> None:
+    stamp = day.replace(tzinfo=dt.UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def _json(cli, *args, env=None):
+    result = cli(*args, "-f", "json", env=env)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+def _table(cli, *args, env=None):
+    result = cli(*args, env={**TABLE_ENV, **(env or {})})
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return result.stdout
+
+
+def _row(table: str, first: str) -> list[str]:
+    """The cells of the table line whose first cell is `first` (split on 2+ spaces)."""
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().split("  ") if cell.strip()]
+        if cells and cells[0] == first:
+            return cells
+    raise AssertionError(f"no row {first!r} in:\n{table}")
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Without created_at, no first-stage entry is invented from an as-of / file time.
+#
+# deals.csv has no created_at; its modification time (the as-of) is 2026-06-15:
+#   A ann  opportunity  open   history qualified 03-05, opportunity 03-20
+#   B ann  won          won    closed 03-25, history qualified 03-10
+#   C bob  lead         open   no history
+# Known entries: A qualified 03-05, opportunity 03-20; B qualified 03-10, won 03-25.
+# No deal has a known lead entry (no created_at, no lead in its history).
+# ---------------------------------------------------------------------------------------
+
+NO_CREATED = (
+    "deal_id,rep,stage,closed_at,amount\n"
+    "A,ann,opportunity,,100\n"
+    "B,ann,won,2026-03-25,200\n"
+    "C,bob,lead,,300\n"
+)
+NO_CREATED_HISTORY = (
+    "deal_id,stage,entered_at\n"
+    "A,qualified,2026-03-05\n"
+    "A,opportunity,2026-03-20\n"
+    "B,qualified,2026-03-10\n"
+)
+
+
+def _no_created_db(cli, tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    deals = write(folder, "deals.csv", NO_CREATED)
+    write(folder, "history.csv", NO_CREATED_HISTORY)
+    _mtime(deals, dt.datetime(2026, 6, 15, 8, 0))
+    db = tmp_path / "p.duckdb"
+    result = cli("load", str(folder), "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return db
+
+
+def test_no_created_at_no_first_stage_entry_from_the_file_time(cli, tmp_path):
+    db = _no_created_db(cli, tmp_path)
+    env = {"SALESFUNNEL_TODAY": "2026-06-20"}
+    # info: the last activity is B's won entry 03-25, not the file time 06-15; so the
+    # data are stale on 06-20 (87 days) and every report says so
+    info, notes = _json(cli, "info", "--db", db, env=env)
+    assert info["last_activity"].startswith("2026-03-25")
+    assert info["newest_as_of"].startswith("2026-06-15")
+    assert "the newest activity in the database is from 2026-03-25, 87 days before" in notes
+    assert "2026-03-25" in _row(_table(cli, "info", "--db", db, env=env), "last activity")[1]
+
+    # the month of the as-of has no activity at all: no lead entries there
+    rows, _ = _json(cli, "rank", "--month", "2026-06", "--db", db, env=env)
+    assert rows == []
+    # plain rank picks the last month with activity, March
+    assert "activity in 2026-03" in _table(cli, "rank", "--db", db, env=env)
+
+    # conversion: reached lead 3, qualified 2, opportunity 2, won 1; lead -> qualified has
+    # no days (no known lead entry); qualified -> opportunity: A 03-05 -> 03-20 = 15.0
+    # (B skipped opportunity: no recorded entry); opportunity -> won: nobody (B's
+    # opportunity is not recorded)
+    rows, _ = _json(cli, "conversion", "--db", db, env=env)
+    by_stage = {row["stage"]: row for row in rows}
+    assert [by_stage[s]["reached"] for s in ("lead", "qualified", "opportunity", "won")] == [
+        3, 2, 2, 1]
+    assert [by_stage[s]["median_days"] for s in ("lead", "qualified", "opportunity", "won")] == [
+        None, None, 15.0, None]
+    table = _table(cli, "conversion", "--db", db, env=env)
+    assert _row(table, "qualified")[-1] != "0.0" and "0.0" not in " ".join(
+        _row(table, "qualified"))
+    assert "15.0" in _row(table, "opportunity")
+
+
+# ---------------------------------------------------------------------------------------
+# 2. Durations run between entry dates (entry date of k = earliest known entry over
+#    k' >= k), so they never decrease along the funnel and are never negative.
+#
+#   Q smb won   created 01-01, closed 01-25; history opportunity 01-10, qualified 02-27
+#               (recorded after the won date)
+#   R smb lost  created 01-01, closed 02-01; history qualified 01-02, opportunity 01-12
+#   O smb open  created 01-01, stage qualified; history qualified 01-05
+# Entry dates of Q: lead 01-01, qualified min(02-27, 01-10, 01-25) = 01-10,
+# opportunity 01-10, won 01-25. R: 01-01, 01-02, 01-12. O: 01-01, 01-05.
+# conversion days (deals with a known entry of both stages):
+#   qualified:   Q 9.0, R 1.0, O 4.0 -> p25 2.5, median 4.0
+#   opportunity: Q 0.0 (not 02-27 -> 01-10 = -48), R 10.0 -> median 5.0
+#   won:         Q 01-10 -> 01-25 = 15.0
+# stalled, past times in qualified (known entry of qualified, went further):
+#   Q 0.0 (entry date of opportunity minus entry date of qualified), R 10.0
+#   -> p90 (quantile_cont) 9.0; O is 55 days in qualified on 03-01: flagged, 46 over.
+# ---------------------------------------------------------------------------------------
+
+OUT_OF_ORDER = (
+    "deal_id,rep,tier,created_at,stage,closed_at,amount\n"
+    "Q,ann,smb,2026-01-01,won,2026-01-25,100\n"
+    "R,ann,smb,2026-01-01,lost,2026-02-01,100\n"
+    "O,bob,smb,2026-01-01,qualified,,100\n"
+)
+OUT_OF_ORDER_HISTORY = (
+    "deal_id,stage,entered_at\n"
+    "Q,opportunity,2026-01-10\n"
+    "Q,qualified,2026-02-27\n"
+    "R,qualified,2026-01-02\n"
+    "R,opportunity,2026-01-12\n"
+    "O,qualified,2026-01-05\n"
+)
+
+
+def _loaded(cli, tmp_path: Path, deals: str, history: str | None = None) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    write(folder, "deals.csv", deals)
+    if history is not None:
+        write(folder, "history.csv", history)
+    db = tmp_path / "p.duckdb"
+    result = cli("load", str(folder), "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return db
+
+
+def test_durations_run_between_entry_dates_never_negative(cli, tmp_path):
+    db = _loaded(cli, tmp_path, OUT_OF_ORDER, OUT_OF_ORDER_HISTORY)
+    rows, _ = _json(cli, "conversion", "--db", db)
+    by_stage = {row["stage"]: row for row in rows}
+    assert [by_stage[s]["median_days"] for s in ("lead", "qualified", "opportunity", "won")] == [
+        None, 4.0, 5.0, 15.0]
+    assert by_stage["qualified"]["p25_days"] == 2.5
+    assert by_stage["opportunity"]["p25_days"] == 2.5  # 0.0 and 10.0: never below 0
+    table = _table(cli, "conversion", "--db", db)
+    assert _row(table, "opportunity")[6:8] == ["5.0", "2.5–7.5"]
+    assert _row(table, "won")[6] == "15.0"
+
+    env = {"SALESFUNNEL_TODAY": "2026-03-01"}
+    rows, _ = _json(cli, "stalled", "--db", db, env=env)
+    assert [(r["deal_id"], r["stage"], r["days_in_stage"], r["p90_days"], r["days_over"],
+             r["past_deals"]) for r in rows] == [("O", "qualified", 55, 9.0, 46.0, 2)]
+    assert _row(_table(cli, "stalled", "--db", db, env=env), "O")[4:7] == ["55", "9.0", "46.0"]
