@@ -75,3 +75,61 @@ def test_a_blank_owner_cell_equals_a_missing_owner_column(cli, tmp_path):
     first = json.loads(cli("conversion", "--db", with_blank, "-f", "json", env=TODAY).stdout)
     second = json.loads(cli("conversion", "--db", db, "-f", "json", env=TODAY).stdout)
     assert [r["reached"] for r in first] == [r["reached"] for r in second] == [4, 2, 2, 2]
+
+
+# The markers of database dumps and reports. By hand:
+#   A ann   smb   won  100, closed 2026-10-20, lost_reason \N (no reason: not lost anyway)
+#   B \N    \N    lost, amount \N, reason N/A      -> rep (no owner), tier unknown, no amount
+#   C NULL  (null) open, amount #N/A, created \N, closed NULL -> all missing, no reject
+#   D "NULL" mid  lost 50, reason Price            -> rep (no owner)
+# dropoff: unknown tier: 1 lost at lead, reason (unspecified), amount 0; mid: 1, Price, 50.
+MARKERS = (
+    "deal_id,rep,tier,stage,status,amount,created_at,closed_at,lost_reason\n"
+    "A,ann,smb,won,won,100,2026-10-01,2026-10-20,\\N\n"
+    "B,\\N,\\N,lead,lost,\\N,2026-10-02,2026-10-21,N/A\n"
+    "C,NULL,(null),lead,open,#N/A,\\N,NULL,NULL\n"
+    'D,"NULL",mid,lead,lost,50,2026-10-04,2026-10-22,Price\n'
+)
+
+
+def test_null_markers_are_missing_values(cli, tmp_path):
+    db, result = _load(cli, tmp_path, MARKERS)
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    assert query(db, "select count(*) from load_rejects") == [(0,)]
+    assert query(
+        db, "select deal_id, rep, tier, amount, created_at is null, closed_at is null, lost_reason "
+        "from deals order by deal_id"
+    ) == [
+        ("A", "ann", "smb", 100.0, False, False, None),
+        ("B", "(no owner)", None, None, False, False, None),
+        ("C", "(no owner)", None, None, True, True, None),
+        ("D", "(no owner)", "mid", 50.0, False, False, "Price"),
+    ]
+    rows = json.loads(cli("dropoff", "--db", db, "-f", "json", env=TODAY).stdout)
+    assert [(r["tier"], r["stage"], r["reason"], r["lost"], r["amount"]) for r in rows] == [
+        ("mid", "lead", "Price", 1, 50.0),
+        ("unknown", "lead", "(unspecified)", 1, 0.0),
+    ]
+    table = cli("dropoff", "--db", db, env={**TODAY, "COLUMNS": "160"}).stdout
+    assert "(unspecified)" in table and "\\N" not in table and "N/A" not in table
+    reps = json.loads(cli("rank", "--month", "2026-10", "--db", db, "-f", "json",
+                          env=TODAY).stdout)
+    assert sorted(row["rep"] for row in reps) == ["(no owner)", "ann"]
+
+
+def test_a_null_marker_in_history_and_accounts(cli, tmp_path):
+    """A history row whose date is \\N has no date (rejected as empty, never "unparseable");
+    an account tier NULL is no tier."""
+    db = tmp_path / "db.duckdb"
+    write(tmp_path, "deals.csv", "deal_id,rep,stage,account,created_at\nA,ann,qualified,Acme,2026-10-01\n")
+    write(tmp_path, "stage_history.csv",
+          "deal_id,stage,entered_at\nA,lead,2026-10-01\nA,qualified,\\N\n")
+    write(tmp_path, "accounts.csv", "account,tier\nAcme,NULL\n")
+    result = cli("load", tmp_path, "--db", db, "--as-of", "2026-11-01")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select line, column_name, value, reason from load_rejects") == [
+        (3, "entered_at", None, "entered_at is empty"),
+    ]
+    assert query(db, "select account, tier from accounts") == [("Acme", None)]
+    rows = json.loads(cli("conversion", "--by", "tier", "--db", db, "-f", "json", env=TODAY).stdout)
+    assert {row["tier"] for row in rows} == {"unknown"}
