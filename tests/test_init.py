@@ -136,7 +136,7 @@ def test_hubspot_custom_pipeline_ordered_by_its_date_entered_columns(cli, tmp_pa
 
 def test_excel_workbook_sheet_rows_and_rejects(cli, tmp_path):
     """An .xlsx HubSpot export: the sheet reads like a CSV file. Row 3 has the amount
-    "n/a": rejected, named by the sheet and its row number; rows 2 and 4 load
+    "tbd": rejected, named by the sheet and its row number; rows 2 and 4 load
     (12000.5 + 800 = 12800.5)."""
     import xlsxwriter
 
@@ -147,7 +147,7 @@ def test_excel_workbook_sheet_rows_and_rejects(cli, tmp_path):
     stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     sheet.write_row(1, 0, [9001, "Ann Lee", "Closed Won", 12000.5])
     sheet.write_datetime(1, 4, dt.datetime(2026, 3, 1, 14, 5), stamp)
-    sheet.write_row(2, 0, [9002, "Ann Lee", "Closed Lost", "n/a"])
+    sheet.write_row(2, 0, [9002, "Ann Lee", "Closed Lost", "tbd"])  # n/a is a missing value
     sheet.write_row(3, 0, [9003, "Bob Ray", "Contract Sent", 800])
     book.close()
     folder = tmp_path / "in"

@@ -126,7 +126,7 @@ BAD_DEALS = (
     DEALS_HEADER
     + "G1,ann,smb,,,2026-01-01,lead,,,100,\n"  # line 2: fine
     + ",ann,smb,,,2026-01-01,lead,,,100,\n"  # 3: empty deal_id
-    + "G3,,smb,,,2026-01-01,lead,,,100,\n"  # 4: empty rep
+    + "G3,,smb,,,2026-01-01,lead,,,100,\n"  # 4: empty rep: loaded as (no owner)
     + "G4,ann,smb,,,2026-01-01,,,,100,\n"  # 5: empty stage
     + "G5,ann,smb,,,2026-01-01,negotiation,,,100,\n"  # 6: unknown stage
     + "G6,ann,smb,,,2026-02-30,lead,,,100,\n"  # 7: impossible date
@@ -141,11 +141,10 @@ def test_each_reject_reason_with_its_line(tmp_path, db_path):
     path = write(tmp_path, "deals.csv", BAD_DEALS)
     report = load_into(db_path, path)
     item = report.files[0]
-    assert (item.rows_read, item.rows_loaded, item.rows_rejected) == (10, 2, 8)
+    assert (item.rows_read, item.rows_loaded, item.rows_rejected) == (10, 3, 7)
     rejects = query(db_path, "select line, column_name, value, reason from load_rejects order by line")
     assert [(line, column, value) for line, column, value, _ in rejects] == [
         (3, "deal_id", None),
-        (4, "rep", None),
         (5, "stage", None),
         (6, "stage", "negotiation"),
         (7, "created_at", "2026-02-30"),
@@ -155,16 +154,16 @@ def test_each_reject_reason_with_its_line(tmp_path, db_path):
     ]
     reasons = [reason for *_, reason in rejects]
     assert reasons[0] == "deal_id is empty"
-    assert reasons[1] == "rep is empty"
-    assert reasons[2] == "stage is empty"
-    assert reasons[3].startswith("unknown stage label (expected one of: lead, lost, opportunity")
-    assert reasons[4] == "unparseable date"
-    assert reasons[5] == "unparseable amount"
-    assert reasons[6] == "too few fields (expected 11)"
-    assert reasons[7] == "unknown status (expected open, won or lost)"
-    assert query(db_path, "select deal_id, amount from deals order by deal_id") == [
-        ("G1", 100.0),
-        ("G10", 1200.5),
+    assert reasons[1] == "stage is empty"
+    assert reasons[2].startswith("unknown stage label (expected one of: lead, lost, opportunity")
+    assert reasons[3] == "unparseable date"
+    assert reasons[4] == "unparseable amount"
+    assert reasons[5] == "too few fields (expected 11)"
+    assert reasons[6] == "unknown status (expected open, won or lost)"
+    assert query(db_path, "select deal_id, rep, amount from deals order by deal_id") == [
+        ("G1", "ann", 100.0),
+        ("G10", "ann", 1200.5),
+        ("G3", "(no owner)", 100.0),
     ]
     assert item.first_reasons[0] == "line 3, deal_id: deal_id is empty"
 
@@ -180,16 +179,17 @@ def test_line_numbers_after_a_structural_reject(tmp_path, db_path):
         (3, "too few fields (expected 4)"),
         (4, "too many fields (expected 4)"),
         (5, "unparseable amount"),
-        (6, "rep is empty"),
     ]
-    assert query(db_path, "select deal_id, line from deals") == [("A", 2)]
+    assert query(db_path, "select deal_id, rep, line from deals order by line") == [
+        ("A", "ann", 2), ("E", "(no owner)", 6),
+    ]
 
 
 def test_strict_fails_and_keeps_nothing(tmp_path, db_path):
     load_into(db_path, FIXTURES / "funnel")
     before = _snapshot(db_path)
     path = write(tmp_path, "deals.csv", BAD_DEALS)
-    with pytest.raises(InputError, match=r"--strict: 8 rows rejected"):
+    with pytest.raises(InputError, match=r"--strict: 7 rows rejected"):
         load_into(db_path, path, strict=True)
     assert _snapshot(db_path) == before
     assert query(db_path, "select count(*) from load_rejects") == [(0,)]

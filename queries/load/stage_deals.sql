@@ -1,4 +1,5 @@
 -- One row per record of a deals file: parsed values and the list of problems.
+-- A blank owner cell is rep $no_owner, as a file without an owner column.
 create or replace temp table staged as
 with
 trimmed as (
@@ -6,7 +7,7 @@ trimmed as (
         ordinal,
         line,
         nullif(trim(deal_id), '') as deal_id,
-        nullif(trim(rep), '') as rep,
+        coalesce(nullif(trim(rep), ''), $no_owner) as rep,
         nullif(lower(trim(tier)), '') as tier,
         nullif(lower(trim(source)), '') as source,
         nullif(trim(account), '') as account,
@@ -85,7 +86,6 @@ checked as (
         *,
         list_filter([
             problem(deal_id is null, 'deal_id', null, 'deal_id is empty'),
-            problem(rep is null, 'rep', null, 'rep is empty'),
             problem(stage_text is null, 'stage', null, 'stage is empty'),
             problem(
                 stage_text is not null and stage is null, 'stage', stage_text,

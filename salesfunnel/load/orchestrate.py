@@ -22,7 +22,7 @@ from pathlib import Path
 from salesfunnel.config import Config, Funnel
 from salesfunnel.db import Database
 from salesfunnel.errors import ConfigError, InputError
-from salesfunnel.kinds import KINDS
+from salesfunnel.kinds import KINDS, NO_OWNER
 from salesfunnel.load import planning, snapshots
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import without_header
@@ -216,7 +216,7 @@ def _load_file(
     report.deleted_column = plan.deleted_header
     report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)
     drop_relation(db, "staged", "staged_main", "staged_history_columns")
-    db.run_script(sql_text(f"load/stage_{kind}"))
+    db.run_script(sql_text(f"load/stage_{kind}"), {"no_owner": NO_OWNER})
     if layout.nul_bytes:
         report.nul_bytes = layout.nul_bytes - reject_nul_fields(db, plan)
         report.first_nul_offset = layout.first_nul_offset
@@ -282,7 +282,7 @@ def _load_file(
         report.top_reason = f"{reason} ({count:,} row{'s' if count != 1 else ''})"
     report.notices = [*plan.notices, *(
         unknown_label_notice(db, file_id, layout.path) if report.rows_rejected else []
-    )]
+    ), *_blank_owner_notice(db, plan, problems_of)]
     duplicates = _create_incoming(db, kind)
     if kind != "history":
         report.duplicates = duplicates
@@ -312,6 +312,24 @@ def _load_file(
         ],
     )
     return report
+
+
+def _blank_owner_notice(db: Database, plan: FilePlan, problems_of: str) -> list[str]:
+    """A deals file with an owner column whose cell is blank (or a missing-value marker)
+    on some loaded rows: those deals are rep "(no owner)", said once."""
+    if plan.kind != "deals" or plan.fields.get("rep") == f"'{NO_OWNER}'":
+        return []  # no owner column: the plan's own notice says so
+    blank = db.scalar(
+        f"select count(*) from staged_main where rep = $no_owner and line not in "
+        f"(select line from ({problems_of}) where len(problems) > 0)"
+        if plan.stage_dates else
+        "select count(*) from staged where rep = $no_owner and len(problems) = 0",
+        {"no_owner": NO_OWNER},
+    )
+    if not blank:
+        return []
+    return [f'{blank:,} deal{"s" if blank != 1 else ""} with a blank owner cell loaded with rep '
+            f'"{NO_OWNER}" (every report keeps them; rank lists them as "{NO_OWNER}")']
 
 
 def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -> tuple | None:

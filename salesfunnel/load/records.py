@@ -28,6 +28,10 @@ from salesfunnel.load.sniff import (
 from salesfunnel.sqltree import sql_text
 
 _GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
+# A cell holding exactly one of these (quoted or not) is a missing value, as an empty
+# cell is: MySQL's and PostgreSQL's NULL (\N, NULL), the markers reports and
+# spreadsheets write ((null), N/A, #N/A). docs/loading.md, "Values", lists them.
+MISSING_MARKERS = ("", "\\N", "NULL", "null", "Null", "(null)", "(NULL)", "N/A", "n/a", "#N/A")
 
 
 def read_records(
@@ -143,11 +147,11 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | 
             f"create or replace temp table csv_records as "
             f"select {selected} from read_csv(?, header = ?, auto_detect = false, delim = ?, "
             "quote = '\"', escape = ?, encoding = 'utf-8', compression = 'none', "
-            "columns = ?, "
+            "columns = ?, nullstr = ?, "
             "store_rejects = true, rejects_table = 'csv_errors', rejects_scan = 'csv_scans', "
             "max_line_size = 67108864)",
             [_plain_path(layout.utf8_path, scratch), layout.header_lines > 0, layout.delimiter,
-             layout.escape, columns],
+             layout.escape, columns, list(MISSING_MARKERS)],
         )
     except CsvReadError as exc:
         raise InputError(

@@ -1,0 +1,135 @@
+"""Missing values (issue 21, points 9 and 10): a blank owner cell loads as "(no owner)"
+like a file without an owner column, and the NULL markers of database dumps and
+spreadsheets (`\\N`, NULL, (null), N/A, #N/A) are missing values, never a rep called
+`\\N` or a rejected date. Numbers by hand, through JSON and the table."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import query, write
+
+from salesfunnel.errors import ExitCode
+
+TODAY = {"SALESFUNNEL_TODAY": "2026-11-15"}
+
+# Four deals created in October 2026, one of them (B) with a blank owner cell:
+#   A ann   won  2026-10-20, 100
+#   B blank won  2026-10-21, 400   -> rep "(no owner)"
+#   C ann   lost 2026-10-22 at lead
+#   D bob   open at lead
+# conversion: lead reached 4, won reached 2 (A, B): overall 0.5; lost 1 (C), open 1 (D).
+# rank 2026-10: ann won 1 (100) lost 1; "(no owner)" won 1 (400); bob has lead only.
+BLANK_OWNER = (
+    "deal_id,rep,stage,status,amount,created_at,closed_at\n"
+    "A,ann,won,won,100,2026-10-01,2026-10-20\n"
+    "B,,won,won,400,2026-10-02,2026-10-21\n"
+    "C,ann,lead,lost,50,2026-10-03,2026-10-22\n"
+    "D,bob,lead,open,70,2026-10-04,\n"
+)
+
+
+def _load(cli, tmp_path, text: str, name: str = "deals.csv"):
+    db = tmp_path / "db.duckdb"
+    result = cli("load", write(tmp_path, name, text), "--db", db, "--as-of", "2026-11-01")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return db, result
+
+
+def test_a_blank_owner_cell_loads_as_no_owner(cli, tmp_path):
+    db, result = _load(cli, tmp_path, BLANK_OWNER)
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    assert '1 deal with a blank owner cell loaded with rep "(no owner)"' in result.stderr
+    assert query(db, "select deal_id, rep from deals order by deal_id") == [
+        ("A", "ann"), ("B", "(no owner)"), ("C", "ann"), ("D", "bob"),
+    ]
+    # conversion needs no rep: B is in the funnel
+    rows = json.loads(cli("conversion", "--db", db, "-f", "json", env=TODAY).stdout)
+    by_stage = {row["stage"]: row for row in rows}
+    assert by_stage["lead"]["reached"] == 4
+    assert by_stage["lead"]["lost"] == 1 and by_stage["lead"]["open"] == 1
+    assert by_stage["won"]["reached"] == 2
+    assert by_stage["won"]["overall_rate"] == 0.5
+    table = cli("conversion", "--db", db, env={**TODAY, "COLUMNS": "160"}).stdout
+    won_line = next(line for line in table.splitlines() if line.strip().startswith("won"))
+    assert "50.0%" in won_line
+    # rank shows the deal under "(no owner)", never drops it
+    ranked = json.loads(cli("rank", "--month", "2026-10", "--db", db, "-f", "json",
+                            env=TODAY).stdout)
+    by_rep = {row["rep"]: row for row in ranked}
+    assert by_rep["(no owner)"]["won"] == 1 and by_rep["(no owner)"]["won_amount"] == 400
+    assert by_rep["ann"]["won"] == 1 and by_rep["ann"]["lost"] == 1
+    assert by_rep["ann"]["won_amount"] == 100
+    table = cli("rank", "--month", "2026-10", "--db", db, env={**TODAY, "COLUMNS": "200"}).stdout
+    assert "(no owner)" in table
+
+
+def test_a_blank_owner_cell_equals_a_missing_owner_column(cli, tmp_path):
+    """The same deals without the rep column: the same funnel."""
+    with_blank, _ = _load(cli, tmp_path, BLANK_OWNER)
+    other = tmp_path / "other"
+    other.mkdir()
+    without = BLANK_OWNER.replace("deal_id,rep,", "deal_id,owner_x,")
+    db, result = _load(cli, other, without)
+    assert "no owner column" in result.stderr
+    first = json.loads(cli("conversion", "--db", with_blank, "-f", "json", env=TODAY).stdout)
+    second = json.loads(cli("conversion", "--db", db, "-f", "json", env=TODAY).stdout)
+    assert [r["reached"] for r in first] == [r["reached"] for r in second] == [4, 2, 2, 2]
+
+
+# The markers of database dumps and reports. By hand:
+#   A ann   smb   won  100, closed 2026-10-20, lost_reason \N (no reason: not lost anyway)
+#   B \N    \N    lost, amount \N, reason N/A      -> rep (no owner), tier unknown, no amount
+#   C NULL  (null) open, amount #N/A, created \N, closed NULL -> all missing, no reject
+#   D "NULL" mid  lost 50, reason Price            -> rep (no owner)
+# dropoff: unknown tier: 1 lost at lead, reason (unspecified), amount 0; mid: 1, Price, 50.
+MARKERS = (
+    "deal_id,rep,tier,stage,status,amount,created_at,closed_at,lost_reason\n"
+    "A,ann,smb,won,won,100,2026-10-01,2026-10-20,\\N\n"
+    "B,\\N,\\N,lead,lost,\\N,2026-10-02,2026-10-21,N/A\n"
+    "C,NULL,(null),lead,open,#N/A,\\N,NULL,NULL\n"
+    'D,"NULL",mid,lead,lost,50,2026-10-04,2026-10-22,Price\n'
+)
+
+
+def test_null_markers_are_missing_values(cli, tmp_path):
+    db, result = _load(cli, tmp_path, MARKERS)
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    assert query(db, "select count(*) from load_rejects") == [(0,)]
+    assert query(
+        db, "select deal_id, rep, tier, amount, created_at is null, closed_at is null, lost_reason "
+        "from deals order by deal_id"
+    ) == [
+        ("A", "ann", "smb", 100.0, False, False, None),
+        ("B", "(no owner)", None, None, False, False, None),
+        ("C", "(no owner)", None, None, True, True, None),
+        ("D", "(no owner)", "mid", 50.0, False, False, "Price"),
+    ]
+    rows = json.loads(cli("dropoff", "--db", db, "-f", "json", env=TODAY).stdout)
+    assert [(r["tier"], r["stage"], r["reason"], r["lost"], r["amount"]) for r in rows] == [
+        ("mid", "lead", "Price", 1, 50.0),
+        ("unknown", "lead", "(unspecified)", 1, 0.0),
+    ]
+    table = cli("dropoff", "--db", db, env={**TODAY, "COLUMNS": "160"}).stdout
+    assert "(unspecified)" in table and "\\N" not in table and "N/A" not in table
+    reps = json.loads(cli("rank", "--month", "2026-10", "--db", db, "-f", "json",
+                          env=TODAY).stdout)
+    assert sorted(row["rep"] for row in reps) == ["(no owner)", "ann"]
+
+
+def test_a_null_marker_in_history_and_accounts(cli, tmp_path):
+    """A history row whose date is \\N has no date (rejected as empty, never "unparseable");
+    an account tier NULL is no tier."""
+    db = tmp_path / "db.duckdb"
+    write(tmp_path, "deals.csv", "deal_id,rep,stage,account,created_at\nA,ann,qualified,Acme,2026-10-01\n")
+    write(tmp_path, "stage_history.csv",
+          "deal_id,stage,entered_at\nA,lead,2026-10-01\nA,qualified,\\N\n")
+    write(tmp_path, "accounts.csv", "account,tier\nAcme,NULL\n")
+    result = cli("load", tmp_path, "--db", db, "--as-of", "2026-11-01")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select line, column_name, value, reason from load_rejects") == [
+        (3, "entered_at", None, "entered_at is empty"),
+    ]
+    assert query(db, "select account, tier from accounts") == [("Acme", None)]
+    rows = json.loads(cli("conversion", "--by", "tier", "--db", db, "-f", "json", env=TODAY).stdout)
+    assert {row["tier"] for row in rows} == {"unknown"}
