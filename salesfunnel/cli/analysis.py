@@ -60,7 +60,8 @@ def velocity(
     month: Annotated[
         str | None,
         typer.Option("--month", metavar="YYYY-MM",
-                     help="Window: a month, 'last' or 'latest' (default: last)."),
+                     help="Window: a month, 'last', 'latest' or 'complete' (default: last; "
+                     "--month alone: the last complete month)."),
     ] = None,
     by: Annotated[
         VelocityBy | None, typer.Option("--by", help="One row per tier, rep or source.")

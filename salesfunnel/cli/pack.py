@@ -20,7 +20,8 @@ def pack(
     month: Annotated[
         str,
         typer.Option("--month", metavar="YYYY-MM",
-                     help="The month: YYYY-MM or 'last' (default: the last complete month)."),
+                     help="The month: YYYY-MM, 'last', 'latest' or 'complete' (default: last; "
+                     "--month alone: the last complete month)."),
     ] = "last",
     target_amount: Annotated[
         float | None,
@@ -43,14 +44,17 @@ def pack(
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
     from salesfunnel.render.pack.collect import collect_ranks, collect_rest
-    from salesfunnel.reports.common import add_months, month_start
+    from salesfunnel.reports.common import add_months, month_start, resolve_month
     from salesfunnel.reports.pipelines import scope_to_one
 
     day = today()
-    first = add_months(day.replace(day=1), -1) if month == "last" else month_start(month)
+    if month not in ("last", "latest", "complete"):
+        month_start(month)  # a bad month is a usage error before the database is opened
     engines = engine.start()  # warms up while the reports are computed
     try:
         with open_database(db, config, write=False, wait=wait) as database:
+            first = resolve_month(database, month, day, latest_of="last_activity") \
+                or add_months(day.replace(day=1), -1)
             scoped = scope_to_one(database, pipeline)
             data = collect_ranks(database, first, day)
             if scoped is not None:
