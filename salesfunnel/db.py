@@ -371,6 +371,11 @@ class Database:
                 ) from None
             self._installed.add(name)
 
+    @property
+    def currency_scope(self) -> str | None:
+        """The currency the reports are restricted to (--currency), or None."""
+        return self._currency
+
     def restrict_to_currency(self, currency: str) -> None:
         """From now on the per-deal facts (and so every report) hold only the deals whose
         amounts are in `currency`."""

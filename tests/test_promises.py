@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import typer.main
 
 from salesfunnel.cli import app
 from salesfunnel.errors import ExitCode
+from tests.conftest import load_into, write
 
 ENV = {"SALESFUNNEL_TODAY": "2026-11-01", "NO_COLOR": "1"}
 
@@ -100,3 +102,99 @@ def test_every_promise_names_tests_that_exist():
     for path, name in named:
         assert re.search(rf"^def {name}\(", (root / path).read_text(encoding="utf-8"),
                          re.MULTILINE), f"{path}::{name}"
+
+
+# -- never summed across currencies --------------------------------------------------
+# Two full exports: D1 and D3 in EUR, D2 in JPY. By hand, EUR only: open on the 18th D1
+# 1000 + D3 500; on the 20th D1 is won at 1000, D3 is up 500 -> 700; D2 (JPY 200000) is
+# won on the 19th and counts in no EUR figure.
+EXPORT_18 = """deal_id,rep,tier,created_at,stage,status,amount,closed_at,currency
+D1,alice,smb,2026-11-01,opportunity,open,1000,,EUR
+D2,bob,smb,2026-11-02,opportunity,open,200000,,JPY
+D3,alice,mid,2026-11-03,qualified,open,500,,EUR
+"""
+EXPORT_20 = """deal_id,rep,tier,created_at,stage,status,amount,closed_at,currency
+D1,alice,smb,2026-11-01,won,won,1000,2026-11-20,EUR
+D2,bob,smb,2026-11-02,won,won,200000,2026-11-19,JPY
+D3,alice,mid,2026-11-03,qualified,open,700,,EUR
+"""
+TWO_CURRENCIES = "2 currencies (EUR, JPY)"
+# what each command needs besides the shared options, to run at all
+REQUIRED = {
+    "plan": ["--target-amount", "2000"], "pacing": ["--target-amount", "2000"],
+    "pack": ["--out", "{tmp}/pack"],
+}
+
+
+@pytest.fixture
+def two_currencies_db(db_path, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for day, text in (("18", EXPORT_18), ("20", EXPORT_20)):
+        load_into(db_path, write(folder, f"deals_2026-11-{day}.csv", text), full=True)
+    return db_path
+
+
+def test_pacing_velocity_movement_take_one_currency(two_currencies_db, cli):
+    db = two_currencies_db
+    for args in (["movement"], ["velocity"], ["pacing", "--target-amount", "2000"]):
+        result = cli(*args, "--db", db, env=ENV)
+        assert result.exit_code == ExitCode.QUERY, args
+        assert TWO_CURRENCIES in result.stderr and "--currency EUR" in result.stderr
+    moved = {r["category"]: (r["deals"], r["amount"]) for r in _json(
+        cli, "movement", "--since", "2026-11-18", "--until", "2026-11-20", "--currency", "eur",
+        "--db", db)}
+    assert moved["start"] == (2, 1500.0)
+    assert moved["won"] == (1, 1000.0)
+    assert moved["amount_up"] == (1, 200.0)
+    assert moved["end"] == (1, 700.0)
+    [paced] = _json(cli, "pacing", "--target-amount", "2000", "--period", "2026-11",
+                    "--currency", "EUR", "--db", db)
+    assert (paced["won"], paced["won_amount"], paced["attainment"]) == (1, 1000.0, 0.5)
+    [velocity] = _json(cli, "velocity", "--month", "2026-11", "--currency", "EUR", "--db", db)
+    assert (velocity["won"], velocity["avg_won_amount"]) == (1, 1000.0)
+    # the table says the same numbers
+    table = cli("pacing", "--target-amount", "2000", "--period", "2026-11", "--currency", "EUR",
+                "--db", db, env=ENV)
+    assert "1,000" in table.stdout and "201,000" not in table.stdout
+
+
+def test_pack_refuses_several_currencies_and_writes_nothing(two_currencies_db, cli, tmp_path):
+    out = tmp_path / "pack"
+    result = cli("pack", "--month", "2026-11", "--out", out, "--db", two_currencies_db, env=ENV)
+    assert result.exit_code == ExitCode.QUERY
+    assert TWO_CURRENCIES in result.stderr
+    assert not out.exists()
+    result = cli("pack", "--month", "2026-11", "--out", out, "--currency", "EUR",
+                 "--db", two_currencies_db, env=ENV)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    import polars as pl
+
+    pulse = pl.read_excel(out / "salesfunnel-2026-11.xlsx", sheet_name="pulse")
+    won = pulse.filter(pl.col("metric") == "avg_won_amount")["current"].to_list()
+    assert won == [1000.0]  # D1 alone, never (1000 + 200000) / 2
+
+
+def test_no_command_sums_amounts_across_currencies(two_currencies_db, cli, tmp_path):
+    """Every command either takes --currency and exits 6 without it on two currencies, or
+    writes no amount at all: no command slips past the guard (reports.common.scope_currency)."""
+    guarded, unguarded = set(), set()
+    for name, command in sorted(_commands().items()):
+        options = _options(command)
+        if "--db" not in options or name in ("load", "info"):
+            continue  # not a report
+        extra = [a.replace("{tmp}", str(tmp_path)) for a in REQUIRED.get(name, [])]
+        machine = ["-f", "json"] if "--format" in options else []
+        result = cli(name, *extra, *machine, "--db", two_currencies_db, env=ENV)
+        if result.exit_code == ExitCode.QUERY and TWO_CURRENCIES in result.stderr:
+            assert "--currency" in options, name
+            guarded.add(name)
+            continue
+        assert result.exit_code == ExitCode.OK, (name, result.stderr)
+        assert "--currency" not in options, f"{name} takes --currency but sums without it"
+        keys = {key for row in json.loads(result.stdout) for key in row}
+        assert not {key for key in keys if "amount" in key}, name
+        unguarded.add(name)
+    assert guarded == {"dropoff", "movement", "pack", "pacing", "plan", "pulse", "rank",
+                       "tiers", "velocity"}
+    assert unguarded == {"churn", "cohorts", "conversion", "stalled"}

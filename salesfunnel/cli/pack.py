@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from salesfunnel.cli.common import DEFAULT_WAIT, handle_errors, open_database, today
-from salesfunnel.cli.options import ConfigOption, DbOption, PipelineOption, WaitOption
+from salesfunnel.cli.options import (
+    ConfigOption,
+    CurrencyOption,
+    DbOption,
+    PipelineOption,
+    WaitOption,
+)
 from salesfunnel.errors import InputError
 
 
@@ -32,6 +38,7 @@ def pack(
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
     pipeline: PipelineOption = None,
+    currency: CurrencyOption = None,
 ) -> None:
     """Write the monthly pack: salesfunnel-M.xlsx, index.html with charts, one page per rep in reps/.
 
@@ -44,7 +51,7 @@ def pack(
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
     from salesfunnel.render.pack.collect import collect_ranks, collect_rest
-    from salesfunnel.reports.common import add_months, month_start, resolve_month
+    from salesfunnel.reports.common import add_months, month_start, resolve_month, scope_currency
     from salesfunnel.reports.pipelines import scope_to_one
 
     day = today()
@@ -56,7 +63,9 @@ def pack(
             first = resolve_month(database, month, day, latest_of="last_activity") \
                 or add_months(day.replace(day=1), -1)
             scoped = scope_to_one(database, pipeline)
+            notes = scope_currency(database, currency)  # never summed across currencies
             data = collect_ranks(database, first, day)
+            data.notes[:0] = notes
             if scoped is not None:
                 data.notes.insert(0, f"the pack covers pipeline {scoped}.")
             if out.exists() and not out.is_dir():
