@@ -198,3 +198,63 @@ def test_no_command_sums_amounts_across_currencies(two_currencies_db, cli, tmp_p
     assert guarded == {"dropoff", "movement", "pack", "pacing", "plan", "pulse", "rank",
                        "tiers", "velocity"}
     assert unguarded == {"churn", "cohorts", "conversion", "stalled"}
+
+
+# -- spreadsheet safety -----------------------------------------------------------
+EVIL_REP = '=HYPERLINK("http://evil.example","click")'
+EVIL_REASON = "=1+2"
+EVIL_CUSTOMER = "@SUM(A1)"
+FORMULA_DEALS = f"""deal_id,rep,tier,account,created_at,stage,status,lost_reason,amount,closed_at
+E1,"{EVIL_REP.replace('"', '""')}",smb,+Acme,2026-10-02,won,won,,1000,2026-10-20
+E2,"{EVIL_REP.replace('"', '""')}",smb,-Initech,2026-10-03,lead,lost,{EVIL_REASON},,2026-10-05
+E3,ann,smb,Acme,2026-10-04,qualified,lost,-fee,,2026-10-09
+"""
+FORMULA_SUBSCRIPTIONS = f"""customer_id,deal_id,rep,tier,started_at,ended_at,mrr
+{EVIL_CUSTOMER},E1,"{EVIL_REP.replace('"', '""')}",smb,2026-10-20,2026-10-30,100
+"""
+
+
+def _cells(path) -> tuple[list[str], set[str]]:
+    """Every formula (<f>) of every sheet of an .xlsx, and every text it holds."""
+    import re
+    import zipfile
+    from html import unescape
+
+    with zipfile.ZipFile(path) as book:
+        names = book.namelist()
+        formulas = [f for name in names if name.startswith("xl/worksheets/sheet")
+                    for f in re.findall(r"<f>(.*?)</f>", book.read(name).decode())]
+        texts = {unescape(t) for t in re.findall(
+            r"<t[^>]*>(.*?)</t>", book.read("xl/sharedStrings.xml").decode())}
+    return formulas, texts
+
+
+def test_workbooks_write_formula_like_text_as_strings(db_path, tmp_path, cli):
+    load_into(db_path, write(tmp_path, "deals.csv", FORMULA_DEALS),
+              write(tmp_path, "subscriptions.csv", FORMULA_SUBSCRIPTIONS))
+    books = {
+        "rank": ["rank", "--month", "2026-10"],
+        "dropoff": ["dropoff", "--month", "2026-10"],
+        "early": ["churn", "--list-early"],
+    }
+    for name, args in books.items():
+        result = cli(*args, "-o", tmp_path / f"{name}.xlsx", "--db", db_path, env=ENV)
+        assert result.exit_code == ExitCode.OK, (name, result.stderr)
+    result = cli("pack", "--month", "2026-10", "--out", tmp_path / "pack", "--db", db_path,
+                 env=ENV)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    books["pack"] = []
+    paths = {name: tmp_path / f"{name}.xlsx" for name in books}
+    paths["pack"] = tmp_path / "pack" / "salesfunnel-2026-10.xlsx"
+    for name, path in paths.items():
+        formulas, texts = _cells(path)
+        assert formulas == [], name
+        if name != "dropoff":  # dropoff shows no rep
+            assert EVIL_REP in texts, name  # the name itself, as a string: no quote added
+    assert EVIL_REASON in _cells(paths["dropoff"])[1]
+    assert "-fee" in _cells(paths["dropoff"])[1]
+    assert EVIL_CUSTOMER in _cells(paths["early"])[1]
+    assert {EVIL_REASON, EVIL_CUSTOMER} <= _cells(paths["pack"])[1]
+    # the CSV output escapes them (a leading quote), as before
+    csv = cli("dropoff", "--month", "2026-10", "-f", "csv", "--db", db_path, env=ENV).stdout
+    assert "'=1+2" in csv and "'-fee" in csv
