@@ -258,3 +258,123 @@ def test_workbooks_write_formula_like_text_as_strings(db_path, tmp_path, cli):
     # the CSV output escapes them (a leading quote), as before
     csv = cli("dropoff", "--month", "2026-10", "-f", "csv", "--db", db_path, env=ENV).stdout
     assert "'=1+2" in csv and "'-fee" in csv
+
+
+# -- the user's files are never destroyed ---------------------------------------------
+def _hashes(*roots) -> dict[str, str]:
+    """SHA-256 of every file under `roots` (files or folders)."""
+    import hashlib
+    from pathlib import Path
+
+    found = {}
+    for root in map(Path, roots):
+        for path in ([root] if root.is_file() else sorted(root.rglob("*"))):
+            if path.is_file():
+                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+@pytest.fixture
+def user_files(rank_db, tmp_path):
+    """A user's folder: an export, a config of their own, and the database."""
+    folder = tmp_path / "user"
+    folder.mkdir()
+    export = write(folder, "deals.csv", "deal_id,rep,stage\nU1,ann,lead\nU2,bob,won\n")
+    config = write(folder, "mine.toml", "[funnel]\nstages = ['lead', 'won']\n")
+    return {"folder": folder, "export": export, "config": config, "db": rank_db}
+
+
+def test_init_out_never_replaces_a_file_init_did_not_write(user_files, cli, tmp_path):
+    export, config, db = user_files["export"], user_files["config"], user_files["db"]
+    before = _hashes(export, config, db)
+    for target, says in ((export, "a file salesfunnel did not write"), (db, "a database"),
+                         (config, "a file salesfunnel did not write")):
+        result = cli("init", export, "--out", target)
+        assert result.exit_code == ExitCode.USAGE, target
+        assert f"--out {target} is {says}" in result.stderr and "--force" in result.stderr
+    assert _hashes(export, config, db) == before
+    # its own proposal, unchanged: replaced; edited by the user: theirs
+    proposal = tmp_path / "proposal.toml"
+    assert cli("init", export, "--out", proposal).exit_code == ExitCode.OK
+    assert cli("init", export, "--out", proposal).exit_code == ExitCode.OK
+    assert "stages" in proposal.read_text(encoding="utf-8")
+    with proposal.open("a", encoding="utf-8") as handle:
+        handle.write("# my change\n")
+    edited = _hashes(proposal)
+    result = cli("init", export, "--out", proposal)
+    assert result.exit_code == ExitCode.USAGE
+    assert "(or one edited since)" in result.stderr
+    assert _hashes(proposal) == edited
+    # the proposal loads as it is, stamp line and all
+    assert cli("load", export, "--config", proposal, "--db", tmp_path / "p.duckdb").exit_code \
+        == ExitCode.OK
+    # --force: the user asked for it
+    assert cli("init", export, "--out", config, "--force").exit_code == ExitCode.OK
+    assert "# salesfunnel config proposed by" in config.read_text(encoding="utf-8")
+
+
+def test_pack_out_never_mixes_with_a_users_files(user_files, cli, tmp_path):
+    folder, db = user_files["folder"], user_files["db"]
+    before = _hashes(folder)
+    result = cli("pack", "--month", "2026-02", "--out", folder, "--db", db, env=ENV)
+    assert result.exit_code == ExitCode.USAGE
+    assert "holds files salesfunnel did not write there (deals.csv, mine.toml)" in result.stderr
+    assert _hashes(folder) == before  # nothing written, nothing replaced
+    # its own folder: written again (a file the pack wrote, changed since, is the user's)
+    pack = tmp_path / "pack"
+    for _ in range(2):
+        result = cli("pack", "--month", "2026-02", "--out", pack, "--db", db, env=ENV)
+        assert result.exit_code == ExitCode.OK, result.stderr
+    (pack / "index.html").write_text("my notes", encoding="utf-8")
+    result = cli("pack", "--month", "2026-02", "--out", pack, "--db", db, env=ENV)
+    assert result.exit_code == ExitCode.USAGE and "(index.html)" in result.stderr
+    assert (pack / "index.html").read_text(encoding="utf-8") == "my notes"
+    # --force writes the pack and leaves the user's other files as they were
+    result = cli("pack", "--month", "2026-02", "--out", folder, "--force", "--db", db, env=ENV)
+    assert result.exit_code == ExitCode.OK
+    after = _hashes(folder)
+    assert {name: after[name] for name in before} == before
+    assert (folder / "salesfunnel-2026-02.xlsx").exists()
+
+
+def test_sample_out_never_replaces_a_users_export(user_files, cli, tmp_path):
+    folder = user_files["folder"]
+    before = _hashes(folder)
+    result = cli("sample", "--out", folder, "--deals", "20")
+    assert result.exit_code == ExitCode.USAGE
+    assert "holds files salesfunnel did not write there (deals.csv, mine.toml)" in result.stderr
+    assert _hashes(folder) == before
+    # the sample's own folder: written again, with another size
+    sample = tmp_path / "sample"
+    assert cli("sample", "--out", sample, "--deals", "20").exit_code == ExitCode.OK
+    assert cli("sample", "--out", sample, "--deals", "30").exit_code == ExitCode.OK
+    assert len((sample / "deals.csv").read_text(encoding="utf-8").splitlines()) == 31
+    result = cli("sample", "--out", folder, "--deals", "20", "--force")
+    assert result.exit_code == ExitCode.OK
+    assert len(user_files["export"].read_text(encoding="utf-8").splitlines()) == 21
+
+
+def test_no_command_writes_over_the_database(user_files, cli, tmp_path):
+    """Every command that takes -o/--output or --out goes through the shared checks
+    (paths.check_output_path, paths.check_replaceable): aimed at the database, exit 2 and
+    the database unchanged. No command slips past."""
+    db, export = user_files["db"], user_files["export"]
+    before = _hashes(db)
+    checked = set()
+    for name, command in sorted(_commands().items()):
+        options = _options(command)
+        flags = [flag for flag in ("-o", "--out") if flag in options]
+        if not flags:
+            continue
+        extra = [a.replace("{tmp}", str(tmp_path)) for a in REQUIRED.get(name, [])
+                 if name != "pack"]
+        paths = [export] if name in ("init", "load") else []
+        database = ["--db", db] if "--db" in options else []
+        result = cli(name, *paths, *extra, flags[0], db, *database, env=ENV)
+        assert result.exit_code == ExitCode.USAGE, (name, result.stderr)
+        assert str(db) in result.stderr, name
+        assert _hashes(db) == before, name
+        checked.add(name)
+    assert checked == {"churn", "cohorts", "conversion", "dropoff", "init", "movement", "pack",
+                       "pacing", "plan", "pulse", "rank", "sample", "stalled", "tiers",
+                       "velocity"}

@@ -95,6 +95,14 @@ PipelineOption = Annotated[
     ),
 ]
 
+ForceOutOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into --out even where it holds files salesfunnel did not write there.",
+    ),
+]
+
 IncludeRemovedOption = Annotated[
     bool,
     typer.Option("--include-removed", help="Also count deals removed by a full export."),

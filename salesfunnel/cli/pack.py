@@ -12,6 +12,7 @@ from salesfunnel.cli.options import (
     ConfigOption,
     CurrencyOption,
     DbOption,
+    ForceOutOption,
     PipelineOption,
     WaitOption,
 )
@@ -39,6 +40,7 @@ def pack(
     wait: WaitOption = DEFAULT_WAIT,
     pipeline: PipelineOption = None,
     currency: CurrencyOption = None,
+    force: ForceOutOption = False,
 ) -> None:
     """Write the monthly pack: salesfunnel-M.xlsx, index.html with charts, one page per rep in reps/.
 
@@ -48,12 +50,16 @@ def pack(
     """
     from rich.text import Text
 
+    from salesfunnel.paths import check_replaceable, record_written
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
     from salesfunnel.render.pack.collect import collect_ranks, collect_rest
     from salesfunnel.reports.common import add_months, month_start, resolve_month, scope_currency
     from salesfunnel.reports.pipelines import scope_to_one
 
+    check_replaceable(out, force=force, flag="--out", what="the pack")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
     day = today()
     if month not in ("last", "latest", "complete"):
         month_start(month)  # a bad month is a usage error before the database is opened
@@ -68,12 +74,11 @@ def pack(
             data.notes[:0] = notes
             if scoped is not None:
                 data.notes.insert(0, f"the pack covers pipeline {scoped}.")
-            if out.exists() and not out.is_dir():
-                raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
             try:
                 # the other reports are computed while the reps' rank charts render
                 files = write_pack(data, out, engines,
                                    lambda: collect_rest(database, data, target_amount))
+                record_written(out, files.all)
             except OSError as exc:
                 raise InputError(
                     f"Cannot write the pack into {out}: {exc.strerror or exc}."
