@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from salesfunnel.errors import DatabaseError, UsageError
+from salesfunnel.errors import DatabaseError, InputError, UsageError
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
 MAX_NAME_BYTES = 255
@@ -181,11 +181,16 @@ def _foreign_files(folder: Path, limit: int = 3) -> list[str]:
     return foreign
 
 
-def check_replaceable(target: Path, *, force: bool, flag: str, what: str) -> None:
-    """UsageError unless writing `what` to `target` (a file, or a folder) destroys nothing
-    of the user's: `target` is absent, or a file salesfunnel wrote (its stamp unchanged),
-    or a folder holding only files salesfunnel wrote there and nobody changed. --force
-    (`force`) writes anyway. The one check of every command that writes where it is told."""
+def check_replaceable(
+    target: Path, *, force: bool, flag: str, what: str, folder: bool = False
+) -> None:
+    """UsageError unless writing `what` to `target` (a file, or a folder: `folder`)
+    destroys nothing of the user's: `target` is absent, or a file salesfunnel wrote (its
+    stamp unchanged), or a folder holding only files salesfunnel wrote there and nobody
+    changed. --force (`force`) writes anyway. A file where a folder is wanted is an
+    InputError. The one check of every command that writes where it is told."""
+    if folder and target.exists() and not target.is_dir():
+        raise InputError(f"Cannot write {what} into {target}: it is a file, not a folder.")
     if force or not target.exists():
         return
     if target.is_dir():

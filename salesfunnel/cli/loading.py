@@ -199,7 +199,7 @@ def sample(
     from salesfunnel.paths import check_replaceable, record_written
     from salesfunnel.render.cells import stderr_console
 
-    check_replaceable(out, force=force, flag="--out", what="the sample")
+    check_replaceable(out, force=force, flag="--out", what="the sample", folder=True)
     written = write_sample(out, deals=deals, seed=seed)
     record_written(out, [path for path, _ in written])
     console = stderr_console()

@@ -57,9 +57,7 @@ def pack(
     from salesfunnel.reports.common import add_months, month_start, resolve_month, scope_currency
     from salesfunnel.reports.pipelines import scope_to_one
 
-    check_replaceable(out, force=force, flag="--out", what="the pack")
-    if out.exists() and not out.is_dir():
-        raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
+    check_replaceable(out, force=force, flag="--out", what="the pack", folder=True)
     day = today()
     if month not in ("last", "latest", "complete"):
         month_start(month)  # a bad month is a usage error before the database is opened
