@@ -13,7 +13,7 @@ import typer.main
 
 from salesfunnel.cli import app
 from salesfunnel.errors import ExitCode
-from tests.conftest import load_into, write
+from tests.conftest import load_into, query, write
 
 ENV = {"SALESFUNNEL_TODAY": "2026-11-01", "NO_COLOR": "1"}
 
@@ -380,3 +380,68 @@ def test_no_command_writes_over_the_database(user_files, cli, tmp_path):
     assert checked == {"churn", "cohorts", "conversion", "dropoff", "init", "movement", "pack",
                        "pacing", "plan", "pulse", "rank", "sample", "stalled", "tiers",
                        "velocity"}
+
+
+# -- full exports: a rejected row is still a row of the export --------------------------
+FULL_10 = """deal_id,rep,tier,created_at,stage,status,amount,closed_at
+D1,ann,smb,2026-11-01,lead,open,100,
+D2,bob,smb,2026-11-02,qualified,open,200,
+D3,bob,smb,2026-11-03,lead,open,300,
+"""
+# D1's stage is unknown, D2's amount unparseable: both rows rejected, both deals in the
+# export; D3 is missing: removed
+FULL_17 = """deal_id,rep,tier,created_at,stage,status,amount,closed_at
+D1,ann,smb,2026-11-01,negotiation,open,100,
+D2,bob,smb,2026-11-02,qualified,open,abc,
+"""
+FULL_24 = """deal_id,rep,tier,created_at,stage,status,amount,closed_at
+D2,bob,smb,2026-11-02,qualified,open,250,
+"""
+
+
+def _removed(db_path) -> dict[str, str]:
+    return {deal: f"{as_of:%Y-%m-%d}" for deal, as_of in query(
+        db_path, "select deal_id, as_of from deal_snapshots where removed order by 1")}
+
+
+def test_a_rejected_row_of_a_full_export_never_removes_its_deal(db_path, tmp_path, cli):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    first = load_into(db_path, write(folder, "deals_2026-11-10.csv", FULL_10), full=True)
+    assert first.files[0].snapshot.new == 3
+    second = load_into(db_path, write(folder, "deals_2026-11-17.csv", FULL_17), full=True)
+    assert (second.files[0].rows_rejected, second.files[0].snapshot.removed) == (2, 1)
+    assert _removed(db_path) == {"D3": "2026-11-17"}  # D1 and D2 are in the export
+    assert query(db_path, "select line, column_name, deal_id from load_rejects order by 1") \
+        == [(2, "stage", "D1"), (3, "amount", "D2")]
+    # the reports agree: the open pipeline on the 17th lost D3 (300) alone
+    moved = {r["category"]: (r["deals"], r["amount"]) for r in _json(
+        cli, "movement", "--since", "2026-11-10", "--until", "2026-11-17", "--db", db_path)}
+    assert moved["removed"] == (1, 300.0)
+    assert moved["end"] == (2, 300.0)  # D1 100 + D2 200, their last known states
+    info = json.loads(cli("info", "--format", "json", "--db", db_path, env=ENV).stdout)
+    assert info["deals"] == 2
+    # a later full export without D1 removes it then, from its last known state
+    third = load_into(db_path, write(folder, "deals_2026-11-24.csv", FULL_24), full=True)
+    assert third.files[0].snapshot.removed == 1
+    assert _removed(db_path) == {"D1": "2026-11-24", "D3": "2026-11-17"}
+    # loaded in another order, the same timeline
+    other = tmp_path / "other.duckdb"
+    for name in ("deals_2026-11-24.csv", "deals_2026-11-10.csv", "deals_2026-11-17.csv"):
+        load_into(other, folder / name, full=True)
+    assert _removed(other) == _removed(db_path)
+
+
+def test_a_version_3_database_gains_the_rejects_deal_id(db_path, tmp_path, cli):
+    import duckdb
+
+    load_into(db_path, write(tmp_path, "deals_2026-11-10.csv", FULL_10), full=True)
+    with duckdb.connect(str(db_path)) as conn:
+        conn.execute("alter table load_rejects drop column deal_id")
+        conn.execute("update salesfunnel_meta set value = '3' where key = 'schema_version'")
+    result = cli("load", "--full", write(tmp_path, "deals_2026-11-17.csv", FULL_17),
+                 "--db", db_path, env=ENV)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db_path, "select value from salesfunnel_meta where key = 'schema_version'") \
+        == [("4",)]
+    assert _removed(db_path) == {"D3": "2026-11-17"}
