@@ -445,3 +445,37 @@ def test_a_version_3_database_gains_the_rejects_deal_id(db_path, tmp_path, cli):
     assert query(db_path, "select value from salesfunnel_meta where key = 'schema_version'") \
         == [("4",)]
     assert _removed(db_path) == {"D3": "2026-11-17"}
+
+
+# -- a database of the previous release ------------------------------------------------
+def test_deals_loaded_before_the_upgrade_take_part_in_full_export_removal(cli, tmp_path):
+    """tests/fixtures/releases/v0.1.0-7f9ed3a.duckdb: tests/fixtures/funnel (D1-D6) loaded
+    by release 0.1 (schema version 1, no snapshots). A full export of D1-D5 as of
+    2026-12-01, later than the old file's modification time (2026-11-23): D1-D5 are the
+    same (unchanged 5, new 0), D6 is missing (removed 1)."""
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    db = tmp_path / "old.duckdb"
+    shutil.copy(FIXTURES / "releases" / "v0.1.0-7f9ed3a.duckdb", db)
+    before = _hashes(db)
+    lines = (FIXTURES / "funnel" / "deals.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[6].startswith("D6,")
+    export = write(tmp_path, "deals_2026-12-01.csv", "\n".join(lines[:6]) + "\n")
+    result = cli("load", "--full", export, "--db", db, env=ENV)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert _hashes(db) != before
+    assert "new 0;" in result.stderr and "unchanged 5; removed 1" in result.stderr
+    assert _removed(db) == {"D6": "2026-12-01"}
+    assert query(db, "select count(*), min(as_of) from deal_snapshots where not removed") \
+        == [(6, query(db, "select as_of from deal_exports where file_id = 2")[0][0])]
+    info = json.loads(cli("info", "--format", "json", "--db", db, env=ENV).stdout)
+    assert (info["deals"], info["removed_deals"]) == (5, 1)
+    # conversion counts D1-D5 only now: lead 5 (D6 was a lead)
+    rows = _json(cli, "conversion", "--db", db)
+    assert [(r["stage"], r["reached"]) for r in rows][:1] == [("lead", 5)]
+    # once per database: a second full export changes only what it says
+    again = cli("load", "--full", write(tmp_path, "deals_2026-12-08.csv", "\n".join(lines[:6])
+                                        + "\n"), "--db", db, env=ENV)
+    assert "new 0;" in again.stderr and "removed 0" in again.stderr
