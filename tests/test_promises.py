@@ -479,3 +479,23 @@ def test_deals_loaded_before_the_upgrade_take_part_in_full_export_removal(cli, t
     again = cli("load", "--full", write(tmp_path, "deals_2026-12-08.csv", "\n".join(lines[:6])
                                         + "\n"), "--db", db, env=ENV)
     assert "new 0;" in again.stderr and "removed 0" in again.stderr
+
+
+def test_every_workbook_writes_formula_like_text_as_strings(db_path, tmp_path, cli):
+    """Every command that takes -o writes its .xlsx through the one workbook writer: no
+    formula in any sheet, whatever the reps and reasons are called. No command slips past."""
+    load_into(db_path, write(tmp_path, "deals.csv", FORMULA_DEALS),
+              write(tmp_path, "subscriptions.csv", FORMULA_SUBSCRIPTIONS))
+    written = set()
+    for name, command in sorted(_commands().items()):
+        if "-o" not in _options(command):
+            continue
+        extra = REQUIRED.get(name, [])
+        path = tmp_path / f"{name}.xlsx"
+        result = cli(name, *extra, "-o", path, "--db", db_path, env=ENV)
+        assert result.exit_code == ExitCode.OK, (name, result.stderr)
+        formulas, _ = _cells(path)
+        assert formulas == [], name
+        written.add(name)
+    assert written == {"churn", "cohorts", "conversion", "dropoff", "movement", "pacing", "plan",
+                       "pulse", "rank", "stalled", "tiers", "velocity"}
