@@ -20,14 +20,16 @@ create table if not exists load_files (
     rows_rejected bigint
 );
 
--- one row per rejected value: the file, its line, the column and why
+-- one row per rejected value: the file, its line, the column and why; for a deals
+-- file, the deal id the row gives (the deal is in that export: never removed by it)
 create table if not exists load_rejects (
     file_id bigint not null,
     path varchar not null,
     line bigint,
     column_name varchar,
     value varchar,
-    reason varchar not null
+    reason varchar not null,
+    deal_id varchar
 );
 
 -- one row per deal (the row loaded last wins)

@@ -59,13 +59,14 @@ if TYPE_CHECKING:
     import polars as pl
 
 DEFAULT_DB_NAME = "salesfunnel.duckdb"
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # version -> what brings a database of that version to the next one (in one transaction,
 # on the first open by this release); schema.sql only creates tables that are missing
 MIGRATIONS = {
     "1": "create the tables and columns added since (schema.sql, migrate.sql) and rebuild the "
     "cached facts",
     "2": "add deals.pipeline (migrate.sql) and rebuild the cached facts",
+    "3": "add load_rejects.deal_id (migrate.sql): a rejected row's deal is in its export",
 }
 DEFAULT_WAIT_SECONDS = 5.0
 # DuckDB's memory on every connection: a quarter of the machine's RAM, at most 2 GiB (a
@@ -370,6 +371,11 @@ class Database:
                     f"Query file {query.name}.sql failed to compile: {_first_line(exc)}"
                 ) from None
             self._installed.add(name)
+
+    @property
+    def currency_scope(self) -> str | None:
+        """The currency the reports are restricted to (--currency), or None."""
+        return self._currency
 
     def restrict_to_currency(self, currency: str) -> None:
         """From now on the per-deal facts (and so every report) hold only the deals whose

@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from salesfunnel.errors import DatabaseError, UsageError
+from salesfunnel.errors import DatabaseError, InputError, UsageError
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
 MAX_NAME_BYTES = 255
@@ -112,3 +112,129 @@ def check_output_path(output: Path | None, database: Path) -> None:
         )
     if output.is_dir():
         raise UsageError(f"--output {output} is a folder; give a file name.")
+
+
+# -- the user's files are never destroyed ---------------------------------------------
+# A command that writes into a path the user names (init --out, pack --out, sample --out)
+# first asks `check_replaceable`: it may replace only what salesfunnel wrote there and
+# nobody changed since. A file salesfunnel writes alone (init's proposal) ends with a
+# stamp line holding the SHA-256 of the text above it; a folder (the pack, the sample)
+# holds WRITTEN_LIST, the SHA-256 of each file salesfunnel wrote into it.
+WRITTEN_LIST = ".salesfunnel-written"
+_STAMP = "# written by salesfunnel; edits above this line make it yours: sha256 "
+_MAX_STAMPED_BYTES = 16 * 1024 * 1024
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def stamp(text: str) -> str:
+    """`text` (a file salesfunnel writes alone) with its stamp line at the end."""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return f"{text}{_STAMP}{_sha256(text.encode('utf-8'))}\n"
+
+
+def _stamped_unchanged(path: Path) -> bool:
+    try:
+        if path.stat().st_size > _MAX_STAMPED_BYTES:
+            return False
+        data = path.read_bytes()
+    except OSError:
+        return False
+    body, _, last = data.rstrip(b"\n").rpartition(b"\n")
+    body += b"\n"
+    prefix = _STAMP.encode("utf-8")
+    return last.startswith(prefix) and last[len(prefix):].decode("ascii", "replace") == _sha256(body)
+
+
+def _written_list(folder: Path) -> dict[str, str]:
+    import json
+
+    try:
+        listed = json.loads((folder / WRITTEN_LIST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return listed if isinstance(listed, dict) else {}
+
+
+def _foreign_files(folder: Path, limit: int = 3) -> list[str]:
+    """Up to `limit` files in `folder` (and below) that salesfunnel did not write there,
+    or changed since."""
+    listed = _written_list(folder)
+    foreign = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path == folder / WRITTEN_LIST:
+            continue
+        name = path.relative_to(folder).as_posix()
+        try:
+            unchanged = name in listed and listed[name] == _sha256(path.read_bytes())
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            foreign.append(name)
+            if len(foreign) == limit:
+                break
+    return foreign
+
+
+def check_replaceable(
+    target: Path, *, force: bool, flag: str, what: str, folder: bool = False
+) -> None:
+    """UsageError unless writing `what` to `target` (a file, or a folder: `folder`)
+    destroys nothing of the user's: `target` is absent, or a file salesfunnel wrote (its
+    stamp unchanged), or a folder holding only files salesfunnel wrote there and nobody
+    changed. --force (`force`) writes anyway. A file where a folder is wanted is an
+    InputError. The one check of every command that writes where it is told."""
+    if folder and target.exists() and not target.is_dir():
+        raise InputError(f"Cannot write {what} into {target}: it is a file, not a folder.")
+    if force or not target.exists():
+        return
+    if target.is_dir():
+        foreign = _foreign_files(target)
+        if not foreign:
+            return
+        more = ", ..." if len(foreign) == 3 else ""
+        raise UsageError(
+            f"{flag} {target} holds files salesfunnel did not write there ({', '.join(foreign)}"
+            f"{more}); writing {what} into it could replace them. Give a new or empty folder, "
+            "or add --force to write into it anyway."
+        )
+    if _stamped_unchanged(target):
+        return
+    kind = "a database" if _is_database(target) else \
+        "a file salesfunnel did not write (or one edited since)"
+    raise UsageError(
+        f"{flag} {target} is {kind}; writing {what} there would destroy it. Give another "
+        "file name, or add --force to replace it."
+    )
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(12)[8:12] == DUCKDB_MAGIC
+    except OSError:
+        return False
+
+
+def record_written(folder: Path, written: list[Path]) -> None:
+    """Add `written` (files just written into `folder`) to its WRITTEN_LIST, keeping the
+    entries of earlier runs whose files are still there unchanged."""
+    import json
+
+    listed = {}
+    for name, digest in _written_list(folder).items():
+        try:
+            if _sha256((folder / name).read_bytes()) == digest:
+                listed[name] = digest
+        except OSError:
+            pass
+    for path in written:
+        listed[path.relative_to(folder).as_posix()] = _sha256(path.read_bytes())
+    (folder / WRITTEN_LIST).write_text(
+        json.dumps(dict(sorted(listed.items())), indent=1) + "\n", encoding="utf-8"
+    )

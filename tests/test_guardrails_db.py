@@ -213,10 +213,12 @@ def test_database_of_the_previous_release_is_migrated(cli, tmp_path):
     assert [(r["stage"], r["reached"]) for r in rows] == [
         ("lead", 6), ("qualified", 4), ("opportunity", 3), ("won", 1)
     ]
-    assert _version(db) == "3"
+    assert _version(db) == "4"
     after = snapshot(db)
-    for table in ("stage_history", "accounts", "load_rejects"):
+    for table in ("stage_history", "accounts"):
         assert after[table] == before[table], table
+    # rejects keep every row and value; they gain the (empty) deal_id column
+    assert [row[:-1] for row in after["load_rejects"]] == before["load_rejects"]
     # deals keep every row and value; they gain the (empty) currency and pipeline columns
     assert [row[:-4] for row in after["deals"]] == before["deals"]
     assert {row[-4:] for row in after["deals"]} == {(None, None, None, None)}
@@ -225,7 +227,7 @@ def test_database_of_the_previous_release_is_migrated(cli, tmp_path):
     shutil.copy(RELEASE_DB, db2)
     result = cli("load", FIXTURES / "funnel", "--db", db2)
     assert result.exit_code == ExitCode.OK, result.stderr
-    assert _version(db2) == "3"
+    assert _version(db2) == "4"
 
 
 def test_a_version_2_database_gains_the_pipeline_column(cli, loaded):
@@ -239,20 +241,20 @@ def test_a_version_2_database_gains_the_pipeline_column(cli, loaded):
     assert [(r["stage"], r["reached"]) for r in json.loads(result.stdout)] == [
         ("lead", 6), ("qualified", 4), ("opportunity", 3), ("won", 1)
     ]
-    assert _version(loaded) == "3"
+    assert _version(loaded) == "4"
     with duckdb.connect(str(loaded)) as conn:
         assert conn.execute("select count(*), count(pipeline) from deals").fetchone() == (6, 0)
 
 
 def test_newer_schema_version_is_refused(cli, loaded):
     with duckdb.connect(str(loaded)) as conn:
-        conn.execute("update salesfunnel_meta set value = '4' where key = 'schema_version'")
+        conn.execute("update salesfunnel_meta set value = '5' where key = 'schema_version'")
     before = snapshot(loaded)
     for args in (("conversion",), ("load", FIXTURES / "funnel")):
         result = cli(*args, "--db", loaded)
         assert result.exit_code == ExitCode.DATABASE
         line = error_line(result)
-        assert "has schema version 4, newer than version 3" in line
+        assert "has schema version 5, newer than version 4" in line
     assert snapshot(loaded) == before
 
 

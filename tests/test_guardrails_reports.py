@@ -148,8 +148,11 @@ def test_pulse_month_takes_a_month(cli, loaded):
     assert by_month == by_date
     leads = next(r for r in by_month if r["metric"] == "leads")
     assert (leads["period"], leads["current"], leads["previous"]) == ("2026-01", 3, 0)
-    result = cli("pulse", "--month", "--db", loaded, env=ENV)
-    assert result.exit_code == ExitCode.USAGE
+    # --month alone (issue 22): the last complete month, as without it
+    alone = cli("pulse", "--month", "-f", "json", "--db", loaded, env=ENV)
+    assert alone.exit_code == ExitCode.OK
+    assert json.loads(alone.stdout) == json.loads(
+        cli("pulse", "-f", "json", "--db", loaded, env=ENV).stdout)
 
 
 # -- case 32: stale data -----------------------------------------------------------------------

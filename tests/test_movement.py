@@ -57,7 +57,7 @@ def exact_rows(db_path, since, until, by=None) -> list[tuple]:
     db = open_database(db_path, write=False, config_funnel=None)
     try:
         return db.fetchall(
-            "select * exclude (position) from movement(?, ?, null, null, null, ?)",
+            "select * exclude (position) from movement(?, ?, null, null, null, ?, null)",
             [end_of_day(dt.date.fromisoformat(since)), end_of_day(dt.date.fromisoformat(until)),
              by],
         )

@@ -2,14 +2,24 @@
 -- export (one listing every deal of the CRM) was deleted by then, so it gets a
 -- removed row at the first full export after its last sighting, whatever the
 -- load order. A removal that no longer fits the timeline (an older export,
--- loaded later, moved the last sighting or the first full export) is redone.
+-- loaded later, moved the last sighting or the first full export) is redone. A
+-- rejected row of an export (load_rejects.deal_id) is a sighting too: the deal is
+-- in that export, only its values could not be used.
 create or replace temp table snapshot_removal_changes as
 with
 full_exports as (
     select distinct as_of from main.deal_exports where full_export
 ),
 
-deal_ends as (
+rejected_sightings as (
+    select rejects.deal_id, max(exports.as_of) as seen
+    from main.load_rejects as rejects
+    inner join main.deal_exports as exports using (file_id)
+    where rejects.deal_id is not null
+    group by rejects.deal_id
+),
+
+snapshot_ends as (
     select
         deal_id,
         max(seen_until) filter (where not removed) as last_seen,
@@ -18,6 +28,15 @@ deal_ends as (
         max(as_of) filter (where removed) as removed_as_of
     from main.deal_snapshots
     group by deal_id
+),
+
+deal_ends as (
+    select
+        snapshot_ends.* replace (
+            greatest(snapshot_ends.last_seen, rejected_sightings.seen) as last_seen
+        )
+    from snapshot_ends
+    left join rejected_sightings using (deal_id)
 ),
 
 wanted as (

@@ -4,9 +4,10 @@
 -- and amount (exact decimals; for the last four, each deal's amount after its
 -- last such move). Deals are those passing the tier, rep and source
 -- filters (their current attributes, removed deals included); p_by groups by
--- 'tier' or 'rep' (null: one group); deals of the pipeline scope only. See
--- docs/metrics.md, "movement".
-create or replace temp macro movement(p_since, p_until, p_tier, p_rep, p_source, p_by) as table
+-- 'tier' or 'rep' (null: one group); deals of the pipeline scope only, and of
+-- the currency p_currency when given (--currency). See docs/metrics.md, "movement".
+create or replace temp macro movement(p_since, p_until, p_tier, p_rep, p_source, p_by, p_currency)
+as table
 with
 accounts as (
     select account, any_value(tier) as tier from main.accounts group by account
@@ -25,6 +26,7 @@ selected as (
         and (p_rep is null or lower(deals.rep) = lower(trim(p_rep)))
         and (p_source is null or coalesce(deals.source, 'unknown') = lower(trim(p_source)))
         and in_pipeline(deals.pipeline)
+        and (p_currency is null or deals.currency = p_currency)
 ),
 
 state_at as (

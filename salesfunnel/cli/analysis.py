@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from salesfunnel.cli.common import report_command, today
+from salesfunnel.cli.options import CurrencyOption
 from salesfunnel.reports.analysis import CohortBy, PacingBy, VelocityBy
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def pacing(
         typer.Option("--lookback", metavar="MONTHS",
                      help="Full calendar months before the period to take win rates from."),
     ] = 6,
+    currency: CurrencyOption = None,
 ) -> Report:
     """Are we on pace? Won vs target, open pipeline closing in the period, coverage, projection.
 
@@ -60,7 +62,8 @@ def velocity(
     month: Annotated[
         str | None,
         typer.Option("--month", metavar="YYYY-MM",
-                     help="Window: a month, 'last' or 'latest' (default: last)."),
+                     help="Window: a month, 'last', 'latest' or 'complete' (default: last; "
+                     "--month alone: the last complete month)."),
     ] = None,
     by: Annotated[
         VelocityBy | None, typer.Option("--by", help="One row per tier, rep or source.")
@@ -70,6 +73,7 @@ def velocity(
         typer.Option("--from-stage", metavar="STAGE",
                      help="The stage opportunities enter (default: the stage before won)."),
     ] = None,
+    currency: CurrencyOption = None,
 ) -> Report:
     """Sales velocity (opportunities × win rate × avg won amount / cycle days) vs the window before.
 

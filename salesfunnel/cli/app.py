@@ -10,6 +10,7 @@ import typer.core
 
 from salesfunnel import __version__
 from salesfunnel.cli import analysis, funnel, loading, management, onboarding, pack, pipeline
+from salesfunnel.cli.options import OptionalValueCommand
 from salesfunnel.errors import ExitCode
 
 app = typer.Typer(
@@ -92,7 +93,7 @@ for command in (
     *onboarding.COMMANDS, *loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS,
     *pipeline.COMMANDS, *analysis.COMMANDS, *pack.COMMANDS, *loading.LAST_COMMANDS,
 ):
-    app.command()(command)
+    app.command(cls=OptionalValueCommand)(command)
 
 
 def _version(value: bool) -> None:

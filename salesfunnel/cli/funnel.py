@@ -97,7 +97,8 @@ def rank(
         str | None,
         typer.Option(
             "--month", metavar="YYYY-MM",
-            help="Month of activity: YYYY-MM, 'last' or 'latest' (default: the last complete month).",
+            help="Month of activity: YYYY-MM, 'last', 'latest' or 'complete' (default, and "
+            "--month alone: the last complete month).",
         ),
     ] = None,
     tier: TierOption = None,

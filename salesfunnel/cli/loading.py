@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from salesfunnel.cli.common import DEFAULT_WAIT, env_number, handle_errors
-from salesfunnel.cli.options import ConfigOption, DbOption, WaitOption
+from salesfunnel.cli.options import ConfigOption, DbOption, ForceOutOption, WaitOption
 from salesfunnel.config import DateOrder
 from salesfunnel.kinds import Kind
 from salesfunnel.load.presets import PresetName
@@ -187,6 +187,7 @@ def sample(
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=2**63 - 1, help="Random seed (same seed, same files).")
     ] = 7,
+    force: ForceOutOption = False,
 ) -> None:
     """Write a realistic synthetic CRM export (canonical format) for trying the tool.
 
@@ -195,9 +196,12 @@ def sample(
     from rich.text import Text
 
     from salesfunnel.load.sample import write_sample
+    from salesfunnel.paths import check_replaceable, record_written
     from salesfunnel.render.cells import stderr_console
 
+    check_replaceable(out, force=force, flag="--out", what="the sample", folder=True)
     written = write_sample(out, deals=deals, seed=seed)
+    record_written(out, [path for path, _ in written])
     console = stderr_console()
     for path, rows in written:
         console.print(Text(f"wrote {path} ({rows:,} rows)"))

@@ -155,7 +155,8 @@ def pulse(
         str | None,
         typer.Option(
             "--month", metavar="YYYY-MM",
-            help="The calendar month: YYYY-MM, 'last' or 'latest' (default: the last complete one).",
+            help="The calendar month: YYYY-MM, 'last', 'latest' or 'complete' (default, and "
+            "--month alone: the last complete one).",
         ),
     ] = None,
     date: Annotated[

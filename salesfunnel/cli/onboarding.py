@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from salesfunnel.cli.common import handle_errors
+from salesfunnel.cli.options import ForceOutOption
 
 
 @handle_errors
@@ -27,6 +28,7 @@ def init(
         Path | None,
         typer.Option("--out", metavar="FILE", help="Write the proposed config here, not to stdout."),
     ] = None,
+    force: ForceOutOption = False,
 ) -> None:
     """Propose a config for these exports: kinds, columns, key, stage order, won and lost
     labels, date formats, tiers, each with how it was inferred. Never writes the database.
@@ -37,15 +39,18 @@ def init(
 
     from salesfunnel.errors import InputError
     from salesfunnel.load.proposal import missing_fields, propose
+    from salesfunnel.paths import check_replaceable, stamp
     from salesfunnel.render.cells import stderr_console
 
+    if out is not None:  # never onto an export, the database or a file init did not write
+        check_replaceable(out, force=force, flag="--out", what="the proposal")
     text, files = propose(paths)
     console = stderr_console()
     if out is None:
         typer.echo(text, nl=False)
     else:
         try:
-            out.write_text(text, encoding="utf-8")
+            out.write_text(stamp(text), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"Cannot write {out}: {exc.strerror or exc}.") from None
     for facts in files:

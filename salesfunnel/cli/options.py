@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.core
 
 from salesfunnel.render.machine import OutputFormat
 
@@ -58,7 +59,8 @@ MonthOption = Annotated[
     str | None,
     typer.Option(
         "--month", metavar="YYYY-MM",
-        help="Cohort month by created_at: YYYY-MM, 'last' or 'latest'.",
+        help="Cohort month by created_at: YYYY-MM, 'last', 'latest' or 'complete' "
+        "(--month alone: the last complete month).",
     ),
 ]
 SinceOption = Annotated[
@@ -93,7 +95,55 @@ PipelineOption = Annotated[
     ),
 ]
 
+ForceOutOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into --out even where it holds files salesfunnel did not write there.",
+    ),
+]
+
 IncludeRemovedOption = Annotated[
     bool,
     typer.Option("--include-removed", help="Also count deals removed by a full export."),
 ]
+
+
+# -- options whose value may be left out ------------------------------------------
+# `--month` alone means the last complete month (what `rank` and `pulse` show without
+# it), in every command that takes --month, also when another option follows it.
+OPTIONAL_VALUES = {"--month": "complete"}
+
+
+class OptionalValueCommand(typer.core.TyperCommand):
+    """A command whose options in OPTIONAL_VALUES may be given without a value: the
+    arguments are read once before Typer parses them, and an option of OPTIONAL_VALUES
+    followed by nothing, by another option or by `--` gets its bare value. Every command
+    is registered with this class (cli/app.py), so each option inherits it."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, fill_optional_values(self.params, args))
+
+
+def fill_optional_values(params, args: list[str]) -> list[str]:
+    """`args` with the bare value after each optional-value option given none."""
+    takes_value = {
+        opt for param in params if getattr(param, "param_type_name", "") == "option"
+        and not (param.is_flag or param.count) for opt in param.opts
+    }
+    optional = {opt: OPTIONAL_VALUES[opt] for opt in takes_value if opt in OPTIONAL_VALUES}
+    if not optional:
+        return args
+    filled: list[str] = []
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        filled.append(arg)
+        if arg == "--":  # the rest are arguments
+            filled.extend(rest)
+            break
+        if arg in optional and (not rest or rest[0].startswith("-")):
+            filled.append(optional[arg])
+        elif arg in takes_value and rest:  # another option's value: never an option
+            filled.append(rest.pop(0))
+    return filled

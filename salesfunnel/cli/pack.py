@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from salesfunnel.cli.common import DEFAULT_WAIT, handle_errors, open_database, today
-from salesfunnel.cli.options import ConfigOption, DbOption, PipelineOption, WaitOption
+from salesfunnel.cli.options import (
+    ConfigOption,
+    CurrencyOption,
+    DbOption,
+    ForceOutOption,
+    PipelineOption,
+    WaitOption,
+)
 from salesfunnel.errors import InputError
 
 
@@ -20,7 +27,8 @@ def pack(
     month: Annotated[
         str,
         typer.Option("--month", metavar="YYYY-MM",
-                     help="The month: YYYY-MM or 'last' (default: the last complete month)."),
+                     help="The month: YYYY-MM, 'last', 'latest' or 'complete' (default: last; "
+                     "--month alone: the last complete month)."),
     ] = "last",
     target_amount: Annotated[
         float | None,
@@ -31,6 +39,8 @@ def pack(
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
     pipeline: PipelineOption = None,
+    currency: CurrencyOption = None,
+    force: ForceOutOption = False,
 ) -> None:
     """Write the monthly pack: salesfunnel-M.xlsx, index.html with charts, one page per rep in reps/.
 
@@ -40,27 +50,33 @@ def pack(
     """
     from rich.text import Text
 
+    from salesfunnel.paths import check_replaceable, record_written
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
     from salesfunnel.render.pack.collect import collect_ranks, collect_rest
-    from salesfunnel.reports.common import add_months, month_start
+    from salesfunnel.reports.common import add_months, month_start, resolve_month, scope_currency
     from salesfunnel.reports.pipelines import scope_to_one
 
+    check_replaceable(out, force=force, flag="--out", what="the pack", folder=True)
     day = today()
-    first = add_months(day.replace(day=1), -1) if month == "last" else month_start(month)
+    if month not in ("last", "latest", "complete"):
+        month_start(month)  # a bad month is a usage error before the database is opened
     engines = engine.start()  # warms up while the reports are computed
     try:
         with open_database(db, config, write=False, wait=wait) as database:
+            first = resolve_month(database, month, day, latest_of="last_activity") \
+                or add_months(day.replace(day=1), -1)
             scoped = scope_to_one(database, pipeline)
+            notes = scope_currency(database, currency)  # never summed across currencies
             data = collect_ranks(database, first, day)
+            data.notes[:0] = notes
             if scoped is not None:
                 data.notes.insert(0, f"the pack covers pipeline {scoped}.")
-            if out.exists() and not out.is_dir():
-                raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
             try:
                 # the other reports are computed while the reps' rank charts render
                 files = write_pack(data, out, engines,
                                    lambda: collect_rest(database, data, target_amount))
+                record_written(out, files.all)
             except OSError as exc:
                 raise InputError(
                     f"Cannot write the pack into {out}: {exc.strerror or exc}."

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from salesfunnel.cli.common import report_command
-from salesfunnel.cli.options import RepOption, SourceOption, TierOption
+from salesfunnel.cli.options import CurrencyOption, RepOption, SourceOption, TierOption
 from salesfunnel.reports.movement import MovementBy
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ def movement(
     rep: RepOption = None,
     source: SourceOption = None,
     by: Annotated[MovementBy | None, typer.Option("--by", help="One waterfall per group.")] = None,
+    currency: CurrencyOption = None,
 ) -> Report:
     """How the open pipeline moved between two days: start, created, reopened, amount
     up/down, won, lost, removed, end; then advanced, regressed, pushed, pulled in.

@@ -232,8 +232,8 @@ def _load_file(
             select distinct line from staged_history_columns where len(problems) > 0
             """
         )
-        problems_of = "select line, problems from staged_main union all " \
-                      "select line, problems from staged_history_columns"
+        problems_of = "select line, deal_id, problems from staged_main union all " \
+                      "select line, deal_id, problems from staged_history_columns"
         db.execute(
             "create or replace temp view staged as select * from staged_main "
             "where line not in (select line from rejected_lines)"
@@ -241,7 +241,9 @@ def _load_file(
         value_rejects = db.scalar("select count(*) from rejected_lines")
         staged_rows = db.scalar("select count(*) from staged_main")
     else:
-        problems_of = "select line, problems from staged"
+        # a deals row gives its deal id: the deal is in the export, rejected or not
+        deal = "deal_id" if kind == "deals" else "null::varchar"
+        problems_of = f"select line, {deal} as deal_id, problems from staged"
         staged_rows, value_rejects = db.fetchall(
             "select count(*), count(*) filter (where len(problems) > 0) from staged"
         )[0]
@@ -249,12 +251,12 @@ def _load_file(
     db.execute("delete from load_rejects where path = ?", [path_text])
     db.execute(
         f"""
-        insert into load_rejects (file_id, path, line, column_name, value, reason)
-        select ?, ?, line, column_name, value, reason from csv_structure_problems
+        insert into load_rejects (file_id, path, line, column_name, value, reason, deal_id)
+        select ?, ?, line, column_name, value, reason, null from csv_structure_problems
         union all
-        select ?, ?, line, p.column_name, p.value, p.reason
+        select ?, ?, line, p.column_name, p.value, p.reason, deal_id
         from (
-            select line, unnest(problems) as p
+            select line, deal_id, unnest(problems) as p
             from ({problems_of})
             where len(problems) > 0
         )

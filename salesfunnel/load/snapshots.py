@@ -131,12 +131,41 @@ def merge(db: Database, file_id: int, path_text: str, counts: SnapshotCounts) ->
         )
 
 
+ADOPTED = "earlier_deals_adopted"  # salesfunnel_meta key: adopt_earlier_deals has run
+
+
+def adopt_earlier_deals(db: Database) -> None:
+    """Deals loaded before deals exports had snapshots (release 0.1's databases, upgraded)
+    get the snapshot their deals file gave them, at that file's as-of (file name or
+    modification time, as for any export), and the file its row in deal_exports: they
+    take part in full-export removal and are not "new" in the next export. Once per
+    database (the check reads every deal)."""
+    if db.meta(ADOPTED):
+        return
+    files = db.fetchall(
+        "select distinct files.file_id, files.path, files.mtime_ns "
+        "from (select file_id from main.deals anti join main.deal_snapshots using (deal_id)) "
+        "inner join main.load_files as files using (file_id) order by 1"
+    )
+    for file_id, path_text, mtime_ns in files:  # one per deals file loaded before
+        as_of, source = resolve_as_of(Path(path_text), None, mtime_ns or 0)
+        db.execute(
+            "insert into deal_exports (file_id, path, as_of, as_of_source, full_export) "
+            "select ?, ?, ?, ?, false "
+            "where not exists (select 1 from deal_exports where file_id = ?)",
+            [file_id, path_text, as_of, source, file_id],
+        )
+        db.run_script(sql_text("load/snapshot_adopt"), {"file_id": file_id, "as_of": as_of})
+    db.set_meta(ADOPTED, "1")
+
+
 def merge_deals(
     db: Database, file_id: int, path: Path, mtime_ns: int, given: dt.datetime | None, full: bool,
     has_pipeline: bool = True,
 ) -> SnapshotCounts:
     """Merge a deals file's valid rows (`incoming`): deals, snapshots, removals. A file
     without a pipeline column keeps the deals' earlier pipelines."""
+    adopt_earlier_deals(db)
     as_of, source = resolve_as_of(path, given, mtime_ns)
     counts = SnapshotCounts(as_of=as_of, as_of_source=source, full_export=full)
     compare(db, counts)

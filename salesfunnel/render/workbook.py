@@ -104,14 +104,22 @@ def add_text_sheet(workbook, name: str, rows: list[tuple[str, str]]) -> None:
     sheet.freeze_panes(1, 0)
 
 
+def open_workbook(path: Path):
+    """Spreadsheet safety, for every workbook the tool writes (`-o x.xlsx`, the pack): a
+    text cell is a string, never a formula, whatever it starts with (a rep, stage, lost
+    reason or customer named `=...`); XlsxWriter would otherwise write a text starting
+    with `=` as a live formula. (`+`, `-` and `@` texts are strings already.)"""
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(str(path), {"remove_timezone": True, "strings_to_formulas": False})
+
+
 def write_workbook(
     path: Path, sheets: list[tuple[str, pl.DataFrame]],
     definitions: list[tuple[str, str]] | None = None,
 ) -> None:
     """An .xlsx file with one sheet per (name, frame), then an optional Definitions sheet."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    workbook = open_workbook(path)
     try:
         for name, frame in sheets:
             add_sheet(workbook, name, frame)

@@ -168,9 +168,12 @@ def parse_day(text: str, flag: str) -> dt.date:
 
 
 def resolve_month(db: Database, text: str, today: dt.date, *, latest_of: str) -> dt.date | None:
-    """YYYY-MM, `last` (the calendar month before today) or `latest` (latest month with
-    data: `latest_of` is the data_span column to use). None when the database has no data.
-    --month means this in every command that takes it."""
+    """YYYY-MM, `last` (the calendar month before today), `latest` (latest month with
+    data: `latest_of` is the data_span column to use) or `complete` (the latest month with
+    data that has ended by today: what `--month` alone means). None when the database has
+    no data. --month means this in every command that takes it."""
+    if text == "complete":
+        return last_complete_month(db, today, latest_of=latest_of)
     if text == "last":
         return add_months(today.replace(day=1), -1)
     if text == "latest":

@@ -71,7 +71,7 @@ def movement(
     frame = db.call_macro(
         "movement",
         [end_of_day(first), end_of_day(last), tier_filter(tier), blank_to_none(rep),
-         blank_to_none(source), None if by is None else str(by)],
+         blank_to_none(source), None if by is None else str(by), db.currency_scope],
     )
     if by is None:
         frame = frame.drop("group_value", "position")
