@@ -25,6 +25,23 @@ from salesfunnel.funnel import Funnel, build_funnel, label_key
 
 DEFAULT_CONFIG_NAME = "salesfunnel.toml"
 
+# the tables of the config and the keys each takes: any other key is a ConfigError
+# naming the table, the key and the closest known key ([funnel] checks its own keys,
+# [columns.<kind>] tables map fields to headers)
+TABLE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "funnel": None,
+    "columns": None,
+    "tiers": ("source", "column", "bands"),
+    "dates": ("order", "formats"),
+    "files": ("skip", "kinds"),
+    "currency": ("report", "rates"),
+    "load": ("full_exports",),
+    "reports": ("stale_after_days",),
+}
+# a rate of one unit of a currency in the report currency: outside this a rate is a typo
+# (and an amount times it would overflow or vanish)
+MIN_RATE, MAX_RATE = 1e-9, 1e9
+
 
 @dataclass(frozen=True)
 class TierRule:
@@ -107,6 +124,7 @@ def load_config(option: str | None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from None
+    _check_keys(data, path)
     funnel_table = data.get("funnel")
     funnel = None
     if funnel_table is not None:
@@ -128,6 +146,29 @@ def load_config(option: str | None) -> Config:
         stale_after_days=_stale_after_days(data.get("reports"), path),
         **_header_settings(data.get("files"), path),
     )
+
+
+def _check_keys(data: dict[str, Any], path: Path) -> None:
+    """Every table and key of the config is one the tool reads: a misspelt key
+    (`[load] full_export = true`) would otherwise be ignored without a word."""
+    for table, value in data.items():
+        if table not in TABLE_KEYS:
+            raise ConfigError(_unknown(path, "the config", table, list(TABLE_KEYS), "table"))
+        known = TABLE_KEYS[table]
+        if known is None or not isinstance(value, dict):
+            continue  # wrong types are the table's own checks' business
+        for key in value:
+            if key not in known:
+                raise ConfigError(_unknown(path, f"[{table}]", key, list(known), "key"))
+
+
+def _unknown(path: Path, where: str, key: str, known: list[str], what: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (f"{path}: {where} has an unknown {what} {key!r}.{hint} It takes "
+            f"{', '.join(known)} (docs/config.md).")
 
 
 def _check_columns(table: Any, path: Path) -> None:
@@ -305,11 +346,14 @@ def _currency(table: Any, path: Path) -> CurrencySettings | None:
     report = table["report"].strip().upper()
     rates = table.get("rates", {})
     if not isinstance(rates, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in rates.values()
+        isinstance(v, int | float) and not isinstance(v, bool) and MIN_RATE <= v <= MAX_RATE
+        for v in rates.values()
     ):
+        bad = [f"{k} = {v!r}" for k, v in rates.items()] if isinstance(rates, dict) else []
         raise ConfigError(
-            f"{path}: [currency] rates maps currency codes to positive numbers, e.g. "
-            "rates = { EUR = 1.08 }."
+            f"{path}: [currency] rates maps currency codes to numbers from {MIN_RATE:g} to "
+            f"{MAX_RATE:g} (one unit of the currency in the report currency), e.g. "
+            f"rates = {{ EUR = 1.08 }}; got {', '.join(bad) or repr(rates)}."
         )
     codes = [report, *(k.strip().upper() for k in rates)]
     bad = [c for c in codes if len(c) != 3 or not c.isalpha()]

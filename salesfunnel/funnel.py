@@ -181,25 +181,32 @@ def _build_one(data: dict[str, Any], source: str) -> Funnel:
     )
 
 
-# the fields of `rank` beside its per-stage columns X, X_rank and X_prev_rank
-RANK_FIELDS = (
+# the fields of the reports whose output has a column per stage (rank: X, X_rank and
+# X_prev_rank; plan: X and X_step_rate; the pack's sheets and charts: month, stage,
+# rank), and the `pipeline` field a report over several pipelines starts with
+STAGE_COLUMN_FIELDS = (
     "rep", "won_amount", "lost", "win_rate", "win_rate_low", "win_rate_high", "low_volume",
-    "events", "prev_events",
+    "events", "prev_events", "pipeline", "month", "stage", "rank", "target_amount",
+    "won_needed", "reps_needed", "ramped_reps_needed", "seasonality", "headcount", "hires",
+    "ramped_capacity", "managers", "avg_won_amount", "wins_per_rep_month",
 )
+STAGE_COLUMN_SUFFIXES = ("", "_rank", "_prev_rank", "_step_rate")
 
 
 def _refuse_field_names(stages: list[str], source: str) -> None:
-    """A stage named like a field of rank's output (rep, lost, ...), or named X_rank or
-    X_prev_rank beside a stage X, would give two output columns the same name."""
-    names = {label_key(f): f for f in RANK_FIELDS}
+    """A stage named like a field of a report with a column per stage (rep, lost,
+    pipeline, month, target_amount, ...), or named X_rank, X_prev_rank or X_step_rate
+    beside a stage X, would give two output columns the same name."""
+    names = {label_key(f): f for f in STAGE_COLUMN_FIELDS}
     for stage in stages:
-        for suffix in ("", "_rank", "_prev_rank"):
+        for suffix in STAGE_COLUMN_SUFFIXES:
             key = label_key(stage + suffix)
             if key in names:
                 raise ConfigError(
-                    f"{source}: the stage name {stage!r} gives `rank` the column "
-                    f"{stage + suffix!r}, which is already its field {names[key]!r}. Rename "
-                    "the stage (the CRM's label can stay: map it with [funnel.aliases])."
+                    f"{source}: the stage name {stage!r} gives the reports (rank, plan, the "
+                    f"pack) the column {stage + suffix!r}, which is already their field "
+                    f"{names[key]!r}. Rename the stage (the CRM's label can stay: map it with "
+                    "[funnel.aliases])."
                 )
             if suffix:
                 names[key] = f"{stage}{suffix}"

@@ -251,7 +251,7 @@ def test_as_of_from_option_name_or_modification_time(tmp_path, db_path, cli):
         (D(2026, 11, 19, 6), "option"),
     ]
     bad = cli("load", export(20), "--as-of", "yesterday", "--db", db_path)
-    assert bad.exit_code == ExitCode.INPUT
+    assert bad.exit_code == ExitCode.USAGE  # a bad flag value
     assert "--as-of 'yesterday' is not a date" in bad.stderr
 
 

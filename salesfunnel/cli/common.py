@@ -132,6 +132,9 @@ def handle_errors(command: Callable) -> Callable:
         if sys.stdout is None:  # started with stdout closed (`>&-`)
             sys.stdout = _ClosedStdout()
         try:
+            from salesfunnel.bounds import check_parameters
+
+            check_parameters(kwargs)  # every numeric option in its range (bounds.py)
             result = command(*args, **kwargs)
             _flush_stdout()
             return result

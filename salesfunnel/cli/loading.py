@@ -92,6 +92,7 @@ def load(
     from salesfunnel.db import open_database, resolve_db_path
     from salesfunnel.load.orchestrate import LoadOptions, load_paths
     from salesfunnel.load.snapshots import parse_as_of
+    from salesfunnel.load.sniff import check_encoding
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.info import print_load_summary
 
@@ -99,7 +100,8 @@ def load(
     every_file, by_path = _kinds(kind or [])
     options = LoadOptions(
         preset=str(preset), kind=every_file, strict=strict, force=force,
-        encoding=encoding, date_order=None if date_format is None else str(date_format),
+        encoding=None if encoding is None else check_encoding(encoding),
+        date_order=None if date_format is None else str(date_format),
         as_of=None if as_of is None else parse_as_of(as_of), full=full,
         kinds_by_path=by_path,
     )

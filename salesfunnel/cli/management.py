@@ -94,16 +94,16 @@ def plan(
     target_amount: Annotated[
         float,
         typer.Option(
-            "--target-amount", metavar="AMOUNT", max=1e15,
+            "--target-amount", metavar="AMOUNT",
             help="Revenue target for the whole plan.",
         ),
     ],
     months: Annotated[
-        int, typer.Option("--months", min=1, max=120, help="Months the target is spread over (evenly).")
+        int, typer.Option("--months", help="Months the target is spread over (evenly).")
     ] = 1,
     lookback: Annotated[
         int,
-        typer.Option("--lookback", metavar="MONTHS", min=1, max=120,
+        typer.Option("--lookback", metavar="MONTHS",
                      help="Full calendar months before this one to take rates from."),
     ] = 6,
     tier: TierOption = None,
@@ -219,7 +219,7 @@ def stalled(
     tier: TierOption = None,
     min_days: Annotated[
         int,
-        typer.Option("--min-days", metavar="DAYS", min=0, max=36500,
+        typer.Option("--min-days", metavar="DAYS",
                      help="Only deals at least this many days in their stage."),
     ] = 0,
 ) -> Report:

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from salesfunnel.bounds import check_year
 from salesfunnel.db import Database
-from salesfunnel.errors import InputError
+from salesfunnel.errors import UsageError
 from salesfunnel.sqltree import sql_text
 
 _SALESFORCE_REPORT = re.compile(r"report(\d{13})(?!\d)", re.IGNORECASE)
@@ -48,10 +49,11 @@ def parse_as_of(text: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(
+        raise UsageError(
             f"--as-of {text!r} is not a date or datetime; write it as 2026-11-20 or "
             "2026-11-20T06:00 (UTC unless an offset such as +01:00 is given)."
         ) from None
+    check_year(value.year, "--as-of", text)
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value

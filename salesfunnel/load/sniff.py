@@ -143,22 +143,41 @@ def _with_header(layout: CsvLayout) -> CsvLayout:
     return replace(layout, delimiter=delimiter, header=header)
 
 
+# codecs Python counts as text encodings that do not read a file of text: they encode
+# domain names (punycode, idna), refuse everything (undefined) or read backslash escapes
+NOT_FILE_ENCODINGS = {"punycode", "idna", "undefined", "unicode-escape", "raw-unicode-escape"}
+
+
+def check_encoding(requested: str) -> str:
+    """--encoding: the codec's name, or a UsageError naming the option when it is not a
+    character encoding a text file can be written in (load checks it before any file)."""
+    try:
+        info = codecs.lookup(requested)
+    except (LookupError, ValueError):  # ValueError: a name with a NUL byte
+        raise UsageError(
+            f"Unknown encoding {requested!r} for --encoding (try utf-8, utf-16, cp1252, "
+            "gb18030, big5)."
+        ) from None
+    sample = "id,name\r\n1,Ann\n"
+    try:
+        reads_text = sample.encode(info.name).decode(info.name) == sample
+    except (UnicodeError, LookupError, TypeError):
+        reads_text = False
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("_", "-") \
+            in NOT_FILE_ENCODINGS or not reads_text:  # rot13, base64, zlib, punycode, ...
+        raise UsageError(
+            f"--encoding {requested!r} is not a text encoding of files (it transforms bytes "
+            "or text, or encodes no file); name the character encoding of the files: utf-8, "
+            "utf-16, cp1252, ..."
+        )
+    return info.name
+
+
 def encoding_of(path: Path, head: bytes, requested: str | None) -> str:
     """The file's encoding: --encoding, a BOM, UTF-8 when the sample is, else a legacy
     encoding recognised from the sample. Broken UTF-8 is an error, not a guess."""
     if requested:
-        try:
-            info = codecs.lookup(requested)
-        except LookupError:
-            raise InputError(
-                f"Unknown encoding {requested!r} (try utf-8, utf-16, cp1252, gb18030, big5)."
-            ) from None
-        if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib, ...
-            raise UsageError(
-                f"--encoding {requested!r} is not a text encoding (it transforms bytes or "
-                "text); name the character encoding of the files: utf-8, utf-16, cp1252, ..."
-            )
-        return info.name
+        return check_encoding(requested)
     if head.startswith(UTF32_BOMS):
         return "utf-32"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -205,14 +224,15 @@ def transcode(layout: CsvLayout, encoding: str, scratch: Path | None) -> CsvLayo
             while chunk := source.read(_SAMPLE):
                 try:
                     out.write(decoder.decode(chunk))
-                except UnicodeDecodeError as exc:
+                except UnicodeError as exc:  # utf-16 without a BOM: no offset
+                    start = max(getattr(exc, "start", 0), 0)
                     raise InputError(
-                        f"{layout.path}: byte offset {offset + max(exc.start, 0)} is not valid "
-                        f"{encoding}. " + ENCODING_HINT
+                        f"{layout.path}: byte offset {offset + start} is not valid "
+                        f"{encoding} ({exc}). " + ENCODING_HINT
                     ) from None
                 offset += len(chunk)
             out.write(decoder.decode(b"", final=True))
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise InputError(
             f"{layout.path}: the file ends inside a {encoding} character. " + ENCODING_HINT
         ) from None

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from salesfunnel.bounds import MAX_DAYS, check_year
 from salesfunnel.errors import UsageError
 from salesfunnel.funnel import label_key
 from salesfunnel.reports.common import (
@@ -78,8 +79,11 @@ def pacing_period(text: str | None, today: dt.date) -> Period:
     text = text.strip()
     quarter = _QUARTER.match(text)
     if quarter:
+        check_year(int(quarter.group(1)), "--period", text)
         first = dt.date(int(quarter.group(1)), (int(quarter.group(2)) - 1) * 3 + 1, 1)
         return Period(first, add_months(first, 3), f"{first.year}-Q{quarter.group(2)}")
+    if re.match(r"^\d{4}-\d{2}$", text):
+        check_year(int(text[:4]), "--period", text)
     try:
         first = month_start(text)
     except UsageError:
@@ -246,8 +250,8 @@ def parse_ages(text: str | None) -> tuple[int, ...]:
         ages = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise UsageError(f"--ages takes whole days separated by commas (30,60,90); got {text!r}.") from None
-    if not ages or any(age <= 0 for age in ages):
-        raise UsageError(f"--ages takes days > 0; got {text!r}.")
+    if not ages or any(not 0 < age <= MAX_DAYS for age in ages):
+        raise UsageError(f"--ages takes days from 1 to {MAX_DAYS:,} (100 years); got {text!r}.")
     return tuple(sorted(set(ages)))
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from salesfunnel.bounds import check_year
 from salesfunnel.errors import QueryError, UsageError
 from salesfunnel.funnel import label_key
 from salesfunnel.rows import Rows
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# every date and month flag must fall in these years: outside them a value is a typo, and
-# the date arithmetic around it (the day after --until, the month before --month) holds
-MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 class GroupBy(enum.StrEnum):
@@ -143,13 +141,8 @@ def month_start(text: str, flag: str = "--month") -> dt.date:
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise UsageError(f"{flag} takes YYYY-MM, 'last' or 'latest'; got {text!r}.")
-    _year_in_range(int(match.group(1)), flag, text)
+    check_year(int(match.group(1)), flag, text)
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def _year_in_range(year: int, flag: str, text: str) -> None:
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise UsageError(f"{flag}: {text!r} is outside the years {MIN_YEAR} to {MAX_YEAR}.")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -160,7 +153,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def parse_day(text: str, flag: str) -> dt.date:
     if not _DATE.match(text):
         raise UsageError(f"{flag} takes a date as YYYY-MM-DD; got {text!r}.")
-    _year_in_range(int(text[:4]), flag, text)
+    check_year(int(text[:4]), flag, text)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
