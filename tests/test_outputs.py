@@ -135,3 +135,50 @@ def test_help_has_no_internal_type_labels_and_an_example(cli, command):
 def test_shell_completion_is_on(cli):
     text = cli("--help").stdout
     assert "--install-completion" in text and "--show-completion" in text
+
+
+def sheet_column_widths(path, sheet: int = 1) -> dict[int, float]:
+    """The <col min= max= width=> of a sheet, read from its XML (an .xlsx is a zip)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(f"xl/worksheets/sheet{sheet}.xml").decode("utf-8")
+    widths = {}
+    for low, high, width in re.findall(r'<col min="(\d+)" max="(\d+)" width="([\d.]+)"', xml):
+        for column in range(int(low), int(high) + 1):
+            widths[column] = float(width)
+    return widths
+
+
+def test_xlsx_columns_fit_the_longest_of_header_and_values(tmp_path):
+    """Widths are characters (write_excel takes pixels: 7 a character + 5 of padding, so a
+    width once passed as characters came out 1-3 characters wide). By hand, one character of
+    margin each, the header counting 3 more for its filter button:
+    - rep: "Alexandra Whitfield" 19 > "rep" 3 + 3 -> 20;
+    - won_amount: shown "120,001" 7 < header 10 + 3 -> 14;
+    - win_rate: shown "26.9%" 5 < 8 + 3 -> 12;
+    - p50_days: shown "1,234.5" 7 < 8 + 3 -> 12;
+    - lost_reason: 60 characters -> capped at 48."""
+    frame = pl.DataFrame({
+        "rep": ["Alexandra Whitfield", "Bo"], "won_amount": [120000.75, 5.0],
+        "win_rate": [0.269, 1.0], "p50_days": [3.35, 1234.5], "lost_reason": ["x" * 60, "y"],
+    })
+    out = tmp_path / "w.xlsx"
+    write_frame(frame, OutputFormat.xlsx, out, raw=False)
+    widths = sheet_column_widths(out)
+    assert {column: int(width) for column, width in widths.items()} == {
+        1: 20, 2: 14, 3: 12, 4: 12, 5: 48}
+    sheet = openpyxl.load_workbook(out).active
+    assert int(sheet.column_dimensions["A"].width) == 20
+
+
+def test_report_xlsx_columns_are_wider_than_their_header(cli, loaded, tmp_path):
+    """Every column of a real report's sheet is at least its header + the filter button."""
+    out = tmp_path / "conversion.xlsx"
+    assert cli("conversion", "--db", loaded, "-o", out).exit_code == 0
+    header = [cell.value for cell in openpyxl.load_workbook(out)["conversion"][1]]
+    widths = sheet_column_widths(out)
+    assert len(widths) == len(header)
+    for column, name in enumerate(header, start=1):
+        assert len(name) + 3 <= widths[column] <= 49, (name, widths[column])
