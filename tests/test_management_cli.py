@@ -94,7 +94,7 @@ def test_tiers_intervals_in_every_format(cli, loaded, tmp_path):
     assert smb["churn_rate_low"] == pytest.approx(0.248642, abs=1e-6)
     assert smb["churn_rate_high"] == pytest.approx(0.751358, abs=1e-6)
     table = cli("tiers", "--db", loaded, env=ENV).stdout
-    assert "36–94" in table and "25–75" in table
+    assert "35.6%–94.2%" in table and "24.9%–75.1%" in table
 
 
 def test_churn_list_early_csv(cli, loaded):
@@ -112,8 +112,8 @@ def test_churn_table_marks_reps_well_above_in_words(cli, loaded):
     result = cli("churn", "--db", loaded, "--confidence", "0.5", env=ENV)
     assert result.exit_code == ExitCode.OK
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
-    # churn, its 50% interval (0.583760 to 0.865180 in whole percent), company, difference
-    assert lines["bob"].split()[1:8] == ["4", "3", "75.0%", "58–87", "41.7%", "+33.3", "pp"]
+    # churn, its 50% interval (0.583760 to 0.865180, shown like the rate), company, difference
+    assert lines["bob"].split()[1:8] == ["4", "3", "75.0%", "58.4%–86.5%", "41.7%", "+33.3", "pp"]
     assert lines["bob"].rstrip().endswith("▲ well above")
     assert "well above" not in lines["ann"]
 

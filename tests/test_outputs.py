@@ -182,3 +182,19 @@ def test_report_xlsx_columns_are_wider_than_their_header(cli, loaded, tmp_path):
     assert len(widths) == len(header)
     for column, name in enumerate(header, start=1):
         assert len(name) + 3 <= widths[column] <= 49, (name, widths[column])
+
+
+def test_xlsx_interval_bounds_are_percentages_like_their_rate(cli, loaded, tmp_path):
+    """Conversion of the funnel fixture: qualified step 4/6 with its 90% Wilson interval
+    0.347015-0.882724 (tests/test_cli.py); the bounds are shown as 34.7% and 88.3%, like
+    the 66.7% they bound, not as 0.347."""
+    out = tmp_path / "conversion.xlsx"
+    assert cli("conversion", "--db", loaded, "-o", out).exit_code == 0
+    sheet = openpyxl.load_workbook(out)["conversion"]
+    header = [cell.value for cell in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[3], strict=True)}
+    assert row["stage"].value == "qualified"
+    assert row["step_rate_low"].value == pytest.approx(0.347015, abs=1e-6)
+    for name in ("step_rate", "step_rate_low", "step_rate_high", "overall_rate_low",
+                 "overall_rate_high"):
+        assert row[name].number_format == "0.0%", name

@@ -27,8 +27,8 @@ MAX_WIDTH = 48
 
 
 def is_rate(name: str) -> bool:
-    """Rates and shares (fractions shown as percentages), by field name."""
-    return name.endswith(("_rate", "share", "_difference"))
+    """Rates, their interval bounds and shares (fractions shown as percentages), by name."""
+    return name.endswith(("_rate", "_rate_low", "_rate_high", "share", "_difference"))
 
 
 def column_format(name: str, dtype) -> str | None:
