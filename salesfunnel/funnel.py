@@ -183,7 +183,7 @@ def _build_one(data: dict[str, Any], source: str) -> Funnel:
 
 # the fields of `rank` beside its per-stage columns X, X_rank and X_prev_rank
 RANK_FIELDS = (
-    "rep", "won_amount", "lost", "win_rate", "win_rate_low", "win_rate_high", "low_volume",
+    "month", "rep", "won_amount", "lost", "win_rate", "win_rate_low", "win_rate_high", "low_volume",
     "events", "prev_events",
 )
 

@@ -84,11 +84,11 @@ def test_bom_for_excel(cli, tmp_path):
     out = tmp_path / "rank.csv"
     assert cli("rank", "--db", db, "--month", "2026-01", "-o", out, "--bom").exit_code == 0
     data = out.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfrep,")
+    assert data.startswith(b"\xef\xbb\xbfmonth,rep,")
     assert "Zoë Müller" in data.decode("utf-8-sig")
     plain = tmp_path / "plain.csv"
     assert cli("rank", "--db", db, "--month", "2026-01", "-o", plain).exit_code == 0
-    assert plain.read_bytes().startswith(b"rep,")
+    assert plain.read_bytes().startswith(b"month,rep,")
 
 
 def test_info_json_and_csv(cli, loaded):
@@ -198,3 +198,34 @@ def test_xlsx_interval_bounds_are_percentages_like_their_rate(cli, loaded, tmp_p
     for name in ("step_rate", "step_rate_low", "step_rate_high", "overall_rate_low",
                  "overall_rate_high"):
         assert row[name].number_format == "0.0%", name
+
+
+def test_monthly_outputs_say_their_month(cli, loaded, tmp_path):
+    """The funnel fixture in 2026-01: ann and bob have events (ann won D1 for 1,000 and
+    lost one, bob lost one). Every machine output of rank carries month 2026-01 on each
+    row; conversion --month and dropoff --month lead with the cohort's month; the xlsx
+    sheet is named "rank 2026-01"."""
+    args = ["rank", "--db", loaded, "--month", "2026-01"]
+    rows = json.loads(cli(*args, "-f", "json").stdout)
+    assert [(row["month"], row["rep"], row["won_amount"], row["lost"]) for row in rows] == [
+        ("2026-01", "ann", 1000.0, 1), ("2026-01", "bob", 0.0, 1)]
+    csv = cli(*args, "-f", "csv").stdout.splitlines()
+    assert csv[0].startswith("month,rep,") and csv[1].startswith("2026-01,ann,")
+    parquet = tmp_path / "rank.parquet"
+    assert cli(*args, "-o", parquet).exit_code == 0
+    assert pl.read_parquet(parquet)["month"].to_list() == ["2026-01", "2026-01"]
+    xlsx = tmp_path / "rank.xlsx"
+    assert cli(*args, "-o", xlsx).exit_code == 0
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames == ["rank 2026-01"]
+    assert book["rank 2026-01"]["A1"].value == "month"
+    assert book["rank 2026-01"]["A2"].value == "2026-01"
+    # the cohort of January: 3 deals created (D1, D2, D3), 1 lost at lead
+    conversion = json.loads(cli("conversion", "--db", loaded, "--month", "2026-01",
+                                "-f", "json").stdout)
+    assert [(row["month"], row["stage"], row["reached"]) for row in conversion][:2] == [
+        ("2026-01", "lead", 3), ("2026-01", "qualified", 2)]
+    dropoff = json.loads(cli("dropoff", "--db", loaded, "--month", "2026-01", "-f", "json").stdout)
+    assert dropoff and {row["month"] for row in dropoff} == {"2026-01"}
+    # without a month, conversion has no month field (the cohort is all deals)
+    assert "month" not in json.loads(cli("conversion", "--db", loaded, "-f", "json").stdout)[0]

@@ -180,11 +180,12 @@ def test_pack_of_a_nine_stage_month_by_hand(tmp_path):
     assert "give --target-amount" in result.stderr
     workbook = openpyxl.load_workbook(out / "salesfunnel-2026-02.xlsx")
     assert "plan" not in workbook.sheetnames
-    rank = {row[0]: row for row in workbook["rank"].iter_rows(min_row=2, values_only=True)}
+    rank = {row[1]: row for row in workbook["rank"].iter_rows(min_row=2, values_only=True)}
     header = [cell.value for cell in workbook["rank"][1]]
     alexandra = dict(zip(header, rank["Alexandra Whitfield"], strict=True))
     bo = dict(zip(header, rank["Bo Chen"], strict=True))
     assert alexandra["won_amount"] == 120000.75 and alexandra["Closed Won"] == 1
+    assert alexandra["month"] == bo["month"] == "2026-02"
     assert bo["lost"] == 1 and bo["Prospecting"] == 1
     conversion = {row[0]: row for row in workbook["conversion"].iter_rows(min_row=2, values_only=True)}
     assert conversion["Prospecting"][1] == 5 and conversion["Closed Won"][1] == 2

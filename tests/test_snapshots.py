@@ -136,8 +136,8 @@ def test_conversion_median_days_and_rank_use_inferred_entries(nightly_db, cli):
     # then win_rate_low/high (Wilson, 1 won of 1 decided, z = 1.645: 0.269866 to 1),
     # low_volume (1 decided < 5), events (alice 2+1+1+1 = 5, bob 3+2+1+1 = 7), prev_events 0
     assert lines[1:] == [
-        "alice,2,2,,1,2,,1,1,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,5,0",
-        "bob,3,1,,2,1,,1,1,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,7,0",
+        "2026-11,alice,2,2,,1,2,,1,1,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,5,0",
+        "2026-11,bob,3,1,,2,1,,1,1,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,7,0",
     ]
 
 
