@@ -375,7 +375,6 @@ def test_pulse_month_of_today(mgmt_db):
     assert frame.drop("period", "previous_period").rows() == approx([
         ("leads", "lead", 2.0, 3.0, -1.0, -1 / 3),
         ("opportunities", "opportunity", 1.0, 1.0, 0.0, 0.0),
-        ("before_won", "opportunity", 1.0, 1.0, 0.0, 0.0),
         ("won", "won", 1.0, 0.0, 1.0, None),
         ("avg_won_amount", "won", 2000.0, None, None, None),
     ])
@@ -389,7 +388,6 @@ def test_pulse_month_with_wins_in_both(mgmt_db):
     assert frame.select("metric", "current", "previous", "change", "change_rate").rows() == [
         ("leads", 2.0, 2.0, 0.0, 0.0),
         ("opportunities", 2.0, 2.0, 0.0, 0.0),
-        ("before_won", 2.0, 2.0, 0.0, 0.0),
         ("won", 1.0, 1.0, 0.0, 0.0),
         ("avg_won_amount", 3000.0, 1000.0, 2000.0, 2.0),
     ]
@@ -402,7 +400,6 @@ def test_pulse_iso_week_ending_on_sunday(mgmt_db):
     assert frame.select("metric", "current", "previous", "change").rows() == [
         ("leads", 1.0, 1.0, 0.0),
         ("opportunities", 1.0, 0.0, 1.0),
-        ("before_won", 1.0, 0.0, 1.0),
         ("won", 0.0, 0.0, 0.0),
         ("avg_won_amount", None, None, None),
     ]
@@ -416,12 +413,15 @@ def test_pulse_opportunity_stage_and_tier(mgmt_db):
     # qualified entries July: P02 07-04, P03 07-12; June: P01 06-03, P11 06-10, P08 06-25
     assert frame.row(1) == ("opportunities", "qualified", 2.0, 3.0, -1.0, pytest.approx(-1 / 3),
                             "2026-07", "2026-06")
+    # the opportunity stage is qualified: the stage before won (opportunity) is another
+    # stage, so its row is shown (July P02 P08, June P01 P07: as opportunities above)
+    assert frame.select("metric", "stage", "current", "previous").row(2) == (
+        "before_won", "opportunity", 2.0, 2.0)
     frame = _pulse(mgmt_db, "month", dt.date(2026, 7, 15), tier="mid")
     # mid: July P08 opportunity; June P08 lead, P07 opportunity
     assert frame.select("metric", "current", "previous").rows() == [
         ("leads", 0.0, 1.0),
         ("opportunities", 1.0, 1.0),
-        ("before_won", 1.0, 1.0),
         ("won", 0.0, 0.0),
         ("avg_won_amount", None, None),
     ]

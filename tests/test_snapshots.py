@@ -150,7 +150,7 @@ def test_pulse_counts_inferred_entries(nightly_db, cli):
     assert result.exit_code == ExitCode.OK
     current = {row["metric"]: row["current"] for row in json.loads(result.stdout)}
     assert current == {
-        "leads": 5.0, "opportunities": 2.0, "before_won": 2.0, "won": 2.0, "avg_won_amount": 900.0,
+        "leads": 5.0, "opportunities": 2.0, "won": 2.0, "avg_won_amount": 900.0,
     }
 
 

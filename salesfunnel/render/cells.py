@@ -179,6 +179,8 @@ def fit_table(table: Table, console: Console) -> list[Table]:
     count = len(table.columns)
     widths = [_column_width(console, table, index) for index in range(count)]
     if sum(widths) + 2 <= width or count < 2:
+        if table.title:  # as wide as its title, so the title is not wrapped to the columns
+            table.min_width = max(table.min_width or 0, min(Text(str(table.title)).cell_len, width))
         return [table]
     keys = _key_columns(table)
     panels: list[list[int]] = []
