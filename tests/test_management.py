@@ -485,7 +485,8 @@ STALLED = [
 
 
 def test_stalled(mgmt_db):
-    frame = run(mgmt_db, lambda db: management.stalled(db, TODAY)).frame
+    """With a p90 of any number of past deals (--min-past-deals 1)."""
+    frame = run(mgmt_db, lambda db: management.stalled(db, TODAY, min_past_deals=1)).frame
     assert frame.columns == [
         "deal_id", "rep", "tier", "stage", "entered_at", "days_in_stage", "p90_days",
         "days_over", "past_deals", "amount",
@@ -494,15 +495,42 @@ def test_stalled(mgmt_db):
 
 
 def test_stalled_filters(mgmt_db):
-    frame = run(mgmt_db, lambda db: management.stalled(db, TODAY, min_days=50)).frame
+    frame = run(mgmt_db, lambda db: management.stalled(db, TODAY, min_days=50,
+                                                       min_past_deals=1)).frame
     assert frame["deal_id"].to_list() == ["P04", "P09"]
-    frame = run(mgmt_db, lambda db: management.stalled(db, TODAY, tier=" SMB")).frame
+    frame = run(mgmt_db, lambda db: management.stalled(db, TODAY, tier=" SMB",
+                                                       min_past_deals=1)).frame
     assert frame["deal_id"].to_list() == ["P04", "P05"]
     # a day later P13 has been 4 days in lead, over smb's 3.0
-    frame = run(mgmt_db, lambda db: management.stalled(db, TODAY + dt.timedelta(days=1)))
+    frame = run(mgmt_db, lambda db: management.stalled(db, TODAY + dt.timedelta(days=1),
+                                                       min_past_deals=1))
     assert "P13" in frame.frame["deal_id"].to_list()
     with pytest.raises(UsageError, match="--min-days"):
         run(mgmt_db, lambda db: management.stalled(db, TODAY, min_days=-1))
+    with pytest.raises(UsageError, match="--min-past-deals"):
+        run(mgmt_db, lambda db: management.stalled(db, TODAY, min_past_deals=0))
+
+
+def test_stalled_needs_enough_past_deals_for_a_p90(mgmt_db):
+    """A p90 needs at least --min-past-deals past deals (default 20). At 3: smb lead (5
+    past), smb opportunity (3) and mid lead (3) are checked: P04, P05, P10 are stalled as
+    in STALLED; mid qualified (2 past: P09), enterprise qualified (2: P12) and enterprise
+    opportunity (0: P14) have no p90, their deals are not flagged and the report says why."""
+    report = run(mgmt_db, lambda db: management.stalled(db, TODAY, min_past_deals=3))
+    assert report.frame.rows() == approx([STALLED[0], STALLED[1], STALLED[3]])
+    assert report.extra["unchecked"] == [
+        ("enterprise", "qualified", 1, 2), ("enterprise", "opportunity", 1, 0),
+        ("mid", "qualified", 1, 2)]
+    assert report.notices == [
+        "3 open deals are not checked: fewer than 3 past deals of the tier left the stage, "
+        "too few for a p90 (enterprise qualified: 2 past, 1 open; enterprise opportunity: "
+        "0 past, 1 open; mid qualified: 2 past, 1 open)."]
+    # at the default 20 no tier and stage of this small fixture has a p90: nothing flagged
+    assert management.STALLED_MIN_PAST_DEALS == 20
+    report = run(mgmt_db, lambda db: management.stalled(db, TODAY))
+    assert report.height == 0
+    assert sum(count for _, _, count, _ in report.extra["unchecked"]) == 7  # every open deal
+    assert report.notices[0].startswith("7 open deals are not checked: fewer than 20 past")
 
 
 # -- windows ---------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def _all_formats_agree(cli, tmp_path, *args):
         ("tiers",),
         ("plan", "--target-amount", "30000", "--months", "2"),
         ("pulse", "--date", "2026-07-15"),
-        ("stalled",),
+        ("stalled", "--min-past-deals", "1"),
     ],
 )
 def test_formats_agree(cli, loaded, tmp_path, args):
@@ -180,7 +180,7 @@ def test_pulse_defaults_to_the_last_complete_period(cli, loaded):
 
 def test_table_written_to_a_txt_file(cli, loaded, tmp_path):
     out = tmp_path / "stalled.txt"
-    result = cli("stalled", "--db", loaded, "-o", out, env=ENV)
+    result = cli("stalled", "--min-past-deals", "1", "--db", loaded, "-o", out, env=ENV)
     assert result.exit_code == ExitCode.OK and result.stdout == ""
     assert "P04" in out.read_text(encoding="utf-8")
 
@@ -194,7 +194,7 @@ GOLDENS = {
     "management_tiers": lambda db: management.tiers(db, WHOLE, DAY),
     "management_plan": lambda db: plan.plan(db, 30000, DAY, months=2),
     "management_pulse": lambda db: management.pulse(db, "month", dt.date(2026, 7, 15)),
-    "management_stalled": lambda db: management.stalled(db, DAY),
+    "management_stalled": lambda db: management.stalled(db, DAY, min_past_deals=1),
 }
 
 
@@ -215,3 +215,21 @@ def test_database_older_than_subscriptions_is_migrated(cli, tmp_path):
     assert cli("conversion", "--db", db, env=ENV).exit_code == ExitCode.OK
     for command in ("churn", "tiers", "stalled"):
         assert cli(command, "--db", db, env=ENV).exit_code == ExitCode.OK
+
+
+def test_stalled_says_why_deals_are_not_checked(cli, loaded):
+    """The management fixture's tiers and stages have at most 5 past deals (the 7 open
+    deals: test_management.test_stalled_needs_enough_past_deals_for_a_p90): at the default
+    20 none is flagged, in every format, and stderr and the table say why."""
+    rows = _json(cli, "stalled", "--db", loaded)
+    assert rows == []
+    table = cli("stalled", "--db", loaded, env={**ENV, "COLUMNS": "100"})
+    assert table.exit_code == ExitCode.OK
+    text = " ".join(table.stdout.split())
+    assert "No open deal is stalled." in text
+    assert ("7 open deals are not checked: fewer than 20 past deals of the tier left the "
+            "stage, too few for a p90 (enterprise qualified: 2 past, 1 open;") in text
+    assert "salesfunnel: note: 7 open deals are not checked" in table.stderr
+    at_three = _json(cli, "stalled", "--min-past-deals", "3", "--db", loaded)
+    assert [row["deal_id"] for row in at_three] == ["P04", "P05", "P10"]
+    assert min(row["past_deals"] for row in at_three) == 3

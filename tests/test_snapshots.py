@@ -264,7 +264,7 @@ def test_stalled_uses_the_stage_the_crm_shows_now(nightly_db):
     rows = query(
         nightly_db,
         "select deal_id, stage, days_in_stage, threshold_days "
-        "from stalled_deals(timestamp '2026-11-25', null, 0, 0.9)",
+        "from stalled_deals(timestamp '2026-11-25', null, 0, 0.9, 1) where stalled",
     )
     assert rows == [("D2", "qualified", 6, 1.0)]
 

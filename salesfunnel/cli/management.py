@@ -221,6 +221,12 @@ def stalled(
         typer.Option("--min-days", metavar="DAYS", min=0, max=36500,
                      help="Only deals at least this many days in their stage."),
     ] = 0,
+    min_past_deals: Annotated[
+        int | None,
+        typer.Option("--min-past-deals", metavar="N", min=1, max=1_000_000,
+                     help="Past deals a tier and stage needs for a p90 (default: 20); "
+                          "with fewer, its open deals are not checked."),
+    ] = None,
 ) -> Report:
     """Open deals longer in their stage than 90% of past deals of their tier were.
 
@@ -228,7 +234,9 @@ def stalled(
     """
     from salesfunnel.reports import management
 
-    return management.stalled(database, today(), tier, min_days)
+    if min_past_deals is None:
+        min_past_deals = management.STALLED_MIN_PAST_DEALS
+    return management.stalled(database, today(), tier, min_days, min_past_deals)
 
 
 COMMANDS = (churn, tiers, plan, pulse, stalled)
