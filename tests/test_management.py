@@ -292,13 +292,27 @@ def test_plan_one_month(mgmt_db):
     ]
     # won ceil(30000 / 4666.67 = 6.43) = 7; opportunity ceil(7 x 6/3) = 14;
     # qualified ceil(14 x 10/6 = 23.3) = 24; lead ceil(24 x 12/10 = 28.8) = 29;
-    # reps ceil(7 / 0.25) = 28
+    # reps ceil(7 / 0.25) = 28; the month: the one after the last complete month (2026-10)
     assert report.frame.select(PLAN_COLUMNS).rows() == approx([
-        ("2026-12", 30000.0, 29, 24, 14, 7, 28, 14000 / 3, 0.25, 10 / 12, 0.6, 0.5),
+        ("2026-11", 30000.0, 29, 24, 14, 7, 28, 14000 / 3, 0.25, 10 / 12, 0.6, 0.5),
     ])
     trailing = report.extra["trailing"]
     assert (trailing.wins, trailing.active_rep_months) == (3, 12)
     assert trailing.reached == (("lead", 12), ("qualified", 10), ("opportunity", 6), ("won", 3))
+
+
+def test_the_planned_month_is_one_definition():
+    """`plan` and the pack's plan: the month after the last complete month (on 2026-11-01
+    and on 2026-11-23: November), or after the pack's month; made as of its first day, or
+    today when that is earlier (a pack of 2026-08 made in November plans September as
+    known on 2026-09-01)."""
+    assert plan.planned_month(dt.date(2026, 11, 1)) == dt.date(2026, 11, 1)
+    assert plan.planned_month(TODAY) == dt.date(2026, 11, 1)
+    assert plan.planned_month(TODAY, after=dt.date(2026, 8, 1)) == dt.date(2026, 9, 1)
+    assert plan.planned_month(dt.date(2026, 12, 31), after=dt.date(2026, 12, 1)) == dt.date(
+        2027, 1, 1)
+    assert plan.plan_as_of(TODAY, dt.date(2026, 9, 1)) == dt.date(2026, 9, 1)
+    assert plan.plan_as_of(TODAY, dt.date(2026, 12, 1)) == TODAY
 
 
 def test_plan_spread_over_months_from_a_given_start(mgmt_db):

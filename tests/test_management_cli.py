@@ -122,7 +122,7 @@ def test_plan_json(cli, loaded):
     rows = _json(cli, "plan", "--target-amount", "30000", "--db", loaded)
     assert [{k: rows[0][k] for k in ("month", "lead", "qualified", "opportunity", "won",
                                      "reps_needed")}] == [
-        {"month": "2026-12", "lead": 29, "qualified": 24, "opportunity": 14, "won": 7,
+        {"month": "2026-11", "lead": 29, "qualified": 24, "opportunity": 14, "won": 7,
          "reps_needed": 28}
     ]
 

@@ -28,7 +28,9 @@ SAME_AS = {  # sheet -> the command whose JSON it must equal
     "churn": ["churn"],
     "early_churn": ["churn", "--list-early"],
     "tiers": ["tiers", *COHORT],
-    "plan": ["plan", "--target-amount", "500000", "--start", "2026-11"],
+    # the pack's "plan for next month" is `plan --months 1` of the same day: 2026-11, the
+    # month after the last complete one, with the same seasonality and headcount
+    "plan": ["plan", "--target-amount", "500000", "--months", "1"],
     "pulse": ["pulse", "--date", "2026-10-31"],
     "stalled": ["stalled"],
     "movement": ["movement", "--since", "2026-09-30", "--until", "2026-10-31"],

@@ -110,7 +110,8 @@ def plan(
     start: Annotated[
         str | None,
         typer.Option("--start", metavar="YYYY-MM",
-                     help="First month of the plan (default: next month)."),
+                     help="First month of the plan (default: this month, the one after the last "
+                          "complete month, as in the pack)."),
     ] = None,
     currency: CurrencyOption = None,
     ramp: Annotated[
