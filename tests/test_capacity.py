@@ -41,7 +41,7 @@ def mgmt_db(tmp_path_factory):
 def _plan(path, **options):
     db = open_database(path, write=False, config_funnel=None)
     try:
-        return plan.plan(db, 42000, TODAY, months=3, **options)
+        return plan.plan(db, 42000, TODAY, months=3, start="2026-12", **options)
     finally:
         db.close()
 
@@ -103,7 +103,7 @@ def test_capacity_plan_in_every_format_and_the_table(cli, tmp_path):
     db = tmp_path / "cli.duckdb"
     assert cli("load", FIXTURES / "management", "--db", db).exit_code == 0
     env = {"SALESFUNNEL_TODAY": "2026-11-23", "NO_COLOR": "1"}
-    args = ["plan", "--target-amount", "42000", "--months", "3", "--ramp", "0.5",
+    args = ["plan", "--target-amount", "42000", "--months", "3", "--start", "2026-12", "--ramp", "0.5",
             "--attrition", "0.1", "--reps-now", "10", "--reps-per-manager", "7", "--db", db]
     rows = json.loads(cli(*args, "-f", "json", env=env).stdout)
     assert [tuple(row[f] for f in FIELDS) for row in rows] == [
@@ -185,7 +185,7 @@ def test_seasonality_from_twelve_months_of_wins(tmp_path):
     load_into(path, write(tmp_path, "deals.csv", "\n".join(lines) + "\n"))
     db = open_database(path, write=False, config_funnel=None)
     try:
-        report = plan.plan(db, 4000, TODAY, months=2)
+        report = plan.plan(db, 4000, TODAY, months=2, start="2026-12")
     finally:
         db.close()
     assert report.extra["seasonal"] is True

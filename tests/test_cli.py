@@ -133,15 +133,15 @@ def test_table_shows_the_same_numbers(cli, loaded):
     assert result.exit_code == ExitCode.OK
     assert "\x1b[" not in result.stdout
     lines = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
-    # reached, step, its 90% interval in whole percent, overall, its interval, lost, open,
+    # reached, step, its 90% interval formatted like the rate, overall, its interval, lost, open,
     # median days, p25–p75, p90 (the numbers of CONVERSION_EXPECTED)
-    assert lines["lead"][1:10] == ["6", "–", "100.0%", "69–100", "1", "1", "–", "–", "–"]
+    assert lines["lead"][1:10] == ["6", "–", "100.0%", "68.9%–100.0%", "1", "1", "–", "–", "–"]
     assert lines["qualified"][1:11] == [
-        "4", "66.7%", "35–88", "66.7%", "35–88", "1", "0", "1.5", "1.2–1.8", "1.9"]
+        "4", "66.7%", "34.7%–88.3%", "66.7%", "34.7%–88.3%", "1", "0", "1.5", "1.2–1.8", "1.9"]
     assert lines["opportunity"][1:11] == [
-        "3", "75.0%", "36–94", "50.0%", "22–78", "1", "1", "2.8", "2.4–3.1", "3.4"]
+        "3", "75.0%", "35.6%–94.2%", "50.0%", "22.1%–77.9%", "1", "1", "2.8", "2.4–3.1", "3.4"]
     assert lines["won"][1:11] == [
-        "1", "33.3%", "8–75", "16.7%", "4–50", "0", "0", "10.0", "10.0–10.0", "10.0"]
+        "1", "33.3%", "7.8%–74.6%", "16.7%", "3.8%–50.2%", "0", "0", "10.0", "10.0–10.0", "10.0"]
 
 
 def test_rank_and_dropoff_formats_agree(cli, tmp_path):

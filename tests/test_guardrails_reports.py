@@ -180,12 +180,12 @@ def test_csv_header_cells_are_escaped(cli, tmp_path):
     assert cli("load", deals, "--db", db, "--config", config).exit_code == ExitCode.OK
     result = cli("rank", "--month", "2026-01", "-f", "csv", "--db", db, "--config", config, env=ENV)
     header = result.stdout.splitlines()[0].split(",")
-    assert header[:4] == ["rep", "'=HYPERLINK(1)", "'=HYPERLINK(1)_rank", "'=HYPERLINK(1)_prev_rank"]
-    assert header[4] == "'+cmd|x"
-    assert result.stdout.splitlines()[1].split(",")[:3] == ["ann", "1", "1"]
+    assert header[:5] == ["month", "rep", "'=HYPERLINK(1)", "'=HYPERLINK(1)_rank", "'=HYPERLINK(1)_prev_rank"]
+    assert header[5] == "'+cmd|x"
+    assert result.stdout.splitlines()[1].split(",")[:4] == ["2026-01", "ann", "1", "1"]
     raw = cli("rank", "--month", "2026-01", "-f", "csv", "--raw", "--db", db, "--config", config,
               env=ENV)
-    assert raw.stdout.startswith("rep,=HYPERLINK(1),")
+    assert raw.stdout.startswith("month,rep,=HYPERLINK(1),")
 
 
 # -- case 20: output failures ---------------------------------------------------------------------

@@ -116,7 +116,7 @@ def test_warehouse_table_recognised(cli, tmp_path):
     ]
     assert query(db, "select count(*) from deals where rep like '0058a%'") == [(4,)]
     result = cli("rank", "--db", db, "--month", "2026-02", "--format", "csv")
-    assert [line.split(",")[:2] for line in result.stdout.splitlines()[1:]] == [
+    assert [line.split(",")[1:3] for line in result.stdout.splitlines()[1:]] == [
         ["Ann Lee", "2"], ["Bob Ray", "2"]
     ]
 

@@ -117,8 +117,8 @@ def test_rank_table_marks_low_volume_and_unranked_moves(cli, rank_loaded):
     # at --min-deals 5 everyone has fewer than 5 events in one of the months: no ▲/▼
     assert "▲" not in table and "▼" not in table and "new" not in table
     assert lines["cy"].split()[:5] == ["cy", "*", "2", "#1", "·"]
-    assert lines["cy"].rstrip().endswith("100.0% 27–100")
-    assert lines["bob"].rstrip().endswith("0.0% 0–73")
+    assert lines["cy"].rstrip().endswith("100.0% 27.0%–100.0%")
+    assert lines["bob"].rstrip().endswith("0.0% 0.0%–73.0%")
     # --min-deals 2: bob (6 and 2 events) is ranked again: lead #2 -> #1 is ▲1 (he is
     # still low volume, *: 1 won + lost < 2); cy had no event in January and dee one in
     # each month: still "·"

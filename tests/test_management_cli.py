@@ -57,7 +57,7 @@ def _all_formats_agree(cli, tmp_path, *args):
         ("tiers",),
         ("plan", "--target-amount", "30000", "--months", "2"),
         ("pulse", "--date", "2026-07-15"),
-        ("stalled",),
+        ("stalled", "--min-past-deals", "1"),
     ],
 )
 def test_formats_agree(cli, loaded, tmp_path, args):
@@ -94,7 +94,7 @@ def test_tiers_intervals_in_every_format(cli, loaded, tmp_path):
     assert smb["churn_rate_low"] == pytest.approx(0.248642, abs=1e-6)
     assert smb["churn_rate_high"] == pytest.approx(0.751358, abs=1e-6)
     table = cli("tiers", "--db", loaded, env=ENV).stdout
-    assert "36–94" in table and "25–75" in table
+    assert "35.6%–94.2%" in table and "24.9%–75.1%" in table
 
 
 def test_churn_list_early_csv(cli, loaded):
@@ -112,8 +112,8 @@ def test_churn_table_marks_reps_well_above_in_words(cli, loaded):
     result = cli("churn", "--db", loaded, "--confidence", "0.5", env=ENV)
     assert result.exit_code == ExitCode.OK
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
-    # churn, its 50% interval (0.583760 to 0.865180 in whole percent), company, difference
-    assert lines["bob"].split()[1:8] == ["4", "3", "75.0%", "58–87", "41.7%", "+33.3", "pp"]
+    # churn, its 50% interval (0.583760 to 0.865180, shown like the rate), company, difference
+    assert lines["bob"].split()[1:8] == ["4", "3", "75.0%", "58.4%–86.5%", "41.7%", "+33.3", "pp"]
     assert lines["bob"].rstrip().endswith("▲ well above")
     assert "well above" not in lines["ann"]
 
@@ -122,7 +122,7 @@ def test_plan_json(cli, loaded):
     rows = _json(cli, "plan", "--target-amount", "30000", "--db", loaded)
     assert [{k: rows[0][k] for k in ("month", "lead", "qualified", "opportunity", "won",
                                      "reps_needed")}] == [
-        {"month": "2026-12", "lead": 29, "qualified": 24, "opportunity": 14, "won": 7,
+        {"month": "2026-11", "lead": 29, "qualified": 24, "opportunity": 14, "won": 7,
          "reps_needed": 28}
     ]
 
@@ -180,7 +180,7 @@ def test_pulse_defaults_to_the_last_complete_period(cli, loaded):
 
 def test_table_written_to_a_txt_file(cli, loaded, tmp_path):
     out = tmp_path / "stalled.txt"
-    result = cli("stalled", "--db", loaded, "-o", out, env=ENV)
+    result = cli("stalled", "--min-past-deals", "1", "--db", loaded, "-o", out, env=ENV)
     assert result.exit_code == ExitCode.OK and result.stdout == ""
     assert "P04" in out.read_text(encoding="utf-8")
 
@@ -194,7 +194,7 @@ GOLDENS = {
     "management_tiers": lambda db: management.tiers(db, WHOLE, DAY),
     "management_plan": lambda db: plan.plan(db, 30000, DAY, months=2),
     "management_pulse": lambda db: management.pulse(db, "month", dt.date(2026, 7, 15)),
-    "management_stalled": lambda db: management.stalled(db, DAY),
+    "management_stalled": lambda db: management.stalled(db, DAY, min_past_deals=1),
 }
 
 
@@ -215,3 +215,21 @@ def test_database_older_than_subscriptions_is_migrated(cli, tmp_path):
     assert cli("conversion", "--db", db, env=ENV).exit_code == ExitCode.OK
     for command in ("churn", "tiers", "stalled"):
         assert cli(command, "--db", db, env=ENV).exit_code == ExitCode.OK
+
+
+def test_stalled_says_why_deals_are_not_checked(cli, loaded):
+    """The management fixture's tiers and stages have at most 5 past deals (the 7 open
+    deals: test_management.test_stalled_needs_enough_past_deals_for_a_p90): at the default
+    20 none is flagged, in every format, and stderr and the table say why."""
+    rows = _json(cli, "stalled", "--db", loaded)
+    assert rows == []
+    table = cli("stalled", "--db", loaded, env={**ENV, "COLUMNS": "100"})
+    assert table.exit_code == ExitCode.OK
+    text = " ".join(table.stdout.split())
+    assert "No open deal is stalled." in text
+    assert ("7 open deals are not checked: fewer than 20 past deals of the tier left the "
+            "stage, too few for a p90 (enterprise qualified: 2 past, 1 open;") in text
+    assert "salesfunnel: note: 7 open deals are not checked" in table.stderr
+    at_three = _json(cli, "stalled", "--min-past-deals", "3", "--db", loaded)
+    assert [row["deal_id"] for row in at_three] == ["P04", "P05", "P10"]
+    assert min(row["past_deals"] for row in at_three) == 3

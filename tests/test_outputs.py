@@ -84,11 +84,11 @@ def test_bom_for_excel(cli, tmp_path):
     out = tmp_path / "rank.csv"
     assert cli("rank", "--db", db, "--month", "2026-01", "-o", out, "--bom").exit_code == 0
     data = out.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfrep,")
+    assert data.startswith(b"\xef\xbb\xbfmonth,rep,")
     assert "Zoë Müller" in data.decode("utf-8-sig")
     plain = tmp_path / "plain.csv"
     assert cli("rank", "--db", db, "--month", "2026-01", "-o", plain).exit_code == 0
-    assert plain.read_bytes().startswith(b"rep,")
+    assert plain.read_bytes().startswith(b"month,rep,")
 
 
 def test_info_json_and_csv(cli, loaded):
@@ -135,3 +135,97 @@ def test_help_has_no_internal_type_labels_and_an_example(cli, command):
 def test_shell_completion_is_on(cli):
     text = cli("--help").stdout
     assert "--install-completion" in text and "--show-completion" in text
+
+
+def sheet_column_widths(path, sheet: int = 1) -> dict[int, float]:
+    """The <col min= max= width=> of a sheet, read from its XML (an .xlsx is a zip)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(f"xl/worksheets/sheet{sheet}.xml").decode("utf-8")
+    widths = {}
+    for low, high, width in re.findall(r'<col min="(\d+)" max="(\d+)" width="([\d.]+)"', xml):
+        for column in range(int(low), int(high) + 1):
+            widths[column] = float(width)
+    return widths
+
+
+def test_xlsx_columns_fit_the_longest_of_header_and_values(tmp_path):
+    """Widths are characters (write_excel takes pixels: 7 a character + 5 of padding, so a
+    width once passed as characters came out 1-3 characters wide). By hand, one character of
+    margin each, the header counting 3 more for its filter button:
+    - rep: "Alexandra Whitfield" 19 > "rep" 3 + 3 -> 20;
+    - won_amount: shown "120,001" 7 < header 10 + 3 -> 14;
+    - win_rate: shown "26.9%" 5 < 8 + 3 -> 12;
+    - p50_days: shown "1,234.5" 7 < 8 + 3 -> 12;
+    - lost_reason: 60 characters -> capped at 48."""
+    frame = pl.DataFrame({
+        "rep": ["Alexandra Whitfield", "Bo"], "won_amount": [120000.75, 5.0],
+        "win_rate": [0.269, 1.0], "p50_days": [3.35, 1234.5], "lost_reason": ["x" * 60, "y"],
+    })
+    out = tmp_path / "w.xlsx"
+    write_frame(frame, OutputFormat.xlsx, out, raw=False)
+    widths = sheet_column_widths(out)
+    assert {column: int(width) for column, width in widths.items()} == {
+        1: 20, 2: 14, 3: 12, 4: 12, 5: 48}
+    sheet = openpyxl.load_workbook(out).active
+    assert int(sheet.column_dimensions["A"].width) == 20
+
+
+def test_report_xlsx_columns_are_wider_than_their_header(cli, loaded, tmp_path):
+    """Every column of a real report's sheet is at least its header + the filter button."""
+    out = tmp_path / "conversion.xlsx"
+    assert cli("conversion", "--db", loaded, "-o", out).exit_code == 0
+    header = [cell.value for cell in openpyxl.load_workbook(out)["conversion"][1]]
+    widths = sheet_column_widths(out)
+    assert len(widths) == len(header)
+    for column, name in enumerate(header, start=1):
+        assert len(name) + 3 <= widths[column] <= 49, (name, widths[column])
+
+
+def test_xlsx_interval_bounds_are_percentages_like_their_rate(cli, loaded, tmp_path):
+    """Conversion of the funnel fixture: qualified step 4/6 with its 90% Wilson interval
+    0.347015-0.882724 (tests/test_cli.py); the bounds are shown as 34.7% and 88.3%, like
+    the 66.7% they bound, not as 0.347."""
+    out = tmp_path / "conversion.xlsx"
+    assert cli("conversion", "--db", loaded, "-o", out).exit_code == 0
+    sheet = openpyxl.load_workbook(out)["conversion"]
+    header = [cell.value for cell in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[3], strict=True)}
+    assert row["stage"].value == "qualified"
+    assert row["step_rate_low"].value == pytest.approx(0.347015, abs=1e-6)
+    for name in ("step_rate", "step_rate_low", "step_rate_high", "overall_rate_low",
+                 "overall_rate_high"):
+        assert row[name].number_format == "0.0%", name
+
+
+def test_monthly_outputs_say_their_month(cli, loaded, tmp_path):
+    """The funnel fixture in 2026-01: ann and bob have events (ann won D1 for 1,000 and
+    lost one, bob lost one). Every machine output of rank carries month 2026-01 on each
+    row; conversion --month and dropoff --month lead with the cohort's month; the xlsx
+    sheet is named "rank 2026-01"."""
+    args = ["rank", "--db", loaded, "--month", "2026-01"]
+    rows = json.loads(cli(*args, "-f", "json").stdout)
+    assert [(row["month"], row["rep"], row["won_amount"], row["lost"]) for row in rows] == [
+        ("2026-01", "ann", 1000.0, 1), ("2026-01", "bob", 0.0, 1)]
+    csv = cli(*args, "-f", "csv").stdout.splitlines()
+    assert csv[0].startswith("month,rep,") and csv[1].startswith("2026-01,ann,")
+    parquet = tmp_path / "rank.parquet"
+    assert cli(*args, "-o", parquet).exit_code == 0
+    assert pl.read_parquet(parquet)["month"].to_list() == ["2026-01", "2026-01"]
+    xlsx = tmp_path / "rank.xlsx"
+    assert cli(*args, "-o", xlsx).exit_code == 0
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames == ["rank 2026-01"]
+    assert book["rank 2026-01"]["A1"].value == "month"
+    assert book["rank 2026-01"]["A2"].value == "2026-01"
+    # the cohort of January: 3 deals created (D1, D2, D3), 1 lost at lead
+    conversion = json.loads(cli("conversion", "--db", loaded, "--month", "2026-01",
+                                "-f", "json").stdout)
+    assert [(row["month"], row["stage"], row["reached"]) for row in conversion][:2] == [
+        ("2026-01", "lead", 3), ("2026-01", "qualified", 2)]
+    dropoff = json.loads(cli("dropoff", "--db", loaded, "--month", "2026-01", "-f", "json").stdout)
+    assert dropoff and {row["month"] for row in dropoff} == {"2026-01"}
+    # without a month, conversion has no month field (the cohort is all deals)
+    assert "month" not in json.loads(cli("conversion", "--db", loaded, "-f", "json").stdout)[0]

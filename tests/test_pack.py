@@ -28,7 +28,9 @@ SAME_AS = {  # sheet -> the command whose JSON it must equal
     "churn": ["churn"],
     "early_churn": ["churn", "--list-early"],
     "tiers": ["tiers", *COHORT],
-    "plan": ["plan", "--target-amount", "500000", "--start", "2026-11"],
+    # the pack's "plan for next month" is `plan --months 1` of the same day: 2026-11, the
+    # month after the last complete one, with the same seasonality and headcount
+    "plan": ["plan", "--target-amount", "500000", "--months", "1"],
     "pulse": ["pulse", "--date", "2026-10-31"],
     "stalled": ["stalled"],
     "movement": ["movement", "--since", "2026-09-30", "--until", "2026-10-31"],
@@ -180,11 +182,12 @@ def test_pack_of_a_nine_stage_month_by_hand(tmp_path):
     assert "give --target-amount" in result.stderr
     workbook = openpyxl.load_workbook(out / "salesfunnel-2026-02.xlsx")
     assert "plan" not in workbook.sheetnames
-    rank = {row[0]: row for row in workbook["rank"].iter_rows(min_row=2, values_only=True)}
+    rank = {row[1]: row for row in workbook["rank"].iter_rows(min_row=2, values_only=True)}
     header = [cell.value for cell in workbook["rank"][1]]
     alexandra = dict(zip(header, rank["Alexandra Whitfield"], strict=True))
     bo = dict(zip(header, rank["Bo Chen"], strict=True))
     assert alexandra["won_amount"] == 120000.75 and alexandra["Closed Won"] == 1
+    assert alexandra["month"] == bo["month"] == "2026-02"
     assert bo["lost"] == 1 and bo["Prospecting"] == 1
     conversion = {row[0]: row for row in workbook["conversion"].iter_rows(min_row=2, values_only=True)}
     assert conversion["Prospecting"][1] == 5 and conversion["Closed Won"][1] == 2

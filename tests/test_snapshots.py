@@ -136,8 +136,8 @@ def test_conversion_median_days_and_rank_use_inferred_entries(nightly_db, cli):
     # then win_rate_low/high (Wilson, 1 won of 1 decided, z = 1.645: 0.269866 to 1),
     # low_volume (1 decided < 5), events (alice 2+1+1+1 = 5, bob 3+2+1+1 = 7), prev_events 0
     assert lines[1:] == [
-        "alice,2,2,,1,2,,1,1,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,5,0",
-        "bob,3,1,,2,1,,1,1,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,7,0",
+        "2026-11,alice,2,2,,1,2,,1,1,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,5,0",
+        "2026-11,bob,3,1,,2,1,,1,1,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,7,0",
     ]
 
 
@@ -150,7 +150,7 @@ def test_pulse_counts_inferred_entries(nightly_db, cli):
     assert result.exit_code == ExitCode.OK
     current = {row["metric"]: row["current"] for row in json.loads(result.stdout)}
     assert current == {
-        "leads": 5.0, "opportunities": 2.0, "before_won": 2.0, "won": 2.0, "avg_won_amount": 900.0,
+        "leads": 5.0, "opportunities": 2.0, "won": 2.0, "avg_won_amount": 900.0,
     }
 
 
@@ -264,7 +264,7 @@ def test_stalled_uses_the_stage_the_crm_shows_now(nightly_db):
     rows = query(
         nightly_db,
         "select deal_id, stage, days_in_stage, threshold_days "
-        "from stalled_deals(timestamp '2026-11-25', null, 0, 0.9)",
+        "from stalled_deals(timestamp '2026-11-25', null, 0, 0.9, 1) where stalled",
     )
     assert rows == [("D2", "qualified", 6, 1.0)]
 

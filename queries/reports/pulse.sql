@@ -1,7 +1,8 @@
 -- One row per pulse metric: for the period [p_start, p_end) and the one
 -- before it [p_previous_start, p_start), the deals entering the first stage
 -- (leads), the opportunity stage (p_opportunity_index), the stage before won
--- and the won stage, by entry date as in deal_stage_dates, and the average
+-- (only when it is another stage than the opportunity stage: with the default
+-- funnel the two are one stage, and one row says it) and the won stage, by entry date as in deal_stage_dates, and the average
 -- amount of the deals won (entering the won stage) in the period; with the
 -- change and the relative change (null when the previous value is 0 or null).
 create or replace temp macro pulse(p_previous_start, p_start, p_end, p_opportunity_index, p_tier) as table
@@ -22,6 +23,7 @@ metrics as (
     select 2, 'opportunities', p_opportunity_index::integer
     union all
     select 3, 'before_won', stage_index - 1 from won_stage
+    where stage_index - 1 <> p_opportunity_index::integer
     union all
     select 4, 'won', stage_index from won_stage
 ),

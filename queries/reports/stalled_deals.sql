@@ -1,14 +1,16 @@
--- One row per open deal stalled in its current stage: the stage the CRM shows
--- now (deals.stage, not the furthest stage; the furthest when the label is not
--- a funnel stage) was entered more whole days before p_today than the p_quantile
--- quantile (quantile_cont) of past times in that stage for its tier, and at
--- least p_min_days ago. Past times in stage k: for deals with a known entry
--- of k that went further, the entry date of k+1 (when they first showed up
--- beyond k) minus the entry date of k (never negative: entry dates do not
--- decrease along the funnel); for deals lost at k, closed_at minus the entry
--- date of k, a negative one (closed before the entry) ignored; in fractional days. A tier and
--- stage without past times has no threshold, so its open deals are not listed.
-create or replace temp macro stalled_deals(p_today, p_tier, p_min_days, p_quantile) as table
+-- One row per open deal with a known entry of its current stage (the stage the
+-- CRM shows now, deals.stage, not the furthest stage; the furthest when the
+-- label is not a funnel stage), entered at least p_min_days whole days before
+-- p_today, and whether it is stalled: in the stage more whole days than the
+-- p_quantile quantile (quantile_cont) of past times in that stage for its tier.
+-- Past times in stage k: for deals with a known entry of k that went further,
+-- the entry date of k+1 (when they first showed up beyond k) minus the entry
+-- date of k (never negative: entry dates do not decrease along the funnel); for
+-- deals lost at k, closed_at minus that entry (a negative one, closed before the
+-- entry, ignored); in fractional days. A tier and stage with fewer than
+-- p_min_past past times has no threshold (null): its open deals are not
+-- stalled, and past_deals says how many there were.
+create or replace temp macro stalled_deals(p_today, p_tier, p_min_days, p_quantile, p_min_past) as table
 with
 facts as (
     select deal_id, rep, tier, status, amount, closed_at, furthest_index, current_index
@@ -89,18 +91,23 @@ final as (
         open_deals.tier,
         open_deals.stage,
         open_deals.entered_at,
+        open_deals.stage_index,
         open_deals.days_in_stage,
-        thresholds.threshold_days,
-        open_deals.days_in_stage - thresholds.threshold_days as days_over,
-        thresholds.past_deals,
+        checked.threshold_days,
+        open_deals.days_in_stage - checked.threshold_days as days_over,
+        coalesce(thresholds.past_deals, 0) as past_deals,
+        coalesce(open_deals.days_in_stage > checked.threshold_days, false) as stalled,
         open_deals.amount
     from open_deals
-    inner join thresholds
+    left join thresholds
         on thresholds.tier = open_deals.tier
         and thresholds.stage_index = open_deals.stage_index
-    where open_deals.days_in_stage > thresholds.threshold_days
-        and open_deals.days_in_stage >= p_min_days
+    left join thresholds as checked
+        on checked.tier = open_deals.tier
+        and checked.stage_index = open_deals.stage_index
+        and checked.past_deals >= p_min_past
+    where open_deals.days_in_stage >= p_min_days
 )
 
 select * from final
-order by days_over desc, deal_id;
+order by days_over desc nulls last, deal_id;

@@ -110,7 +110,8 @@ def plan(
     start: Annotated[
         str | None,
         typer.Option("--start", metavar="YYYY-MM",
-                     help="First month of the plan (default: next month)."),
+                     help="First month of the plan (default: this month, the one after the last "
+                          "complete month, as in the pack)."),
     ] = None,
     currency: CurrencyOption = None,
     ramp: Annotated[
@@ -222,6 +223,12 @@ def stalled(
         typer.Option("--min-days", metavar="DAYS",
                      help="Only deals at least this many days in their stage."),
     ] = 0,
+    min_past_deals: Annotated[
+        int | None,
+        typer.Option("--min-past-deals", metavar="N", min=1, max=1_000_000,
+                     help="Past deals a tier and stage needs for a p90 (default: 20); "
+                          "with fewer, its open deals are not checked."),
+    ] = None,
 ) -> Report:
     """Open deals longer in their stage than 90% of past deals of their tier were.
 
@@ -229,7 +236,9 @@ def stalled(
     """
     from salesfunnel.reports import management
 
-    return management.stalled(database, today(), tier, min_days)
+    if min_past_deals is None:
+        min_past_deals = management.STALLED_MIN_PAST_DEALS
+    return management.stalled(database, today(), tier, min_days, min_past_deals)
 
 
 COMMANDS = (churn, tiers, plan, pulse, stalled)

@@ -179,6 +179,8 @@ def fit_table(table: Table, console: Console) -> list[Table]:
     count = len(table.columns)
     widths = [_column_width(console, table, index) for index in range(count)]
     if sum(widths) + 2 <= width or count < 2:
+        if table.title:  # as wide as its title, so the title is not wrapped to the columns
+            table.min_width = max(table.min_width or 0, min(Text(str(table.title)).cell_len, width))
         return [table]
     keys = _key_columns(table)
     panels: list[list[int]] = []
@@ -236,14 +238,14 @@ def print_table(table: Table | list[Table], output: Path | None) -> None:
 
 
 def fmt_interval(low, high) -> str:
-    """A Wilson interval in whole percent, compactly: 27–100 (– when there is none)."""
+    """A Wilson interval formatted like the rate it bounds: 15.3%–42.9% (– when there is none)."""
     if is_missing(low) or is_missing(high):
         return NULL
-    return f"{low * 100:.0f}–{high * 100:.0f}"
+    return f"{fmt_pct(low)}–{fmt_pct(high)}"
 
 
 def fmt_rate_interval(rate, low, high) -> str:
-    """A rate with its interval: 26.9% 15–42."""
+    """A rate with its interval: 26.9% 15.3%–42.9%."""
     if is_missing(rate):
         return NULL
     return f"{fmt_pct(rate)} {fmt_interval(low, high)}"

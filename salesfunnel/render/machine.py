@@ -91,6 +91,17 @@ def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def sheet_title(name: str, frame: pl.DataFrame) -> str:
+    """The sheet name of a report: its name, then the month or period its rows are of
+    ("rank 2026-10") when they are all of one."""
+    for field in ("month", "period"):
+        if field in frame.columns and frame.height and frame[field].n_unique() == 1:
+            value = frame[field][0]
+            if value is not None:
+                return f"{name} {value}"
+    return name
+
+
 def serialise(frame: pl.DataFrame, fmt: OutputFormat, raw: bool = False, bom: bool = False) -> str:
     """JSON (an array of flat objects) or CSV text of a frame (amounts to the cent)."""
     frame = exact_amounts(frame)
@@ -116,7 +127,7 @@ def write_frame(
             from salesfunnel.render.workbook import write_workbook
 
             assert output is not None
-            write_workbook(output, [(sheet, frame)])
+            write_workbook(output, [(sheet_title(sheet, frame), frame)])
             return
         text = serialise(frame, fmt, raw, bom)
         if output is None:

@@ -250,10 +250,15 @@ def stalled_table(report: Report) -> Table:
             fmt_int(row["days_in_stage"]), fmt_days(row["p90_days"]), fmt_days(row["days_over"]),
             fmt_int(row["past_deals"]), fmt_amount(row["amount"]),
         )
+    captions = []
     if rows:
-        table.caption = (
+        captions.append(
             "Days: in the current stage. P90: 90% of the tier's past deals (Past: how many) "
             "spent at most this many days in the stage."
         )
-    add_empty_note(table, len(rows), "No open deal is stalled.")
+    else:
+        captions.append("No open deal is stalled.")
+    if report.extra.get("unchecked_note"):
+        captions.append(report.extra["unchecked_note"])
+    table.caption = "\n".join(captions)
     return table

@@ -27,8 +27,8 @@ MAX_WIDTH = 48
 
 
 def is_rate(name: str) -> bool:
-    """Rates and shares (fractions shown as percentages), by field name."""
-    return name.endswith(("_rate", "share", "_difference"))
+    """Rates, their interval bounds and shares (fractions shown as percentages), by name."""
+    return name.endswith(("_rate", "_rate_low", "_rate_high", "share", "_difference"))
 
 
 def column_format(name: str, dtype) -> str | None:
@@ -55,19 +55,48 @@ def sheet_name(name: str) -> str:
     return _SHEET_NAME_BAD.sub("-", name)[:31] or "sheet"
 
 
-def _widths(frame: pl.DataFrame) -> dict[str, int]:
-    """Each column as wide as its header or its longest value (capped), computed by Polars."""
+# Excel column widths are in characters of the default font (Calibri 11: 7 pixels each,
+# plus 5 pixels of cell padding); Polars' write_excel(column_widths=...) takes pixels
+CHAR_PIXELS = 7
+PADDING_PIXELS = 5
+FILTER_BUTTON = 3  # characters the header's autofilter button covers
+
+
+def _shown_length(name: str, fmt: str | None, dtype):
+    """A Polars expression: the length of each value of column `name` as the sheet shows it
+    in its number format (26.9% for 0.269, 120,001 for 120000.75), not as stored."""
     import polars as pl
 
-    if frame.height == 0:
-        return {name: min(len(name) + 2, MAX_WIDTH) for name in frame.columns}
-    longest = frame.select(
-        pl.col(name).cast(pl.String).str.len_chars().max().alias(name) for name in frame.columns
-    ).row(0)
-    return {
-        name: min(max(len(name), (size or 0) + 3) + 2, MAX_WIDTH)
-        for name, size in zip(frame.columns, longest, strict=True)
-    }
+    column = pl.col(name)
+    if fmt == DATE:
+        return pl.lit(10)
+    if fmt in (PERCENT, DAYS):
+        tenths = (column * (100 if fmt == PERCENT else 1)).abs().round(1)
+        whole = tenths.floor().cast(pl.Int64).cast(pl.String).str.len_chars()
+        return whole + (whole - 1) // 3 + 2 + (column < 0).cast(pl.Int64) + (fmt == PERCENT)
+    if fmt in (AMOUNT, COUNT):
+        whole = column.abs().round(0).cast(pl.Int64).cast(pl.String).str.len_chars()
+        return whole + (whole - 1) // 3 + (column < 0).cast(pl.Int64)
+    if dtype == pl.Boolean:
+        return pl.lit(5)
+    return column.cast(pl.String).str.len_chars()
+
+
+def column_pixels(frame: pl.DataFrame, formats: dict[str, str]) -> dict[str, int]:
+    """Each column as wide as its header (with the filter button) or its longest value as
+    shown, at most MAX_WIDTH characters, in the pixels `write_excel(column_widths=)` takes."""
+    if frame.height:
+        longest = frame.select(
+            _shown_length(name, formats.get(name), dtype).max().alias(name)
+            for name, dtype in frame.schema.items()
+        ).row(0)
+    else:
+        longest = (0,) * frame.width
+    widths = {}
+    for name, size in zip(frame.columns, longest, strict=True):
+        chars = min(max(len(name) + FILTER_BUTTON, int(size or 0)) + 1, MAX_WIDTH)
+        widths[name] = chars * CHAR_PIXELS + PADDING_PIXELS
+    return widths
 
 
 def add_sheet(workbook, name: str, frame: pl.DataFrame) -> None:
@@ -82,7 +111,7 @@ def add_sheet(workbook, name: str, frame: pl.DataFrame) -> None:
         worksheet=sheet_name(name),
         column_formats=formats or None,
         dtype_formats={},
-        column_widths=_widths(frame),
+        column_widths=column_pixels(frame, formats),
         autofilter=True,
         freeze_panes=(1, 0),
         table_style="Table Style Light 9",

@@ -100,6 +100,7 @@ class Filters:
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     window_label: str = "all deals"
+    month: str | None = None  # "2026-10" when the cohort is a calendar month (--month)
 
     def args(self) -> list:
         return [self.tier, self.rep, self.source, self.since, self.until]
@@ -261,6 +262,7 @@ def cohort_filters(
         raise UsageError("Use --month, or --since/--until, not both.")
     start = end = None
     label = "all deals"
+    cohort_month = None
     if month:
         first = resolve_month(db, month, today, latest_of="last_created")
         if first is None:
@@ -268,6 +270,7 @@ def cohort_filters(
         start, end = midnight(first), midnight(add_months(first, 1))
         partial = partial_period(first, add_months(first, 1), today)
         label = f"created {first:%Y-%m}" + (f" ({partial})" if partial else "")
+        cohort_month = f"{first:%Y-%m}"
     else:
         window = day_window(since, until)
         start, end = window.since, window.until
@@ -280,6 +283,7 @@ def cohort_filters(
         since=start,
         until=end,
         window_label=label,
+        month=cohort_month,
     )
 
 

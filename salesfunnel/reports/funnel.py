@@ -55,9 +55,11 @@ def conversion(
               name if name == "stage" else f"{name}::double as {name}" for name in columns]
     if by:
         fields.insert(0, f"group_value as {quote_ident(by)}")
+    month = [] if filters.month is None or by == "month" else [filters.month]
     frame = db.rows(
-        f"select {', '.join(fields)} from conversion(?, ?, ?, ?, ?, ?, ?)",
-        [*filters.args(), by, z_value(confidence)],
+        f"select {'?::varchar as month, ' if month else ''}{', '.join(fields)} "
+        "from conversion(?, ?, ?, ?, ?, ?, ?)",
+        [*month, *filters.args(), by, z_value(confidence)],
     )
     title = f"Conversion · {filters.describe()}" + (f" · by {by}" if by else "")
     report = Report("conversion", title, frame, db.funnel.stages, group_by=by,
@@ -83,9 +85,11 @@ def dropoff(db: Database, filters: Filters, by: str | None = None) -> Report:
         from salesfunnel.reports.pipelines import in_scope
 
         return in_scope(db, None, lambda: dropoff(db, filters), grouped=True)
+    month = [] if filters.month is None else [filters.month]
     frame = db.rows(
-        "select tier, stage, reason, lost::bigint as lost, share::double as share, "
-        "amount::double as amount from dropoff(?, ?, ?, ?, ?)", filters.args()
+        f"select {'?::varchar as month, ' if month else ''}tier, stage, reason, "
+        "lost::bigint as lost, share::double as share, amount::double as amount "
+        "from dropoff(?, ?, ?, ?, ?)", [*month, *filters.args()]
     )
     return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages)
 
@@ -126,7 +130,7 @@ def rank(
     won_rank = quote_ident(f"{stages[-1]}_rank")
     frame = db.rows(
         f"""select * from (
-            select rep, {', '.join(pivot)},
+            select ?::varchar as month, rep, {', '.join(pivot)},
                 any_value(won_amount)::double as won_amount,
                 any_value(lost)::bigint as lost,
                 any_value(win_rate)::double as win_rate,
@@ -138,7 +142,7 @@ def rank(
             from rep_rank(?, ?, ?)
             group by rep
         ) order by {won_rank} nulls last, rep nulls last""",
-        [min_deals, midnight(first), tier, z],
+        [f"{first:%Y-%m}", min_deals, midnight(first), tier, z],
     )
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 DEFAULT_EARLY_MONTHS = 5
 STALLED_QUANTILE = 0.9
+# a p90 of fewer past deals than this is noise: their tier and stage is not checked
+STALLED_MIN_PAST_DEALS = 20
 PULSE_PERIODS = ("week", "month")
 
 
@@ -246,24 +248,32 @@ def pulse(
 
 
 # -- stalled -------------------------------------------------------------------------
-def stalled(db: Database, today: dt.date, tier: str | None = None, min_days: int = 0) -> Report:
-    """Open deals longer in their current stage than 90% of past deals of their tier were."""
-    import polars as pl
-
+def stalled(
+    db: Database, today: dt.date, tier: str | None = None, min_days: int = 0,
+    min_past_deals: int = STALLED_MIN_PAST_DEALS,
+) -> Report:
+    """Open deals longer in their current stage than 90% of past deals of their tier were,
+    where at least `min_past_deals` past deals give that p90; the open deals of a tier and
+    stage with fewer are not checked, and `extra["unchecked"]` says which and why."""
     if min_days < 0:
         raise UsageError(f"--min-days takes a number of days >= 0; got {min_days}.")
+    if min_past_deals < 1:
+        raise UsageError(f"--min-past-deals takes a number >= 1; got {min_past_deals}.")
     tier = tier_filter(tier)
-    frame = db.call_macro("stalled_deals", [today, tier, min_days, STALLED_QUANTILE]).select(
-        "deal_id",
-        "rep",
-        "tier",
-        "stage",
-        pl.col("entered_at").cast(pl.Date),
-        pl.col("days_in_stage").cast(pl.Int64),
-        pl.col("threshold_days").cast(pl.Float64).alias("p90_days"),
-        pl.col("days_over").cast(pl.Float64),
-        pl.col("past_deals").cast(pl.Int64),
-        pl.col("amount").cast(pl.Float64),
+    args = [today, tier, min_days, STALLED_QUANTILE, min_past_deals]
+    frame = db.rows(
+        "select deal_id, rep, tier, stage, entered_at::date as entered_at, "
+        "days_in_stage::bigint as days_in_stage, threshold_days::double as p90_days, "
+        "days_over::double as days_over, past_deals::bigint as past_deals, "
+        "amount::double as amount "
+        "from stalled_deals(?, ?, ?, ?, ?) where stalled order by days_over desc, deal_id",
+        args,
+    )
+    unchecked = db.fetchall(
+        "select tier, stage, count(*)::bigint as open_deals, max(past_deals)::bigint "
+        "from stalled_deals(?, ?, ?, ?, ?) where threshold_days is null "
+        "group by tier, stage, stage_index order by tier, stage_index",
+        args,
     )
     title = (
         "Stalled deals · open longer than the 90th percentile of their tier and stage · "
@@ -273,4 +283,24 @@ def stalled(db: Database, today: dt.date, tier: str | None = None, min_days: int
         title += f" · tier {tier}"
     if min_days:
         title += f" · at least {min_days} days"
-    return Report("stalled", title, frame, db.funnel.stages)
+    note = unchecked_note(unchecked, min_past_deals) if unchecked else None
+    report = Report("stalled", title, frame, db.funnel.stages,
+                    extra={"min_past_deals": min_past_deals, "unchecked": unchecked,
+                           "unchecked_note": note})
+    if note:
+        report.notices.append(note)
+    return report
+
+
+def unchecked_note(unchecked: list[tuple], min_past_deals: int, shown: int = 4) -> str:
+    """Why some open deals are not checked: their tier and stage has too few past deals."""
+    deals = sum(row[2] for row in unchecked)
+    groups = [f"{tier} {stage}: {past} past, {count} open"
+              for tier, stage, count, past in unchecked[:shown]]
+    if len(unchecked) > shown:
+        groups.append(f"{len(unchecked) - shown} more")
+    fewer = "no past deal" if min_past_deals == 1 else f"fewer than {min_past_deals} past deals"
+    return (
+        f"{deals:,} open deal{'s are' if deals != 1 else ' is'} not checked: {fewer} of "
+        f"the tier left the stage, too few for a p90 ({'; '.join(groups)})."
+    )

@@ -111,6 +111,22 @@ def trailing_figures(db: Database, today: dt.date, lookback: int, tier: str | No
     return trailing
 
 
+def planned_month(today: dt.date, after: dt.date | None = None) -> dt.date:
+    """The month a plan plans (its first month): the month after `after` (the pack's
+    month), by default the month after the last complete calendar month, i.e. today's
+    month: on 2026-11-01, with October closed, November. `plan` and the pack's plan share
+    it, and both read their rates, seasonality and reps as of `plan_as_of`."""
+    if after is None:
+        after = add_months(today.replace(day=1), -1)
+    return add_months(after.replace(day=1), 1)
+
+
+def plan_as_of(today: dt.date, first: dt.date) -> dt.date:
+    """The day a plan is made as of: the first day of its first month, or today when that
+    is later: the lookback, seasonality and reps on staff are those known then."""
+    return min(today, first)
+
+
 def plan(
     db: Database,
     target_amount: float,
@@ -138,7 +154,8 @@ def plan(
         raise UsageError(f"--months takes a number of months >= 1; got {months}.")
     ramp_given = capacity_model.parse_ramp(ramp)
     capacity_model.check_options(attrition, reps_now, reps_per_manager)
-    first = month_start(start) if start else add_months(today.replace(day=1), 1)
+    first = month_start(start) if start else planned_month(today)
+    today = plan_as_of(today, first)
     trailing = trailing_figures(db, today, lookback, tier)
     stages = [stage for stage, _ in trailing.reached]
     monthly_target = target_amount / months

@@ -63,7 +63,9 @@ def write_pack(
         index_html = index_page(data, rep_files)
     workbook = out / f"salesfunnel-{data.label}.xlsx"
     write_workbook(workbook, [(name, report.frame) for name, report in data.reports.items()],
-                   [*DEFINITIONS, *(("Note", note) for note in data.notes)])
+                   [("Month", f"{data.label}: the month of this pack (rank rows carry it as "
+                              "month, pulse rows as period)"),
+                    *DEFINITIONS, *(("Note", note) for note in data.notes)])
     index = out / "index.html"
     index.write_text(batch.fill(index_html), encoding="utf-8")
     pages = {}

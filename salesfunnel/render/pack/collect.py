@@ -134,9 +134,9 @@ def collect_rest(db: Database, data: PackData, target_amount: float | None) -> N
     reports["early_churn"] = management.early_churn(db, Window(), as_of, EARLY_MONTHS)
     reports["tiers"] = management.tiers(db, window, as_of)
     if target_amount is not None:
-        reports["plan"] = planning.plan(
-            db, target_amount, as_of, months=1, start=f"{add_months(month, 1):%Y-%m}"
-        )
+        planned = planning.planned_month(as_of, after=month)
+        reports["plan"] = planning.plan(db, target_amount, as_of, months=1,
+                                        start=f"{planned:%Y-%m}")
     else:
         data.notes.append("No plan: give --target-amount to plan the next month's deals and reps.")
     last_day = add_months(month, 1) - dt.timedelta(days=1)

@@ -18,8 +18,9 @@ DEFINITIONS: list[tuple[str, str]] = [
                    "company_churn_rate: the same for all reps."),
     ("early_churned", "Customers who ended within 5 calendar months of starting."),
     ("well_above_company", "Churn at least 1.5 times the company's and 5 percentage points above it."),
-    ("pulse", "Deals entering the first stage, the opportunity stage, the stage before won and "
-              "won in the month, beside the month before; avg_won_amount of the deals won."),
+    ("pulse", "Deals entering the first stage, the opportunity stage, the stage before won (when "
+              "it is another stage) and won in the month, beside the month before; "
+              "avg_won_amount of the deals won."),
     ("stalled", "Open deals longer in their stage than 90% of their tier's past deals (P90)."),
     ("plan", "Deals that must enter each stage next month for the target, at the trailing "
              "six months' rates; reps_needed at the trailing wins per rep-month."),

@@ -74,8 +74,8 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
     pulse_frame = pulse.frame
     body.append(section(
         "pulse", f"Pulse · {period.label} against {period.previous_label}",
-        "Deals entering the first stage (leads), the opportunity stage, the stage before won, "
-        "and won, this month beside last month.",
+        "Deals entering the first stage (leads), the opportunity stage, the stage before won "
+        "(when it is another stage) and won, this month beside last month.",
         chart(charts.pulse_chart(pulse_frame, PULSE_LABELS, period.label, period.previous_label)),
         table("pulse", pulse_frame, PULSE),
     ))
