@@ -298,8 +298,8 @@ def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: st
                 )
             elif not asked:
                 order = "mdy" if month_first >= day_first else "dmy"
-    db.execute("create or replace temp table load_settings as select ?::varchar as date_order",
-               [order or "mdy"])
+    # a constant for the statements that parse (load_macros.sql); mdy or dmy only
+    db.execute(f"set variable salesfunnel_date_order = '{'dmy' if order == 'dmy' else 'mdy'}'")
     return order
 
 
