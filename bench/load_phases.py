@@ -27,6 +27,7 @@ from salesfunnel.load.orchestrate import load_paths  # noqa: E402
 
 TIMES: list[tuple[float, str, str]] = []
 PROFILE_DIR: Path | None = None
+CPU = False  # --cpu: CPU time of the process (every thread) instead of wall time
 
 
 def caller() -> str:
@@ -43,11 +44,12 @@ def wrap() -> None:
         if PROFILE_DIR is not None:
             self.conn.execute("set enable_profiling = 'json'")
             self.conn.execute(f"set profiling_output = '{PROFILE_DIR}/{len(TIMES):04d}.json'")
-        started = time.perf_counter()
+        started = time.perf_counter() if not CPU else time.process_time()
         try:
             return original_run(self, thunk)
         finally:
-            TIMES.append((time.perf_counter() - started, caller(), getattr(self, "_last_sql", "")))
+            now = time.perf_counter() if not CPU else time.process_time()
+            TIMES.append((now - started, caller(), getattr(self, "_last_sql", "")))
 
     original_execute = dbmod.Database.execute
     original_fetchall = dbmod.Database.fetchall
@@ -82,23 +84,27 @@ def main() -> int:
     parser.add_argument("--all", action="store_true", help="list every statement in order")
     parser.add_argument("--profile", type=Path, help="write DuckDB's JSON profile of each "
                         "statement here (N.json, N as in the listing)")
+    parser.add_argument("--cpu", action="store_true", help="time CPU (user + system, every "
+                        "thread) instead of wall time: steadier on a shared machine")
     args = parser.parse_args()
-    global PROFILE_DIR
+    global PROFILE_DIR, CPU
+    CPU = args.cpu
     PROFILE_DIR = args.profile
     if PROFILE_DIR:
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     wrap()
     with tempfile.TemporaryDirectory(prefix="load-phases-") as scratch:
         path = Path(scratch) / "phases.duckdb"
-        started = time.perf_counter()
+        started = time.perf_counter() if not CPU else time.process_time()
         db = open_database(path, write=True, config_funnel=None)
-        opened = time.perf_counter() - started
+        clock = time.process_time if CPU else time.perf_counter
+        opened = clock() - started
         load_paths(db, args.paths)
         db.close()
-        total = time.perf_counter() - started
+        total = clock() - started
     sql_total = sum(t for t, _, _ in TIMES)
-    print(f"total {total:.2f} s (open {opened:.2f} s); in SQL {sql_total:.2f} s over "
-          f"{len(TIMES)} statements; outside SQL {total - sql_total:.2f} s")
+    print(f"{'CPU' if CPU else 'wall'} total {total:.2f} s (open {opened:.2f} s); in SQL "
+          f"{sql_total:.2f} s over {len(TIMES)} statements; outside SQL {total - sql_total:.2f} s")
     by_caller: dict[str, float] = collections.defaultdict(float)
     for seconds, where, _ in TIMES:
         by_caller[where.rsplit(":", 1)[0]] += seconds

@@ -36,6 +36,7 @@ from salesfunnel.load.records import (
     read_records,
     reject_nul_fields,
     stage_history_from_columns,
+    use_plain_parsers,
 )
 from salesfunnel.load.sheets import digest_path, open_sources
 from salesfunnel.load.sniff import CsvLayout, file_digest
@@ -155,6 +156,7 @@ def load_paths(
                     progress(number, len(layouts), layout.path)
                 reports.append(_load_file(db, layout, plan, options, config, scratch, file_id))
                 file_id += 0 if reports[-1].skipped_unchanged else 1
+            use_plain_parsers(db, dates=False, amounts=False)  # the checking ones again
             changed = any(not r.skipped_unchanged for r in reports)
             stored_orphans = db.meta("orphan_history_rows")
             if changed or stored_orphans is None:
