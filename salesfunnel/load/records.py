@@ -181,20 +181,21 @@ def _plain_path(path: Path, scratch: Path) -> str:
 
 def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
     """`source_rows` (a view): csv_records as canonical fields, with each record's line.
+    The caller has dropped the previous file's `source_rows` (drop_relation).
 
     csv_records keeps the file's order in its rowids. Records DuckDB rejected are
     missing from it; a record's line is its ordinal among all records (rejected
     ones included) plus one for the header.
     """
-    first, last, count = db.fetchall("select min(rowid), max(rowid), count(*) from csv_records")[0]
+    first, last, count, skipped = db.fetchall(
+        "select min(rowid), max(rowid), count(*), (select count(*) from csv_structure_problems) "
+        "+ (select count(*) from csv_blank_lines) from csv_records"
+    )[0]
     if count and last - first + 1 == count:
         ordinal = f"rowid - {int(first)} + 1"
     else:  # rowids with gaps: number them
         ordinal = "row_number() over (order by rowid)"
-    if db.scalar(
-        "select (select count(*) from csv_structure_problems) "
-        "+ (select count(*) from csv_blank_lines)"
-    ):
+    if skipped:
         # lines taken by rejected records and empty lines are skipped when numbering
         db.execute(
             f"""
@@ -244,7 +245,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
         for name in spec.fields
     )
     params = {k: v for k, v in plan.params.items() if f"${k}" in projection}
-    drop_relation(db, "source_rows")
+    # (the loader dropped the previous file's source_rows: drop_relation, once per file)
     # bound band parameters cannot live in a view: materialise in that (rare) case
     what = "table" if params else "view"
     db.execute(
