@@ -92,3 +92,49 @@ def test_every_value_parses_alike_both_ways():
     finally:
         db.close()
     assert plain > 100  # the fast path was taken (by every plain ISO value)
+
+
+@pytest.mark.parametrize("checked", ["", "1"])
+def test_plain_files_parse_like_mixed_files(tmp_path, monkeypatch, checked):
+    """A file whose dates and amounts all have the plain shape is parsed with one cast
+    each (records.use_plain_parsers); the same values in a file with one zoned date and
+    one amount with a thousands separator take the checking parsers. Both give the same
+    values and the same rejects, by hand, both ways."""
+    from conftest import load_into, query, write
+
+    monkeypatch.setenv(CHECKED_ENV, checked)
+    header = "deal_id,rep,stage,created_at,amount\n"
+    plain = write(tmp_path, "plain.csv", header + (
+        "P1,Ann,lead,2026-03-04,1200\n"
+        "P2,Ann,lead,2026-03-04 13:05:09,-3\n"  # negative amount: rejected
+        "P3,Ann,lead,2026-02-30,7.5\n"  # impossible date: rejected
+        "P4,Ann,lead,,\n"))
+    mixed = write(tmp_path, "mixed.csv", header + (
+        "M1,Ann,lead,2026-03-04,\"1,200\"\n"
+        "M2,Ann,lead,2026-03-04T14:05:09+01:00,-3\n"
+        "M3,Ann,lead,2026-02-30,7.5\n"
+        "M4,Ann,lead,2026-03-04 13:05:09 EST,\n"))  # a zone name: rejected
+    for path in (plain, mixed):
+        load_into(tmp_path / f"{path.stem}.duckdb", path)
+    deals = {
+        name: query(tmp_path / f"{name}.duckdb",
+                    "select deal_id, created_at::varchar, amount from deals order by deal_id")
+        for name in ("plain", "mixed")
+    }
+    assert deals["plain"] == [("P1", "2026-03-04 00:00:00", 1200.0), ("P4", None, None)]
+    assert deals["mixed"] == [("M1", "2026-03-04 00:00:00", 1200.0)]
+    rejects = {
+        name: query(tmp_path / f"{name}.duckdb",
+                    "select line, column_name, value, reason from load_rejects order by line")
+        for name in ("plain", "mixed")
+    }
+    assert rejects["plain"] == [
+        (3, "amount", "-3", "negative amount"),
+        (4, "created_at", "2026-02-30", "unparseable date"),
+    ]
+    assert rejects["mixed"] == [
+        (3, "amount", "-3", "negative amount"),
+        (4, "created_at", "2026-02-30", "unparseable date"),
+        (5, "created_at", "2026-03-04 13:05:09 EST",
+         "time zone name not understood (give a UTC offset such as -05:00)"),
+    ]

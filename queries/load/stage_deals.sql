@@ -22,6 +22,12 @@ trimmed as (
     from source_rows
 ),
 
+-- the config's report currency (one row; null: amounts are kept as loaded), joined
+-- once rather than read by a scalar subquery at every use (each is planned apart)
+settings as (
+    select report as report_currency from currency_settings
+),
+
 -- a deal's labels are those of its pipeline's own funnel, else the shared funnel's
 own_funnels as (
     select distinct pipeline_key from stage_labels where pipeline_key is not null
@@ -30,8 +36,10 @@ own_funnels as (
 with_funnel as (
     select
         trimmed.*,
+        settings.report_currency,
         own_funnels.pipeline_key as funnel_key
     from trimmed
+    cross join settings
     left join own_funnels on own_funnels.pipeline_key = lower(trimmed.pipeline)
 ),
 
@@ -47,7 +55,7 @@ parsed as (
         parse_timestamp(created_at_text) as created_at,
         parse_timestamp(closed_at_text) as closed_at,
         parse_amount(amount_text) as amount_original,
-        coalesce(currency_original, (select report from currency_settings)) as currency,
+        coalesce(currency_original, report_currency) as currency,
         labels.stage,
         labels.stage_index,
         labels.is_lost,
@@ -67,8 +75,8 @@ with_status as (
         rates.rate,
         -- with [currency] rates: one unit of the currency is `rate` report-currency units
         case
-            when (select report from currency_settings) is null then amount_original
-            when parsed.currency = (select report from currency_settings) then amount_original
+            when report_currency is null then amount_original
+            when parsed.currency = report_currency then amount_original
             else amount_original * rates.rate
         end as amount,
         case
@@ -114,9 +122,9 @@ checked as (
                 'currency', currency_original, 'unknown currency code (expected e.g. USD, EUR)'
             ),
             problem(
-                (select report from currency_settings) is not null
+                report_currency is not null
                     and amount_original is not null
-                    and currency <> (select report from currency_settings)
+                    and currency <> report_currency
                     and rate is null
                     and regexp_full_match(currency, '[A-Z]{3}'),
                 'currency', currency,
@@ -142,10 +150,10 @@ final as (
         amount,
         closed_at,
         -- converted amounts are in the report currency
-        coalesce((select report from currency_settings), currency) as currency,
-        case when (select report from currency_settings) is not null then amount_original end
+        coalesce(report_currency, currency) as currency,
+        case when report_currency is not null then amount_original end
             as amount_original,
-        case when (select report from currency_settings) is not null then currency_original end
+        case when report_currency is not null then currency_original end
             as currency_original,
         pipeline,
         problems

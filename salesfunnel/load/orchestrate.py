@@ -37,6 +37,7 @@ from salesfunnel.load.records import (
     read_records,
     reject_nul_fields,
     stage_history_from_columns,
+    use_plain_parsers,
 )
 from salesfunnel.load.sheets import digest_path, open_sources
 from salesfunnel.load.sniff import CsvLayout, file_digest
@@ -161,6 +162,7 @@ def load_paths(
                     progress(number, len(layouts), layout.path)
                 reports.append(_load_file(db, layout, plan, options, config, scratch, file_id))
                 file_id += 0 if reports[-1].skipped_unchanged else 1
+            use_plain_parsers(db, dates=False, amounts=False)  # the checking ones again
             changed = any(not r.skipped_unchanged for r in reports)
             stored_orphans = db.meta("orphan_history_rows")
             if changed or stored_orphans is None:
@@ -208,6 +210,9 @@ def _load_file(
             report.skipped_unchanged = True
             return report
 
+    # the previous file's relations, whichever kind each is: one catalog look-up per file
+    drop_relation(db, "source_rows", "staged", "staged_main", "staged_history_columns",
+                  "incoming")
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
     layout.check_unchanged()
     report.encoding = layout.encoding
@@ -215,7 +220,6 @@ def _load_file(
     report.deleted = count_deleted(db, plan)
     report.deleted_column = plan.deleted_header
     report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)
-    drop_relation(db, "staged", "staged_main", "staged_history_columns")
     db.run_script(sql_text(f"load/stage_{kind}"), {"no_owner": NO_OWNER})
     if layout.nul_bytes:
         report.nul_bytes = layout.nul_bytes - reject_nul_fields(db, plan)
@@ -238,32 +242,39 @@ def _load_file(
             "create or replace temp view staged as select * from staged_main "
             "where line not in (select line from rejected_lines)"
         )
-        value_rejects = db.scalar("select count(*) from rejected_lines")
-        staged_rows = db.scalar("select count(*) from staged_main")
+        value_rejects, staged_rows, structural = db.fetchall(
+            "select (select count(*) from rejected_lines), (select count(*) from staged_main), "
+            "(select count(*) from csv_structure_problems)"
+        )[0]
+        hash_repeats = None
     else:
         # a deals row gives its deal id: the deal is in the export, rejected or not
         deal = "deal_id" if kind == "deals" else "null::varchar"
         problems_of = f"select line, {deal} as deal_id, problems from staged"
-        staged_rows, value_rejects = db.fetchall(
-            "select count(*), count(*) filter (where len(problems) > 0) from staged"
+        # with the count of repeated keys' hashes (_create_incoming): one scan of staged
+        staged_rows, value_rejects, hash_repeats, structural = db.fetchall(
+            f"select count(*), count(*) filter (where len(problems) > 0), "
+            f"count(*) filter (where len(problems) = 0) "
+            f"- count(distinct hash({KINDS[kind].key})) filter (where len(problems) = 0), "
+            f"(select count(*) from csv_structure_problems) from staged"
         )[0]
 
     db.execute("delete from load_rejects where path = ?", [path_text])
-    db.execute(
-        f"""
-        insert into load_rejects (file_id, path, line, column_name, value, reason, deal_id)
-        select ?, ?, line, column_name, value, reason, null from csv_structure_problems
-        union all
-        select ?, ?, line, p.column_name, p.value, p.reason, deal_id
-        from (
-            select line, deal_id, unnest(problems) as p
-            from ({problems_of})
-            where len(problems) > 0
+    if structural or value_rejects:  # else there is nothing to record (one statement less)
+        db.execute(
+            f"""
+            insert into load_rejects (file_id, path, line, column_name, value, reason, deal_id)
+            select ?, ?, line, column_name, value, reason, null from csv_structure_problems
+            union all
+            select ?, ?, line, p.column_name, p.value, p.reason, deal_id
+            from (
+                select line, deal_id, unnest(problems) as p
+                from ({problems_of})
+                where len(problems) > 0
+            )
+            """,
+            [file_id, path_text, file_id, path_text],
         )
-        """,
-        [file_id, path_text, file_id, path_text],
-    )
-    structural = db.scalar("select count(*) from csv_structure_problems")
     report.rows_read = staged_rows + structural
     report.rows_rejected = value_rejects + structural
     report.rows_loaded = staged_rows - value_rejects
@@ -285,7 +296,7 @@ def _load_file(
     report.notices = [*plan.notices, *(
         unknown_label_notice(db, file_id, layout.path) if report.rows_rejected else []
     ), *_blank_owner_notice(db, plan, problems_of)]
-    duplicates = _create_incoming(db, kind)
+    duplicates = _create_incoming(db, kind, hash_repeats)
     if kind != "history":
         report.duplicates = duplicates
     if kind == "deals":
@@ -300,7 +311,7 @@ def _load_file(
             "where line not in (select line from rejected_lines)"
         )
         report.history_rows = db.scalar("select count(*) from staged")
-        _create_incoming(db, "history")
+        _create_incoming(db, "history", replace=True)
         db.run_script(sql_text("load/merge_history"), {"file_id": file_id})
     db.execute(
         "insert into load_files (file_id, path, kind, preset, loaded_at, size_bytes, sha256, "
@@ -346,13 +357,16 @@ def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -
     return rows[0] if rows else None
 
 
-def _create_incoming(db: Database, kind: str) -> int:
+def _create_incoming(db: Database, kind: str, hash_repeats: int | None = None,
+                     replace: bool = False) -> int:
     """`incoming`: the valid staged rows, one per key (the last line wins; history rows
-    keep their first line). Returns how many valid rows repeated a key of the file."""
+    keep their first line). Returns how many valid rows repeated a key of the file.
+    `hash_repeats`: the valid rows less their distinct key hashes, when the caller has
+    counted them; `replace`: an `incoming` of this file exists (else it was dropped)."""
     key = KINDS[kind].key
     # distinct hashes first (cheap): equal counts prove there is no repeated key;
     # only otherwise count the keys themselves (a hash collision cannot hide a repeat)
-    duplicates = db.scalar(
+    duplicates = hash_repeats if hash_repeats is not None else db.scalar(
         f"select count(*) - count(distinct hash({key})) from staged where len(problems) = 0"
     )
     if duplicates:
@@ -373,7 +387,8 @@ def _create_incoming(db: Database, kind: str) -> int:
                 "select * exclude (problems, ordinal) from staged where len(problems) = 0 "
                 f"qualify row_number() over (partition by {key} order by ordinal desc) = 1"
             )
-    drop_relation(db, "incoming")
+    if replace:
+        drop_relation(db, "incoming")
     # with repeats the window runs once into a table; without, a view costs nothing
     db.execute(f"create temp {'table' if duplicates else 'view'} incoming as {rows}")
     return duplicates
