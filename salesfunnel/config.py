@@ -33,7 +33,7 @@ TABLE_KEYS: dict[str, tuple[str, ...] | None] = {
     "columns": None,
     "tiers": ("source", "column", "bands"),
     "dates": ("order", "formats"),
-    "files": ("skip", "kinds"),
+    "files": ("skip", "kinds", "header", "column_names", "escape"),
     "currency": ("report", "rates"),
     "load": ("full_exports",),
     "reports": ("stale_after_days",),

@@ -159,12 +159,23 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | 
             "store_rejects = true, rejects_table = 'csv_errors', rejects_scan = 'csv_scans', "
             "max_line_size = 67108864)",
             [_plain_path(layout.utf8_path, scratch), layout.header_lines > 0, layout.delimiter,
-             layout.escape, columns, list(MISSING_MARKERS)],
+             layout.escape, columns, [m for m in MISSING_MARKERS if layout.escape not in m]],
         )
     except CsvReadError as exc:
         raise InputError(
             f"{layout.path}: DuckDB cannot read it as CSV ({exc}). Nothing was loaded."
         ) from None
+    if layout.escape == "\\":  # DuckDB's nullstr cannot hold the escape: \N nulled here
+        kept = [quote_ident(c) for (c,) in db.fetchall(
+            "select column_name from duckdb_columns() where table_name = 'csv_records' "
+            "and database_name = 'temp'"
+        )]
+        if kept:
+            db.execute(
+                "update csv_records set "
+                + ", ".join(f"{c} = nullif({c}, $marker)" for c in kept),
+                {"marker": "\\N"},
+            )
     db.execute(
         "create or replace temp table csv_blank_lines as select unnest(?::bigint[]) as line",
         [blank_lines(layout.utf8_path, layout.delimiter, facts.inner_blank_line)],
