@@ -72,6 +72,20 @@ def name_by_values(db: Database, table: str, columns: list[Column], rows: int) -
                and c.distinct <= 1000), None), "rep")
 
 
+def _distinct_values(table: str, indexes) -> str:
+    """CTEs ending in `distinct_values` (col, v, n): each filled value of the columns,
+    trimmed, with how often it appears in its column (the file unpivoted)."""
+    names = ", ".join(quote_ident(f"c{i}") for i in indexes)
+    return f"""cells as (
+            select col, nullif(trim(v), '') as v
+            from (unpivot (select {names} from {quote_ident(table)})
+                  on {names} into name col value v)
+        ),
+        distinct_values as (  -- each value parsed once, counted as often as it appears
+            select col, v, count(*) as n from cells where v is not null group by col, v
+        )"""
+
+
 def profile_all(db: Database, table: str, header) -> list[Column]:
     """Every column's summary in one statement (the file unpivoted to column, value):
     a 100-column export is one scan, not a hundred. Then the date shapes of the columns
@@ -79,18 +93,10 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
     columns = [Column(i, name) for i, name in enumerate(header)]
     if not columns:
         return columns
-    names = ", ".join(quote_ident(f"c{i}") for i in range(len(columns)))
     found = db.fetchall(
         f"""
         with
-        cells as (
-            select col, nullif(trim(v), '') as v
-            from (unpivot (select {names} from {quote_ident(table)})
-                  on {names} into name col value v)
-        ),
-        distinct_values as (  -- each value parsed once, counted as often as it appears
-            select col, v, count(*) as n from cells where v is not null group by col, v
-        ),
+        {_distinct_values(table, range(len(columns)))},
         final as (
             select
                 col,
@@ -137,21 +143,13 @@ def _find_formats(db: Database, table: str, columns: list[Column]) -> None:
     column. One statement for every column."""
     if not columns:
         return
-    names = ", ".join(quote_ident(f"c{c.index}") for c in columns)
     first = " ".join(
         f"when try_strptime(v, $p{n}) is not null then {n}" for n in range(len(FORMAT_CANDIDATES))
     )
     found = db.fetchall(
         f"""
         with
-        cells as (
-            select col, nullif(trim(v), '') as v
-            from (unpivot (select {names} from {quote_ident(table)})
-                  on {names} into name col value v)
-        ),
-        distinct_values as (
-            select col, v, count(*) as n from cells where v is not null group by col, v
-        ),
+        {_distinct_values(table, [c.index for c in columns])},
         unread as (
             select col, n, case {first} end as pattern
             from distinct_values
