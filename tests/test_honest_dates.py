@@ -176,3 +176,50 @@ def test_durations_run_between_entry_dates_never_negative(cli, tmp_path):
     assert [(r["deal_id"], r["stage"], r["days_in_stage"], r["p90_days"], r["days_over"],
              r["past_deals"]) for r in rows] == [("O", "qualified", 55, 9.0, 46.0, 2)]
     assert _row(_table(cli, "stalled", "--db", db, env=env), "O")[4:7] == ["55", "9.0", "46.0"]
+
+
+# ---------------------------------------------------------------------------------------
+# 5. A reopened deal (won, then open again in a later export) is no fresh entry.
+#
+# Three exports, the as-of in the file names:
+#   W ann created 01-15   03-01 qualified   04-10 won (closed 04-05)   05-10 opportunity, open
+#   X bob created 05-02   -                 -                          05-10 lead
+# W is open now: furthest stage opportunity, its won entries do not count. Its return
+# to opportunity on 05-10 follows a won snapshot: no inferred entry (it was past
+# opportunity before). So May has one event: X's lead entry (created 05-02).
+# ---------------------------------------------------------------------------------------
+
+REOPENED = {
+    "2026-03-01": "W,ann,2026-01-15,qualified,,100\n",
+    "2026-04-10": "W,ann,2026-01-15,won,2026-04-05,100\n",
+    "2026-05-10": "W,ann,2026-01-15,opportunity,,100\nX,bob,2026-05-02,lead,,50\n",
+}
+
+
+def test_a_reopened_deal_is_no_fresh_entry_for_rank_or_pulse(cli, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for day, rows in REOPENED.items():
+        write(folder, f"deals_{day}.csv", "deal_id,rep,created_at,stage,closed_at,amount\n" + rows)
+    db = tmp_path / "p.duckdb"
+    assert cli("load", str(folder), "--db", db).exit_code == ExitCode.OK
+    env = {"SALESFUNNEL_TODAY": "2026-06-02"}
+    rows, _ = _json(cli, "rank", "--month", "2026-05", "--db", db, env=env)
+    assert [(r["rep"], r["lead"], r["qualified"], r["opportunity"], r["won"]) for r in rows] == [
+        ("bob", 1, 0, 0, 0)]
+    table = _table(cli, "rank", "--month", "2026-05", "--db", db, env=env)
+    assert not any(line.strip().startswith("ann") for line in table.splitlines())
+    assert _row(table, "bob *")[1:3] == ["1 #1", "·"]
+
+    rows, _ = _json(cli, "pulse", "--month", "2026-05", "--db", db, env=env)
+    current = {row["metric"]: row["current"] for row in rows}
+    assert (current["leads"], current["opportunities"], current["won"]) == (1.0, 0.0, 0.0)
+    table = _table(cli, "pulse", "--month", "2026-05", "--db", db, env=env)
+    assert _row(table, "Opportunities")[1:3] == ["opportunity", "0"]
+
+    # conversion still counts W as reached opportunity, open there (reached, not dated)
+    rows, _ = _json(cli, "conversion", "--db", db, env=env)
+    by_stage = {row["stage"]: row for row in rows}
+    assert [by_stage[s]["reached"] for s in ("lead", "qualified", "opportunity", "won")] == [
+        2, 1, 1, 0]
+    assert (by_stage["opportunity"]["open"], by_stage["lead"]["open"]) == (1, 1)
