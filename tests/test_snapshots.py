@@ -128,32 +128,32 @@ def test_conversion_median_days_and_rank_use_inferred_entries(nightly_db, cli):
     assert rows["opportunity"]["median_days"] is None and rows["won"]["median_days"] is None
     assert rows["won"]["overall_rate"] == 0.4  # 2 / 5
 
-    # rank, November 2026 (entry dates): alice D1 lead 11-01, qualified 11-19,
-    # opportunity (skipped) 11-20, won 11-20; D5 lead 11-05 -> 2, 1, 1, 1.
-    # bob D2 lead 11-02 (its return to qualified is no entry); D4 lead 11-04; D6
-    # lead 11-19 (created), qualified/opportunity/won 11-20 -> 3, 1, 1, 1. Won
-    # amounts 1000 and 800.
+    # rank, November 2026 (events: known entries at their entry dates): alice D1 lead
+    # 11-01, qualified 11-19, won 11-20 (opportunity skipped: passed, no event); D5
+    # lead 11-05 -> 2, 1, 0, 1. bob D2 lead 11-02 (its return to qualified is no
+    # entry); D4 lead 11-04; D6 lead 11-19 (created), won 11-20 (qualified and
+    # opportunity skipped) -> 3, 0, 0, 1. Won amounts 1000 and 800.
     result = cli("rank", "--db", nightly_db, "--month", "2026-11", "-f", "csv")
     assert result.exit_code == ExitCode.OK
     lines = result.stdout.splitlines()
     # then win_rate_low/high (Wilson, 1 won of 1 decided, z = 1.645: 0.269866 to 1),
-    # low_volume (1 decided < 5), events (alice 2+1+1+1 = 5, bob 3+1+1+1 = 6), prev_events 0
+    # low_volume (1 decided < 5), events (alice 2+1+0+1 = 4, bob 3+0+0+1 = 4), prev_events 0
     assert lines[1:] == [
-        "alice,2,2,,1,1,,1,1,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,5,0",
-        "bob,3,1,,1,1,,1,1,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,6,0",
+        "alice,2,2,,1,1,,0,,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,4,0",
+        "bob,3,1,,0,,,0,,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,4,0",
     ]
 
 
 def test_pulse_counts_inferred_entries(nightly_db, cli):
-    # November 2026, entry dates: leads D1 11-01, D2 11-02, D4 11-04, D5 11-05,
-    # D6 11-19 = 5; opportunity entered (skipped) by D1 and D6 on 11-20 = 2 (D2's
-    # and D4's opportunity have no entry: their first snapshot); won D1 and D6 on
-    # the 20th = 2, average amount (1000 + 800) / 2 = 900
+    # November 2026, known entries: leads D1 11-01, D2 11-02, D4 11-04, D5 11-05,
+    # D6 11-19 = 5; opportunity 0: D1 and D6 skipped it on 11-20 (passed, no event),
+    # D2's and D4's is their first snapshot (no entry); won D1 and D6 on the 20th =
+    # 2, average amount (1000 + 800) / 2 = 900
     result = cli("pulse", "--month", "2026-11", "--db", nightly_db, "-f", "json")
     assert result.exit_code == ExitCode.OK
     current = {row["metric"]: row["current"] for row in json.loads(result.stdout)}
     assert current == {
-        "leads": 5.0, "opportunities": 2.0, "before_won": 2.0, "won": 2.0, "avg_won_amount": 900.0,
+        "leads": 5.0, "opportunities": 0.0, "before_won": 0.0, "won": 2.0, "avg_won_amount": 900.0,
     }
 
 

@@ -36,6 +36,7 @@ def init(
     from rich.text import Text
 
     from salesfunnel.errors import InputError
+    from salesfunnel.load.dating import proposed_undated_note
     from salesfunnel.load.proposal import propose
     from salesfunnel.render.cells import stderr_console
 
@@ -52,6 +53,9 @@ def init(
         what = facts.kind or "skipped (not a kind salesfunnel loads)"
         how = f", preset {facts.plan.preset}" if facts.plan else (", mapped" if facts.kind else "")
         console.print(Text(f"{facts.label}: {facts.rows:,} rows, {what}{how}"))
+    undated = proposed_undated_note(text, files)
+    if undated:
+        console.print(Text(undated))
     target = out or "the proposal"
     console.print(Text(
         f"Check {target}, then: salesfunnel load --config {out or 'FILE'} "
