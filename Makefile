@@ -65,14 +65,16 @@ bench-full: $(STAMP)
 bench-scale: $(STAMP)
 	SALESFUNNEL_MEMORY_LIMIT=$${SALESFUNNEL_MEMORY_LIMIT:-12GB} nice $(BIN)/python bench/scale.py --deals 30000000
 
-# The three reports on Maven Analytics' public CRM data set, when it sits beside the checkout.
+# The three reports on Maven Analytics' public CRM data set, when it sits beside the checkout,
+# and rank --month 2017-06 against an independent count in plain DuckDB SQL (bench/maven_rank.py).
 realdata: $(STAMP)
 	@if [ ! -d $(MAVEN) ]; then echo "no $(MAVEN): nothing to do"; exit 0; fi; \
 	rm -f maven.duckdb maven.duckdb.wal && \
 	$(BIN)/salesfunnel load --config examples/maven-crm.toml $(MAVEN) --db maven.duckdb && \
 	$(BIN)/salesfunnel conversion --by tier --db maven.duckdb && \
 	$(BIN)/salesfunnel rank --month 2017-06 --db maven.duckdb && \
-	$(BIN)/salesfunnel dropoff --db maven.duckdb
+	$(BIN)/salesfunnel dropoff --db maven.duckdb && \
+	$(BIN)/python bench/maven_rank.py $(MAVEN)
 
 # A non-editable install into a fresh venv, used from another directory.
 install-check:

@@ -176,3 +176,113 @@ def test_durations_run_between_entry_dates_never_negative(cli, tmp_path):
     assert [(r["deal_id"], r["stage"], r["days_in_stage"], r["p90_days"], r["days_over"],
              r["past_deals"]) for r in rows] == [("O", "qualified", 55, 9.0, 46.0, 2)]
     assert _row(_table(cli, "stalled", "--db", db, env=env), "O")[4:7] == ["55", "9.0", "46.0"]
+
+
+# ---------------------------------------------------------------------------------------
+# 5. A reopened deal (won, then open again in a later export) is no fresh entry.
+#
+# Three exports, the as-of in the file names:
+#   W ann created 01-15   03-01 qualified   04-10 won (closed 04-05)   05-10 opportunity, open
+#   X bob created 05-02   -                 -                          05-10 lead
+# W is open now: furthest stage opportunity, its won entries do not count. Its return
+# to opportunity on 05-10 follows a won snapshot: no inferred entry (it was past
+# opportunity before). So May has one event: X's lead entry (created 05-02).
+# ---------------------------------------------------------------------------------------
+
+REOPENED = {
+    "2026-03-01": "W,ann,2026-01-15,qualified,,100\n",
+    "2026-04-10": "W,ann,2026-01-15,won,2026-04-05,100\n",
+    "2026-05-10": "W,ann,2026-01-15,opportunity,,100\nX,bob,2026-05-02,lead,,50\n",
+}
+
+
+def test_a_reopened_deal_is_no_fresh_entry_for_rank_or_pulse(cli, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for day, rows in REOPENED.items():
+        write(folder, f"deals_{day}.csv", "deal_id,rep,created_at,stage,closed_at,amount\n" + rows)
+    db = tmp_path / "p.duckdb"
+    assert cli("load", str(folder), "--db", db).exit_code == ExitCode.OK
+    env = {"SALESFUNNEL_TODAY": "2026-06-02"}
+    rows, _ = _json(cli, "rank", "--month", "2026-05", "--db", db, env=env)
+    assert [(r["rep"], r["lead"], r["qualified"], r["opportunity"], r["won"]) for r in rows] == [
+        ("bob", 1, 0, 0, 0)]
+    table = _table(cli, "rank", "--month", "2026-05", "--db", db, env=env)
+    assert not any(line.strip().startswith("ann") for line in table.splitlines())
+    assert _row(table, "bob *")[1:3] == ["1 #1", "·"]
+
+    rows, _ = _json(cli, "pulse", "--month", "2026-05", "--db", db, env=env)
+    current = {row["metric"]: row["current"] for row in rows}
+    assert (current["leads"], current["opportunities"], current["won"]) == (1.0, 0.0, 0.0)
+    table = _table(cli, "pulse", "--month", "2026-05", "--db", db, env=env)
+    assert _row(table, "Opportunities")[1:3] == ["opportunity", "0"]
+
+    # conversion still counts W as reached opportunity, open there (reached, not dated)
+    rows, _ = _json(cli, "conversion", "--db", db, env=env)
+    by_stage = {row["stage"]: row for row in rows}
+    assert [by_stage[s]["reached"] for s in ("lead", "qualified", "opportunity", "won")] == [
+        2, 1, 1, 0]
+    assert (by_stage["opportunity"]["open"], by_stage["lead"]["open"]) == (1, 1)
+
+
+# ---------------------------------------------------------------------------------------
+# 3. A skipped middle stage counts as reached, but is no event in a month unless a real
+#    date says when; load and init say once which stages have no dates.
+#
+# An export without stage history or "Date entered" columns (created_at, closed_at only):
+#   H1 ann created 03-02, won, closed 03-20, 100
+#   H2 ann created 03-05, opportunity, open (its first and only snapshot: no entry)
+#   H3 bob created 02-10, qualified, open
+# Known entries: lead (created_at) of all three, won 03-20 of H1. qualified and
+# opportunity have none: reached (H1 and H2 reached both, H3 qualified) but undated.
+# rank 2026-03: ann lead 2, qualified 0, opportunity 0, won 1 (100); bob has no event.
+# ---------------------------------------------------------------------------------------
+
+UNDATED = (
+    "deal_id,rep,created_at,stage,closed_at,amount\n"
+    "H1,ann,2026-03-02,won,2026-03-20,100\n"
+    "H2,ann,2026-03-05,opportunity,,50\n"
+    "H3,bob,2026-02-10,qualified,,70\n"
+)
+UNDATED_NOTE = (
+    "note: no entry dates for the stages qualified, opportunity: they count as reached in "
+    "conversion, but are no event in a month (rank, pulse, velocity, plan)"
+)
+
+
+def test_a_skipped_stage_is_reached_but_no_event_and_load_and_init_say_so(cli, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = write(folder, "deals.csv", UNDATED)
+    proposal = cli("init", str(path))
+    assert proposal.exit_code == ExitCode.OK
+    said = " ".join(proposal.stderr.split())
+    assert said.count(UNDATED_NOTE) == 1
+    assert '[columns.deals.stage_dates] "qualified" = "<column>"' in said
+    assert "created_at column" not in said  # the first stage is dated
+
+    db = tmp_path / "p.duckdb"
+    result = cli("load", str(path), "--db", db)
+    assert result.exit_code == ExitCode.OK
+    assert " ".join(result.stderr.split()).count(UNDATED_NOTE) == 1
+    quiet = cli("load", str(path), "--db", tmp_path / "q.duckdb", "--quiet")
+    assert quiet.exit_code == ExitCode.OK and "no entry dates" not in quiet.stderr
+
+    env = {"SALESFUNNEL_TODAY": "2026-04-02"}
+    rows, _ = _json(cli, "rank", "--month", "2026-03", "--db", db, env=env)
+    assert [(r["rep"], r["lead"], r["qualified"], r["opportunity"], r["won"], r["won_amount"])
+            for r in rows] == [("ann", 2, 0, 0, 1, 100.0)]
+    table = _table(cli, "rank", "--month", "2026-03", "--db", db, env=env)
+    assert _row(table, "ann *")[1:5] == ["2 #1", "·", "0", "–"]
+
+    rows, _ = _json(cli, "pulse", "--month", "2026-03", "--db", db, env=env)
+    current = {row["metric"]: row["current"] for row in rows}
+    assert (current["leads"], current["opportunities"], current["won"]) == (2.0, 0.0, 1.0)
+
+    rows, _ = _json(cli, "conversion", "--db", db, env=env)
+    by_stage = {row["stage"]: row for row in rows}
+    assert [by_stage[s]["reached"] for s in ("lead", "qualified", "opportunity", "won")] == [
+        3, 3, 2, 1]
+    assert all(row["median_days"] is None for row in rows)  # no step has two dates
+    table = _table(cli, "conversion", "--db", db, env=env)
+    assert _row(table, "opportunity")[1] == "2"

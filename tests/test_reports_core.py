@@ -163,8 +163,10 @@ RANK_COLUMNS = [
 def test_rank_first_month_everyone_new(rank_db):
     frame = _rank(rank_db, "2026-01")
     assert frame.columns == RANK_COLUMNS
+    # ann: R1 lead, qualified, opportunity, won (all recorded); R2 lead, opportunity
+    # (recorded); R2 skipped qualified: reached, but no event in a month
     assert frame.rows() == [
-        ("ann", 2, 1, None, 2, 1, None, 2, 1, None, 1, 1, None, 1000.0, 1, 0.5),
+        ("ann", 2, 1, None, 1, 1, None, 2, 1, None, 1, 1, None, 1000.0, 1, 0.5),
         # a count of zero has no rank (docs/metrics.md): nobody is "#2 with 0"
         ("bob", 1, 2, None, 0, None, None, 0, None, None, 0, None, None, 0.0, 1, 0.0),
         ("dee", 1, 2, None, 0, None, None, 0, None, None, 0, None, None, 0.0, 0, None),
@@ -173,8 +175,10 @@ def test_rank_first_month_everyone_new(rank_db):
 
 def test_rank_ties_new_rep_and_previous_ranks(rank_db):
     frame = _rank(rank_db, "2026-02")
+    # cy: R6 lead, R7 lead and won 02-28; R7 skipped qualified and opportunity (only
+    # passed: no events), so cy has no count and no rank there
     assert frame.rows() == [
-        ("cy", 2, 1, None, 1, 2, None, 1, 1, None, 1, 1, None, 700.0, 0, 1.0),
+        ("cy", 2, 1, None, 0, None, None, 0, None, None, 1, 1, None, 700.0, 0, 1.0),
         # zero counts have no rank, this month or last (January: bob and dee entered
         # only lead, so their January ranks of the other stages are empty)
         ("bob", 2, 1, 2, 2, 1, None, 1, 1, None, 0, None, None, 0.0, 1, 0.0),

@@ -95,7 +95,9 @@ def test_the_timeline_is_compact_and_equal_to_loading_in_order(nightly_db, tmp_p
 
 def test_inferred_entries_keep_the_previous_as_of(nightly_db):
     # a stage change between consecutive snapshots: an entry at the later as-of, the
-    # earlier as-of kept; no entry for the stage of a deal's first snapshot
+    # earlier as-of kept; no entry for the stage of a deal's first snapshot, nor for
+    # D2's return from opportunity to qualified on the 19th (a regression: qualified
+    # was entered before the first snapshot, the return is no fresh entry)
     rows = query(
         nightly_db,
         "select deal_id, stage, entered_at, previous_as_of from inferred_entries "
@@ -104,7 +106,6 @@ def test_inferred_entries_keep_the_previous_as_of(nightly_db):
     assert rows == [
         ("D1", "qualified", D(2026, 11, 19), D(2026, 11, 18)),
         ("D1", "won", D(2026, 11, 20), D(2026, 11, 19)),
-        ("D2", "qualified", D(2026, 11, 19), D(2026, 11, 18)),  # a regression
         ("D6", "won", D(2026, 11, 20), D(2026, 11, 19)),
     ]
 
@@ -115,42 +116,44 @@ def test_conversion_median_days_and_rank_use_inferred_entries(nightly_db, cli):
     # reached: lead 5, qualified 5, opportunity 4 (D1 D2 D4 D6), won 2 (D1 D6);
     # open at furthest: qualified 1 (D5), opportunity 2 (D2 D4).
     # median days lead -> qualified over deals with known entries of both:
-    # D1 11-01 -> 11-19 = 18, D2 11-02 -> 11-19 = 17; median 17.5.
+    # D1 11-01 -> 11-19 = 18 (D2's return to qualified on 11-19 is a regression, no
+    # entry: its qualified was entered before its first snapshot); median 18.0.
     # opportunity and won: no deal has a known entry of opportunity -> null.
     result = cli("conversion", "--db", nightly_db, "-f", "json")
     assert result.exit_code == ExitCode.OK
     rows = {row["stage"]: row for row in json.loads(result.stdout)}
     assert [rows[s]["reached"] for s in ("lead", "qualified", "opportunity", "won")] == [5, 5, 4, 2]
     assert rows["qualified"]["open"] == 1 and rows["opportunity"]["open"] == 2
-    assert rows["qualified"]["median_days"] == 17.5
+    assert rows["qualified"]["median_days"] == 18.0
     assert rows["opportunity"]["median_days"] is None and rows["won"]["median_days"] is None
     assert rows["won"]["overall_rate"] == 0.4  # 2 / 5
 
-    # rank, November 2026 (entry dates): alice D1 lead 11-01, qualified 11-19,
-    # opportunity (skipped) 11-20, won 11-20; D5 lead 11-05 -> 2, 1, 1, 1.
-    # bob D2 lead 11-02, qualified 11-19; D4 lead 11-04; D6 lead 11-19 (created),
-    # qualified/opportunity/won 11-20 -> 3, 2, 1, 1. Won amounts 1000 and 800.
+    # rank, November 2026 (events: known entries at their entry dates): alice D1 lead
+    # 11-01, qualified 11-19, won 11-20 (opportunity skipped: passed, no event); D5
+    # lead 11-05 -> 2, 1, 0, 1. bob D2 lead 11-02 (its return to qualified is no
+    # entry); D4 lead 11-04; D6 lead 11-19 (created), won 11-20 (qualified and
+    # opportunity skipped) -> 3, 0, 0, 1. Won amounts 1000 and 800.
     result = cli("rank", "--db", nightly_db, "--month", "2026-11", "-f", "csv")
     assert result.exit_code == ExitCode.OK
     lines = result.stdout.splitlines()
     # then win_rate_low/high (Wilson, 1 won of 1 decided, z = 1.645: 0.269866 to 1),
-    # low_volume (1 decided < 5), events (alice 2+1+1+1 = 5, bob 3+2+1+1 = 7), prev_events 0
+    # low_volume (1 decided < 5), events (alice 2+1+0+1 = 4, bob 3+0+0+1 = 4), prev_events 0
     assert lines[1:] == [
-        "2026-11,alice,2,2,,1,2,,1,1,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,5,0",
-        "2026-11,bob,3,1,,2,1,,1,1,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,7,0",
+        "2026-11,alice,2,2,,1,1,,0,,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,4,0",
+        "2026-11,bob,3,1,,0,,,0,,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,4,0",
     ]
 
 
 def test_pulse_counts_inferred_entries(nightly_db, cli):
-    # November 2026, entry dates: leads D1 11-01, D2 11-02, D4 11-04, D5 11-05,
-    # D6 11-19 = 5; opportunity entered (skipped) by D1 and D6 on 11-20 = 2 (D2's
-    # and D4's opportunity have no entry: their first snapshot); won D1 and D6 on
-    # the 20th = 2, average amount (1000 + 800) / 2 = 900
+    # November 2026, known entries: leads D1 11-01, D2 11-02, D4 11-04, D5 11-05,
+    # D6 11-19 = 5; opportunity 0: D1 and D6 skipped it on 11-20 (passed, no event),
+    # D2's and D4's is their first snapshot (no entry); won D1 and D6 on the 20th =
+    # 2, average amount (1000 + 800) / 2 = 900
     result = cli("pulse", "--month", "2026-11", "--db", nightly_db, "-f", "json")
     assert result.exit_code == ExitCode.OK
     current = {row["metric"]: row["current"] for row in json.loads(result.stdout)}
     assert current == {
-        "leads": 5.0, "opportunities": 2.0, "won": 2.0, "avg_won_amount": 900.0,
+        "leads": 5.0, "opportunities": 0.0, "won": 2.0, "avg_won_amount": 900.0,
     }
 
 
@@ -256,17 +259,22 @@ def test_as_of_from_option_name_or_modification_time(tmp_path, db_path, cli):
 
 
 def test_stalled_uses_the_stage_the_crm_shows_now(nightly_db):
-    # D2's furthest stage is opportunity (its first snapshot, no known entry), but
-    # the CRM shows qualified, entered 11-19 (inferred): on 11-25 that is 6 days.
-    # Past times in smb qualified: D1 qualified 11-19 -> opportunity entry 11-20 = 1
-    # day, so the p90 threshold is 1 and D2 is stalled (6 > 1). D5 (qualified from
-    # its first snapshot, no known entry) and the mid deals have no entry date.
+    # D2's furthest stage is opportunity (its first snapshot, no known entry); the
+    # CRM shows qualified since it went back on 11-19, but it entered qualified
+    # before its first snapshot (the return is no fresh entry): no entry date, so
+    # it is not listed, though the p90 of smb qualified is 1 day (D1 qualified 11-19
+    # -> opportunity entry 11-20). D5 (qualified from its first snapshot) and the
+    # mid deals have no entry date either.
     rows = query(
         nightly_db,
         "select deal_id, stage, days_in_stage, threshold_days "
         "from stalled_deals(timestamp '2026-11-25', null, 0, 0.9, 1) where stalled",
     )
-    assert rows == [("D2", "qualified", 6, 1.0)]
+    assert rows == []
+    assert query(
+        nightly_db,
+        "select entered_at from deal_stage_dates where deal_id = 'D2' and stage = 'qualified'",
+    ) == [(None,)]
 
 
 def test_the_summary_says_an_older_export_updated_nothing(db_path, cli):

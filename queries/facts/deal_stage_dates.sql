@@ -4,7 +4,9 @@
 -- time by itself) and the entry date (earliest known entry of this or any later stage,
 -- so a skipped stage is entered when the deal first shows up beyond it), with
 -- the same two dates of the stage before it (null for the first stage), and the
--- deal's pipeline.
+-- deal's pipeline. event_at: the entry date when the deal has a known entry of
+-- this very stage, else null: a stage known only as passed (skipped, or an export
+-- without its date) counts as reached but is no event in a month (rank, pulse).
 create or replace temp view deal_stage_dates as
 with
 facts as (
@@ -64,12 +66,19 @@ entries as (
     from reached
 ),
 
+dated as (
+    select
+        *,
+        case when known_entered_at is not null then entered_at end as event_at
+    from entries
+),
+
 final as (
     select
         *,
         lag(known_entered_at) over by_deal as previous_known_entered_at,
         lag(entered_at) over by_deal as previous_entered_at
-    from entries
+    from dated
     window by_deal as (partition by deal_id order by stage_index)
 )
 

@@ -3,6 +3,11 @@
 -- snapshot's last sighting (previous_as_of) and the later snapshot's as-of
 -- (entered_at). Not inferred when recorded history holds an entry of that
 -- stage; the stage of a deal's first snapshot has none (entered before it).
+-- Only a move forward past every stage an earlier snapshot showed is an entry:
+-- a deal that comes back to a stage (a regression, or won and reopened) entered
+-- it before, so the return is no fresh entry; a snapshot with a label that is
+-- no funnel stage (a lost label) counts as the first stage, which every deal
+-- seen before has reached, so the first stage is never inferred.
 create or replace temp view inferred_entries as
 with
 stages as (
@@ -10,9 +15,15 @@ stages as (
 ),
 
 snapshots as (
-    select deal_id, as_of, seen_until, lower(stage) as stage_key
-    from main.deal_snapshots
-    where not removed
+    select
+        snapshots.deal_id,
+        snapshots.as_of,
+        snapshots.seen_until,
+        lower(snapshots.stage) as stage_key,
+        coalesce(stages.stage_index, 1) as shown_index
+    from main.deal_snapshots as snapshots
+    left join stages on stages.stage_key = lower(snapshots.stage)
+    where not snapshots.removed
 ),
 
 consecutive as (
@@ -21,7 +32,10 @@ consecutive as (
         as_of,
         stage_key,
         lag(stage_key) over by_deal as previous_stage_key,
-        lag(seen_until) over by_deal as previous_as_of
+        lag(seen_until) over by_deal as previous_as_of,
+        max(shown_index) over (
+            by_deal rows between unbounded preceding and 1 preceding
+        ) as earlier_furthest_index
     from snapshots
     window by_deal as (partition by deal_id order by as_of)
 ),
@@ -45,6 +59,7 @@ changes as (
         and recorded.stage_key = consecutive.stage_key
     where consecutive.previous_stage_key is not null
         and consecutive.previous_stage_key <> consecutive.stage_key
+        and stages.stage_index > consecutive.earlier_furthest_index
 ),
 
 final as (

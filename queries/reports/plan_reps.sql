@@ -8,7 +8,7 @@
 create or replace temp macro plan_reps(p_month, p_tier) as table
 with
 events as (
-    select facts.rep, facts.tier, dates.entered_at as event_at
+    select facts.rep, facts.tier, dates.event_at as event_at
     from deal_stage_dates as dates
     inner join deal_facts as facts on facts.deal_id = dates.deal_id
     union all

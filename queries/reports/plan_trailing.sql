@@ -23,20 +23,20 @@ entries as (
         tier_deals.rep,
         tier_deals.amount,
         stages.is_won,
-        dates.entered_at as event_at
+        dates.event_at as event_at
     from deal_stage_dates as dates
     inner join tier_deals on tier_deals.deal_id = dates.deal_id
     inner join funnel_stages as stages on stages.stage_index = dates.stage_index
-    where dates.entered_at >= p_since
-        and dates.entered_at < p_until
+    where dates.event_at >= p_since
+        and dates.event_at < p_until
 ),
 
 all_events as (
-    select all_deals.rep, all_deals.in_tier, dates.entered_at as event_at
+    select all_deals.rep, all_deals.in_tier, dates.event_at as event_at
     from deal_stage_dates as dates
     inner join all_deals on all_deals.deal_id = dates.deal_id
-    where dates.entered_at >= p_since
-        and dates.entered_at < p_until
+    where dates.event_at >= p_since
+        and dates.event_at < p_until
     union all
     select rep, in_tier, closed_at
     from all_deals

@@ -35,8 +35,8 @@ stage_entries as (
     from deal_stage_dates as dates
     inner join tier_deals on tier_deals.deal_id = dates.deal_id
     inner join periods
-        on dates.entered_at >= periods.starts
-        and dates.entered_at < periods.ends
+        on dates.event_at >= periods.starts
+        and dates.event_at < periods.ends
 ),
 
 losses as (

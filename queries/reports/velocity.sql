@@ -3,8 +3,9 @@
 -- p_since): the four levers of sales velocity in each window. opportunities:
 -- deals entering stage p_stage_index in the window; won and lost: deals that
 -- had reached that stage and were won (won-stage entry) or lost (closed_at) in
--- the window; avg_won_amount and cycle_days (days from entering the stage to
--- won) over those won deals; velocity = opportunities × win rate × average won
+-- the window; avg_won_amount over those won deals and cycle_days (days from
+-- the entry date of the stage to won) over those with a known entry of the
+-- stage; a stage known only as passed (skipped, undated) is no entry in a window; velocity = opportunities × win rate × average won
 -- amount / cycle days, an amount per day (0 when deals were decided and none
 -- won; null when none was decided or the cycle is 0 days).
 create or replace temp macro velocity(p_previous_since, p_since, p_until, p_stage_index, p_by)
@@ -39,6 +40,7 @@ deal_dates as (
     select
         deals.*,
         stage_entry.entered_at as stage_at,
+        stage_entry.event_at as stage_event_at,
         case when deals.status = 'won' then won_entry.entered_at end as won_at
     from deals
     cross join won_stage
@@ -57,8 +59,9 @@ flagged as (
         deal_dates.amount,
         deal_dates.stage_at,
         deal_dates.won_at,
-        deal_dates.stage_at >= periods.starts and deal_dates.stage_at < periods.ends
+        deal_dates.stage_event_at >= periods.starts and deal_dates.stage_event_at < periods.ends
             as entered,
+        deal_dates.stage_event_at is not null as stage_dated,
         deal_dates.furthest_index >= p_stage_index
             and deal_dates.won_at >= periods.starts and deal_dates.won_at < periods.ends
             as won,
@@ -77,7 +80,8 @@ levers as (
         count(*) filter (where won) as won,
         count(*) filter (where lost) as lost,
         avg(amount) filter (where won) as avg_won_amount,
-        avg((epoch(won_at) - epoch(stage_at)) / 86400.0) filter (where won) as cycle_days
+        avg((epoch(won_at) - epoch(stage_at)) / 86400.0) filter (where won and stage_dated)
+            as cycle_days
     from flagged
     where entered or won or lost
     group by period, group_value

@@ -38,6 +38,7 @@ def init(
     from rich.text import Text
 
     from salesfunnel.errors import InputError
+    from salesfunnel.load.dating import proposed_undated_note
     from salesfunnel.load.proposal import missing_fields, propose
     from salesfunnel.paths import check_replaceable, stamp
     from salesfunnel.render.cells import stderr_console
@@ -59,6 +60,9 @@ def init(
         console.print(Text(f"{facts.label}: {facts.rows:,} rows, {what}{how}"))
         for line in missing_fields(facts):
             console.print(Text(f"  not found: {line.split(': ', 1)[1]}"))
+    undated = proposed_undated_note(text, files)
+    if undated:
+        console.print(Text(undated))
     target = out or "the proposal"
     console.print(Text(
         f"Check {target}, then: salesfunnel load --config {out or 'FILE'} "

@@ -24,6 +24,7 @@ from salesfunnel.db import Database
 from salesfunnel.errors import ConfigError, InputError
 from salesfunnel.kinds import KINDS, NO_OWNER
 from salesfunnel.load import planning, snapshots
+from salesfunnel.load.dating import loaded_undated_note
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import without_header
 from salesfunnel.load.infer import plan_files
@@ -82,6 +83,8 @@ class LoadReport:
     funnel: Funnel
     skipped_files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what folders hold but was not read
+    # the funnel stages no loaded deal has a date for, and what would give them
+    undated_note: str | None = None
 
     @property
     def rows_rejected(self) -> int:
@@ -172,6 +175,7 @@ def load_paths(
                 orphans = int(stored_orphans)
             if changed or db.meta("facts_key") != db.facts_key():
                 db.refresh_fact_cache()
+            undated = loaded_undated_note(db) if changed else None
             rejected = sum(r.rows_rejected for r in reports if not r.skipped_unchanged)
             if options.strict and rejected:
                 details = "; ".join(
@@ -182,7 +186,7 @@ def load_paths(
                     f"nothing was loaded. First problems: {details}."
                 )
     return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
-                      funnel=funnel, skipped_files=skipped, notes=notes)
+                      funnel=funnel, skipped_files=skipped, notes=notes, undated_note=undated)
 
 
 def checking_path_only() -> bool:

@@ -173,6 +173,8 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str, quiet
         console.print(Text(f"{path}: skipped (the config's [files] skip list)"))
     for note in report.notes:
         console.print(Text(note))
+    if report.undated_note and not quiet:
+        console.print(Text(report.undated_note))
     if report.orphan_history_rows:
         console.print(
             Text(
