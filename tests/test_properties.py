@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,6 +320,10 @@ def test_two_batches_give_the_same_reports_as_one(first, second, style):
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         files = write_export(folder / "a", first, style) + write_export(folder / "b", second, style)
+        # the second export is the newer one: two exports of one as-of (the same
+        # modification time) that disagree on a deal stop the load (issue 21)
+        for number, path in enumerate(files):
+            os.utime(path, (1_790_000_000 + number // 2 * 3600,) * 2)
         load_into(folder / "one.duckdb", *files)
         load_into(folder / "two.duckdb", *files[:2])
         load_into(folder / "two.duckdb", *files[2:])

@@ -1,5 +1,6 @@
 """Which files a load reads: the paths given, folders expanded to their CSV files
-(and Excel workbooks: .xlsx, .xlsm, .xls)."""
+(and Excel workbooks: .xlsx, .xlsm, .xls), and those of their dated subfolders
+(snapshots kept as 2021-08-25/deals.csv: the folder's date is the as-of)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from salesfunnel.errors import InputError
+from salesfunnel.load.snapshots import as_of_from_name
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 
@@ -16,8 +18,9 @@ SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 def expand_paths(
     paths: Iterable[str | Path], skip: tuple[str, ...] = (), notes: list[str] | None = None
 ) -> tuple[list[Path], list[Path]]:
-    """Files as given, folders as their *.csv files sorted by name, in argument order;
-    folder files whose names match a `skip` pattern are set aside. What a folder holds
+    """Files as given, folders as their *.csv files sorted by name, then those of their
+    dated subfolders (a date in the name, e.g. 2021-08-25/) in date order, in argument
+    order; folder files whose names match a `skip` pattern are set aside. What a folder holds
     but is not read (subfolders, broken or looping links, pipes) is said in `notes`.
     A pipe or device given as a file is refused: a load reads each file more than once."""
     result: list[Path] = []
@@ -33,9 +36,14 @@ def expand_paths(
             try:
                 entries = sorted(path.iterdir())
                 found = [p for p in entries if p.is_file() and p.suffix.lower() in SUFFIXES]
+                dated = sorted((p for p in entries if _dated_folder(p)),
+                               key=lambda p: (as_of_from_name(p.name), p.name))
+                for folder in dated:
+                    found += sorted(p for p in folder.iterdir()
+                                    if p.is_file() and p.suffix.lower() in SUFFIXES)
             except PermissionError:
                 raise InputError(f"{path}: permission denied; cannot list the folder.") from None
-            notes.extend(_not_read(entries))
+            notes.extend(_not_read([p for p in entries if p not in dated]))
             if not found:
                 raise InputError(
                     f"The folder {path} holds no .csv file (nor .xlsx, .xlsm, .xls). Point "
@@ -63,6 +71,11 @@ def expand_paths(
 
 
 
+def _dated_folder(path: Path) -> bool:
+    """A subfolder named by a date (2021-08-25, 20210825, 2021-08-25_1800): one snapshot."""
+    return path.is_dir() and not path.is_symlink() and as_of_from_name(path.name) is not None
+
+
 def _refuse_special(path: Path) -> None:
     mode = path.stat().st_mode
     if not stat.S_ISREG(mode):
@@ -77,7 +90,8 @@ def _not_read(entries: list[Path]) -> list[str]:
     notes = []
     for entry in entries:
         if entry.is_dir():
-            notes.append(f"{entry}: a subfolder; not read (load it by name to include it)")
+            notes.append(f"{entry}: a subfolder; not read (load it by name to include it; "
+                         "a subfolder named by a date is read as that day's snapshot)")
         elif entry.is_symlink() and not entry.exists():
             notes.append(f"{entry}: a broken or looping symbolic link; not read")
         elif entry.suffix.lower() == ".csv" and entry.exists() and not entry.is_file():

@@ -1,0 +1,163 @@
+"""Exports over time (issue 21 points 6-8, issue 23 point 7): a time in the file name
+is part of the as-of, dated folders give their files an as-of, two exports of one
+as-of that disagree stop the load, movement with one export in the window says its
+start is unknown, and the pack picks the month the other reports pick. Numbers by
+hand, through JSON and the table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import query, write
+
+from salesfunnel.errors import ExitCode
+from salesfunnel.load.snapshots import as_of_from_name
+
+D = dt.datetime
+HEADER = "deal_id,rep,tier,created_at,stage,status,amount,closed_at\n"
+
+
+def export(folder: Path, name: str, *rows: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return write(folder, name, HEADER + "".join(row + "\n" for row in rows))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- point 7: the time in the file name ------------------------------------------------
+@pytest.mark.parametrize(("name", "expected"), [
+    ("deals_2026-11-20_1800.csv", D(2026, 11, 20, 18)),
+    ("deals_2026-11-20_0600.csv", D(2026, 11, 20, 6)),
+    ("deals_2026-11-20T06-30.csv", D(2026, 11, 20, 6, 30)),
+    ("deals 2026-11-20 18.00.05.csv", D(2026, 11, 20, 18, 0, 5)),
+    ("export_20261120_180005.csv", D(2026, 11, 20, 18, 0, 5)),
+    ("export20261120T0600.csv", D(2026, 11, 20, 6)),
+    ("deals_2026-11-20.csv", D(2026, 11, 20)),
+    ("deals_2026-11-20_2561.csv", D(2026, 11, 20)),  # 25:61 is no time: the date alone
+    ("deals_2026-11-20_1.csv", D(2026, 11, 20)),  # one digit: a version, not a time
+])
+def test_a_time_in_the_file_name_is_part_of_the_as_of(name, expected):
+    assert as_of_from_name(name) == expected
+
+
+def test_two_exports_a_day_are_two_snapshots(cli, tmp_path):
+    """A at 06:00 is a lead, at 18:00 qualified: the 18:00 export is the current state
+    whatever the load order, and qualified is entered (inferred) at 18:00, the previous
+    sighting 06:00. B is the same in both."""
+    folder = tmp_path / "exports"
+    export(folder, "deals_2026-11-20_1800.csv",
+           "A,ann,smb,2026-11-01,qualified,open,100,", "B,bob,smb,2026-11-02,lead,open,50,")
+    export(folder, "deals_2026-11-20_0600.csv",
+           "A,ann,smb,2026-11-01,lead,open,100,", "B,bob,smb,2026-11-02,lead,open,50,")
+    db = tmp_path / "db.duckdb"
+    late = cli("load", folder / "deals_2026-11-20_1800.csv", "--db", db)
+    early = cli("load", folder / "deals_2026-11-20_0600.csv", "--db", db)
+    assert late.exit_code == early.exit_code == ExitCode.OK, early.stderr
+    assert "as of 2026-11-20 18:00 (from the file name)" in late.stderr
+    assert "as of 2026-11-20 06:00 (from the file name)" in early.stderr
+    assert query(db, "select as_of from deal_exports order by as_of") == [
+        (D(2026, 11, 20, 6),), (D(2026, 11, 20, 18),)
+    ]
+    assert query(db, "select deal_id, stage from deals order by 1") == [("A", "qualified"),
+                                                                          ("B", "lead")]
+    assert query(db, "select deal_id, stage, entered_at, previous_as_of from inferred_entries") \
+        == [("A", "qualified", D(2026, 11, 20, 18), D(2026, 11, 20, 6))]
+    rows = json.loads(cli("movement", "--since", "2026-11-19", "--until", "2026-11-20",
+                          "--db", db, "-f", "json").stdout)
+    advanced = next(row for row in rows if row["category"] == "advanced")
+    assert (advanced["deals"], float(advanced["amount"])) == (1, 100.0)
+
+
+def test_two_exports_of_one_as_of_that_disagree_stop_the_load(cli, tmp_path):
+    """east/ and west/ both hold deals_2026-11-20.csv; they disagree on A (lead 100 vs
+    qualified 150): exit 3 naming both files and A, the database as it was."""
+    east = export(tmp_path / "east", "deals_2026-11-20.csv",
+                  "A,ann,smb,2026-11-01,lead,open,100,", "B,bob,smb,2026-11-02,lead,open,50,")
+    west = export(tmp_path / "west", "deals_2026-11-20.csv",
+                  "A,ann,smb,2026-11-01,qualified,open,150,", "B,bob,smb,2026-11-02,lead,open,50,")
+    db = tmp_path / "db.duckdb"
+    assert cli("load", east, "--db", db).exit_code == ExitCode.OK
+    before = digest(db)
+    result = cli("load", west, "--db", db)
+    assert result.exit_code == ExitCode.INPUT
+    message = " ".join(result.stderr.split())
+    assert f"{west} and {east} are both exports as of 2026-11-20 and disagree on 1 deal" in message
+    assert "A: stage qualified here, lead there; amount 150 here, 100 there" in message
+    assert "Nothing was loaded" in message
+    assert digest(db) == before
+    assert query(db, "select deal_id, stage, amount from deals order by 1") == [
+        ("A", "lead", 100.0), ("B", "lead", 50.0)
+    ]
+    # in one load too: nothing is kept, no database file is left
+    fresh = tmp_path / "fresh.duckdb"
+    both = cli("load", tmp_path / "east", tmp_path / "west", "--db", fresh)
+    assert both.exit_code == ExitCode.INPUT and "disagree on 1 deal" in both.stderr
+    assert not fresh.exists()
+
+
+def test_exports_of_one_as_of_that_agree_or_a_changed_file_reloaded_are_fine(cli, tmp_path):
+    """Two files of one as-of that agree on their shared deal (B) load; the same path
+    edited and loaded again replaces its own earlier version (A: 100 -> 120)."""
+    first = export(tmp_path / "east", "deals_2026-11-20.csv",
+                   "A,ann,smb,2026-11-01,lead,open,100,", "B,bob,smb,2026-11-02,lead,open,50,")
+    export(tmp_path / "west", "deals_2026-11-20.csv",
+           "B,bob,smb,2026-11-02,lead,open,50,", "C,cat,smb,2026-11-03,lead,open,70,")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", tmp_path / "east", tmp_path / "west", "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select count(*) from deals") == [(3,)]
+    export(tmp_path / "east", first.name,
+           "A,ann,smb,2026-11-01,lead,open,120,", "B,bob,smb,2026-11-02,lead,open,50,")
+    again = cli("load", first, "--db", db)
+    assert again.exit_code == ExitCode.OK, again.stderr
+    assert query(db, "select amount from deals where deal_id = 'A'") == [(120.0,)]
+
+
+def test_a_full_export_of_the_same_as_of_is_a_conflict_inside_a_run(cli, tmp_path):
+    """A is lead on the 19th, 20th (a full export) and 21st: one compact state row. Another
+    file of the 20th saying qualified disagrees with the full export, which lists A."""
+    db = tmp_path / "db.duckdb"
+    row = "A,ann,smb,2026-11-01,lead,open,100,"
+    for day in (19, 21):
+        assert cli("load", export(tmp_path / "daily", f"deals_2026-11-{day}.csv", row),
+                   "--db", db).exit_code == ExitCode.OK
+    full = export(tmp_path / "full", "deals_2026-11-20.csv", row)
+    assert cli("load", full, "--full", "--db", db).exit_code == ExitCode.OK
+    assert query(db, "select count(*) from deal_snapshots") == [(1,)]
+    other = export(tmp_path / "other", "deals_2026-11-20.csv",
+                   "A,ann,smb,2026-11-01,qualified,open,100,")
+    result = cli("load", other, "--db", db)
+    assert result.exit_code == ExitCode.INPUT
+    assert f"and {full} are both exports as of 2026-11-20" in " ".join(result.stderr.split())
+
+
+# -- issue 23 point 7: dated folders -----------------------------------------------------
+def test_dated_folders_give_their_files_the_as_of(cli, tmp_path):
+    """snapshots/2021-08-25/deals.csv and snapshots/2021-09-01/deals.csv: the as-of of
+    each is its folder's date. A goes lead -> won (closed 2021-08-30), B is new on
+    09-01: movement 08-25 to 09-01: start 1 (A 100), created 1 (B 40), won 1 (100),
+    end 1 (B 40)."""
+    root = tmp_path / "snapshots"
+    export(root / "2021-08-25", "deals.csv", "A,ann,smb,2021-08-01,lead,open,100,")
+    export(root / "2021-09-01", "deals.csv", "A,ann,smb,2021-08-01,won,won,100,2021-08-30",
+           "B,bob,smb,2021-08-31,lead,open,40,")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", root, "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert result.stderr.count("(from the folder name)") == 2
+    assert query(db, "select as_of, as_of_source from deal_exports order by as_of") == [
+        (D(2021, 8, 25), "folder name"), (D(2021, 9, 1), "folder name"),
+    ]
+    rows = json.loads(cli("movement", "--since", "2021-08-25", "--until", "2021-09-01",
+                          "--db", db, "-f", "json").stdout)
+    got = {row["category"]: (row["deals"], float(row["amount"])) for row in rows}
+    assert got["start"] == (1, 100.0) and got["created"] == (1, 40.0)
+    assert got["won"] == (1, 100.0) and got["end"] == (1, 40.0)
+    info = json.loads(cli("info", "--db", db, "-f", "json").stdout)
+    assert "2021-09-01" in json.dumps(info)
