@@ -90,9 +90,9 @@ def load(
     """
     from salesfunnel.config import load_config
     from salesfunnel.db import open_database, resolve_db_path
+    from salesfunnel.load.encodings import check_encoding
     from salesfunnel.load.orchestrate import LoadOptions, load_paths
     from salesfunnel.load.snapshots import parse_as_of
-    from salesfunnel.load.sniff import check_encoding
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.info import print_load_summary
 
