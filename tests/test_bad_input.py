@@ -451,3 +451,33 @@ def test_a_corrupt_block_met_during_a_report_is_exit_5(cli, tmp_path):
                 damaged.append((index, report))
         assert hashes(copy) == before
     assert damaged  # some block holds what the reports read
+
+
+# -- stderr closed or full after the commit: the load is done, exit 0 -------------------------
+def _run_with_stderr(args: list, stderr: str) -> int:
+    """The CLI in a process of its own, its stderr "closed" (`2>&-`) or "full" (/dev/full)."""
+    import shlex
+    import subprocess
+    import sys
+
+    command = " ".join(shlex.quote(str(a)) for a in [sys.executable, "-m", "salesfunnel", *args])
+    redirect = "2>&-" if stderr == "closed" else "2>/dev/full"
+    return subprocess.run(["bash", "-c", f"{command} {redirect}"], stdout=subprocess.DEVNULL,
+                          timeout=120).returncode
+
+
+@pytest.mark.parametrize("stderr", ["closed", "full"])
+def test_stderr_closed_or_full_after_the_commit_is_a_success(tmp_path, exports, stderr):
+    from tests.conftest import query
+
+    db = tmp_path / "crm.duckdb"
+    before = hashes(exports)
+    assert _run_with_stderr(["load", exports, "--db", db], stderr) == ExitCode.OK
+    assert query(db, "select count(*) from deals") == [(6,)]  # D1-D6: the load is stored
+    assert _run_with_stderr(["load", "--force", exports, "--db", db], stderr) == ExitCode.OK
+    assert query(db, "select count(*) from deals") == [(6,)]
+    # an error is still its exit code when it cannot be said, and writes nothing
+    stored = hashes(db)
+    assert _run_with_stderr(["conversion", "--tier", "nope", "--db", db], stderr) == ExitCode.USAGE
+    assert _run_with_stderr(["load", tmp_path / "missing", "--db", db], stderr) == ExitCode.INPUT
+    assert hashes(db) == stored and hashes(exports) == before
