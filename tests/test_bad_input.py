@@ -481,3 +481,20 @@ def test_stderr_closed_or_full_after_the_commit_is_a_success(tmp_path, exports, 
     assert _run_with_stderr(["conversion", "--tier", "nope", "--db", db], stderr) == ExitCode.USAGE
     assert _run_with_stderr(["load", tmp_path / "missing", "--db", db], stderr) == ExitCode.INPUT
     assert hashes(db) == stored and hashes(exports) == before
+
+
+# -- a file name not valid in the file system's encoding --------------------------------------
+def test_a_file_name_that_is_not_utf8_is_exit_3_naming_it(cli, funnel_db, exports, tmp_path):
+    import os
+
+    odd = exports / os.fsdecode(b"deals_\xff.csv")  # a Latin-1 name, from another system
+    odd.write_bytes((FIXTURES / "funnel" / "deals.csv").read_bytes())
+    before = hashes(funnel_db, exports)
+    for args in (("load", exports, "--db", funnel_db), ("load", odd, "--db", funnel_db),
+                 ("load", exports, "--db", tmp_path / "new.duckdb"), ("init", odd)):
+        result = cli(*args)
+        assert result.exit_code == ExitCode.INPUT, (args, result.stderr)
+        assert "deals_\\xff.csv: its name is not valid UTF-8" in error_line(result)
+        assert result.stdout == ""
+    assert hashes(funnel_db, exports) == before
+    assert not (tmp_path / "new.duckdb").exists()
