@@ -223,6 +223,12 @@ class Database:
                     "exports into a new database."
                 ) from None
             raise
+        except duckdb.Error as exc:
+            # a block whose checksum does not match, met while a report reads it: DuckDB
+            # raises its base Error class for it
+            if _is_corrupt(exc):
+                raise _external_failure(self.path, exc) from None
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -552,7 +558,7 @@ def _connect(path: Path, read_only: bool, wait: float):
             delay = min(delay * 2, 0.5)
             continue
         except (duckdb.Error, OSError, UnicodeError) as exc:
-            if "corrupt" in str(exc).lower() or "checksum" in str(exc).lower():
+            if _is_corrupt(exc):
                 raise _external_failure(path, exc) from None
             raise DatabaseError(
                 f"Cannot open the database {path}: {_first_line(exc)}. "
@@ -762,6 +768,11 @@ def _check_schema(db: Database, tables: set[str] | None = None) -> None:
 
 def _missing_table(db: Database, exc: Exception) -> bool:
     return "does not exist" in str(exc) and any(t in str(exc) for t in _schema_tables())
+
+
+def _is_corrupt(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "corrupt" in text or "checksum" in text
 
 
 def _external_failure(path: Path, exc: BaseException) -> DatabaseError:

@@ -250,3 +250,251 @@ def test_a_stage_named_like_an_output_field_is_refused(cli, funnel_db, exports, 
             in error_line(result)
         )
     assert hashes(funnel_db, exports) == before
+
+
+# -- filters: tiers through the account, `unknown`, reps by name (facts/filter_values) ------
+USERS_DEALS = """deal_id,rep,account,created_at,stage,status,amount,closed_at
+D1,101,Acme,2026-01-05,won,,1000,2026-01-20
+D2,102,Beta,2026-01-10,lead,lost,,2026-01-25
+D3,103,,2026-01-15,qualified,open,200,
+D4,101,Beta,2026-01-20,opportunity,open,300,
+"""
+TODAY = {"SALESFUNNEL_TODAY": "2026-02-15"}
+
+
+@pytest.fixture
+def users_db(cli, tmp_path: Path) -> Path:
+    """Tiers only in the accounts file (Acme smb, Beta mid, D3 without an account:
+    unknown); reps are user ids, two users named Alex Kim (102 and 103, case apart)."""
+    folder = tmp_path / "crm"
+    folder.mkdir()
+    write(folder, "deals_2026-01-31.csv", USERS_DEALS)
+    write(folder, "accounts.csv", "account,tier\nAcme,SMB\nBeta,Mid\n")
+    write(folder, "users.csv", "user_id,name\n101,Ann Lee\n102,Alex Kim\n103, alex kim \n")
+    write(folder, "subscriptions.csv", "customer_id,deal_id,rep,started_at,ended_at,mrr\n"
+          "C1,,102,2025-06-01,2025-08-01,100\nC2,D1,,2026-01-20,,50\n")
+    db = tmp_path / "users.duckdb"
+    assert cli("load", folder, "--db", db).exit_code == ExitCode.OK
+    return db
+
+
+def _json(cli, db, *args):
+    import json
+
+    result = cli(*args, "--db", db, "--format", "json", env=TODAY)
+    assert result.exit_code == ExitCode.OK, (args, result.stderr)
+    return json.loads(result.stdout)
+
+
+def _reached(rows) -> dict[str, int]:
+    return {row["stage"]: row["reached"] for row in rows}
+
+
+def test_tiers_from_the_accounts_file_and_unknown_are_accepted(cli, users_db):
+    before = hashes(users_db)
+    # smb: D1 (Acme) won; mid: D2 (lead, lost) and D4 (at opportunity); unknown: D3
+    assert _reached(_json(cli, users_db, "conversion", "--tier", "smb")) == \
+        {"lead": 1, "qualified": 1, "opportunity": 1, "won": 1}
+    assert _reached(_json(cli, users_db, "conversion", "--tier", "MID")) == \
+        {"lead": 2, "qualified": 1, "opportunity": 1, "won": 0}
+    assert _reached(_json(cli, users_db, "conversion", "--tier", "unknown")) == \
+        {"lead": 1, "qualified": 1, "opportunity": 0, "won": 0}
+    rank = _json(cli, users_db, "rank", "--month", "2026-01", "--tier", "mid")
+    assert {row["rep"]: (row["lead"], row["lost"]) for row in rank} == \
+        {"Ann Lee": (1, 0), "Alex Kim (102)": (1, 1)}
+    table = cli("conversion", "--by", "tier", "--db", users_db, env=TODAY).stdout
+    assert all(tier in table for tier in ("smb", "mid", "unknown"))
+    assert hashes(users_db) == before
+
+
+def test_reps_are_named_as_reports_show_them(cli, users_db):
+    before = hashes(users_db)
+    # Ann Lee (101): D1 won, D4 at opportunity
+    assert _reached(_json(cli, users_db, "conversion", "--rep", "Ann Lee")) == \
+        {"lead": 2, "qualified": 2, "opportunity": 2, "won": 1}
+    # D2 (Alex Kim 102, tier mid through Beta) was lost at lead without a reason
+    assert [(r["tier"], r["stage"], r["reason"], r["lost"]) for r in
+            _json(cli, users_db, "dropoff", "--rep", "alex kim (102)")] == \
+        [("mid", "lead", "(unspecified)", 1)]
+    conversion = _json(cli, users_db, "conversion", "--rep", "Alex Kim (102)")
+    assert _reached(conversion)["lead"] == 1 and conversion[0]["lost"] == 1
+    # two users of one name stay two reps, in every report that shows reps
+    rank = _json(cli, users_db, "rank", "--month", "2026-01")
+    assert {row["rep"]: row["lead"] for row in rank} == \
+        {"Ann Lee": 2, "Alex Kim (102)": 1, "alex kim (103)": 1}
+    assert "Alex Kim (102)" in cli("rank", "--month", "2026-01", "--db", users_db, env=TODAY).stdout
+    churn = _json(cli, users_db, "churn", "--by", "rep")
+    assert {row["rep"]: (row["started"], row["churned"]) for row in churn} == \
+        {"Alex Kim (102)": (1, 1), "Ann Lee": (1, 0), "alex kim (103)": (0, 0)}
+    early = _json(cli, users_db, "churn", "--list-early")
+    assert [(row["customer_id"], row["rep"]) for row in early] == [("C1", "Alex Kim (102)")]
+    movement = _json(cli, users_db, "movement", "--by", "rep", "--since", "2026-01-01")
+    created = {row["rep"]: (row["deals"], row["amount"]) for row in movement
+               if row["category"] == "created"}
+    assert created == {"Ann Lee": (1, 300.0), "alex kim (103)": (1, 200.0)}
+    only_ann = _json(cli, users_db, "movement", "--rep", "ann lee", "--since", "2026-01-01")
+    assert [(r["deals"], r["amount"]) for r in only_ann if r["category"] == "end"] == [(1, 300.0)]
+    # the shared name alone names two reps: refused, both listed
+    result = cli("conversion", "--rep", "Alex Kim", "--db", users_db, env=TODAY)
+    assert result.exit_code == ExitCode.USAGE
+    assert "--rep 'Alex Kim' is the name of 2 users; name one as the reports show it: " \
+        "Alex Kim (102), alex kim (103)." in error_line(result)
+    assert hashes(users_db) == before
+
+
+def _commands_taking(flag: str) -> list[str]:
+    import typer.main
+
+    from salesfunnel.cli import app
+
+    group = typer.main.get_command(app)
+    return sorted(name for name, command in group.commands.items()
+                  if any(flag in param.opts for param in command.params))
+
+
+def _flags_of(name: str) -> set[str]:
+    import typer.main
+
+    from salesfunnel.cli import app
+
+    command = typer.main.get_command(app).commands[name]
+    return {opt for param in command.params for opt in param.opts} | {"--help", "-h"}
+
+
+REQUIRED = {"plan": ["--target-amount", "1000"], "pacing": ["--target-amount", "1000"]}
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--tier", "nope", "--tier 'nope' matches no deal in the database. Known values, closest "
+     "first: unknown, smb, mid."),
+    ("--rep", "nobody", "--rep 'nobody' matches no deal in the database. Known values"),
+    ("--month", "2026-13", "--month takes YYYY-MM, 'last' or 'latest'; got '2026-13'."),
+    ("--month", "0001-01", "--month: '0001-01' is outside the years 1900 to 2999."),
+])
+def test_every_command_with_tier_rep_or_month_goes_through_the_shared_checks(
+    cli, users_db, tmp_path, flag, value, message
+):
+    """No command slips past the filter and month checks: each command that takes the
+    flag (found in the app, not listed by hand) refuses the same bad value the same way."""
+    commands = _commands_taking(flag)
+    expected = {"--tier": {"conversion", "dropoff", "movement", "plan", "pulse", "rank", "stalled"},
+                "--rep": {"conversion", "dropoff", "movement"},
+                "--month": {"conversion", "dropoff", "pack", "pulse", "rank", "velocity"}}[flag]
+    assert expected <= set(commands)
+    before = hashes(users_db, tmp_path / "pack")
+    for name in commands:
+        extra = ["--out", str(tmp_path / "pack")] if name == "pack" else REQUIRED.get(name, [])
+        result = cli(name, *extra, flag, value, "--db", users_db, env=TODAY)
+        assert result.exit_code == ExitCode.USAGE, (name, result.stderr)
+        assert message in error_line(result), name
+    assert hashes(users_db, tmp_path / "pack") == before
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--tier", "smb"), ("--tier", "unknown"),
+                                             ("--rep", "Ann Lee"), ("--rep", "alex kim (103)")])
+def test_every_command_accepts_the_values_reports_show(cli, users_db, flag, value):
+    for name in _commands_taking(flag):
+        result = cli(name, *REQUIRED.get(name, []), flag, value, "--db", users_db,
+                     "--format", "json", env=TODAY)
+        # a plan for tier unknown has no win in its lookback: a query error, not a refusal
+        assert result.exit_code == ExitCode.OK or (
+            result.exit_code == ExitCode.QUERY and "No deal was won" in error_line(result)
+        ), (name, result.stderr)
+
+
+@pytest.mark.parametrize("args", [
+    ("pack", "--out", "{tmp}/pack", "--month", "2025-06", "--target-amount", "100"),
+    ("plan", "--target-amount", "100", "--start", "latest"),
+    ("plan", "--target-amount", "100", "--start", "2026-13"),
+    ("plan", "--target-amount", "100", "--tier", "unknown"),
+    ("pacing", "--target-amount", "100", "--period", "latest"),
+])
+def test_messages_name_only_flags_the_command_has(cli, users_db, tmp_path, args):
+    """The pack has no --lookback: its plan error does not tell the user to lengthen it;
+    plan --start does not speak of --month, nor list words it refuses."""
+    import re
+
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = cli(*args, "--db", users_db, env=TODAY)
+    assert result.exit_code in (ExitCode.USAGE, ExitCode.QUERY), result.stderr
+    line = error_line(result)
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", line))
+    assert named <= _flags_of(args[0]), (named - _flags_of(args[0]), line)
+    if "--start" in args:
+        assert "'latest'" not in line.split("; got")[0]
+
+
+# -- a corrupt block met during a report: exit 5, not 1 ------------------------------------
+def test_a_corrupt_block_met_during_a_report_is_exit_5(cli, tmp_path):
+    """The sample's database with one data block overwritten at a time: the database
+    opens (its header is intact), and a report that reads the block gets DuckDB's base
+    Error ("Corrupt database file: computed checksum ... does not match"), which was an
+    internal error (exit 1). Every block: exit 0 (the report did not read it) or 5."""
+    sample = Path(__file__).parent.parent / "sample_data"
+    master = tmp_path / "sample.duckdb"
+    assert cli("load", sample, "--db", master).exit_code == ExitCode.OK
+    block, header = 262_144, 12_288  # DuckDB's block size, after its three header blocks
+    damaged = []
+    for index in range(1, master.stat().st_size // block):
+        copy = tmp_path / f"damaged-{index}.duckdb"
+        shutil.copyfile(master, copy)
+        with copy.open("r+b") as file:
+            file.seek(header + index * block + 2000)
+            file.write(b"\xde\xad\xbe\xef" * 16)
+        before = hashes(copy)
+        for report in ("conversion", "churn"):
+            result = cli(report, "--db", copy, "--format", "json")
+            assert result.exit_code in (ExitCode.OK, ExitCode.DATABASE), (index, result.stderr)
+            if result.exit_code == ExitCode.DATABASE:
+                assert "the file is damaged (a block's checksum does not match)" in \
+                    error_line(result)
+                damaged.append((index, report))
+        assert hashes(copy) == before
+    assert damaged  # some block holds what the reports read
+
+
+# -- stderr closed or full after the commit: the load is done, exit 0 -------------------------
+def _run_with_stderr(args: list, stderr: str) -> int:
+    """The CLI in a process of its own, its stderr "closed" (`2>&-`) or "full" (/dev/full)."""
+    import shlex
+    import subprocess
+    import sys
+
+    command = " ".join(shlex.quote(str(a)) for a in [sys.executable, "-m", "salesfunnel", *args])
+    redirect = "2>&-" if stderr == "closed" else "2>/dev/full"
+    return subprocess.run(["bash", "-c", f"{command} {redirect}"], stdout=subprocess.DEVNULL,
+                          timeout=120).returncode
+
+
+@pytest.mark.parametrize("stderr", ["closed", "full"])
+def test_stderr_closed_or_full_after_the_commit_is_a_success(tmp_path, exports, stderr):
+    from tests.conftest import query
+
+    db = tmp_path / "crm.duckdb"
+    before = hashes(exports)
+    assert _run_with_stderr(["load", exports, "--db", db], stderr) == ExitCode.OK
+    assert query(db, "select count(*) from deals") == [(6,)]  # D1-D6: the load is stored
+    assert _run_with_stderr(["load", "--force", exports, "--db", db], stderr) == ExitCode.OK
+    assert query(db, "select count(*) from deals") == [(6,)]
+    # an error is still its exit code when it cannot be said, and writes nothing
+    stored = hashes(db)
+    assert _run_with_stderr(["conversion", "--tier", "nope", "--db", db], stderr) == ExitCode.USAGE
+    assert _run_with_stderr(["load", tmp_path / "missing", "--db", db], stderr) == ExitCode.INPUT
+    assert hashes(db) == stored and hashes(exports) == before
+
+
+# -- a file name not valid in the file system's encoding --------------------------------------
+def test_a_file_name_that_is_not_utf8_is_exit_3_naming_it(cli, funnel_db, exports, tmp_path):
+    import os
+
+    odd = exports / os.fsdecode(b"deals_\xff.csv")  # a Latin-1 name, from another system
+    odd.write_bytes((FIXTURES / "funnel" / "deals.csv").read_bytes())
+    before = hashes(funnel_db, exports)
+    for args in (("load", exports, "--db", funnel_db), ("load", odd, "--db", funnel_db),
+                 ("load", exports, "--db", tmp_path / "new.duckdb"), ("init", odd)):
+        result = cli(*args)
+        assert result.exit_code == ExitCode.INPUT, (args, result.stderr)
+        assert "deals_\\xff.csv: its name is not valid UTF-8" in error_line(result)
+        assert result.stdout == ""
+    assert hashes(funnel_db, exports) == before
+    assert not (tmp_path / "new.duckdb").exists()

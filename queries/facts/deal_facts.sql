@@ -1,5 +1,5 @@
 -- One row per loaded deal: its normalised attributes, the rep by name when it is
--- a loaded user id, the tier resolved through
+-- a loaded user id (rep_names: two users of one name stay apart), the tier resolved through
 -- its account, the lost-reason key, and the furthest funnel stage it reached
 -- (over its current row, its history and every snapshot of it), and the
 -- funnel stage the CRM shows now (current_index; null for a lost label). Deals removed
@@ -50,7 +50,7 @@ account_tiers as (
 ),
 
 user_names as (
-    select user_id, name from main.users
+    select user_id, name from rep_names
 ),
 
 final as (

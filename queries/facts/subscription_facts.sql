@@ -1,5 +1,5 @@
--- One row per loaded subscription (customer): its rep and tier as loaded, or
--- else those of its deal (resolved here, at query time, so a deal loaded after
+-- One row per loaded subscription (customer): its rep (by name when it is a
+-- loaded user id, as in deal_facts) and tier as loaded, or else those of its deal (resolved here, at query time, so a deal loaded after
 -- the subscription still fills them in; the deal's tier is itself resolved
 -- through its account), its start, end and MRR. A tier found nowhere is
 -- 'unknown'; a rep found nowhere is null. Scoped to one pipeline (`--pipeline`),
@@ -17,17 +17,22 @@ deal_owners as (
     select deal_id, rep, tier from deal_facts
 ),
 
+user_names as (
+    select user_id, name from rep_names
+),
+
 final as (
     select
         loaded.customer_id,
         loaded.deal_id,
-        coalesce(loaded.rep, deal_owners.rep) as rep,
+        coalesce(user_names.name, loaded.rep, deal_owners.rep) as rep,
         coalesce(loaded.tier, deal_owners.tier, 'unknown') as tier,
         loaded.started_at,
         loaded.ended_at,
         loaded.mrr
     from loaded
     left join deal_owners on deal_owners.deal_id = loaded.deal_id
+    left join user_names on user_names.user_id = loaded.rep
 )
 
 select * from final;

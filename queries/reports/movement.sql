@@ -18,12 +18,13 @@ selected as (
         deals.deal_id,
         case p_by
             when 'tier' then coalesce(deals.tier, accounts.tier, 'unknown')
-            when 'rep' then deals.rep
+            when 'rep' then coalesce(rep_names.name, deals.rep)
         end as group_value
     from main.deals as deals
     left join accounts on accounts.account = deals.account
+    left join rep_names on rep_names.user_id = deals.rep
     where tier_matches(coalesce(deals.tier, accounts.tier, 'unknown'), p_tier)
-        and (p_rep is null or lower(deals.rep) = lower(trim(p_rep)))
+        and (p_rep is null or lower(coalesce(rep_names.name, deals.rep)) = lower(trim(p_rep)))
         and (p_source is null or coalesce(deals.source, 'unknown') = lower(trim(p_source)))
         and in_pipeline(deals.pipeline)
         and (p_currency is null or deals.currency = p_currency)

@@ -121,6 +121,29 @@ def _silence_stdout() -> None:
         pass
 
 
+def silence_stderr() -> None:
+    """stderr cannot be written (closed, a full disk): later messages, and Python's
+    flush at exit, go nowhere instead of failing the command a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    except (OSError, ValueError):
+        pass
+    sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  # lives to the exit
+
+
+def _say_error(text) -> None:
+    """The error paragraph on stderr; a stderr that cannot take it changes nothing (the
+    exit code still says what happened)."""
+    from salesfunnel.render.cells import stderr_console
+
+    try:
+        stderr_console().print(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        silence_stderr()
+
+
 def handle_errors(command: Callable) -> Callable:
     """Translate the tool's named errors into one-paragraph messages and exit codes;
     flush stdout here so a failed write of the data is reported, not lost."""
@@ -131,6 +154,8 @@ def handle_errors(command: Callable) -> Callable:
             signal.signal(signal.SIGTERM, _on_sigterm)
         if sys.stdout is None:  # started with stdout closed (`>&-`)
             sys.stdout = _ClosedStdout()
+        if sys.stderr is None:  # started with stderr closed (`2>&-`): messages go nowhere
+            sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
         try:
             from salesfunnel.bounds import check_parameters
 
@@ -162,9 +187,7 @@ def handle_errors(command: Callable) -> Callable:
                 raise
             from rich.text import Text
 
-            from salesfunnel.render.cells import stderr_console
-
-            stderr_console().print(
+            _say_error(
                 Text(
                     f"salesfunnel: internal error: {type(error).__name__}: {error}. This is a "
                     "bug; run again with SALESFUNNEL_DEBUG=1 for the traceback and report it.",
@@ -179,9 +202,7 @@ def handle_errors(command: Callable) -> Callable:
 def fail(error: SalesfunnelError) -> None:
     from rich.text import Text
 
-    from salesfunnel.render.cells import stderr_console
-
-    stderr_console().print(Text.assemble(("salesfunnel: error: ", "bold red"), str(error)))
+    _say_error(Text.assemble(("salesfunnel: error: ", "bold red"), str(error)))
     raise typer.Exit(error.exit_code)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from salesfunnel.cli.common import DEFAULT_WAIT, env_number, handle_errors
+from salesfunnel.cli.common import DEFAULT_WAIT, env_number, handle_errors, silence_stderr
 from salesfunnel.cli.options import ConfigOption, DbOption, ForceOutOption, WaitOption
 from salesfunnel.config import DateOrder
 from salesfunnel.kinds import Kind
@@ -90,9 +91,9 @@ def load(
     """
     from salesfunnel.config import load_config
     from salesfunnel.db import open_database, resolve_db_path
+    from salesfunnel.load.encodings import check_encoding
     from salesfunnel.load.orchestrate import LoadOptions, load_paths
     from salesfunnel.load.snapshots import parse_as_of
-    from salesfunnel.load.sniff import check_encoding
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.info import print_load_summary
 
@@ -120,7 +121,13 @@ def load(
                 )
         finally:
             database.close()
-        print_load_summary(console, report, str(database.path), quiet=quiet)
+        try:
+            print_load_summary(console, report, str(database.path), quiet=quiet)
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            # stderr closed or full once the load has committed: the data is stored, the
+            # summary cannot be said; that is a success (docs/cli.md, "load")
+            silence_stderr()
     except KeyboardInterrupt:
         if not database.committed:
             raise

@@ -57,6 +57,8 @@ def expand_paths(
         else:
             _refuse_special(path)
             result.append(path)
+    for path in result:
+        _refuse_unencodable(path)
     seen: set[Path] = set()
     unique = []
     for path in result:
@@ -74,6 +76,22 @@ def expand_paths(
 def _dated_folder(path: Path) -> bool:
     """A subfolder named by a date (2021-08-25, 20210825, 2021-08-25_1800): one snapshot."""
     return path.is_dir() and not path.is_symlink() and as_of_from_name(path.name) is not None
+
+
+def _refuse_unencodable(path: Path) -> None:
+    """A file name that is not valid UTF-8 (bytes the file system's encoding could not
+    decode: a name written on another system) cannot be handed to DuckDB nor recorded
+    in the database: the load is refused, naming the file as its bytes read."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = str(path).encode("utf-8", "backslashreplace").decode("ascii", "replace")
+        shown = shown.replace("\\udc", "\\x")  # the undecodable bytes as \xNN
+        raise InputError(
+            f"Cannot load {shown}: its name is not valid UTF-8 (written on a system with "
+            "another encoding). Rename the file with UTF-8 characters only and load it "
+            "again; nothing was loaded."
+        ) from None
 
 
 def _refuse_special(path: Path) -> None:

@@ -141,7 +141,9 @@ def blank_to_none(value: str | None) -> str | None:
 def month_start(text: str, flag: str = "--month") -> dt.date:
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise UsageError(f"{flag} takes YYYY-MM, 'last' or 'latest'; got {text!r}.")
+        # only --month takes the words (resolve_month); --start, --period take a month
+        words = ", 'last' or 'latest'" if flag == "--month" else ""
+        raise UsageError(f"{flag} takes YYYY-MM{words}; got {text!r}.")
     check_year(int(match.group(1)), flag, text)
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
@@ -220,23 +222,31 @@ FILTER_COLUMNS = {"tier": "tier", "rep": "rep", "source": "source"}
 
 
 def check_filter_values(db: Database, **values: str | None) -> None:
-    """A --tier, --rep or --source value never seen in the database is a typo: UsageError
-    listing the known values, closest first. (A known value with no rows in the window
+    """A --tier, --rep or --source value the reports never show (facts/filter_values: tiers
+    through the account and `unknown`, reps by name) is a typo: UsageError listing the
+    known values, closest first. (A known value with no rows in the window
     is a success with the empty note.)"""
     import difflib
 
     for name, value in values.items():
         if value is None or not value.strip() or name not in FILTER_COLUMNS:
             continue
-        column = FILTER_COLUMNS[name]
         known = [row[0] for row in db.fetchall(
-            f"select distinct {column} from main.deals where {column} is not null order by 1"
+            "select value from filter_values where filter_name = ? order by 1",
+            [FILTER_COLUMNS[name]],
         )]
         wanted = label_key(value)
         if any(label_key(k) == wanted for k in known):
             continue
+        shared = [k for k in known if re.sub(r" \([^()]*\)$", "", label_key(k)) == wanted]
+        if name == "rep" and len(shared) > 1:  # users sharing a name (rep_names)
+            raise UsageError(
+                f"--rep {value!r} is the name of {len(shared)} users; name one as the reports "
+                f"show it: {', '.join(shared)}."
+            )
         keys = {label_key(k): k for k in known}
-        close = [keys[k] for k in difflib.get_close_matches(wanted, list(keys), n=len(keys), cutoff=0)]
+        close = [keys[k] for k in difflib.get_close_matches(
+            wanted, list(keys), n=max(len(keys), 1), cutoff=0)]
         listed = close[:10]
         more = f" (and {len(known) - len(listed)} more)" if len(known) > len(listed) else ""
         raise UsageError(

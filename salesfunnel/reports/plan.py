@@ -59,9 +59,13 @@ def _ceil_ratio(numerator: int, denominator: int) -> int:
     return -(-numerator // denominator)
 
 
-def trailing_figures(db: Database, today: dt.date, lookback: int, tier: str | None) -> Trailing:
+def trailing_figures(
+    db: Database, today: dt.date, lookback: int, tier: str | None, hint: str | None = None
+) -> Trailing:
     """The lookback: the `lookback` full calendar months before today's month.
-    QueryError when it has no win, no won amount, or a stage no deal reached."""
+    QueryError when it has no win, no won amount, or a stage no deal reached; its advice
+    is `hint` when given (a caller without --lookback and --tier: the pack), else to
+    lengthen --lookback (or drop --tier)."""
     if lookback < 1:
         raise UsageError(f"--lookback takes a number of months >= 1; got {lookback}.")
     tier = tier_filter(tier)
@@ -81,7 +85,7 @@ def trailing_figures(db: Database, today: dt.date, lookback: int, tier: str | No
         reached=tuple(zip(conversion["stage"].to_list(), conversion["reached"].to_list(),
                           strict=True)),
     )
-    hint = "Lengthen --lookback" + (" or drop --tier" if tier else "") + "."
+    hint = hint or "Lengthen --lookback" + (" or drop --tier" if tier else "") + "."
     where = f"the lookback ({trailing.describe()})"
     if trailing.wins == 0:
         raise QueryError(
@@ -140,6 +144,7 @@ def plan(
     attrition: float | None = None,
     reps_now: int | None = None,
     reps_per_manager: int = capacity_model.DEFAULT_REPS_PER_MANAGER,
+    hint: str | None = None,
 ) -> Report:
     """Bottom-up: the target per month becomes wins at the trailing average won amount,
     wins become deals entering each earlier stage at the trailing step rates (rounded up
@@ -154,9 +159,9 @@ def plan(
         raise UsageError(f"--months takes a number of months >= 1; got {months}.")
     ramp_given = capacity_model.parse_ramp(ramp)
     capacity_model.check_options(attrition, reps_now, reps_per_manager)
-    first = month_start(start) if start else planned_month(today)
+    first = month_start(start, "--start") if start else planned_month(today)
     today = plan_as_of(today, first)
-    trailing = trailing_figures(db, today, lookback, tier)
+    trailing = trailing_figures(db, today, lookback, tier, hint)
     stages = [stage for stage, _ in trailing.reached]
     monthly_target = target_amount / months
     wins = _ceil(monthly_target / trailing.avg_won_amount)

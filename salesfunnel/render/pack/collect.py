@@ -118,6 +118,12 @@ def collect_ranks(db: Database, month: dt.date, today: dt.date) -> PackData:
     return data
 
 
+# the pack has no --lookback or --tier: its plan error says what to run instead
+PLAN_HINT = ("The pack plans from the 6 months before it: to plan from a longer lookback, "
+             "run the plan command on its own, or leave out --target-amount for a pack "
+             "without a plan.")
+
+
 def collect_rest(db: Database, data: PackData, target_amount: float | None) -> None:
     """The other reports, the reps' own, and the reports in sheet order."""
     month, as_of, filters = data.month, data.as_of, data.cohort
@@ -136,7 +142,7 @@ def collect_rest(db: Database, data: PackData, target_amount: float | None) -> N
     if target_amount is not None:
         planned = planning.planned_month(as_of, after=month)
         reports["plan"] = planning.plan(db, target_amount, as_of, months=1,
-                                        start=f"{planned:%Y-%m}")
+                                        start=f"{planned:%Y-%m}", hint=PLAN_HINT)
     else:
         data.notes.append("No plan: give --target-amount to plan the next month's deals and reps.")
     last_day = add_months(month, 1) - dt.timedelta(days=1)
