@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
@@ -161,6 +161,12 @@ def _column_width(console: Console, table: Table, index: int) -> int:
     return max(widest, column.min_width or 0) + 2
 
 
+def _table_width(widths: list[int]) -> int:
+    """The width a house-style table takes with these column widths (each with its
+    padding): the columns and a one-character gap between each two."""
+    return sum(widths) + len(widths) - 1 if widths else 0
+
+
 def _key_columns(table: Table) -> int:
     """The leading label columns (left-aligned, at most two) that every panel repeats."""
     keys = 0
@@ -171,40 +177,55 @@ def _key_columns(table: Table) -> int:
     return max(keys, 1) if len(table.columns) > 1 else 0
 
 
-def fit_table(table: Table, console: Console) -> list[Table]:
+def _words_outside(table: Table, width: int) -> Table | Group:
+    """The table, or, when its title or caption (the legend) is wider than the table, the
+    title above it and the caption below it as text of the console's width: they wrap at
+    word boundaries there, not in the table's narrow width, and never widen its columns."""
+    title, caption = table.title, table.caption
+    wider = any(text is not None and Text(str(text)).cell_len > width for text in (title, caption))
+    if not wider:
+        return table
+    parts: list = []
+    if title is not None:
+        parts.append(Text(str(title), style="table.title", justify="left"))
+    table.title = None
+    if caption is not None:
+        table.caption = None
+        return Group(*parts, table, Text(str(caption), style="table.caption", justify="left"))
+    return Group(*parts, table)
+
+
+def fit_table(table: Table, console: Console) -> list[Table | Group]:
     """The table as it is when it fits the console, else split into panels that do:
     each panel repeats the label columns (the rep, the stage) and takes as many of the
-    other columns, in order, as fit. No cell is ever cut to `…`."""
+    other columns, in order, as fit. No cell is ever cut to `…`; a title or legend wider
+    than its panel is printed outside it, wrapped at word boundaries."""
     width = console.width
     count = len(table.columns)
     widths = [_column_width(console, table, index) for index in range(count)]
-    if sum(widths) + 2 <= width or count < 2:
-        if table.title:  # as wide as its title, so the title is not wrapped to the columns
-            table.min_width = max(table.min_width or 0, min(Text(str(table.title)).cell_len, width))
-        return [table]
+    if _table_width(widths) <= width or count < 2:
+        return [_words_outside(table, _table_width(widths))]
     keys = _key_columns(table)
     panels: list[list[int]] = []
     current: list[int] = []
-    used = sum(widths[:keys])
     for index in range(keys, count):
-        if current and used + widths[index] + 2 > width:
+        if current and _table_width([*widths[:keys], *(widths[i] for i in current),
+                                     widths[index]]) > width:
             panels.append(current)
-            current, used = [], sum(widths[:keys])
+            current = []
         current.append(index)
-        used += widths[index]
     panels.append(current)
     result = []
     for number, indexes in enumerate(panels):
-        title = f"{table.title} ({number + 1}/{len(panels)})"
+        title = table.title if len(panels) == 1 else f"{table.title} ({number + 1}/{len(panels)})"
         panel = Table(
-            min_width=min(Text(title).cell_len, width),
             title=title, box=table.box, title_justify=table.title_justify,
             pad_edge=table.pad_edge, caption=table.caption if number == len(panels) - 1 else None,
             caption_justify=table.caption_justify, show_header=table.show_header,
         )
         chosen = [*range(keys), *indexes]
         # a lone column too wide even so wraps at spaces (never cut to …)
-        fits = sum(widths[index] for index in chosen) + 2 <= width
+        fits = _table_width([widths[index] for index in chosen]) <= width
         for index in chosen:
             column = table.columns[index]
             panel.add_column(
@@ -215,7 +236,8 @@ def fit_table(table: Table, console: Console) -> list[Table]:
         cells = [list(table.columns[index].cells) for index in chosen]
         for row_number, row in enumerate(table.rows):
             panel.add_row(*(column[row_number] for column in cells), end_section=row.end_section)
-        result.append(panel)
+        result.append(_words_outside(panel, min(width, _table_width(
+            [widths[index] for index in chosen]))))
     return result
 
 
