@@ -8,6 +8,7 @@ same. Percentages have one decimal, counts and amounts thousands separators.
 from __future__ import annotations
 
 import codecs
+import copy
 import io
 import math
 import os
@@ -167,7 +168,7 @@ def _table_width(widths: list[int]) -> int:
     return sum(widths) + len(widths) - 1 if widths else 0
 
 
-def _key_columns(table: Table) -> int:
+def key_columns(table: Table) -> int:
     """The leading label columns (left-aligned, at most two) that every panel repeats."""
     keys = 0
     for column in table.columns[:2]:
@@ -185,6 +186,7 @@ def _words_outside(table: Table, width: int) -> Table | Group:
     wider = any(text is not None and Text(str(text)).cell_len > width for text in (title, caption))
     if not wider:
         return table
+    table = copy.copy(table)  # the caller's table keeps its title and caption
     parts: list = []
     if title is not None:
         parts.append(Text(str(title), style="table.title", justify="left"))
@@ -195,26 +197,40 @@ def _words_outside(table: Table, width: int) -> Table | Group:
     return Group(*parts, table)
 
 
-def fit_table(table: Table, console: Console) -> list[Table | Group]:
-    """The table as it is when it fits the console, else split into panels that do:
-    each panel repeats the label columns (the rep, the stage) and takes as many of the
-    other columns, in order, as fit. No cell is ever cut to `…`; a title or legend wider
-    than its panel is printed outside it, wrapped at word boundaries."""
-    width = console.width
-    count = len(table.columns)
-    widths = [_column_width(console, table, index) for index in range(count)]
-    if _table_width(widths) <= width or count < 2:
-        return [_words_outside(table, _table_width(widths))]
-    keys = _key_columns(table)
+def column_widths(table: Table, console: Console) -> list[int]:
+    """The width each column of `table` needs unwrapped, with its padding."""
+    return [_column_width(console, table, index) for index in range(len(table.columns))]
+
+
+def panel_layout(widths: list[int], keys: int, width: int) -> list[list[int]] | None:
+    """The panels of a table of these column widths on a console `width` wide: None when
+    it fits whole, else per panel the indexes of its columns after the `keys` label
+    columns every panel repeats, as many as fit, in order (at least one)."""
+    if _table_width(widths) <= width or len(widths) < 2:
+        return None
     panels: list[list[int]] = []
     current: list[int] = []
-    for index in range(keys, count):
+    for index in range(keys, len(widths)):
         if current and _table_width([*widths[:keys], *(widths[i] for i in current),
                                      widths[index]]) > width:
             panels.append(current)
             current = []
         current.append(index)
     panels.append(current)
+    return panels
+
+
+def fit_table(table: Table, console: Console) -> list[Table | Group]:
+    """The table as it is when it fits the console, else split into panels that do:
+    each panel repeats the label columns (the rep, the stage) and takes as many of the
+    other columns, in order, as fit. No cell is ever cut to `…`; a title or legend wider
+    than its panel is printed outside it, wrapped at word boundaries."""
+    width = console.width
+    widths = column_widths(table, console)
+    panels = panel_layout(widths, key_columns(table), width)
+    if panels is None:
+        return [_words_outside(table, _table_width(widths))]
+    keys = key_columns(table)
     result = []
     for number, indexes in enumerate(panels):
         title = table.title if len(panels) == 1 else f"{table.title} ({number + 1}/{len(panels)})"
