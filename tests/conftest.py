@@ -15,6 +15,7 @@ from salesfunnel.cli import app
 from salesfunnel.config import Config, Funnel, load_config
 from salesfunnel.db import open_database
 from salesfunnel.load.orchestrate import LoadOptions, load_paths
+from salesfunnel.render.cells import fit_table
 from salesfunnel.render.registry import report_table
 
 # pytest-xdist's workers (make test runs them) start with COLUMNS=80 and LINES=24 set:
@@ -119,14 +120,17 @@ def cli() -> Cli:
 
 
 def render_report(db_path: Path, build) -> str:
-    """The Rich table of `build(db)` as plain text, 100 columns wide."""
+    """The Rich table of `build(db)` as plain text, 100 columns wide, split into panels
+    where wider, as the CLI prints it."""
     db = open_database(db_path, write=False, config_funnel=None)
     try:
         report = build(db)
     finally:
         db.close()
     buffer = io.StringIO()
-    Console(file=buffer, width=100, color_system=None, legacy_windows=False).print(report_table(report))
+    console = Console(file=buffer, width=100, color_system=None, legacy_windows=False)
+    for panel in fit_table(report_table(report), console):
+        console.print(panel)
     return buffer.getvalue()
 
 

@@ -174,7 +174,7 @@ def test_pulse_defaults_to_the_last_complete_period(cli, loaded):
     assert week[0]["period"] == "2026-W47" and week[0]["previous_period"] == "2026-W46"
     current = cli("pulse", "--month", "2026-11", "--db", loaded, env=ENV)
     assert current.exit_code == 0
-    assert "partial: 2026-11-01 to 2026-11-23 only, to date" in current.stdout
+    assert "partial: 2026-11-01 to 2026-11-23 only, to date" in " ".join(current.stdout.split())
     assert "2026-11 is a partial period" in current.stderr
 
 

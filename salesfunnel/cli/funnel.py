@@ -53,8 +53,8 @@ def info(
     """
     import sys
 
-    from salesfunnel.render.cells import stdout_console
-    from salesfunnel.render.info import info_csv, info_json, info_renderable
+    from salesfunnel.render.cells import print_table
+    from salesfunnel.render.info import info_csv, info_json, info_tables
     from salesfunnel.reports.info import info as database_info
 
     with open_database(db, config, write=False, wait=wait) as database:
@@ -62,7 +62,7 @@ def info(
         notices = stale_notices(database)
     say_notices(notices)
     if fmt is InfoFormat.table:
-        print_data(lambda: stdout_console().print(info_renderable(summary)))
+        print_data(lambda: print_table(info_tables(summary), None))
     else:
         text = info_json(summary) if fmt is InfoFormat.json else info_csv(summary)
         print_data(lambda: sys.stdout.write(text))

@@ -8,6 +8,7 @@ same. Percentages have one decimal, counts and amounts thousands separators.
 from __future__ import annotations
 
 import codecs
+import copy
 import io
 import math
 import os
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
@@ -161,7 +162,13 @@ def _column_width(console: Console, table: Table, index: int) -> int:
     return max(widest, column.min_width or 0) + 2
 
 
-def _key_columns(table: Table) -> int:
+def _table_width(widths: list[int]) -> int:
+    """The width a house-style table takes with these column widths (each with its
+    padding): the columns and a one-character gap between each two."""
+    return sum(widths) + len(widths) - 1 if widths else 0
+
+
+def key_columns(table: Table) -> int:
     """The leading label columns (left-aligned, at most two) that every panel repeats."""
     keys = 0
     for column in table.columns[:2]:
@@ -171,40 +178,70 @@ def _key_columns(table: Table) -> int:
     return max(keys, 1) if len(table.columns) > 1 else 0
 
 
-def fit_table(table: Table, console: Console) -> list[Table]:
-    """The table as it is when it fits the console, else split into panels that do:
-    each panel repeats the label columns (the rep, the stage) and takes as many of the
-    other columns, in order, as fit. No cell is ever cut to `…`."""
-    width = console.width
-    count = len(table.columns)
-    widths = [_column_width(console, table, index) for index in range(count)]
-    if sum(widths) + 2 <= width or count < 2:
-        if table.title:  # as wide as its title, so the title is not wrapped to the columns
-            table.min_width = max(table.min_width or 0, min(Text(str(table.title)).cell_len, width))
-        return [table]
-    keys = _key_columns(table)
+def _words_outside(table: Table, width: int) -> Table | Group:
+    """The table, or, when its title or caption (the legend) is wider than the table, the
+    title above it and the caption below it as text of the console's width: they wrap at
+    word boundaries there, not in the table's narrow width, and never widen its columns."""
+    title, caption = table.title, table.caption
+    wider = any(text is not None and Text(str(text)).cell_len > width for text in (title, caption))
+    if not wider:
+        return table
+    table = copy.copy(table)  # the caller's table keeps its title and caption
+    parts: list = []
+    if title is not None:
+        parts.append(Text(str(title), style="table.title", justify="left"))
+    table.title = None
+    if caption is not None:
+        table.caption = None
+        return Group(*parts, table, Text(str(caption), style="table.caption", justify="left"))
+    return Group(*parts, table)
+
+
+def column_widths(table: Table, console: Console) -> list[int]:
+    """The width each column of `table` needs unwrapped, with its padding."""
+    return [_column_width(console, table, index) for index in range(len(table.columns))]
+
+
+def panel_layout(widths: list[int], keys: int, width: int) -> list[list[int]] | None:
+    """The panels of a table of these column widths on a console `width` wide: None when
+    it fits whole, else per panel the indexes of its columns after the `keys` label
+    columns every panel repeats, as many as fit, in order (at least one)."""
+    if _table_width(widths) <= width or len(widths) < 2:
+        return None
     panels: list[list[int]] = []
     current: list[int] = []
-    used = sum(widths[:keys])
-    for index in range(keys, count):
-        if current and used + widths[index] + 2 > width:
+    for index in range(keys, len(widths)):
+        if current and _table_width([*widths[:keys], *(widths[i] for i in current),
+                                     widths[index]]) > width:
             panels.append(current)
-            current, used = [], sum(widths[:keys])
+            current = []
         current.append(index)
-        used += widths[index]
     panels.append(current)
+    return panels
+
+
+def fit_table(table: Table, console: Console) -> list[Table | Group]:
+    """The table as it is when it fits the console, else split into panels that do:
+    each panel repeats the label columns (the rep, the stage) and takes as many of the
+    other columns, in order, as fit. No cell is ever cut to `…`; a title or legend wider
+    than its panel is printed outside it, wrapped at word boundaries."""
+    width = console.width
+    widths = column_widths(table, console)
+    panels = panel_layout(widths, key_columns(table), width)
+    if panels is None:
+        return [_words_outside(table, _table_width(widths))]
+    keys = key_columns(table)
     result = []
     for number, indexes in enumerate(panels):
-        title = f"{table.title} ({number + 1}/{len(panels)})"
+        title = table.title if len(panels) == 1 else f"{table.title} ({number + 1}/{len(panels)})"
         panel = Table(
-            min_width=min(Text(title).cell_len, width),
             title=title, box=table.box, title_justify=table.title_justify,
             pad_edge=table.pad_edge, caption=table.caption if number == len(panels) - 1 else None,
             caption_justify=table.caption_justify, show_header=table.show_header,
         )
         chosen = [*range(keys), *indexes]
         # a lone column too wide even so wraps at spaces (never cut to …)
-        fits = sum(widths[index] for index in chosen) + 2 <= width
+        fits = _table_width([widths[index] for index in chosen]) <= width
         for index in chosen:
             column = table.columns[index]
             panel.add_column(
@@ -215,7 +252,8 @@ def fit_table(table: Table, console: Console) -> list[Table]:
         cells = [list(table.columns[index].cells) for index in chosen]
         for row_number, row in enumerate(table.rows):
             panel.add_row(*(column[row_number] for column in cells), end_section=row.end_section)
-        result.append(panel)
+        result.append(_words_outside(panel, min(width, _table_width(
+            [widths[index] for index in chosen]))))
     return result
 
 

@@ -108,10 +108,10 @@ def rank_table(report: Report) -> Table:
         legend.append(f"* low volume: fewer than {min_deals} deals won or lost this month")
     if unranked:
         legend.append(
-            f"{NOT_RANKED} = move not ranked (fewer than {min_deals} events in either month)"
+            f"{NOT_RANKED}: move not ranked (fewer than {min_deals} events in either month)"
         )
-    if legend:
-        table.caption = "; ".join(legend)
+    if legend:  # one line per mark, each wrapped at word boundaries
+        table.caption = "\n".join(legend)
         table.caption_justify = "left"
     add_empty_note(table, len(rows), "No rep had a stage entry or a loss in this month.")
     return table

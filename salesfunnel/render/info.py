@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
+from rich.table import Table
 from rich.text import Text
 
 from salesfunnel.render.cells import NULL, add_empty_note, fmt_int, titled_table
@@ -15,6 +16,13 @@ if TYPE_CHECKING:
 
 
 def info_renderable(info: Info) -> Group:
+    return Group(*info_tables(info))
+
+
+def info_tables(info: Info) -> list[Table]:
+    """The tables of `info`: the summary, the files loaded, the deals by status and tier
+    and the latest rejects (print them with `print_table`, which splits them into panels
+    rather than cut a cell: a long path folds over lines)."""
     summary = titled_table(f"Database {info.path}")
     summary.show_header = False
     summary.add_column("")
@@ -37,10 +45,11 @@ def info_renderable(info: Info) -> Group:
     summary.add_row("rejected rows", fmt_int(info.reject_rows))
 
     files = titled_table("Files loaded")
-    for header in ("Path", "Kind", "Loaded at (UTC)", "As of"):
-        files.add_column(header)
+    files.add_column("Path", overflow="fold")
+    for header in ("Kind", "Loaded at (UTC)", "As of"):
+        files.add_column(header, no_wrap=True)
     for header in ("Read", "Loaded", "Rejected"):
-        files.add_column(header, justify="right")
+        files.add_column(header, justify="right", no_wrap=True)
     for row in info.files.rows(named=True):
         files.add_row(
             row["path"], row["kind"], _fmt_time(row["loaded_at"]), _fmt_time(row.get("as_of")),
@@ -72,7 +81,7 @@ def info_renderable(info: Info) -> Group:
                 _clip(row["value"]), row["reason"],
             )
         parts.append(rejects)
-    return Group(*parts)
+    return parts
 
 
 def _fmt_time(value) -> str:
