@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -72,10 +71,14 @@ TARGETS = {"1m": ("ratio", 1.5), "many": ("seconds", 4.0), "10m": ("rss", 3e9)}
 
 
 def baseline_cmd(baseline: Path | None) -> list[str] | None:
-    """`salesfunnel` run from another copy of the code (PYTHONPATH first)."""
+    """`salesfunnel` run from another copy of the code: first on sys.path (PYTHONPATH would
+    come after the working folder, this checkout, which `python -c` puts first)."""
     if baseline is None:
         return None
-    return [PYTHON, "-m", "salesfunnel"]
+    return [PYTHON, "-c", f"import sys; sys.path.insert(0, {str(baseline)!r}); "
+            "import salesfunnel.load.records; "
+            f"assert salesfunnel.load.records.__file__.startswith({str(baseline)!r}); "
+            "from salesfunnel.console import main; sys.argv[0] = 'salesfunnel'; main()"]
 
 
 def run_load(cmd: list[str], db: Path, env: dict | None = None) -> dict:
@@ -112,8 +115,6 @@ def part(name: str, rounds: int, baseline: Path | None, work: Path, files: int =
         floor = (FLOOR_SCRIPT, str(folder / "deals.csv"), str(folder / "stage_history.csv"))
     db = work / f"{name}.duckdb"
     env = None
-    if baseline is not None:
-        env = {**os.environ, "PYTHONPATH": str(baseline)}
     results: list[dict] = []
     for number in range(1, rounds + 1):
         row = {"floor": run_floor(floor[0], work / "floor.duckdb", *floor[1:])}
