@@ -20,7 +20,7 @@ from pathlib import Path
 
 from salesfunnel.bounds import check_year
 from salesfunnel.db import Database
-from salesfunnel.errors import UsageError
+from salesfunnel.errors import InputError, UsageError
 from salesfunnel.sqltree import sql_text
 
 _SALESFORCE_REPORT = re.compile(r"report(\d{13})(?!\d)", re.IGNORECASE)
