@@ -128,7 +128,8 @@ def test_no_created_at_no_first_stage_entry_from_the_file_time(cli, tmp_path):
 #   won:         Q 01-10 -> 01-25 = 15.0
 # stalled, past times in qualified (known entry of qualified, went further):
 #   Q 0.0 (entry date of opportunity minus entry date of qualified), R 10.0
-#   -> p90 (quantile_cont) 9.0; O is 55 days in qualified on 03-01: flagged, 46 over.
+#   -> p90 (quantile_cont) 9.0; O is 55 days in qualified on 03-01: flagged, 46 over
+#   (two past deals: --min-past-deals 2, the default 20 would give no p90).
 # ---------------------------------------------------------------------------------------
 
 OUT_OF_ORDER = (
@@ -172,10 +173,11 @@ def test_durations_run_between_entry_dates_never_negative(cli, tmp_path):
     assert _row(table, "won")[6] == "15.0"
 
     env = {"SALESFUNNEL_TODAY": "2026-03-01"}
-    rows, _ = _json(cli, "stalled", "--db", db, env=env)
+    rows, _ = _json(cli, "stalled", "--min-past-deals", "2", "--db", db, env=env)
     assert [(r["deal_id"], r["stage"], r["days_in_stage"], r["p90_days"], r["days_over"],
              r["past_deals"]) for r in rows] == [("O", "qualified", 55, 9.0, 46.0, 2)]
-    assert _row(_table(cli, "stalled", "--db", db, env=env), "O")[4:7] == ["55", "9.0", "46.0"]
+    table = _table(cli, "stalled", "--min-past-deals", "2", "--db", db, env=env)
+    assert _row(table, "O")[4:7] == ["55", "9.0", "46.0"]
 
 
 # ---------------------------------------------------------------------------------------

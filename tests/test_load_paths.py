@@ -97,7 +97,7 @@ def test_every_value_parses_alike_both_ways():
 @pytest.mark.parametrize("checked", ["", "1"])
 def test_plain_files_parse_like_mixed_files(tmp_path, monkeypatch, checked):
     """A file whose dates and amounts all have the plain shape is parsed with one cast
-    each (records.use_plain_parsers); the same values in a file with one zoned date and
+    each (parsing.use_plain_parsers); the same values in a file with one zoned date and
     one amount with a thousands separator take the checking parsers. Both give the same
     values and the same rejects, by hand, both ways."""
     from conftest import load_into, query, write

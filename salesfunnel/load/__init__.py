@@ -10,7 +10,8 @@
   [currency].
 - `records.py`: DuckDB reads the records as text, numbers their lines and
   projects them onto canonical fields; slash-date order. `footers.py`: a report's
-  footer lines and totals row; `headerless.py`: files without a header row.
+  footer lines and totals row; `headerless.py`: files without a header row;
+  `parsing.py`: slash-date order and the plain or checking parsers.
 - `sheets.py`: Excel workbooks, each sheet read like a CSV file.
 - `snapshots.py`: the as-of of a deals export and its snapshot timeline.
 - `infer.py`, `infer_funnel.py`, `proposal.py`: `salesfunnel init` (a proposed config);

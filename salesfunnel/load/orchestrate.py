@@ -29,16 +29,15 @@ from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import without_header
 from salesfunnel.load.infer import plan_files
 from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notice
+from salesfunnel.load.parsing import choose_date_order, use_plain_parsers
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import (
     build_source_rows,
-    choose_date_order,
     count_deleted,
     drop_relation,
     read_records,
     reject_nul_fields,
     stage_history_from_columns,
-    use_plain_parsers,
 )
 from salesfunnel.load.sheets import digest_path, open_sources
 from salesfunnel.load.sniff import CsvLayout, file_digest

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.errors import CsvReadError, InputError
-from salesfunnel.kinds import DATE_FIELDS, KindSpec
+from salesfunnel.kinds import KindSpec
 from salesfunnel.load.footers import REPORT_FOOTER, skip_totals_rows
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.sniff import (
@@ -32,16 +32,6 @@ _GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
 # cell is: MySQL's and PostgreSQL's NULL (\N, NULL), the markers reports and
 # spreadsheets write ((null), N/A, #N/A). docs/loading.md, "Values", lists them.
 MISSING_MARKERS = ("", "\\N", "NULL", "null", "Null", "(null)", "(NULL)", "N/A", "n/a", "#N/A")
-# the canonical fields the staging SQL parses as amounts
-AMOUNT_FIELDS = ("amount", "mrr")
-# (macro, its body for plain values, its checking body): load_macros.sql defines both
-_PARSERS = (
-    ("parse_timestamp", "try_cast(x as timestamp)", "parse_any_timestamp(x)"),
-    ("date_zone_name", "false", "has_zone_name(x)"),
-    ("parse_amount", "try_cast(x as double)", "parse_any_amount(x)"),
-)
-
-
 def read_records(
     db: Database, layout: CsvLayout, plan: FilePlan, scratch: Path, allow_retry: bool,
     every_column: bool = False,
@@ -282,82 +272,6 @@ def count_deleted(db: Database, plan: FilePlan) -> int:
     return db.scalar(f"select count(*) from csv_all_numbered as records where {plan.deleted}")
 
 
-def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: str | None) -> str | None:
-    """Slash dates (03/04/2026) are month-first or day-first for the whole file: the one
-    every value fits; `asked` (--date-format or the config) when both fit; else an error."""
-    expressions = [f"({plan.fields[f]})" for f in DATE_FIELDS if f in plan.fields]
-    expressions += [f"({expr})" for _, expr, _ in plan.stage_dates]
-    amounts = [f"({plan.fields[f]})" for f in AMOUNT_FIELDS if f in plan.fields]
-    order = None
-    plain_dates = plain_amounts = True
-    if expressions or amounts:
-        # one look at the values: any slash (most exports have none), and whether every
-        # date and every amount has the plain shape the staging can parse with one cast
-        any_slash = " or ".join(f"contains({expr}::varchar, '/')" for expr in expressions)
-        dates_plain = " and ".join(
-            f"coalesce(plain_iso_timestamp(nullif(trim({expr}::varchar), '')), true)"
-            for expr in expressions)
-        amounts_plain = " and ".join(
-            f"coalesce(plain_amount(nullif(trim({expr}::varchar), '')), true)"
-            for expr in amounts)
-        sql = (
-            f"select count(*) filter (where {any_slash or 'false'}), "
-            f"coalesce(bool_and({dates_plain or 'true'}), true), "
-            f"coalesce(bool_and({amounts_plain or 'true'}), true) "
-            "from csv_records as records"
-        )
-        slashes, plain_dates, plain_amounts = db.fetchall(sql, _params_in(sql, plan.params))[0]
-        if not slashes:
-            expressions = []
-    if expressions:
-        values = " union all ".join(
-            f"select nullif(trim({expr}::varchar), '') as v from csv_records as records"
-            for expr in expressions
-        )
-        sql = f"""
-            with dates as ({values}),
-            slashed as (
-                select v from dates
-                where contains(v, '/') and regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/(\\d{{4}}|\\d{{2}}\\b)')
-            )
-            select
-                count(*),
-                count(*) filter (where parse_slash_date(v, 'mdy') is not null),
-                count(*) filter (where parse_slash_date(v, 'dmy') is not null),
-                min(v)
-            from slashed
-            """
-        slash, month_first, day_first, sample = db.fetchall(sql, _params_in(sql, plan.params))[0]
-        if slash:
-            order = asked or "mdy"
-            if month_first == slash and day_first < slash:
-                order = "mdy"
-            elif day_first == slash and month_first < slash:
-                order = "dmy"
-            elif month_first == slash and day_first == slash and not asked:
-                raise InputError(
-                    f"{layout.path}: every date like {sample} fits both month-first (MM/DD/YYYY) "
-                    "and day-first (DD/MM/YYYY), so the order cannot be told from the data. Say "
-                    "which with --date-format mdy|dmy, or [dates] order in the config file."
-                )
-            elif not asked:
-                order = "mdy" if month_first >= day_first else "dmy"
-    # a constant for the statements that parse (load_macros.sql); mdy or dmy only
-    db.execute(f"set variable salesfunnel_date_order = '{'dmy' if order == 'dmy' else 'mdy'}'")
-    use_plain_parsers(db, dates=bool(plain_dates), amounts=bool(plain_amounts))
-    return order
-
-
-def use_plain_parsers(db: Database, *, dates: bool, amounts: bool) -> None:
-    """The parsing macros the staging SQL calls (load_macros.sql): the one cast for a
-    file whose date values (or amounts) all have the plain shape, else the checking
-    parsers. Both give the same value for a plain one; the cast is a far smaller
-    statement to plan (a third of a small file's staging)."""
-    for name, plain, checking in _PARSERS:
-        body = plain if (dates if name != "parse_amount" else amounts) else checking
-        db.execute(f"create or replace temp macro {name}(x) as {body}")
-
-
 def stage_history_from_columns(db: Database, plan: FilePlan) -> None:
     """Stage-entry date columns of a deals file, staged as history rows."""
     selects = []
@@ -374,12 +288,12 @@ def stage_history_from_columns(db: Database, plan: FilePlan) -> None:
         )
     drop_relation(db, "source_rows")
     sql = "create temp table source_rows as " + " union all ".join(selects)
-    db.execute(sql, params | (_params_in(sql, plan.params) or {}))
+    db.execute(sql, params | (params_in(sql, plan.params) or {}))
     db.run_script(sql_text("load/stage_history"))
     db.execute("alter table staged rename to staged_history_columns")
 
 
-def _params_in(sql: str, params: dict) -> dict | None:
+def params_in(sql: str, params: dict) -> dict | None:
     """The plan's bound parameters that `sql` names (DuckDB refuses unused ones)."""
     return {k: v for k, v in params.items() if f"${k}" in sql} or None
 
