@@ -1,6 +1,7 @@
 """Loading CRM exports: files in, canonical tables out, all or nothing.
 
-- `orchestrate.py`: `load_paths`, one transaction per invocation; per-file
+- `orchestrate.py`: `load_paths`, one transaction per invocation (`outcome.py`: its
+  options and reports); per-file
   bookkeeping, rejects, merges, the fact cache refresh.
 - `discover.py`: the files a load reads (folders expanded).
 - `sniff.py`: encoding, delimiter, header, byte facts (NULs, line breaks).
