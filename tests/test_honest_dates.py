@@ -288,3 +288,37 @@ def test_a_skipped_stage_is_reached_but_no_event_and_load_and_init_say_so(cli, t
     assert all(row["median_days"] is None for row in rows)  # no step has two dates
     table = _table(cli, "conversion", "--db", db, env=env)
     assert _row(table, "opportunity")[1] == "2"
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Lost with no stage before loss: lost at an unknown stage, in every report.
+#   L1 ann created 03-01, "lost" (a lost label), no history, closed 03-10, Budget, 40
+#   L2 ann created 03-02, stage qualified, status lost, closed 03-11, Budget, 60
+#   K1 bob created 03-03, lead, open
+# conversion: L1 is in no row (its stage is unknown): lead 2 (L2, K1), qualified 1,
+# lost 1 at qualified, open 1 at lead; dropoff: qualified 1 (share 0.5), unknown 1 (0.5).
+# ---------------------------------------------------------------------------------------
+
+NO_STAGE = (
+    "deal_id,rep,created_at,stage,status,closed_at,lost_reason,amount\n"
+    "L1,ann,2026-03-01,lost,,2026-03-10,Budget,40\n"
+    "L2,ann,2026-03-02,qualified,lost,2026-03-11,Budget,60\n"
+    "K1,bob,2026-03-03,lead,,,,10\n"
+)
+
+
+def test_lost_with_no_stage_is_lost_at_an_unknown_stage_everywhere(cli, tmp_path):
+    db = _loaded(cli, tmp_path, NO_STAGE)
+    rows, notes = _json(cli, "conversion", "--db", db)
+    assert [(r["stage"], r["reached"], r["lost"], r["open"]) for r in rows] == [
+        ("lead", 2, 0, 1), ("qualified", 1, 1, 0), ("opportunity", 0, 0, 0), ("won", 0, 0, 0)]
+    assert ("1 lost deal has no stage before loss (no stage history): lost at an unknown "
+            "stage, it is left out of conversion") in " ".join(notes.split())
+    table = _table(cli, "conversion", "--db", db)
+    assert _row(table, "lead")[1] == "2" and "(stage unknown)" not in table
+
+    rows, _ = _json(cli, "dropoff", "--db", db)
+    assert [(r["stage"], r["reason"], r["lost"], r["share"], r["amount"]) for r in rows] == [
+        ("qualified", "Budget", 1, 0.5, 60.0), (None, "Budget", 1, 0.5, 40.0)]
+    table = _table(cli, "dropoff", "--db", db)
+    assert table.count("(stage unknown)") == 1

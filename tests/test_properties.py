@@ -76,6 +76,11 @@ class Deal:
         return {"won": "won", "lost": "lost"}.get(self.stage, "open")
 
     @property
+    def stage_unknown(self) -> bool:
+        """Lost with no stage before loss: its label is a lost label, no history."""
+        return self.final_status == "lost" and self.stage not in INDEX and not self.history
+
+    @property
     def furthest(self) -> int:
         """The metric definition, computed independently of the SQL."""
         candidates = [INDEX.get(self.stage, 1), 1]
@@ -296,6 +301,8 @@ def test_conversion_invariants(items):
             by_tier = funnel.conversion(db, common.Filters(), "tier").frame.rows()
         finally:
             db.close()
+    # a deal lost at an unknown stage is in no row (as in dropoff: no stage is known)
+    items = [deal for deal in items if not deal.stage_unknown]
     if not items:
         assert all(row[1] == 0 for row in total) and by_tier == []
         return

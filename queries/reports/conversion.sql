@@ -4,7 +4,8 @@
 -- percentiles of the days from the previous stage (quantile_cont: linear
 -- between closest ranks). Rates carry their Wilson interval at the normal
 -- quantile p_z. p_by is null (one group) or tier, rep, source or month (of
--- created_at).
+-- created_at). Lost deals lost at an unknown stage (stage_unknown) are in no
+-- row: their lost-at stage is unknown, as in dropoff.
 create or replace temp macro conversion(p_tier, p_rep, p_source, p_since, p_until, p_by, p_z)
 as table
 with
@@ -20,6 +21,9 @@ cohort_deals as not materialized (
             when 'month' then strftime(created_at, '%Y-%m')
         end as group_value
     from cohort(p_tier, p_rep, p_source, p_since, p_until)
+    -- a lost deal with no stage before loss was lost at an unknown stage: placed at
+    -- no stage (dropoff shows it as stage unknown), so left out here
+    where not stage_unknown
 ),
 
 groups as (

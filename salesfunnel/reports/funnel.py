@@ -70,8 +70,8 @@ def conversion(
     if unknown:
         report.notices.append(
             f"{unknown} lost deal{'s have' if unknown != 1 else ' has'} no stage before loss "
-            f"(no stage history); {'they count' if unknown != 1 else 'it counts'} as lost at "
-            f"the first stage, {db.funnel.stages[0]}."
+            f"(no stage history): lost at an unknown stage, {'they are' if unknown != 1 else 'it is'} "
+            "left out of conversion (dropoff lists them as stage unknown)."
         )
     return report
 
