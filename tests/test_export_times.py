@@ -161,3 +161,113 @@ def test_dated_folders_give_their_files_the_as_of(cli, tmp_path):
     assert got["won"] == (1, 100.0) and got["end"] == (1, 40.0)
     info = json.loads(cli("info", "--db", db, "-f", "json").stdout)
     assert "2021-09-01" in json.dumps(info)
+
+
+# -- point 6: movement before a second export ------------------------------------------
+FIRST = ("A,ann,smb,2026-11-01,lead,open,100,", "B,bob,smb,2026-11-02,qualified,open,50,",
+         "C,ann,smb,2026-11-03,won,won,70,2026-11-10")
+
+
+def _movement(cli, db, *args):
+    result = cli("movement", *args, "--db", db, "-f", "json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return {row["category"]: (row["deals"], float(row["amount"]))
+            for row in json.loads(result.stdout)}, result
+
+
+def test_movement_with_one_export_starts_at_it(cli, tmp_path):
+    """One export (as of 2026-11-20): the default window 11-13 to 11-20 starts before it,
+    so the start is that export's open pipeline, A and B (150), and nothing moved: never
+    "created 2" from a start of 0. The title and a notice say the start is unknown before."""
+    db = tmp_path / "db.duckdb"
+    assert cli("load", export(tmp_path / "x", "deals_2026-11-20.csv", *FIRST), "--db", db) \
+        .exit_code == ExitCode.OK
+    got, result = _movement(cli, db)
+    assert got["start"] == (2, 150.0) and got["end"] == (2, 150.0)
+    assert got["created"] == (0, 0.0) and got["won"] == (0, 0.0)
+    notice = " ".join(result.stderr.split())
+    assert "the pipeline before the first deals export (as of 2026-11-20) is unknown" in notice
+    assert "only one deals export (as of 2026-11-20) in the window" in notice
+    table = cli("movement", "--db", db, env={"COLUMNS": "120"}).stdout
+    assert "Pipeline movement · 2026-11-20 (first export) to 2026-11-20" in " ".join(table.split())
+    start_line = next(line for line in table.splitlines() if line.strip().startswith("start"))
+    assert "2" in start_line and "150" in start_line
+    # a window that ends before the first export has no known pipeline at all
+    before = cli("movement", "--since", "2026-11-01", "--until", "2026-11-19", "--db", db)
+    assert before.exit_code == ExitCode.QUERY
+    assert "Choose --until 2026-11-20 or later" in " ".join(before.stderr.split())
+
+
+def test_movement_from_the_first_export_on(cli, tmp_path):
+    """A second export (11-22): A won, D new (30). From 11-13: start 2 (150, the first
+    export's), created 1 (30), won 1 (100), end 2 (B 50 + D 30 = 80); 150 + 30 - 100 = 80."""
+    db = tmp_path / "db.duckdb"
+    folder = tmp_path / "x"
+    export(folder, "deals_2026-11-20.csv", *FIRST)
+    export(folder, "deals_2026-11-22.csv", "A,ann,smb,2026-11-01,won,won,100,2026-11-21",
+           "B,bob,smb,2026-11-02,qualified,open,50,", "C,ann,smb,2026-11-03,won,won,70,2026-11-10",
+           "D,bob,smb,2026-11-21,lead,open,30,")
+    assert cli("load", folder, "--db", db).exit_code == ExitCode.OK
+    got, result = _movement(cli, db, "--since", "2026-11-13", "--until", "2026-11-22")
+    assert got["start"] == (2, 150.0) and got["created"] == (1, 30.0)
+    assert got["won"] == (1, 100.0) and got["end"] == (2, 80.0)
+    assert "is unknown" in result.stderr and "only one deals export" not in result.stderr
+    # a window that starts on the first export's day needs no notice
+    got, result = _movement(cli, db, "--since", "2026-11-20", "--until", "2026-11-22")
+    assert got["start"] == (2, 150.0) and "unknown" not in result.stderr
+
+
+# -- point 8: the pack's month and its notices ------------------------------------------
+PACK_DEALS = ("A,ann,smb,2026-09-05,won,won,100,2026-10-12",
+              "B,bob,smb,2026-10-03,lead,lost,40,2026-10-20",
+              "C,ann,smb,2026-10-07,qualified,open,60,")
+PACK_TODAY = {"SALESFUNNEL_TODAY": "2026-12-10"}
+
+
+def _pack_db(cli, tmp_path) -> Path:
+    db = tmp_path / "db.duckdb"
+    result = cli("load", export(tmp_path / "x", "deals_2026-10-31.csv", *PACK_DEALS), "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return db
+
+
+def test_pack_without_month_is_the_month_rank_picks_with_the_stale_notice(cli, tmp_path):
+    """Data end in October; today is 2026-12-10. rank's default month is 2026-10 (the
+    last complete month with data), and so is the pack's, not November (empty). By hand,
+    rank 2026-10: ann won 1 (A, 100), lead 1 (C); bob lead 1 (B), lost 1. The newest
+    activity (B lost 10-20... the export's as-of 10-31) is more than 7 days old: the pack
+    says the data may be stale, as every report does."""
+    import openpyxl
+
+    db = _pack_db(cli, tmp_path)
+    ranked = json.loads(cli("rank", "--db", db, "-f", "json", env=PACK_TODAY).stdout)
+    by_rep = {row["rep"]: row for row in ranked}
+    assert (by_rep["ann"]["won"], by_rep["ann"]["won_amount"], by_rep["ann"]["lead"]) == (1, 100, 1)
+    assert (by_rep["bob"]["lead"], by_rep["bob"]["lost"]) == (1, 1)
+    out = tmp_path / "pack"
+    result = cli("pack", "--out", out, "--db", db, env=PACK_TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "Wrote the 2026-10 pack" in result.stderr
+    assert "the data may be stale" in result.stderr
+    sheet = openpyxl.load_workbook(out / "salesfunnel-2026-10.xlsx")["rank"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    got = {row[header.index("rep")]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert got["ann"]["won"] == 1 and got["ann"]["won_amount"] == 100
+    assert got["bob"]["lost"] == 1
+    assert "the data may be stale" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_pack_of_a_month_without_data_is_refused(cli, tmp_path):
+    """November has no deal created, no stage entry, no loss: exit 6 and no pack, never
+    "Leads 0 vs 3, -100%"."""
+    db = _pack_db(cli, tmp_path)
+    out = tmp_path / "pack"
+    result = cli("pack", "--out", out, "--month", "2026-11", "--db", db, env=PACK_TODAY)
+    assert result.exit_code == ExitCode.QUERY
+    message = " ".join(result.stderr.split())
+    assert "2026-11 has no data: no deal was created, entered a stage or was lost in it" in message
+    assert "The data run from 2026-09 to 2026-10" in message
+    assert not out.exists()
+    last = cli("pack", "--out", out, "--month", "last", "--db", db, env=PACK_TODAY)
+    assert last.exit_code == ExitCode.QUERY  # 'last' is November too

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from salesfunnel.cli.common import DEFAULT_WAIT, handle_errors, open_database, today
+from salesfunnel.cli.common import (
+    DEFAULT_WAIT,
+    handle_errors,
+    open_database,
+    stale_notices,
+    today,
+)
 from salesfunnel.cli.options import ConfigOption, DbOption, PipelineOption, WaitOption
 from salesfunnel.errors import InputError
 
@@ -18,10 +24,11 @@ def pack(
         Path, typer.Option("--out", metavar="DIR", help="Folder to write the pack into (created).")
     ],
     month: Annotated[
-        str,
+        str | None,
         typer.Option("--month", metavar="YYYY-MM",
-                     help="The month: YYYY-MM or 'last' (default: the last complete month)."),
-    ] = "last",
+                     help="The month: YYYY-MM, 'last' or 'latest' (default: the last complete "
+                     "month with data, as rank and pulse)."),
+    ] = None,
     target_amount: Annotated[
         float | None,
         typer.Option("--target-amount", metavar="AMOUNT",
@@ -42,21 +49,24 @@ def pack(
 
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
-    from salesfunnel.render.pack.collect import collect_ranks, collect_rest
-    from salesfunnel.reports.common import add_months, month_start
+    from salesfunnel.render.pack.collect import collect_ranks, collect_rest, pack_month
+    from salesfunnel.reports.common import month_start
     from salesfunnel.reports.pipelines import scope_to_one
 
     day = today()
-    first = add_months(day.replace(day=1), -1) if month == "last" else month_start(month)
+    if month not in (None, "last", "latest"):
+        month_start(month)  # a malformed month is a usage error before the database opens
+    if out.exists() and not out.is_dir():
+        raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
     engines = engine.start()  # warms up while the reports are computed
     try:
         with open_database(db, config, write=False, wait=wait) as database:
             scoped = scope_to_one(database, pipeline)
+            first = pack_month(database, month, day)
             data = collect_ranks(database, first, day)
             if scoped is not None:
                 data.notes.insert(0, f"the pack covers pipeline {scoped}.")
-            if out.exists() and not out.is_dir():
-                raise InputError(f"Cannot write the pack into {out}: it is a file, not a folder.")
+            data.notes.extend(stale_notices(database))  # as every report says it
             try:
                 # the other reports are computed while the reps' rank charts render
                 files = write_pack(data, out, engines,
