@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB := demo.duckdb
-# sample_data runs to 2026-10-31; churn, tiers, plan, pulse, stalled run as of the day after
+# sample_data runs to 2026-10-31 (its two deals exports are as of 2026-09-30 23:00 and
+# 2026-10-31 23:00, from their names): every demo command runs as of the day after, so
+# none says the sample is stale and rank, pulse and the pack pick 2026-10
 DEMO_TODAY := 2026-11-01
 MAVEN  := ../shared/data/maven-crm
 
@@ -16,7 +18,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+demo: export SALESFUNNEL_TODAY := $(DEMO_TODAY)
 demo: $(STAMP)
+	@echo "make demo: every command runs as of $(DEMO_TODAY) (SALESFUNNEL_TODAY), the day after the sample's last export"
 	rm -f $(DEMO_DB) $(DEMO_DB).wal
 	$(BIN)/salesfunnel load sample_data/ --db $(DEMO_DB)
 	$(BIN)/salesfunnel info --db $(DEMO_DB)
@@ -24,15 +28,16 @@ demo: $(STAMP)
 	$(BIN)/salesfunnel conversion --by tier --db $(DEMO_DB)
 	$(BIN)/salesfunnel rank --db $(DEMO_DB)
 	$(BIN)/salesfunnel dropoff --db $(DEMO_DB)
-	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel churn --db $(DEMO_DB)
-	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel churn --list-early --since 2026-06-01 --db $(DEMO_DB)
-	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel tiers --db $(DEMO_DB)
-	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel plan --target-amount 1500000 --months 3 --db $(DEMO_DB)
-	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel pulse --date 2026-10-31 --db $(DEMO_DB)
-	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel stalled --db $(DEMO_DB)
+	$(BIN)/salesfunnel churn --db $(DEMO_DB)
+	$(BIN)/salesfunnel churn --list-early --since 2026-06-01 --db $(DEMO_DB)
+	$(BIN)/salesfunnel tiers --db $(DEMO_DB)
+	$(BIN)/salesfunnel plan --target-amount 1500000 --months 3 --db $(DEMO_DB)
+	$(BIN)/salesfunnel pulse --date 2026-10-31 --db $(DEMO_DB)
+	$(BIN)/salesfunnel stalled --db $(DEMO_DB)
+	$(BIN)/salesfunnel movement --since 2026-09-30 --until 2026-10-31 --db $(DEMO_DB)
 	rm -rf demo-pack
 	@echo "The monthly pack (workbook, index.html, one page per rep):"
-	SALESFUNNEL_TODAY=$(DEMO_TODAY) $(BIN)/salesfunnel pack --out demo-pack --target-amount 500000 --db $(DEMO_DB)
+	$(BIN)/salesfunnel pack --out demo-pack --target-amount 500000 --db $(DEMO_DB)
 
 # The browser tests need Debian's chromium: installed here when missing (as root, or
 # through sudo); if that fails, the tests fail and say how to install it.

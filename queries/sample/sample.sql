@@ -1,6 +1,7 @@
 -- A deterministic synthetic CRM export. Randomness is a hash of (seed, row,
 -- purpose), so the same seed gives the same files on any machine and thread
--- count. Tables: sample_reps, sample_accounts, sample_deals, sample_history,
+-- count. Tables: sample_reps, sample_accounts, sample_deals (the export as of
+-- the last day), sample_deals_first (the export a month earlier), sample_history,
 -- sample_subscriptions.
 create or replace temp macro rnd(seed, i, purpose) as
     (hash(seed, i, purpose) % 1000003) / 1000003.0;
@@ -11,7 +12,9 @@ select
     $deals::bigint as deals,
     greatest(40, $deals::bigint // 6) as accounts,
     timestamp '2025-09-01' as first_day,
-    timestamp '2026-10-31 23:00' as as_of;
+    timestamp '2026-10-31 23:00' as as_of,
+    -- the earlier of the two deals exports (both are named by their as-of)
+    timestamp '2026-09-30 23:00' as first_as_of;
 
 -- one row per rep: team, manager, skill (a multiplier of stage pass rates), and
 -- the day the rep started taking deals
@@ -225,6 +228,59 @@ final as (
         end as closed_at,
         i
     from reasons
+)
+select * exclude (i) from final order by i;
+
+-- one row per deal created by the first export's as-of: the CRM as that export
+-- saw it, a month before the last. A deal that has not changed since (closed by
+-- then, or in the same stage and still open) is written as in the last export; a
+-- deal that moved on shows the stage it had reached then, open, without a close
+-- date, and without an amount while a lead (as the last export writes leads).
+-- Every stage a deal moves to is in its recorded history, so the two exports add
+-- no inferred stage entry, only the snapshots `movement` reads.
+create or replace temp table sample_deals_first as
+with
+early as (
+    select
+        d.i,
+        d.deal_id,
+        d.status as final_status,
+        d.furthest as final_furthest,
+        (select max(k) from unnest(range(1, 5)) as u(k)
+            where k <= d.fate and d.entries[k] <= d.first_as_of) as furthest,
+        case
+            when d.fate = 4 and d.entries[4] <= d.first_as_of then 'won'
+            when d.fate < 4 and d.loss_at <= d.first_as_of then 'lost'
+            else 'open'
+        end as status,
+        rnd(d.seed, d.i, 'mess') as mess,
+        d.amount
+    from (select p.*, s.first_as_of from sample_deal_plan as p, sample_settings as s) as d
+    where d.created_at <= d.first_as_of
+),
+final as (
+    select
+        deals.deal_id,
+        deals.rep,
+        deals.tier,
+        deals.source,
+        deals.account,
+        deals.created_at,
+        case when unchanged then deals.stage
+             else ['lead', 'qualified', 'opportunity', 'won'][early.furthest] end as stage,
+        case when unchanged then deals.status else 'open' end as status,
+        case when unchanged then deals.lost_reason end as lost_reason,
+        case
+            when unchanged then deals.amount
+            when early.furthest = 1 and early.mess < 0.30 then null
+            else early.amount
+        end as amount,
+        case when unchanged then deals.closed_at end as closed_at,
+        early.i
+    from (
+        select *, status = final_status and furthest = final_furthest as unchanged from early
+    ) as early
+    inner join sample_deals as deals using (deal_id)
 )
 select * exclude (i) from final order by i;
 

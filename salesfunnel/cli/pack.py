@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from salesfunnel.cli.common import DEFAULT_WAIT, handle_errors, open_database, today
+from salesfunnel.cli.common import (
+    DEFAULT_WAIT,
+    handle_errors,
+    open_database,
+    stale_notices,
+    today,
+)
 from salesfunnel.cli.options import (
     ConfigOption,
     CurrencyOption,
@@ -25,11 +31,11 @@ def pack(
         Path, typer.Option("--out", metavar="DIR", help="Folder to write the pack into (created).")
     ],
     month: Annotated[
-        str,
+        str | None,
         typer.Option("--month", metavar="YYYY-MM",
-                     help="The month: YYYY-MM, 'last', 'latest' or 'complete' (default: last; "
-                     "--month alone: the last complete month)."),
-    ] = "last",
+                     help="The month: YYYY-MM, 'last', 'latest' or 'complete' (default, and "
+                     "--month alone: the last complete month with data, as rank and pulse)."),
+    ] = None,
     target_amount: Annotated[
         float | None,
         typer.Option("--target-amount", metavar="AMOUNT",
@@ -53,25 +59,25 @@ def pack(
     from salesfunnel.paths import check_replaceable, record_written
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
-    from salesfunnel.render.pack.collect import collect_ranks, collect_rest
-    from salesfunnel.reports.common import add_months, month_start, resolve_month, scope_currency
+    from salesfunnel.render.pack.collect import collect_ranks, collect_rest, pack_month
+    from salesfunnel.reports.common import month_start, scope_currency
     from salesfunnel.reports.pipelines import scope_to_one
 
     check_replaceable(out, force=force, flag="--out", what="the pack", folder=True)
     day = today()
-    if month not in ("last", "latest", "complete"):
-        month_start(month)  # a bad month is a usage error before the database is opened
+    if month not in (None, "last", "latest", "complete"):
+        month_start(month)  # a malformed month is a usage error before the database opens
     engines = engine.start()  # warms up while the reports are computed
     try:
         with open_database(db, config, write=False, wait=wait) as database:
-            first = resolve_month(database, month, day, latest_of="last_activity") \
-                or add_months(day.replace(day=1), -1)
             scoped = scope_to_one(database, pipeline)
             notes = scope_currency(database, currency)  # never summed across currencies
+            first = pack_month(database, month, day)
             data = collect_ranks(database, first, day)
             data.notes[:0] = notes
             if scoped is not None:
                 data.notes.insert(0, f"the pack covers pipeline {scoped}.")
+            data.notes.extend(stale_notices(database))  # as every report says it
             try:
                 # the other reports are computed while the reps' rank charts render
                 files = write_pack(data, out, engines,

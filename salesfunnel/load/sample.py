@@ -12,9 +12,11 @@ from salesfunnel.db import memory_database, quote_ident
 from salesfunnel.errors import InputError
 from salesfunnel.sqltree import sql_text
 
-# file name -> (table, columns)
+# file name -> (table, columns); the two deals exports are named by their as-of (the
+# time in the name is part of it), a month apart, so `movement` has snapshots to read
 SAMPLE_FILES = {
-    "deals.csv": ("sample_deals", None),
+    "deals_2026-09-30_2300.csv": ("sample_deals_first", None),
+    "deals_2026-10-31_2300.csv": ("sample_deals", None),
     "stage_history.csv": ("sample_history", None),
     "accounts.csv": ("sample_accounts", ["account", "tier", "employees"]),
     "reps.csv": ("sample_reps", ["rep", "team", "manager"]),
@@ -23,7 +25,8 @@ SAMPLE_FILES = {
 
 
 def write_sample(out: Path, *, deals: int = 3000, seed: int = 7) -> list[tuple[Path, int]]:
-    """Write deals.csv, stage_history.csv, accounts.csv, reps.csv and subscriptions.csv
+    """Write the deals exports as of 2026-09-30 23:00 and 2026-10-31 23:00
+    (deals_<as-of>.csv), stage_history.csv, accounts.csv, reps.csv and subscriptions.csv
     into `out`."""
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -188,6 +188,30 @@ def last_complete_month(db: Database, today: dt.date, *, latest_of: str) -> dt.d
     return min(latest.date().replace(day=1), previous)
 
 
+def require_month_data(db: Database, first: dt.date) -> None:
+    """A month in which no deal was created, entered a stage or was lost has nothing to
+    report: a QueryError naming the months that have data (never a report that
+    compares zeros with the month before, "Leads 0 vs 227, -100%")."""
+    entries, losses, created = db.fetchall(
+        "select * from month_activity(?, ?)", [midnight(first), midnight(add_months(first, 1))]
+    )[0]
+    if entries or losses or created:
+        return
+    span = db.fetchall(
+        "select least(first_created, last_activity), greatest(last_created, last_activity) "
+        "from data_span"
+    )[0]
+    if span[0] is None:
+        held = "The database holds no dated deal: load a deals export first."
+    else:
+        held = (f"The data run from {span[0]:%Y-%m} to {span[1]:%Y-%m}: choose one of those "
+                "months with --month, or leave --month out for the last complete month with data.")
+    raise QueryError(
+        f"{first:%Y-%m} has no data: no deal was created, entered a stage or was lost in it, "
+        f"so its reports would only compare zeros with {add_months(first, -1):%Y-%m}. {held}"
+    )
+
+
 def partial_period(start: dt.date, end: dt.date, today: dt.date) -> str | None:
     """Why the period [start, end) is partial, or None: it has not ended by today. Said
     in the title and as a notice. (Data that stop long before today are the stale-data

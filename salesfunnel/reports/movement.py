@@ -5,7 +5,9 @@ that day (queries/facts/movement_events.sql, queries/reports/movement.sql). Rows
 the categories of CATEGORIES (per --by group), with deals and amount as exact
 decimals; the identity end = start + created + reopened (+ amount_up -
 amount_down) - won - lost - removed holds for deals and amounts. Definitions are
-in docs/metrics.md, "movement".
+in docs/metrics.md, "movement". Before the first deals export the pipeline is
+unknown: a window that starts earlier starts at that export (its open deals are the
+start, never "created" from a start of 0), and says so in the title and a notice.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from salesfunnel.errors import UsageError
+from salesfunnel.errors import QueryError, UsageError
 from salesfunnel.reports.common import Report, blank_to_none, midnight, parse_day, tier_filter
 
 if TYPE_CHECKING:
@@ -57,6 +59,35 @@ def window(db: Database, since: str | None, until: str | None) -> tuple[dt.date,
     return first, last
 
 
+def known_start(db: Database, first: dt.date, last: dt.date) -> tuple[dt.datetime, list[str]]:
+    """Where the movement can start: the end of `first`, unless the first deals export is
+    later (the pipeline before it is unknown): then that export's as-of. Returns it and
+    the notices that say what is unknown."""
+    start = end_of_day(first)
+    earliest = db.scalar("select min(as_of) from deal_exports")
+    if earliest is None or earliest <= start:
+        return start, []
+    shown = f"{earliest:%Y-%m-%d %H:%M}".removesuffix(" 00:00")
+    if earliest > end_of_day(last):
+        raise QueryError(
+            f"The first deals export is as of {shown}, after {last}: the pipeline up to then "
+            f"is unknown. Choose --until {earliest:%Y-%m-%d} or later."
+        )
+    notices = [
+        f"the pipeline before the first deals export (as of {shown}) is unknown: the movement "
+        f"starts at that export (start = the deals open in it), not at the end of {first}."
+    ]
+    if not db.scalar(
+        "select count(*) from deal_exports where as_of > ? and as_of <= ?",
+        [earliest, end_of_day(last)],
+    ):
+        notices.append(
+            f"only one deals export (as of {shown}) in the window: nothing can be seen to "
+            "move before a second export is loaded."
+        )
+    return earliest, notices
+
+
 def movement(
     db: Database,
     since: str | None = None,
@@ -68,19 +99,24 @@ def movement(
     by: MovementBy | None = None,
 ) -> Report:
     first, last = window(db, since, until)
+    start, notices = known_start(db, first, last)
     frame = db.call_macro(
         "movement",
-        [end_of_day(first), end_of_day(last), tier_filter(tier), blank_to_none(rep),
+        [start, end_of_day(last), tier_filter(tier), blank_to_none(rep),
          blank_to_none(source), None if by is None else str(by), db.currency_scope],
     )
     if by is None:
         frame = frame.drop("group_value", "position")
     else:
         frame = frame.drop("position").rename({"group_value": str(by)})
-    parts = [f"{first} to {last}"]
+    begins = f"{start:%Y-%m-%d %H:%M}".removesuffix(" 00:00") + " (first export)" \
+        if notices else f"{first}"
+    parts = [f"{begins} to {last}"]
     parts += [f"{name} {value}" for name, value in
               (("tier", tier), ("rep", rep), ("source", source)) if value]
     return Report(
         "movement", f"Pipeline movement · {' · '.join(parts)}", frame,
         group_by=None if by is None else str(by),
+        extra={"start": start, "start_unknown_before": start if notices else None},
+        notices=notices,
     )

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING
 
 from salesfunnel.reports import funnel, management
 from salesfunnel.reports import plan as planning
-from salesfunnel.reports.common import Filters, Report, Window, add_months, midnight
+from salesfunnel.reports.common import (
+    Filters,
+    Report,
+    Window,
+    add_months,
+    last_complete_month,
+    midnight,
+    require_month_data,
+    resolve_month,
+)
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -53,16 +62,32 @@ class PackData:
         return f"{self.month:%Y-%m}"
 
 
+def pack_month(db: Database, month: str | None, today: dt.date) -> dt.date:
+    """The pack's month: --month (YYYY-MM, `last` or `latest`), by default the month
+    rank and pulse pick (the last complete month with data). A month without any data
+    is refused (QueryError)."""
+    if month is None:
+        first = last_complete_month(db, today, latest_of="last_activity")
+    else:
+        first = resolve_month(db, month, today, latest_of="last_activity") \
+            or add_months(today.replace(day=1), -1)
+    require_month_data(db, first)
+    return first
+
+
 def movement_report(db: Database, month: dt.date) -> Report | None:
     """The `movement` report (issue 12) of the month: the open pipeline from the end of
     the month before to the end of M, the same as `movement --since <last day of M-1>
-    --until <last day of M>`. None when no deals export carries an as-of."""
+    --until <last day of M>` (which starts at the first deals export when that is later:
+    the pipeline before it is unknown). None when no deals export carries an as-of by
+    the end of M."""
     from salesfunnel.reports import movement
 
-    if db.scalar("select count(*) from deal_exports") == 0:
-        return None
     before = month - dt.timedelta(days=1)
     last = add_months(month, 1) - dt.timedelta(days=1)
+    if not db.scalar("select count(*) from deal_exports where as_of <= ?",
+                     [movement.end_of_day(last)]):
+        return None
     return movement.movement(db, f"{before:%Y-%m-%d}", f"{last:%Y-%m-%d}")
 
 
@@ -150,6 +175,7 @@ def collect_rest(db: Database, data: PackData, target_amount: float | None) -> N
     movement = movement_report(db, month)
     if movement is not None:
         reports["movement"] = movement
+        data.notes.extend(movement.notices)
     else:
-        data.notes.append("No movement: no deals export with an as-of is loaded.")
+        data.notes.append(f"No movement: no deals export is as of {data.label} or earlier.")
     data.reports = {name: reports[name] for name in SHEETS if name in reports}

@@ -128,9 +128,13 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
             "plan", "Plan for next month", "Deals that must enter each stage, and reps, for the "
             "target at the trailing rates.", table("plan", plan.frame, columns)))
     if "movement" in r:
+        unknown_before = r["movement"].extra.get("start_unknown_before")
+        since = "the end of last month" if unknown_before is None else (
+            f"the first deals export ({unknown_before:%Y-%m-%d %H:%M}; the pipeline before it "
+            "is unknown)".replace(" 00:00;", ";"))
         body.append(section(
-            "movement", "Pipeline movement", "How the open pipeline went from the end of last "
-            "month to the end of this one (from the deals exports' snapshots).",
+            "movement", "Pipeline movement", f"How the open pipeline went from {since} to the "
+            "end of this month (from the deals exports' snapshots).",
             table("movement", r["movement"].frame, MOVEMENT)))
     links = "".join(
         f'<li><a href="reps/{esc(file)}.html">{esc(rep)}</a></li>' for rep, file in rep_files.items()
