@@ -498,3 +498,45 @@ def test_a_file_name_that_is_not_utf8_is_exit_3_naming_it(cli, funnel_db, export
         assert result.stdout == ""
     assert hashes(funnel_db, exports) == before
     assert not (tmp_path / "new.duckdb").exists()
+
+
+# -- Excel input behaves like CSV -------------------------------------------------------------
+def _workbook(path: Path, rows: list) -> Path:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Deals")
+    for index, row in enumerate(rows):
+        if row is not None:  # None: a blank row
+            sheet.write_row(index, 0, row)
+    book.close()
+    return path
+
+
+def test_excel_blank_rows_are_skipped_and_rejects_give_the_sheet_row(cli, tmp_path):
+    from tests.conftest import query
+
+    book = _workbook(tmp_path / "deals.xlsx", [
+        ["deal_id", "rep", "stage", "amount"], ["D1", "ann", "lead", "10"], None,
+        ["D2", "bob", "nope", "x"], None, None, ["D3", "cy", "lead", "5"],
+    ])
+    db = tmp_path / "x.duckdb"
+    result = cli("load", book, "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    # rows 3, 5 and 6 are blank: skipped, not rejected; D2 is the sheet's row 4
+    assert query(db, "select deal_id from deals order by 1") == [("D1",), ("D3",)]
+    assert query(db, "select distinct line from load_rejects") == [(4,)]
+    assert "line 4, amount: unparseable amount ('x')" in result.stderr
+    assert "deal_id is empty" not in result.stderr
+
+
+def test_excel_duplicated_header_is_exit_3(cli, funnel_db, tmp_path):
+    book = _workbook(tmp_path / "dup.xlsx", [
+        ["deal_id", "rep", "stage", "Amount", "amount"], ["D1", "ann", "lead", "10", "1"],
+    ])
+    before = hashes(funnel_db, book)
+    result = cli("load", book, "--db", funnel_db)
+    assert result.exit_code == ExitCode.INPUT, result.stderr
+    assert "dup.xlsx[Deals]: the column 'Amount' appears 2 times (columns 4, 5)" in \
+        error_line(result)
+    assert hashes(funnel_db, book) == before

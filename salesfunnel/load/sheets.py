@@ -57,15 +57,17 @@ def sheet_layouts(path: Path, scratch: Path) -> list[CsvLayout]:
     layouts = []
     for number, name in enumerate(names, start=1):
         try:
-            frame = reader.load_sheet(name, dtypes="string").to_polars()
+            # no header row for the reader: the sheet's own first row is written as the
+            # CSV header, so a duplicated or blank header cell meets the CSV checks
+            frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
         except Exception as exc:
             raise InputError(
                 f"{path}: the sheet {name!r} cannot be read ({_first_line(exc)})."
             ) from None
-        if not frame.columns or not any(c.strip() for c in frame.columns):
+        if frame.height == 0 or not any((v or "").strip() for v in frame.row(0)):
             continue  # an empty sheet holds nothing to load
         target = scratch / f"{len(list(scratch.iterdir()))}-sheet-{number}.csv"
-        frame.write_csv(target)
+        _write_sheet_csv(frame, target)
         layout = inspect_csv(target, "utf-8", scratch)
         layouts.append(
             replace(
@@ -76,6 +78,16 @@ def sheet_layouts(path: Path, scratch: Path) -> list[CsvLayout]:
     if not layouts:
         raise InputError(f"{path}: the workbook has no sheet with a header row.")
     return layouts
+
+
+def _write_sheet_csv(frame, target: Path) -> None:
+    """The sheet as CSV, its first row the header; a blank row becomes an empty line,
+    which the CSV reader skips and counts, as in a CSV file (a row of empty cells would
+    be a record with an empty key), so every record keeps its sheet row number."""
+    import re
+
+    text = frame.write_csv(include_header=False)
+    target.write_text(re.sub(r"(?m)^,+$", "", text), encoding="utf-8", newline="")
 
 
 def _first_line(exc: BaseException) -> str:
