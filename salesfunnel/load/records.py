@@ -27,10 +27,8 @@ from salesfunnel.load.sniff import (
 from salesfunnel.sqltree import sql_text
 
 _GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
-# the canonical fields the staging SQL parses as amounts
-AMOUNT_FIELDS = ("amount", "mrr")
-# (macro, its body for plain values, its checking body): load_macros.sql defines both
-_PARSERS = (
+AMOUNT_FIELDS = ("amount", "mrr")  # the canonical fields the staging SQL parses as amounts
+_PARSERS = (  # (macro, its body for plain values, its checking one: load_macros.sql)
     ("parse_timestamp", "try_cast(x as timestamp)", "parse_any_timestamp(x)"),
     ("date_zone_name", "false", "has_zone_name(x)"),
     ("parse_amount", "try_cast(x as double)", "parse_any_amount(x)"),
@@ -189,8 +187,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
     """
     first, last, count, skipped = db.fetchall(
         "select min(rowid), max(rowid), count(*), (select count(*) from csv_structure_problems) "
-        "+ (select count(*) from csv_blank_lines) from csv_records"
-    )[0]
+        "+ (select count(*) from csv_blank_lines) from csv_records")[0]
     if count and last - first + 1 == count:
         ordinal = f"rowid - {int(first)} + 1"
     else:  # rowids with gaps: number them
@@ -272,21 +269,15 @@ def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: st
     order = None
     plain_dates = plain_amounts = True
     if expressions or amounts:
-        # one look at the values: any slash (most exports have none), and whether every
-        # date and every amount has the plain shape the staging can parse with one cast
+        # one look: any slash (most exports have none), and are all dates (amounts) plain
         any_slash = " or ".join(f"contains({expr}::varchar, '/')" for expr in expressions)
-        dates_plain = " and ".join(
-            f"coalesce(plain_iso_timestamp(nullif(trim({expr}::varchar), '')), true)"
-            for expr in expressions)
-        amounts_plain = " and ".join(
-            f"coalesce(plain_amount(nullif(trim({expr}::varchar), '')), true)"
-            for expr in amounts)
-        sql = (
-            f"select count(*) filter (where {any_slash or 'false'}), "
-            f"coalesce(bool_and({dates_plain or 'true'}), true), "
-            f"coalesce(bool_and({amounts_plain or 'true'}), true) "
-            "from csv_records as records"
-        )
+        dates_plain = " and ".join(f"coalesce(plain_iso_timestamp(nullif(trim({e}::varchar), ''"
+                                   f")), true)" for e in expressions)
+        amounts_plain = " and ".join(f"coalesce(plain_amount(nullif(trim({e}::varchar), '')), "
+                                     "true)" for e in amounts)
+        sql = (f"select count(*) filter (where {any_slash or 'false'}), coalesce(bool_and("
+               f"{dates_plain or 'true'}), true), coalesce(bool_and({amounts_plain or 'true'}), "
+               "true) from csv_records as records")
         slashes, plain_dates, plain_amounts = db.fetchall(sql, _params_in(sql, plan.params))[0]
         if not slashes:
             expressions = []
@@ -323,17 +314,15 @@ def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: st
                 )
             elif not asked:
                 order = "mdy" if month_first >= day_first else "dmy"
-    # a constant for the statements that parse (load_macros.sql); mdy or dmy only
+    # a constant for the statements that parse; mdy or dmy only
     db.execute(f"set variable salesfunnel_date_order = '{'dmy' if order == 'dmy' else 'mdy'}'")
     use_plain_parsers(db, dates=bool(plain_dates), amounts=bool(plain_amounts))
     return order
 
 
 def use_plain_parsers(db: Database, *, dates: bool, amounts: bool) -> None:
-    """The parsing macros the staging SQL calls (load_macros.sql): the one cast for a
-    file whose date values (or amounts) all have the plain shape, else the checking
-    parsers. Both give the same value for a plain one; the cast is a far smaller
-    statement to plan (a third of a small file's staging)."""
+    """The staging SQL's parsing macros: one cast when every date (amount) of the file is
+    plain, else the checking parsers; the same values, a far smaller plan."""
     for name, plain, checking in _PARSERS:
         body = plain if (dates if name != "parse_amount" else amounts) else checking
         db.execute(f"create or replace temp macro {name}(x) as {body}")
@@ -376,8 +365,6 @@ def drop_relation(db: Database, *names: str) -> None:
         {"names": list(names)},
     ):
         db.execute(f"drop {kind} {quote_ident(name)}")
-
-
 
 
 def reject_nul_fields(db: Database, plan: FilePlan) -> int:
