@@ -197,8 +197,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, header_lines
     """
     first, last, count, skipped = db.fetchall(
         "select min(rowid), max(rowid), count(*), (select count(*) from csv_structure_problems) "
-        "+ (select count(*) from csv_blank_lines) from csv_records"
-    )[0]
+        "+ (select count(*) from csv_blank_lines) from csv_records")[0]
     if count and last - first + 1 == count:
         ordinal = f"rowid - {int(first)} + 1"
     else:  # rowids with gaps: number them
@@ -309,8 +308,6 @@ def drop_relation(db: Database, *names: str) -> None:
         {"names": list(names)},
     ):
         db.execute(f"drop {kind} {quote_ident(name)}")
-
-
 
 
 def reject_nul_fields(db: Database, plan: FilePlan) -> int:
