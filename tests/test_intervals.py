@@ -68,12 +68,12 @@ def test_wilson_edges():
 
 # -- rank ----------------------------------------------------------------------------
 # February 2026 on tests/fixtures/rank: cy won R7 (1 won, 0 lost), bob lost R5 (0, 1),
-# dee neither. Events (stage entries + losses): cy 5 (lead R6 R7, qualified, opportunity
-# and won R7), bob 6 (R4 lead qualified opportunity, R5 lead qualified, loss R5), dee 1
+# dee neither. Events (stage entries + losses): cy 3 (lead R6 R7, won R7: R7's qualified
+# and opportunity were only passed, undated, so no event; issue 21 point 3), bob 6 (R4 lead qualified opportunity, R5 lead qualified, loss R5), dee 1
 # (R8 qualified); in January cy 0, bob 2 (R3 lead and loss), dee 1 (R8 lead).
 RANK_FEB = [
     # rep, win_rate, low, high, low_volume at --min-deals 5, events, prev_events
-    ("cy", 1.0, 0.269866, 1.0, True, 5, 0),
+    ("cy", 1.0, 0.269866, 1.0, True, 3, 0),
     ("bob", 0.0, 0.0, 0.730134, True, 6, 2),
     ("dee", None, None, None, True, 1, 1),
 ]
