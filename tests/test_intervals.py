@@ -69,7 +69,8 @@ def test_wilson_edges():
 # -- rank ----------------------------------------------------------------------------
 # February 2026 on tests/fixtures/rank: cy won R7 (1 won, 0 lost), bob lost R5 (0, 1),
 # dee neither. Events (stage entries + losses): cy 3 (lead R6 R7, won R7: R7's qualified
-# and opportunity were only passed, undated, so no event; issue 21 point 3), bob 6 (R4 lead qualified opportunity, R5 lead qualified, loss R5), dee 1
+# and opportunity were only passed, undated, so no event; issue 21 point 3), bob 6 (R4
+# lead qualified opportunity, R5 lead qualified, loss R5), dee 1
 # (R8 qualified); in January cy 0, bob 2 (R3 lead and loss), dee 1 (R8 lead).
 RANK_FEB = [
     # rep, win_rate, low, high, low_volume at --min-deals 5, events, prev_events
