@@ -29,12 +29,13 @@ ATTACKS = [
     "*",
     "$1 ?",
 ]
+# lost at the first stage (a loss at no known stage is in no conversion row: issue 21)
 EVIL_DEALS = (
     "deal_id,rep,tier,source,stage,status,lost_reason,amount\n"
-    "X1,O'Brien,smb,inbound,lost,lost,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",10\n"
-    "X2,=1+2,smb,inbound,lost,lost,@SUM(A1:A9),20\n"
-    "X3,+44 20 7946 0000,mid,outbound,lost,lost,-2+3,30\n"
-    "X4,\"'); DROP TABLE deals; --\",\"mid'--\",\"x\"\"; drop table deals\",lost,lost,[/bold] [red]x[/],40\n"
+    "X1,O'Brien,smb,inbound,lead,lost,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",10\n"
+    "X2,=1+2,smb,inbound,lead,lost,@SUM(A1:A9),20\n"
+    "X3,+44 20 7946 0000,mid,outbound,lead,lost,-2+3,30\n"
+    "X4,\"'); DROP TABLE deals; --\",\"mid'--\",\"x\"\"; drop table deals\",lead,lost,[/bold] [red]x[/],40\n"
     "X5,\"\tTab\",mid,inbound,qualified,open,,\n"
 )
 

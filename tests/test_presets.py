@@ -95,7 +95,9 @@ def test_salesforce_api_names_and_datetimes(db_path):
         ("0065g00000BBB3", "Bob Ray", "open", dt.datetime(2026, 3, 3, 23, 30), dt.datetime(2026, 4, 30),
          None),
     ]
-    assert [r[1] for r in _conversion(db_path)] == [3, 2, 2, 2, 2, 2, 2, 1, 1]
+    # BBB1 won reaches all 9 stages, BBB3 the first 7 (Proposal/Price Quote); BBB2 is lost
+    # at no known stage ("Closed Lost" only): in no conversion row (issue 21, point 4)
+    assert [r[1] for r in _conversion(db_path)] == [2, 2, 2, 2, 2, 2, 2, 1, 1]
 
 
 def test_pipedrive_deals_export(db_path):
