@@ -348,10 +348,14 @@ def test_sample_out_never_replaces_a_users_export(user_files, cli, tmp_path):
     sample = tmp_path / "sample"
     assert cli("sample", "--out", sample, "--deals", "20").exit_code == ExitCode.OK
     assert cli("sample", "--out", sample, "--deals", "30").exit_code == ExitCode.OK
-    assert len((sample / "deals.csv").read_text(encoding="utf-8").splitlines()) == 31
+    newest = sample / "deals_2026-10-31_2300.csv"  # the sample's current-state export
+    assert len(newest.read_text(encoding="utf-8").splitlines()) == 31
+    export_before = user_files["export"].read_bytes()
     result = cli("sample", "--out", folder, "--deals", "20", "--force")
     assert result.exit_code == ExitCode.OK
-    assert len(user_files["export"].read_text(encoding="utf-8").splitlines()) == 21
+    # --force writes the sample's files beside the user's (whose names it does not use)
+    assert len((folder / newest.name).read_text(encoding="utf-8").splitlines()) == 21
+    assert user_files["export"].read_bytes() == export_before
 
 
 def test_no_command_writes_over_the_database(user_files, cli, tmp_path):
