@@ -125,15 +125,20 @@ TIED = (
 )
 
 
+def proposed_stages(cli, path: Path) -> tuple[list[str], str]:
+    """`init PATH` to stdout: the proposal's funnel stages, and the proposal's text."""
+    result = cli("init", path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return tomllib.loads(result.stdout)["funnel"]["stages"], result.stdout
+
+
 def test_stages_sharing_a_probability_are_a_reported_tie_broken_by_frequency(cli, tmp_path):
     write(tmp_path, "deals.csv", TIED)
-    result = cli("init", tmp_path / "deals.csv")
-    assert result.exit_code == ExitCode.OK, result.stderr
-    config = tomllib.loads(result.stdout)
+    stages, proposal = proposed_stages(cli, tmp_path / "deals.csv")
     # Trial (2 deals) before Demo (1 deal): the same probability, more deals first
-    assert config["funnel"]["stages"] == ["Discovery", "Trial", "Demo", "Closed Won"]
+    assert stages == ["Discovery", "Trial", "Demo", "Closed Won"]
     assert ("# TIE: Trial, Demo share the probability 20; ordered by frequency (most deals "
-            "first): CHECK") in result.stdout
+            "first): CHECK") in proposal
 
 
 def test_a_tie_is_broken_by_the_history_when_every_tied_stage_has_one(cli, tmp_path):
@@ -144,13 +149,10 @@ def test_a_tie_is_broken_by_the_history_when_every_tied_stage_has_one(cli, tmp_p
         "D6,Discovery,2026-01-06\nD6,Demo,2026-01-07\nD6,Trial,2026-01-08\n"
         "D4,Discovery,2026-01-04\nD4,Demo,2026-01-05\n"
     ))
-    result = cli("init", tmp_path)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    assert tomllib.loads(result.stdout)["funnel"]["stages"] == [
-        "Discovery", "Demo", "Trial", "Closed Won"
-    ]
+    stages, proposal = proposed_stages(cli, tmp_path)
+    assert stages == ["Discovery", "Demo", "Trial", "Closed Won"]
     assert ("# TIE: Demo, Trial share the probability 20; ordered by their place in the "
-            "deals' history: CHECK") in result.stdout
+            "deals' history: CHECK") in proposal
 
 
 def test_the_probability_of_a_stage_is_read_over_every_snapshot(cli, tmp_path):
@@ -166,12 +168,9 @@ def test_the_probability_of_a_stage_is_read_over_every_snapshot(cli, tmp_path):
         "D2,b,Bob,Demo,40,false,false,2026-01-02,100\n"
         "D3,c,Ann,Closed Won,100,true,true,2026-01-03,100\n"
     ))
-    result = cli("init", tmp_path)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    assert tomllib.loads(result.stdout)["funnel"]["stages"] == [
-        "Discovery", "Scoping", "Demo", "Closed Won"
-    ]
-    assert "TIE" not in result.stdout
+    stages, proposal = proposed_stages(cli, tmp_path)
+    assert stages == ["Discovery", "Scoping", "Demo", "Closed Won"]
+    assert "TIE" not in proposal
 
 
 @pytest.mark.parametrize(

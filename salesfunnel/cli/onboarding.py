@@ -58,8 +58,8 @@ def init(
         what = facts.kind or "skipped (not a kind salesfunnel loads)"
         how = f", preset {facts.plan.preset}" if facts.plan else (", mapped" if facts.kind else "")
         console.print(Text(f"{facts.label}: {facts.rows:,} rows, {what}{how}"))
-        for line in missing_fields(facts):
-            console.print(Text(f"  not found: {line.split(': ', 1)[1]}"))
+        for cost in missing_fields(facts):
+            console.print(Text(f"  not found: {cost}"))
     undated = proposed_undated_note(text, files)
     if undated:
         console.print(Text(undated))

@@ -97,6 +97,10 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
         f"""
         with
         {_distinct_values(table, range(len(columns)))},
+        slashed as (
+            select *, regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}') as slash
+            from distinct_values
+        ),
         final as (
             select
                 col,
@@ -110,16 +114,10 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
                 coalesce(sum(n) filter (
                     where lower(v) in ('true', 'false', '1', '0', 'yes', 'no', 'y', 'n')
                 ), 0),
-                coalesce(sum(n) filter (where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')), 0),
-                coalesce(sum(n) filter (
-                    where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')
-                        and parse_slash_date(v, 'mdy') is not null
-                ), 0),
-                coalesce(sum(n) filter (
-                    where regexp_matches(v, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')
-                        and parse_slash_date(v, 'dmy') is not null
-                ), 0)
-            from distinct_values
+                coalesce(sum(n) filter (where slash), 0),
+                coalesce(sum(n) filter (where slash and parse_slash_date(v, 'mdy') is not null), 0),
+                coalesce(sum(n) filter (where slash and parse_slash_date(v, 'dmy') is not null), 0)
+            from slashed
             group by col
         )
         select * from final

@@ -8,10 +8,8 @@ from __future__ import annotations
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.load.presets import FilePlan
 
-# a report's own lines after the records, in the languages CRMs write reports in (a
-# preset may have its own, such as Salesforce's): never a deal
 REPORT_FOOTER = (
-    r'^\s*"?\s*(grand totals? \(\d[\d,.]* (records?|rijen|records)\)|'
+    r'^\s*"?\s*(grand totals? \(\d[\d,.]* (records?|rijen)\)|'
     r"(confidential|vertrouwelijke?|vertraulich|confidentiel(le)?|confidencial|riservat[oa]|"
     r"конфиденциальн\w*)( information| informatie| informationen| informação)?\b.*|"
     r"copyright\s*(\(c\)|©).*|©.*)\s*\"?\s*$"

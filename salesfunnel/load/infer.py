@@ -20,7 +20,7 @@ from salesfunnel.load.choose import plan_file
 from salesfunnel.load.columns import Column, is_date, name_by_values, profile_all
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import backslash_escapes, looks_headerless, without_header
-from salesfunnel.load.presets import FilePlan
+from salesfunnel.load.presets import FilePlan, columns_in, header_key
 from salesfunnel.load.records import read_records
 from salesfunnel.load.sheets import open_source
 from salesfunnel.load.vocabulary import SYNONYMS, normalise
@@ -42,7 +42,10 @@ class FileFacts:
     notes: list[str] = field(default_factory=list)
     fitted: str | None = None  # the preset of a file proposed as a mapping for a repeated header
     escape: str | None = None  # a file without a header row: the escape character it needs
-    headerless: bool = False
+
+    @property
+    def headerless(self) -> bool:
+        return self.escape is not None
 
 
 def inspect_paths(paths: list[str | Path]) -> tuple[Database, list[FileFacts]]:
@@ -89,7 +92,6 @@ def _inspect(db: Database, layout, number: int | str, scratch: Path) -> FileFact
             plan = None
     facts = FileFacts(layout.path, layout.path.name, table, rows, columns, plan,
                       escape=layout.escape if headerless else None)
-    facts.headerless = headerless
     classify(db, facts)
     return facts
 
@@ -144,18 +146,18 @@ REPORTED = ("deal_id", "rep", "stage", "amount", "created_at", "closed_at", "acc
 
 def repeated(facts: FileFacts, column: Column) -> list[Column]:
     """Every column of the file whose header is the same as this one's (itself included)."""
-    return [c for c in facts.columns if c.name.strip().lower() == column.name.strip().lower()]
+    return [c for c in facts.columns if header_key(c.name) == header_key(column.name)]
 
 
 def _reads_a_repeated_header(facts: FileFacts) -> bool:
-    used = {int(i) for expr in facts.plan.fields.values() for i in re.findall(r'"c(\d+)"', expr)}
+    used = set().union(*map(columns_in, facts.plan.fields.values()))
     return any(len(repeated(facts, facts.columns[i])) > 1 for i in used if i < len(facts.columns))
 
 
 def _maps_fewer(plan: FilePlan, by_field: dict[str, Column]) -> bool:
     if plan.kind != "deals" or "stage" not in by_field:
         return False
-    mapped = {name for name, expr in plan.fields.items() if re.search(r'"c\d+"', expr)}
+    mapped = {name for name, expr in plan.fields.items() if columns_in(expr)}
     return any(name in by_field and name not in mapped for name in REPORTED)
 
 

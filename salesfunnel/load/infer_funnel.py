@@ -20,7 +20,7 @@ from salesfunnel.load.columns import is_date
 from salesfunnel.load.infer import NUMBERED, FileFacts
 from salesfunnel.load.layouts import HUBSPOT_STAGE_DATE
 from salesfunnel.load.presets import preset_funnel
-from salesfunnel.load.vocabulary import LOST_WORDS, WON_WORDS, normalise, standard_places
+from salesfunnel.load.vocabulary import LOST_WORDS, SYNONYMS, WON_WORDS, normalise, standard_places
 
 _TRUE = ["true", "1", "yes", "y", "t"]
 
@@ -30,7 +30,6 @@ class Label:
     text: str
     rows: int = 0
     sort: float | None = None
-    probability: float | None = None
     won: float | None = None  # share of rows flagged won / closed
     closed: float | None = None
     position: float | None = None  # mean relative position in deal histories
@@ -38,6 +37,11 @@ class Label:
     column_order: int | None = None  # place of its "Date entered" column in the header
     probability_sum: float = 0.0  # probability x rows, over every deals file
     probability_rows: int = 0
+
+    @property
+    def probability(self) -> float | None:
+        """The mean probability of the label's rows over every deals file."""
+        return self.probability_sum / self.probability_rows if self.probability_rows else None
 
 
 @dataclass
@@ -167,7 +171,6 @@ def label_stats(
                 if probability is not None:
                     label.probability_sum += probability * count
                     label.probability_rows += count
-                    label.probability = label.probability_sum / label.probability_rows
                 label.won = _first(label.won, won)
                 label.closed = _first(label.closed, closed)
                 label.dated = _first(label.dated, dated)
@@ -328,7 +331,6 @@ def funnel_from_export(db: Database, layout, scratch) -> FunnelProposal | None:
     probability column, won and lost from its is_won / is_closed flags. None when the
     file lacks those columns, or its preset's funnel already names every label."""
     from salesfunnel.load.infer import inspect_layout
-    from salesfunnel.load.vocabulary import SYNONYMS
 
     names = {normalise(h) for h in layout.header}
     ordered = names & set(SYNONYMS["sort_order"] + SYNONYMS["probability"])

@@ -5,7 +5,6 @@ the checks on each file's plan, the funnel the load uses, and the config's [curr
 from __future__ import annotations
 
 import fnmatch
-import re
 from pathlib import Path
 
 from salesfunnel.config import Config, Funnel
@@ -58,7 +57,7 @@ def refuse_ambiguous_columns(plan: FilePlan, layout: CsvLayout) -> None:
     column holds the rep?): refuse rather than guess. Unused repeated columns are ignored."""
     key = presets.canonical_key if plan.preset == "canonical" else presets.header_key
     expressions = [*plan.fields.values(), *(expr for _, expr, _ in plan.stage_dates)]
-    used = sorted({int(i) for expr in expressions for i in re.findall(r'"c(\d+)"', expr)})
+    used = sorted(set().union(*map(presets.columns_in, expressions)))
     positions: dict[str, list[int]] = {}
     for index, name in enumerate(layout.header):
         positions.setdefault(key(name), []).append(index)

@@ -83,6 +83,14 @@ def _col(index: int) -> str:
     return f"records.{quote_ident(f'c{index}')}"
 
 
+_RAW_COLUMN = re.compile(r'"c(\d+)"')
+
+
+def columns_in(expr: str) -> set[int]:
+    """The raw columns (c0..cN, as _col writes them) a plan's SQL expression reads."""
+    return {int(i) for i in _RAW_COLUMN.findall(expr)}
+
+
 # -- the presets --------------------------------------------------------------------
 def canonical_preset() -> Preset:
     kinds = [

@@ -21,7 +21,7 @@ from salesfunnel.load.infer_funnel import (
     pipeline_counts,
     propose_funnel,
 )
-from salesfunnel.load.presets import COPY_MARK
+from salesfunnel.load.presets import COPY_MARK, columns_in
 
 MAPPED = {
     "deals": ("deal_id", "rep", "stage", "status", "amount", "currency", "created_at",
@@ -53,7 +53,7 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
     if funnel.preset or not any(not (a <= b or b <= a) for a in label_sets for b in label_sets):
         # a preset's funnel names every label, or one pipeline's labels hold every other's
         own = {}
-    missing = [line for f in files for line in missing_fields(f)]
+    missing = [f"{f.label}: {cost}" for f in files for cost in missing_fields(f)]
     out = [
         "# salesfunnel config proposed by `salesfunnel init` from:",
         *(f"#   {f.path.parent.name + '/' if f.path.parent.name else ''}{f.label}: "
@@ -104,13 +104,13 @@ MISSING_COSTS = {
 
 
 def missing_fields(facts: FileFacts) -> list[str]:
-    """For a deals file: each report field no column gives, with what that costs."""
+    """For a deals file: what each report field no column gives costs (MISSING_COSTS)."""
     if facts.kind != "deals":
         return []
     found = set(facts.fields)
     if facts.plan is not None:
-        found = {name for name, expr in facts.plan.fields.items() if 'records."c' in expr}
-    return [f"{facts.label}: {cost}" for name, cost in MISSING_COSTS.items() if name not in found]
+        found = {name for name, expr in facts.plan.fields.items() if columns_in(expr)}
+    return [cost for name, cost in MISSING_COSTS.items() if name not in found]
 
 
 def _header_lines(files: list[FileFacts]) -> list[str]:

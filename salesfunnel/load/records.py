@@ -16,7 +16,7 @@ from salesfunnel.db import Database, quote_ident
 from salesfunnel.errors import CsvReadError, InputError
 from salesfunnel.kinds import KindSpec
 from salesfunnel.load.footers import REPORT_FOOTER, skip_totals_rows
-from salesfunnel.load.presets import FilePlan
+from salesfunnel.load.presets import FilePlan, columns_in
 from salesfunnel.load.sniff import (
     CsvLayout,
     blank_lines,
@@ -32,6 +32,8 @@ _GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
 # cell is: MySQL's and PostgreSQL's NULL (\N, NULL), the markers reports and
 # spreadsheets write ((null), N/A, #N/A). docs/loading.md, "Values", lists them.
 MISSING_MARKERS = ("", "\\N", "NULL", "null", "Null", "(null)", "(NULL)", "N/A", "n/a", "#N/A")
+
+
 def read_records(
     db: Database, layout: CsvLayout, plan: FilePlan, scratch: Path, allow_retry: bool,
     every_column: bool = False,
@@ -117,7 +119,7 @@ def used_columns(plan: FilePlan) -> list[int]:
     """The raw columns (c0..cN) the plan's expressions read, and c0 (footers)."""
     expressions = [*plan.fields.values(), *(expr for _, expr, _ in plan.stage_dates),
                    plan.deleted or ""]
-    return sorted({0} | {int(i) for expr in expressions for i in re.findall(r'"c(\d+)"', expr)})
+    return sorted({0}.union(*map(columns_in, expressions)))
 
 
 def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | None) -> CsvLayout:
@@ -127,9 +129,8 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | 
     an LF copy. The column types are a bound parameter: a 100k-column header would
     otherwise be a 2 MB statement to parse."""
     columns = {f"c{i}": "varchar" for i in range(len(layout.header))}
-    selected = "*" if keep is None else ", ".join(
-        quote_ident(f"c{i}") for i in keep if i < len(layout.header)
-    )
+    kept = list(columns) if keep is None else [f"c{i}" for i in keep if i < len(layout.header)]
+    selected = "*" if keep is None else ", ".join(quote_ident(name) for name in kept)
     facts = scan_bytes(layout.utf8_path)
     if facts.nul_bytes:
         offset = facts.first_nul_offset
@@ -156,16 +157,11 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | 
             f"{layout.path}: DuckDB cannot read it as CSV ({exc}). Nothing was loaded."
         ) from None
     if layout.escape == "\\":  # DuckDB's nullstr cannot hold the escape: \N nulled here
-        kept = [quote_ident(c) for (c,) in db.fetchall(
-            "select column_name from duckdb_columns() where table_name = 'csv_records' "
-            "and database_name = 'temp'"
-        )]
-        if kept:
-            db.execute(
-                "update csv_records set "
-                + ", ".join(f"{c} = nullif({c}, $marker)" for c in kept),
-                {"marker": "\\N"},
-            )
+        cells = [quote_ident(name) for name in kept]
+        db.execute(
+            "update csv_records set " + ", ".join(f"{c} = nullif({c}, $marker)" for c in cells),
+            {"marker": "\\N"},
+        )
     db.execute(
         "create or replace temp table csv_blank_lines as select unnest(?::bigint[]) as line",
         [blank_lines(layout.utf8_path, layout.delimiter, facts.inner_blank_line)],

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from salesfunnel.funnel import label_key
+
 # normalised header (see `normalise`) -> the field it suggests. Spellings cover the export
 # headers and the API names CRMs write (Zoho `Owner__name`, Bitrix24 `ASSIGNED_BY_ID`,
 # Salesforce `StageName__c`, vtiger `smownerid`, Odoo `stage_id`) and report headers in
@@ -145,7 +147,7 @@ BITRIX_PIPELINE = re.compile(r"^C\d+:")  # Bitrix24 stage ids of pipeline n: C1:
 
 
 def _standard_key(text: str) -> str:
-    return "".join(char.lower()[:1] for char in BITRIX_PIPELINE.sub("", text.strip()))
+    return label_key(BITRIX_PIPELINE.sub("", text.strip()))
 
 
 def standard_places(texts: list[str]):
