@@ -125,6 +125,8 @@ class Database:
         self.created = False  # this process created the file (removed unless committed)
         self.committed = False
         self.config: Any = None  # the Config the CLI opened it with (stale-data threshold)
+        self.read_only = False
+        self._meta: dict[str, str] | None = None  # salesfunnel_meta of a read-only database
 
     # -- running SQL -------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> None:
@@ -272,7 +274,13 @@ class Database:
 
     # -- metadata ------------------------------------------------------------
     def meta(self, key: str) -> str | None:
-        return self.scalar("select value from salesfunnel_meta where key = ?", [key])
+        """A value of salesfunnel_meta. A read-only database reads the table once (a
+        report asks for several keys while it opens); a writing one asks each time."""
+        if not self.read_only:
+            return self.scalar("select value from salesfunnel_meta where key = ?", [key])
+        if self._meta is None:
+            self._meta = dict(self.fetchall("select key, value from salesfunnel_meta"))
+        return self._meta.get(key)
 
     def set_meta(self, key: str, value: str) -> None:
         self.execute(
@@ -288,11 +296,20 @@ class Database:
             "create or replace temp table stage_labels (pipeline_key varchar, label_key varchar, "
             "stage varchar, stage_index integer, is_lost boolean, is_won boolean)"
         )
-        self.conn.executemany(
-            "insert into stage_labels values (?, ?, ?, ?, ?, ?)", funnel.pipeline_label_rows()
-        )
+        self._insert_rows("stage_labels", funnel.pipeline_label_rows())
         self.execute("create or replace temp table pipeline_scope (mode varchar, pipeline_key varchar)")
         self._set_scope("all", None, funnel.shared)
+
+    def _insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """A few rows into a temp table in one statement (bound values): the funnel's
+        labels and stages, written on every opening, so one statement instead of one per row."""
+        if not rows:
+            return
+        row = f"({', '.join('?' for _ in rows[0])})"
+        self.conn.execute(
+            f"insert into {quote_ident(table)} values {', '.join(row for _ in rows)}",
+            [value for values in rows for value in values],
+        )
 
     def _set_scope(self, mode: str, pipeline: str | None, funnel: Funnel) -> None:
         """Which deals the facts views hold (mode all, one pipeline, or `shared`: the
@@ -309,8 +326,8 @@ class Database:
             "(stage_index integer, stage varchar, stage_key varchar, is_won boolean)"
         )
         n = len(funnel.stages)
-        self.conn.executemany(
-            "insert into funnel_stages values (?, ?, ?, ?)",
+        self._insert_rows(
+            "funnel_stages",
             [(i, s, label_key(s), i == n) for i, s in enumerate(funnel.stages, start=1)],
         )
         self._reset_fact_views()
@@ -603,6 +620,7 @@ def open_database(
         tables = None
     db = Database(conn, path, config_funnel or Funnel())
     db.created = not existed
+    db.read_only = not write
     try:
         if write:
             _ensure_schema(db)

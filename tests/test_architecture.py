@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import grimp
+import pytest
 
 from salesfunnel.render.registry import TABLE_BUILDERS
 
@@ -80,3 +81,65 @@ def test_the_core_imports_polars_only_inside_functions():
                 names = [alias.name for alias in node.names]
                 module = getattr(node, "module", None) or ""
                 assert not {"polars", "duckdb"} & {module, *names}, path
+
+
+def test_the_command_table_names_every_command_of_the_cli_modules():
+    """application.COMMAND_MODULES is the one list of commands: each is a function of
+    the module it names, and every command the full app registers is in it, in order."""
+    import importlib
+
+    from salesfunnel.cli import app
+    from salesfunnel.cli.application import COMMAND_MODULES
+
+    for name, module in COMMAND_MODULES.items():
+        assert callable(getattr(importlib.import_module(f"salesfunnel.cli.{module}"), name))
+    assert [command.name for command in app.registered_commands] == list(COMMAND_MODULES)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["conversion", "--db", "x.duckdb"], "conversion"),
+        (["rank", "--month", "--db", "x.duckdb"], "rank"),
+        (["--help"], None),
+        (["--version"], None),
+        ([], None),
+        (["nosuch"], "nosuch"),
+    ],
+)
+def test_a_run_names_its_command(argv, expected):
+    from salesfunnel.cli.application import command_named
+
+    assert command_named(argv) == expected
+
+
+def test_a_report_run_imports_only_its_command_module(tmp_path):
+    """`salesfunnel conversion` imports cli/funnel.py alone of the seven command modules
+    (start-up: issue 24); --help and an unknown name still see every command."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['salesfunnel', 'conversion', '--help']\n"
+        "from salesfunnel.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "names = ('onboarding', 'loading', 'funnel', 'management', 'pipeline', 'analysis', 'pack')\n"
+        "print('LOADED=' + ','.join(n for n in names if 'salesfunnel.cli.' + n in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "LOADED=funnel\n" in result.stdout
+    assert "Stage conversion of a cohort" in result.stdout
+
+
+@pytest.mark.parametrize("argv", [["conversion", "--help"], ["pack", "--help"], ["nosuch"]])
+def test_one_command_app_answers_like_the_full_app(argv):
+    from typer.testing import CliRunner
+
+    from salesfunnel.cli import app
+    from salesfunnel.cli.application import build_app, command_named
+
+    runner = CliRunner()
+    alone = runner.invoke(build_app(command_named(argv)), argv)
+    full = runner.invoke(app, argv)
+    assert (alone.exit_code, alone.output) == (full.exit_code, full.output)

@@ -106,6 +106,3 @@ def cohorts(
     from salesfunnel.reports import analysis
 
     return analysis.cohorts(database, stage, ages, by)
-
-
-COMMANDS = (pacing, velocity, cohorts)

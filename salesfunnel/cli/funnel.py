@@ -151,6 +151,3 @@ def _cohort(database: Database, tier, rep, source, month, since, until) -> Filte
         database, tier=tier, rep=rep, source=source, month=month, since=since, until=until,
         today=today(),
     )
-
-
-COMMANDS = (info, conversion, rank, dropoff)

@@ -214,7 +214,3 @@ def sample(
     console = stderr_console()
     for path, rows in written:
         console.print(Text(f"wrote {path} ({rows:,} rows)"))
-
-
-COMMANDS = (load,)
-LAST_COMMANDS = (sample,)

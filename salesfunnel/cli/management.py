@@ -239,6 +239,3 @@ def stalled(
     if min_past_deals is None:
         min_past_deals = management.STALLED_MIN_PAST_DEALS
     return management.stalled(database, today(), tier, min_days, min_past_deals)
-
-
-COMMANDS = (churn, tiers, plan, pulse, stalled)

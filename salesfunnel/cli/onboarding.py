@@ -68,6 +68,3 @@ def init(
         f"Check {target}, then: salesfunnel load --config {out or 'FILE'} "
         + " ".join(str(p) for p in paths)
     ))
-
-
-COMMANDS = (init,)

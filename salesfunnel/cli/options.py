@@ -119,7 +119,7 @@ class OptionalValueCommand(typer.core.TyperCommand):
     """A command whose options in OPTIONAL_VALUES may be given without a value: the
     arguments are read once before Typer parses them, and an option of OPTIONAL_VALUES
     followed by nothing, by another option or by `--` gets its bare value. Every command
-    is registered with this class (cli/app.py), so each option inherits it."""
+    is registered with this class (cli/application.py), so each option inherits it."""
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
         return super().parse_args(ctx, fill_optional_values(self.params, args))

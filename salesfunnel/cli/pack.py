@@ -96,6 +96,3 @@ def pack(
     console.print(Text(f"Wrote the {data.label} pack: {files.workbook.name}, index.html and "
                        f"{pages} rep page{'' if pages == 1 else 's'}."))
     typer.echo(str(files.index))
-
-
-COMMANDS = (pack,)

@@ -42,6 +42,3 @@ def movement(
     from salesfunnel.reports import movement as report
 
     return report.movement(database, since, until, tier=tier, rep=rep, source=source, by=by)
-
-
-COMMANDS = (movement,)

@@ -1,7 +1,15 @@
-"""The Typer app: every command module's commands registered in help order."""
+"""The Typer app: every command module's commands registered in help order.
+
+A run registers only the command it names (`COMMAND_MODULES` says which module holds
+each): a report's start-up then imports one command module, not all seven, and Typer
+builds one command's parameters, not forty. `--help`, an unknown name and shell
+completion get every command. `app` (tests, docs) is the whole app, built on first use.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 from typing import Annotated
 
@@ -9,23 +17,44 @@ import typer
 import typer.core
 
 from salesfunnel import __version__
-from salesfunnel.cli import analysis, funnel, loading, management, onboarding, pack, pipeline
 from salesfunnel.cli.options import OptionalValueCommand
 from salesfunnel.errors import ExitCode
 
-app = typer.Typer(
-    name="salesfunnel",
-    help="B2B sales funnel analytics from CRM CSV exports. Load exports with `load`, then run "
-    "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled, pacing, "
-    "velocity, cohorts, movement; `pack` writes the monthly workbook and HTML pages. Data goes to "
-    "stdout, messages to stderr.",
-    no_args_is_help=True,
-    add_completion=True,  # --install-completion / --show-completion
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain help and one-line usage errors: readable in cron mail
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# command -> the cli module that defines it, in help order
+COMMAND_MODULES = {
+    "init": "onboarding",
+    "load": "loading",
+    "info": "funnel",
+    "conversion": "funnel",
+    "rank": "funnel",
+    "dropoff": "funnel",
+    "churn": "management",
+    "tiers": "management",
+    "plan": "management",
+    "pulse": "management",
+    "stalled": "management",
+    "movement": "pipeline",
+    "pacing": "analysis",
+    "velocity": "analysis",
+    "cohorts": "analysis",
+    "pack": "pack",
+    "sample": "loading",
+}
 
+
+def _new_app() -> typer.Typer:
+    return typer.Typer(
+        name="salesfunnel",
+        help="B2B sales funnel analytics from CRM CSV exports. Load exports with `load`, then run "
+        "the reports: conversion, rank, dropoff, churn, tiers, plan, pulse, stalled, pacing, "
+        "velocity, cohorts, movement; `pack` writes the monthly workbook and HTML pages. Data goes to "
+        "stdout, messages to stderr.",
+        no_args_is_help=True,
+        add_completion=True,  # --install-completion / --show-completion
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # plain help and one-line usage errors: readable in cron mail
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
 
 
 def _argument_type_label(self, ctx) -> str | None:
@@ -89,20 +118,12 @@ typer.core.TyperArgument._get_number_range_help_str = _range_label
 typer.core.TyperArgument.display_type_rich = _argument_type_label
 typer.core.TyperOption.display_type_rich = _option_type_label
 
-for command in (
-    *onboarding.COMMANDS, *loading.COMMANDS, *funnel.COMMANDS, *management.COMMANDS,
-    *pipeline.COMMANDS, *analysis.COMMANDS, *pack.COMMANDS, *loading.LAST_COMMANDS,
-):
-    app.command(cls=OptionalValueCommand)(command)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"salesfunnel {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
@@ -111,10 +132,36 @@ def _root(
     """B2B sales funnel analytics from CRM CSV exports."""
 
 
+def build_app(only: str | None = None) -> typer.Typer:
+    """The app with every command in help order, or with the one command `only` names."""
+    new = _new_app()
+    new.callback()(_root)  # a group even with one command: `salesfunnel NAME ...` as always
+    names = [only] if only in COMMAND_MODULES else list(COMMAND_MODULES)
+    for name in names:
+        module = importlib.import_module(f"salesfunnel.cli.{COMMAND_MODULES[name]}")
+        new.command(name, cls=OptionalValueCommand)(getattr(module, name))
+    return new
+
+
+def command_named(argv: list[str]) -> str | None:
+    """The command a command line runs (its first word that is not an option), or None
+    when every command is needed: shell completion, or no command word at all."""
+    if any(key.startswith("_") and key.endswith("_COMPLETE") for key in os.environ):
+        return None
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def __getattr__(name: str):
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        build_app(command_named(sys.argv[1:]))()
     except KeyboardInterrupt:
         sys.stderr.write("salesfunnel: interrupted\n")
         sys.exit(ExitCode.INTERRUPTED)
