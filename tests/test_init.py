@@ -279,3 +279,37 @@ def test_no_preset_fits_names_the_kind_the_values_suggest(cli, tmp_path, db_path
     result = cli("load", junk, "--db", db_path)
     assert result.exit_code == ExitCode.INPUT
     assert "it is not a deals file (no column holds stage labels)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected", "how"),
+    [
+        # HubSpot's default pipeline, by its labels and by its internal ids
+        (["Contract Sent", "Appointment Scheduled", "Qualified To Buy", "Contract Sent"],
+         ["Appointment Scheduled", "Qualified To Buy", "Contract Sent"], "HubSpot's standard"),
+        (["contractsent", "presentationscheduled", "appointmentscheduled", "contractsent"],
+         ["appointmentscheduled", "presentationscheduled", "contractsent"], "HubSpot (internal ids)"),
+        (["Propose", "Qualify", "Develop", "Propose"], ["Qualify", "Develop", "Propose"],
+         "Dynamics 365's standard"),
+        (["Quote", "Incoming", "Quote", "Closure"], ["Incoming", "Quote", "Closure"],
+         "Zendesk Sell's standard"),
+        # an org's own names: the usual order of common stage words, flagged CHECK
+        (["Proposal", "Qualified", "Proposal", "Demo", "Negotiation", "Lead"],
+         ["Lead", "Qualified", "Demo", "Proposal", "Negotiation"], "common stage names"),
+        # two words of one place (Demo, Presentation): no guess, frequency and a plea
+        (["Demo", "Presentation", "Presentation", "Qualified"],
+         ["Presentation", "Demo", "Qualified"], "PLEASE PUT THESE IN FUNNEL ORDER"),
+    ],
+)
+def test_stage_order_from_standard_lists_and_common_names(cli, tmp_path, labels, expected, how):
+    """Open labels only (every row open, plus one won): the order comes from the CRM's
+    default stage list, else from common stage words, else frequency with a plea."""
+    rows = [f"D{n},Ann,{label},100" for n, label in enumerate(labels, start=1)]
+    rows.append(f"D{len(labels) + 1},Ann,Closed Won,100")
+    export = write(tmp_path, "deals.csv", "Deal ID,Owner,Stage,Amount\n" + "\n".join(rows) + "\n")
+    proposal = tmp_path / "proposal.toml"
+    result = cli("init", export, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    text = proposal.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["funnel"]["stages"] == [*expected, "Closed Won"]
+    assert how in text

@@ -20,7 +20,14 @@ from salesfunnel.load.columns import is_date
 from salesfunnel.load.infer import NUMBERED, FileFacts
 from salesfunnel.load.layouts import HUBSPOT_STAGE_DATE
 from salesfunnel.load.presets import preset_funnel
-from salesfunnel.load.vocabulary import LOST_WORDS, SYNONYMS, WON_WORDS, normalise, standard_places
+from salesfunnel.load.vocabulary import (
+    LOST_WORDS,
+    SYNONYMS,
+    WON_WORDS,
+    common_places,
+    normalise,
+    standard_places,
+)
 
 _TRUE = ["true", "1", "yes", "y", "t"]
 
@@ -271,6 +278,11 @@ def _order(labels: list[Label]) -> tuple[list[Label], str, bool, list[str]]:
                 "stage's deals have filled", False, notes)
     if len(labels) <= 1:
         return labels, "one open stage", False, notes
+    common = common_places([x.text for x in labels])
+    if common is not None:
+        return (sorted(labels, key=lambda x: common[x.text]), "from the usual order of common "
+                "stage names (new, qualified, demo, proposal, negotiation ...): CHECK", False,
+                notes)
     return by_rows, "by frequency (most deals first): PLEASE PUT THESE IN FUNNEL ORDER", True, notes
 
 

@@ -142,12 +142,45 @@ STANDARD_STAGES: dict[str, tuple[str, ...]] = {
     "Odoo": ("New", "Qualified", "Proposition", "Negotiation"),
     "Pipedrive": ("Lead In", "Contact Made", "Needs Defined", "Demo Scheduled", "Proposal Made",
                   "Negotiations Started"),
+    "HubSpot": ("Appointment Scheduled", "Qualified To Buy", "Presentation Scheduled",
+                "Decision Maker Bought-In", "Contract Sent"),
+    "HubSpot (internal ids)": ("appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
+                               "decisionmakerboughtin", "contractsent"),
+    "Dynamics 365": ("Qualify", "Develop", "Propose", "Close"),
+    "Zendesk Sell": ("Incoming", "Qualified", "Quote", "Closure"),
+    "Freshsales": ("New", "Contacted", "Interested", "Under Review", "Demo", "Negotiation"),
 }
+
+# the words of open stages most funnels share, by their usual place (a place holds
+# synonyms): labels that all have a word here, each at its own place, are put in this
+# order as a guess that the proposal asks the user to check
+COMMON_STAGE_PLACES: tuple[tuple[str, ...], ...] = (
+    ("new", "lead", "leads", "lead in", "incoming", "inbound", "mql", "prospect", "prospects",
+     "prospecting"),
+    ("contacted", "contact made", "attempted to contact", "connected", "engaged", "engaging"),
+    ("qualified", "qualification", "qualify", "qualifying", "sql", "sal"),
+    ("discovery", "meeting", "meeting scheduled", "meeting booked", "needs analysis",
+     "needs defined"),
+    ("demo", "demo scheduled", "presentation", "evaluation", "solution", "trial", "poc"),
+    ("proposal", "proposal sent", "proposal made", "quote", "quote sent", "quoted", "pricing"),
+    ("negotiation", "negotiating", "negotiations", "contract", "contract sent", "closing",
+     "commit", "verbal", "verbal commit"),
+)
 BITRIX_PIPELINE = re.compile(r"^C\d+:")  # Bitrix24 stage ids of pipeline n: C1:NEW
 
 
 def _standard_key(text: str) -> str:
     return label_key(BITRIX_PIPELINE.sub("", text.strip()))
+
+
+def common_places(texts: list[str]):
+    """The place of each label among COMMON_STAGE_PLACES, when two or more labels all
+    have one and no two share a place; else None."""
+    places = {word: place for place, words in enumerate(COMMON_STAGE_PLACES) for word in words}
+    found = [places.get(" ".join(_standard_key(text).replace("-", " ").split())) for text in texts]
+    if len(texts) < 2 or None in found or len(set(found)) < len(found):
+        return None
+    return dict(zip(texts, found, strict=True))
 
 
 def standard_places(texts: list[str]):
