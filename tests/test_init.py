@@ -293,6 +293,9 @@ def test_no_preset_fits_names_the_kind_the_values_suggest(cli, tmp_path, db_path
          "Dynamics 365's standard"),
         (["Quote", "Incoming", "Quote", "Closure"], ["Incoming", "Quote", "Closure"],
          "Zendesk Sell's standard"),
+        # Pipedrive's default starts at Qualified, before Contact Made
+        (["Contact Made", "Proposal Made", "Qualified", "Contact Made"],
+         ["Qualified", "Contact Made", "Proposal Made"], "Pipedrive's standard"),
         # an org's own names: the usual order of common stage words, flagged CHECK
         (["Proposal", "Qualified", "Proposal", "Demo", "Negotiation", "Lead"],
          ["Lead", "Qualified", "Demo", "Proposal", "Negotiation"], "common stage names"),
