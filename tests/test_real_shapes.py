@@ -82,6 +82,30 @@ def test_rank_credits_wins_only_to_won_deals(db_path, cli):
     assert by_rep["bob"]["Closed Won"] == 0 and by_rep["bob"]["win_rate"] == 0.0
 
 
+def test_deals_without_an_owner_are_counted_but_not_ranked(tmp_path, cli):
+    """Canonical export, October 2026: Ann won 2 (1,000 + 500), Bob 1 (300), three won
+    deals have a blank owner (700 each). The "(no owner)" row holds its 3 wins and 2,100
+    but no rank, and the reps rank as among themselves: Ann #1, Bob #2 (not #2 and #3
+    behind a bucket of unowned deals); the note counts its 6 events (3 first-stage
+    entries + 3 wins) and the row comes last in every format."""
+    rows = ["deal_id,rep,stage,status,created_at,closed_at,amount"]
+    for deal, rep, amount, day in [("1", "Ann", 1000, 3), ("2", "Ann", 500, 5), ("3", "", 700, 6),
+                                   ("4", "", 700, 7), ("5", "", 700, 7), ("6", "Bob", 300, 8)]:
+        rows.append(f"{deal},{rep},won,won,2026-10-0{day - 2},2026-10-0{day},{amount}")
+    export = write(tmp_path, "deals.csv", "\n".join(rows) + "\n")
+    db = tmp_path / "owners.duckdb"
+    load_into(db, export)
+    ranked, stderr = _json(cli, "rank", "--month", "2026-10", "--db", db)
+    assert [(r["rep"], r["won"], r["won_rank"], r["won_amount"]) for r in ranked] == [
+        ("Ann", 2, 1, 1500.0), ("Bob", 1, 2, 300.0), ("(no owner)", 3, None, 2100.0)]
+    assert [r["lead_rank"] for r in ranked] == [1, 2, None]
+    assert ('6 of the month\'s stage entries and losses are of deals without an owner: their '
+            'row "(no owner)" is counted but not ranked.') in " ".join(stderr.split())
+    table = cli("rank", "--month", "2026-10", "--db", db)
+    lines = [line for line in table.stdout.splitlines() if "(no owner)" in line]
+    assert len(lines) == 1 and "#" not in lines[0] and "2,100" in lines[0]
+
+
 def test_dropoff_unknown_stage_in_every_format(tmp_path, cli):
     """HubSpot export without "Date entered" columns, two pipelines (H1, H2 in Sales
     Pipeline; H3, H4 in Renewals) sharing HubSpot's funnel: the two lost deals have no

@@ -4,8 +4,10 @@
 -- zero), the rank the month before, and
 -- the rep's won amount, wins, losses and win rate in the month, and its counted
 -- events (stage entries plus losses) in the month and in the month before,
--- and the Wilson interval of the win rate at the normal quantile p_z.
-create or replace temp macro rep_rank(p_month, p_tier, p_z) as table
+-- and the Wilson interval of the win rate at the normal quantile p_z. The deals
+-- without an owner (rep p_no_owner) have their row and counts but no rank: they are
+-- no rep, and the reps' ranks are as among the reps alone.
+create or replace temp macro rep_rank(p_month, p_tier, p_z, p_no_owner) as table
 with
 periods as (
     select
@@ -76,8 +78,11 @@ ranked as (
         -- a count of zero has no rank: nobody is "#1 with 0" (zeros sort last, so the
         -- ranks of the others are as among the reps above zero)
         case
-            when entered > 0
-                then rank() over (partition by period, stage_index order by entered desc)
+            when entered > 0 and rep is distinct from p_no_owner
+                then rank() over (
+                    partition by period, stage_index, rep is not distinct from p_no_owner
+                    order by entered desc
+                )
         end as stage_rank
     from stage_counts
 ),

@@ -139,10 +139,10 @@ def rank(
                 any_value(won) + any_value(lost) < ? as low_volume,
                 any_value(events)::bigint as events,
                 any_value(prev_events)::bigint as prev_events
-            from rep_rank(?, ?, ?)
+            from rep_rank(?, ?, ?, ?)
             group by rep
-        ) order by {won_rank} nulls last, rep nulls last""",
-        [f"{first:%Y-%m}", min_deals, midnight(first), tier, z],
+        ) order by rep is not distinct from ?, {won_rank} nulls last, rep nulls last""",
+        [f"{first:%Y-%m}", min_deals, midnight(first), tier, z, NO_OWNER, NO_OWNER],
     )
     title = f"Rep ranking · activity in {first:%Y-%m} (ranks vs {add_months(first, -1):%Y-%m})"
     if tier:
@@ -160,5 +160,12 @@ def rank(
             f'Nothing to rank: every deal was loaded without an owner (rep "{NO_OWNER}"). Map '
             "an owner column in [columns.deals] and load again to rank reps."
         )
+    else:
+        unowned = [row for row in frame.rows(named=True) if row["rep"] == NO_OWNER]
+        if unowned and unowned[0]["events"]:
+            notices.append(
+                f'{unowned[0]["events"]:,} of the month\'s stage entries and losses are of deals '
+                f'without an owner: their row "{NO_OWNER}" is counted but not ranked.'
+            )
     extra = {"month": first, "confidence": confidence, "min_deals": min_deals}
     return Report("rank", title, frame, stages, extra=extra, notices=notices)
