@@ -12,7 +12,8 @@ from salesfunnel.db import open_database
 from salesfunnel.load.orchestrate import load_paths
 
 WIDE_COLUMNS = 20_000
-WIDE_BOUND_S = 5.0  # about 1 s alone; 7.3 s before (the whole 20k-column table kept as text)
+WIDE_BOUND_S = 5.0  # CPU seconds (every thread): about 1.2 s; 7.3 s before (the whole
+# 20k-column table kept as text). CPU, not wall time: the bound holds on a busy machine
 
 
 def test_a_20k_column_header_loads_quickly(tmp_path):
@@ -22,14 +23,14 @@ def test_a_20k_column_header_loads_quickly(tmp_path):
     rows = [f"W{n},Ann,lead,2026-01-0{n + 1},{100 * (n + 1)}{blanks}" for n in range(3)]
     path = tmp_path / "deals.csv"
     path.write_text(",".join(header) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    started = time.perf_counter()
+    started = time.process_time()
     report = load_into(tmp_path / "wide.duckdb", path)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert (report.files[0].rows_read, report.files[0].rows_loaded) == (3, 3)
     assert query(tmp_path / "wide.duckdb", "select deal_id, amount from deals order by 1") == [
         ("W0", 100.0), ("W1", 200.0), ("W2", 300.0)
     ]
-    assert elapsed < WIDE_BOUND_S, f"{WIDE_COLUMNS:,} columns took {elapsed:.1f} s"
+    assert elapsed < WIDE_BOUND_S, f"{WIDE_COLUMNS:,} columns took {elapsed:.1f} s of CPU"
 
 
 def test_only_the_columns_read_are_kept(tmp_path):
