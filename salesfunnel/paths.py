@@ -86,10 +86,17 @@ def check_database_path(path: Path, *, write: bool) -> bool:
 
 
 def _looks_like(path: Path, head: bytes) -> str:
-    if head.startswith(b"PAR1"):
-        return "Parquet file"
+    """What the first bytes of a file that is no DuckDB database suggest it is (by its
+    content: a file named .duckdb that holds text is a text file)."""
+    for magic, what in ((b"PAR1", "Parquet file"), (b"PK\x03\x04", "zip archive or Excel workbook"),
+                        (b"SQLite format 3", "SQLite database")):
+        if head.startswith(magic):
+            return what
+    text = head.decode("utf-8", errors="replace")
+    if all(ch.isprintable() or ch in "\r\n\t" for ch in text) and "\ufffd" not in text:
+        return "text file"
     suffix = path.suffix.lower().lstrip(".")
-    return f"{suffix.upper()} file" if suffix else "data file"
+    return f"{suffix.upper()} file" if suffix and suffix not in ("duckdb", "db") else "data file"
 
 
 def check_output_path(output: Path | None, database: Path) -> None:

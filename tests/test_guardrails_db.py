@@ -61,18 +61,24 @@ def test_output_naming_the_database_is_refused(cli, loaded, tmp_path, monkeypatc
 
 
 # -- case 2: --db naming a data file ------------------------------------------------------
-@pytest.mark.parametrize("name, data", [
-    ("deals.csv", b"deal_id,rep,stage\nD1,ann,lead\n"),
-    ("deals.json", b'[{"deal_id": "D1"}]\n'),
-    ("deals.parquet", b"PAR1" + b"\0" * 64),
+@pytest.mark.parametrize("name, data, looks_like", [
+    ("deals.csv", b"deal_id,rep,stage\nD1,ann,lead\n", "text file"),
+    ("deals.json", b'[{"deal_id": "D1"}]\n', "text file"),
+    ("deals.parquet", b"PAR1" + b"\0" * 64, "Parquet file"),
+    # what the content is, whatever the name says
+    ("notes.duckdb", b"just some notes\n", "text file"),
+    ("crm.duckdb", b"PK\x03\x04" + b"\0" * 64, "zip archive or Excel workbook"),
+    ("old.db", b"SQLite format 3\0" + b"\0" * 64, "SQLite database"),
+    ("blob.duckdb", bytes(range(128, 200)), "data file"),
 ])
-def test_database_path_naming_a_data_file(cli, tmp_path, name, data):
+def test_database_path_naming_a_data_file(cli, tmp_path, name, data, looks_like):
     target = write(tmp_path, name, "")
     target.write_bytes(data)
     for args in (("load", FIXTURES / "funnel"), ("conversion",)):
         result = cli(*args, "--db", target)
         assert result.exit_code == ExitCode.DATABASE, result.stderr
         assert "is not a DuckDB database file" in error_line(result)
+        assert f"(it looks like a {looks_like})" in " ".join(result.stderr.split())
         assert target.read_bytes() == data
 
 
