@@ -322,3 +322,41 @@ def test_lost_with_no_stage_is_lost_at_an_unknown_stage_everywhere(cli, tmp_path
         ("qualified", "Budget", 1, 0.5, 60.0), (None, "Budget", 1, 0.5, 40.0)]
     table = _table(cli, "dropoff", "--db", db)
     assert table.count("(stage unknown)") == 1
+
+
+def test_closed_deals_without_a_close_date_are_in_no_period_and_reports_say_so(cli, tmp_path):
+    """October 2026, canonical columns: D1 won 10-03 (1,000), D2 won with no closed_at
+    (500), D3 lost 10-06, D4 lost with no closed_at, D5 open. rank: Ann 1 win (D1) and
+    1,000, Bob 1 loss (D3): D2 and D4 are in no month, not in October as a fill-in;
+    rank, pulse, velocity and pacing say "1 won deal and 1 lost deal have no close date".
+    cohorts (reached won): D2's win date is unknown, so it is in no cohort: 4 deals, 1
+    (D1) reached won within 30 days = 25%, and the note says so."""
+    deals = (
+        "deal_id,rep,stage,status,created_at,closed_at,amount\n"
+        "D1,Ann,won,won,2026-10-01,2026-10-03,1000\n"
+        "D2,Ann,won,won,2026-10-01,,500\n"
+        "D3,Bob,qualified,lost,2026-10-02,2026-10-06,300\n"
+        "D4,Bob,qualified,lost,2026-10-02,,300\n"
+        "D5,Bob,qualified,open,2026-10-02,,300\n"
+    )
+    db = _loaded(cli, tmp_path, deals)
+    note = ("1 won deal and 1 lost deal have no close date (closed_at) and so are in no "
+            "period's wins or losses here")
+    rows, stderr = _json(cli, "rank", "--month", "2026-10", "--db", db)
+    by_rep = {row["rep"]: row for row in rows}
+    assert (by_rep["Ann"]["won"], by_rep["Ann"]["won_amount"], by_rep["Ann"]["lost"]) == (1, 1000.0, 0)
+    assert (by_rep["Bob"]["won"], by_rep["Bob"]["lost"]) == (0, 1)
+    assert note in " ".join(stderr.split())
+    for command in (["pulse", "--month", "2026-10"], ["velocity", "--month", "2026-10"],
+                    ["pacing", "--period", "2026-Q4", "--target-amount", "10000"]):
+        _, stderr = _json(cli, *command, "--db", db)
+        assert note in " ".join(stderr.split()), command
+    pulse, _ = _json(cli, "pulse", "--month", "2026-10", "--db", db)
+    assert [row["current"] for row in pulse if row["metric"] == "won"] == [1.0]
+    cohorts, stderr = _json(cli, "cohorts", "--ages", "30", "--db", db)
+    assert [(row["cohort"], row["deals"], row["reached"], row["rate"]) for row in cohorts] == [
+        ("2026-10", 4, 1, 0.25)]
+    assert ("1 deal reached won on an unknown date (no close date or stage date) and is in no "
+            "cohort") in " ".join(stderr.split())
+    assert _row(_table(cli, "cohorts", "--ages", "30", "--db", db), "2026-10")[:3] == [
+        "2026-10", "4", "25.0%*"]

@@ -3,7 +3,9 @@
 -- within age_days of their created_at, the rate, and whether the cohort is
 -- mature at that age: the data's last activity is at least age_days after the
 -- cohort month's last day, so every deal of the cohort has had age_days to
--- get there. p_ages is a list of ages in days.
+-- get there. p_ages is a list of ages in days. A deal that reached the stage on an
+-- unknown date (a won deal without closed_at, a stage known only as passed) is in no
+-- cohort: whether it got there within an age is unknown, not "no".
 create or replace temp macro cohorts(p_stage_index, p_ages, p_by) as table
 with
 ages as (
@@ -26,6 +28,7 @@ cohort_deals as (
         on entry.deal_id = facts.deal_id
         and entry.stage_index = p_stage_index
     where facts.created_at is not null
+        and not (entry.deal_id is not null and entry.entered_at is null)
 ),
 
 cells as (

@@ -21,6 +21,7 @@ from salesfunnel.load.infer import NUMBERED, FileFacts
 from salesfunnel.load.layouts import HUBSPOT_STAGE_DATE
 from salesfunnel.load.presets import preset_funnel
 from salesfunnel.load.vocabulary import (
+    COMMON_ORDER,
     LOST_WORDS,
     SYNONYMS,
     WON_WORDS,
@@ -264,9 +265,10 @@ def _order(labels: list[Label]) -> tuple[list[Label], str, bool, list[str]]:
             ordered = _ordered_by(by_rows, attribute)
             return ordered, how, False, _tie_notes(ordered, attribute)
     notes: list[str] = []
-    standard = _standard_order(labels)
-    if standard is not None:
-        return standard[0], f"from {standard[1]}'s standard stages", False, notes
+    if (standard := standard_places([x.text for x in labels])) is not None:
+        name, place = standard
+        return sorted(labels, key=lambda x: place(x.text)), f"from {name}'s standard stages", \
+            False, notes
     numbers = [NUMBERED.match(x.text) for x in labels]
     if labels and all(numbers):
         ordered = sorted(zip(labels, numbers, strict=True), key=lambda p: int(p[1].group(1)))
@@ -278,11 +280,8 @@ def _order(labels: list[Label]) -> tuple[list[Label], str, bool, list[str]]:
                 "stage's deals have filled", False, notes)
     if len(labels) <= 1:
         return labels, "one open stage", False, notes
-    common = common_places([x.text for x in labels])
-    if common is not None:
-        return (sorted(labels, key=lambda x: common[x.text]), "from the usual order of common "
-                "stage names (new, qualified, demo, proposal, negotiation ...): CHECK", False,
-                notes)
+    if (common := common_places([x.text for x in labels])) is not None:
+        return sorted(labels, key=lambda x: common[x.text]), COMMON_ORDER, False, notes
     return by_rows, "by frequency (most deals first): PLEASE PUT THESE IN FUNNEL ORDER", True, notes
 
 
@@ -310,15 +309,6 @@ def _tie_notes(labels: list[Label], attribute: str) -> list[str]:
                    else "by frequency (most deals first)") + ": CHECK"
             )
     return notes
-
-
-def _standard_order(labels: list[Label]) -> tuple[list[Label], str] | None:
-    """The labels in the order of the CRM standard stage list holding all of them."""
-    found = standard_places([x.text for x in labels])
-    if found is None:
-        return None
-    name, place = found
-    return sorted(labels, key=lambda x: place(x.text)), name
 
 
 def band_limits(db: Database, facts: FileFacts, column) -> list[float]:

@@ -175,6 +175,10 @@ def _standard_key(text: str) -> str:
     return label_key(BITRIX_PIPELINE.sub("", text.strip()))
 
 
+COMMON_ORDER = ("from the usual order of common stage names (new, qualified, demo, proposal, "
+                "negotiation ...): CHECK")
+
+
 def common_places(texts: list[str]):
     """The place of each label among COMMON_STAGE_PLACES, when two or more labels all
     have one and no two share a place; else None."""

@@ -24,6 +24,7 @@ from salesfunnel.reports.common import (
     month_start,
     parse_day,
     resolve_month,
+    undated_closes_notices,
 )
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def pacing(
         pl.col("won").cast(pl.Int64),
         pl.col("open_deals").cast(pl.Int64),
     )
-    notices = []
+    notices = undated_closes_notices(db)
     undated = db.scalar(
         "select count(*) from deal_facts where status = 'open' and closed_at is null"
     )
@@ -238,7 +239,7 @@ def velocity(
         + (f" · by {by}" if by else "")
     )
     return Report("velocity", title, frame, stages, group_by=by,
-                  extra={"stage": stages[index - 1]})
+                  extra={"stage": stages[index - 1]}, notices=undated_closes_notices(db))
 
 
 # -- cohorts -------------------------------------------------------------------------
@@ -282,6 +283,18 @@ def cohorts(
         f"{undated:,} deal{'s have' if undated != 1 else ' has'} no created_at and "
         f"{'are' if undated != 1 else 'is'} in no cohort."
     ] if undated else []
+    reached_undated = db.scalar(
+        "select count(*) from deal_facts as facts inner join deal_stage_dates as entry "
+        "using (deal_id) where entry.stage_index = ? and entry.entered_at is null "
+        "and facts.created_at is not null", [index]
+    )
+    if reached_undated:
+        notices.append(
+            f"{reached_undated:,} deal{'s' if reached_undated != 1 else ''} reached "
+            f"{stages[index - 1]} on an unknown date (no close date or stage date) and "
+            f"{'are' if reached_undated != 1 else 'is'} in no cohort: whether "
+            f"{'they' if reached_undated != 1 else 'it'} got there within N days is unknown."
+        )
     title = f"Cohorts · reached {stages[index - 1]} within N days of created_at" + (
         f" · by {by}" if by else ""
     )

@@ -242,6 +242,25 @@ def stale_notice(db: Database, today: dt.date, days: int) -> str | None:
     )
 
 
+def undated_closes_notices(db: Database) -> list[str]:
+    """What a report counting wins and losses by period must say when some closed deals
+    have no date for it (facts/undated_closes): they are in no period, and which column
+    would give them one. Empty when every win and loss is dated."""
+    won, lost = db.fetchall("select won_undated, lost_undated from undated_closes")[0]
+    if not won and not lost:
+        return []
+    counted = " and ".join(
+        f"{count:,} {what} deal{'s' if count != 1 else ''}"
+        for count, what in ((won, "won"), (lost, "lost")) if count
+    )
+    verb = "have" if won + lost != 1 else "has"
+    return [
+        f"{counted} {verb} no close date (closed_at) and so are in no period's wins or "
+        "losses here: the date is unknown, not zero. Map the close-date column "
+        '([columns.deals] closed_at = "<column>", e.g. Close Date, CloseDate) and load again.'
+    ]
+
+
 FILTER_COLUMNS = {"tier": "tier", "rep": "rep", "source": "source"}
 
 

@@ -22,6 +22,7 @@ from salesfunnel.reports.common import (
     midnight,
     partial_period,
     resolve_month,
+    undated_closes_notices,
 )
 from salesfunnel.reports.intervals import (
     DEFAULT_CONFIDENCE,
@@ -167,5 +168,6 @@ def rank(
                 f'{unowned[0]["events"]:,} of the month\'s stage entries and losses are of deals '
                 f'without an owner: their row "{NO_OWNER}" is counted but not ranked.'
             )
+    notices += undated_closes_notices(db)
     extra = {"month": first, "confidence": confidence, "min_deals": min_deals}
     return Report("rank", title, frame, stages, extra=extra, notices=notices)

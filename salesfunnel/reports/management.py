@@ -21,6 +21,7 @@ from salesfunnel.reports.common import (
     add_months,
     midnight,
     tier_filter,
+    undated_closes_notices,
 )
 from salesfunnel.reports.intervals import DEFAULT_CONFIDENCE, z_value
 
@@ -244,7 +245,8 @@ def pulse(
     title = f"Pulse · {kind} {period.label} vs {period.previous_label}" + (
         f" · tier {tier}" if tier else ""
     )
-    return Report("pulse", title, frame, stages, extra={"period": period})
+    return Report("pulse", title, frame, stages, extra={"period": period},
+                  notices=undated_closes_notices(db))
 
 
 # -- stalled -------------------------------------------------------------------------

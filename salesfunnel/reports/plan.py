@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 from salesfunnel.errors import QueryError, UsageError
 from salesfunnel.reports import capacity as capacity_model
-from salesfunnel.reports.common import Report, add_months, midnight, month_start, tier_filter
+from salesfunnel.reports.common import (
+    Report,
+    add_months,
+    midnight,
+    month_start,
+    tier_filter,
+    undated_closes_notices,
+)
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -88,9 +95,10 @@ def trailing_figures(
     hint = hint or "Lengthen --lookback" + (" or drop --tier" if tier else "") + "."
     where = f"the lookback ({trailing.describe()})"
     if trailing.wins == 0:
+        undated = undated_closes_notices(db)
         raise QueryError(
             f"No deal was won in {where}, so there is no average won amount and no win rate "
-            f"per rep to plan from. {hint}"
+            f"per rep to plan from. {hint}" + (f" Note: {undated[0]}" if undated else "")
         )
     if trailing.wins_with_amount == 0 or trailing.won_amount <= 0:
         raise QueryError(
@@ -186,6 +194,7 @@ def plan(
         seasonality.append(factor)
     needs = [wins / (trailing.wins_per_rep_month * factor) for factor in seasonality]
     schedule, notices = capacity_model.schedule(needs, capacity)
+    notices = [*notices, *undated_closes_notices(db)]
     rows = []
     for number in range(months):
         row = {"month": f"{add_months(first, number):%Y-%m}", "target_amount": monthly_target}
