@@ -316,3 +316,15 @@ def test_stage_order_from_standard_lists_and_common_names(cli, tmp_path, labels,
     text = proposal.read_text(encoding="utf-8")
     assert tomllib.loads(text)["funnel"]["stages"] == [*expected, "Closed Won"]
     assert how in text
+
+
+@pytest.mark.parametrize("header", ["Amount Currency", "Opportunity Currency", "Deal Currency"])
+def test_report_currency_columns_are_the_currency(cli, tmp_path, header):
+    """A Salesforce report of a multi-currency org writes "Amount Currency" beside the
+    amount: it is the currency, so EUR and USD are never added up (loaded as 2 currencies)."""
+    export = write(tmp_path, "deals.csv", f"Deal ID,Owner,Stage,Amount,{header}\n"
+                   "1,Ann,Closed Won,100,EUR\n2,Ann,Closed Won,200,USD\n")
+    config, db, _ = init_and_load(cli, tmp_path, export)
+    assert config["columns"]["deals"]["currency"] == header
+    assert query(db, "select currency, sum(amount) from deals group by 1 order by 1") == [
+        ("EUR", 100.0), ("USD", 200.0)]

@@ -68,6 +68,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "is_closed": ("isclosed", "closed", "isdealclosed"),
     "is_active": ("active", "isactive"),
     "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
+                 "amountcurrency", "opportunitycurrency", "dealcurrency",
                  "valuta", "wahrung", "devise", "moneda", "moeda", "валюта", "币种", "货币"),
     "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
     "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability",
