@@ -328,3 +328,32 @@ def test_report_currency_columns_are_the_currency(cli, tmp_path, header):
     assert config["columns"]["deals"]["currency"] == header
     assert query(db, "select currency, sum(amount) from deals group by 1 order by 1") == [
         ("EUR", 100.0), ("USD", 200.0)]
+
+
+def test_dynamics_export_to_excel_columns(cli, tmp_path):
+    """Dynamics 365 "Export to Excel" (saved as CSV): the hidden "(Do Not Modify)
+    Opportunity" GUID is the key, "Pipeline Phase" the stage, "Est. Revenue" the amount,
+    "Actual Close Date" the close date, "Status Reason" the lost reason. Hand count:
+    won 1 (12,000), lost 1 at 1-Qualify (Canceled, 5,000), open 2 (7,000 + blank)."""
+    export = write(tmp_path, "opportunities.csv", (
+        "(Do Not Modify) Opportunity,(Do Not Modify) Row Checksum,(Do Not Modify) Modified On,"
+        "Topic,Potential Customer,Est. Revenue,Est. Close Date,Owner,Pipeline Phase,Status,"
+        "Status Reason,Created On,Actual Close Date\n"
+        "8f1c-0001,abc==,2026-10-05T10:00:00,Acme deal,Acme,\"$12,000.00\",10/30/2026,Ann Lee,"
+        "3-Propose,Won,Won,9/1/2026 10:00 AM,10/5/2026\n"
+        "8f1c-0002,abd==,2026-10-06T10:00:00,Beta deal,Beta,\"$5,000.00\",10/30/2026,Ann Lee,"
+        "1-Qualify,Lost,Canceled,9/15/2026 9:00 AM,10/6/2026\n"
+        "8f1c-0003,abe==,2026-10-07T10:00:00,Gamma deal,Gamma,\"$7,000.00\",12/20/2026,Bob Ray,"
+        "2-Develop,Open,In Progress,10/1/2026 1:30 PM,\n"
+        "8f1c-0004,abf==,2026-10-07T11:00:00,Delta deal,Delta,,12/22/2026,Bob Ray,1-Qualify,"
+        "Open,In Progress,10/2/2026 2:00 PM,\n"))
+    config, db, report = init_and_load(cli, tmp_path, export)
+    columns = config["columns"]["deals"]
+    assert (columns["deal_id"], columns["stage"], columns["amount"], columns["closed_at"],
+            columns["lost_reason"]) == ("(Do Not Modify) Opportunity", "Pipeline Phase",
+                                        "Est. Revenue", "Actual Close Date", "Status Reason")
+    assert config["funnel"]["stages"] == ["1-Qualify", "2-Develop", "3-Propose", "Won"]
+    assert report.rows_rejected == 0
+    assert outcomes(db) == [("lost", 1, 5000.0), ("open", 2, 7000.0), ("won", 1, 12000.0)]
+    assert query(db, "select lost_reason, closed_at from deals where status = 'lost'") == [
+        ("Canceled", dt.datetime(2026, 10, 6))]

@@ -27,7 +27,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "propietariodelaoportunidad", "vendedor", "responsavel", "proprietario",
             "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者"),
     "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
-              "salesstage", "phase", "stageid", "fase", "stadium", "verkoopfase", "stufe",
+              "salesstage", "phase", "pipelinephase", "processstage", "activestage", "stageid", "fase", "stadium", "verkoopfase", "stufe",
               "phasedeverkauf", "verkaufsphase", "etape", "etapedevente", "etapa",
               "etapadeventa", "estagio", "этап", "стадия", "стадиясделки", "阶段", "商机阶段",
               "销售阶段"),
@@ -41,10 +41,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
                    "fechadecreacion", "fechacreacion", "datadecriacao", "датасоздания",
                    "создано", "创建时间", "创建日期"),
-    "closed_at": ("closedate", "closeddate", "closedat", "closedon", "closingdate", "dateclosed",
+    "closed_at": ("actualclosedate", "closedate", "closeddate", "closedat", "closedon", "closingdate", "dateclosed",
                   "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
                   "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
-                  "датазакрытия", "关闭日期", "成交日期"),
+                  "датазакрытия", "关闭日期", "成交日期", "estclosedate", "estimatedclosedate"),
     "account": ("account", "accountname", "company", "companyname", "organization",
                 "organisation", "organizationname", "customer", "client", "associatedcompany",
                 "potentialcustomer", "accountid", "companyid", "relatedto", "partnerid",
@@ -57,7 +57,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
                     "reasonforloss", "redenverlies", "verliesreden", "verlustgrund",
                     "raisondelaperte", "motifdeperte", "motivodeperdida", "razaodaperda",
-                    "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因"),
+                    "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因", "statusreason"),
     "tier": ("tier", "segment", "customertier", "customersegment"),
     "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
                    "lastmodifieddate", "editdate", "modifieddate", "timestamp"),
@@ -94,6 +94,9 @@ LOST_WORDS = re.compile(
 )
 
 API_SUFFIX = re.compile(r"__(c|s|r|pc|x)$")  # Salesforce / Zoho custom-field suffixes
+# Dynamics 365's "Export to Excel" opens with hidden columns "(Do Not Modify) Opportunity"
+# (the record's GUID), "(Do Not Modify) Row Checksum" and "(Do Not Modify) Modified On"
+DO_NOT_MODIFY = re.compile(r"^\(do not modify\)\s*")
 
 
 def normalise(name: str) -> str:
@@ -101,6 +104,9 @@ def normalise(name: str) -> str:
     (any script); `StageName__c` -> stagename, `Owner__name` -> ownername, `Account_Name__name`
     -> accountname, `Owner__id` -> ownerid."""
     text = API_SUFFIX.sub("", name.strip().lower())
+    if DO_NOT_MODIFY.match(text):  # the entity's own column is its id; the others no field
+        rest = _squash(DO_NOT_MODIFY.sub("", text))
+        return "donotmodify" + rest if rest in ("rowchecksum", "modifiedon") else rest + "id"
     base, _, suffix = text.rpartition("__")
     if base and suffix in ("name", "id"):
         text = base if _squash(base).endswith(suffix) else base + suffix
