@@ -5,6 +5,7 @@ on the sample data, on the Maven data set and on every fixture under tests/."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tomllib
 from pathlib import Path
 
@@ -357,3 +358,43 @@ def test_dynamics_export_to_excel_columns(cli, tmp_path):
     assert outcomes(db) == [("lost", 1, 5000.0), ("open", 2, 7000.0), ("won", 1, 12000.0)]
     assert query(db, "select lost_reason, closed_at from deals where status = 'lost'") == [
         ("Canceled", dt.datetime(2026, 10, 6))]
+
+
+def test_a_status_column_of_crm_words_is_read(cli, tmp_path):
+    """Copper writes Open/Won/Lost/Abandoned in Status and keeps the stage a deal was
+    won or lost at. Abandoned is lost: the column is mapped (not dropped, which left no
+    deal won). Hand count: won 1 (Acme, 1,000); lost 2: Beta at Qualified (Price, 500),
+    Gamma abandoned at Demo (No response, 700); open 2 (800 + 900)."""
+    export = write(tmp_path, "copper.csv", (
+        "Name,Company,Value,Pipeline,Stage,Status,Owner,Date Created,Close Date,Loss Reason\n"
+        "Acme deal,Acme,1000,Sales,Negotiation,Won,Ann,2026-09-01,2026-10-03,\n"
+        "Beta deal,Beta,500,Sales,Qualified,Lost,Ann,2026-09-02,2026-10-04,Price\n"
+        "Gamma deal,Gamma,700,Sales,Demo,Abandoned,Bob,2026-09-03,2026-10-05,No response\n"
+        "Delta deal,Delta,800,Sales,Qualified,Open,Bob,2026-09-04,,\n"
+        "Eps deal,Eps,900,Sales,Demo,Open,Bob,2026-09-05,,\n"))
+    config, db, report = init_and_load(cli, tmp_path, export)
+    assert config["columns"]["deals"]["status"] == "Status"
+    assert report.rows_rejected == 0
+    assert outcomes(db) == [("lost", 2, 1200.0), ("open", 2, 1700.0), ("won", 1, 1000.0)]
+    result = cli("dropoff", "--db", db, "--config", tmp_path / "proposal.toml", "-f", "json")
+    assert [(r["stage"], r["reason"], r["lost"]) for r in json.loads(result.stdout)] == [
+        ("Qualified", "Price", 1), ("Demo", "No response", 1)]
+
+
+@pytest.mark.parametrize(("word", "status"), [
+    ("Closed Won", "won"), ("Gewonnen", "won"), ("In Progress", "open"), ("Active", "open"),
+    ("Abandoned", "lost"), ("Cancelled", "lost"), ("perdido", "lost"), ("OPEN", "open"),
+])
+def test_status_words_load_as_open_won_or_lost(db_path, tmp_path, word, status):
+    export = write(tmp_path, "deals.csv", f"deal_id,rep,stage,status\nD1,Ann,qualified,{word}\n")
+    report = load_into(db_path, export)
+    assert report.rows_rejected == 0
+    assert query(db_path, "select status from deals") == [(status,)]
+
+
+def test_an_unknown_status_word_is_still_a_reject(db_path, tmp_path):
+    export = write(tmp_path, "deals.csv", "deal_id,rep,stage,status\nD1,Ann,qualified,maybe\n")
+    report = load_into(db_path, export)
+    assert report.rows_rejected == 1
+    assert query(db_path, "select column_name, reason from load_rejects") == [
+        ("status", "unknown status (expected open, won or lost)")]

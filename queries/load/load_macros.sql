@@ -13,6 +13,27 @@ set variable salesfunnel_date_order = 'mdy';
 create or replace temp table currency_settings as select null::varchar as report;
 create or replace temp table currency_rates (currency varchar, rate double);
 
+-- The words CRMs write in a status column, lower-cased, and the status each means
+-- (Copper's Abandoned is lost, Dynamics' "In Progress" open, ...): a status cell is
+-- read through this table; a word not in it is an unknown status (a reject). init
+-- maps a status column whose every value is here.
+create or replace temp table status_words as
+select * from (values
+    ('open', 'open'), ('won', 'won'), ('lost', 'lost'),
+    ('opened', 'open'), ('active', 'open'), ('in progress', 'open'), ('pending', 'open'),
+    ('on hold', 'open'), ('offen', 'open'), ('ouvert', 'open'), ('ouverte', 'open'),
+    ('en cours', 'open'), ('abierto', 'open'), ('abierta', 'open'), ('aberto', 'open'),
+    ('aberta', 'open'), ('open (in behandeling)', 'open'), ('lopend', 'open'),
+    ('открыта', 'open'), ('открыт', 'open'), ('в работе', 'open'), ('进行中', 'open'),
+    ('closed won', 'won'), ('closed - won', 'won'), ('win', 'won'), ('gewonnen', 'won'),
+    ('gagné', 'won'), ('gagnée', 'won'), ('ganado', 'won'), ('ganada', 'won'),
+    ('ganho', 'won'), ('успешно', 'won'), ('выиграна', 'won'), ('赢单', 'won'),
+    ('closed lost', 'lost'), ('closed - lost', 'lost'), ('abandoned', 'lost'),
+    ('dead', 'lost'), ('canceled', 'lost'), ('cancelled', 'lost'), ('verloren', 'lost'),
+    ('perdu', 'lost'), ('perdue', 'lost'), ('perdido', 'lost'), ('perdida', 'lost'),
+    ('проиграна', 'lost'), ('провалена', 'lost'), ('丢单', 'lost'), ('输单', 'lost')
+) as words(word, status);
+
 -- MM/DD/YYYY or DD/MM/YYYY (order 'mdy' or 'dmy'), with an optional time
 -- (24-hour, or 12-hour with AM/PM). A two-digit year (02/03/24, as Excel re-saves
 -- it) reads with the POSIX pivot: 00-68 are 2000-2068, 69-99 are 1969-1999.

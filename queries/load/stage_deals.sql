@@ -13,7 +13,7 @@ trimmed as (
         nullif(trim(account), '') as account,
         nullif(trim(created_at), '') as created_at_text,
         nullif(trim(stage), '') as stage_text,
-        nullif(lower(trim(status)), '') as status_text,
+        nullif(lower(trim(status)), '') as status_cell,
         nullif(trim(lost_reason), '') as lost_reason,
         nullif(trim(amount), '') as amount_text,
         nullif(trim(closed_at), '') as closed_at_text,
@@ -36,11 +36,14 @@ own_funnels as (
 with_funnel as (
     select
         trimmed.*,
+        -- a status word (Abandoned, In Progress, Gewonnen) as open, won or lost
+        coalesce(status_words.status, trimmed.status_cell) as status_text,
         settings.report_currency,
         own_funnels.pipeline_key as funnel_key
     from trimmed
     cross join settings
     left join own_funnels on own_funnels.pipeline_key = lower(trimmed.pipeline)
+    left join status_words on status_words.word = trimmed.status_cell
 ),
 
 expected_labels as (

@@ -242,12 +242,12 @@ def _file_mapping(db: Database, facts: FileFacts):
 
 
 def _status_values(db: Database, facts: FileFacts, column) -> bool:
-    """A status column is mapped only when it holds open, won and lost (nothing else)."""
+    """A status column is mapped only when each of its values is a status word the load
+    reads as open, won or lost (load_macros.sql's status_words), nothing else."""
     return not db.scalar(
         f"select count(*) from {quote_ident(facts.table)} where nullif(trim({column.sql}), '') "
-        "is not null and lower(trim({column.sql})) not in ('open', 'won', 'lost')".replace(
-            "{column.sql}", column.sql
-        )
+        "is not null and lower(trim({column.sql})) not in (select word from status_words)"
+        .replace("{column.sql}", column.sql)
     )
 
 
