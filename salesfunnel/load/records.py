@@ -68,7 +68,7 @@ def read_records(
             "error_message as reason from csv_errors limit 0"
         )
     else:
-        _structure_problems(db, expected, footer)
+        _structure_problems(db, expected, footer, layout.rows_above)
     if footer:  # a footer line that happens to have the right number of fields
         first = quote_ident("c0")
         db.execute(
@@ -79,8 +79,9 @@ def read_records(
     return layout
 
 
-def _structure_problems(db: Database, expected: int, footer: str | None) -> None:
-    """csv_structure_problems: one row per record DuckDB rejected, with the reason."""
+def _structure_problems(db: Database, expected: int, footer: str | None, above: int) -> None:
+    """csv_structure_problems: one row per record DuckDB rejected, with the reason; its
+    line in the user's file (`above`: a sheet's blank rows above the CSV copy's start)."""
     db.execute(
         """
         create or replace temp table csv_structure_problems as
@@ -95,7 +96,7 @@ def _structure_problems(db: Database, expected: int, footer: str | None) -> None
         ),
         final as (
             select
-                line,
+                line + $above as line,
                 null::varchar as column_name,
                 value,
                 case error_type
@@ -111,7 +112,7 @@ def _structure_problems(db: Database, expected: int, footer: str | None) -> None
         )
         select * from final
         """,
-        {"expected": expected, "footer": footer},
+        {"expected": expected, "footer": footer, "above": above},
     )
 
 
@@ -125,9 +126,10 @@ def used_columns(plan: FilePlan) -> list[int]:
 def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | None) -> CsvLayout:
     """csv_records (every record as text; only the columns `keep` when given), csv_errors
     (DuckDB's structural rejects) and csv_blank_lines (empty lines, which DuckDB skips but
-    counts in its line numbers). A file mixing CRLF, LF and CR line breaks is read from
-    an LF copy. The column types are a bound parameter: a 100k-column header would
-    otherwise be a 2 MB statement to parse."""
+    counts in its line numbers; numbered in the user's file, a sheet's rows above added).
+    A file mixing CRLF, LF and CR line breaks is read from an LF copy. The column types
+    are a bound parameter: a 100k-column header would otherwise be a 2 MB statement to
+    parse."""
     columns = {f"c{i}": "varchar" for i in range(len(layout.header))}
     kept = list(columns) if keep is None else [f"c{i}" for i in keep if i < len(layout.header)]
     selected = "*" if keep is None else ", ".join(quote_ident(name) for name in kept)
@@ -163,8 +165,9 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | 
             {"marker": "\\N"},
         )
     db.execute(
-        "create or replace temp table csv_blank_lines as select unnest(?::bigint[]) as line",
-        [blank_lines(layout.utf8_path, layout.delimiter, facts.inner_blank_line)],
+        "create or replace temp table csv_blank_lines as select unnest(?::bigint[]) + ? as line",
+        [blank_lines(layout.utf8_path, layout.delimiter, facts.inner_blank_line),
+         layout.rows_above],
     )
     return layout
 
@@ -183,13 +186,15 @@ def _plain_path(path: Path, scratch: Path) -> str:
     return str(link)
 
 
-def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, header_lines: int = 1) -> None:
+def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, lines_above: int = 1) -> None:
     """`source_rows` (a view): csv_records as canonical fields, with each record's line.
     The caller has dropped the previous file's `source_rows` (drop_relation).
 
     csv_records keeps the file's order in its rowids. Records DuckDB rejected are
     missing from it; a record's line is its ordinal among all records (rejected
-    ones included) plus one for the header.
+    ones included) plus the lines above the first record (CsvLayout.lines_above: one
+    for the header, and a sheet's blank rows above it), so it is the user's own line
+    or sheet row.
     """
     first, last, count, skipped = db.fetchall(
         "select min(rowid), max(rowid), count(*), (select count(*) from csv_structure_problems) "
@@ -208,7 +213,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, header_lines
                 select {ordinal} as ordinal, * from csv_records
             ),
             rejected as (
-                select line - {header_lines} as record, row_number() over (order by line) as seen
+                select line - {int(lines_above)} as record, row_number() over (order by line) as seen
                 from (
                     select line from csv_structure_problems
                     union all
@@ -222,7 +227,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, header_lines
             ),
             final as (
                 select
-                    records.ordinal + coalesce(gaps.seen, 0) + {header_lines} as line,
+                    records.ordinal + coalesce(gaps.seen, 0) + {int(lines_above)} as line,
                     records.*
                 from records
                 asof left join gaps on records.ordinal > gaps.key
@@ -233,7 +238,7 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, header_lines
     else:
         db.execute(
             f"create or replace temp view csv_all_numbered as "
-            f"select ordinal + {header_lines} as line, * from "
+            f"select ordinal + {int(lines_above)} as line, * from "
             f"(select {ordinal} as ordinal, * from csv_records)"
         )
     # records flagged deleted (IsDeleted, _fivetran_deleted, ...) are skipped, not read

@@ -46,6 +46,30 @@ class CsvLayout:
     inode: int = 0  # with size and mtime: the file is still the one inspected
     header_lines: int = 1  # 0: the file has no header row (names from [files] column_names)
     escape: str = '"'
+    # a workbook sheet: its blank rows above and blank columns left of the first filled
+    # cell, where the CSV copy starts; added back, so lines and columns are the sheet's own
+    sheet_origin: tuple[int, int] | None = None
+
+    @property
+    def rows_above(self) -> int:
+        """Lines of the user's file above the CSV copy's first line (a sheet's blank rows)."""
+        return self.sheet_origin[0] if self.sheet_origin else 0
+
+    @property
+    def lines_above(self) -> int:
+        """Lines above the first record: the header's, and a sheet's blank rows above it."""
+        return self.header_lines + self.rows_above
+
+    def column_label(self, index: int) -> str:
+        """Column `index` (0-based) as the user sees it: its number in a CSV file, its
+        letter in a sheet (blank columns left of the data counted, as Excel shows them)."""
+        if self.sheet_origin is None:
+            return str(index + 1)
+        number, letters = index + self.sheet_origin[1] + 1, ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            letters = chr(ord("A") + rest) + letters
+        return letters
 
     def check_unchanged(self) -> None:
         """InputError when the file was changed or replaced since it was inspected (its
