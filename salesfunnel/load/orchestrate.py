@@ -162,7 +162,7 @@ def _load_file(
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
     layout.check_unchanged()
     report.encoding = layout.encoding
-    build_source_rows(db, KINDS[kind], plan, layout.lines_above)
+    build_source_rows(db, KINDS[kind], plan, layout.header_lines + layout.rows_above)
     report.deleted = count_deleted(db, plan)
     report.deleted_column = plan.deleted_header
     report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)

@@ -192,8 +192,8 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, lines_above:
 
     csv_records keeps the file's order in its rowids. Records DuckDB rejected are
     missing from it; a record's line is its ordinal among all records (rejected
-    ones included) plus the lines above the first record (CsvLayout.lines_above: one
-    for the header, and a sheet's blank rows above it), so it is the user's own line
+    ones included) plus the lines above the first record (one for the header, and
+    a sheet's blank rows above it: CsvLayout.rows_above), so it is the user's own line
     or sheet row.
     """
     first, last, count, skipped = db.fetchall(

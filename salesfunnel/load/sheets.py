@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from salesfunnel.errors import InputError
+from salesfunnel.load.sheet_origin import SheetOrigin
 from salesfunnel.load.sniff import CsvLayout, file_digest, inspect_csv
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -84,7 +85,7 @@ def sheet_layouts(path: Path, scratch: Path) -> list[CsvLayout]:
                 mtime_ns=stat.st_mtime_ns,
                 # calamine leaves out blank columns left of the data; absolute_index is the
                 # first column's place in the sheet (0 for A)
-                sheet_origin=(above, columns[0].absolute_index if columns else 0),
+                sheet_origin=SheetOrigin(above, columns[0].absolute_index if columns else 0),
             )
         )
     if not layouts:

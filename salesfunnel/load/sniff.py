@@ -16,6 +16,7 @@ from pathlib import Path
 
 from salesfunnel.errors import InputError
 from salesfunnel.load.encodings import check_encoding
+from salesfunnel.load.sheet_origin import SheetOrigin
 
 DELIMITERS = (",", ";", "\t", "|")
 UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
@@ -46,30 +47,15 @@ class CsvLayout:
     inode: int = 0  # with size and mtime: the file is still the one inspected
     header_lines: int = 1  # 0: the file has no header row (names from [files] column_names)
     escape: str = '"'
-    # a workbook sheet: its blank rows above and blank columns left of the first filled
-    # cell, where the CSV copy starts; added back, so lines and columns are the sheet's own
-    sheet_origin: tuple[int, int] | None = None
+    sheet_origin: SheetOrigin | None = None  # a workbook sheet: where its CSV copy starts
 
     @property
-    def rows_above(self) -> int:
-        """Lines of the user's file above the CSV copy's first line (a sheet's blank rows)."""
-        return self.sheet_origin[0] if self.sheet_origin else 0
-
-    @property
-    def lines_above(self) -> int:
-        """Lines above the first record: the header's, and a sheet's blank rows above it."""
-        return self.header_lines + self.rows_above
+    def rows_above(self) -> int:  # lines of the user's file above the copy's first line
+        return self.sheet_origin.rows_above if self.sheet_origin else 0
 
     def column_label(self, index: int) -> str:
-        """Column `index` (0-based) as the user sees it: its number in a CSV file, its
-        letter in a sheet (blank columns left of the data counted, as Excel shows them)."""
-        if self.sheet_origin is None:
-            return str(index + 1)
-        number, letters = index + self.sheet_origin[1] + 1, ""
-        while number:
-            number, rest = divmod(number - 1, 26)
-            letters = chr(ord("A") + rest) + letters
-        return letters
+        """Column `index` (0-based) as the user sees it: its number, or a sheet's letter."""
+        return self.sheet_origin.letter(index) if self.sheet_origin else str(index + 1)
 
     def check_unchanged(self) -> None:
         """InputError when the file was changed or replaced since it was inspected (its
