@@ -503,14 +503,16 @@ def test_a_file_name_that_is_not_utf8_is_exit_3_naming_it(cli, funnel_db, export
 
 
 # -- Excel input behaves like CSV -------------------------------------------------------------
-def _workbook(path: Path, rows: list) -> Path:
+def _workbook(path: Path, rows: list, first_column: int = 0) -> Path:
+    """rows[0] is the sheet's row 1; None is a blank row; cells from column `first_column`
+    (0: A), the columns left of it blank."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("Deals")
     for index, row in enumerate(rows):
         if row is not None:  # None: a blank row
-            sheet.write_row(index, 0, row)
+            sheet.write_row(index, first_column, row)
     book.close()
     return path
 
@@ -532,13 +534,98 @@ def test_excel_blank_rows_are_skipped_and_rejects_give_the_sheet_row(cli, tmp_pa
     assert "deal_id is empty" not in result.stderr
 
 
-def test_excel_duplicated_header_is_exit_3(cli, funnel_db, tmp_path):
-    book = _workbook(tmp_path / "dup.xlsx", [
+@pytest.mark.parametrize(
+    ("blank_rows", "first_column", "letters"), [(0, 0, "D, E"), (2, 1, "E, F")],
+)
+def test_excel_duplicated_header_is_exit_3(cli, funnel_db, tmp_path, blank_rows, first_column,
+                                           letters):
+    """A sheet's columns are named by the letters Excel shows, blank columns left of the
+    data counted (calamine leaves them out)."""
+    book = _workbook(tmp_path / "dup.xlsx", [None] * blank_rows + [
         ["deal_id", "rep", "stage", "Amount", "amount"], ["D1", "ann", "lead", "10", "1"],
-    ])
+    ], first_column)
     before = hashes(funnel_db, book)
     result = cli("load", book, "--db", funnel_db)
     assert result.exit_code == ExitCode.INPUT, result.stderr
-    assert "dup.xlsx[Deals]: the column 'Amount' appears 2 times (columns 4, 5)" in \
+    assert f"dup.xlsx[Deals]: the column 'Amount' appears 2 times (columns {letters})" in \
         error_line(result)
     assert hashes(funnel_db, book) == before
+
+
+def _sheet_below_blank_rows(path: Path, blank_rows: int = 3) -> Path:
+    """The header in sheet row blank_rows + 1 (4) and column B; with 3 blank rows above:
+    row 2 holds only spaces (a blank row too), D1 is row 5, D2 row 7, D3 (amount 'x')
+    row 9, D4 row 10; rows 6 and 8 are blank."""
+    rows = [None] * blank_rows + [
+        ["deal_id", "rep", "stage", "amount"],
+        ["D1", "ann", "lead", "10"],
+        None,
+        ["D2", "bob", "lead", "20"],
+        None,
+        ["D3", "cy", "lead", "x"],
+        ["D4", "dee", "lead", "5"],
+    ]
+    rows[1] = ["   "]  # white space only: a blank row, not the header
+    return _workbook(path, rows, first_column=1)
+
+
+def test_excel_rejects_give_the_sheet_row_below_blank_rows_above_the_header(cli, tmp_path):
+    """Issue 22: blank rows above the header count, so a reject's line is the row number
+    Excel shows (calamine starts a sheet at its first filled row: row 9 came out as 6)."""
+    import json
+
+    from tests.conftest import query
+
+    book = _sheet_below_blank_rows(tmp_path / "deals.xlsx")
+    db = tmp_path / "x.duckdb"
+    result = cli("load", book, "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "deals.xlsx[Deals]: deals (preset canonical), read 4, loaded 3, rejected 1" in \
+        result.stderr
+    assert "line 9, amount: unparseable amount ('x')" in result.stderr
+    assert query(db, "select deal_id, amount from deals order by 1") == [
+        ("D1", 10.0), ("D2", 20.0), ("D4", 5.0),
+    ]
+    assert query(db, "select line, column_name, value from load_rejects") == [(9, "amount", "x")]
+    shown = cli("info", "--db", db, "--format", "json")
+    assert shown.exit_code == ExitCode.OK, shown.stderr
+    info = json.loads(shown.stdout)
+    assert info["reject_rows"] == 1
+    assert [(r["line"], r["column_name"], r["value"]) for r in info["recent_rejects"]] == [
+        (9, "amount", "x"),
+    ]
+    table = cli("info", "--db", db)
+    row = next(line for line in table.stdout.splitlines() if "deals.xlsx[Deals]" in line
+               and "unparseable" in line)
+    assert row.split()[1:4] == ["9", "amount", "x"]
+
+
+def test_excel_a_blank_row_added_above_the_header_reloads_the_sheet(cli, tmp_path):
+    """The same cells one row lower are another sheet for the row numbers: the reload is
+    not skipped as unchanged, and the reject moves from row 9 to row 10."""
+    from tests.conftest import query
+
+    book = _sheet_below_blank_rows(tmp_path / "deals.xlsx")
+    db = tmp_path / "x.duckdb"
+    assert cli("load", book, "--db", db).exit_code == ExitCode.OK
+    _sheet_below_blank_rows(book, blank_rows=4)
+    result = cli("load", book, "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "line 10, amount: unparseable amount ('x')" in result.stderr
+    assert query(db, "select line from load_rejects") == [(10,)]
+    assert query(db, "select count(*) from deals") == [(3,)]
+
+
+def test_excel_init_names_a_repeated_column_by_its_sheet_letter(cli, tmp_path):
+    """init's comment on a repeated header names the columns as Excel shows them: the
+    header in row 3 from column C, so the two Amount columns are F and G."""
+    book = _workbook(tmp_path / "deals.xlsx", [None, None,
+        ["Deal ID", "Owner", "Stage", "Amount", "Amount", "Created"],
+        ["D1", "ann", "lead", None, "10", "2026-01-02"],
+        ["D2", "bob", "won", None, "20", "2026-01-03"],
+        ["D3", "cy", "lost", None, "5", "2026-01-04"],
+    ], first_column=2)
+    result = cli("init", book)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "# 'Amount' appears 2 times (columns F, G): copy 2 (column G) holds the amount" in \
+        result.stdout

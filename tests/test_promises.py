@@ -386,6 +386,162 @@ def test_no_command_writes_over_the_database(user_files, cli, tmp_path):
                        "velocity"}
 
 
+# -- what a command writes appears whole or not at all (paths.written_whole) -------------
+FEBRUARY_PACK = {  # the reps with February activity: bob (R4, R5), cy (R6, R7), dee (R8)
+    "salesfunnel-2026-02.xlsx", "index.html", "reps/bob.html", "reps/cy.html", "reps/dee.html",
+}
+
+
+def _names(root) -> set[str]:
+    """Every file and folder under `root`, relative (a staging folder left behind shows)."""
+    return {path.relative_to(root).as_posix() for path in root.rglob("*")}
+
+
+def _no_space(*_args, **_kwargs):
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _fail_pack(monkeypatch, where: str) -> None:
+    """Make the pack fail midway: while writing the workbook (its last sheet), while
+    writing the rep pages (after the workbook and index.html, a half page on disk), in a
+    report (the tiers report raises), or by Ctrl-C in a report."""
+    from pathlib import Path
+
+    from salesfunnel.errors import QueryError
+
+    if where == "workbook":
+        monkeypatch.setattr("salesfunnel.render.workbook.add_text_sheet", _no_space)
+    elif where == "rep page":
+        real = Path.write_text
+
+        def write_text(self, text, *args, **kwargs):
+            if self.parent.name == "reps":
+                real(self, text[: len(text) // 2], *args, **kwargs)
+                _no_space()
+            return real(self, text, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "write_text", write_text)
+    elif where == "report":
+        def tiers(*_args, **_kwargs):
+            raise QueryError("the tiers report failed")
+
+        monkeypatch.setattr("salesfunnel.reports.management.tiers", tiers)
+    else:
+        def interrupted(*_args, **_kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr("salesfunnel.reports.management.tiers", interrupted)
+
+
+@pytest.mark.parametrize(("where", "code"), [
+    ("workbook", ExitCode.INPUT), ("rep page", ExitCode.INPUT), ("report", ExitCode.QUERY),
+    ("ctrl-c", ExitCode.INTERRUPTED),
+])
+def test_a_pack_that_fails_midway_leaves_the_disk_as_it_was(user_files, cli, tmp_path,
+                                                            monkeypatch, where, code):
+    """No partial folder (nor the parent folders made for it), an earlier pack and a
+    user's folder (--force) byte for byte as they were, no staging folder left."""
+    db, user = user_files["db"], user_files["folder"]
+    earlier = tmp_path / "earlier"
+    result = cli("pack", "--month", "2026-01", "--out", earlier, "--db", db, env=ENV)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    before, names = _hashes(earlier, user), _names(tmp_path)
+    assert len(_hashes(earlier)) == 6  # January: workbook, index.html, 3 rep pages, the list
+    _fail_pack(monkeypatch, where)
+    for out, force in ((tmp_path / "new" / "pack", []), (earlier, []), (user, ["--force"])):
+        result = cli("pack", "--month", "2026-02", "--out", out, *force, "--db", db, env=ENV)
+        assert result.exit_code == code, (where, out, result.stderr)
+        assert result.stdout == ""
+        if code == ExitCode.INPUT:
+            assert f"Cannot write the pack into {out}: No space left on device." in \
+                result.stderr
+        assert _hashes(earlier, user) == before, (where, out)
+        assert _names(tmp_path) == names, (where, out)  # no new folder, no staging left
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_pack_that_succeeds_writes_every_file(user_files, cli, tmp_path):
+    """Into a new folder (its parent made too) every file and the list of their SHA-256;
+    into an earlier pack the new files replace their namesakes and the earlier month's
+    workbook stays as it was."""
+    import hashlib
+
+    db, work = user_files["db"], tmp_path / "work"
+    work.mkdir()
+    out = work / "new" / "pack"
+    result = cli("pack", "--month", "2026-02", "--out", out, "--db", db, env=ENV)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert result.stdout.strip() == str(out / "index.html")
+    assert "Wrote the 2026-02 pack: salesfunnel-2026-02.xlsx, index.html and 3 rep pages." in \
+        result.stderr
+    assert _names(work) == {"new", "new/pack", "new/pack/reps", "new/pack/.salesfunnel-written",
+                            *(f"new/pack/{name}" for name in FEBRUARY_PACK)}
+    listed = json.loads((out / ".salesfunnel-written").read_text(encoding="utf-8"))
+    assert listed == {name: hashlib.sha256((out / name).read_bytes()).hexdigest()
+                      for name in FEBRUARY_PACK}
+    february = _hashes(out / "salesfunnel-2026-02.xlsx")
+    result = cli("pack", "--month", "2026-01", "--out", out, "--db", db, env=ENV)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    # January's reps: ann (R1, R2), bob (R3), dee (R8); cy's page of February stays
+    assert _names(out) == {"reps", ".salesfunnel-written", *FEBRUARY_PACK,
+                           "salesfunnel-2026-01.xlsx", "reps/ann.html"}
+    assert _hashes(out / "salesfunnel-2026-02.xlsx") == february
+    assert len(json.loads((out / ".salesfunnel-written").read_text(encoding="utf-8"))) == 7
+    assert _names(work) == {"new", "new/pack", *(f"new/pack/{n}" for n in _names(out))}
+
+
+def test_sample_init_and_output_files_that_fail_midway_leave_the_disk_as_it_was(
+    user_files, cli, tmp_path, monkeypatch,
+):
+    """sample --out, init --out and -o go through the same helper: a failure after the
+    first file (or halfway through one) leaves no partial file or folder, and what was
+    there (an earlier sample, proposal or report file) byte for byte as it was."""
+    from pathlib import Path
+
+    import polars as pl
+
+    db, export = user_files["db"], user_files["export"]
+    sample, proposal, report = tmp_path / "sample", tmp_path / "p.toml", tmp_path / "rank.xlsx"
+    assert cli("sample", "--out", sample, "--deals", "20").exit_code == ExitCode.OK
+    assert cli("init", export, "--out", proposal).exit_code == ExitCode.OK
+    assert cli("rank", "--month", "2026-02", "-o", report, "--db", db, env=ENV).exit_code == 0
+    before, names = _hashes(tmp_path), _names(tmp_path)
+    assert len(_hashes(sample)) == 7  # six CSV files and the list
+
+    real_csv = pl.DataFrame.write_csv
+
+    def write_csv(self, path=None, *args, **kwargs):
+        if path is not None and Path(path).name == "stage_history.csv":  # the third file
+            _no_space()
+        return real_csv(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", write_csv)
+    for out in (sample, tmp_path / "new" / "sample"):
+        result = cli("sample", "--out", out, "--deals", "30")
+        assert result.exit_code == ExitCode.INPUT, result.stderr
+        assert f"Cannot write the sample into {out}: No space left on device." in result.stderr
+    real_text = Path.write_text
+
+    def write_text(self, text, *args, **kwargs):
+        real_text(self, text[: len(text) // 2], *args, **kwargs)  # half, then the disk is full
+        _no_space()
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    for out in (proposal, tmp_path / "new.toml"):
+        result = cli("init", export, "--out", out)
+        assert result.exit_code == ExitCode.INPUT, result.stderr
+        assert f"Cannot write {out}: No space left on device." in result.stderr
+    monkeypatch.setattr("salesfunnel.render.workbook.add_sheet", _no_space)
+    for out in (report, tmp_path / "new.xlsx"):
+        result = cli("rank", "--month", "2026-01", "-o", out, "--db", db, env=ENV)
+        assert result.exit_code == ExitCode.INPUT, result.stderr
+        assert f"Cannot write {out}: No space left on device." in result.stderr
+    assert _hashes(tmp_path) == before
+    assert _names(tmp_path) == names
+
+
 # -- full exports: a rejected row is still a row of the export --------------------------
 FULL_10 = """deal_id,rep,tier,created_at,stage,status,amount,closed_at
 D1,ann,smb,2026-11-01,lead,open,100,
@@ -503,3 +659,39 @@ def test_every_workbook_writes_formula_like_text_as_strings(db_path, tmp_path, c
         written.add(name)
     assert written == {"churn", "cohorts", "conversion", "dropoff", "movement", "pacing", "plan",
                        "pulse", "rank", "stalled", "tiers", "velocity"}
+
+
+def test_written_whole_puts_every_file_back_when_a_move_fails(tmp_path, monkeypatch):
+    """The last step can fail too (a rename refused): the files already moved into an
+    existing folder are taken out again and the old ones put back; nothing staged is left."""
+    import os
+
+    from salesfunnel import paths
+
+    folder = tmp_path / "pack"
+    (folder / "reps").mkdir(parents=True)
+    (folder / "a.txt").write_text("old a", encoding="utf-8")
+    (folder / "reps" / "b.txt").write_text("old b", encoding="utf-8")
+    before, names = _hashes(folder), _names(tmp_path)
+    real = os.replace
+
+    def replace(source, destination):
+        if os.fspath(destination).endswith("c.txt"):  # after a.txt and reps/b.txt are in
+            raise PermissionError(13, "Permission denied")
+        return real(source, destination)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(PermissionError):
+        with paths.written_whole(folder, folder=True) as staging:
+            (staging / "reps").mkdir()
+            for name, text in (("a.txt", "new a"), ("reps/b.txt", "new b"), ("reps/c.txt", "c")):
+                (staging / name).write_text(text, encoding="utf-8")
+    assert _hashes(folder) == before
+    assert _names(tmp_path) == names
+    monkeypatch.setattr(os, "replace", real)
+    with paths.written_whole(folder, folder=True) as staging:
+        (staging / "reps").mkdir()
+        (staging / "reps" / "c.txt").write_text("c", encoding="utf-8")
+    assert (folder / "reps" / "c.txt").read_text(encoding="utf-8") == "c"
+    assert (folder / "a.txt").read_text(encoding="utf-8") == "old a"  # not the pack's: kept
+    assert _names(tmp_path) == names | {"pack/reps/c.txt", "pack/.salesfunnel-written"}

@@ -204,13 +204,22 @@ def sample(
     """
     from rich.text import Text
 
+    from salesfunnel.errors import InputError
     from salesfunnel.load.sample import write_sample
-    from salesfunnel.paths import check_replaceable, record_written
+    from salesfunnel.paths import check_replaceable, written_whole
     from salesfunnel.render.cells import stderr_console
 
     check_replaceable(out, force=force, flag="--out", what="the sample", folder=True)
-    written = write_sample(out, deals=deals, seed=seed)
-    record_written(out, [path for path, _ in written])
+    try:
+        with written_whole(out, folder=True) as staging:  # every file, or none
+            written = write_sample(staging, deals=deals, seed=seed)
+    except OSError as exc:
+        raise InputError(f"Cannot write the sample into {out}: {exc.strerror or exc}.") from None
+    except Exception as exc:  # Polars wraps the I/O errors of its writers (ComputeError)
+        if "os error" not in str(exc).lower() and "io error" not in str(exc).lower():
+            raise
+        reason = str(exc).strip().splitlines()[0]
+        raise InputError(f"Cannot write the sample into {out}: {reason}.") from None
     console = stderr_console()
     for path, rows in written:
-        console.print(Text(f"wrote {path} ({rows:,} rows)"))
+        console.print(Text(f"wrote {out / path.relative_to(staging)} ({rows:,} rows)"))

@@ -40,7 +40,7 @@ def init(
     from salesfunnel.errors import InputError
     from salesfunnel.load.dating import proposed_undated_note
     from salesfunnel.load.proposal import missing_fields, propose
-    from salesfunnel.paths import check_replaceable, stamp
+    from salesfunnel.paths import check_replaceable, stamp, written_whole
     from salesfunnel.render.cells import stderr_console
 
     if out is not None:  # never onto an export, the database or a file init did not write
@@ -51,7 +51,8 @@ def init(
         typer.echo(text, nl=False)
     else:
         try:
-            out.write_text(stamp(text), encoding="utf-8")
+            with written_whole(out) as staging:  # a disk full midway leaves no half proposal
+                staging.write_text(stamp(text), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"Cannot write {out}: {exc.strerror or exc}.") from None
     for facts in files:

@@ -56,7 +56,7 @@ def pack(
     """
     from rich.text import Text
 
-    from salesfunnel.paths import check_replaceable, record_written
+    from salesfunnel.paths import check_replaceable, written_whole
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
     from salesfunnel.render.pack.collect import collect_ranks, collect_rest, pack_month
@@ -79,10 +79,13 @@ def pack(
                 data.notes.insert(0, f"the pack covers pipeline {scoped}.")
             data.notes.extend(stale_notices(database))  # as every report says it
             try:
-                # the other reports are computed while the reps' rank charts render
-                files = write_pack(data, out, engines,
-                                   lambda: collect_rest(database, data, target_amount))
-                record_written(out, files.all)
+                # whole or not at all: a report or a file that fails midway leaves no
+                # partial folder, and an earlier pack in `out` as it was
+                with written_whole(out, folder=True) as staging:
+                    # the other reports are computed while the reps' rank charts render
+                    files = write_pack(data, staging, engines,
+                                       lambda: collect_rest(database, data, target_amount))
+                files = files.moved(staging, out)
             except OSError as exc:
                 raise InputError(
                     f"Cannot write the pack into {out}: {exc.strerror or exc}."

@@ -13,7 +13,8 @@
   projects them onto canonical fields; slash-date order. `footers.py`: a report's
   footer lines and totals row; `headerless.py`: files without a header row;
   `parsing.py`: slash-date order and the plain or checking parsers.
-- `sheets.py`: Excel workbooks, each sheet read like a CSV file.
+- `sheets.py`: Excel workbooks, each sheet read like a CSV file; `sheet_origin.py`:
+  where its copy starts in the sheet (row and column numbers as Excel shows them).
 - `snapshots.py`: the as-of of a deals export and its snapshot timeline.
 - `infer.py`, `infer_funnel.py`, `proposal.py`: `salesfunnel init` (a proposed config);
   `columns.py` summarises each column in one statement, `vocabulary.py` holds what CRMs

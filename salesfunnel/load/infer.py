@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,8 @@ class FileFacts:
     notes: list[str] = field(default_factory=list)
     fitted: str | None = None  # the preset of a file proposed as a mapping for a repeated header
     escape: str | None = None  # a file without a header row: the escape character it needs
+    # a column (0-based) as the user sees it: its number, a sheet's letter (CsvLayout's)
+    column_label: Callable[[int], str] = field(default=lambda index: str(index + 1))
 
     @property
     def headerless(self) -> bool:
@@ -91,7 +94,8 @@ def _inspect(db: Database, layout, number: int | str, scratch: Path) -> FileFact
         except InputError:
             plan = None
     facts = FileFacts(layout.path, layout.path.name, table, rows, columns, plan,
-                      escape=layout.escape if headerless else None)
+                      escape=layout.escape if headerless else None,
+                      column_label=layout.column_label)
     classify(db, facts)
     return facts
 

@@ -40,8 +40,8 @@ from salesfunnel.load.records import (
     reject_nul_fields,
     stage_history_from_columns,
 )
-from salesfunnel.load.sheets import digest_path, open_sources
-from salesfunnel.load.sniff import CsvLayout, file_digest
+from salesfunnel.load.sheets import content_digest, open_sources
+from salesfunnel.load.sniff import CsvLayout
 from salesfunnel.sqltree import sql_text
 
 MAX_REASONS_SHOWN = 3
@@ -148,7 +148,7 @@ def _load_file(
     layout.check_unchanged()
     # unchanged means the same content: always hashed (a same-size edit within the
     # clock's resolution keeps size and modification time)
-    layout = replace(layout, sha256=file_digest(digest_path(layout)))
+    layout = replace(layout, sha256=content_digest(layout))
     if not options.force:
         previous = _previous_load(db, path_text, kind, layout)
         if previous is not None:
@@ -162,7 +162,7 @@ def _load_file(
     layout = read_records(db, layout, plan, scratch, allow_retry=options.encoding is None)
     layout.check_unchanged()
     report.encoding = layout.encoding
-    build_source_rows(db, KINDS[kind], plan, int(layout.header_lines))
+    build_source_rows(db, KINDS[kind], plan, layout.header_lines + layout.rows_above)
     report.deleted = count_deleted(db, plan)
     report.deleted_column = plan.deleted_header
     report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)

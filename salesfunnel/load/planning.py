@@ -66,7 +66,7 @@ def refuse_ambiguous_columns(plan: FilePlan, layout: CsvLayout) -> None:
         if len(same) > 1:
             raise InputError(
                 f"{layout.path}: the column {layout.header[index]!r} appears {len(same)} times "
-                f"(columns {', '.join(str(i + 1) for i in same)}), so which one to load cannot "
+                f"(columns {', '.join(layout.column_label(i) for i in same)}), so which one to load cannot "
                 "be told. Rename or remove the extra column and load again. Nothing was loaded."
             )
 

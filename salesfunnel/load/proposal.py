@@ -233,8 +233,9 @@ def _file_mapping(db: Database, facts: FileFacts):
             others = "s are" if len(copies) > 2 else " is"
             said.append(
                 f"{column.name!r} appears {len(copies)} times (columns "
-                f"{', '.join(str(c.index + 1) for c in copies)}): copy {copy} (column "
-                f"{column.index + 1}) holds the {name}; the other{others} not read"
+                f"{', '.join(facts.column_label(c.index) for c in copies)}): copy {copy} "
+                f"(column {facts.column_label(column.index)}) holds the {name}; the "
+                f"other{others} not read"
             )
             yield name, f"{column.name}{COPY_MARK}{copy}", said
             continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from salesfunnel.db import memory_database, quote_ident
-from salesfunnel.errors import InputError
 from salesfunnel.sqltree import sql_text
 
 # file name -> (table, columns); the two deals exports are named by their as-of (the
@@ -27,11 +26,9 @@ SAMPLE_FILES = {
 def write_sample(out: Path, *, deals: int = 3000, seed: int = 7) -> list[tuple[Path, int]]:
     """Write the deals exports as of 2026-09-30 23:00 and 2026-10-31 23:00
     (deals_<as-of>.csv), stage_history.csv, accounts.csv, reps.csv and subscriptions.csv
-    into `out`."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"Cannot create the folder {out}: {exc.strerror or exc}.") from None
+    into `out`. An OSError is the caller's to name (`sample --out` writes into a staging
+    folder, paths.written_whole)."""
+    out.mkdir(parents=True, exist_ok=True)
     db = memory_database()
     try:
         db.run_script(sql_text("sample/sample"), {"seed": seed, "deals": deals})
@@ -41,10 +38,7 @@ def write_sample(out: Path, *, deals: int = 3000, seed: int = 7) -> list[tuple[P
             if columns:
                 frame = frame.select(columns)
             path = out / name
-            try:
-                frame.write_csv(path)
-            except OSError as exc:
-                raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+            frame.write_csv(path)
             written.append((path, frame.height))
         return written
     finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from salesfunnel.errors import InputError
 from salesfunnel.load.encodings import check_encoding
+from salesfunnel.load.sheet_origin import SheetOrigin
 
 DELIMITERS = (",", ";", "\t", "|")
 UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
@@ -46,6 +47,15 @@ class CsvLayout:
     inode: int = 0  # with size and mtime: the file is still the one inspected
     header_lines: int = 1  # 0: the file has no header row (names from [files] column_names)
     escape: str = '"'
+    sheet_origin: SheetOrigin | None = None  # a workbook sheet: where its CSV copy starts
+
+    @property
+    def rows_above(self) -> int:  # lines of the user's file above the copy's first line
+        return self.sheet_origin.rows_above if self.sheet_origin else 0
+
+    def column_label(self, index: int) -> str:
+        """Column `index` (0-based) as the user sees it: its number, or a sheet's letter."""
+        return self.sheet_origin.letter(index) if self.sheet_origin else str(index + 1)
 
     def check_unchanged(self) -> None:
         """InputError when the file was changed or replaced since it was inspected (its

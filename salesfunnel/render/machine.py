@@ -117,24 +117,26 @@ def write_frame(
     frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, raw: bool, bom: bool = False,
     *, sheet: str = "report",
 ) -> None:
-    """Write JSON/CSV to stdout or `output`; Parquet and xlsx to `output`."""
-    try:
-        if fmt is OutputFormat.parquet:
-            assert output is not None
-            exact_amounts(frame).write_parquet(output)
-            return
-        if fmt is OutputFormat.xlsx:
-            from salesfunnel.render.workbook import write_workbook
+    """Write JSON/CSV to stdout or `output`; Parquet and xlsx to `output`, whole or not at
+    all (paths.written_whole: a failure midway leaves no half file, an earlier one as it
+    was)."""
+    from salesfunnel.paths import written_whole
 
-            assert output is not None
-            write_workbook(output, [(sheet_title(sheet, frame), frame)])
-            return
-        text = serialise(frame, fmt, raw, bom)
+    try:
         if output is None:
-            sys.stdout.write(text)
+            assert fmt not in (OutputFormat.parquet, OutputFormat.xlsx)
+            sys.stdout.write(serialise(frame, fmt, raw, bom))
             sys.stdout.flush()
-        else:
-            output.write_text(text, encoding="utf-8")
+            return
+        with written_whole(output) as staging:
+            if fmt is OutputFormat.parquet:
+                exact_amounts(frame).write_parquet(staging)
+            elif fmt is OutputFormat.xlsx:
+                from salesfunnel.render.workbook import write_workbook
+
+                write_workbook(staging, [(sheet_title(sheet, frame), frame)])
+            else:
+                staging.write_text(serialise(frame, fmt, raw, bom), encoding="utf-8")
     except OSError as exc:
         target = "stdout" if output is None else str(output)
         raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None

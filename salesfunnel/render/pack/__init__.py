@@ -34,6 +34,14 @@ class PackFiles:
     def all(self) -> list[Path]:
         return [self.workbook, self.index, *self.rep_pages.values()]
 
+    def moved(self, old: Path, new: Path) -> PackFiles:
+        """The same files once the folder `old` they were written into is `new`."""
+        def at(path: Path) -> Path:
+            return new / path.relative_to(old)
+
+        return PackFiles(at(self.workbook), at(self.index),
+                         {rep: at(path) for rep, path in self.rep_pages.items()})
+
 
 def write_pack(
     data: PackData, out: Path, engines: Engines | None = None,
