@@ -164,6 +164,35 @@ def _stamped_unchanged(path: Path) -> bool:
     return last.startswith(prefix) and last[len(prefix):].decode("ascii", "replace") == _sha256(body)
 
 
+def _listed_unchanged(path: Path) -> bool:
+    """A file its folder's WRITTEN_LIST names with its current SHA-256 (a report's -o file
+    written by salesfunnel, not changed since)."""
+    digest = _written_list(path.parent).get(path.name)
+    try:
+        return digest is not None and digest == _sha256(path.read_bytes())
+    except OSError:
+        return False
+
+
+def _list_written_file(path: Path) -> None:
+    """Add the file just written at `path` to its folder's WRITTEN_LIST (replaced whole),
+    keeping the entries whose files are still there unchanged."""
+    import json
+
+    folder = path.parent
+    listed = {name: digest for name, digest in _written_list(folder).items()
+              if name != path.name and _listed_unchanged(folder / name)}
+    listed[path.name] = _sha256(path.read_bytes())
+    staged = _new_sibling(folder / WRITTEN_LIST, False)
+    try:
+        staged.write_text(json.dumps(dict(sorted(listed.items())), indent=1) + "\n",
+                          encoding="utf-8")
+        os.replace(staged, folder / WRITTEN_LIST)
+    except BaseException:
+        _remove(staged)
+        raise
+
+
 def _written_list(folder: Path) -> dict[str, str]:
     import json
 
@@ -206,6 +235,8 @@ def check_replaceable(
         raise InputError(f"Cannot write {what} into {target}: it is a file, not a folder.")
     if force or not target.exists():
         return
+    if not folder and is_stream(target):
+        return  # /dev/stdout, a FIFO, a device: written as it is, nothing to destroy
     if target.is_dir():
         foreign = _foreign_files(target)
         if not foreign:
@@ -216,7 +247,7 @@ def check_replaceable(
             f"{more}); writing {what} into it could replace them. Give a new or empty folder, "
             "or add --force to write into it anyway."
         )
-    if _stamped_unchanged(target):
+    if _stamped_unchanged(target) or _listed_unchanged(target):
         return
     kind = "a database" if _is_database(target) else \
         "a file salesfunnel did not write (or one edited since)"
@@ -259,8 +290,21 @@ def _record_written(staging: Path, target: Path) -> None:
 _STAGING = ".salesfunnel-staging-"
 
 
+def is_stream(path: Path) -> bool:
+    """/dev/stdout, /dev/fd/N and the like, a FIFO or a device: written as it is (never
+    replaced by a rename, which would leave the shell's redirection writing nowhere)."""
+    text = os.fsdecode(path)
+    if text.startswith(("/dev/", "/proc/self/fd/")):
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 @contextmanager
-def written_whole(target: Path, *, folder: bool = False) -> Iterator[Path]:
+def written_whole(target: Path, *, folder: bool = False, listed: bool = False) -> Iterator[Path]:
     """Where to write `target` (a file, or a folder: `folder`) so that it appears whole or
     not at all. The block writes into the path given, a new hidden sibling of `target`
     (the same folder, so every move is a rename). When the block ends without an error,
@@ -270,7 +314,12 @@ def written_whole(target: Path, *, folder: bool = False) -> Iterator[Path]:
     place and put back if any move fails. A folder gets its WRITTEN_LIST here. On any
     error (Ctrl-C too) the staging is removed and the disk is as it was: no partial
     file or folder, an existing one unchanged, the parent folders made for it removed.
-    A target that is not a regular file (a FIFO, /dev/stdout) is written as it is."""
+    A target that is not a regular file (a FIFO, /dev/stdout) is written as it is. A
+    file `listed` (a report's -o) is added to its folder's WRITTEN_LIST once in place, so
+    the next run may replace it (check_replaceable) while nobody changed it."""
+    if not folder and is_stream(target):
+        yield target
+        return
     if target.is_symlink():  # the file or folder it points to is replaced, not the link
         target = Path(os.path.realpath(target))
     if not folder and target.exists() and not target.is_file():
@@ -293,6 +342,8 @@ def written_whole(target: Path, *, folder: bool = False) -> Iterator[Path]:
 
                 shutil.copymode(target, staging)
             os.replace(staging, target)
+            if listed:
+                _list_written_file(target)
     except BaseException:
         _remove(staging)
         _remove_folders(made)

@@ -7,6 +7,7 @@ takes the option through it, so that no command slips past."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import typer.main
@@ -384,6 +385,67 @@ def test_no_command_writes_over_the_database(user_files, cli, tmp_path):
     assert checked == {"churn", "cohorts", "conversion", "dropoff", "init", "movement", "pack",
                        "pacing", "plan", "pulse", "rank", "sample", "stalled", "tiers",
                        "velocity"}
+
+
+def test_no_report_writes_over_a_users_file(user_files, cli, tmp_path):
+    """Every report's -o FILE goes through paths.check_replaceable: aimed at a user's
+    export or config, exit 2 naming it, and the file unchanged; --force replaces it."""
+    db, export, config = user_files["db"], user_files["export"], user_files["config"]
+    before = _hashes(export, config)
+    checked = set()
+    for name, command in sorted(_commands().items()):
+        options = _options(command)
+        if "-o" not in options or name in ("init", "pack", "sample"):
+            continue
+        extra = [a.replace("{tmp}", str(tmp_path)) for a in REQUIRED.get(name, [])]
+        for target in (export, config):
+            result = cli(name, *extra, "-o", target, "-f", "csv", "--db", db, env=ENV)
+            assert result.exit_code == ExitCode.USAGE, (name, result.stderr)
+            assert (f"--output {target} is a file salesfunnel did not write"
+                    in " ".join(result.stderr.split())), name
+        assert _hashes(export, config) == before, name
+        checked.add(name)
+    assert checked == {"churn", "cohorts", "conversion", "dropoff", "movement", "pacing", "plan",
+                       "pulse", "rank", "stalled", "tiers", "velocity"}
+    result = cli("conversion", "-o", export, "-f", "csv", "--force", "--db", db, env=ENV)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert export.read_text(encoding="utf-8").startswith("stage,reached,")
+
+
+def test_a_reports_own_output_is_written_again_until_someone_edits_it(rank_db, cli, tmp_path):
+    """A nightly `rank -o rank.csv` replaces its own file (listed in .salesfunnel-written
+    with its SHA-256); once a person edits the file it is theirs: exit 2, unchanged."""
+    import json
+
+    output = tmp_path / "reports" / "rank.csv"
+    output.parent.mkdir()
+    for _ in range(2):
+        result = cli("rank", "--month", "2026-06", "-o", output, "--db", rank_db, env=ENV)
+        assert result.exit_code == ExitCode.OK, result.stderr
+    listed = json.loads((output.parent / ".salesfunnel-written").read_text(encoding="utf-8"))
+    assert list(listed) == ["rank.csv"] and listed["rank.csv"] == _hashes(output)[str(output)]
+    with output.open("a", encoding="utf-8") as handle:
+        handle.write("my note\n")
+    before = _hashes(output)
+    result = cli("rank", "--month", "2026-06", "-o", output, "--db", rank_db, env=ENV)
+    assert result.exit_code == ExitCode.USAGE
+    assert _hashes(output) == before
+
+
+def test_output_to_dev_stdout_is_written_as_it_is(rank_db, tmp_path):
+    """`-o /dev/stdout` with stdout redirected to a file (cron): the report lands in that
+    file (never replaced by a rename, which would leave the redirection writing nowhere)."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "out.csv"
+    with target.open("w", encoding="utf-8") as handle:
+        done = subprocess.run(
+            [sys.executable, "-m", "salesfunnel", "conversion", "-o", "/dev/stdout", "-f", "csv",
+             "--db", str(rank_db)], stdout=handle, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **ENV}, check=False)
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert target.read_text(encoding="utf-8").startswith("stage,reached,")
 
 
 # -- what a command writes appears whole or not at all (paths.written_whole) -------------

@@ -29,6 +29,7 @@ from salesfunnel.cli.options import (
     BomOption,
     ConfigOption,
     DbOption,
+    ForceOutputOption,
     FormatOption,
     IncludeRemovedOption,
     OutputOption,
@@ -217,16 +218,20 @@ def today() -> dt.date:
 
 @contextmanager
 def open_database(
-    db: str | None, config: str | None, *, write: bool, wait: float, output: Path | None = None
+    db: str | None, config: str | None, *, write: bool, wait: float, output: Path | None = None,
+    force: bool = False,
 ) -> Iterator[Database]:
-    """The database (its path checked; a report's --output must not be it)."""
+    """The database (its path checked; a report's --output must not be it, nor a file
+    salesfunnel did not write unless `force`)."""
     from salesfunnel import db as database_module
     from salesfunnel.config import load_config
-    from salesfunnel.paths import check_output_path
+    from salesfunnel.paths import check_output_path, check_replaceable
 
     settings = load_config(config)
     path = database_module.resolve_db_path(db)
     check_output_path(output, path)
+    if output is not None:
+        check_replaceable(output, force=force, flag="--output", what="the report")
     database = database_module.open_database(
         path, write=write, config_funnel=settings.funnel, wait=wait
     )
@@ -305,6 +310,7 @@ _COMMON_OPTIONS = (
     ("wait", WaitOption, DEFAULT_WAIT),
     ("include_removed", IncludeRemovedOption, False),
     ("pipeline", PipelineOption, None),
+    ("force", ForceOutputOption, False),
 )
 
 
@@ -342,10 +348,11 @@ def report_command(
     @handle_errors
     @functools.wraps(compute)
     def command(**options):
-        fmt, output, raw, bom, db, config, wait, include_removed, pipeline = (
+        fmt, output, raw, bom, db, config, wait, include_removed, pipeline, force = (
             options.pop(name) for name, _, _ in _COMMON_OPTIONS
         )
-        with open_database(db, config, write=False, wait=wait, output=output) as database:
+        with open_database(db, config, write=False, wait=wait, output=output,
+                           force=force) as database:
             from salesfunnel.reports.common import FILTER_COLUMNS, check_filter_values
 
             check_filter_values(database, **{k: v for k, v in options.items() if k in FILTER_COLUMNS})

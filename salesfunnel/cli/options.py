@@ -95,6 +95,13 @@ PipelineOption = Annotated[
     ),
 ]
 
+ForceOutputOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write --output even over a file salesfunnel did not write (or one edited since).",
+    ),
+]
 ForceOutOption = Annotated[
     bool,
     typer.Option(

@@ -128,7 +128,7 @@ def write_frame(
             sys.stdout.write(serialise(frame, fmt, raw, bom))
             sys.stdout.flush()
             return
-        with written_whole(output) as staging:
+        with written_whole(output, listed=True) as staging:
             if fmt is OutputFormat.parquet:
                 exact_amounts(frame).write_parquet(staging)
             elif fmt is OutputFormat.xlsx:
