@@ -728,7 +728,7 @@ def test_written_whole_puts_every_file_back_when_a_move_fails(tmp_path, monkeypa
     existing folder are taken out again and the old ones put back; nothing staged is left."""
     import os
 
-    from salesfunnel import paths
+    from salesfunnel import written
 
     folder = tmp_path / "pack"
     (folder / "reps").mkdir(parents=True)
@@ -744,14 +744,14 @@ def test_written_whole_puts_every_file_back_when_a_move_fails(tmp_path, monkeypa
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(PermissionError):
-        with paths.written_whole(folder, folder=True) as staging:
+        with written.written_whole(folder, folder=True) as staging:
             (staging / "reps").mkdir()
             for name, text in (("a.txt", "new a"), ("reps/b.txt", "new b"), ("reps/c.txt", "c")):
                 (staging / name).write_text(text, encoding="utf-8")
     assert _hashes(folder) == before
     assert _names(tmp_path) == names
     monkeypatch.setattr(os, "replace", real)
-    with paths.written_whole(folder, folder=True) as staging:
+    with written.written_whole(folder, folder=True) as staging:
         (staging / "reps").mkdir()
         (staging / "reps" / "c.txt").write_text("c", encoding="utf-8")
     assert (folder / "reps" / "c.txt").read_text(encoding="utf-8") == "c"

@@ -206,8 +206,9 @@ def sample(
 
     from salesfunnel.errors import InputError
     from salesfunnel.load.sample import write_sample
-    from salesfunnel.paths import check_replaceable, written_whole
+    from salesfunnel.paths import check_replaceable
     from salesfunnel.render.cells import stderr_console
+    from salesfunnel.written import written_whole
 
     check_replaceable(out, force=force, flag="--out", what="the sample", folder=True)
     try:

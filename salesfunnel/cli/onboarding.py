@@ -40,8 +40,9 @@ def init(
     from salesfunnel.errors import InputError
     from salesfunnel.load.dating import proposed_undated_note
     from salesfunnel.load.proposal import missing_fields, propose
-    from salesfunnel.paths import check_replaceable, stamp, written_whole
+    from salesfunnel.paths import check_replaceable
     from salesfunnel.render.cells import stderr_console
+    from salesfunnel.written import stamp, written_whole
 
     if out is not None:  # never onto an export, the database or a file init did not write
         check_replaceable(out, force=force, flag="--out", what="the proposal")

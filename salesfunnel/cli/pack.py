@@ -56,12 +56,13 @@ def pack(
     """
     from rich.text import Text
 
-    from salesfunnel.paths import check_replaceable, written_whole
+    from salesfunnel.paths import check_replaceable
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
     from salesfunnel.render.pack.collect import collect_ranks, collect_rest, pack_month
     from salesfunnel.reports.common import month_start, scope_currency
     from salesfunnel.reports.pipelines import scope_to_one
+    from salesfunnel.written import written_whole
 
     check_replaceable(out, force=force, flag="--out", what="the pack", folder=True)
     day = today()

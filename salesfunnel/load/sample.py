@@ -27,7 +27,7 @@ def write_sample(out: Path, *, deals: int = 3000, seed: int = 7) -> list[tuple[P
     """Write the deals exports as of 2026-09-30 23:00 and 2026-10-31 23:00
     (deals_<as-of>.csv), stage_history.csv, accounts.csv, reps.csv and subscriptions.csv
     into `out`. An OSError is the caller's to name (`sample --out` writes into a staging
-    folder, paths.written_whole)."""
+    folder, written.written_whole)."""
     out.mkdir(parents=True, exist_ok=True)
     db = memory_database()
     try:

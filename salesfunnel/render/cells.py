@@ -267,9 +267,9 @@ def print_table(table: Table | list[Table], output: Path | None) -> None:
             for panel in fit_table(each, console):
                 console.print(panel)
         return
-    from salesfunnel.paths import written_whole
+    from salesfunnel.written import written_whole
 
-    # whole or not at all, as every file a command writes (paths.written_whole)
+    # whole or not at all, as every file a command writes (written.written_whole)
     with written_whole(output) as staging, staging.open("w", encoding="utf-8") as handle:
         # markup=False: a value like "[/]" in the data is text, not Rich markup
         console = Console(file=handle, width=120, color_system=None, markup=False)

@@ -118,9 +118,9 @@ def write_frame(
     *, sheet: str = "report",
 ) -> None:
     """Write JSON/CSV to stdout or `output`; Parquet and xlsx to `output`, whole or not at
-    all (paths.written_whole: a failure midway leaves no half file, an earlier one as it
+    all (written.written_whole: a failure midway leaves no half file, an earlier one as it
     was)."""
-    from salesfunnel.paths import written_whole
+    from salesfunnel.written import written_whole
 
     try:
         if output is None:
