@@ -194,3 +194,29 @@ def test_fixture_folders_load_alike_batch_wise_and_one_by_one(name, cli, tmp_pat
     assert batched.exists() == alone.exists()
     if batched.exists():
         assert same_database(batched) == same_database(alone)
+
+
+@pytest.mark.parametrize("second_row", [
+    "D3,Ann,smb,web,Acme,2026-01-03,lead\n",  # too few fields: DuckDB's structural reject
+    "D3,Ann,smb,web,Acme,13/01/2026,lead,open,,30,\n",  # a slash date: its order is per file
+    "Total,,,,,,,,,60,\n",  # a report's totals row at the end
+])
+def test_what_a_batch_cannot_do_exactly_is_loaded_file_by_file(second_row, tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(folder, "deals_2026-01-01.csv", DEALS + "D1,Ann,smb,web,Acme,2026-01-01,lead,open,,10,\n")
+    write(folder, "deals_2026-01-02.csv", DEALS + "D2,Bob,smb,web,Beta,2026-01-02,lead,open,,20,\n"
+          + second_row)
+    sizes = _batches(monkeypatch)
+    monkeypatch.setenv(PER_FILE_ENV, "")
+    batched = _reports(load_into(tmp_path / "batched.duckdb", folder))
+    assert sizes == []  # the batch was tried and sent back
+    monkeypatch.setenv(PER_FILE_ENV, "1")
+    assert batched == _reports(load_into(tmp_path / "alone.duckdb", folder))
+    assert same_database(tmp_path / "batched.duckdb") == same_database(tmp_path / "alone.duckdb")
+    second = batched[1]
+    assert (second["rows_read"], second["rows_loaded"]) == {
+        "D3,Ann,smb,web,Acme,2026-01-03,lead\n": (2, 1),
+        "D3,Ann,smb,web,Acme,13/01/2026,lead,open,,30,\n": (2, 2),
+        "Total,,,,,,,,,60,\n": (1, 1),
+    }[second_row]

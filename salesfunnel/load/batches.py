@@ -27,7 +27,7 @@ from pathlib import Path
 
 from salesfunnel.config import Config
 from salesfunnel.db import Database, quote_ident
-from salesfunnel.errors import CsvReadError
+from salesfunnel.errors import CsvReadError, InputError
 from salesfunnel.kinds import DATE_FIELDS, KINDS, NO_OWNER
 from salesfunnel.load import snapshots
 from salesfunnel.load.footers import REPORT_FOOTER, any_totals_rows
@@ -168,8 +168,12 @@ def _stage(db: Database, files: list[_File], scratch: Path) -> bool:
             [names, layout.header_lines > 0, layout.delimiter, layout.escape, columns,
              [m for m in MISSING_MARKERS if layout.escape not in m]],
         )
-    except CsvReadError:
-        return False
+    except CsvReadError as exc:  # the transaction is aborted: no file-by-file retry
+        named = [f.layout.path for f, name in zip(files, names, strict=True) if name in str(exc)]
+        raise InputError(
+            f"{named[0] if named else ', '.join(str(f.layout.path) for f in files)}: DuckDB "
+            f"cannot read it as CSV ({exc}). Nothing was loaded."
+        ) from None
     if db.scalar("select count(*) from csv_errors"):
         return False  # ragged rows, quotes, encoding: the file-by-file path reports them
     for file in files:
