@@ -148,6 +148,19 @@ def test_many_small_files_load_alike_batch_wise_and_one_by_one(tmp_path, monkeyp
     assert [r["skipped_unchanged"] for r in again] == [True] * 7
     assert same_database(batched) == same_database(one_by_one)
 
+    # a changed export at its own path replaces its earlier version (no conflict)
+    write(second, "deals_2026-04-01.csv", DEALS
+          + "D3,Ann,mid,ads,Gamma,2026-01-01,qualified,open,,300,\n")
+    changed = []
+    for db, per_file in ((batched, ""), (one_by_one, "1")):
+        monkeypatch.setenv(PER_FILE_ENV, per_file)
+        changed.append(_reports(load_into(db, second)))
+    assert changed[0] == changed[1]
+    assert [r["skipped_unchanged"] for r in changed[0]] == [True, True, False]
+    assert same_database(batched) == same_database(one_by_one)
+    assert query(batched, "select stage, file_id from deals where deal_id = 'D3'") == [
+        ("qualified", 11)]
+
 
 def test_a_batch_with_a_conflict_fails_as_one_by_one_and_writes_nothing(tmp_path, monkeypatch):
     """Two exports of one as-of that disagree on D1: the deals files of the second load
