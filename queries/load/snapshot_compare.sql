@@ -18,7 +18,7 @@ incoming_states as (
         files.file_id,
         files.as_of as export_as_of
     from incoming
-    inner join export_files as files using (file_no)
+    inner join export_files as files using (file_id)
 ),
 
 known as (

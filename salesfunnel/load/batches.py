@@ -357,11 +357,12 @@ def _merge_deals(db: Database, files: list[_File], options: LoadOptions, config:
     """The deals of the batch into deals and the snapshot timeline: at once when no two
     files share a deal (and no full export is involved), else file by file in load order."""
     rows = (
-        f"select * exclude (problems, ordinal), ordinal >> {FILE_SHIFT} as file_no "
-        "from staged where len(problems) = 0"
+        "select staged.* exclude (problems, ordinal), files.file_id, files.file_no "
+        "from staged inner join batch_files as files "
+        f"on files.file_no = staged.ordinal >> {FILE_SHIFT} where len(problems) = 0"
     )
     if repeats:
-        rows += (f" qualify row_number() over (partition by ordinal >> {FILE_SHIFT}, deal_id "
+        rows += (" qualify row_number() over (partition by files.file_no, deal_id "
                  "order by ordinal desc) = 1")
         duplicates = _by_file(db.fetchall(
             f"select ordinal >> {FILE_SHIFT}, count(*) - count(distinct deal_id) from staged "
@@ -389,5 +390,5 @@ def _merge_deals(db: Database, files: list[_File], options: LoadOptions, config:
         )
         file.report.snapshot = snapshots.merge_deals(
             db, file.file_id, file.layout.path, file.layout.mtime_ns, options.as_of, full,
-            has_pipeline=has_pipeline, file_no=file.file_no,
+            has_pipeline=has_pipeline,
         )

@@ -25,7 +25,6 @@ from salesfunnel.errors import ConfigError, InputError
 from salesfunnel.kinds import KINDS, NO_OWNER
 from salesfunnel.load import planning, snapshots
 from salesfunnel.load.batches import (
-    FILE_SHIFT,
     batch_key,
     blank_owner_notice,
     load_batch,
@@ -266,7 +265,7 @@ def _load_file(
         unknown_label_notices(db, {file_id: layout.path}).get(file_id, [])
         if report.rows_rejected else []
     ), *_blank_owner_notice(db, plan, problems_of)]
-    duplicates = _create_incoming(db, kind, hash_repeats)
+    duplicates = _create_incoming(db, kind, hash_repeats, file_id=file_id)
     if kind != "history":
         report.duplicates = duplicates
     if kind == "deals":
@@ -325,13 +324,13 @@ def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -
 
 
 def _create_incoming(db: Database, kind: str, hash_repeats: int | None = None,
-                     replace: bool = False) -> int:
+                     replace: bool = False, file_id: int = 0) -> int:
     """`incoming`: the valid staged rows, one per key (the last line wins; history rows
     keep their first line). Returns how many valid rows repeated a key of the file.
     `hash_repeats`: the valid rows less their distinct key hashes, when the caller has
-    counted them; `replace`: an `incoming` of this file exists (else it was dropped)."""
+    counted them; `replace`: an `incoming` of this file exists (else it was dropped). A
+    deals row carries its `file_id` (snapshots.py: export_files)."""
     key = KINDS[kind].key
-    file_no = f", ordinal >> {FILE_SHIFT} as file_no"
     # distinct hashes first (cheap): equal counts prove there is no repeated key;
     # only otherwise count the keys themselves (a hash collision cannot hide a repeat)
     duplicates = hash_repeats if hash_repeats is not None else db.scalar(
@@ -349,8 +348,8 @@ def _create_incoming(db: Database, kind: str, hash_repeats: int | None = None,
                 "where len(problems) = 0 group by deal_id, stage, entered_at"
             )
     else:
-        # a deals row says its file's place in a batch (snapshots.py: export_files)
-        columns = f"* exclude (problems, ordinal){file_no if kind == 'deals' else ''}"
+        file_column = f", {int(file_id)}::bigint as file_id" if kind == "deals" else ""
+        columns = f"* exclude (problems, ordinal){file_column}"
         rows = f"select {columns} from staged where len(problems) = 0"
         if duplicates:
             rows = (

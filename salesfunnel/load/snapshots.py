@@ -99,13 +99,12 @@ def resolve_as_of(path: Path, given: dt.datetime | None, mtime_ns: int) -> tuple
     return modified, "modification time"
 
 
-def compare(db: Database, counts: SnapshotCounts, path_text: str, shown: Path | None = None,
-            file_no: int = 0) -> None:
+def compare(db: Database, counts: SnapshotCounts, path_text: str, shown: Path | None = None) -> None:
     """Compare the file's valid rows (`incoming`, the file of `export_files`) with the
     timeline; creates `snapshot_compare` and `incoming_current` (the rows that may update
     deals). A deal another file of the same as-of showed otherwise is an InputError."""
     db.run_script(sql_text("load/snapshot_compare"))
-    check_conflicts(db, {file_no: (counts, shown or Path(path_text))})
+    check_conflicts(db, {0: (counts, shown or Path(path_text))})
     (
         counts.new, counts.changed, counts.stage_moved, counts.amount_changed,
         counts.close_date_changed, counts.unchanged, counts.older_not_updated,
@@ -229,17 +228,17 @@ def adopt_earlier_deals(db: Database) -> None:
 
 def merge_deals(
     db: Database, file_id: int, path: Path, mtime_ns: int, given: dt.datetime | None, full: bool,
-    has_pipeline: bool = True, file_no: int = 0,
+    has_pipeline: bool = True,
 ) -> SnapshotCounts:
-    """Merge a deals file's valid rows (`incoming`, whose file_no is `file_no`): deals,
+    """Merge a deals file's valid rows (`incoming`, each with the file's file_id): deals,
     snapshots, removals. A file without a pipeline column keeps the deals' earlier
     pipelines."""
     adopt_earlier_deals(db)
     as_of, source = resolve_as_of(path, given, mtime_ns)
     counts = SnapshotCounts(as_of=as_of, as_of_source=source, full_export=full)
     path_text = str(path.resolve())
-    _export_files(db, [(file_no, file_id, path_text, as_of, source)])
-    compare(db, counts, path_text, path, file_no)
+    _export_files(db, [(0, file_id, path_text, as_of, source)])
+    compare(db, counts, path_text, path)
     db.run_script(sql_text("load/merge_deals"), {"has_pipeline": has_pipeline})
     merge(db, file_id, path_text, counts)
     return counts
@@ -257,8 +256,8 @@ def merge_batch(
     has_pipeline: bool,
 ) -> list[SnapshotCounts]:
     """Merge the deals files `files` ((file_id, path, resolved path, mtime_ns) in load
-    order; file_no =
-    the index) whose valid rows (`incoming`, with file_no) share no deal, in one pass:
+    order; file_no = the index) whose valid rows (`incoming`, with file_id and file_no)
+    share no deal, in one pass:
     each deal's snapshots are touched by one file only, so merging them at once gives
     what merging them one by one in that order gives (the caller checked
     batch_mergeable). The counts are the ones each file would have had in its turn."""
