@@ -44,7 +44,7 @@ def _first_load(folder: Path) -> Path:
           + "D5,Cy,smb,ads,Zeta,2026-02-20,lead,open,,500,\n"
           + "D5,Cy,smb,ads,Zeta,2026-02-20,qualified,open,,550,\n"
           + "D1,Ann,smb,web,Acme,2026-01-01,opportunity,open,,150,\n")
-    write(folder, "deals_2026-03-15.csv", DEALS + "D7,Ann,smb,web,Eta,2026-03-10,lead,open,,700,\n")
+    write(folder, "deals_2026-03-15.csv", DEALS + "D7,,smb,web,Eta,2026-03-10,lead,open,,700,\n")
     write(folder, "stage_history_a.csv", HISTORY
           + "D1,lead,2026-01-01\nD1,qualified,2026-01-25\nD2,lead,2026-01-01\nD2,lead,2026-01-01\n")
     write(folder, "stage_history_b.csv", HISTORY
@@ -109,6 +109,9 @@ def test_many_small_files_load_alike_batch_wise_and_one_by_one(tmp_path, monkeyp
     assert (snapshot["new"], snapshot["changed"], snapshot["stage_moved"],
             snapshot["amount_changed"], snapshot["not_mentioned"]) == (1, 1, 1, 1, 4)
     assert (mar15["snapshot"]["new"], mar15["snapshot"]["not_mentioned"]) == (1, 6)
+    assert any(n.startswith('1 deal with a blank owner cell loaded with rep "(no owner)"')
+               for n in mar15["notices"])
+    assert not any("blank owner" in n for n in mar["notices"])
     history_b = by_name["stage_history_b.csv"]
     assert history_b["first_reasons"][0].startswith("line 4, stage: unknown stage label")
     assert query(batched, "select deal_id, stage, line, file_id from deals order by deal_id") == [

@@ -28,12 +28,12 @@ from pathlib import Path
 from salesfunnel.config import Config
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.errors import CsvReadError, InputError
-from salesfunnel.kinds import DATE_FIELDS, KINDS, NO_OWNER
+from salesfunnel.kinds import KINDS, NO_OWNER
 from salesfunnel.load import snapshots
 from salesfunnel.load.footers import REPORT_FOOTER, any_totals_rows
 from salesfunnel.load.infer_funnel import unknown_label_notices
-from salesfunnel.load.outcome import FileReport, LoadOptions
-from salesfunnel.load.parsing import AMOUNT_FIELDS, use_plain_parsers
+from salesfunnel.load.outcome import MAX_REASONS_SHOWN, FileReport, LoadOptions
+from salesfunnel.load.parsing import use_plain_parsers, value_shapes
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import (
     MISSING_MARKERS,
@@ -49,7 +49,6 @@ from salesfunnel.sqltree import sql_text
 PER_FILE_ENV = "SALESFUNNEL_LOAD_PER_FILE"
 MAX_FILE_BYTES = 1 << 20  # larger files gain nothing from a batch: loaded on their own
 FILE_SHIFT = 40  # ordinal = file_no << 40 | the record's ordinal in its file
-MAX_REASONS_SHOWN = 3
 
 
 def per_file_only() -> bool:
@@ -215,28 +214,13 @@ def _stage(db: Database, files: list[_File], scratch: Path) -> bool:
 
 def _parsers(db: Database, plan: FilePlan) -> bool:
     """parsing.choose_date_order for the batch: no slash date anywhere (else False: the
-    order is per file); the one-cast parsers when every file's values allow them."""
-    dates = [f"({plan.fields[f]})" for f in DATE_FIELDS if f in plan.fields]
-    amounts = [f"({plan.fields[f]})" for f in AMOUNT_FIELDS if f in plan.fields]
-    slashes, plain_dates, plain_amounts = 0, True, True
-    if dates or amounts:
-        any_slash = " or ".join(f"contains({expr}::varchar, '/')" for expr in dates)
-        dates_plain = " and ".join(
-            f"coalesce(plain_iso_timestamp(nullif(trim({expr}::varchar), '')), true)"
-            for expr in dates)
-        amounts_plain = " and ".join(
-            f"coalesce(plain_amount(nullif(trim({expr}::varchar), '')), true)"
-            for expr in amounts)
-        slashes, plain_dates, plain_amounts = db.fetchall(
-            f"select count(*) filter (where {any_slash or 'false'}), "
-            f"coalesce(bool_and({dates_plain or 'true'}), true), "
-            f"coalesce(bool_and({amounts_plain or 'true'}), true) "
-            "from csv_records as records"
-        )[0]
+    order is per file); the one-cast parsers when every file's values allow them (the
+    checking ones give the same values and rejects)."""
+    slashes, plain_dates, plain_amounts = value_shapes(db, plan)
     if slashes:
         return False
     db.execute("set variable salesfunnel_date_order = 'mdy'")
-    use_plain_parsers(db, dates=bool(plain_dates), amounts=bool(plain_amounts))
+    use_plain_parsers(db, dates=plain_dates, amounts=plain_amounts)
     return True
 
 

@@ -36,7 +36,7 @@ from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import without_header
 from salesfunnel.load.infer import plan_files
 from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notices
-from salesfunnel.load.outcome import FileReport, LoadOptions, LoadReport
+from salesfunnel.load.outcome import MAX_REASONS_SHOWN, FileReport, LoadOptions, LoadReport
 from salesfunnel.load.parsing import choose_date_order, use_plain_parsers
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import (
@@ -51,7 +51,6 @@ from salesfunnel.load.sheets import digest_path, open_sources
 from salesfunnel.load.sniff import CsvLayout, file_digest
 from salesfunnel.sqltree import sql_text
 
-MAX_REASONS_SHOWN = 3
 CHECKED_ENV = "SALESFUNNEL_LOAD_CHECKED"
 
 
