@@ -1,4 +1,5 @@
--- Valid staged deals replace earlier rows with the same deal_id, except deals
+-- Valid staged deals (each row with its file's file_id: one file, or a batch of
+-- files that share no deal) replace earlier rows with the same deal_id, except deals
 -- a newer export already set (`incoming_current`, made by snapshot_compare.sql:
 -- the current row is the newest as-of's, whatever the load order); within one
 -- file the last line wins (the loader's `incoming` view keeps one row per key).
@@ -19,7 +20,7 @@ insert into deals
      closed_at, file_id, line, currency, amount_original, currency_original, pipeline)
 select
     incoming.deal_id, rep, tier, source, account, created_at, stage, status, lost_reason,
-    amount, closed_at, $file_id, line, currency, amount_original, currency_original,
+    amount, closed_at, incoming.file_id, line, currency, amount_original, currency_original,
     coalesce(incoming.pipeline, kept_pipelines.pipeline)
 from incoming_current as incoming
 left join kept_pipelines on kept_pipelines.deal_id = incoming.deal_id;

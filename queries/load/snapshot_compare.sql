@@ -1,7 +1,8 @@
--- One row per valid deal of the deals file being loaded (as-of $as_of): its
--- exported state next to the deal's snapshot on or before that as-of (the
--- state the timeline held then), the next snapshot after it, and whether a
--- newer export already set the deal (then the deals row is left alone).
+-- One row per valid deal of the deals files being merged (`export_files`: one
+-- file, or a batch of files no two of which share a deal): its exported state
+-- next to the deal's snapshot on or before its file's as-of (the state the
+-- timeline held then), the next snapshot after it, and whether a newer export
+-- already set the deal (then the deals row is left alone).
 create or replace temp table snapshot_compare as
 with
 incoming_states as (
@@ -12,34 +13,38 @@ incoming_states as (
         cast(amount as decimal(38, 6)) as amount,
         closed_at,
         rep,
-        tier
+        tier,
+        files.file_no,
+        files.file_id,
+        files.as_of as export_as_of
     from incoming
+    inner join export_files as files using (file_id)
 ),
 
 known as (
-    select snapshots.*
+    select snapshots.*, incoming_states.export_as_of
     from main.deal_snapshots as snapshots
-    semi join incoming_states using (deal_id)
+    inner join incoming_states using (deal_id)
 ),
 
 before as (
     select *
     from known
-    where as_of <= $as_of
+    where as_of <= export_as_of
     qualify row_number() over (partition by deal_id order by as_of desc) = 1
 ),
 
 after as (
     select *
     from known
-    where as_of > $as_of
+    where as_of > export_as_of
     qualify row_number() over (partition by deal_id order by as_of) = 1
 ),
 
 newer as (
     select distinct deal_id
     from known
-    where seen_until > $as_of and not removed
+    where seen_until > export_as_of and not removed
 ),
 
 final as (

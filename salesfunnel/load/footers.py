@@ -25,7 +25,9 @@ TOTALS_LABEL = (
 def skip_totals_rows(db: Database, plan: FilePlan, columns: list[int] | None, width: int) -> None:
     """A report's totals rows at the end of the file (one cell a totals label, every other
     filled cell a number) are not deals: deleted, and said in the load summary. Only the
-    last records are looked at (a report's footer), so the lines of the others stay."""
+    last records are looked at (a report's footer), so the lines of the others stay. The
+    numbers are read by the checking parser (parse_any_amount), whatever parsers the
+    previous file of the load left in place."""
     indexes = columns if columns is not None else range(width)
     cells = ", ".join(f"nullif(trim({quote_ident(f'c{i}')}), '')" for i in indexes if i < width)
     if not cells:
@@ -33,7 +35,7 @@ def skip_totals_rows(db: Database, plan: FilePlan, columns: list[int] | None, wi
     condition = (
         f"len(list_filter([{cells}], lambda x: regexp_full_match(x, $label, 'i'))) = 1 "
         f"and len(list_filter([{cells}], lambda x: not regexp_full_match(x, $label, 'i') "
-        "and parse_amount(x) is null)) = 0"
+        "and parse_any_amount(x) is null)) = 0"
     )
     skipped = db.scalar(
         f"""
@@ -58,6 +60,25 @@ def skip_totals_rows(db: Database, plan: FilePlan, columns: list[int] | None, wi
             f"{len(skipped)} report totals row{'s' if len(skipped) > 1 else ''} at the end of the "
             "file skipped: not deals"
         )
+
+
+def any_totals_rows(db: Database, kept: list[str]) -> bool:
+    """Whether the last records of any file of a batch (csv_records with `filename`, the
+    columns `kept`) look like a totals row, as skip_totals_rows judges them (the
+    file-by-file path then deletes and reports them)."""
+    cells = ", ".join(f"nullif(trim({quote_ident(name)}), '')" for name in kept)
+    return bool(db.scalar(
+        f"""
+        select count(*) from (
+            select [{cells}] as cells from csv_records
+            qualify row_number() over (partition by filename order by rowid desc) <= 20
+        )
+        where len(list_filter(cells, lambda x: regexp_full_match(x, $label, 'i'))) = 1
+            and len(list_filter(cells, lambda x: not regexp_full_match(x, $label, 'i')
+                and parse_any_amount(x) is null)) = 0
+        """,
+        {"label": TOTALS_LABEL},
+    ))
 
 
 def structure_problems(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from salesfunnel.db import Database, memory_database, quote_ident
@@ -231,9 +231,21 @@ def plan_files(db: Database, layouts, scratch: Path, kinds: list[str | None], **
     error also says which kind of file the values suggest and which of its fields were
     found and which lack."""
     plans = []
+    # a plan depends on the header and kind, and names the file only in `why`: files
+    # with one header (a folder of exports) are planned once, each gets its own copy
+    planned: dict[tuple, FilePlan] = {}
     for layout, kind in zip(layouts, kinds, strict=True):
         try:
+            known = planned.get((layout.header, kind))
+            if known is not None:
+                plans.append(replace(
+                    known, fields=dict(known.fields), params=dict(known.params),
+                    stage_dates=list(known.stage_dates), notices=list(known.notices),
+                    copies=set(known.copies)))
+                continue
             plans.append(plan_file(layout.header, str(layout.path), kind=kind, **how))
+            if plans[-1].why is None:
+                planned[(layout.header, kind)] = plans[-1]
         except InputError as error:
             if looks_headerless(layout.header):  # the error says how to name the columns
                 raise

@@ -380,17 +380,20 @@ def stated_funnel(db: Database, layouts, plans, scratch) -> Funnel | None:
     return None
 
 
-def unknown_label_notice(db: Database, file_id: int, path) -> list[str]:
-    """A notice naming the stage labels the funnel lacks, suggesting `salesfunnel init`."""
-    count, labels = db.fetchall(
-        "select count(*), string_agg(distinct value, ', ' order by value) from load_rejects "
-        "where file_id = ? and column_name = 'stage' and starts_with(reason, 'unknown stage label')",
-        [file_id],
-    )[0]
-    if not count:
-        return []
-    labels = labels if len(labels) <= 200 else labels[:199] + "…"
-    return [
-        f"{count:,} row{'s' if count != 1 else ''} rejected for stage labels the funnel does not "
-        f"know ({labels}): `salesfunnel init {path}` proposes a config whose funnel orders them"
-    ]
+def unknown_label_notices(db: Database, paths: dict) -> dict[int, list[str]]:
+    """Per file id of `paths` (file id -> path): a notice naming the stage labels the
+    funnel lacks, suggesting `salesfunnel init` (one query for them all)."""
+    found: dict[int, list[str]] = {}
+    for file_id, count, labels in db.fetchall(
+        "select file_id, count(*), string_agg(distinct value, ', ' order by value) "
+        "from load_rejects where list_contains($ids, file_id) and column_name = 'stage' "
+        "and starts_with(reason, 'unknown stage label') group by file_id",
+        {"ids": list(paths)},
+    ):
+        labels = labels if len(labels) <= 200 else labels[:199] + "…"
+        found[file_id] = [
+            f"{count:,} row{'s' if count != 1 else ''} rejected for stage labels the funnel "
+            f"does not know ({labels}): `salesfunnel init {paths[file_id]}` proposes a config "
+            "whose funnel orders them"
+        ]
+    return found

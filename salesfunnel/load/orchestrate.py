@@ -24,12 +24,19 @@ from salesfunnel.db import Database
 from salesfunnel.errors import ConfigError, InputError
 from salesfunnel.kinds import KINDS, NO_OWNER
 from salesfunnel.load import planning, snapshots
+from salesfunnel.load.batches import (
+    batch_key,
+    blank_owner_notice,
+    load_batch,
+    per_file_only,
+    runs,
+)
 from salesfunnel.load.dating import loaded_undated_note
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import without_header
 from salesfunnel.load.infer import plan_files
-from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notice
-from salesfunnel.load.outcome import FileReport, LoadOptions, LoadReport
+from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notices
+from salesfunnel.load.outcome import MAX_REASONS_SHOWN, FileReport, LoadOptions, LoadReport
 from salesfunnel.load.parsing import choose_date_order, use_plain_parsers
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import (
@@ -44,7 +51,6 @@ from salesfunnel.load.sheets import content_digest, open_sources
 from salesfunnel.load.sniff import CsvLayout
 from salesfunnel.sqltree import sql_text
 
-MAX_REASONS_SHOWN = 3
 CHECKED_ENV = "SALESFUNNEL_LOAD_CHECKED"
 
 
@@ -102,11 +108,26 @@ def load_paths(
             db.set_meta("funnel", funnel.to_json())
             # file ids are numbered here (one query per load, not per file)
             file_id = db.scalar("select coalesce(max(file_id), 0) + 1 from load_files")
-            for number, (layout, plan) in enumerate(zip(layouts, plans, strict=True), start=1):
-                if progress:
-                    progress(number, len(layouts), layout.path)
-                reports.append(_load_file(db, layout, plan, options, config, scratch, file_id))
-                file_id += 0 if reports[-1].skipped_unchanged else 1
+            keys = [None if per_file_only() else batch_key(layout, plan)
+                    for layout, plan in zip(layouts, plans, strict=True)]
+            for run in runs(keys):
+                loaded = None
+                if len(run) > 1:  # one batch (None: its files one by one)
+                    if progress:
+                        for number in run:
+                            progress(number + 1, len(layouts), layouts[number].path)
+                    loaded = load_batch(db, [(layouts[i], plans[i]) for i in run], options,
+                                        config, scratch, file_id)
+                for number in run if loaded is None else []:
+                    if progress:
+                        progress(number + 1, len(layouts), layouts[number].path)
+                    loaded_one = _load_file(db, layouts[number], plans[number], options,
+                                            config, scratch, file_id)
+                    reports.append(loaded_one)
+                    file_id += 0 if loaded_one.skipped_unchanged else 1
+                for report in loaded or []:
+                    reports.append(report)
+                    file_id += 0 if report.skipped_unchanged else 1
             use_plain_parsers(db, dates=False, amounts=False)  # the checking ones again
             changed = any(not r.skipped_unchanged for r in reports)
             stored_orphans = db.meta("orphan_history_rows")
@@ -240,9 +261,10 @@ def _load_file(
         )[0]
         report.top_reason = f"{reason} ({count:,} row{'s' if count != 1 else ''})"
     report.notices = [*plan.notices, *(
-        unknown_label_notice(db, file_id, layout.path) if report.rows_rejected else []
+        unknown_label_notices(db, {file_id: layout.path}).get(file_id, [])
+        if report.rows_rejected else []
     ), *_blank_owner_notice(db, plan, problems_of)]
-    duplicates = _create_incoming(db, kind, hash_repeats)
+    duplicates = _create_incoming(db, kind, hash_repeats, file_id=file_id)
     if kind != "history":
         report.duplicates = duplicates
     if kind == "deals":
@@ -285,10 +307,7 @@ def _blank_owner_notice(db: Database, plan: FilePlan, problems_of: str) -> list[
         "select count(*) from staged where rep = $no_owner and len(problems) = 0",
         {"no_owner": NO_OWNER},
     )
-    if not blank:
-        return []
-    return [f'{blank:,} deal{"s" if blank != 1 else ""} with a blank owner cell loaded with rep '
-            f'"{NO_OWNER}" (every report keeps them; rank lists them as "{NO_OWNER}")']
+    return blank_owner_notice(blank)
 
 
 def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -> tuple | None:
@@ -304,11 +323,12 @@ def _previous_load(db: Database, path_text: str, kind: str, layout: CsvLayout) -
 
 
 def _create_incoming(db: Database, kind: str, hash_repeats: int | None = None,
-                     replace: bool = False) -> int:
+                     replace: bool = False, file_id: int = 0) -> int:
     """`incoming`: the valid staged rows, one per key (the last line wins; history rows
     keep their first line). Returns how many valid rows repeated a key of the file.
     `hash_repeats`: the valid rows less their distinct key hashes, when the caller has
-    counted them; `replace`: an `incoming` of this file exists (else it was dropped)."""
+    counted them; `replace`: an `incoming` of this file exists (else it was dropped). A
+    deals row carries its `file_id` (snapshots.py: export_files)."""
     key = KINDS[kind].key
     # distinct hashes first (cheap): equal counts prove there is no repeated key;
     # only otherwise count the keys themselves (a hash collision cannot hide a repeat)
@@ -327,10 +347,12 @@ def _create_incoming(db: Database, kind: str, hash_repeats: int | None = None,
                 "where len(problems) = 0 group by deal_id, stage, entered_at"
             )
     else:
-        rows = "select * exclude (problems, ordinal) from staged where len(problems) = 0"
+        file_column = f", {int(file_id)}::bigint as file_id" if kind == "deals" else ""
+        columns = f"* exclude (problems, ordinal){file_column}"
+        rows = f"select {columns} from staged where len(problems) = 0"
         if duplicates:
             rows = (
-                "select * exclude (problems, ordinal) from staged where len(problems) = 0 "
+                f"select {columns} from staged where len(problems) = 0 "
                 f"qualify row_number() over (partition by {key} order by ordinal desc) = 1"
             )
     if replace:

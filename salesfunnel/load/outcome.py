@@ -10,6 +10,8 @@ from pathlib import Path
 from salesfunnel.config import Funnel
 from salesfunnel.load import snapshots
 
+MAX_REASONS_SHOWN = 3  # a file's first reject reasons in its FileReport
+
 
 @dataclass
 class FileReport:

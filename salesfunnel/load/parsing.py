@@ -26,28 +26,10 @@ def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: st
     every value fits; `asked` (--date-format or the config) when both fit; else an error."""
     expressions = [f"({plan.fields[f]})" for f in DATE_FIELDS if f in plan.fields]
     expressions += [f"({expr})" for _, expr, _ in plan.stage_dates]
-    amounts = [f"({plan.fields[f]})" for f in AMOUNT_FIELDS if f in plan.fields]
     order = None
-    plain_dates = plain_amounts = True
-    if expressions or amounts:
-        # one look at the values: any slash (most exports have none), and whether every
-        # date and every amount has the plain shape the staging can parse with one cast
-        any_slash = " or ".join(f"contains({expr}::varchar, '/')" for expr in expressions)
-        dates_plain = " and ".join(
-            f"coalesce(plain_iso_timestamp(nullif(trim({expr}::varchar), '')), true)"
-            for expr in expressions)
-        amounts_plain = " and ".join(
-            f"coalesce(plain_amount(nullif(trim({expr}::varchar), '')), true)"
-            for expr in amounts)
-        sql = (
-            f"select count(*) filter (where {any_slash or 'false'}), "
-            f"coalesce(bool_and({dates_plain or 'true'}), true), "
-            f"coalesce(bool_and({amounts_plain or 'true'}), true) "
-            "from csv_records as records"
-        )
-        slashes, plain_dates, plain_amounts = db.fetchall(sql, params_in(sql, plan.params))[0]
-        if not slashes:
-            expressions = []
+    slashes, plain_dates, plain_amounts = value_shapes(db, plan)
+    if not slashes:
+        expressions = []
     if expressions:
         values = " union all ".join(
             f"select nullif(trim({expr}::varchar), '') as v from csv_records as records"
@@ -85,6 +67,31 @@ def choose_date_order(db: Database, layout: CsvLayout, plan: FilePlan, asked: st
     db.execute(f"set variable salesfunnel_date_order = '{'dmy' if order == 'dmy' else 'mdy'}'")
     use_plain_parsers(db, dates=bool(plain_dates), amounts=bool(plain_amounts))
     return order
+
+
+def value_shapes(db: Database, plan: FilePlan) -> tuple[int, bool, bool]:
+    """One look at csv_records' date and amount values: how many records hold a slash in
+    a date (most exports have none), and whether every date and every amount has the
+    plain shape the staging can parse with one cast."""
+    expressions = [f"({plan.fields[f]})" for f in DATE_FIELDS if f in plan.fields]
+    expressions += [f"({expr})" for _, expr, _ in plan.stage_dates]
+    amounts = [f"({plan.fields[f]})" for f in AMOUNT_FIELDS if f in plan.fields]
+    if not expressions and not amounts:
+        return 0, True, True
+    any_slash = " or ".join(f"contains({expr}::varchar, '/')" for expr in expressions)
+    dates_plain = " and ".join(
+        f"coalesce(plain_iso_timestamp(nullif(trim({expr}::varchar), '')), true)"
+        for expr in expressions)
+    amounts_plain = " and ".join(
+        f"coalesce(plain_amount(nullif(trim({expr}::varchar), '')), true)" for expr in amounts)
+    sql = (
+        f"select count(*) filter (where {any_slash or 'false'}), "
+        f"coalesce(bool_and({dates_plain or 'true'}), true), "
+        f"coalesce(bool_and({amounts_plain or 'true'}), true) "
+        "from csv_records as records"
+    )
+    slashes, dates, amounts_ok = db.fetchall(sql, params_in(sql, plan.params))[0]
+    return slashes, bool(dates), bool(amounts_ok)
 
 
 def use_plain_parsers(db: Database, *, dates: bool, amounts: bool) -> None:

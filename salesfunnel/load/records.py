@@ -142,10 +142,11 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | 
     return layout
 
 
-def _plain_path(path: Path, scratch: Path) -> str:
-    """The path to give DuckDB. DuckDB reads a path with * ? [ ] as a glob (`deals[1].csv`
-    would read deals1.csv), so such a file is read through a plainly named link."""
-    text = str(path.resolve())
+def _plain_path(path: Path, scratch: Path, resolved: str | None = None) -> str:
+    """The path to give DuckDB (`resolved`: the path resolved already). DuckDB reads a
+    path with * ? [ ] as a glob (`deals[1].csv` would read deals1.csv), so such a file is
+    read through a plainly named link."""
+    text = resolved or str(path.resolve())
     if not _GLOB_CHARACTERS.search(text):
         return text
     link = scratch / f"{len(list(scratch.iterdir()))}-link.csv"
@@ -211,6 +212,12 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, lines_above:
             f"select ordinal + {int(lines_above)} as line, * from "
             f"(select {ordinal} as ordinal, * from csv_records)"
         )
+    project_source_rows(db, spec, plan)
+
+
+def project_source_rows(db: Database, spec: KindSpec, plan: FilePlan) -> None:
+    """`source_rows` from `csv_all_numbered` (line, ordinal and the raw columns): the
+    canonical fields, records flagged deleted left out."""
     # records flagged deleted (IsDeleted, _fivetran_deleted, ...) are skipped, not read
     keep = f"where not ({plan.deleted})" if plan.deleted else ""
     db.execute(

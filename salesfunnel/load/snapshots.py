@@ -100,31 +100,15 @@ def resolve_as_of(path: Path, given: dt.datetime | None, mtime_ns: int) -> tuple
 
 
 def compare(db: Database, counts: SnapshotCounts, path_text: str, shown: Path | None = None) -> None:
-    """Compare the file's valid rows (`incoming`) with the timeline; creates
-    `snapshot_compare` and `incoming_current` (the rows that may update deals). A deal
-    another file of the same as-of showed otherwise is an InputError."""
-    db.run_script(sql_text("load/snapshot_compare"), {"as_of": counts.as_of})
-    check_conflicts(db, counts, path_text, shown or Path(path_text))
+    """Compare the file's valid rows (`incoming`, the file of `export_files`) with the
+    timeline; creates `snapshot_compare` and `incoming_current` (the rows that may update
+    deals). A deal another file of the same as-of showed otherwise is an InputError."""
+    db.run_script(sql_text("load/snapshot_compare"))
+    check_conflicts(db, {0: (counts, shown or Path(path_text))})
     (
         counts.new, counts.changed, counts.stage_moved, counts.amount_changed,
         counts.close_date_changed, counts.unchanged, counts.older_not_updated,
-    ) = db.fetchall(
-        """
-        select
-            count(*) filter (where not newer_export_set_it and prev_as_of is null),
-            count(*) filter (where not newer_export_set_it and prev_as_of is not null
-                             and not same_as_before),
-            count(*) filter (where not newer_export_set_it and prev_as_of is not null
-                             and stage is distinct from prev_stage),
-            count(*) filter (where not newer_export_set_it and prev_as_of is not null
-                             and amount is distinct from prev_amount),
-            count(*) filter (where not newer_export_set_it and prev_as_of is not null
-                             and closed_at is distinct from prev_closed_at),
-            count(*) filter (where not newer_export_set_it and same_as_before),
-            count(*) filter (where newer_export_set_it)
-        from snapshot_compare
-        """
-    )[0]
+    ) = db.fetchall(f"select {_COUNTED} from snapshot_compare")[0]
     if not counts.full_export:
         counts.not_mentioned = db.scalar(
             "select count(*) from deals anti join incoming using (deal_id) "
@@ -132,19 +116,41 @@ def compare(db: Database, counts: SnapshotCounts, path_text: str, shown: Path | 
         )
 
 
+# what compare() counts per file, over snapshot_compare
+_COUNTED = """
+    count(*) filter (where not newer_export_set_it and prev_as_of is null),
+    count(*) filter (where not newer_export_set_it and prev_as_of is not null
+                     and not same_as_before),
+    count(*) filter (where not newer_export_set_it and prev_as_of is not null
+                     and stage is distinct from prev_stage),
+    count(*) filter (where not newer_export_set_it and prev_as_of is not null
+                     and amount is distinct from prev_amount),
+    count(*) filter (where not newer_export_set_it and prev_as_of is not null
+                     and closed_at is distinct from prev_closed_at),
+    count(*) filter (where not newer_export_set_it and same_as_before),
+    count(*) filter (where newer_export_set_it)
+"""
+
+
 _COMPARED = (("stage", "stage"), ("status", "status"), ("amount", "amount"),
              ("closed_at", "close date"), ("rep", "rep"), ("tier", "tier"))
 
 
-def check_conflicts(db: Database, counts: SnapshotCounts, path_text: str, shown: Path) -> None:
+def check_conflicts(db: Database, files: dict[int, tuple[SnapshotCounts, Path]]) -> None:
     """Two deals files of one as-of that say different things about a deal cannot both
     be right, and which one is cannot be told: the load stops, naming both files, the
-    number of such deals and one of them (queries/load/snapshot_conflicts.sql)."""
-    db.run_script(sql_text("load/snapshot_conflicts"), {"as_of": counts.as_of, "path": path_text})
-    found = db.scalar("select count(*) from snapshot_conflicts")
-    if not found:
+    number of such deals and one of them (queries/load/snapshot_conflicts.sql). `files`:
+    each file_no's counts and shown path; the first file in load order with one stops."""
+    db.run_script(sql_text("load/snapshot_conflicts"))
+    first = db.fetchall(
+        "select file_no, count(*) from snapshot_conflicts group by file_no order by file_no limit 1"
+    )
+    if not first:
         return
-    row = db.fetchall("select * from snapshot_conflicts order by deal_id limit 1")[0]
+    file_no, found = first[0]
+    row = db.fetchall(
+        "select * from snapshot_conflicts where file_no = ? order by deal_id limit 1", [file_no]
+    )[0]
     columns = [name for (name,) in db.fetchall(
         "select column_name from duckdb_columns() where table_name = 'snapshot_conflicts' "
         "order by column_index"
@@ -154,6 +160,7 @@ def check_conflicts(db: Database, counts: SnapshotCounts, path_text: str, shown:
         f"{label} {_shown(values[name])} here, {_shown(values['prev_' + name])} there"
         for name, label in _COMPARED if values[name] != values["prev_" + name]
     )
+    counts, shown = files[file_no]
     when = f"{counts.as_of:%Y-%m-%d %H:%M}".removesuffix(" 00:00")
     raise InputError(
         f"{shown} and {values['other_path']} are both exports as of {when} and disagree "
@@ -182,8 +189,7 @@ def merge(db: Database, file_id: int, path_text: str, counts: SnapshotCounts) ->
         "values (?, ?, ?, ?, ?)",
         [file_id, path_text, counts.as_of, counts.as_of_source, counts.full_export],
     )
-    params = {"as_of": counts.as_of, "file_id": file_id}
-    db.run_script(sql_text("load/snapshot_merge"), params)
+    db.run_script(sql_text("load/snapshot_merge"))
     if db.scalar("select count(*) from deal_exports where full_export"):
         db.run_script(sql_text("load/snapshot_removals"), {"file_id": file_id})
         counts.removed = db.scalar(
@@ -224,13 +230,89 @@ def merge_deals(
     db: Database, file_id: int, path: Path, mtime_ns: int, given: dt.datetime | None, full: bool,
     has_pipeline: bool = True,
 ) -> SnapshotCounts:
-    """Merge a deals file's valid rows (`incoming`): deals, snapshots, removals. A file
-    without a pipeline column keeps the deals' earlier pipelines."""
+    """Merge a deals file's valid rows (`incoming`, each with the file's file_id): deals,
+    snapshots, removals. A file without a pipeline column keeps the deals' earlier
+    pipelines."""
     adopt_earlier_deals(db)
     as_of, source = resolve_as_of(path, given, mtime_ns)
     counts = SnapshotCounts(as_of=as_of, as_of_source=source, full_export=full)
     path_text = str(path.resolve())
+    _export_files(db, [(0, file_id, path_text, as_of, source)])
     compare(db, counts, path_text, path)
-    db.run_script(sql_text("load/merge_deals"), {"file_id": file_id, "has_pipeline": has_pipeline})
+    db.run_script(sql_text("load/merge_deals"), {"has_pipeline": has_pipeline})
     merge(db, file_id, path_text, counts)
     return counts
+
+
+def batch_mergeable(db: Database, full: bool) -> bool:
+    """Whether deals files whose valid rows share no deal can be merged at once
+    (merge_batch): not full exports, and no full export in the database (a removal is
+    judged on the whole timeline after each file)."""
+    return not full and not db.scalar("select count(*) from deal_exports where full_export")
+
+
+def merge_batch(
+    db: Database, files: list[tuple[int, Path, str, int]], given: dt.datetime | None,
+    has_pipeline: bool,
+) -> list[SnapshotCounts]:
+    """Merge the deals files `files` ((file_id, path, resolved path, mtime_ns) in load
+    order; file_no = the index) whose valid rows (`incoming`, with file_id and file_no)
+    share no deal, in one pass:
+    each deal's snapshots are touched by one file only, so merging them at once gives
+    what merging them one by one in that order gives (the caller checked
+    batch_mergeable). The counts are the ones each file would have had in its turn."""
+    adopt_earlier_deals(db)
+    counts, paths, rows = [], [], []
+    for file_no, (file_id, path, path_text, mtime_ns) in enumerate(files):
+        as_of, source = resolve_as_of(path, given, mtime_ns)
+        counts.append(SnapshotCounts(as_of=as_of, as_of_source=source, full_export=False))
+        paths.append(path)
+        rows.append((file_no, file_id, path_text, as_of, source))
+    _export_files(db, rows)
+    # the files' exports first: snapshot_conflicts reads those before each file (file_id)
+    db.execute(
+        "insert into deal_exports (file_id, path, as_of, as_of_source, full_export) "
+        "select file_id, path, as_of, as_of_source, false from export_files order by file_no"
+    )
+    db.run_script(sql_text("load/snapshot_compare"))
+    check_conflicts(db, dict(enumerate(zip(counts, paths, strict=True))))
+    for file_no, *numbers in db.fetchall(
+        f"select file_no, {_COUNTED} from snapshot_compare group by file_no"
+    ):
+        (
+            counts[file_no].new, counts[file_no].changed, counts[file_no].stage_moved,
+            counts[file_no].amount_changed, counts[file_no].close_date_changed,
+            counts[file_no].unchanged, counts[file_no].older_not_updated,
+        ) = numbers
+    # the known deals a file lacks, as its turn saw them: the deals before the batch
+    # (not removed), less its own, plus what the earlier files' own deals changed
+    shown_before = _shown_deals_by_file(db, len(files))
+    known = db.scalar("select count(*) from deals anti join removed_deals using (deal_id)")
+    db.run_script(sql_text("load/merge_deals"), {"has_pipeline": has_pipeline})
+    db.run_script(sql_text("load/snapshot_merge"))
+    shown_after = _shown_deals_by_file(db, len(files))
+    for file_no, file_counts in enumerate(counts):
+        file_counts.not_mentioned = known - shown_before[file_no]
+        known += shown_after[file_no] - shown_before[file_no]
+    return counts
+
+
+def _shown_deals_by_file(db: Database, files: int) -> list[int]:
+    """Per file_no: its deals (`incoming`) that are in `deals` and not removed."""
+    found = dict(db.fetchall(
+        "select file_no, count(*) from incoming semi join deals using (deal_id) "
+        "anti join removed_deals using (deal_id) group by file_no"
+    ))
+    return [found.get(number, 0) for number in range(files)]
+
+
+def _export_files(db: Database, rows: list[tuple]) -> None:
+    """`export_files`: the deals files being merged, (file_no, file_id, path, as_of,
+    as_of_source)."""
+    names = {"file_no": "integer", "file_id": "bigint", "path": "varchar",
+             "as_of": "timestamp", "as_of_source": "varchar"}  # (--as-of may be text)
+    db.execute(
+        "create or replace temp table export_files as select "
+        + ", ".join(f"unnest(${name})::{kind} as {name}" for name, kind in names.items()),
+        {name: [row[i] for row in rows] for i, name in enumerate(names)},
+    )
