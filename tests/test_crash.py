@@ -24,7 +24,7 @@ from test_corpus import snapshot
 from salesfunnel.errors import ExitCode
 from salesfunnel.load.sample import write_sample
 
-DEALS = 150_000
+DEALS = 100_000
 
 
 def _state(db: Path) -> dict[str, list[tuple]]:
@@ -84,7 +84,7 @@ def _still_usable(db: Path, before: dict, tmp_path: Path) -> None:
     assert len(after["deals"]) == len(before["deals"]) + 1
 
 
-@pytest.mark.parametrize("fraction", [0.1, 0.3, 0.5, 0.7, 0.9])
+@pytest.mark.parametrize("fraction", [0.15, 0.5, 0.85])
 def test_sigkill_during_load_keeps_the_previous_state(big, fraction, tmp_path):
     db = _db_copy(big, f"kill-{fraction}.duckdb")
     before = _state(db)
