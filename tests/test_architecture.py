@@ -57,19 +57,21 @@ def test_modules_are_small_or_say_why():
             assert "one piece" in docstring, f"{path.relative_to(ROOT)} has {lines} lines"
 
 
-def test_help_imports_neither_duckdb_nor_polars():
-    code = (
-        "import sys\n"
-        "from salesfunnel.cli import app\n"
-        "try:\n"
-        "    app(['--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "heavy = sorted(m for m in ('duckdb', 'polars', 'pyarrow') if m in sys.modules)\n"
-        "print('HEAVY=' + ','.join(heavy))\n"
-    )
+def _run_cli_then(setup: str, call: str, report: str) -> str:
+    """stdout of a fresh interpreter that runs `setup`, then the CLI `call` (its exit
+    caught), then `report` (which prints what it found in sys.modules)."""
+    code = f"import sys\n{setup}try:\n    {call}\nexcept SystemExit:\n    pass\n{report}"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "HEAVY=\n" in result.stdout
+    return result.stdout
+
+
+def test_help_imports_neither_duckdb_nor_polars():
+    stdout = _run_cli_then(
+        "from salesfunnel.cli import app\n", "app(['--help'])",
+        "heavy = sorted(m for m in ('duckdb', 'polars', 'pyarrow') if m in sys.modules)\n"
+        "print('HEAVY=' + ','.join(heavy))\n",
+    )
+    assert "HEAVY=\n" in stdout
 
 
 def test_the_core_imports_polars_only_inside_functions():
@@ -116,20 +118,14 @@ def test_a_run_names_its_command(argv, expected):
 def test_a_report_run_imports_only_its_command_module(tmp_path):
     """`salesfunnel conversion` imports cli/funnel.py alone of the seven command modules
     (start-up: issue 24); --help and an unknown name still see every command."""
-    code = (
-        "import sys\n"
-        "sys.argv = ['salesfunnel', 'conversion', '--help']\n"
-        "from salesfunnel.cli import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
+    stdout = _run_cli_then(
+        "sys.argv = ['salesfunnel', 'conversion', '--help']\nfrom salesfunnel.cli import main\n",
+        "main()",
         "names = ('onboarding', 'loading', 'funnel', 'management', 'pipeline', 'analysis', 'pack')\n"
-        "print('LOADED=' + ','.join(n for n in names if 'salesfunnel.cli.' + n in sys.modules))\n"
+        "print('LOADED=' + ','.join(n for n in names if 'salesfunnel.cli.' + n in sys.modules))\n",
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "LOADED=funnel\n" in result.stdout
-    assert "Stage conversion of a cohort" in result.stdout
+    assert "LOADED=funnel\n" in stdout
+    assert "Stage conversion of a cohort" in stdout
 
 
 @pytest.mark.parametrize("argv", [["conversion", "--help"], ["pack", "--help"], ["nosuch"]])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, load_into, query, write
 from test_corpus import same_database
-from test_load_paths import CONFIGS, SKIPPED
+from test_load_paths import CONFIGS, SKIPPED, assert_loads_alike
 
 from salesfunnel.errors import InputError
 from salesfunnel.load import orchestrate
@@ -202,14 +202,7 @@ def test_fixture_folders_load_alike_batch_wise_and_one_by_one(name, cli, tmp_pat
     source = tmp_path / "in"
     shutil.copytree(FIXTURES / name, source)  # the same files (and times) both ways
     config = ["--config", str(source / CONFIGS[name])] if name in CONFIGS else []
-    batched, alone = tmp_path / "batched.duckdb", tmp_path / "alone.duckdb"
-    first = cli("load", source, *config, "--db", batched, env={PER_FILE_ENV: ""})
-    second = cli("load", source, *config, "--db", alone, env={PER_FILE_ENV: "1"})
-    assert first.exit_code == second.exit_code
-    assert first.stderr.replace(str(batched), "DB") == second.stderr.replace(str(alone), "DB")
-    assert batched.exists() == alone.exists()
-    if batched.exists():
-        assert same_database(batched) == same_database(alone)
+    assert_loads_alike(cli, tmp_path, source, config, PER_FILE_ENV)
 
 
 @pytest.mark.parametrize("second_row", [

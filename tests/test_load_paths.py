@@ -47,14 +47,23 @@ def test_fixture_loads_alike_both_ways(unit, cli, tmp_path):
     shutil.copytree(FIXTURES / top, source)  # the same files (and times) for both
     target = source / Path(unit).relative_to(top)
     config = ["--config", str(source / CONFIGS[top])] if top in CONFIGS else []
-    fast, checked = tmp_path / "fast.duckdb", tmp_path / "checked.duckdb"
-    first = cli("load", target, *config, "--db", fast, env={CHECKED_ENV: ""})
-    second = cli("load", target, *config, "--db", checked, env={CHECKED_ENV: "1"})
+    result, loaded = assert_loads_alike(cli, tmp_path, target, config, CHECKED_ENV)
+    assert loaded == (result.exit_code == 0)
+
+
+def assert_loads_alike(cli, tmp_path: Path, target: Path, config: list[str], switch: str):
+    """`load` of `target` with the environment switch off, then on (the fast and the
+    checking parsers; batches and file by file): the same exit code, stderr and tables.
+    Returns the first run's result and whether it left a database."""
+    off, on = tmp_path / "off.duckdb", tmp_path / "on.duckdb"
+    first = cli("load", target, *config, "--db", off, env={switch: ""})
+    second = cli("load", target, *config, "--db", on, env={switch: "1"})
     assert first.exit_code == second.exit_code
-    assert first.stderr.replace(str(fast), "DB") == second.stderr.replace(str(checked), "DB")
-    assert fast.exists() == checked.exists() == (first.exit_code == 0)
-    if fast.exists():
-        assert same_database(fast) == same_database(checked)
+    assert first.stderr.replace(str(off), "DB") == second.stderr.replace(str(on), "DB")
+    assert off.exists() == on.exists()
+    if off.exists():
+        assert same_database(off) == same_database(on)
+    return first, off.exists()
 
 
 def _values() -> list[str]:
