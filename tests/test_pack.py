@@ -3,6 +3,7 @@ the same reports; the pack is self-contained (no external URL) and small."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -284,3 +285,33 @@ def test_chart_engines_render_in_a_helper():
             engines.svg(wrong, bad)
     finally:
         engines.close()
+
+
+def test_the_pack_says_what_its_reports_say(tmp_path):
+    """The reports' notes reach the pack (index.html, the workbook's notes and stderr):
+    October 2026, D2 won with no close date and D3 lost at no known stage, D4 has no
+    owner (counted, not ranked)."""
+    export = tmp_path / "deals.csv"
+    export.write_text(
+        "deal_id,rep,stage,status,created_at,closed_at,amount\n"
+        "D1,Ann,won,won,2026-10-01,2026-10-03,1000\n"
+        "D2,Ann,won,won,2026-10-01,,500\n"
+        "D3,Bob,lost,lost,2026-10-02,2026-10-06,300\n"
+        "D4,,lead,open,2026-10-02,,300\n", encoding="utf-8")
+    db = tmp_path / "notes.duckdb"
+    load_into(db, export)
+    out = tmp_path / "pack"
+    result = Cli()("pack", "--month", "2026-10", "--out", out, "--db", db, env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    said = [
+        "1 won deal has no close date (closed_at) and so is in no period's wins or losses",
+        "1 lost deal has no stage before loss",
+        'their row "(no owner)" is counted but not ranked',
+    ]
+    stderr = " ".join(result.stderr.split())
+    page = " ".join(html.unescape((out / "index.html").read_text(encoding="utf-8")).split())
+    workbook = openpyxl.load_workbook(out / "salesfunnel-2026-10.xlsx")
+    cells = " ".join(str(cell.value) for sheet in workbook for row in sheet.iter_rows()
+                     for cell in row if cell.value is not None)
+    for note in said:
+        assert note in stderr and note in page and note in " ".join(cells.split()), note

@@ -253,9 +253,9 @@ def undated_closes_notices(db: Database) -> list[str]:
         f"{count:,} {what} deal{'s' if count != 1 else ''}"
         for count, what in ((won, "won"), (lost, "lost")) if count
     )
-    verb = "have" if won + lost != 1 else "has"
+    have, are = ("have", "are") if won + lost != 1 else ("has", "is")
     return [
-        f"{counted} {verb} no close date (closed_at) and so are in no period's wins or "
+        f"{counted} {have} no close date (closed_at) and so {are} in no period's wins or "
         "losses here: the date is unknown, not zero. Map the close-date column "
         '([columns.deals] closed_at = "<column>", e.g. Close Date, CloseDate) and load again.'
     ]

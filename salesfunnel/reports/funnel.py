@@ -165,8 +165,9 @@ def rank(
         unowned = [row for row in frame.rows(named=True) if row["rep"] == NO_OWNER]
         if unowned and unowned[0]["events"]:
             notices.append(
-                f'{unowned[0]["events"]:,} of the month\'s stage entries and losses are of deals '
-                f'without an owner: their row "{NO_OWNER}" is counted but not ranked.'
+                f'{unowned[0]["events"]:,} of the month\'s stage entries and losses '
+                f'{"is" if unowned[0]["events"] == 1 else "are"} of deals without an owner: '
+                f'their row "{NO_OWNER}" is counted but not ranked.'
             )
     notices += undated_closes_notices(db)
     extra = {"month": first, "confidence": confidence, "min_deals": min_deals}

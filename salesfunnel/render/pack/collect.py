@@ -179,3 +179,7 @@ def collect_rest(db: Database, data: PackData, target_amount: float | None) -> N
     else:
         data.notes.append(f"No movement: no deals export is as of {data.label} or earlier.")
     data.reports = {name: reports[name] for name in SHEETS if name in reports}
+    # what each report must say about its numbers (deals without an owner, closes without
+    # a date, losses at an unknown stage) is said in the pack too, once
+    for report in data.reports.values():
+        data.notes.extend(n for n in report.notices if n not in data.notes)
