@@ -398,3 +398,41 @@ def test_an_unknown_status_word_is_still_a_reject(db_path, tmp_path):
     assert report.rows_rejected == 1
     assert query(db_path, "select column_name, reason from load_rejects") == [
         ("status", "unknown status (expected open, won or lost)")]
+
+
+LOCALISED_HUBSPOT = {
+    "de": ("Datensatz-ID,Deal-Name,Deal-Phase,Betrag,Abschlussdatum,Deal-Inhaber,Erstellungsdatum",
+           ("Abgeschlossen und gewonnen", "Abgeschlossen und verloren", "Termin vereinbart"),
+           ("2026-10-03", "2026-09-01"), "Deal-Phase", "Deal-Inhaber"),
+    "fr": ("ID de l'enregistrement,Nom de la transaction,Phase de la transaction,Montant,"
+           "Date de fermeture,Propriétaire de la transaction,Date de création",
+           ("Conclue gagnée", "Conclue perdue", "Rendez-vous programmé"),
+           ("03/10/2026", "13/09/2026"), "Phase de la transaction",
+           "Propriétaire de la transaction"),
+    "es": ("ID de registro,Nombre del negocio,Etapa del negocio,Importe,Fecha de cierre,"
+           "Propietario del negocio,Fecha de creación",
+           ("Cerrado ganado", "Cerrado perdido", "Cita programada"),
+           ("03/10/2026", "13/09/2026"), "Etapa del negocio", "Propietario del negocio"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(LOCALISED_HUBSPOT))
+def test_hubspot_exports_in_other_languages(cli, tmp_path, language):
+    """HubSpot in German, French and Spanish: the headers map (id, stage, owner, amount,
+    dates), the won and lost labels are told by their words, and a day-first file says
+    so. Hand count: won 1 (1,000), lost 1 (500), open 2 (700 + 800)."""
+    header, (won, lost, other), (closed, created), stage, owner = LOCALISED_HUBSPOT[language]
+    rows = [f"101,Acme,{won},1000,{closed},Anna,{created}",
+            f"102,Beta,{lost},500,{closed},Anna,{created}",
+            f"103,Gamma,{other},700,,Jonas,{created}",
+            f"104,Delta,{other},800,,Jonas,{created}"]
+    export = write(tmp_path, "deals.csv", header + "\n" + "\n".join(rows) + "\n")
+    config, db, report = init_and_load(cli, tmp_path, export)
+    columns = config["columns"]["deals"]
+    assert (columns["stage"], columns["rep"]) == (stage, owner)
+    assert config["funnel"]["stages"] == [other, won] and config["funnel"]["lost"] == [lost]
+    assert config.get("dates", {}).get("order") == (None if "-" in closed else "dmy")
+    assert report.rows_rejected == 0
+    assert outcomes(db) == [("lost", 1, 500.0), ("open", 2, 1500.0), ("won", 1, 1000.0)]
+    assert query(db, "select closed_at from deals where deal_id = '101'") == [
+        (dt.datetime(2026, 10, 3),)]

@@ -263,27 +263,37 @@ def _date_columns(facts: FileFacts):
 
 
 def _dates_lines(files: list[FileFacts]) -> list[str]:
+    """[dates]: the shapes the parsing does not read, and the slash-date order. Load
+    decides the order per file over all its date columns (the one every value fits; the
+    config's only when both fit), so init judges each file the same way."""
     formats: list[str] = []
-    ambiguous, day_first = [], []
+    ambiguous, day_first, month_first = [], [], []
     for facts in files:
-        for column in _date_columns(facts):
+        columns = _date_columns(facts)
+        for column in columns:
             formats += [f for f in column.formats if f not in formats]
-            if column.slash and column.mdy == column.slash and column.dmy == column.slash:
-                ambiguous.append(f"{facts.label} {column.name}")
-            elif column.slash and column.dmy == column.slash:
-                day_first.append(f"{facts.label} {column.name}")
+        slash = sum(c.slash for c in columns)
+        mdy, dmy = sum(c.mdy for c in columns), sum(c.dmy for c in columns)
+        if slash and mdy == slash and dmy == slash:
+            ambiguous.append(facts.label)
+        elif slash and dmy == slash:
+            day_first.append(facts.label)
+        elif slash and mdy == slash:
+            month_first.append(facts.label)
     if not (formats or ambiguous or day_first):
         return []
     lines = ["[dates]"]
     if formats:
         lines.append("# date shapes the built-in parsing does not read, found in the values")
         lines.append(f"formats = [{', '.join(_string(f) for f in formats)}]")
+    order = "dmy" if day_first and not month_first else "mdy"
     if ambiguous:
+        others = f" ({', '.join(day_first)}: day-first)" if order == "dmy" else ""
         lines.append(
-            f"# every slash date in {', '.join(ambiguous)} fits both month-first and day-first: "
-            "CHECK this"
+            f"# every slash date in {', '.join(ambiguous)} fits both month-first and day-first"
+            f"{others}: CHECK this"
         )
-        lines.append('order = "mdy"')
+        lines.append(f'order = "{order}"')
     elif day_first:
         lines.append(f"# slash dates in {', '.join(day_first)} are day-first")
         lines.append('order = "dmy"')

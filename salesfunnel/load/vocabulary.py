@@ -16,7 +16,9 @@ from salesfunnel.funnel import label_key
 # Dutch, German, French, Spanish, Portuguese, Russian and Chinese; docs/loading.md lists them.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "deal_id": ("opportunityid", "dealid", "recordid", "id", "opportunitynumber", "dealnumber",
-                "potentialid", "externalid", "leadid", "crmleadid"),
+                "potentialid", "externalid", "leadid", "crmleadid",
+                "datensatzid", "iddelenregistrement", "iddelafiche", "iddefiche", "idderegistro",
+                "iddoregistro", "idrecord", "recordidentificatie"),
     "rep": ("owner", "ownername", "opportunityowner", "dealowner", "salesagent", "salesrep",
             "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
             "agent", "repname", "smownerid", "assignedbyid", "assignedby", "assigneduserid",
@@ -25,28 +27,35 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "verantwortlicher", "vertriebsmitarbeiter", "opportunityinhaber", "proprietaire",
             "proprietairedelopportunite", "responsable", "commercial", "vendeur", "propietario",
             "propietariodelaoportunidad", "vendedor", "responsavel", "proprietario",
-            "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者"),
+            "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者",
+            "dealinhaber", "dealbesitzer", "proprietairedelatransaction", "propietariodelnegocio",
+            "proprietariodonegocio", "proprietariodellatrattativa", "dealeigenaar"),
     "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
               "salesstage", "phase", "pipelinephase", "processstage", "activestage", "stageid",
               "fase", "stadium", "verkoopfase", "stufe",
               "phasedeverkauf", "verkaufsphase", "etape", "etapedevente", "etapa",
               "etapadeventa", "estagio", "этап", "стадия", "стадиясделки", "阶段", "商机阶段",
-              "销售阶段"),
+              "销售阶段",
+              "dealphase", "phasedelatransaction", "etapadelnegocio", "etapadonegocio",
+              "fasedellatrattativa", "dealfase", "dealstadium"),
     "status": ("status", "dealstatus", "outcome"),
     "amount": ("amount", "value", "dealvalue", "closevalue", "dealamount", "opportunityamount",
                "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
                "opportunity", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
-               "wert", "montant", "valeur", "importe", "monto", "valor", "сумма", "金额"),
+               "wert", "montant", "valeur", "importe", "monto", "valor", "сумма", "金额",
+               "cantidad", "importo", "valordonegocio"),
     "created_at": ("createddate", "createdate", "createdat", "created", "creationdate",
                    "createdon", "datecreated", "createdtime", "datecreate", "aanmaakdatum",
                    "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
                    "fechadecreacion", "fechacreacion", "datadecriacao", "датасоздания",
-                   "создано", "创建时间", "创建日期"),
+                   "создано", "创建时间", "创建日期",
+                   "erstelldatum", "datadicreazione"),
     "closed_at": ("actualclosedate", "closedate", "closeddate", "closedat", "closedon",
                   "closingdate", "dateclosed",
                   "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
                   "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
-                  "датазакрытия", "关闭日期", "成交日期", "estclosedate", "estimatedclosedate"),
+                  "датазакрытия", "关闭日期", "成交日期", "estclosedate", "estimatedclosedate",
+                  "datedefermeture", "datadichiusura"),
     "account": ("account", "accountname", "company", "companyname", "organization",
                 "organisation", "organizationname", "customer", "client", "associatedcompany",
                 "potentialcustomer", "accountid", "companyid", "relatedto", "partnerid",
@@ -59,7 +68,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
                     "reasonforloss", "redenverlies", "verliesreden", "verlustgrund",
                     "raisondelaperte", "motifdeperte", "motivodeperdida", "razaodaperda",
-                    "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因", "statusreason"),
+                    "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因", "statusreason",
+                    "grundfurverlust", "grundfurdenverlust", "motivodeperda", "motivodelaperdida",
+                    "motivodellaperdita"),
     "tier": ("tier", "segment", "customertier", "customersegment"),
     "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
                    "lastmodifieddate", "editdate", "modifieddate", "timestamp"),
@@ -79,18 +90,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "pipeline": ("pipeline", "dealpipeline", "pipelinename", "salespipeline", "categoryid",
                  "recordtypename", "recordtype", "funnel", "trechter", "воронка", "销售漏斗"),
     "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic", "potentialname",
-             "naamopportunity", "opportunityname", "название", "名称"),
+             "naamopportunity", "opportunityname", "название", "名称",
+             "nomdelatransaction", "nombredelnegocio", "nomedonegocio", "nometrattativa",
+             "nomedellatrattativa", "dealnaam"),
 }
 # labels that mean won or lost, in the languages CRM users write them (accents are kept:
 # matched against the label as written, case-insensitively); Bitrix24 ids end in :WON / :LOSE
 WON_WORDS = re.compile(
-    r"\b(won|win|closed ?won|signed|gewonnen|gagn[ée]e?|ganad[ao]|ganhou|ganho|успешн\w*|"
+    r"\b(won|win|closed ?won|signed|gewonnen|gagn[ée]e?|ganad[ao]|ganhou|ganho|vint[ao]|успешн\w*|"
     r"выиграна?|заключена)\b|赢单|成交|赢得",
     re.IGNORECASE,
 )
 LOST_WORDS = re.compile(
     r"\b(lost|lose|closed ?lost|dead|disqualified|abandoned|apology|verloren|perdu[es]*|"
-    r"perdid[ao]s?|descartad[ao]s?|perdeu|perdido|gescheitert|провален\w*|проигран\w*|"
+    r"perdid[ao]s?|descartad[ao]s?|perdeu|perdido|pers[ao]|gescheitert|провален\w*|проигран\w*|"
     r"отказ\w*)\b|失败|丢单|输单",
     re.IGNORECASE,
 )
