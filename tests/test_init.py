@@ -436,3 +436,21 @@ def test_hubspot_exports_in_other_languages(cli, tmp_path, language):
     assert outcomes(db) == [("lost", 1, 500.0), ("open", 2, 1500.0), ("won", 1, 1000.0)]
     assert query(db, "select closed_at from deals where deal_id = '101'") == [
         (dt.datetime(2026, 10, 3),)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("01-Sep-2026 10:00 AM", dt.datetime(2026, 9, 1, 10, 0)),
+    ("01-Sep-2026 02:30:15 PM", dt.datetime(2026, 9, 1, 14, 30, 15)),
+    ("01 Sep 2026 02:30:15 PM", dt.datetime(2026, 9, 1, 14, 30, 15)),
+    ("15 Apr, 2021 00:02:00", dt.datetime(2021, 4, 15, 0, 2)),
+])
+def test_month_name_dates_with_a_12_hour_clock(cli, tmp_path, text, expected):
+    """Zoho report dates such as 01-Sep-2026 10:00 AM are dates: init maps the column
+    as created_at (so the name and created time key the deals) and load reads them."""
+    export = write(tmp_path, "deals.csv", "Deal Name,Deal Owner,Stage,Amount,Created Time\n"
+                   f"Acme,Ann,Closed Won,100,{text}\nBeta,Ann,Qualification,200,{text}\n")
+    config, db, report = init_and_load(cli, tmp_path, export)
+    assert config["columns"]["deals"]["created_at"] == "Created Time"
+    assert config["columns"]["deals"]["deal_id"] == ["Deal Name", "Created Time"]
+    assert report.rows_rejected == 0
+    assert query(db, "select distinct created_at from deals") == [(expected,)]

@@ -61,6 +61,7 @@ create or replace temp macro parse_month_name_date(x) as
         '%b %d, %Y %I:%M %p', '%b %d, %Y %H:%M:%S', '%b %d, %Y %H:%M', '%b %d, %Y', '%b %d %Y',
         '%B %d, %Y %I:%M %p', '%B %d, %Y', '%B %d %Y', '%d-%b-%Y %H:%M:%S', '%d-%b-%Y %H:%M',
         '%d-%b-%Y', '%d-%B-%Y', '%d-%b-%y', '%d %b %Y %I:%M %p', '%d %b, %Y %I:%M %p',
+        '%d-%b-%Y %I:%M %p', '%d-%b-%Y %I:%M:%S %p', '%d %b %Y %I:%M:%S %p',
         '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y'
     ]);
 
