@@ -448,7 +448,7 @@ def test_month_name_dates_with_a_12_hour_clock(cli, tmp_path, text, expected):
     """Zoho report dates such as 01-Sep-2026 10:00 AM are dates: init maps the column
     as created_at (so the name and created time key the deals) and load reads them."""
     export = write(tmp_path, "deals.csv", "Deal Name,Deal Owner,Stage,Amount,Created Time\n"
-                   f"Acme,Ann,Closed Won,100,{text}\nBeta,Ann,Qualification,200,{text}\n")
+                   f'Acme,Ann,Closed Won,100,"{text}"\nBeta,Ann,Qualification,200,"{text}"\n')
     config, db, report = init_and_load(cli, tmp_path, export)
     assert config["columns"]["deals"]["created_at"] == "Created Time"
     assert config["columns"]["deals"]["deal_id"] == ["Deal Name", "Created Time"]
