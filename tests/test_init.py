@@ -454,3 +454,29 @@ def test_month_name_dates_with_a_12_hour_clock(cli, tmp_path, text, expected):
     assert config["columns"]["deals"]["deal_id"] == ["Deal Name", "Created Time"]
     assert report.rows_rejected == 0
     assert query(db, "select distinct created_at from deals") == [(expected,)]
+
+
+def test_salesforce_report_in_german_with_dotted_dates(cli, tmp_path):
+    """A German Salesforce report: dates 03.10.2026 (day-first, dotted), amounts
+    1.000,00, Schlusstermin the close date, Erstelldatum the created date, stages
+    ordered by Wahrscheinlichkeit (%). Hand count: won 1 (1,000, closed 2026-10-03),
+    lost 1 (500), open 2 (700 + blank)."""
+    export = write(tmp_path, "opportunities.csv", (
+        '"Opportunity-ID","Opportunity-Name","Opportunity-Inhaber","Accountname","Phase",'
+        '"Betrag","Wahrscheinlichkeit (%)","Schlusstermin","Erstelldatum"\n'
+        '"0061","Acme","Anna","Acme GmbH","Geschlossen und gewonnen","1.000,00","100",'
+        '"03.10.2026","01.09.2026"\n'
+        '"0062","Beta","Anna","Beta AG","Geschlossen und verloren","500,00","0","04.10.2026",'
+        '"02.09.2026"\n'
+        '"0063","Gamma","Jonas","Gamma KG","Qualifikation","700,00","20","20.12.2026",'
+        '"03.09.2026"\n'
+        '"0064","Delta","Jonas","Delta SE","Bedarfsanalyse","","30","22.12.2026","04.09.2026"\n'))
+    config, db, report = init_and_load(cli, tmp_path, export)
+    columns = config["columns"]["deals"]
+    assert (columns["created_at"], columns["closed_at"]) == ("Erstelldatum", "Schlusstermin")
+    assert config["funnel"]["stages"] == ["Qualifikation", "Bedarfsanalyse",
+                                          "Geschlossen und gewonnen"]
+    assert report.rows_rejected == 0
+    assert outcomes(db) == [("lost", 1, 500.0), ("open", 2, 700.0), ("won", 1, 1000.0)]
+    assert query(db, "select created_at, closed_at from deals where deal_id = '0061'") == [
+        (dt.datetime(2026, 9, 1), dt.datetime(2026, 10, 3))]

@@ -107,8 +107,10 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
                 sum(n),
                 count(*),
                 coalesce(sum(n) filter (
-                    where regexp_matches(v, '\\d') and not regexp_full_match(v, '[+-]?[\\d.,]+')
-                        and parse_timestamp(v) is not null
+                    where regexp_matches(v, '\\d') and parse_timestamp(v) is not null
+                        -- a number is no date, a dotted date (31.12.2026) is
+                        and (not regexp_full_match(v, '[+-]?[\\d.,]+')
+                             or regexp_full_match(v, '\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}'))
                 ), 0),
                 coalesce(sum(n) filter (where parse_amount(v) is not null), 0),
                 coalesce(sum(n) filter (

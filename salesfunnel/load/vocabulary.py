@@ -55,7 +55,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
                   "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
                   "датазакрытия", "关闭日期", "成交日期", "estclosedate", "estimatedclosedate",
-                  "datedefermeture", "datadichiusura"),
+                  "datedefermeture", "datadichiusura", "schlusstermin", "abschlusstermin"),
     "account": ("account", "accountname", "company", "companyname", "organization",
                 "organisation", "organizationname", "customer", "client", "associatedcompany",
                 "potentialcustomer", "accountid", "companyid", "relatedto", "partnerid",
