@@ -263,3 +263,24 @@ def test_a_classic_report_footer_is_skipped_whole_and_said(db_path, tmp_path):
     assert query(db_path, "select line, reason from load_rejects") == [
         (3, "too few fields (expected 6)")]
     assert "6 report footer lines at the end of the file skipped" in " ".join(deals.notices)
+
+
+def test_hubspot_internal_stage_ids_load_as_its_stages(db_path, tmp_path):
+    """A HubSpot export written with the internal stage ids (closedwon, contractsent ...)
+    loads through the preset's funnel without a config: 0 rejects, stored by the stage
+    names. Hand count: won 101 (1,000); lost 102; open 103 at Appointment Scheduled, 104
+    at Contract Sent, 105 at Qualified To Buy."""
+    export = tmp_path / "hubspot.csv"
+    export.write_text(
+        "Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner,Create Date,Pipeline\n"
+        "101,Acme,closedwon,1000,2026-10-03,Ann,2026-09-01,default\n"
+        "102,Beta,closedlost,500,2026-10-04,Ann,2026-09-02,default\n"
+        "103,Gamma,appointmentscheduled,700,,Bob,2026-09-03,default\n"
+        "104,Delta,contractsent,800,,Bob,2026-09-04,default\n"
+        "105,Eps,qualifiedtobuy,900,,Bob,2026-09-05,default\n", encoding="utf-8")
+    report = load_into(db_path, export)
+    assert (report.files[0].preset, report.files[0].rows_rejected) == ("hubspot", 0)
+    assert query(db_path, "select deal_id, stage, status from deals order by 1") == [
+        ("101", "Closed Won", "won"), ("102", "Closed Lost", "lost"),
+        ("103", "Appointment Scheduled", "open"), ("104", "Contract Sent", "open"),
+        ("105", "Qualified To Buy", "open")]

@@ -69,6 +69,16 @@ HUBSPOT = Preset(
             "Closed Won",
         ),
         lost_labels=("Closed Lost",),
+        # the internal ids HubSpot's API and some exports write for the same stages
+        aliases=(
+            ("appointmentscheduled", "Appointment Scheduled"),
+            ("qualifiedtobuy", "Qualified To Buy"),
+            ("presentationscheduled", "Presentation Scheduled"),
+            ("decisionmakerboughtin", "Decision Maker Bought-In"),
+            ("contractsent", "Contract Sent"),
+            ("closedwon", "Closed Won"),
+            ("closedlost", "Closed Lost"),
+        ),
     ),
 )
 # columns that flag a deleted record (Salesforce, warehouse syncs such as Fivetran):
