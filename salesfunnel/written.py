@@ -42,33 +42,18 @@ def stamped_unchanged(path: Path) -> bool:
     return last.startswith(prefix) and last[len(prefix):].decode("ascii", "replace") == _sha256(body)
 
 
-def listed_unchanged(path: Path) -> bool:
-    """A file its folder's WRITTEN_LIST names with its current SHA-256 (a report's -o file
-    written by salesfunnel, not changed since)."""
-    digest = _written_list(path.parent).get(path.name)
+def _matches(path: Path, digest: str | None) -> bool:
+    """Whether the file at `path` has the SHA-256 `digest` (False when it is gone)."""
     try:
         return digest is not None and digest == _sha256(path.read_bytes())
     except OSError:
         return False
 
 
-def _list_written_file(path: Path) -> None:
-    """Add the file just written at `path` to its folder's WRITTEN_LIST (replaced whole),
-    keeping the entries whose files are still there unchanged."""
-    import json
-
-    folder = path.parent
-    listed = {name: digest for name, digest in _written_list(folder).items()
-              if name != path.name and listed_unchanged(folder / name)}
-    listed[path.name] = _sha256(path.read_bytes())
-    staged = _new_sibling(folder / WRITTEN_LIST, False)
-    try:
-        staged.write_text(json.dumps(dict(sorted(listed.items())), indent=1) + "\n",
-                          encoding="utf-8")
-        os.replace(staged, folder / WRITTEN_LIST)
-    except BaseException:
-        _remove(staged)
-        raise
+def listed_unchanged(path: Path) -> bool:
+    """A file its folder's WRITTEN_LIST names with its current SHA-256 (a report's -o file
+    written by salesfunnel, not changed since)."""
+    return _matches(path, _written_list(path.parent).get(path.name))
 
 
 def _written_list(folder: Path) -> dict[str, str]:
@@ -81,6 +66,18 @@ def _written_list(folder: Path) -> dict[str, str]:
     return listed if isinstance(listed, dict) else {}
 
 
+def _unchanged_entries(folder: Path) -> dict[str, str]:
+    """The entries of `folder`'s WRITTEN_LIST whose files are still there unchanged."""
+    return {name: digest for name, digest in _written_list(folder).items()
+            if _matches(folder / name, digest)}
+
+
+def _list_text(entries: dict[str, str]) -> str:
+    import json
+
+    return json.dumps(dict(sorted(entries.items())), indent=1) + "\n"
+
+
 def foreign_files(folder: Path, limit: int = 3) -> list[str]:
     """Up to `limit` files in `folder` (and below) that salesfunnel did not write there,
     or changed since."""
@@ -90,11 +87,7 @@ def foreign_files(folder: Path, limit: int = 3) -> list[str]:
         if not path.is_file() or path == folder / WRITTEN_LIST:
             continue
         name = path.relative_to(folder).as_posix()
-        try:
-            unchanged = name in listed and listed[name] == _sha256(path.read_bytes())
-        except OSError:
-            unchanged = False
-        if not unchanged:
+        if not _matches(path, listed.get(name)):
             foreign.append(name)
             if len(foreign) == limit:
                 break
@@ -105,21 +98,37 @@ def _record_written(staging: Path, target: Path) -> None:
     """The WRITTEN_LIST of `target` once the files of `staging` are in it: each staged
     file's SHA-256, and the entries of earlier runs whose files are still there unchanged
     (written into `staging`, so it takes its place with the rest)."""
-    import json
-
-    listed = {}
-    for name, digest in _written_list(target).items():
-        try:
-            if _sha256((target / name).read_bytes()) == digest:
-                listed[name] = digest
-        except OSError:
-            pass
+    listed = _unchanged_entries(target)
     for path in staging.rglob("*"):
         if path.is_file() and path.name != WRITTEN_LIST:
             listed[path.relative_to(staging).as_posix()] = _sha256(path.read_bytes())
-    (staging / WRITTEN_LIST).write_text(
-        json.dumps(dict(sorted(listed.items())), indent=1) + "\n", encoding="utf-8"
-    )
+    (staging / WRITTEN_LIST).write_text(_list_text(listed), encoding="utf-8")
+
+
+def _list_written_file(path: Path) -> None:
+    """Add the file just written at `path` to its folder's WRITTEN_LIST (replaced whole),
+    keeping the entries whose files are still there unchanged."""
+    folder = path.parent
+    listed = _unchanged_entries(folder)
+    listed[path.name] = _sha256(path.read_bytes())
+    staged = _new_sibling(folder / WRITTEN_LIST, False)
+    try:
+        staged.write_text(_list_text(listed), encoding="utf-8")
+        os.replace(staged, folder / WRITTEN_LIST)
+    except BaseException:
+        _remove(staged)
+        raise
+
+
+def write_failure(exc: BaseException) -> str | None:
+    """Why writing a file failed, when `exc` is a failure to write (an OSError, or an I/O
+    error a Polars writer wraps in its own ComputeError); None for any other error."""
+    if isinstance(exc, OSError):
+        return str(exc.strerror or exc)
+    text = str(exc)
+    if "io error" in text.lower() or "os error" in text.lower():
+        return text.strip().splitlines()[0]
+    return None
 
 
 # -- written whole or not at all ----------------------------------------------------------
