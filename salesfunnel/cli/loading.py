@@ -208,18 +208,16 @@ def sample(
     from salesfunnel.load.sample import write_sample
     from salesfunnel.paths import check_replaceable
     from salesfunnel.render.cells import stderr_console
-    from salesfunnel.written import written_whole
+    from salesfunnel.written import write_failure, written_whole
 
     check_replaceable(out, force=force, flag="--out", what="the sample", folder=True)
     try:
         with written_whole(out, folder=True) as staging:  # every file, or none
             written = write_sample(staging, deals=deals, seed=seed)
-    except OSError as exc:
-        raise InputError(f"Cannot write the sample into {out}: {exc.strerror or exc}.") from None
-    except Exception as exc:  # Polars wraps the I/O errors of its writers (ComputeError)
-        if "os error" not in str(exc).lower() and "io error" not in str(exc).lower():
+    except Exception as exc:
+        reason = write_failure(exc)
+        if reason is None:
             raise
-        reason = str(exc).strip().splitlines()[0]
         raise InputError(f"Cannot write the sample into {out}: {reason}.") from None
     console = stderr_console()
     for path, rows in written:

@@ -120,7 +120,7 @@ def write_frame(
     """Write JSON/CSV to stdout or `output`; Parquet and xlsx to `output`, whole or not at
     all (written.written_whole: a failure midway leaves no half file, an earlier one as it
     was)."""
-    from salesfunnel.written import written_whole
+    from salesfunnel.written import write_failure, written_whole
 
     try:
         if output is None:
@@ -137,12 +137,9 @@ def write_frame(
                 write_workbook(staging, [(sheet_title(sheet, frame), frame)])
             else:
                 staging.write_text(serialise(frame, fmt, raw, bom), encoding="utf-8")
-    except OSError as exc:
-        target = "stdout" if output is None else str(output)
-        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from None
-    except Exception as exc:  # Polars wraps the I/O errors of its writers (ComputeError)
-        if "io error" not in str(exc).lower() and "os error" not in str(exc).lower():
+    except Exception as exc:
+        reason = write_failure(exc)
+        if reason is None:
             raise
         target = "stdout" if output is None else str(output)
-        reason = str(exc).strip().splitlines()[0]
         raise OutputError(f"Cannot write {target}: {reason}.") from None
