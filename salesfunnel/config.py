@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import enum
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +119,8 @@ def load_config(option: str | None) -> Config:
         raise ConfigError(f"The config file {path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"The config file {path} cannot be read: {exc}.") from None
+    import tomllib  # here, not at the top: a report without a config file skips it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from statistics import NormalDist
 
 import polars as pl
 import pytest
@@ -17,7 +18,7 @@ from conftest import FIXTURES
 
 from salesfunnel.db import memory_database
 from salesfunnel.errors import ExitCode, UsageError
-from salesfunnel.reports.intervals import z_value
+from salesfunnel.reports.intervals import DEFAULT_CONFIDENCE, DEFAULT_Z, z_value
 
 
 def _wilson(k, n, confidence):
@@ -32,6 +33,10 @@ def _wilson(k, n, confidence):
 def test_z_from_the_confidence_level():
     assert z_value(0.90) == pytest.approx(1.644854, abs=1e-6)
     assert z_value(0.95) == pytest.approx(1.959964, abs=1e-6)
+    # the default level's quantile is written down (start-up skips statistics); it is
+    # the one NormalDist gives, to the last bit
+    assert DEFAULT_Z == NormalDist().inv_cdf(1 - (1 - DEFAULT_CONFIDENCE) / 2)
+    assert z_value(DEFAULT_CONFIDENCE) == DEFAULT_Z
     for bad in (0.0, 1.0, 90.0, float("nan")):
         with pytest.raises(UsageError, match="--confidence"):
             z_value(bad)

@@ -7,11 +7,11 @@ Definitions in docs/metrics.md ("Intervals and volume").
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 
 from salesfunnel.errors import UsageError
 
 DEFAULT_CONFIDENCE = 0.90
+DEFAULT_Z = 1.6448536269514715  # NormalDist().inv_cdf(0.95); tests/test_intervals checks it
 DEFAULT_MIN_DEALS = 5
 
 
@@ -22,6 +22,10 @@ def z_value(confidence: float) -> float:
         raise UsageError(
             f"--confidence takes a level between 0 and 1 (0.90 for 90%); got {confidence:g}."
         )
+    if confidence == DEFAULT_CONFIDENCE:
+        return DEFAULT_Z  # a report at the default level does not import statistics (5 ms)
+    from statistics import NormalDist
+
     return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
 
 
