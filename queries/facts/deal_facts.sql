@@ -26,23 +26,20 @@ won_stage as (
     select max(stage_index) as won_index from stages
 ),
 
-history_furthest as (
-    select
-        history.deal_id,
-        max(stages.stage_index) as furthest_index
-    from main.stage_history as history
-    inner join stages on stages.stage_key = lower(history.stage)
-    group by history.deal_id
-),
-
-snapshot_stages as (
-    select
-        snapshots.deal_id,
-        max(stages.stage_index) as furthest_index
-    from main.deal_snapshots as snapshots
-    left join stages on stages.stage_key = lower(snapshots.stage)
-    where not snapshots.removed
-    group by snapshots.deal_id
+-- the furthest funnel stage the history or a snapshot shows (null: none shows one)
+shown_furthest as (
+    select deal_id, max(stage_index) as furthest_index
+    from (
+        select history.deal_id, stages.stage_index
+        from main.stage_history as history
+        inner join stages on stages.stage_key = lower(history.stage)
+        union all
+        select snapshots.deal_id, stages.stage_index
+        from main.deal_snapshots as snapshots
+        inner join stages on stages.stage_key = lower(snapshots.stage)
+        where not snapshots.removed
+    )
+    group by deal_id
 ),
 
 account_tiers as (
@@ -74,16 +71,14 @@ final as (
             else least(
                 greatest(
                     coalesce(current_stage.stage_index, 1),
-                    coalesce(history_furthest.furthest_index, 1),
-                    coalesce(snapshot_stages.furthest_index, 1)
+                    coalesce(shown_furthest.furthest_index, 1)
                 ),
                 won_stage.won_index - 1
             )
         end as furthest_index,
         loaded_deals.status = 'lost'
             and current_stage.stage_index is null
-            and history_furthest.furthest_index is null
-            and snapshot_stages.furthest_index is null as stage_unknown,
+            and shown_furthest.furthest_index is null as stage_unknown,
         current_stage.stage_index as current_index,
         loaded_deals.removed_at,
         loaded_deals.pipeline
@@ -91,10 +86,8 @@ final as (
     cross join won_stage
     left join stages as current_stage
         on current_stage.stage_key = lower(loaded_deals.stage)
-    left join history_furthest
-        on history_furthest.deal_id = loaded_deals.deal_id
-    left join snapshot_stages
-        on snapshot_stages.deal_id = loaded_deals.deal_id
+    left join shown_furthest
+        on shown_furthest.deal_id = loaded_deals.deal_id
     left join account_tiers
         on account_tiers.account = loaded_deals.account
     left join user_names

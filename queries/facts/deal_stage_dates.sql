@@ -58,28 +58,33 @@ entries as (
         stage_index,
         stage,
         known_entered_at,
+        -- entered_at: the earliest known entry of this or a later stage. The stage
+        -- before's is the earlier of its own known entry and this one (a deal's rows
+        -- are its stages 1..furthest, one each), so one sort serves the three windows
         min(known_entered_at) over (
-            partition by deal_id
-            order by stage_index desc
-            rows between unbounded preceding and current row
-        ) as entered_at
+            by_deal rows between current row and unbounded following
+        ) as entered_at,
+        lag(known_entered_at) over by_deal as previous_known_entered_at,
+        lag(stage_index) over by_deal as previous_stage_index
     from reached
-),
-
-dated as (
-    select
-        *,
-        case when known_entered_at is not null then entered_at end as event_at
-    from entries
+    window by_deal as (partition by deal_id order by stage_index)
 ),
 
 final as (
     select
-        *,
-        lag(known_entered_at) over by_deal as previous_known_entered_at,
-        lag(entered_at) over by_deal as previous_entered_at
-    from dated
-    window by_deal as (partition by deal_id order by stage_index)
+        deal_id,
+        pipeline,
+        stage_index,
+        stage,
+        known_entered_at,
+        entered_at,
+        case when known_entered_at is not null then entered_at end as event_at,
+        previous_known_entered_at,
+        case
+            when previous_stage_index is not null
+                then least(previous_known_entered_at, entered_at)
+        end as previous_entered_at
+    from entries
 )
 
 select * from final;

@@ -26,6 +26,11 @@ snapshots as (
     where not snapshots.removed
 ),
 
+-- only a deal shown by two snapshots or more can have moved between them
+moving_deals as (
+    select deal_id from snapshots group by deal_id having count(*) > 1
+),
+
 consecutive as (
     select
         deal_id,
@@ -37,12 +42,8 @@ consecutive as (
             by_deal rows between unbounded preceding and 1 preceding
         ) as earlier_furthest_index
     from snapshots
+    semi join moving_deals using (deal_id)
     window by_deal as (partition by deal_id order by as_of)
-),
-
-recorded as (
-    select distinct history.deal_id, lower(history.stage) as stage_key
-    from main.stage_history as history
 ),
 
 changes as (
@@ -50,16 +51,23 @@ changes as (
         consecutive.deal_id,
         stages.stage_index,
         stages.stage,
+        consecutive.stage_key,
         consecutive.as_of as entered_at,
         consecutive.previous_as_of
     from consecutive
     inner join stages on stages.stage_key = consecutive.stage_key
-    anti join recorded
-        on recorded.deal_id = consecutive.deal_id
-        and recorded.stage_key = consecutive.stage_key
     where consecutive.previous_stage_key is not null
         and consecutive.previous_stage_key <> consecutive.stage_key
         and stages.stage_index > consecutive.earlier_furthest_index
+),
+
+-- an entry recorded in the history is no inference
+unrecorded as (
+    select changes.*
+    from changes
+    anti join main.stage_history as history
+        on history.deal_id = changes.deal_id
+        and lower(history.stage) = changes.stage_key
 ),
 
 final as (
@@ -69,7 +77,7 @@ final as (
         stage,
         min(entered_at) as entered_at,
         arg_min(previous_as_of, entered_at) as previous_as_of
-    from changes
+    from unrecorded
     group by deal_id, stage_index, stage
 )
 

@@ -5,6 +5,8 @@ with
 latest as (
     select deal_id, max(as_of) as as_of, arg_max(removed, as_of) as removed
     from main.deal_snapshots
+    -- only a deal with a removed snapshot can be removed (most loads have none)
+    where deal_id in (select deal_id from main.deal_snapshots where removed)
     group by deal_id
 ),
 
