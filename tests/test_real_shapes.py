@@ -205,13 +205,44 @@ def test_currency_rates_convert_when_loading(db_path, cli):
     assert by_rep["bob"]["win_rate"] == 0.5  # 1 won, 1 lost
 
 
-def test_a_currency_without_rate_is_rejected(tmp_path, db_path):
+def test_a_currency_without_rate_loads_with_an_unknown_amount(tmp_path, db_path, cli):
+    """No rate is no reason to drop a deal, nor to guess its amount: the deal loads and
+    counts in conversion, its amount in the report currency is unknown (null), and the
+    load and every report that sums amounts say so and which rates would convert it."""
     config = write(tmp_path, "c.toml", '[currency]\nreport = "USD"\nrates = { EUR = 1.25 }\n')
     report = load_into(db_path, SHAPES / "salesforce_multicurrency.csv", config=config)
-    # M2 (COP) and M3 (MXN) have no rate: rejected with their line
-    assert report.files[0].rows_rejected == 2
-    assert query(db_path, "select line, value from load_rejects where column_name = 'currency' "
-                          "order by line") == [(3, "COP"), (4, "MXN")]
+    item = report.files[0]
+    assert (item.rows_read, item.rows_loaded, item.rows_rejected) == (4, 4, 0)
+    assert query(db_path, "select deal_id, amount, currency, amount_original, currency_original "
+                          "from deals order by 1") == [
+        ("M1", 1000.0, "USD", 1000.0, "USD"),
+        ("M2", None, "USD", 2048000.0, "COP"),  # no rate for COP: unknown in USD
+        ("M3", None, "USD", 440.0, "MXN"),
+        ("M4", 125.0, "USD", 100.0, "EUR"),  # 100 * 1.25
+    ]
+    assert report.currency_note == (
+        "note: 2 deals are in a currency without a rate to USD (COP 1, MXN 1): they are "
+        "loaded and counted in conversion, but the amount in USD is unknown and no sum "
+        "counts them. Add to the config's [currency] rates { COP = <rate>, MXN = <rate> } "
+        "(one unit of each in USD) and load again with --force."
+    )
+    notice = ("2 deals (COP 1, MXN 1) have no amount here: the config's [currency] has no "
+              "rate for the currency, so no sum counts them (the amount is unknown, not zero).")
+    rows, stderr = _json(cli, "rank", "--month", "2026-04", "--db", db_path)
+    by_rep = {r["rep"]: r for r in rows}
+    # ann won M1 (1,000) and M2 (unknown); bob's one win, M3, has no known amount
+    assert (by_rep["ann"]["Closed Won"], by_rep["ann"]["won_amount"]) == (2, 1000.0)
+    assert (by_rep["bob"]["Closed Won"], by_rep["bob"]["won_amount"]) == (1, None)
+    assert notice in " ".join(stderr.split())
+    table = cli("rank", "--month", "2026-04", "--db", db_path)
+    assert notice in " ".join(table.stderr.split())
+    tiers, stderr = _json(cli, "tiers", "--db", db_path)
+    # 3 wins, one known amount: the averages and the sum are over M1 alone
+    assert [(t["won"], t["won_amount"], t["avg_won_amount"]) for t in tiers] == [(3, 1000.0, 1000.0)]
+    assert notice in " ".join(stderr.split())
+    conversion, _ = _json(cli, "conversion", "--db", db_path)
+    # M1, M2, M3 (won) reached the first stage; M4 was lost at no known stage
+    assert conversion[0]["reached"] == 3
 
 
 def test_header_fitting_two_kinds_needs_kind(tmp_path, db_path, cli):

@@ -75,8 +75,8 @@ parsed as (
 with_status as (
     select
         parsed.*,
-        rates.rate,
-        -- with [currency] rates: one unit of the currency is `rate` report-currency units
+        -- with [currency] rates: one unit of the currency is `rate` report-currency units;
+        -- without a rate for it the amount is unknown in the report currency (null)
         case
             when report_currency is null then amount_original
             when parsed.currency = report_currency then amount_original
@@ -123,16 +123,9 @@ checked as (
                 currency_original is not null
                     and not regexp_full_match(currency_original, '[A-Z]{3}'),
                 'currency', currency_original, 'unknown currency code (expected e.g. USD, EUR)'
-            ),
-            problem(
-                report_currency is not null
-                    and amount_original is not null
-                    and currency <> report_currency
-                    and rate is null
-                    and regexp_full_match(currency, '[A-Z]{3}'),
-                'currency', currency,
-                'no rate for this currency in the config ([currency] rates)'
             )
+            -- a currency without a rate is no problem of the row: the deal loads with
+            -- an unknown amount (facts/unconverted_amounts), its value as exported kept
         ], lambda p: p is not null) as problems
     from with_status
 ),

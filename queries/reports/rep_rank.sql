@@ -2,7 +2,8 @@
 -- or a loss) in the month starting p_month: deals entering the stage in that
 -- month, the competition rank among those reps with a count above zero (null for
 -- zero), the rank the month before, and
--- the rep's won amount, wins, losses and win rate in the month, and its counted
+-- the rep's won amount (null when none of its wins has a known amount), wins,
+-- losses and win rate in the month, and its counted
 -- events (stage entries plus losses) in the month and in the month before,
 -- and the Wilson interval of the win rate at the normal quantile p_z. The deals
 -- without an owner (rep p_no_owner) have their row and counts but no rank: they are
@@ -91,7 +92,8 @@ wins as (
     select
         rep,
         count(*) as won,
-        coalesce(sum(amount), 0) as won_amount
+        -- null when no win of the rep has a known amount: unknown, not zero
+        sum(amount) as won_amount
     from stage_entries
     where period = 'current'
         and stage_index = (select max(stage_index) from funnel_stages)
@@ -126,7 +128,7 @@ final as (
         current_rank.entered,
         current_rank.stage_rank,
         previous_rank.stage_rank as previous_rank,
-        coalesce(wins.won_amount, 0) as won_amount,
+        case when wins.rep is null then 0 else wins.won_amount end as won_amount,
         coalesce(lost_counts.lost, 0) as lost,
         coalesce(wins.won, 0) as won,
         coalesce(event_counts.events, 0) as events,

@@ -139,6 +139,7 @@ def load_paths(
             if changed or db.meta("facts_key") != db.facts_key():
                 db.refresh_fact_cache()
             undated = loaded_undated_note(db) if changed else None
+            unconverted = planning.unconverted_note(db, config) if changed else None
             rejected = sum(r.rows_rejected for r in reports if not r.skipped_unchanged)
             if options.strict and rejected:
                 details = "; ".join(
@@ -149,7 +150,8 @@ def load_paths(
                     f"nothing was loaded. First problems: {details}."
                 )
     return LoadReport(files=reports, orphan_history_rows=orphans, strict=options.strict,
-                      funnel=funnel, skipped_files=skipped, notes=notes, undated_note=undated)
+                      funnel=funnel, skipped_files=skipped, notes=notes, undated_note=undated,
+                      currency_note=unconverted)
 
 
 def checking_path_only() -> bool:

@@ -50,6 +50,8 @@ class LoadReport:
     notes: list[str] = field(default_factory=list)  # what folders hold but was not read
     # the funnel stages no loaded deal has a date for, and what would give them
     undated_note: str | None = None
+    # the deals in a currency without a rate: loaded with an unknown amount
+    currency_note: str | None = None
 
     @property
     def rows_rejected(self) -> int:

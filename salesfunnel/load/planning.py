@@ -1,5 +1,6 @@
 """Before a load writes anything: the kind asked for each file (--kind, [files] kinds),
-the checks on each file's plan, the funnel the load uses, and the config's [currency].
+the checks on each file's plan, the funnel the load uses, and the config's [currency]
+(with, after the load, what it could not convert).
 """
 
 from __future__ import annotations
@@ -41,6 +42,30 @@ def install_currency(db: Database, config: Config) -> None:
     )
     for code, rate in config.currency.rates:
         db.execute("insert into currency_rates values (?, ?)", [code, rate])
+
+
+def unconverted_note(db: Database, config: Config) -> str | None:
+    """After a load with [currency]: the loaded deals in a currency without a rate
+    (facts/unconverted_amounts). They load with an unknown amount, not a guessed one,
+    and the note names the rates that would convert them; None when every amount is
+    converted."""
+    if config.currency is None:
+        return None
+    db.ensure("unconverted_amounts")
+    rows = db.fetchall("select currency, deals from unconverted_amounts order by currency")
+    if not rows:
+        return None
+    report = config.currency.report
+    total = sum(count for _, count in rows)
+    listed = ", ".join(f"{code} {count:,}" for code, count in rows)
+    rates = ", ".join(f"{code} = <rate>" for code, _ in rows)
+    deals, are = ("deals are", "they are") if total != 1 else ("deal is", "it is")
+    return (
+        f"note: {total:,} {deals} in a currency without a rate to {report} ({listed}): "
+        f"{are} loaded and counted in conversion, but the amount in {report} is unknown "
+        f"and no sum counts {'them' if total != 1 else 'it'}. Add to the config's [currency] rates "
+        f"{{ {rates} }} (one unit of each in {report}) and load again with --force."
+    )
 
 
 def require_one_of(spec: KindSpec, plan: FilePlan, layout: CsvLayout) -> None:

@@ -186,6 +186,8 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str, quiet
         lines.append(Text(note))
     if report.undated_note and not quiet:
         lines.append(Text(report.undated_note))
+    if report.currency_note and not quiet:
+        lines.append(Text(report.currency_note))
     if report.orphan_history_rows:
         lines.append(
             Text(

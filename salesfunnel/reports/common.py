@@ -381,4 +381,23 @@ def scope_currency(db: Database, currency: str | None) -> list[str]:
             f'report = "{codes[0]}" and rates = {{ {rates} }} (one unit of each currency in '
             f"{codes[0]}), then load the exports again with --force."
         )
-    return []
+    return unconverted_notices(db)
+
+
+def unconverted_notices(db: Database) -> list[str]:
+    """What a report that sums amounts must say when some deals' amounts are unknown in
+    the report currency (facts/unconverted_amounts: no rate for their currency): no sum
+    counts them, and which rates would. Empty when every amount is converted."""
+    rows = db.fetchall("select currency, deals from unconverted_amounts order by currency")
+    if not rows:
+        return []
+    total = sum(count for _, count in rows)
+    listed = ", ".join(f"{code} {count:,}" for code, count in rows)
+    rates = ", ".join(f"{code} = <rate>" for code, _ in rows)
+    have = "have" if total != 1 else "has"
+    return [
+        f"{total:,} deal{'s' if total != 1 else ''} ({listed}) {have} no amount here: the "
+        "config's [currency] has no rate for the currency, so no sum counts "
+        f"{'them' if total != 1 else 'it'} (the amount is unknown, not zero). Add rates = "
+        f"{{ {rates} }} and load the exports again with --force."
+    ]
