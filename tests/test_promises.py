@@ -178,7 +178,7 @@ def test_pack_refuses_several_currencies_and_writes_nothing(two_currencies_db, c
 
 def test_no_command_sums_amounts_across_currencies(two_currencies_db, cli, tmp_path):
     """Every command either takes --currency and exits 6 without it on two currencies, or
-    writes no amount at all: no command slips past the guard (reports.common.scope_currency)."""
+    writes no amount at all: no command slips past the guard (reports.currency.scope_currency)."""
     guarded, unguarded = set(), set()
     for name, command in sorted(_commands().items()):
         options = _options(command)

@@ -189,6 +189,34 @@ def test_several_currencies_without_rates_exit_6(db_path, cli):
     assert [(r["rep"], r["won_amount"]) for r in rows] == [("ann", 1000.0)]
 
 
+def test_an_amount_with_no_currency_is_never_added_to_a_currency(tmp_path, db_path, cli):
+    """A blank currency cell beside deals in EUR: is that amount in EUR? The export does
+    not say, so a report that sums amounts asks (exit 6) instead of adding it."""
+    data = write(tmp_path, "deals.csv",
+                 "deal_id,rep,stage,created_at,closed_at,amount,currency\n"
+                 "E1,ann,won,2026-04-01,2026-04-05,100,EUR\n"
+                 "E2,ann,won,2026-04-01,2026-04-06,50,\n"
+                 "E3,bob,won,2026-04-01,2026-04-07,30,EUR\n"
+                 "E4,bob,lead,2026-04-01,,,\n")  # no amount: nothing to add
+    load_into(db_path, data)
+    for command in ("rank", "tiers", "dropoff", "pulse"):
+        result = cli(command, "--db", db_path)
+        assert result.exit_code == ExitCode.QUERY, command
+        text = " ".join(result.stderr.split())
+        assert "amounts are in EUR, but 1 deal with an amount has no currency" in text, command
+        assert '[currency] report = "EUR"' in text and "--currency EUR" in text
+    rows, stderr = _json(cli, "rank", "--month", "2026-04", "--currency", "EUR", "--db", db_path)
+    assert {r["rep"]: r["won_amount"] for r in rows} == {"ann": 100.0, "bob": 30.0}
+    assert "1 deal with an amount but no currency is left out" in " ".join(stderr.split())
+    # the user says blanks are in EUR: then they are, and add up
+    config = write(tmp_path, "c.toml", '[currency]\nreport = "EUR"\n')
+    other = tmp_path / "eur.duckdb"
+    load_into(other, data, config=config)
+    rows, stderr = _json(cli, "rank", "--month", "2026-04", "--db", other)
+    assert {r["rep"]: r["won_amount"] for r in rows} == {"ann": 150.0, "bob": 30.0}
+    assert "currency" not in stderr
+
+
 def test_currency_rates_convert_when_loading(db_path, cli):
     load_into(db_path, SHAPES / "salesforce_multicurrency.csv", config=SHAPES / "currency.toml")
     assert query(db_path, "select deal_id, amount, currency, amount_original, currency_original "

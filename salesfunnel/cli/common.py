@@ -328,7 +328,7 @@ def report_command(
     --config/--wait; it opens the database read-only, calls compute, and renders or writes
     the report. Errors are translated by `handle_errors`. A compute that declares
     `currency` (CurrencyOption) sums amounts: the database is first scoped to one
-    currency (reports.common.scope_currency), compute may ignore the value.
+    currency (reports.currency.scope_currency), compute may ignore the value.
     """
     if compute is None:
         return functools.partial(report_command, pipelines=pipelines)
@@ -360,7 +360,7 @@ def report_command(
                 database.include_removed_deals()
             notices = []
             if "currency" in options:
-                from salesfunnel.reports.common import scope_currency
+                from salesfunnel.reports.currency import scope_currency
 
                 notices = scope_currency(database, options["currency"])
             from salesfunnel.reports.pipelines import in_scope

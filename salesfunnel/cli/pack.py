@@ -60,7 +60,8 @@ def pack(
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
     from salesfunnel.render.pack.collect import collect_ranks, collect_rest, pack_month
-    from salesfunnel.reports.common import month_start, scope_currency
+    from salesfunnel.reports.common import month_start
+    from salesfunnel.reports.currency import scope_currency
     from salesfunnel.reports.pipelines import scope_to_one
     from salesfunnel.written import written_whole
 

@@ -1,0 +1,76 @@
+"""Currencies in the reports: amounts are never added across currencies, nor an amount
+of unknown currency to others, and a report that sums amounts says which deals'
+amounts are unknown in the report currency (no rate for their currency)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from salesfunnel.errors import QueryError
+
+if TYPE_CHECKING:
+    from salesfunnel.db import Database
+
+
+def scope_currency(db: Database, currency: str | None) -> list[str]:
+    """Amounts are never summed across currencies, nor an amount of unknown currency
+    with others. With `currency` (--currency), the reports see only the deals in it;
+    without it, a database holding amounts in more than one currency, or amounts in one
+    currency beside amounts with no currency (a blank currency cell), is a QueryError
+    naming them and what would resolve it. Returns notices."""
+    codes = [code for (code,) in db.fetchall(
+        "select distinct currency from deal_facts where currency is not null order by 1"
+    )]
+    unknown = db.scalar(
+        "select count(*) from deal_facts where currency is null and amount is not null"
+    ) if codes else 0
+    if currency is not None and currency.strip():
+        code = currency.strip().upper()
+        db.restrict_to_currency(code)
+        if code not in codes:
+            held = ", ".join(codes) or "none recorded"
+            return [f"no deal has amounts in {code} (currencies in the database: {held})."]
+        return [*unconverted_notices(db), *([
+            f"{unknown:,} deal{'s' if unknown != 1 else ''} with an amount but no currency "
+            f"{'are' if unknown != 1 else 'is'} left out with the deals in other currencies "
+            f"(--currency {code} counts only the deals in {code})."
+        ] if unknown else [])]
+    if len(codes) > 1:
+        rates = ", ".join(f"{code} = <rate>" for code in codes[1:])
+        raise QueryError(
+            f"The deals' amounts are in {len(codes)} currencies ({', '.join(codes)}), and "
+            "amounts in different currencies are never added up. Pick one with --currency "
+            f"{codes[0]}, or convert them when loading: add to the config file [currency] "
+            f'report = "{codes[0]}" and rates = {{ {rates} }} (one unit of each currency in '
+            f"{codes[0]}), then load the exports again with --force."
+        )
+    if unknown:
+        deals = f"{unknown:,} deal{'s' if unknown != 1 else ''}"
+        raise QueryError(
+            f"The deals' amounts are in {codes[0]}, but {deals} with an amount "
+            f"{'have' if unknown != 1 else 'has'} no currency (a blank currency cell), and "
+            f"an amount of unknown currency is never added to {codes[0]}. Pick --currency "
+            f"{codes[0]} (it leaves them out), or, when they are in {codes[0]}, say so in "
+            f'the config file: [currency] report = "{codes[0]}" (a deal without a currency '
+            "is then in the report currency), and load the exports again with --force."
+        )
+    return unconverted_notices(db)
+
+
+def unconverted_notices(db: Database) -> list[str]:
+    """What a report that sums amounts must say when some deals' amounts are unknown in
+    the report currency (facts/unconverted_amounts: no rate for their currency): no sum
+    counts them, and which rates would. Empty when every amount is converted."""
+    rows = db.fetchall("select currency, deals from unconverted_amounts order by currency")
+    if not rows:
+        return []
+    total = sum(count for _, count in rows)
+    listed = ", ".join(f"{code} {count:,}" for code, count in rows)
+    rates = ", ".join(f"{code} = <rate>" for code, _ in rows)
+    have = "have" if total != 1 else "has"
+    return [
+        f"{total:,} deal{'s' if total != 1 else ''} ({listed}) {have} no amount here: the "
+        "config's [currency] has no rate for the currency, so no sum counts "
+        f"{'them' if total != 1 else 'it'} (the amount is unknown, not zero). Add rates = "
+        f"{{ {rates} }} and load the exports again with --force."
+    ]
