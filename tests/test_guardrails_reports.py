@@ -66,6 +66,34 @@ def test_unknown_filter_value_is_exit_2(cli, loaded, args, message):
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("args", [
+    ("conversion", "--month", ""), ("rank", "--month", " "), ("dropoff", "--tier", ""),
+    ("pulse", "--tier", ""), ("conversion", "--source", ""), ("tiers", "--currency", ""),
+    ("cohorts", "--pipeline", ""), ("movement", "--since", ""),
+    ("pack", "--month", "", "--out", "unwritten"),
+])
+def test_an_empty_value_is_exit_2_in_every_command(cli, loaded, args):
+    """`--month "$MONTH"` with MONTH unset is no report over all deals: every command
+    refuses an option given an empty value (cli.common.refuse_empty_values)."""
+    result = cli(*args, "--db", loaded, env=ENV)
+    assert result.exit_code == ExitCode.USAGE, result.stderr
+    assert f"{args[1]} was given an empty value" in one_error(result)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["rank", "dropoff", "tiers", "pulse", "velocity", "pacing",
+                                     "movement", "plan", "pack"])
+def test_a_currency_no_deal_has_is_exit_2(cli, loaded, tmp_path, command):
+    """--currency filters as --tier does: a code no deal has is a typo, not an empty report
+    (the fixture's deals have no currency column)."""
+    extra = {"plan": ["--target-amount", "1000"], "pacing": ["--target-amount", "1000"],
+             "pack": ["--out", str(tmp_path / "pack")]}.get(command, [])
+    result = cli(command, "--currency", "EUR", *extra, "--db", loaded, env=ENV)
+    assert result.exit_code == ExitCode.USAGE, result.stderr
+    assert "--currency 'EUR' matches no deal: no deal has a currency" in one_error(result)
+    assert not (tmp_path / "pack").exists()
+
+
 def test_known_value_without_rows_is_an_empty_success(cli, loaded):
     """bob's deals were created 2026-01-15 and in February: none in 2025-12."""
     result = cli("conversion", "--rep", " BOB ", "--month", "2025-12", "--db", loaded, env=ENV)

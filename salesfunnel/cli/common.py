@@ -216,6 +216,17 @@ def today() -> dt.date:
     return parse_day(override.strip(), "$SALESFUNNEL_TODAY") if override else dt.date.today()
 
 
+def refuse_empty_values(options: dict) -> None:
+    """An option given an empty value (`--month ""`, often an unset shell variable in a
+    cron line) is a usage error in every command, never taken as the option left out."""
+    for name, value in options.items():
+        if isinstance(value, str) and not value.strip():
+            raise UsageError(
+                f"--{name.replace('_', '-')} was given an empty value (an unset shell "
+                "variable?): give it a value, or leave the option out."
+            )
+
+
 @contextmanager
 def open_database(
     db: str | None, config: str | None, *, write: bool, wait: float, output: Path | None = None,
@@ -348,6 +359,7 @@ def report_command(
     @handle_errors
     @functools.wraps(compute)
     def command(**options):
+        refuse_empty_values(options)
         fmt, output, raw, bom, db, config, wait, include_removed, pipeline, force = (
             options.pop(name) for name, _, _ in _COMMON_OPTIONS
         )

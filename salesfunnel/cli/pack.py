@@ -11,6 +11,7 @@ from salesfunnel.cli.common import (
     DEFAULT_WAIT,
     handle_errors,
     open_database,
+    refuse_empty_values,
     stale_notices,
     today,
 )
@@ -65,6 +66,7 @@ def pack(
     from salesfunnel.reports.pipelines import scope_to_one
     from salesfunnel.written import written_whole
 
+    refuse_empty_values({"month": month, "pipeline": pipeline, "currency": currency})
     check_replaceable(out, force=force, flag="--out", what="the pack", folder=True)
     day = today()
     if month not in (None, "last", "latest", "complete"):

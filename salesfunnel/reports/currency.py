@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from salesfunnel.errors import QueryError
+from salesfunnel.errors import QueryError, UsageError
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 def scope_currency(db: Database, currency: str | None) -> list[str]:
     """Amounts are never summed across currencies, nor an amount of unknown currency
-    with others. With `currency` (--currency), the reports see only the deals in it;
+    with others. With `currency` (--currency), the reports see only the deals in it
+    (a code no deal has is a UsageError naming the codes they have);
     without it, a database holding amounts in more than one currency, or amounts in one
     currency beside amounts with no currency (a blank currency cell), is a QueryError
     naming them and what would resolve it. Returns notices."""
@@ -26,10 +27,12 @@ def scope_currency(db: Database, currency: str | None) -> list[str]:
     ) if codes else 0
     if currency is not None and currency.strip():
         code = currency.strip().upper()
+        if code not in codes:  # a filter that matches nothing known: a typo, as --tier's
+            held = (f"the deals' currencies are {', '.join(codes)}" if codes else
+                    "no deal has a currency (the exports loaded had no currency column, or "
+                    "it was empty)")
+            raise UsageError(f"--currency {currency.strip()!r} matches no deal: {held}.")
         db.restrict_to_currency(code)
-        if code not in codes:
-            held = ", ".join(codes) or "none recorded"
-            return [f"no deal has amounts in {code} (currencies in the database: {held})."]
         return [*unconverted_notices(db), *([
             f"{unknown:,} deal{'s' if unknown != 1 else ''} with an amount but no currency "
             f"{'are' if unknown != 1 else 'is'} left out with the deals in other currencies "
