@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from salesfunnel.errors import ConfigError
+from salesfunnel.errors import EMPTY_VALUE, ConfigError, UsageError
 from salesfunnel.funnel import Funnel, build_funnel, label_key
 
 DEFAULT_CONFIG_NAME = "salesfunnel.toml"
@@ -98,7 +98,10 @@ class CurrencySettings:
 
 
 def resolve_config_path(option: str | None) -> Path | None:
-    """--config wins, then $SALESFUNNEL_CONFIG, then ./salesfunnel.toml when it exists."""
+    """--config wins, then $SALESFUNNEL_CONFIG, then ./salesfunnel.toml when it exists.
+    An empty --config (an unset shell variable) is a UsageError, not "no config"."""
+    if option is not None and not option.strip():
+        raise UsageError(EMPTY_VALUE.format(flag="--config"))
     if option:
         return Path(option)
     env = os.environ.get("SALESFUNNEL_CONFIG")

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesfunnel.errors import (
+    EMPTY_VALUE,
     ConfigError,
     CsvReadError,
     DatabaseBusyError,
@@ -88,7 +89,10 @@ def quote_ident(name: str) -> str:
 
 
 def resolve_db_path(option: str | None) -> Path:
-    """--db wins, then $SALESFUNNEL_DB, then ./salesfunnel.duckdb."""
+    """--db wins, then $SALESFUNNEL_DB, then ./salesfunnel.duckdb. An empty --db (an
+    unset shell variable) is a UsageError, never the default database."""
+    if option is not None and not option.strip():
+        raise UsageError(EMPTY_VALUE.format(flag="--db"))
     return Path(option or os.environ.get("SALESFUNNEL_DB") or DEFAULT_DB_NAME)
 
 

@@ -44,6 +44,11 @@ class UsageError(SalesfunnelError):
     exit_code = ExitCode.USAGE
 
 
+# the message of an option given an empty value (`--month ""`), in every command
+EMPTY_VALUE = ("{flag} was given an empty value (an unset shell variable?): give it a value, "
+               "or leave the option out.")
+
+
 class InputError(SalesfunnelError):
     """An input file, folder or config file cannot be used."""
 

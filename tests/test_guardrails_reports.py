@@ -71,11 +71,14 @@ def test_unknown_filter_value_is_exit_2(cli, loaded, args, message):
     ("pulse", "--tier", ""), ("conversion", "--source", ""), ("tiers", "--currency", ""),
     ("cohorts", "--pipeline", ""), ("movement", "--since", ""),
     ("pack", "--month", "", "--out", "unwritten"),
+    ("conversion", "--db", ""), ("load", "--db", "", "missing.csv"),
+    ("load", "--config", "", "missing.csv"), ("info", "--db", ""),
 ])
 def test_an_empty_value_is_exit_2_in_every_command(cli, loaded, args):
     """`--month "$MONTH"` with MONTH unset is no report over all deals: every command
     refuses an option given an empty value (cli.common.refuse_empty_values)."""
-    result = cli(*args, "--db", loaded, env=ENV)
+    given_db = "--db" in args
+    result = cli(*args, *([] if given_db else ["--db", loaded]), env=ENV)
     assert result.exit_code == ExitCode.USAGE, result.stderr
     assert f"{args[1]} was given an empty value" in one_error(result)
     assert result.stdout == ""

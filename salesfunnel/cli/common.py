@@ -38,6 +38,7 @@ from salesfunnel.cli.options import (
     WaitOption,
 )
 from salesfunnel.errors import (
+    EMPTY_VALUE,
     ExitCode,
     InputError,
     Interrupted,
@@ -221,10 +222,7 @@ def refuse_empty_values(options: dict) -> None:
     cron line) is a usage error in every command, never taken as the option left out."""
     for name, value in options.items():
         if isinstance(value, str) and not value.strip():
-            raise UsageError(
-                f"--{name.replace('_', '-')} was given an empty value (an unset shell "
-                "variable?): give it a value, or leave the option out."
-            )
+            raise UsageError(EMPTY_VALUE.format(flag=f"--{name.replace('_', '-')}"))
 
 
 @contextmanager
