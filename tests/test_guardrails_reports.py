@@ -97,6 +97,29 @@ def test_a_currency_no_deal_has_is_exit_2(cli, loaded, tmp_path, command):
     assert not (tmp_path / "pack").exists()
 
 
+def test_a_window_cohort_says_its_days_in_every_machine_format(cli, loaded, tmp_path):
+    """--since/--until: trailing fields since and until (inclusive days). D1, D2, D3 were
+    created in January: 3 reached lead; D2 and D3 were lost, both smb (dropoff)."""
+    window = ("--since", "2026-01-01", "--until", "2026-01-31")
+    rows = json.loads(cli("conversion", *window, "-f", "json", "--db", loaded, env=ENV).stdout)
+    assert rows[0]["stage"] == "lead" and rows[0]["reached"] == 3
+    assert {(r["since"], r["until"]) for r in rows} == {("2026-01-01", "2026-01-31")}
+    csv = cli("conversion", *window, "-f", "csv", "--db", loaded, env=ENV).stdout.splitlines()
+    assert csv[0].endswith(",overall_rate_high,since,until")
+    assert csv[1].startswith("lead,3,") and csv[1].endswith(",2026-01-01,2026-01-31")
+    lost = json.loads(cli("dropoff", "--since", "2026-01-01", "-f", "json", "--db", loaded,
+                          env=ENV).stdout)
+    assert sum(r["lost"] for r in lost if r["tier"] == "smb") == 2  # D2, D3 (D5: February)
+    assert {(r["since"], r["until"]) for r in lost} == {("2026-01-01", None)}
+    parquet = tmp_path / "c.parquet"
+    assert cli("conversion", *window, "-o", parquet, "--db", loaded, env=ENV).exit_code == 0
+    import polars as pl
+
+    frame = pl.read_parquet(parquet)
+    assert frame.columns[-2:] == ["since", "until"] and frame["since"].unique().to_list() == [
+        "2026-01-01"]
+
+
 def test_known_value_without_rows_is_an_empty_success(cli, loaded):
     """bob's deals were created 2026-01-15 and in February: none in 2025-12."""
     result = cli("conversion", "--rep", " BOB ", "--month", "2025-12", "--db", loaded, env=ENV)

@@ -85,11 +85,15 @@ def test_movement_rows_equal_hand_computed_values_in_every_format(nightly_db, cl
 
     result = cli("movement", *WINDOW, "--db", nightly_db, "-f", "json")
     assert result.exit_code == ExitCode.OK
-    assert [(r["category"], r["deals"], r["amount"]) for r in json.loads(result.stdout)] == EXPECTED
+    rows = json.loads(result.stdout)
+    assert [(r["category"], r["deals"], r["amount"]) for r in rows] == EXPECTED
+    # every row says its window (the first export is the 18th: the window starts on it)
+    assert {(r["since"], r["until"]) for r in rows} == {("2026-11-18", "2026-11-20")}
 
     result = cli("movement", *WINDOW, "--db", nightly_db, "-f", "csv")
-    assert result.stdout.splitlines()[0] == "category,deals,amount"
-    assert result.stdout.splitlines()[1:3] == ["start,5,8000.0", "created,1,800.0"]
+    assert result.stdout.splitlines()[0] == "category,deals,amount,since,until"
+    assert result.stdout.splitlines()[1:3] == ["start,5,8000.0,2026-11-18,2026-11-20",
+                                               "created,1,800.0,2026-11-18,2026-11-20"]
 
     parquet = tmp_path / "movement.parquet"
     assert cli("movement", *WINDOW, "--db", nightly_db, "-o", parquet).exit_code == ExitCode.OK
@@ -132,9 +136,10 @@ def test_movement_defaults_to_the_seven_days_up_to_the_newest_as_of(nightly_db, 
     # the window 11-13 to 11-20 starts before the first export (the 18th): the pipeline
     # before it is unknown, so the movement starts there (issue 21): alice's open deals
     # on the 18th are D1 1000, D3 1500, D5 500, never "created" from a start of 0
-    assert rows[0] == {"rep": "alice", "category": "start", "deals": 3, "amount": 3000.0}
-    assert {"rep": "alice", "category": "created", "deals": 0, "amount": 0.0} in rows
-    assert {"rep": "bob", "category": "end", "deals": 2, "amount": 5500.0} in rows
+    window = {"since": "2026-11-18", "until": "2026-11-20"}  # starts at the first export
+    assert rows[0] == {"rep": "alice", "category": "start", "deals": 3, "amount": 3000.0, **window}
+    assert {"rep": "alice", "category": "created", "deals": 0, "amount": 0.0, **window} in rows
+    assert {"rep": "bob", "category": "end", "deals": 2, "amount": 5500.0, **window} in rows
     assert "the pipeline before the first deals export (as of 2026-11-18) is unknown" in \
         " ".join(result.stderr.split())
 

@@ -68,6 +68,8 @@ def test_conversion_of_every_deal_reads_the_stage_entries_as_the_cohort_join_doe
 
     whole, joined = full(), full(since="2000-01-01")
     assert any(row["median_days"] is not None for row in whole)
+    # the window's rows say it (trailing since, until); otherwise the same
+    assert {(row.pop("since"), row.pop("until")) for row in joined} == {("2000-01-01", None)}
     assert whole == joined
 
 

@@ -105,6 +105,22 @@ class Filters:
     def args(self) -> list:
         return [self.tier, self.rep, self.source, self.since, self.until]
 
+    def period_columns(self, *, month: bool = True) -> tuple[str, str, list[str]]:
+        """The fields that say the cohort's period in machine output, as SQL around the
+        report's own fields, with the parameters in order: a leading `month` (YYYY-MM)
+        for --month; trailing `since` and `until` (inclusive days, empty for an open end)
+        for --since/--until, after the report's fields so that readers by position keep
+        working; none for all deals."""
+        if self.month is not None:
+            return ("?::varchar as month, ", "", [self.month]) if month else ("", "", [])
+        if self.since is None and self.until is None:
+            return "", "", []
+        last = None if self.until is None else self.until - dt.timedelta(days=1)
+        return "", ", ?::varchar as since, ?::varchar as until", [
+            None if self.since is None else f"{self.since:%Y-%m-%d}",
+            None if last is None else f"{last:%Y-%m-%d}",
+        ]
+
     def describe(self) -> str:
         parts = [self.window_label]
         parts += [f"{name} {value}" for name, value in

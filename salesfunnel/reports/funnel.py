@@ -56,11 +56,10 @@ def conversion(
               name if name == "stage" else f"{name}::double as {name}" for name in columns]
     if by:
         fields.insert(0, f"group_value as {quote_ident(by)}")
-    month = [] if filters.month is None or by == "month" else [filters.month]
+    lead, trail, period_args = filters.period_columns(month=by != "month")
     frame = db.rows(
-        f"select {'?::varchar as month, ' if month else ''}{', '.join(fields)} "
-        "from conversion(?, ?, ?, ?, ?, ?, ?)",
-        [*month, *filters.args(), by, z_value(confidence)],
+        f"select {lead}{', '.join(fields)}{trail} from conversion(?, ?, ?, ?, ?, ?, ?)",
+        [*period_args, *filters.args(), by, z_value(confidence)],
     )
     title = f"Conversion · {filters.describe()}" + (f" · by {by}" if by else "")
     report = Report("conversion", title, frame, db.funnel.stages, group_by=by,
@@ -86,11 +85,11 @@ def dropoff(db: Database, filters: Filters, by: str | None = None) -> Report:
         from salesfunnel.reports.pipelines import in_scope
 
         return in_scope(db, None, lambda: dropoff(db, filters), grouped=True)
-    month = [] if filters.month is None else [filters.month]
+    lead, trail, period_args = filters.period_columns()
     frame = db.rows(
-        f"select {'?::varchar as month, ' if month else ''}tier, stage, reason, "
-        "lost::bigint as lost, share::double as share, amount::double as amount "
-        "from dropoff(?, ?, ?, ?, ?)", [*month, *filters.args()]
+        f"select {lead}tier, stage, reason, "
+        f"lost::bigint as lost, share::double as share, amount::double as amount{trail} "
+        "from dropoff(?, ?, ?, ?, ?)", [*period_args, *filters.args()]
     )
     return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages)
 

@@ -98,6 +98,8 @@ def movement(
     source: str | None = None,
     by: MovementBy | None = None,
 ) -> Report:
+    import polars as pl
+
     first, last = window(db, since, until)
     start, notices = known_start(db, first, last)
     frame = db.call_macro(
@@ -109,8 +111,12 @@ def movement(
         frame = frame.drop("group_value", "position")
     else:
         frame = frame.drop("position").rename({"group_value": str(by)})
-    begins = f"{start:%Y-%m-%d %H:%M}".removesuffix(" 00:00") + " (first export)" \
-        if notices else f"{first}"
+    since_text = f"{start:%Y-%m-%d %H:%M}".removesuffix(" 00:00") if notices else f"{first}"
+    # machine output says its window: trailing fields since and until (inclusive days;
+    # since is the first export's as-of when the window starts before it), after the
+    # report's own so that readers by position keep working
+    frame = frame.with_columns(pl.lit(since_text).alias("since"), pl.lit(f"{last}").alias("until"))
+    begins = f"{since_text} (first export)" if notices else since_text
     parts = [f"{begins} to {last}"]
     parts += [f"{name} {value}" for name, value in
               (("tier", tier), ("rep", rep), ("source", source)) if value]
