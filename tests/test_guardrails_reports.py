@@ -111,6 +111,9 @@ def test_a_window_cohort_says_its_days_in_every_machine_format(cli, loaded, tmp_
                           env=ENV).stdout)
     assert sum(r["lost"] for r in lost if r["tier"] == "smb") == 2  # D2, D3 (D5: February)
     assert {(r["since"], r["until"]) for r in lost} == {("2026-01-01", None)}
+    tiers = json.loads(cli("tiers", *window, "-f", "json", "--db", loaded, env=ENV).stdout)
+    assert [(t["tier"], t["deals"], t["won"], t["lost"], t["since"], t["until"]) for t in tiers] \
+        == [("smb", 3, 1, 2, "2026-01-01", "2026-01-31")]  # D1 won; D2, D3 lost
     parquet = tmp_path / "c.parquet"
     assert cli("conversion", *window, "-o", parquet, "--db", loaded, env=ENV).exit_code == 0
     import polars as pl

@@ -115,11 +115,8 @@ class Filters:
             return ("?::varchar as month, ", "", [self.month]) if month else ("", "", [])
         if self.since is None and self.until is None:
             return "", "", []
-        last = None if self.until is None else self.until - dt.timedelta(days=1)
-        return "", ", ?::varchar as since, ?::varchar as until", [
-            None if self.since is None else f"{self.since:%Y-%m-%d}",
-            None if last is None else f"{last:%Y-%m-%d}",
-        ]
+        return "", ", ?::varchar as since, ?::varchar as until", list(
+            window_days(self.since, self.until))
 
     def describe(self) -> str:
         parts = [self.window_label]
@@ -138,6 +135,25 @@ class Window:
 
     def args(self) -> list:
         return [self.since, self.until]
+
+    def with_days(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`frame` with trailing fields since and until (window_days) when the window has
+        an end; as it is for any time."""
+        if self.since is None and self.until is None:
+            return frame
+        import polars as pl
+
+        since, until = window_days(self.since, self.until)
+        return frame.with_columns(pl.lit(since, pl.String).alias("since"),
+                                  pl.lit(until, pl.String).alias("until"))
+
+
+def window_days(since: dt.datetime | None, until: dt.datetime | None) -> tuple[str | None, str | None]:
+    """A window [since, until) of midnights as the inclusive days machine output gives
+    (YYYY-MM-DD; None for an open end)."""
+    last = None if until is None else until - dt.timedelta(days=1)
+    return (None if since is None else f"{since:%Y-%m-%d}",
+            None if last is None else f"{last:%Y-%m-%d}")
 
 
 def midnight(day: dt.date) -> dt.datetime:

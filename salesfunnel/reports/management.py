@@ -100,6 +100,7 @@ def churn(
         # new fields after the old ones, so that readers by position keep working
         pl.col("churn_rate_low", "churn_rate_high").cast(pl.Float64),
     )
+    frame = window.with_days(frame)
     title = (
         f"Churn by {by} · customers started {_window_text(window)} · as of {today:%Y-%m-%d} "
         f"· early = ended within {early_months} month{'s' if early_months != 1 else ''}"
@@ -126,6 +127,7 @@ def early_churn(
         pl.col("days_active").cast(pl.Int64),
         pl.col("mrr").cast(pl.Float64),
     )
+    frame = window.with_days(frame)
     title = (
         f"Early churn · ended within {early_months} month{'s' if early_months != 1 else ''} of "
         f"starting · customers started {_window_text(window)} · as of {today:%Y-%m-%d}"
@@ -166,6 +168,7 @@ def tiers(
             pl.Float64
         ),
     )
+    frame = window.with_days(frame)
     label = f"created {window.span}" if window.span else "all deals"
     return Report("tiers", f"Tier economics · {label} · as of {today:%Y-%m-%d}", frame,
                   db.funnel.stages, extra={"confidence": confidence})
