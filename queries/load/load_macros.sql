@@ -115,15 +115,45 @@ create or replace temp macro parse_any_timestamp(x) as
         else null
     end;
 
--- Amounts: 1200, 1200.5, -3, 1e6, 1,200.50, 1.200,50, 1200,50, with currency
--- symbols or codes and spaces around or inside (thousands) removed.
+-- Amounts: 1200, 1200.5, -3, 1e6, 1,200.50, 1.200,50, 1200,50, 1'234.50 (Swiss),
+-- 1,23,456.00 (Indian grouping), with spaces (also no-break and narrow no-break, as
+-- French thousands), apostrophes, currency symbols (any, $ € £ ¥ ₹ ₽ ...) and codes
+-- (USD, SEK, R$, kr, zł ...) around or inside removed. (500,00) and 500- are -500:
+-- negative, so rejected as such, never as unparseable.
 create or replace temp macro amount_digits(x) as
-    regexp_replace(x, '(\s|\x{00A0}|\$|€|£|¥|USD|EUR|GBP|CHF)', '', 'g');
+    regexp_replace(
+        regexp_replace(x, '[\s\x{00A0}\x{2007}\x{2009}\x{202F}''’]', '', 'g'),
+        '\p{Sc}|[A-Z]{3}|\b[A-Z]{1,2}\$|kr\.?|Kr\.?|zł|Kč|Ft|Rs\.?|lei|\.[-–]$', '', 'g');
+
+create or replace temp macro signed_amount(s) as
+    case
+        when regexp_full_match(s, '\([\d.,]+\)') then '-' || s[2:-2]
+        when regexp_full_match(s, '[\d.,]+-') then '-' || s[:-2]
+        else s
+    end;
+
+-- The decimal mark of the file being loaded ('.' or ','; the loader sets it per file,
+-- parsing.py choose_decimal_mark): with ',' a dot groups thousands (12.000 is twelve
+-- thousand, 1,5 is one and a half); with '.' (also when unset) 1.234 is a decimal and
+-- a comma followed by three digits groups thousands. A value with both marks takes
+-- the last one as its decimal mark either way.
+set variable salesfunnel_decimal_mark = '.';
 
 create or replace temp macro parse_amount_text(s) as
     case
+        when coalesce(getvariable('salesfunnel_decimal_mark'), '.') = ',' then
+            case
+                when regexp_full_match(s, '[+-]?\d{1,3}(\.\d{3})+(,\d+)?')
+                    then try_cast(replace(replace(s, '.', ''), ',', '.') as double)
+                when regexp_full_match(s, '[+-]?\d+,\d+') then try_cast(replace(s, ',', '.') as double)
+                when regexp_full_match(s, '[+-]?\d+(\.\d+)?([eE][+-]?\d+)?') then try_cast(s as double)
+                when regexp_full_match(s, '[+-]?\d{1,3}(,\d{3})+\.\d+') then try_cast(replace(s, ',', '') as double)
+                when regexp_full_match(s, '[+-]?,\d+') then try_cast(replace(s, ',', '.') as double)
+                else null
+            end
         when regexp_full_match(s, '[+-]?\d+(\.\d+)?([eE][+-]?\d+)?') then try_cast(s as double)
         when regexp_full_match(s, '[+-]?\d{1,3}(,\d{3})+(\.\d+)?') then try_cast(replace(s, ',', '') as double)
+        when regexp_full_match(s, '[+-]?\d{1,2}(,\d{2})*,\d{3}(\.\d+)?') then try_cast(replace(s, ',', '') as double)
         when regexp_full_match(s, '[+-]?\d{1,3}(\.\d{3})+(,\d+)?')
             then try_cast(replace(replace(s, '.', ''), ',', '.') as double)
         when regexp_full_match(s, '[+-]?\d+,\d+') then try_cast(replace(s, ',', '.') as double)
@@ -134,7 +164,23 @@ create or replace temp macro parse_amount_text(s) as
 create or replace temp macro parse_any_amount(x) as
     case
         when x is null then null
-        else coalesce(try_cast(x as double), parse_amount_text(amount_digits(x)))
+        when getvariable('salesfunnel_decimal_mark') = ','
+            then parse_amount_text(signed_amount(amount_digits(x)))
+        else coalesce(try_cast(x as double), parse_amount_text(signed_amount(amount_digits(x))))
+    end;
+
+-- What an amount's text says of the decimal mark (after amount_digits): 'comma' for
+-- 1,5 / 1200,50 / 1.234,56 / 1.234.567 (a comma decimal, or dots that group thousands),
+-- 'point' for 1.5 / 1200.50 / 1,234.56 / 1,234,567, 'thousands dot' for 1.234 or 12.000
+-- (either: a dot then exactly three digits), null for the rest (1200, 1,234: a comma
+-- then three digits is read as thousands whatever the mark).
+create or replace temp macro amount_mark_evidence(s) as
+    case
+        when regexp_full_match(s, '[+-]?(\d+,(\d{1,2}|\d{4,})|\d{1,3}(\.\d{3})+,\d+|\d{1,3}(\.\d{3}){2,})')
+            then 'comma'
+        when regexp_full_match(s, '[+-]?(\d+\.(\d{1,2}|\d{4,})|\d{1,3}(,\d{3})+\.\d+|\d{1,3}(,\d{3}){2,})')
+            then 'point'
+        when regexp_full_match(s, '[+-]?\d{1,3}\.\d{3}') then 'thousands dot'
     end;
 
 -- An amount that parse_any_amount reads with its first cast (1200, -3.5, 1e6); with

@@ -116,6 +116,13 @@ def classify(db: Database, facts: FileFacts) -> None:
                 taken.add(column.index)
                 break
     facts.fields = by_field
+    amount = by_field.get("amount")
+    if amount is not None and amount.numbers < amount.filled:
+        bad = amount.filled - amount.numbers
+        facts.notes.append(
+            f"{amount.name!r}: {bad} of {amount.filled} values {'is' if bad == 1 else 'are'} no amount: "
+            f"load rejects {'that row' if bad == 1 else 'those rows'} (unparseable amount)"
+        )
     has = by_field.__contains__
     if facts.plan is not None and _reads_a_repeated_header(facts):
         # load would refuse the preset: a mapping names the copy to read; the file is still
@@ -169,7 +176,9 @@ def _fits(name: str, column: Column, rows: int) -> bool:
     """Values must agree with the name: dates for date fields, numbers for amounts."""
     if name in ("created_at", "closed_at", "entered_at"):
         return is_date(column)
-    if name in ("amount", "employees", "sort_order", "probability"):
+    if name == "amount":  # a few values that are no amount are the load's rejects
+        return column.numbers > 0 and column.numbers * 2 >= column.filled
+    if name in ("employees", "sort_order", "probability"):
         return column.numbers >= column.filled
     if name in ("is_won", "is_closed", "is_active"):
         return column.booleans == column.filled

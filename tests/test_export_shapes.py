@@ -1,0 +1,147 @@
+"""Export shapes found by a red-team pass over `init` and `load`: amounts written the
+way European, Swiss, Indian and Nordic exports write them, CJK dates and headers,
+Pipedrive in other languages. Each test checks hand-computed numbers."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+from conftest import load_into, query, write
+
+from salesfunnel.errors import ExitCode
+
+
+def amounts(db) -> list[tuple]:
+    return query(db, "select deal_id, amount from deals order by deal_id")
+
+
+def test_a_semicolon_file_reads_12_000_as_twelve_thousand(cli, tmp_path, db_path):
+    """German Excel writes `;` between fields because the comma is its decimal mark:
+    `12.000 €` is twelve thousand, `1.500 €` fifteen hundred (they were 12.0 and 1.5).
+    Hand count: won 12000 + 1500 = 13500, mean 6750; the open deal's 800 is not won."""
+    path = write(tmp_path, "deals.csv",
+                 "deal_id;rep;stage;amount;created_at;closed_at\n"
+                 "A;ann;won;12.000 €;2026-09-01;2026-10-05\n"
+                 "B;ann;won;1.500 €;2026-09-02;2026-10-06\n"
+                 "C;ann;lead;800 €;2026-09-03;\n")
+    result = cli("load", "--db", db_path, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "decimal comma" in result.stderr
+    assert amounts(db_path) == [("A", 12000.0), ("B", 1500.0), ("C", 800.0)]
+    tiers = json.loads(cli("tiers", "--db", db_path, "--format", "json").stdout)
+    assert [(t["won"], t["won_amount"], t["avg_won_amount"]) for t in tiers] == [(2, 13500.0, 6750.0)]
+    table = cli("tiers", "--db", db_path).stdout
+    assert "13,500" in table and "6,750" in table
+
+
+def test_a_decimal_comma_anywhere_in_the_file_decides_for_all_its_amounts(tmp_path, db_path):
+    """A comma-separated export whose amounts are quoted `12.000,00 €` and `800,5`: the
+    comma is the decimal mark, so `1.500` is 1500 (not 1.5); `(50,00)` is -50, rejected
+    as negative (it was "unparseable")."""
+    path = write(tmp_path, "deals.csv",
+                 'deal_id,rep,stage,amount\n'
+                 'A,ann,lead,"12.000,00 €"\n'
+                 'B,ann,lead,1.500\n'
+                 'C,ann,won,"800,5"\n'
+                 'D,ann,won,"(50,00)"\n')
+    report = load_into(db_path, path)
+    assert report.files[0].decimal_mark == ","
+    assert amounts(db_path) == [("A", 12000.0), ("B", 1500.0), ("C", 800.5)]
+    assert query(db_path, "select line, value, reason from load_rejects") == [
+        (5, "(50,00)", "negative amount")
+    ]
+
+
+def test_amounts_only_like_12_000_in_a_comma_file_are_read_as_before_and_said(
+        tmp_path, db_path, cli):
+    """Nothing in a comma-separated file tells whether `12.000` is twelve or twelve
+    thousand: read with a decimal point (as before) and said, naming the config key."""
+    path = write(tmp_path, "deals.csv",
+                 'deal_id,rep,stage,amount\nA,ann,lead,"12.000 €"\nB,ann,lead,1.500\nC,ann,won,800\n')
+    result = cli("load", "--db", db_path, path)
+    assert result.exit_code == ExitCode.OK
+    assert '2 amounts like 12.000 read with a decimal point' in result.stderr
+    assert '[amounts] decimal = ","' in result.stderr
+    assert amounts(db_path) == [("A", 12.0), ("B", 1.5), ("C", 800.0)]
+
+
+def test_the_config_says_the_decimal_mark(tmp_path, db_path, cli):
+    path = write(tmp_path, "deals.csv",
+                 'deal_id,rep,stage,amount\nA,ann,lead,"12.000 €"\nB,ann,lead,1.500\nC,ann,won,800\n')
+    config = write(tmp_path, "sf.toml", '[amounts]\ndecimal = ","\n')
+    result = cli("load", "--db", db_path, "--config", config, path)
+    assert result.exit_code == ExitCode.OK
+    assert "decimal comma" in result.stderr and "read with a decimal point" not in result.stderr
+    assert amounts(db_path) == [("A", 12000.0), ("B", 1500.0), ("C", 800.0)]
+    bad = write(tmp_path, "bad.toml", '[amounts]\ndecimal = "comma"\n')
+    result = cli("load", "--db", tmp_path / "other.duckdb", "--config", bad, path)
+    assert result.exit_code == ExitCode.INPUT
+    assert '[amounts] decimal must be "." or ","' in result.stderr
+
+
+SHAPES = [
+    ("1\u202f234,56 kr", 1234.56),   # French/Nordic: narrow no-break space groups thousands
+    ("1\u00a0234,56", 1234.56),
+    ("SEK 1 234", 1234.0),
+    ("R$ 1.234,56", 1234.56),
+    ("CHF 1'234.50", 1234.5),        # Swiss apostrophes
+    ("CHF 1’234.50", 1234.5),
+    ("₹1,23,456.00", 123456.0),      # Indian grouping
+    ("JPY 1,234", 1234.0),
+    ("A$1,200", 1200.0),
+    ("1.234,56 DKK", 1234.56),
+    ("₽1 200", 1200.0),
+    ("zł 99", 99.0),
+]
+
+
+def test_amount_currency_codes_symbols_and_groupings(tmp_path, db_path):
+    """Each of these was rejected as unparseable (or, for the narrow no-break space,
+    never read); a file mixing both decimal marks reads each value by its own last mark."""
+    rows = "".join(f'D{n:02},ann,lead,"{text}"\n' for n, (text, _) in enumerate(SHAPES))
+    report = load_into(db_path, write(tmp_path, "deals.csv", "deal_id,rep,stage,amount\n" + rows))
+    assert report.rows_rejected == 0
+    assert amounts(db_path) == [(f"D{n:02}", value) for n, (_, value) in enumerate(SHAPES)]
+
+
+def test_negative_amounts_in_parentheses_or_trailing_minus_are_rejected_as_negative(
+        tmp_path, db_path):
+    path = write(tmp_path, "deals.csv",
+                 'deal_id,rep,stage,amount\nA,ann,lead,"(1,200.00)"\nB,ann,lead,500-\n'
+                 'C,ann,lead,$-7\nD,ann,lead,300\n')
+    report = load_into(db_path, path)
+    assert (report.files[0].rows_loaded, report.rows_rejected) == (1, 3)
+    assert query(db_path, "select line, value, reason from load_rejects order by line") == [
+        (2, "(1,200.00)", "negative amount"), (3, "500-", "negative amount"),
+        (4, "$-7", "negative amount"),
+    ]
+
+
+def test_init_maps_an_amount_column_with_a_few_values_that_are_no_amount(cli, tmp_path):
+    """One `TBD` among five amounts made init drop the whole Betrag column and say "no
+    amount" of a file that has one. Now it is mapped, the proposal says which rows the load
+    rejects, and the load names them. Loaded: 1234.56 + 12000 + 1234 (`€1.234` in a file of
+    decimal commas) = 14468.56."""
+    path = write(tmp_path, "deals.csv",
+                 'Deal-ID,Besitzer,Phase,Betrag,Erstellt am\n'
+                 '1,Jürgen,Qualifizierung,"1.234,56 €",03.10.2026\n'
+                 '2,Anaïs,Gewonnen,"12.000,00 €",05.10.2026\n'
+                 '3,Jürgen,Verloren,(500),20.10.2026\n'
+                 '4,Jürgen,Angebot,TBD,21.10.2026\n'
+                 '5,Jürgen,Angebot,"€1.234",21.10.2026\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no amount" not in result.stderr
+    text = proposal.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["columns"]["deals"]["amount"] == "Betrag"
+    assert "'Betrag': 1 of 5 values is no amount: load rejects that row" in text
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 5, loaded 3, rejected 2" in result.stderr
+    assert query(db, "select line, column_name, value, reason from load_rejects order by line") == [
+        (4, "amount", "(500)", "negative amount"), (5, "amount", "TBD", "unparseable amount"),
+    ]
+    assert query(db, "select sum(amount), count(*) from deals") == [(14468.56, 3)]
