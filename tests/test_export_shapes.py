@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import tomllib
 
+import pytest
 from conftest import load_into, query, write
 
 from salesfunnel.errors import ExitCode
@@ -145,3 +146,72 @@ def test_init_maps_an_amount_column_with_a_few_values_that_are_no_amount(cli, tm
         (4, "amount", "(500)", "negative amount"), (5, "amount", "TBD", "unparseable amount"),
     ]
     assert query(db, "select sum(amount), count(*) from deals") == [(14468.56, 3)]
+
+
+def conversion(cli, db) -> list[tuple]:
+    result = cli("conversion", "--db", db, "--format", "json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return [(row["stage"], row["reached"], row["open"]) for row in json.loads(result.stdout)]
+
+
+def test_a_japanese_salesforce_report_loads_as_proposed(cli, tmp_path):
+    """Headers 商談ID, 担当者, フェーズ, 金額, 作成日, 完了予定日 were no field (the file was
+    skipped as "not a kind salesfunnel loads"); 受注 is won, 失注 lost.
+    Hand count: 3 deals; 提案 reached by the open and the won deal (2, 1 open), 受注 by 1;
+    won amount 500,000 (¥500,000), open 1,200,000."""
+    path = write(tmp_path, "商談.csv",
+                 '商談ID,担当者,フェーズ,金額,作成日,完了予定日\n'
+                 '1,山田,提案,"¥1,200,000",2026/10/03,2026/11/15\n'
+                 '2,佐藤,受注,"¥500,000",2026/10/05,2026/10/30\n'
+                 '3,山田,失注,"¥300,000",2026/10/06,2026/10/20\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert config["columns"]["deals"] == {
+        "deal_id": "商談ID", "rep": "担当者", "stage": "フェーズ", "amount": "金額",
+        "created_at": "作成日", "closed_at": "完了予定日",
+    }
+    assert (config["funnel"]["stages"], config["funnel"]["lost"]) == (["提案", "受注"], ["失注"])
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 3, loaded 3, rejected 0" in result.stderr
+    assert query(db, "select status, sum(amount) from deals group by 1 order by 1") == [
+        ("lost", 300000.0), ("open", 1200000.0), ("won", 500000.0)
+    ]
+    assert conversion(cli, db) == [("提案", 2, 1), ("受注", 1, 0)]
+
+
+CJK = {
+    "zh": ('商机ID,负责人,销售阶段,金额,创建时间,关闭日期\n'
+           '1,王伟,初步接洽,1200,2026年10月3日,2026年11月15日\n'
+           '2,李娜,赢单,500,2026年10月5日 14:30,2026年10月30日 14:30\n'
+           '3,王伟,丢单,300,2026年10月6日,2026年10月20日\n', "赢单", 500.0, "14:30"),
+    "ko": ('거래 ID,담당자,단계,금액,생성일,마감일\n'
+           '1,김민수,제안,"₩1,200,000",2026. 10. 3.,2026. 11. 15.\n'
+           '2,이지은,수주,"₩500,000",2026. 10. 5.,2026. 10. 30.\n'
+           '3,김민수,실주,"₩300,000",2026. 10. 6.,2026. 10. 20.\n', "수주", 500000.0, "00:00"),
+}
+
+
+@pytest.mark.parametrize("language", list(CJK))
+def test_chinese_and_korean_dates_are_dates(cli, tmp_path, language):
+    """`2026年10月3日` and `2026. 10. 3.` were not dates: init said "no created date" and
+    "no close date" of files that have both. Korean headers (거래 ID, 담당자, 단계, 금액,
+    생성일, 마감일) and words (수주 won, 실주 lost). Hand count: the won deal was created
+    2026-10-05 and closed 2026-10-30: 25 days to win."""
+    text, won, amount, time = CJK[language]
+    path = write(tmp_path, f"{language}.csv", text)
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no created date" not in result.stderr and "no close date" not in result.stderr
+    db = tmp_path / "db.duckdb"
+    assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
+    assert query(db, "select deal_id, stage, amount, created_at::varchar, closed_at::varchar "
+                     "from deals where status = 'won'") == [
+        ("2", won, amount, f"2026-10-05 {time}:00", f"2026-10-30 {time}:00")
+    ]
+    result = cli("conversion", "--db", db, "--format", "json")
+    assert json.loads(result.stdout)[-1]["median_days"] == 25.0

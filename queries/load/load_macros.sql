@@ -65,6 +65,16 @@ create or replace temp macro parse_month_name_date(x) as
         '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y'
     ]);
 
+-- Year-first dates as Chinese, Japanese and Korean exports write them: 2026年10月3日
+-- (and 2026年10月3日 14:05), 2026. 10. 3. (and 2026. 10. 3. 14:05): rewritten as
+-- 2026-10-3 and read with the ISO patterns.
+create or replace temp macro parse_cjk_date(x) as
+    try_strptime(
+        trim(regexp_replace(regexp_replace(x,
+            '^(\d{4})\.\s(\d{1,2})\.\s(\d{1,2})\.?', '\1-\2-\3 '),
+            '^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日', '\1-\2-\3 ')),
+        ['%Y-%m-%d', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S']);
+
 -- A datetime ending in Z or a UTC offset (+01, -05, +0530, +05:30), or in the
 -- zone name UTC or GMT, which must be converted to UTC.
 create or replace temp macro has_utc_offset(x) as
@@ -91,7 +101,8 @@ create or replace temp macro plain_iso_timestamp(x) as
     regexp_full_match(x, '\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?');
 
 -- ISO dates and datetimes (T or space, optional fractional seconds, Z, UTC, GMT
--- or an offset +hh, +hhmm, +hh:mm, converted to UTC; another zone name is null); DD.MM.YYYY; YYYY/MM/DD; and slash dates in
+-- or an offset +hh, +hhmm, +hh:mm, converted to UTC; another zone name is null); DD.MM.YYYY; YYYY/MM/DD;
+-- 2026年10月3日 and 2026. 10. 3. (parse_cjk_date); and slash dates in
 -- the file's date order (two-digit years too); dates with a month name. Impossible dates (2026-02-30) do not parse. The ISO
 -- branch is tried first with plain casts: it is by far the most common.
 create or replace temp macro parse_any_timestamp(x) as
@@ -111,6 +122,7 @@ create or replace temp macro parse_any_timestamp(x) as
             then try_strptime(x, ['%d.%m.%Y', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M:%S'])
         when regexp_matches(x, '^\d{4}/\d{1,2}/\d{1,2}')
             then try_strptime(x, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
+        when regexp_matches(x, '^\d{4}(\s*年|\.\s\d{1,2}\.\s)') then parse_cjk_date(x)
         when regexp_matches(x, '[A-Za-z]{3}') then parse_month_name_date(x)
         else null
     end;
