@@ -215,3 +215,62 @@ def test_chinese_and_korean_dates_are_dates(cli, tmp_path, language):
     ]
     result = cli("conversion", "--db", db, "--format", "json")
     assert json.loads(result.stdout)[-1]["median_days"] == 25.0
+
+
+PIPEDRIVE = {
+    "de": ("Deal - ID,Deal - Titel,Deal - Besitzer,Deal - Phase,Deal - Wert,Deal - Währung,"
+           "Deal - Status,Deal - Deal erstellt,Deal - Geschlossen am,Deal - Verlustgrund,"
+           "Organisation - Name\n",
+           ("Qualifiziert", "Angebot erstellt", "Kontakt hergestellt"),
+           ("Offen", "Gewonnen", "Verloren"), "Zu teuer"),
+    "fr": ("Affaire - ID,Affaire - Titre,Affaire - Propriétaire,Affaire - Étape,Affaire - Valeur,"
+           "Affaire - Devise,Affaire - Statut,Affaire - Affaire créée,Affaire - Fermée le,"
+           "Affaire - Raison de la perte,Organisation - Nom\n",
+           ("Qualifié", "Proposition", "Contacté"), ("Ouvert", "Gagné", "Perdu"), "Trop cher"),
+}
+
+
+@pytest.mark.parametrize("language", list(PIPEDRIVE))
+def test_pipedrive_in_german_and_french(cli, tmp_path, language):
+    """Pipedrive prefixes each column with its entity in the user's language ("Deal - Wert",
+    "Affaire - Valeur"): init mapped only id, owner, stage and status, and said "no amount",
+    "no created date", "no close date" of a file holding all three. Stage words order the
+    funnel (contacted < qualified < proposal, CHECK). Hand count: amounts 1000.5 (written
+    "1.000,50") + 2000 + 500; deal 2 won from the proposal stage, deal 3 lost at contacted:
+    contacted reached by 3, qualified by 2 (1 open), proposal by 1; won 2000 in 18 days
+    (2026-10-02 10:00 to 2026-10-20 10:00)."""
+    header, (qualified, proposal, contacted), (open_, won, lost), reason = PIPEDRIVE[language]
+    path = write(tmp_path, "deals.csv", header +
+                 f'1,Acme,Anna,{qualified},"1.000,50",EUR,{open_},2026-10-01 10:00:00,,,Acme\n'
+                 f'2,Beta,Ben,{proposal},2000,EUR,{won},2026-10-02 10:00:00,2026-10-20 10:00:00,,Beta\n'
+                 f'3,Gamma,Anna,{contacted},500,EUR,{lost},2026-10-03 10:00:00,'
+                 f'2026-10-21 10:00:00,{reason},Gamma\n')
+    proposal_file = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal_file)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "not found: no lead source" in result.stderr
+    assert "no amount" not in result.stderr and "no created date" not in result.stderr
+    config = tomllib.loads(proposal_file.read_text(encoding="utf-8"))
+    assert sorted(config["columns"]["deals"]) == [
+        "account", "amount", "closed_at", "created_at", "currency", "deal_id", "lost_reason",
+        "rep", "stage", "status",
+    ]
+    assert config["funnel"]["stages"] == [contacted, qualified, proposal, "Won"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal_file, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 3, loaded 3, rejected 0" in result.stderr
+    assert query(db, "select deal_id, status, amount, account, lost_reason from deals "
+                     "order by deal_id") == [
+        ("1", "open", 1000.5, "Acme", None), ("2", "won", 2000.0, "Beta", None),
+        ("3", "lost", 500.0, "Gamma", reason),
+    ]
+    result = cli("conversion", "--db", db, "--format", "json")
+    rows = json.loads(result.stdout)
+    assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
+        (contacted, 3, 0, 1), (qualified, 2, 1, 0), (proposal, 1, 0, 0), ("Won", 1, 0, 0)
+    ]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], t["won_amount"], t["median_days_to_win"]) for t in tiers] == [
+        (1, 2000.0, 18.0)
+    ]

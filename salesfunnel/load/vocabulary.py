@@ -43,7 +43,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "dealphase", "phasedelatransaction", "etapadelnegocio", "etapadonegocio",
               "fasedellatrattativa", "dealfase", "dealstadium",
               "フェーズ", "商談フェーズ", "取引ステージ", "ステージ", "단계", "거래단계", "영업단계"),
-    "status": ("status", "dealstatus", "outcome"),
+    "status": ("status", "dealstatus", "outcome", "statut", "estado", "stato", "状态", "ステータス"),
     "amount": ("amount", "value", "dealvalue", "closevalue", "dealamount", "opportunityamount",
                "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
                "opportunity", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
@@ -54,7 +54,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
                    "fechadecreacion", "fechacreacion", "datadecriacao", "датасоздания",
                    "создано", "创建时间", "创建日期",
-                   "erstelldatum", "datadicreazione", "作成日", "作成日時", "생성일", "생성일자",
+                   "erstelldatum", "datadicreazione", "dealcreated", "dealerstellt", "affairecreee",
+                   "tratocreado", "negociocriado", "trattativacreata", "作成日", "作成日時",
+                   "생성일", "생성일자",
                    "생성일시"),
     "closed_at": ("actualclosedate", "closedate", "closeddate", "closedat", "closedon",
                   "closingdate", "dateclosed",
@@ -62,9 +64,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
                   "датазакрытия", "关闭日期", "成交日期", "estclosedate", "estimatedclosedate",
                   "datedefermeture", "datadichiusura", "schlusstermin", "abschlusstermin",
+                  "dealclosedon", "geschlossenam", "dealgeschlossenam", "fermeele", "cerradoel",
+                  "fechadoem", "chiusail",
                   "完了予定日", "クローズ日", "成約日", "마감일", "종료일", "예상마감일"),
     "account": ("account", "accountname", "company", "companyname", "organization",
-                "organisation", "organizationname", "customer", "client", "associatedcompany",
+                "organisation", "organizationname", "organisationname", "organisationnom",
+                "organizacionnombre", "customer", "client", "associatedcompany",
                 "potentialcustomer", "accountid", "companyid", "relatedto", "partnerid",
                 "partnername", "accountnaam", "bedrijf", "bedrijfsnaam", "firma", "unternehmen",
                 "accountname", "entreprise", "societe", "nomducompte", "empresa", "cuenta",
@@ -122,13 +127,18 @@ API_SUFFIX = re.compile(r"__(c|s|r|pc|x)$")  # Salesforce / Zoho custom-field su
 # Dynamics 365's "Export to Excel" opens with hidden columns "(Do Not Modify) Opportunity"
 # (the record's GUID), "(Do Not Modify) Row Checksum" and "(Do Not Modify) Modified On"
 DO_NOT_MODIFY = re.compile(r"^\(do not modify\)\s*")
+# Pipedrive names each column of a deals export by its entity, in the user's language:
+# "Deal - Value", "Deal - Wert", "Affaire - Valeur", "Trato - Valor", "Negócio - Valor"
+DEAL_PREFIX = re.compile(r"^(deal|affaire|trato|neg[oó]cio|trattativa|сделка)\s+-\s+(?=\S)")
 
 
 def normalise(name: str) -> str:
     """A header as SYNONYMS spells it: lower case, accents dropped, letters and digits only
     (any script); `StageName__c` -> stagename, `Owner__name` -> ownername, `Account_Name__name`
-    -> accountname, `Owner__id` -> ownerid."""
+    -> accountname, `Owner__id` -> ownerid; Pipedrive's `Deal - Wert` (`Affaire - Valeur`,
+    `Trato - Valor`, ...) -> wert."""
     text = API_SUFFIX.sub("", name.strip().lower())
+    text = DEAL_PREFIX.sub("", text)
     if DO_NOT_MODIFY.match(text):  # the entity's own column is its id; the others no field
         rest = _squash(DO_NOT_MODIFY.sub("", text))
         return "donotmodify" + rest if rest in ("rowchecksum", "modifiedon") else rest + "id"
@@ -190,15 +200,26 @@ STANDARD_STAGES: dict[str, tuple[str, ...]] = {
 # order as a guess that the proposal asks the user to check
 COMMON_STAGE_PLACES: tuple[tuple[str, ...], ...] = (
     ("new", "lead", "leads", "lead in", "incoming", "inbound", "mql", "prospect", "prospects",
-     "prospecting"),
-    ("contacted", "contact made", "attempted to contact", "connected", "engaged", "engaging"),
-    ("qualified", "qualification", "qualify", "qualifying", "sql", "sal"),
+     "prospecting", "neu", "nouveau", "nouvelle", "nuevo", "novo"),
+    ("contacted", "contact made", "attempted to contact", "connected", "engaged", "engaging",
+     "kontaktiert", "kontakt hergestellt", "contacté", "contact établi", "contactado",
+     "contacto establecido", "contato feito"),
+    ("qualified", "qualification", "qualify", "qualifying", "sql", "sal", "qualifiziert",
+     "qualifizierung", "qualifié", "calificado", "cualificado", "calificación", "qualificado"),
     ("discovery", "meeting", "meeting scheduled", "meeting booked", "needs analysis",
-     "needs defined"),
-    ("demo", "demo scheduled", "presentation", "evaluation", "solution", "trial", "poc"),
-    ("proposal", "proposal sent", "proposal made", "quote", "quote sent", "quoted", "pricing"),
+     "needs defined", "bedarfsanalyse", "termin vereinbart", "découverte", "rendez-vous",
+     "descubrimiento", "reunión"),
+    ("demo", "demo scheduled", "presentation", "evaluation", "solution", "trial", "poc",
+     "demo geplant", "demo vereinbart", "präsentation", "démo", "démonstration",
+     "demostración", "demonstração"),
+    ("proposal", "proposal sent", "proposal made", "quote", "quote sent", "quoted", "pricing",
+     "angebot", "angebot erstellt", "angebot gesendet", "angebot gemacht", "proposition",
+     "devis", "proposition envoyée", "propuesta", "propuesta enviada", "cotización",
+     "proposta"),
     ("negotiation", "negotiating", "negotiations", "contract", "contract sent", "closing",
-     "commit", "verbal", "verbal commit"),
+     "commit", "verbal", "verbal commit", "verhandlung", "verhandlungen begonnen", "vertrag",
+     "négociation", "négociations commencées", "negociación", "negociación iniciada",
+     "negociação"),
 )
 BITRIX_PIPELINE = re.compile(r"^C\d+:")  # Bitrix24 stage ids of pipeline n: C1:NEW
 
