@@ -274,3 +274,30 @@ def test_pipedrive_in_german_and_french(cli, tmp_path, language):
     assert [(t["won"], t["won_amount"], t["median_days_to_win"]) for t in tiers] == [
         (1, 2000.0, 18.0)
     ]
+
+
+def test_an_id_column_with_a_blank_stays_the_key_and_the_row_is_rejected(cli, tmp_path):
+    """One blank `Deal ID` among four made init key every deal by its line ("@row"): the
+    file's ids 1, 3, 4 were lost and it could not be reloaded as an update. Now the id
+    stays the key and line 3 is rejected, named. Hand count: loaded 100 + 300 + 400 = 800
+    (2 open: 500, 1 lost: 300)."""
+    path = write(tmp_path, "deals.csv",
+                 "Deal ID,Deal owner,Deal Stage,Amount,Created\n"
+                 "1,Ann,Qualified,100,2026-10-01\n"
+                 ",Bob,Closed Won,200,2026-10-02\n"
+                 "3,Ann,Closed Lost,300,2026-10-03\n"
+                 "4,Ann,Qualified,400,2026-10-04\n")
+    proposal = tmp_path / "p.toml"
+    assert cli("init", path, "--out", proposal).exit_code == ExitCode.OK
+    text = proposal.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["columns"]["deals"]["deal_id"] == "Deal ID"
+    assert "1 of 4 rows has none: load rejects it (empty deal_id)" in text
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 4, loaded 3, rejected 1" in result.stderr
+    assert "line 3, deal_id: deal_id is empty" in result.stderr
+    assert query(db, "select status, count(*), sum(amount) from deals group by 1 order by 1") == [
+        ("lost", 1, 300.0), ("open", 2, 500.0)
+    ]
+    assert query(db, "select deal_id from deals order by deal_id") == [("1",), ("3",), ("4",)]

@@ -194,6 +194,17 @@ def _choose_key(db: Database, facts: FileFacts) -> None:
     if key is not None and key.distinct == facts.rows:
         facts.key = [key.name]
         return
+    if key is not None and key.distinct == key.filled and key.filled * 2 >= facts.rows:
+        # distinct where filled: a row without an id is the load's reject, not a reason to
+        # key every deal by its line
+        blank = facts.rows - key.filled
+        facts.key = [key.name]
+        facts.notes.append(
+            f"{key.name!r} is distinct on every row that has one; {blank} of {facts.rows} "
+            f"rows {'has' if blank == 1 else 'have'} none: load rejects "
+            f"{'it' if blank == 1 else 'them'} (empty deal_id)"
+        )
+        return
     unique = _unique_id_column(facts)
     if unique is not None:
         facts.fields["deal_id"] = unique
@@ -217,7 +228,9 @@ def _choose_key(db: Database, facts: FileFacts) -> None:
     facts.notes.append(
         "no distinct id column: each row is a deal, keyed by its line (\"@row\"); such a file "
         "cannot be reloaded as an update of itself"
-        + (f" ({key.name!r} repeats: {key.distinct} values for {facts.rows} rows)" if key else "")
+        + (f" ({key.name!r} repeats: {key.distinct} values for {key.filled} rows"
+           + (f", {facts.rows - key.filled} rows without one" if key.filled < facts.rows else "")
+           + ")" if key else "")
     )
 
 
