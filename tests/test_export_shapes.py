@@ -301,3 +301,29 @@ def test_an_id_column_with_a_blank_stays_the_key_and_the_row_is_rejected(cli, tm
         ("lost", 1, 300.0), ("open", 2, 500.0)
     ]
     assert query(db, "select deal_id from deals order by deal_id") == [("1",), ("3",), ("4",)]
+
+
+def test_currency_codes_in_the_amounts_are_the_currency_and_never_summed(cli, tmp_path, db_path):
+    """A Salesforce multi-currency report without a currency column writes the code in
+    the amount: `USD 1,000.00`, `EUR 500.00`. The codes were stripped and every report
+    added them up (won 1000 + 500 + 1234 = 2734 "money"). Now the amount's own code or
+    one-currency symbol (€) is its currency, so reports refuse to add them (exit 6);
+    `$800` says no currency ($ is several) and keeps none. Per currency: EUR won
+    500 + 1234 = 1734, USD won 1000."""
+    path = write(tmp_path, "deals.csv",
+                 "deal_id,rep,stage,amount,created_at,closed_at\n"
+                 'A,ann,won,"USD 1,000.00",2026-09-01,2026-10-05\n'
+                 'B,ann,won,"EUR 500.00",2026-09-02,2026-10-06\n'
+                 'C,ann,lead,"$800",2026-09-03,\n'
+                 'D,ann,won,"€1.234,00",2026-09-03,2026-10-07\n')
+    assert cli("load", "--db", db_path, path).exit_code == ExitCode.OK
+    assert query(db_path, "select deal_id, amount, currency from deals order by 1") == [
+        ("A", 1000.0, "USD"), ("B", 500.0, "EUR"), ("C", 800.0, None), ("D", 1234.0, "EUR"),
+    ]
+    result = cli("tiers", "--db", db_path, "--format", "json")
+    assert result.exit_code == ExitCode.QUERY
+    assert "2 currencies (EUR, USD)" in result.stderr
+    for currency, won, amount in (("EUR", 2, 1734.0), ("USD", 1, 1000.0)):
+        result = cli("tiers", "--db", db_path, "--format", "json", "--currency", currency)
+        assert result.exit_code == ExitCode.OK, result.stderr
+        assert [(t["won"], t["won_amount"]) for t in json.loads(result.stdout)] == [(won, amount)]

@@ -181,6 +181,29 @@ create or replace temp macro parse_any_amount(x) as
         else coalesce(try_cast(x as double), parse_amount_text(signed_amount(amount_digits(x))))
     end;
 
+-- The currency an amount's own text names, for a file without a currency column:
+-- a three-letter code (USD 1,234.00, 99 EUR) or a symbol of one currency only (€ EUR,
+-- £ GBP, ₹ INR, R$ BRL, A$ AUD, zł PLN, ...); null for a plain number and for the
+-- symbols several currencies write ($, ¥, kr): never guessed.
+create or replace temp macro amount_currency(x) as
+    case
+        when x is null or try_cast(x as double) is not null or not regexp_matches(x, '\d')
+            then null
+        else coalesce(
+            nullif(regexp_extract(x, '(^|[^A-Za-z])([A-Z]{3})([^A-Za-z]|$)', 2), ''),
+            case
+                when contains(x, 'US$') then 'USD' when contains(x, 'NZ$') then 'NZD'
+                when contains(x, 'HK$') then 'HKD' when contains(x, 'R$') then 'BRL'
+                when contains(x, 'A$') then 'AUD' when contains(x, 'C$') then 'CAD'
+                when contains(x, 'S$') then 'SGD' when contains(x, '€') then 'EUR'
+                when contains(x, '£') then 'GBP' when contains(x, '₹') then 'INR'
+                when contains(x, '₽') then 'RUB' when contains(x, '₩') then 'KRW'
+                when contains(x, '₺') then 'TRY' when contains(x, '₪') then 'ILS'
+                when contains(x, '₴') then 'UAH' when contains(x, 'zł') then 'PLN'
+                when contains(x, 'Kč') then 'CZK' when contains(x, 'Ft') then 'HUF'
+            end)
+    end;
+
 -- What an amount's text says of the decimal mark (after amount_digits): 'comma' for
 -- 1,5 / 1200,50 / 1.234,56 / 1.234.567 (a comma decimal, or dots that group thousands),
 -- 'point' for 1.5 / 1200.50 / 1,234.56 / 1,234,567, 'thousands dot' for 1.234 or 12.000
