@@ -327,3 +327,30 @@ def test_currency_codes_in_the_amounts_are_the_currency_and_never_summed(cli, tm
         result = cli("tiers", "--db", db_path, "--format", "json", "--currency", currency)
         assert result.exit_code == ExitCode.OK, result.stderr
         assert [(t["won"], t["won_amount"]) for t in json.loads(result.stdout)] == [(won, amount)]
+
+
+def test_a_probability_written_with_percent_signs_orders_the_stages(cli, tmp_path):
+    """A formatted Salesforce report writes `Probability (%)` as `10%`: the column was no
+    probability, and the stages were put in frequency order (Legal Review before Solution
+    Design). Hand count: Discovery 10 < Solution Design 40 < Legal Review 80; reached:
+    Discovery by A1-A4 (4, 1 open), Solution Design by A2-A4 (3, 1 open), Legal Review by
+    A2, A4 (2, 1 open), Closed Won by A4."""
+    path = write(tmp_path, "opps.csv",
+                 "Opportunity ID,Opportunity Owner,Stage,Amount,Probability (%),Created Date\n"
+                 "A1,Ann,Discovery,100,10%,2026-10-01\n"
+                 "A2,Ann,Legal Review,200,80%,2026-10-02\n"
+                 "A3,Ann,Solution Design,300,40 %,2026-10-03\n"
+                 "A4,Ann,Closed Won,400,100%,2026-10-04\n"
+                 "A5,Ann,Closed Lost,50,0%,2026-10-05\n")
+    proposal = tmp_path / "p.toml"
+    assert cli("init", path, "--out", proposal).exit_code == ExitCode.OK
+    text = proposal.read_text(encoding="utf-8")
+    assert "from the probability column (rising)" in text
+    assert tomllib.loads(text)["funnel"]["stages"] == [
+        "Discovery", "Solution Design", "Legal Review", "Closed Won"
+    ]
+    db = tmp_path / "db.duckdb"
+    assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
+    assert conversion(cli, db) == [
+        ("Discovery", 4, 1), ("Solution Design", 3, 1), ("Legal Review", 2, 1), ("Closed Won", 1, 0)
+    ]

@@ -178,7 +178,9 @@ def _fits(name: str, column: Column, rows: int) -> bool:
         return is_date(column)
     if name == "amount":  # a few values that are no amount are the load's rejects
         return column.numbers > 0 and column.numbers * 2 >= column.filled
-    if name in ("employees", "sort_order", "probability"):
+    if name == "probability":  # 10 or 10% (Salesforce's formatted reports)
+        return column.filled > 0 and column.numbers + column.percents >= column.filled
+    if name in ("employees", "sort_order"):
         return column.numbers >= column.filled
     if name in ("is_won", "is_closed", "is_active"):
         return column.booleans == column.filled
