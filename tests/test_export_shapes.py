@@ -354,3 +354,81 @@ def test_a_probability_written_with_percent_signs_orders_the_stages(cli, tmp_pat
     assert conversion(cli, db) == [
         ("Discovery", 4, 1), ("Solution Design", 3, 1), ("Legal Review", 2, 1), ("Closed Won", 1, 0)
     ]
+
+
+def test_excel_sep_hint_line_is_skipped_and_lines_keep_their_numbers(cli, tmp_path, db_path):
+    """Excel's `sep=;` first line made the file "no preset fits this header. Headers found:
+    sep=" (exit 3) and init skipped it. Now the header is line 2 and the records keep the
+    lines the user's editor shows: the bad amount is line 4. Hand count: loaded 1234.5
+    (`1.234,50`) + 200 = 1434.5."""
+    path = write(tmp_path, "deals.csv",
+                 "sep=;\nDeal ID;Deal owner;Deal Stage;Amount\n"
+                 "1;Ann;Closed Won;1.234,50\n2;Bob;Closed Lost;abc\n3;Bob;Closed Won;200\n")
+    result = cli("load", "--db", db_path, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "1 line above the header skipped ('sep=;'): not records" in result.stderr
+    assert "read 3, loaded 2, rejected 1" in result.stderr
+    assert query(db_path, "select line, value, reason from load_rejects") == [
+        (4, "abc", "unparseable amount")
+    ]
+    assert query(db_path, "select deal_id, line, amount from deals order by 1") == [
+        ("1", 3, 1234.5), ("3", 5, 200.0)
+    ]
+    assert query(db_path, "select sum(amount) from deals") == [(1434.5,)]
+
+
+def test_a_report_title_above_the_header_is_skipped(cli, tmp_path):
+    """A report export that opens with its title, a generated-by line and a blank line
+    (quoted, as Salesforce quotes every field): init said "not a kind salesfunnel loads"
+    and load exit 3. Now the header is line 4; init proposes the Salesforce preset and the
+    load takes A1 (line 5) and A2 (line 6). Open 100, won 200."""
+    path = write(tmp_path, "report.csv",
+                 '"Opportunities Report"\n"Generated 2026-11-01 by Ann"\n\n'
+                 '"Opportunity ID","Opportunity Owner","Stage","Amount","Created Date"\n'
+                 '"A1","Ann","Prospecting","100","2026-10-01"\n'
+                 '"A2","Ann","Closed Won","200","2026-10-02"\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "report.csv: 2 rows, deals, preset salesforce" in result.stderr
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert ("3 lines above the header skipped ('Opportunities Report / Generated 2026-11-01 "
+            "by Ann')") in result.stderr
+    assert query(db, "select deal_id, line, status, amount from deals order by 1") == [
+        ("A1", 5, "open", 100.0), ("A2", 6, "won", 200.0)
+    ]
+    again = cli("load", "--db", db, "--config", proposal, path)
+    assert again.exit_code == ExitCode.OK and "unchanged" in again.stderr
+
+
+def test_a_formatted_excel_report_with_title_rows_loads_with_sheet_rows(cli, tmp_path):
+    """Salesforce's "formatted report" workbook: title, as-of and filter lines (one cell
+    each; the filter holds commas) in A1:A3, a blank row, the header in row 5 from column
+    B. It was read with the title as its header (no preset fits). Now the rejects name the
+    row Excel shows (7) and the records keep theirs (6, 8). Loaded 100 + 300 = 400."""
+    import xlsxwriter
+
+    path = tmp_path / "report.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Report")
+    sheet.write(0, 0, "Opportunities by Stage")
+    sheet.write(1, 0, "As of 11/1/2026 by Ann Admin")
+    sheet.write(2, 0, "Filtered By: Stage equals Prospecting, Closed Won, Closed Lost")
+    sheet.write_row(4, 1, ["Opportunity ID", "Opportunity Owner", "Stage", "Amount", "Created Date"])
+    sheet.write_row(5, 1, ["A1", "Ann", "Prospecting", 100, "2026-10-01"])
+    sheet.write_row(6, 1, ["A2", "Ann", "Closed Won", "abc", "2026-10-02"])
+    sheet.write_row(7, 1, ["A3", "Bob", "Closed Won", 300, "2026-10-03"])
+    book.close()
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "report.xlsx[Report]: deals (preset salesforce), read 3, loaded 2, rejected 1" in result.stderr
+    assert "4 lines above the header skipped ('Opportunities by Stage / As of" in result.stderr
+    assert query(db, "select line, column_name, value, reason from load_rejects") == [
+        (7, "amount", "abc", "unparseable amount")
+    ]
+    assert query(db, "select deal_id, line, amount from deals order by 1") == [
+        ("A1", 6, 100.0), ("A3", 8, 300.0)
+    ]
