@@ -32,6 +32,7 @@ TABLE_KEYS: dict[str, tuple[str, ...] | None] = {
     "columns": None,
     "tiers": ("source", "column", "bands"),
     "dates": ("order", "formats"),
+    "amounts": ("decimal",),
     "files": ("skip", "kinds", "header", "column_names", "escape"),
     "currency": ("report", "rates"),
     "load": ("full_exports",),
@@ -72,6 +73,8 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)
     tiers: TierRule | None = None
     date_order: str | None = None
+    # [amounts] decimal: the decimal mark of amounts, "." or "," (else decided per file)
+    decimal_mark: str | None = None
     skip_files: tuple[str, ...] = ()
     full_exports: bool = False  # [load] full_exports: each deals file lists every deal
     # [files] kinds: (file-name pattern, kind), in the config's order
@@ -143,6 +146,7 @@ def load_config(option: str | None) -> Config:
         tiers=_tier_rule(data.get("tiers"), path),
         date_order=_date_order(data.get("dates"), path),
         date_formats=_date_formats(data.get("dates"), path),
+        decimal_mark=_decimal_mark(data.get("amounts"), path),
         skip_files=_skip_files(data.get("files"), path),
         full_exports=_full_exports(data.get("load"), path),
         file_kinds=_file_kinds(data.get("files"), path),
@@ -262,6 +266,15 @@ def _date_order(table: Any, path: Path) -> str | None:
     if order not in DATE_ORDERS:
         raise ConfigError(f"{path}: [dates] order must be \"mdy\" or \"dmy\"; got {order!r}.")
     return order
+
+
+def _decimal_mark(table: Any, path: Path) -> str | None:
+    if table is None:
+        return None
+    mark = table.get("decimal") if isinstance(table, dict) else None
+    if mark not in (".", ","):
+        raise ConfigError(f"{path}: [amounts] decimal must be \".\" or \",\"; got {mark!r}.")
+    return mark
 
 
 def _date_formats(table: Any, path: Path) -> dict[str, tuple[str, ...]]:

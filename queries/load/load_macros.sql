@@ -65,6 +65,16 @@ create or replace temp macro parse_month_name_date(x) as
         '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y'
     ]);
 
+-- Year-first dates as Chinese, Japanese and Korean exports write them: 2026年10月3日
+-- (and 2026年10月3日 14:05), 2026. 10. 3. (and 2026. 10. 3. 14:05): rewritten as
+-- 2026-10-3 and read with the ISO patterns.
+create or replace temp macro parse_cjk_date(x) as
+    try_strptime(
+        trim(regexp_replace(regexp_replace(x,
+            '^(\d{4})\.\s(\d{1,2})\.\s(\d{1,2})\.?', '\1-\2-\3 '),
+            '^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日', '\1-\2-\3 ')),
+        ['%Y-%m-%d', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S']);
+
 -- A datetime ending in Z or a UTC offset (+01, -05, +0530, +05:30), or in the
 -- zone name UTC or GMT, which must be converted to UTC.
 create or replace temp macro has_utc_offset(x) as
@@ -91,7 +101,8 @@ create or replace temp macro plain_iso_timestamp(x) as
     regexp_full_match(x, '\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?');
 
 -- ISO dates and datetimes (T or space, optional fractional seconds, Z, UTC, GMT
--- or an offset +hh, +hhmm, +hh:mm, converted to UTC; another zone name is null); DD.MM.YYYY; YYYY/MM/DD; and slash dates in
+-- or an offset +hh, +hhmm, +hh:mm, converted to UTC; another zone name is null); DD.MM.YYYY; YYYY/MM/DD;
+-- 2026年10月3日 and 2026. 10. 3. (parse_cjk_date); and slash dates in
 -- the file's date order (two-digit years too); dates with a month name. Impossible dates (2026-02-30) do not parse. The ISO
 -- branch is tried first with plain casts: it is by far the most common.
 create or replace temp macro parse_any_timestamp(x) as
@@ -111,19 +122,50 @@ create or replace temp macro parse_any_timestamp(x) as
             then try_strptime(x, ['%d.%m.%Y', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M:%S'])
         when regexp_matches(x, '^\d{4}/\d{1,2}/\d{1,2}')
             then try_strptime(x, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
+        when regexp_matches(x, '^\d{4}(\s*年|\.\s\d{1,2}\.\s)') then parse_cjk_date(x)
         when regexp_matches(x, '[A-Za-z]{3}') then parse_month_name_date(x)
         else null
     end;
 
--- Amounts: 1200, 1200.5, -3, 1e6, 1,200.50, 1.200,50, 1200,50, with currency
--- symbols or codes and spaces around or inside (thousands) removed.
+-- Amounts: 1200, 1200.5, -3, 1e6, 1,200.50, 1.200,50, 1200,50, 1'234.50 (Swiss),
+-- 1,23,456.00 (Indian grouping), with spaces (also no-break and narrow no-break, as
+-- French thousands), apostrophes, currency symbols (any, $ € £ ¥ ₹ ₽ ...) and codes
+-- (USD, SEK, R$, kr, zł ...) around or inside removed. (500,00) and 500- are -500:
+-- negative, so rejected as such, never as unparseable.
 create or replace temp macro amount_digits(x) as
-    regexp_replace(x, '(\s|\x{00A0}|\$|€|£|¥|USD|EUR|GBP|CHF)', '', 'g');
+    regexp_replace(
+        regexp_replace(x, '[\s\x{00A0}\x{2007}\x{2009}\x{202F}''’]', '', 'g'),
+        '\p{Sc}|[A-Z]{3}|\b[A-Z]{1,2}\$|kr\.?|Kr\.?|zł|Kč|Ft|Rs\.?|lei|\.[-–]$', '', 'g');
+
+create or replace temp macro signed_amount(s) as
+    case
+        when regexp_full_match(s, '\([\d.,]+\)') then '-' || s[2:-2]
+        when regexp_full_match(s, '[\d.,]+-') then '-' || s[:-2]
+        else s
+    end;
+
+-- The decimal mark of the file being loaded ('.' or ','; the loader sets it per file,
+-- parsing.py choose_decimal_mark): with ',' a dot groups thousands (12.000 is twelve
+-- thousand, 1,5 is one and a half); with '.' (also when unset) 1.234 is a decimal and
+-- a comma followed by three digits groups thousands. A value with both marks takes
+-- the last one as its decimal mark either way.
+set variable salesfunnel_decimal_mark = '.';
 
 create or replace temp macro parse_amount_text(s) as
     case
+        when coalesce(getvariable('salesfunnel_decimal_mark'), '.') = ',' then
+            case
+                when regexp_full_match(s, '[+-]?\d{1,3}(\.\d{3})+(,\d+)?')
+                    then try_cast(replace(replace(s, '.', ''), ',', '.') as double)
+                when regexp_full_match(s, '[+-]?\d+,\d+') then try_cast(replace(s, ',', '.') as double)
+                when regexp_full_match(s, '[+-]?\d+(\.\d+)?([eE][+-]?\d+)?') then try_cast(s as double)
+                when regexp_full_match(s, '[+-]?\d{1,3}(,\d{3})+\.\d+') then try_cast(replace(s, ',', '') as double)
+                when regexp_full_match(s, '[+-]?,\d+') then try_cast(replace(s, ',', '.') as double)
+                else null
+            end
         when regexp_full_match(s, '[+-]?\d+(\.\d+)?([eE][+-]?\d+)?') then try_cast(s as double)
         when regexp_full_match(s, '[+-]?\d{1,3}(,\d{3})+(\.\d+)?') then try_cast(replace(s, ',', '') as double)
+        when regexp_full_match(s, '[+-]?\d{1,2}(,\d{2})*,\d{3}(\.\d+)?') then try_cast(replace(s, ',', '') as double)
         when regexp_full_match(s, '[+-]?\d{1,3}(\.\d{3})+(,\d+)?')
             then try_cast(replace(replace(s, '.', ''), ',', '.') as double)
         when regexp_full_match(s, '[+-]?\d+,\d+') then try_cast(replace(s, ',', '.') as double)
@@ -134,7 +176,46 @@ create or replace temp macro parse_amount_text(s) as
 create or replace temp macro parse_any_amount(x) as
     case
         when x is null then null
-        else coalesce(try_cast(x as double), parse_amount_text(amount_digits(x)))
+        when getvariable('salesfunnel_decimal_mark') = ','
+            then parse_amount_text(signed_amount(amount_digits(x)))
+        else coalesce(try_cast(x as double), parse_amount_text(signed_amount(amount_digits(x))))
+    end;
+
+-- The currency an amount's own text names, for a file without a currency column:
+-- a three-letter code (USD 1,234.00, 99 EUR) or a symbol of one currency only (€ EUR,
+-- £ GBP, ₹ INR, R$ BRL, A$ AUD, zł PLN, ...); null for a plain number and for the
+-- symbols several currencies write ($, ¥, kr): never guessed.
+create or replace temp macro amount_currency(x) as
+    case
+        when x is null or try_cast(x as double) is not null or not regexp_matches(x, '\d')
+            then null
+        else coalesce(
+            nullif(regexp_extract(x, '(^|[^A-Za-z])([A-Z]{3})([^A-Za-z]|$)', 2), ''),
+            case
+                when contains(x, 'US$') then 'USD' when contains(x, 'NZ$') then 'NZD'
+                when contains(x, 'HK$') then 'HKD' when contains(x, 'R$') then 'BRL'
+                when contains(x, 'A$') then 'AUD' when contains(x, 'C$') then 'CAD'
+                when contains(x, 'S$') then 'SGD' when contains(x, '€') then 'EUR'
+                when contains(x, '£') then 'GBP' when contains(x, '₹') then 'INR'
+                when contains(x, '₽') then 'RUB' when contains(x, '₩') then 'KRW'
+                when contains(x, '₺') then 'TRY' when contains(x, '₪') then 'ILS'
+                when contains(x, '₴') then 'UAH' when contains(x, 'zł') then 'PLN'
+                when contains(x, 'Kč') then 'CZK' when contains(x, 'Ft') then 'HUF'
+            end)
+    end;
+
+-- What an amount's text says of the decimal mark (after amount_digits): 'comma' for
+-- 1,5 / 1200,50 / 1.234,56 / 1.234.567 (a comma decimal, or dots that group thousands),
+-- 'point' for 1.5 / 1200.50 / 1,234.56 / 1,234,567, 'thousands dot' for 1.234 or 12.000
+-- (either: a dot then exactly three digits), null for the rest (1200, 1,234: a comma
+-- then three digits is read as thousands whatever the mark).
+create or replace temp macro amount_mark_evidence(s) as
+    case
+        when regexp_full_match(s, '[+-]?(\d+,(\d{1,2}|\d{4,})|\d{1,3}(\.\d{3})+,\d+|\d{1,3}(\.\d{3}){2,})')
+            then 'comma'
+        when regexp_full_match(s, '[+-]?(\d+\.(\d{1,2}|\d{4,})|\d{1,3}(,\d{3})+\.\d+|\d{1,3}(,\d{3}){2,})')
+            then 'point'
+        when regexp_full_match(s, '[+-]?\d{1,3}\.\d{3}') then 'thousands dot'
     end;
 
 -- An amount that parse_any_amount reads with its first cast (1200, -3.5, 1e6); with

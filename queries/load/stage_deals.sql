@@ -17,7 +17,9 @@ trimmed as (
         nullif(trim(lost_reason), '') as lost_reason,
         nullif(trim(amount), '') as amount_text,
         nullif(trim(closed_at), '') as closed_at_text,
-        nullif(upper(trim(currency)), '') as currency_original,
+        -- the currency column, else the code or symbol the amount itself is written with
+        coalesce(nullif(upper(trim(currency)), ''), amount_currency(nullif(trim(amount), '')))
+            as currency_original,
         nullif(trim(pipeline), '') as pipeline
     from source_rows
 ),

@@ -108,6 +108,8 @@ def load_batch(
     if not options.force:
         _skip_unchanged(db, files)
     loading = [f for f in files if not f.report.skipped_unchanged]
+    if loading and config.decimal_mark == ",":  # [amounts] decimal: parsed file by file
+        return None
     for number, item in enumerate(loading):
         item.file_no, item.file_id = number, file_id + number
     if loading and not _stage(db, loading, scratch):
@@ -213,13 +215,14 @@ def _stage(db: Database, files: list[_File], scratch: Path) -> bool:
 
 
 def _parsers(db: Database, plan: FilePlan) -> bool:
-    """parsing.choose_date_order for the batch: no slash date anywhere (else False: the
+    """parsing.choose_parsing for the batch: no slash date anywhere (else False: the
     order is per file); the one-cast parsers when every file's values allow them (the
     checking ones give the same values and rejects)."""
-    slashes, plain_dates, plain_amounts = value_shapes(db, plan)
-    if slashes:
+    slashes, plain_dates, plain_amounts, (comma, _, thousands_dot) = value_shapes(db, plan)
+    if slashes or comma or thousands_dot:  # the date order or decimal mark is per file
         return False
     db.execute("set variable salesfunnel_date_order = 'mdy'")
+    db.execute("set variable salesfunnel_decimal_mark = '.'")
     use_plain_parsers(db, dates=plain_dates, amounts=plain_amounts)
     return True
 

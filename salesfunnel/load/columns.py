@@ -27,6 +27,7 @@ class Column:
     distinct: int = 0
     dates: int = 0  # values the loader's own parsing reads as dates
     numbers: int = 0
+    percents: int = 0  # numbers followed by % (10%, 12,5 %): a probability column's values
     booleans: int = 0
     slash: int = 0  # slash dates, and how many read month-first / day-first
     mdy: int = 0
@@ -113,6 +114,7 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
                              or regexp_full_match(v, '\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}'))
                 ), 0),
                 coalesce(sum(n) filter (where parse_amount(v) is not null), 0),
+                coalesce(sum(n) filter (where regexp_full_match(v, '[+-]?\\d[\\d.,]*\\s*%')), 0),
                 coalesce(sum(n) filter (
                     where lower(v) in ('true', 'false', '1', '0', 'yes', 'no', 'y', 'n')
                 ), 0),
@@ -127,8 +129,8 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
     )
     for col, *summary in found:
         column = columns[int(col[1:])]
-        (column.filled, column.distinct, column.dates, column.numbers, column.booleans,
-         column.slash, column.mdy, column.dmy) = summary
+        (column.filled, column.distinct, column.dates, column.numbers, column.percents,
+         column.booleans, column.slash, column.mdy, column.dmy) = summary
     _find_formats(db, table, [
         c for c in columns
         if c.filled and c.dates + c.slash < c.filled and c.numbers < c.filled

@@ -116,6 +116,13 @@ def classify(db: Database, facts: FileFacts) -> None:
                 taken.add(column.index)
                 break
     facts.fields = by_field
+    amount = by_field.get("amount")
+    if amount is not None and amount.numbers < amount.filled:
+        bad = amount.filled - amount.numbers
+        facts.notes.append(
+            f"{amount.name!r}: {bad} of {amount.filled} values {'is' if bad == 1 else 'are'} no amount: "
+            f"load rejects {'that row' if bad == 1 else 'those rows'} (unparseable amount)"
+        )
     has = by_field.__contains__
     if facts.plan is not None and _reads_a_repeated_header(facts):
         # load would refuse the preset: a mapping names the copy to read; the file is still
@@ -169,7 +176,11 @@ def _fits(name: str, column: Column, rows: int) -> bool:
     """Values must agree with the name: dates for date fields, numbers for amounts."""
     if name in ("created_at", "closed_at", "entered_at"):
         return is_date(column)
-    if name in ("amount", "employees", "sort_order", "probability"):
+    if name == "amount":  # a few values that are no amount are the load's rejects
+        return column.numbers > 0 and column.numbers * 2 >= column.filled
+    if name == "probability":  # 10 or 10% (Salesforce's formatted reports)
+        return column.filled > 0 and column.numbers + column.percents >= column.filled
+    if name in ("employees", "sort_order"):
         return column.numbers >= column.filled
     if name in ("is_won", "is_closed", "is_active"):
         return column.booleans == column.filled
@@ -184,6 +195,17 @@ def _choose_key(db: Database, facts: FileFacts) -> None:
     key = facts.fields.get("deal_id")
     if key is not None and key.distinct == facts.rows:
         facts.key = [key.name]
+        return
+    if key is not None and key.distinct == key.filled and key.filled * 2 >= facts.rows:
+        # distinct where filled: a row without an id is the load's reject, not a reason to
+        # key every deal by its line
+        blank = facts.rows - key.filled
+        facts.key = [key.name]
+        facts.notes.append(
+            f"{key.name!r} is distinct on every row that has one; {blank} of {facts.rows} "
+            f"rows {'has' if blank == 1 else 'have'} none: load rejects "
+            f"{'it' if blank == 1 else 'them'} (empty deal_id)"
+        )
         return
     unique = _unique_id_column(facts)
     if unique is not None:
@@ -208,7 +230,9 @@ def _choose_key(db: Database, facts: FileFacts) -> None:
     facts.notes.append(
         "no distinct id column: each row is a deal, keyed by its line (\"@row\"); such a file "
         "cannot be reloaded as an update of itself"
-        + (f" ({key.name!r} repeats: {key.distinct} values for {facts.rows} rows)" if key else "")
+        + (f" ({key.name!r} repeats: {key.distinct} values for {key.filled} rows"
+           + (f", {facts.rows - key.filled} rows without one" if key.filled < facts.rows else "")
+           + ")" if key else "")
     )
 
 

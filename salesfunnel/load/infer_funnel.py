@@ -135,7 +135,7 @@ def label_stats(
         table = quote_ident(facts.table)
         parts = {
             "sort": _numeric(_column_of(facts, "sort_order")),
-            "probability": _numeric(_column_of(facts, "probability")),
+            "probability": _percent(_column_of(facts, "probability")),
             "won": _flag(_column_of(facts, "is_won")),
             "closed": _flag(_column_of(facts, "is_closed")),
             "dated": " + ".join(f"({c.sql} is not null)::int" for c in facts.stage_dates.values())
@@ -197,6 +197,12 @@ def label_stats(
 
 def _numeric(column) -> str:
     return "null" if column is None else f"parse_amount(nullif(trim({column.sql}), ''))"
+
+
+def _percent(column) -> str:
+    """A probability as a number: 10 and 10% are both ten."""
+    return "null" if column is None else (
+        f"parse_amount(nullif(trim(regexp_replace({column.sql}, '\\s*%\\s*$', '')), ''))")
 
 
 def _flag(column) -> str:

@@ -37,7 +37,7 @@ from salesfunnel.load.headerless import without_header
 from salesfunnel.load.infer import plan_files
 from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notices
 from salesfunnel.load.outcome import MAX_REASONS_SHOWN, FileReport, LoadOptions, LoadReport
-from salesfunnel.load.parsing import choose_date_order, use_plain_parsers
+from salesfunnel.load.parsing import choose_parsing, use_plain_parsers
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.records import (
     build_source_rows,
@@ -188,7 +188,8 @@ def _load_file(
     build_source_rows(db, KINDS[kind], plan, layout.header_lines + layout.rows_above)
     report.deleted = count_deleted(db, plan)
     report.deleted_column = plan.deleted_header
-    report.date_order = choose_date_order(db, layout, plan, options.date_order or config.date_order)
+    report.date_order, report.decimal_mark, mark_notice = choose_parsing(
+        db, layout, plan, options.date_order or config.date_order, config.decimal_mark)
     db.run_script(sql_text(f"load/stage_{kind}"), {"no_owner": NO_OWNER})
     if layout.nul_bytes:
         report.nul_bytes = layout.nul_bytes - reject_nul_fields(db, plan)
@@ -265,7 +266,7 @@ def _load_file(
     report.notices = [*plan.notices, *(
         unknown_label_notices(db, {file_id: layout.path}).get(file_id, [])
         if report.rows_rejected else []
-    ), *_blank_owner_notice(db, plan, problems_of)]
+    ), *_blank_owner_notice(db, plan, problems_of), *([mark_notice] if mark_notice else [])]
     duplicates = _create_incoming(db, kind, hash_repeats, file_id=file_id)
     if kind != "history":
         report.duplicates = duplicates

@@ -34,6 +34,7 @@ class FileReport:
     why: str | None = None  # why the preset was chosen when another layout also fits
     top_reason: str | None = None  # the most common reject reason (with its count)
     date_order: str | None = None
+    decimal_mark: str | None = None  # "," when the file's amounts have a decimal comma
     skipped_unchanged: bool = False
     first_reasons: list[str] = field(default_factory=list)
     snapshot: snapshots.SnapshotCounts | None = None  # deals files: as-of and changes

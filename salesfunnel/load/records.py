@@ -59,6 +59,11 @@ def read_records(
             "it as UTF-8 (CSV UTF-8 in Excel) or pass --encoding, and load it again. Nothing "
             "was loaded."
         )
+    if layout.lines_above:
+        plan.notices.append(
+            f"{layout.lines_above} line{'s' if layout.lines_above > 1 else ''} above the header "
+            f"skipped ({layout.preamble[:80]!r}): not records"
+        )
     expected = len(layout.header)
     footer = plan.footer.pattern if plan.footer else REPORT_FOOTER
     if not errors:  # the usual case: no structural problem (a simpler statement)

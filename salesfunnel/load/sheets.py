@@ -81,11 +81,13 @@ def sheet_layouts(path: Path, scratch: Path) -> list[CsvLayout]:
         layout = inspect_csv(target, "utf-8", scratch)
         layouts.append(
             replace(
-                layout, path=Path(f"{path}[{name}]"), read_path=target, size=stat.st_size,
-                mtime_ns=stat.st_mtime_ns,
+                layout, path=Path(f"{path}[{name}]"), read_path=layout.read_path or target,
+                size=stat.st_size, mtime_ns=stat.st_mtime_ns,
                 # calamine leaves out blank columns left of the data; absolute_index is the
-                # first column's place in the sheet (0 for A)
-                sheet_origin=SheetOrigin(above, columns[0].absolute_index if columns else 0),
+                # first column's place in the sheet (0 for A). A report's title rows above
+                # the header (sniff.skip_preamble) are rows above it too.
+                sheet_origin=SheetOrigin(above + layout.lines_above,
+                                         columns[0].absolute_index if columns else 0),
             )
         )
     if not layouts:

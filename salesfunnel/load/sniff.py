@@ -48,10 +48,14 @@ class CsvLayout:
     header_lines: int = 1  # 0: the file has no header row (names from [files] column_names)
     escape: str = '"'
     sheet_origin: SheetOrigin | None = None  # a workbook sheet: where its CSV copy starts
+    # a CSV file's lines above its header (Excel's `sep=;`, a report's title lines): the
+    # file is read from a copy that starts at the header
+    lines_above: int = 0
+    preamble: str = ""  # those lines' text, for the summary
 
     @property
     def rows_above(self) -> int:  # lines of the user's file above the copy's first line
-        return self.sheet_origin.rows_above if self.sheet_origin else 0
+        return self.sheet_origin.rows_above if self.sheet_origin else self.lines_above
 
     def column_label(self, index: int) -> str:
         """Column `index` (0-based) as the user sees it: its number, or a sheet's letter."""
@@ -117,7 +121,58 @@ def inspect_csv(path: Path, encoding: str | None = None, scratch: Path | None = 
     )
     if source_encoding != "utf-8":
         layout = transcode(layout, source_encoding, scratch)
-    return _with_header(layout)
+    return _with_header(skip_preamble(layout, scratch))
+
+
+_SEP_HINT = re.compile(r'^\s*"?sep=(.)"?\s*$', re.IGNORECASE)
+_PREAMBLE_LINES = 30
+
+
+def skip_preamble(layout: CsvLayout, scratch: Path | None) -> CsvLayout:
+    """A file whose header is not its first line, read from a copy that starts at the
+    header (rows_above keeps every line number the user's own): Excel's separator hint
+    `sep=;` (which also names the delimiter), or a report's title lines, such as
+    "Opportunities Report" and "Generated 2026-11-01 by Ann": a first line of one filled
+    cell, the header the first of the next 30 lines with three filled cells or more. A
+    blank first line is not a title: it stays an error (a CSV starts with its header)."""
+    with layout.utf8_path.open("rb") as handle:
+        head = handle.read(64 * 1024)
+    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    lines = re.split(r"\r\n|\n|\r", text)[:_PREAMBLE_LINES + 1]
+    if len(lines) < 2 or not lines[0].strip():
+        return layout
+    hint = _SEP_HINT.match(lines[0])
+    if hint:
+        skip = 1
+    elif _filled_cells(lines[0]) != 1:  # a header, or a line of delimiters only (an error)
+        return layout
+    else:  # quotes balanced on each line above the header: no field spans lines there
+        skip = next((n for n, line in enumerate(lines[1:-1], start=1) if _filled_cells(line) >= 3), 0)
+        if not skip or any(line.count('"') % 2 for line in lines[:skip]):
+            return layout
+    if scratch is None:
+        raise InputError(f"{layout.path}: a file with lines above its header needs a scratch folder.")
+    offset = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    for _ in range(skip):
+        offset = re.compile(rb"\r\n|\n|\r").search(head, offset).end()
+    target = scratch / f"{len(list(scratch.iterdir()))}-from-header-{layout.path.name}"
+    with layout.utf8_path.open("rb") as source, target.open("wb") as out:
+        source.seek(offset)
+        while chunk := source.read(_SAMPLE):
+            out.write(chunk)
+    preamble = lines[0].strip() if hint else " / ".join(
+        line.strip().strip(",;\t|").strip().strip('"') for line in lines[:skip]
+        if line.strip(",;\t| \""))
+    return replace(layout, read_path=target, lines_above=skip, preamble=preamble)
+
+
+def _filled_cells(line: str) -> int:
+    """The non-blank cells of one line (quoted cells may hold the delimiter)."""
+    try:
+        cells = next(csv.reader([line], delimiter=_guess_delimiter(line)), [])
+    except csv.Error:
+        return 0
+    return sum(1 for cell in cells if cell.strip())
 
 
 def _with_header(layout: CsvLayout) -> CsvLayout:
@@ -228,7 +283,7 @@ def retry_as_legacy(layout: CsvLayout, scratch: Path | None) -> CsvLayout:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         encoding = legacy_or_broken(layout.path, data, exc.start)
-        return transcode(layout, encoding, scratch)
+        return skip_preamble(transcode(layout, encoding, scratch), scratch)
     raise InputError(f"{layout.path}: DuckDB reports invalid UTF-8, but the file decodes.")
 
 

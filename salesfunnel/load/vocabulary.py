@@ -13,12 +13,14 @@ from salesfunnel.funnel import label_key
 # normalised header (see `normalise`) -> the field it suggests. Spellings cover the export
 # headers and the API names CRMs write (Zoho `Owner__name`, Bitrix24 `ASSIGNED_BY_ID`,
 # Salesforce `StageName__c`, vtiger `smownerid`, Odoo `stage_id`) and report headers in
-# Dutch, German, French, Spanish, Portuguese, Russian and Chinese; docs/loading.md lists them.
+# Dutch, German, French, Spanish, Portuguese, Russian, Chinese, Japanese and Korean;
+# docs/loading.md lists them.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "deal_id": ("opportunityid", "dealid", "recordid", "id", "opportunitynumber", "dealnumber",
                 "potentialid", "externalid", "leadid", "crmleadid",
                 "datensatzid", "iddelenregistrement", "iddelafiche", "iddefiche", "idderegistro",
-                "iddoregistro", "idrecord", "recordidentificatie"),
+                "iddoregistro", "idrecord", "recordidentificatie",
+                "商談id", "取引id", "レコードid", "거래id", "딜id", "레코드id"),
     "rep": ("owner", "ownername", "opportunityowner", "dealowner", "salesagent", "salesrep",
             "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
             "agent", "repname", "smownerid", "assignedbyid", "assignedby", "assigneduserid",
@@ -29,7 +31,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "propietariodelaoportunidad", "vendedor", "responsavel", "proprietario",
             "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者",
             "dealinhaber", "dealbesitzer", "proprietairedelatransaction", "propietariodelnegocio",
-            "proprietariodonegocio", "proprietariodellatrattativa", "dealeigenaar"),
+            "proprietariodonegocio", "proprietariodellatrattativa", "dealeigenaar",
+            "担当者", "商談所有者", "取引担当者", "営業担当者", "営業担当", "담당자", "소유자",
+            "영업담당자", "거래담당자"),
     "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
               "salesstage", "phase", "pipelinephase", "processstage", "activestage", "stageid",
               "fase", "stadium", "verkoopfase", "stufe",
@@ -37,40 +41,49 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "etapadeventa", "estagio", "этап", "стадия", "стадиясделки", "阶段", "商机阶段",
               "销售阶段",
               "dealphase", "phasedelatransaction", "etapadelnegocio", "etapadonegocio",
-              "fasedellatrattativa", "dealfase", "dealstadium"),
-    "status": ("status", "dealstatus", "outcome"),
+              "fasedellatrattativa", "dealfase", "dealstadium",
+              "フェーズ", "商談フェーズ", "取引ステージ", "ステージ", "단계", "거래단계", "영업단계"),
+    "status": ("status", "dealstatus", "outcome", "statut", "estado", "stato", "状态", "ステータス"),
     "amount": ("amount", "value", "dealvalue", "closevalue", "dealamount", "opportunityamount",
                "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
                "opportunity", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
                "wert", "montant", "valeur", "importe", "monto", "valor", "сумма", "金额",
-               "cantidad", "importo", "valordonegocio"),
+               "cantidad", "importo", "valordonegocio", "金額", "商談金額", "금액", "거래금액"),
     "created_at": ("createddate", "createdate", "createdat", "created", "creationdate",
                    "createdon", "datecreated", "createdtime", "datecreate", "aanmaakdatum",
                    "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
                    "fechadecreacion", "fechacreacion", "datadecriacao", "датасоздания",
                    "создано", "创建时间", "创建日期",
-                   "erstelldatum", "datadicreazione"),
+                   "erstelldatum", "datadicreazione", "dealcreated", "dealerstellt", "affairecreee",
+                   "tratocreado", "negociocriado", "trattativacreata", "作成日", "作成日時",
+                   "생성일", "생성일자",
+                   "생성일시"),
     "closed_at": ("actualclosedate", "closedate", "closeddate", "closedat", "closedon",
                   "closingdate", "dateclosed",
                   "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
                   "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
                   "датазакрытия", "关闭日期", "成交日期", "estclosedate", "estimatedclosedate",
-                  "datedefermeture", "datadichiusura", "schlusstermin", "abschlusstermin"),
+                  "datedefermeture", "datadichiusura", "schlusstermin", "abschlusstermin",
+                  "dealclosedon", "geschlossenam", "dealgeschlossenam", "fermeele", "cerradoel",
+                  "fechadoem", "chiusail",
+                  "完了予定日", "クローズ日", "成約日", "마감일", "종료일", "예상마감일"),
     "account": ("account", "accountname", "company", "companyname", "organization",
-                "organisation", "organizationname", "customer", "client", "associatedcompany",
+                "organisation", "organizationname", "organisationname", "organisationnom",
+                "organizacionnombre", "customer", "client", "associatedcompany",
                 "potentialcustomer", "accountid", "companyid", "relatedto", "partnerid",
                 "partnername", "accountnaam", "bedrijf", "bedrijfsnaam", "firma", "unternehmen",
                 "accountname", "entreprise", "societe", "nomducompte", "empresa", "cuenta",
-                "nombredelacuenta", "conta", "компания", "клиент", "客户", "公司"),
+                "nombredelacuenta", "conta", "компания", "клиент", "客户", "公司",
+                "取引先名", "取引先", "会社名", "会社", "고객사", "회사", "회사명", "거래처"),
     "source": ("leadsource", "source", "originalsource", "channel", "dealsource", "sourceid",
                "leadbron", "bron", "quelle", "leadquelle", "origine", "sourcedupiste", "origen",
-               "fuente", "origem", "источник", "来源"),
+               "fuente", "origem", "источник", "来源", "リードソース", "리드소스", "출처"),
     "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
                     "reasonforloss", "redenverlies", "verliesreden", "verlustgrund",
                     "raisondelaperte", "motifdeperte", "motivodeperdida", "razaodaperda",
                     "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因", "statusreason",
                     "grundfurverlust", "grundfurdenverlust", "motivodeperda", "motivodelaperdida",
-                    "motivodellaperdita"),
+                    "motivodellaperdita", "失注理由", "실주사유", "실패사유"),
     "tier": ("tier", "segment", "customertier", "customersegment"),
     "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
                    "lastmodifieddate", "editdate", "modifieddate", "timestamp"),
@@ -82,29 +95,31 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "is_active": ("active", "isactive"),
     "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
                  "amountcurrency", "opportunitycurrency", "dealcurrency",
-                 "valuta", "wahrung", "devise", "moneda", "moeda", "валюта", "币种", "货币"),
+                 "valuta", "wahrung", "devise", "moneda", "moeda", "валюта", "币种", "货币",
+                 "通貨", "商談通貨", "통화"),
     "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
     "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability",
                     "waarschijnlijkheid", "wahrscheinlichkeit", "probabilite", "probabilidad",
-                    "probabilidade", "вероятность", "可能性", "赢率"),
+                    "probabilidade", "вероятность", "可能性", "赢率", "確度", "확률"),
     "pipeline": ("pipeline", "dealpipeline", "pipelinename", "salespipeline", "categoryid",
-                 "recordtypename", "recordtype", "funnel", "trechter", "воронка", "销售漏斗"),
+                 "recordtypename", "recordtype", "funnel", "trechter", "воронка", "销售漏斗",
+                 "パイプライン", "파이프라인"),
     "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic", "potentialname",
              "naamopportunity", "opportunityname", "название", "名称",
              "nomdelatransaction", "nombredelnegocio", "nomedonegocio", "nometrattativa",
-             "nomedellatrattativa", "dealnaam"),
+             "nomedellatrattativa", "dealnaam", "商談名", "取引名", "거래명"),
 }
 # labels that mean won or lost, in the languages CRM users write them (accents are kept:
 # matched against the label as written, case-insensitively); Bitrix24 ids end in :WON / :LOSE
 WON_WORDS = re.compile(
     r"\b(won|win|closed ?won|signed|gewonnen|gagn[ée]e?|ganad[ao]|ganhou|ganho|vint[ao]|успешн\w*|"
-    r"выиграна?|заключена)\b|赢单|成交|赢得",
+    r"выиграна?|заключена)\b|赢单|成交|赢得|受注|成約|成立|수주|성공",
     re.IGNORECASE,
 )
 LOST_WORDS = re.compile(
     r"\b(lost|lose|closed ?lost|dead|disqualified|abandoned|apology|verloren|perdu[es]*|"
     r"perdid[ao]s?|descartad[ao]s?|perdeu|perdido|pers[ao]|gescheitert|провален\w*|проигран\w*|"
-    r"отказ\w*)\b|失败|丢单|输单",
+    r"отказ\w*)\b|失败|丢单|输单|失注|不成立|成約に至らず|見送り|실주|실패",
     re.IGNORECASE,
 )
 
@@ -112,13 +127,18 @@ API_SUFFIX = re.compile(r"__(c|s|r|pc|x)$")  # Salesforce / Zoho custom-field su
 # Dynamics 365's "Export to Excel" opens with hidden columns "(Do Not Modify) Opportunity"
 # (the record's GUID), "(Do Not Modify) Row Checksum" and "(Do Not Modify) Modified On"
 DO_NOT_MODIFY = re.compile(r"^\(do not modify\)\s*")
+# Pipedrive names each column of a deals export by its entity, in the user's language:
+# "Deal - Value", "Deal - Wert", "Affaire - Valeur", "Trato - Valor", "Negócio - Valor"
+DEAL_PREFIX = re.compile(r"^(deal|affaire|trato|neg[oó]cio|trattativa|сделка)\s+-\s+(?=\S)")
 
 
 def normalise(name: str) -> str:
     """A header as SYNONYMS spells it: lower case, accents dropped, letters and digits only
     (any script); `StageName__c` -> stagename, `Owner__name` -> ownername, `Account_Name__name`
-    -> accountname, `Owner__id` -> ownerid."""
+    -> accountname, `Owner__id` -> ownerid; Pipedrive's `Deal - Wert` (`Affaire - Valeur`,
+    `Trato - Valor`, ...) -> wert."""
     text = API_SUFFIX.sub("", name.strip().lower())
+    text = DEAL_PREFIX.sub("", text)
     if DO_NOT_MODIFY.match(text):  # the entity's own column is its id; the others no field
         rest = _squash(DO_NOT_MODIFY.sub("", text))
         return "donotmodify" + rest if rest in ("rowchecksum", "modifiedon") else rest + "id"
@@ -180,15 +200,26 @@ STANDARD_STAGES: dict[str, tuple[str, ...]] = {
 # order as a guess that the proposal asks the user to check
 COMMON_STAGE_PLACES: tuple[tuple[str, ...], ...] = (
     ("new", "lead", "leads", "lead in", "incoming", "inbound", "mql", "prospect", "prospects",
-     "prospecting"),
-    ("contacted", "contact made", "attempted to contact", "connected", "engaged", "engaging"),
-    ("qualified", "qualification", "qualify", "qualifying", "sql", "sal"),
+     "prospecting", "neu", "nouveau", "nouvelle", "nuevo", "novo"),
+    ("contacted", "contact made", "attempted to contact", "connected", "engaged", "engaging",
+     "kontaktiert", "kontakt hergestellt", "contacté", "contact établi", "contactado",
+     "contacto establecido", "contato feito"),
+    ("qualified", "qualification", "qualify", "qualifying", "sql", "sal", "qualifiziert",
+     "qualifizierung", "qualifié", "calificado", "cualificado", "calificación", "qualificado"),
     ("discovery", "meeting", "meeting scheduled", "meeting booked", "needs analysis",
-     "needs defined"),
-    ("demo", "demo scheduled", "presentation", "evaluation", "solution", "trial", "poc"),
-    ("proposal", "proposal sent", "proposal made", "quote", "quote sent", "quoted", "pricing"),
+     "needs defined", "bedarfsanalyse", "termin vereinbart", "découverte", "rendez-vous",
+     "descubrimiento", "reunión"),
+    ("demo", "demo scheduled", "presentation", "evaluation", "solution", "trial", "poc",
+     "demo geplant", "demo vereinbart", "präsentation", "démo", "démonstration",
+     "demostración", "demonstração"),
+    ("proposal", "proposal sent", "proposal made", "quote", "quote sent", "quoted", "pricing",
+     "angebot", "angebot erstellt", "angebot gesendet", "angebot gemacht", "proposition",
+     "devis", "proposition envoyée", "propuesta", "propuesta enviada", "cotización",
+     "proposta"),
     ("negotiation", "negotiating", "negotiations", "contract", "contract sent", "closing",
-     "commit", "verbal", "verbal commit"),
+     "commit", "verbal", "verbal commit", "verhandlung", "verhandlungen begonnen", "vertrag",
+     "négociation", "négociations commencées", "negociación", "negociación iniciada",
+     "negociação"),
 )
 BITRIX_PIPELINE = re.compile(r"^C\d+:")  # Bitrix24 stage ids of pipeline n: C1:NEW
 

@@ -105,6 +105,8 @@ def _origin(item) -> str:
         parts.append(item.encoding)
     if item.date_order:
         parts.append(f"dates {item.date_order}")
+    if getattr(item, "decimal_mark", None) == ",":
+        parts.append("decimal comma")
     return ", ".join(parts)
 
 

@@ -1,0 +1,434 @@
+"""Export shapes found by a red-team pass over `init` and `load`: amounts written the
+way European, Swiss, Indian and Nordic exports write them, CJK dates and headers,
+Pipedrive in other languages. Each test checks hand-computed numbers."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+from conftest import load_into, query, write
+
+from salesfunnel.errors import ExitCode
+
+
+def amounts(db) -> list[tuple]:
+    return query(db, "select deal_id, amount from deals order by deal_id")
+
+
+def test_a_semicolon_file_reads_12_000_as_twelve_thousand(cli, tmp_path, db_path):
+    """German Excel writes `;` between fields because the comma is its decimal mark:
+    `12.000 €` is twelve thousand, `1.500 €` fifteen hundred (they were 12.0 and 1.5).
+    Hand count: won 12000 + 1500 = 13500, mean 6750; the open deal's 800 is not won."""
+    path = write(tmp_path, "deals.csv",
+                 "deal_id;rep;stage;amount;created_at;closed_at\n"
+                 "A;ann;won;12.000 €;2026-09-01;2026-10-05\n"
+                 "B;ann;won;1.500 €;2026-09-02;2026-10-06\n"
+                 "C;ann;lead;800 €;2026-09-03;\n")
+    result = cli("load", "--db", db_path, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "decimal comma" in result.stderr
+    assert amounts(db_path) == [("A", 12000.0), ("B", 1500.0), ("C", 800.0)]
+    tiers = json.loads(cli("tiers", "--db", db_path, "--format", "json").stdout)
+    assert [(t["won"], t["won_amount"], t["avg_won_amount"]) for t in tiers] == [(2, 13500.0, 6750.0)]
+    table = cli("tiers", "--db", db_path).stdout
+    assert "13,500" in table and "6,750" in table
+
+
+def test_a_decimal_comma_anywhere_in_the_file_decides_for_all_its_amounts(tmp_path, db_path):
+    """A comma-separated export whose amounts are quoted `12.000,00 €` and `800,5`: the
+    comma is the decimal mark, so `1.500` is 1500 (not 1.5); `(50,00)` is -50, rejected
+    as negative (it was "unparseable")."""
+    path = write(tmp_path, "deals.csv",
+                 'deal_id,rep,stage,amount\n'
+                 'A,ann,lead,"12.000,00 €"\n'
+                 'B,ann,lead,1.500\n'
+                 'C,ann,won,"800,5"\n'
+                 'D,ann,won,"(50,00)"\n')
+    report = load_into(db_path, path)
+    assert report.files[0].decimal_mark == ","
+    assert amounts(db_path) == [("A", 12000.0), ("B", 1500.0), ("C", 800.5)]
+    assert query(db_path, "select line, value, reason from load_rejects") == [
+        (5, "(50,00)", "negative amount")
+    ]
+
+
+def test_amounts_only_like_12_000_in_a_comma_file_are_read_as_before_and_said(
+        tmp_path, db_path, cli):
+    """Nothing in a comma-separated file tells whether `12.000` is twelve or twelve
+    thousand: read with a decimal point (as before) and said, naming the config key."""
+    path = write(tmp_path, "deals.csv",
+                 'deal_id,rep,stage,amount\nA,ann,lead,"12.000 €"\nB,ann,lead,1.500\nC,ann,won,800\n')
+    result = cli("load", "--db", db_path, path)
+    assert result.exit_code == ExitCode.OK
+    assert '2 amounts like 12.000 read with a decimal point' in result.stderr
+    assert '[amounts] decimal = ","' in result.stderr
+    assert amounts(db_path) == [("A", 12.0), ("B", 1.5), ("C", 800.0)]
+
+
+def test_the_config_says_the_decimal_mark(tmp_path, db_path, cli):
+    path = write(tmp_path, "deals.csv",
+                 'deal_id,rep,stage,amount\nA,ann,lead,"12.000 €"\nB,ann,lead,1.500\nC,ann,won,800\n')
+    config = write(tmp_path, "sf.toml", '[amounts]\ndecimal = ","\n')
+    result = cli("load", "--db", db_path, "--config", config, path)
+    assert result.exit_code == ExitCode.OK
+    assert "decimal comma" in result.stderr and "read with a decimal point" not in result.stderr
+    assert amounts(db_path) == [("A", 12000.0), ("B", 1500.0), ("C", 800.0)]
+    bad = write(tmp_path, "bad.toml", '[amounts]\ndecimal = "comma"\n')
+    result = cli("load", "--db", tmp_path / "other.duckdb", "--config", bad, path)
+    assert result.exit_code == ExitCode.INPUT
+    assert '[amounts] decimal must be "." or ","' in result.stderr
+
+
+SHAPES = [
+    ("1\u202f234,56 kr", 1234.56),   # French/Nordic: narrow no-break space groups thousands
+    ("1\u00a0234,56", 1234.56),
+    ("SEK 1 234", 1234.0),
+    ("R$ 1.234,56", 1234.56),
+    ("CHF 1'234.50", 1234.5),        # Swiss apostrophes
+    ("CHF 1’234.50", 1234.5),
+    ("₹1,23,456.00", 123456.0),      # Indian grouping
+    ("JPY 1,234", 1234.0),
+    ("A$1,200", 1200.0),
+    ("1.234,56 DKK", 1234.56),
+    ("₽1 200", 1200.0),
+    ("zł 99", 99.0),
+]
+
+
+def test_amount_currency_codes_symbols_and_groupings(tmp_path, db_path):
+    """Each of these was rejected as unparseable (or, for the narrow no-break space,
+    never read); a file mixing both decimal marks reads each value by its own last mark."""
+    rows = "".join(f'D{n:02},ann,lead,"{text}"\n' for n, (text, _) in enumerate(SHAPES))
+    report = load_into(db_path, write(tmp_path, "deals.csv", "deal_id,rep,stage,amount\n" + rows))
+    assert report.rows_rejected == 0
+    assert amounts(db_path) == [(f"D{n:02}", value) for n, (_, value) in enumerate(SHAPES)]
+
+
+def test_negative_amounts_in_parentheses_or_trailing_minus_are_rejected_as_negative(
+        tmp_path, db_path):
+    path = write(tmp_path, "deals.csv",
+                 'deal_id,rep,stage,amount\nA,ann,lead,"(1,200.00)"\nB,ann,lead,500-\n'
+                 'C,ann,lead,$-7\nD,ann,lead,300\n')
+    report = load_into(db_path, path)
+    assert (report.files[0].rows_loaded, report.rows_rejected) == (1, 3)
+    assert query(db_path, "select line, value, reason from load_rejects order by line") == [
+        (2, "(1,200.00)", "negative amount"), (3, "500-", "negative amount"),
+        (4, "$-7", "negative amount"),
+    ]
+
+
+def test_init_maps_an_amount_column_with_a_few_values_that_are_no_amount(cli, tmp_path):
+    """One `TBD` among five amounts made init drop the whole Betrag column and say "no
+    amount" of a file that has one. Now it is mapped, the proposal says which rows the load
+    rejects, and the load names them. Loaded: 1234.56 + 12000 + 1234 (`€1.234` in a file of
+    decimal commas) = 14468.56."""
+    path = write(tmp_path, "deals.csv",
+                 'Deal-ID,Besitzer,Phase,Betrag,Erstellt am\n'
+                 '1,Jürgen,Qualifizierung,"1.234,56 €",03.10.2026\n'
+                 '2,Anaïs,Gewonnen,"12.000,00 €",05.10.2026\n'
+                 '3,Jürgen,Verloren,(500),20.10.2026\n'
+                 '4,Jürgen,Angebot,TBD,21.10.2026\n'
+                 '5,Jürgen,Angebot,"€1.234",21.10.2026\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no amount" not in result.stderr
+    text = proposal.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["columns"]["deals"]["amount"] == "Betrag"
+    assert "'Betrag': 1 of 5 values is no amount: load rejects that row" in text
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 5, loaded 3, rejected 2" in result.stderr
+    assert query(db, "select line, column_name, value, reason from load_rejects order by line") == [
+        (4, "amount", "(500)", "negative amount"), (5, "amount", "TBD", "unparseable amount"),
+    ]
+    assert query(db, "select sum(amount), count(*) from deals") == [(14468.56, 3)]
+
+
+def conversion(cli, db) -> list[tuple]:
+    result = cli("conversion", "--db", db, "--format", "json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return [(row["stage"], row["reached"], row["open"]) for row in json.loads(result.stdout)]
+
+
+def test_a_japanese_salesforce_report_loads_as_proposed(cli, tmp_path):
+    """Headers 商談ID, 担当者, フェーズ, 金額, 作成日, 完了予定日 were no field (the file was
+    skipped as "not a kind salesfunnel loads"); 受注 is won, 失注 lost.
+    Hand count: 3 deals; 提案 reached by the open and the won deal (2, 1 open), 受注 by 1;
+    won amount 500,000 (¥500,000), open 1,200,000."""
+    path = write(tmp_path, "商談.csv",
+                 '商談ID,担当者,フェーズ,金額,作成日,完了予定日\n'
+                 '1,山田,提案,"¥1,200,000",2026/10/03,2026/11/15\n'
+                 '2,佐藤,受注,"¥500,000",2026/10/05,2026/10/30\n'
+                 '3,山田,失注,"¥300,000",2026/10/06,2026/10/20\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert config["columns"]["deals"] == {
+        "deal_id": "商談ID", "rep": "担当者", "stage": "フェーズ", "amount": "金額",
+        "created_at": "作成日", "closed_at": "完了予定日",
+    }
+    assert (config["funnel"]["stages"], config["funnel"]["lost"]) == (["提案", "受注"], ["失注"])
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 3, loaded 3, rejected 0" in result.stderr
+    assert query(db, "select status, sum(amount) from deals group by 1 order by 1") == [
+        ("lost", 300000.0), ("open", 1200000.0), ("won", 500000.0)
+    ]
+    assert conversion(cli, db) == [("提案", 2, 1), ("受注", 1, 0)]
+
+
+CJK = {
+    "zh": ('商机ID,负责人,销售阶段,金额,创建时间,关闭日期\n'
+           '1,王伟,初步接洽,1200,2026年10月3日,2026年11月15日\n'
+           '2,李娜,赢单,500,2026年10月5日 14:30,2026年10月30日 14:30\n'
+           '3,王伟,丢单,300,2026年10月6日,2026年10月20日\n', "赢单", 500.0, "14:30"),
+    "ko": ('거래 ID,담당자,단계,금액,생성일,마감일\n'
+           '1,김민수,제안,"₩1,200,000",2026. 10. 3.,2026. 11. 15.\n'
+           '2,이지은,수주,"₩500,000",2026. 10. 5.,2026. 10. 30.\n'
+           '3,김민수,실주,"₩300,000",2026. 10. 6.,2026. 10. 20.\n', "수주", 500000.0, "00:00"),
+}
+
+
+@pytest.mark.parametrize("language", list(CJK))
+def test_chinese_and_korean_dates_are_dates(cli, tmp_path, language):
+    """`2026年10月3日` and `2026. 10. 3.` were not dates: init said "no created date" and
+    "no close date" of files that have both. Korean headers (거래 ID, 담당자, 단계, 금액,
+    생성일, 마감일) and words (수주 won, 실주 lost). Hand count: the won deal was created
+    2026-10-05 and closed 2026-10-30: 25 days to win."""
+    text, won, amount, time = CJK[language]
+    path = write(tmp_path, f"{language}.csv", text)
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no created date" not in result.stderr and "no close date" not in result.stderr
+    db = tmp_path / "db.duckdb"
+    assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
+    assert query(db, "select deal_id, stage, amount, created_at::varchar, closed_at::varchar "
+                     "from deals where status = 'won'") == [
+        ("2", won, amount, f"2026-10-05 {time}:00", f"2026-10-30 {time}:00")
+    ]
+    result = cli("conversion", "--db", db, "--format", "json")
+    assert json.loads(result.stdout)[-1]["median_days"] == 25.0
+
+
+PIPEDRIVE = {
+    "de": ("Deal - ID,Deal - Titel,Deal - Besitzer,Deal - Phase,Deal - Wert,Deal - Währung,"
+           "Deal - Status,Deal - Deal erstellt,Deal - Geschlossen am,Deal - Verlustgrund,"
+           "Organisation - Name\n",
+           ("Qualifiziert", "Angebot erstellt", "Kontakt hergestellt"),
+           ("Offen", "Gewonnen", "Verloren"), "Zu teuer"),
+    "fr": ("Affaire - ID,Affaire - Titre,Affaire - Propriétaire,Affaire - Étape,Affaire - Valeur,"
+           "Affaire - Devise,Affaire - Statut,Affaire - Affaire créée,Affaire - Fermée le,"
+           "Affaire - Raison de la perte,Organisation - Nom\n",
+           ("Qualifié", "Proposition", "Contacté"), ("Ouvert", "Gagné", "Perdu"), "Trop cher"),
+}
+
+
+@pytest.mark.parametrize("language", list(PIPEDRIVE))
+def test_pipedrive_in_german_and_french(cli, tmp_path, language):
+    """Pipedrive prefixes each column with its entity in the user's language ("Deal - Wert",
+    "Affaire - Valeur"): init mapped only id, owner, stage and status, and said "no amount",
+    "no created date", "no close date" of a file holding all three. Stage words order the
+    funnel (contacted < qualified < proposal, CHECK). Hand count: amounts 1000.5 (written
+    "1.000,50") + 2000 + 500; deal 2 won from the proposal stage, deal 3 lost at contacted:
+    contacted reached by 3, qualified by 2 (1 open), proposal by 1; won 2000 in 18 days
+    (2026-10-02 10:00 to 2026-10-20 10:00)."""
+    header, (qualified, proposal, contacted), (open_, won, lost), reason = PIPEDRIVE[language]
+    path = write(tmp_path, "deals.csv", header +
+                 f'1,Acme,Anna,{qualified},"1.000,50",EUR,{open_},2026-10-01 10:00:00,,,Acme\n'
+                 f'2,Beta,Ben,{proposal},2000,EUR,{won},2026-10-02 10:00:00,2026-10-20 10:00:00,,Beta\n'
+                 f'3,Gamma,Anna,{contacted},500,EUR,{lost},2026-10-03 10:00:00,'
+                 f'2026-10-21 10:00:00,{reason},Gamma\n')
+    proposal_file = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal_file)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "not found: no lead source" in result.stderr
+    assert "no amount" not in result.stderr and "no created date" not in result.stderr
+    config = tomllib.loads(proposal_file.read_text(encoding="utf-8"))
+    assert sorted(config["columns"]["deals"]) == [
+        "account", "amount", "closed_at", "created_at", "currency", "deal_id", "lost_reason",
+        "rep", "stage", "status",
+    ]
+    assert config["funnel"]["stages"] == [contacted, qualified, proposal, "Won"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal_file, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 3, loaded 3, rejected 0" in result.stderr
+    assert query(db, "select deal_id, status, amount, account, lost_reason from deals "
+                     "order by deal_id") == [
+        ("1", "open", 1000.5, "Acme", None), ("2", "won", 2000.0, "Beta", None),
+        ("3", "lost", 500.0, "Gamma", reason),
+    ]
+    result = cli("conversion", "--db", db, "--format", "json")
+    rows = json.loads(result.stdout)
+    assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
+        (contacted, 3, 0, 1), (qualified, 2, 1, 0), (proposal, 1, 0, 0), ("Won", 1, 0, 0)
+    ]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], t["won_amount"], t["median_days_to_win"]) for t in tiers] == [
+        (1, 2000.0, 18.0)
+    ]
+
+
+def test_an_id_column_with_a_blank_stays_the_key_and_the_row_is_rejected(cli, tmp_path):
+    """One blank `Deal ID` among four made init key every deal by its line ("@row"): the
+    file's ids 1, 3, 4 were lost and it could not be reloaded as an update. Now the id
+    stays the key and line 3 is rejected, named. Hand count: loaded 100 + 300 + 400 = 800
+    (2 open: 500, 1 lost: 300)."""
+    path = write(tmp_path, "deals.csv",
+                 "Deal ID,Deal owner,Deal Stage,Amount,Created\n"
+                 "1,Ann,Qualified,100,2026-10-01\n"
+                 ",Bob,Closed Won,200,2026-10-02\n"
+                 "3,Ann,Closed Lost,300,2026-10-03\n"
+                 "4,Ann,Qualified,400,2026-10-04\n")
+    proposal = tmp_path / "p.toml"
+    assert cli("init", path, "--out", proposal).exit_code == ExitCode.OK
+    text = proposal.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["columns"]["deals"]["deal_id"] == "Deal ID"
+    assert "1 of 4 rows has none: load rejects it (empty deal_id)" in text
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 4, loaded 3, rejected 1" in result.stderr
+    assert "line 3, deal_id: deal_id is empty" in result.stderr
+    assert query(db, "select status, count(*), sum(amount) from deals group by 1 order by 1") == [
+        ("lost", 1, 300.0), ("open", 2, 500.0)
+    ]
+    assert query(db, "select deal_id from deals order by deal_id") == [("1",), ("3",), ("4",)]
+
+
+def test_currency_codes_in_the_amounts_are_the_currency_and_never_summed(cli, tmp_path, db_path):
+    """A Salesforce multi-currency report without a currency column writes the code in
+    the amount: `USD 1,000.00`, `EUR 500.00`. The codes were stripped and every report
+    added them up (won 1000 + 500 + 1234 = 2734 "money"). Now the amount's own code or
+    one-currency symbol (€) is its currency, so reports refuse to add them (exit 6);
+    `$800` says no currency ($ is several) and keeps none. Per currency: EUR won
+    500 + 1234 = 1734, USD won 1000."""
+    path = write(tmp_path, "deals.csv",
+                 "deal_id,rep,stage,amount,created_at,closed_at\n"
+                 'A,ann,won,"USD 1,000.00",2026-09-01,2026-10-05\n'
+                 'B,ann,won,"EUR 500.00",2026-09-02,2026-10-06\n'
+                 'C,ann,lead,"$800",2026-09-03,\n'
+                 'D,ann,won,"€1.234,00",2026-09-03,2026-10-07\n')
+    assert cli("load", "--db", db_path, path).exit_code == ExitCode.OK
+    assert query(db_path, "select deal_id, amount, currency from deals order by 1") == [
+        ("A", 1000.0, "USD"), ("B", 500.0, "EUR"), ("C", 800.0, None), ("D", 1234.0, "EUR"),
+    ]
+    result = cli("tiers", "--db", db_path, "--format", "json")
+    assert result.exit_code == ExitCode.QUERY
+    assert "2 currencies (EUR, USD)" in result.stderr
+    for currency, won, amount in (("EUR", 2, 1734.0), ("USD", 1, 1000.0)):
+        result = cli("tiers", "--db", db_path, "--format", "json", "--currency", currency)
+        assert result.exit_code == ExitCode.OK, result.stderr
+        assert [(t["won"], t["won_amount"]) for t in json.loads(result.stdout)] == [(won, amount)]
+
+
+def test_a_probability_written_with_percent_signs_orders_the_stages(cli, tmp_path):
+    """A formatted Salesforce report writes `Probability (%)` as `10%`: the column was no
+    probability, and the stages were put in frequency order (Legal Review before Solution
+    Design). Hand count: Discovery 10 < Solution Design 40 < Legal Review 80; reached:
+    Discovery by A1-A4 (4, 1 open), Solution Design by A2-A4 (3, 1 open), Legal Review by
+    A2, A4 (2, 1 open), Closed Won by A4."""
+    path = write(tmp_path, "opps.csv",
+                 "Opportunity ID,Opportunity Owner,Stage,Amount,Probability (%),Created Date\n"
+                 "A1,Ann,Discovery,100,10%,2026-10-01\n"
+                 "A2,Ann,Legal Review,200,80%,2026-10-02\n"
+                 "A3,Ann,Solution Design,300,40 %,2026-10-03\n"
+                 "A4,Ann,Closed Won,400,100%,2026-10-04\n"
+                 "A5,Ann,Closed Lost,50,0%,2026-10-05\n")
+    proposal = tmp_path / "p.toml"
+    assert cli("init", path, "--out", proposal).exit_code == ExitCode.OK
+    text = proposal.read_text(encoding="utf-8")
+    assert "from the probability column (rising)" in text
+    assert tomllib.loads(text)["funnel"]["stages"] == [
+        "Discovery", "Solution Design", "Legal Review", "Closed Won"
+    ]
+    db = tmp_path / "db.duckdb"
+    assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
+    assert conversion(cli, db) == [
+        ("Discovery", 4, 1), ("Solution Design", 3, 1), ("Legal Review", 2, 1), ("Closed Won", 1, 0)
+    ]
+
+
+def test_excel_sep_hint_line_is_skipped_and_lines_keep_their_numbers(cli, tmp_path, db_path):
+    """Excel's `sep=;` first line made the file "no preset fits this header. Headers found:
+    sep=" (exit 3) and init skipped it. Now the header is line 2 and the records keep the
+    lines the user's editor shows: the bad amount is line 4. Hand count: loaded 1234.5
+    (`1.234,50`) + 200 = 1434.5."""
+    path = write(tmp_path, "deals.csv",
+                 "sep=;\nDeal ID;Deal owner;Deal Stage;Amount\n"
+                 "1;Ann;Closed Won;1.234,50\n2;Bob;Closed Lost;abc\n3;Bob;Closed Won;200\n")
+    result = cli("load", "--db", db_path, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "1 line above the header skipped ('sep=;'): not records" in result.stderr
+    assert "read 3, loaded 2, rejected 1" in result.stderr
+    assert query(db_path, "select line, value, reason from load_rejects") == [
+        (4, "abc", "unparseable amount")
+    ]
+    assert query(db_path, "select deal_id, line, amount from deals order by 1") == [
+        ("1", 3, 1234.5), ("3", 5, 200.0)
+    ]
+    assert query(db_path, "select sum(amount) from deals") == [(1434.5,)]
+
+
+def test_a_report_title_above_the_header_is_skipped(cli, tmp_path):
+    """A report export that opens with its title, a generated-by line and a blank line
+    (quoted, as Salesforce quotes every field): init said "not a kind salesfunnel loads"
+    and load exit 3. Now the header is line 4; init proposes the Salesforce preset and the
+    load takes A1 (line 5) and A2 (line 6). Open 100, won 200."""
+    path = write(tmp_path, "report.csv",
+                 '"Opportunities Report"\n"Generated 2026-11-01 by Ann"\n\n'
+                 '"Opportunity ID","Opportunity Owner","Stage","Amount","Created Date"\n'
+                 '"A1","Ann","Prospecting","100","2026-10-01"\n'
+                 '"A2","Ann","Closed Won","200","2026-10-02"\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "report.csv: 2 rows, deals, preset salesforce" in result.stderr
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert ("3 lines above the header skipped ('Opportunities Report / Generated 2026-11-01 "
+            "by Ann')") in result.stderr
+    assert query(db, "select deal_id, line, status, amount from deals order by 1") == [
+        ("A1", 5, "open", 100.0), ("A2", 6, "won", 200.0)
+    ]
+    again = cli("load", "--db", db, "--config", proposal, path)
+    assert again.exit_code == ExitCode.OK and "unchanged" in again.stderr
+
+
+def test_a_formatted_excel_report_with_title_rows_loads_with_sheet_rows(cli, tmp_path):
+    """Salesforce's "formatted report" workbook: title, as-of and filter lines (one cell
+    each; the filter holds commas) in A1:A3, a blank row, the header in row 5 from column
+    B. It was read with the title as its header (no preset fits). Now the rejects name the
+    row Excel shows (7) and the records keep theirs (6, 8). Loaded 100 + 300 = 400."""
+    import xlsxwriter
+
+    path = tmp_path / "report.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Report")
+    sheet.write(0, 0, "Opportunities by Stage")
+    sheet.write(1, 0, "As of 11/1/2026 by Ann Admin")
+    sheet.write(2, 0, "Filtered By: Stage equals Prospecting, Closed Won, Closed Lost")
+    sheet.write_row(4, 1, ["Opportunity ID", "Opportunity Owner", "Stage", "Amount", "Created Date"])
+    sheet.write_row(5, 1, ["A1", "Ann", "Prospecting", 100, "2026-10-01"])
+    sheet.write_row(6, 1, ["A2", "Ann", "Closed Won", "abc", "2026-10-02"])
+    sheet.write_row(7, 1, ["A3", "Bob", "Closed Won", 300, "2026-10-03"])
+    book.close()
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "report.xlsx[Report]: deals (preset salesforce), read 3, loaded 2, rejected 1" in result.stderr
+    assert "4 lines above the header skipped ('Opportunities by Stage / As of" in result.stderr
+    assert query(db, "select line, column_name, value, reason from load_rejects") == [
+        (7, "amount", "abc", "unparseable amount")
+    ]
+    assert query(db, "select deal_id, line, amount from deals order by 1") == [
+        ("A1", 6, 100.0), ("A3", 8, 300.0)
+    ]
