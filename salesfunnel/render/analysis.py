@@ -43,7 +43,7 @@ def pacing_table(report: Report) -> Table:
     measures down the side, read top to bottom: won, pipeline, projection."""
     table = titled_table(report.title)
     table.caption_justify = "left"
-    rows = report.frame.rows(named=True)
+    rows = report.rows()
     table.add_column("")
     for row in rows:
         table.add_column(_label(row[report.group_by]) if report.group_by else "",
@@ -93,7 +93,7 @@ def velocity_table(report: Report) -> Table:
         ("Cycle days", "cycle_days", fmt_days, fmt_days),
         ("Velocity / day", "velocity", fmt_amount, fmt_amount),
     )
-    rows = report.frame.rows(named=True)
+    rows = report.rows()
     for row in rows:
         for position, (label, name, show, show_change) in enumerate(levers):
             cells = [_label(row[group]) if position == 0 else ""] if group else []
@@ -133,7 +133,7 @@ def cohorts_table(report: Report) -> Table:
     for age in ages:
         table.add_column(f"{age}d", justify="right", no_wrap=True)
     cells: dict[tuple, dict[int, dict]] = {}
-    for row in report.frame.rows(named=True):
+    for row in report.rows():
         key = (row[group] if group else None, row["cohort"])
         cells.setdefault(key, {})[row["age_days"]] = row
     previous_group = object()

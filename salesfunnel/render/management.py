@@ -62,7 +62,7 @@ def churn_table(report: Report) -> Table:
                    "MRR lost"):
         table.add_column(header, justify="right")
     table.add_column("")
-    rows = report.frame.rows(named=True)
+    rows = report.rows()
     for row in rows:
         above = bool(row["well_above_company"])
         table.add_row(
@@ -94,7 +94,7 @@ def early_churn_table(report: Report) -> Table:
         table.add_column(header)
     table.add_column("Days active", justify="right")
     table.add_column("MRR", justify="right")
-    rows = report.frame.rows(named=True)
+    rows = report.rows()
     for row in rows:
         table.add_row(
             row["customer_id"], row["deal_id"] or NULL, _label(row["rep"]), row["tier"],
@@ -129,10 +129,9 @@ CUSTOMER_ROWS = (
 def tiers_table(report: Report) -> Table:
     """One column per tier, so the tiers' numbers sit side by side."""
     table = _report_table(report)
-    frame = report.frame
-    with_customers = frame.height > 0 and frame["customers"].null_count() < frame.height
+    rows = report.rows()  # as the query gave them: no Polars for a table
+    with_customers = any(row["customers"] is not None for row in rows)
     table.add_column("")
-    rows = frame.rows(named=True)
     for row in rows:
         table.add_column(row["tier"], justify="right")
     ci = f"{report.extra.get('confidence', 0.9) * 100:g}% CI"
@@ -164,7 +163,7 @@ def plan_table(report: Report) -> Table:
         table.add_column(stage, justify="right")
     for header in ("Season", "Need", "Cap.", "Hires", "Staff", "Mgrs"):
         table.add_column(header, justify="right")
-    for row in report.frame.rows(named=True):
+    for row in report.rows():
         table.add_row(
             row["month"], fmt_amount(row["target_amount"]),
             *(fmt_int(row[stage]) for stage in report.stages),
@@ -223,7 +222,7 @@ def pulse_table(report: Report) -> Table:
     table.add_column("Stage")
     for header in (period.label, period.previous_label, "Change", "Change %"):
         table.add_column(header, justify="right")
-    for row in report.frame.rows(named=True):
+    for row in report.rows():
         amount = row["metric"] == "avg_won_amount"
         show = fmt_amount if amount else fmt_int
         table.add_row(
@@ -243,7 +242,7 @@ def stalled_table(report: Report) -> Table:
         table.add_column(header)
     for header in ("Days", "P90", "Over by", "Past", "Amount"):
         table.add_column(header, justify="right")
-    rows = report.frame.rows(named=True)
+    rows = report.rows()
     for row in rows:
         table.add_row(
             row["deal_id"], row["rep"], row["tier"], row["stage"],

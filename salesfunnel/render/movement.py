@@ -32,7 +32,7 @@ def movement_table(report: Report) -> Table:
     table.add_column("Deals", justify="right", no_wrap=True)
     table.add_column("Amount", justify="right", no_wrap=True)
     table.add_column("Waterfall", min_width=BAR_WIDTH, no_wrap=True)
-    rows = report.frame.rows(named=True)
+    rows = report.rows()
     groups: dict[object, list[dict]] = {}
     for row in rows:
         groups.setdefault(row[group] if group else None, []).append(row)

@@ -113,10 +113,7 @@ class Filters:
         working; none for all deals."""
         if self.month is not None:
             return ("?::varchar as month, ", "", [self.month]) if month else ("", "", [])
-        if self.since is None and self.until is None:
-            return "", "", []
-        return "", ", ?::varchar as since, ?::varchar as until", list(
-            window_days(self.since, self.until))
+        return "", *window_columns(self.since, self.until)
 
     def describe(self) -> str:
         parts = [self.window_label]
@@ -136,24 +133,24 @@ class Window:
     def args(self) -> list:
         return [self.since, self.until]
 
-    def with_days(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """`frame` with trailing fields since and until (window_days) when the window has
-        an end; as it is for any time."""
-        if self.since is None and self.until is None:
-            return frame
-        import polars as pl
-
-        since, until = window_days(self.since, self.until)
-        return frame.with_columns(pl.lit(since, pl.String).alias("since"),
-                                  pl.lit(until, pl.String).alias("until"))
+    def day_columns(self) -> tuple[str, list[str | None]]:
+        """The trailing fields since and until of a report over this window (SQL after
+        the report's own fields, and their parameters); none for any time."""
+        return window_columns(self.since, self.until)
 
 
-def window_days(since: dt.datetime | None, until: dt.datetime | None) -> tuple[str | None, str | None]:
-    """A window [since, until) of midnights as the inclusive days machine output gives
-    (YYYY-MM-DD; None for an open end)."""
+def window_columns(since: dt.datetime | None, until: dt.datetime | None,
+                   ) -> tuple[str, list[str | None]]:
+    """Machine output says a window [since, until) of midnights: trailing fields since
+    and until, its inclusive days (YYYY-MM-DD; null for an open end), after a report's
+    own fields so that readers by position keep working. Nothing for an open window."""
+    if since is None and until is None:
+        return "", []
     last = None if until is None else until - dt.timedelta(days=1)
-    return (None if since is None else f"{since:%Y-%m-%d}",
-            None if last is None else f"{last:%Y-%m-%d}")
+    return ", ?::varchar as since, ?::varchar as until", [
+        None if since is None else f"{since:%Y-%m-%d}",
+        None if last is None else f"{last:%Y-%m-%d}",
+    ]
 
 
 def midnight(day: dt.date) -> dt.datetime:

@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from salesfunnel.db import quote_ident
 from salesfunnel.errors import DatabaseError, UsageError
 from salesfunnel.funnel import label_key
 from salesfunnel.reports.common import (
@@ -77,30 +78,25 @@ def churn(
     """Per rep (or tier): customers started in the window, churned by today, churn rate
     with its Wilson interval, early churn, MRR lost, and the company's churn rate beside
     it; well above the company when the interval's lower end is above the company's rate."""
-    import polars as pl
-
     by = str(by)
     if by not in ChurnBy.__members__:
         raise UsageError(f"--by takes rep or tier; got {by!r}.")
     _check_early_months(early_months)
     _require_subscriptions_table(db)
-    frame = db.call_macro(
-        "churn_by_group",
-        [*window.args(), today, early_months, by, z_value(confidence)],
+    days, day_args = window.day_columns()
+    # new fields after the old ones (the intervals, the window), so that readers by
+    # position keep working
+    frame = db.rows(
+        f"select group_value as {quote_ident(by)}, started::bigint as started, "
+        "churned::bigint as churned, churn_rate::double as churn_rate, "
+        "early_churned::bigint as early_churned, early_churn_rate::double as early_churn_rate, "
+        "mrr_lost::double as mrr_lost, company_churn_rate::double as company_churn_rate, "
+        "rate_difference::double as rate_difference, "
+        "well_above_company::boolean as well_above_company, "
+        f"churn_rate_low::double as churn_rate_low, churn_rate_high::double as churn_rate_high{days} "
+        "from churn_by_group(?, ?, ?, ?, ?, ?)",
+        [*day_args, *window.args(), today, early_months, by, z_value(confidence)],
     )
-    frame = frame.rename({"group_value": by}).select(
-        pl.col(by),
-        pl.col("started", "churned").cast(pl.Int64),
-        pl.col("churn_rate").cast(pl.Float64),
-        pl.col("early_churned").cast(pl.Int64),
-        pl.col("early_churn_rate", "mrr_lost", "company_churn_rate", "rate_difference").cast(
-            pl.Float64
-        ),
-        pl.col("well_above_company").cast(pl.Boolean),
-        # new fields after the old ones, so that readers by position keep working
-        pl.col("churn_rate_low", "churn_rate_high").cast(pl.Float64),
-    )
-    frame = window.with_days(frame)
     title = (
         f"Churn by {by} · customers started {_window_text(window)} · as of {today:%Y-%m-%d} "
         f"· early = ended within {early_months} month{'s' if early_months != 1 else ''}"
@@ -113,21 +109,15 @@ def early_churn(
     db: Database, window: Window, today: dt.date, early_months: int = DEFAULT_EARLY_MONTHS
 ) -> Report:
     """The customers of the window who churned within `early_months` of starting."""
-    import polars as pl
-
     _check_early_months(early_months)
     _require_subscriptions_table(db)
-    frame = db.call_macro("early_churn_list", [*window.args(), today, early_months]).select(
-        "customer_id",
-        "deal_id",
-        "rep",
-        "tier",
-        pl.col("started_at").cast(pl.Date),
-        pl.col("ended_at").cast(pl.Date),
-        pl.col("days_active").cast(pl.Int64),
-        pl.col("mrr").cast(pl.Float64),
+    days, day_args = window.day_columns()
+    frame = db.rows(
+        "select customer_id, deal_id, rep, tier, started_at::date as started_at, "
+        "ended_at::date as ended_at, days_active::bigint as days_active, "
+        f"mrr::double as mrr{days} from early_churn_list(?, ?, ?, ?)",
+        [*day_args, *window.args(), today, early_months],
     )
-    frame = window.with_days(frame)
     title = (
         f"Early churn · ended within {early_months} month{'s' if early_months != 1 else ''} of "
         f"starting · customers started {_window_text(window)} · as of {today:%Y-%m-%d}"
@@ -151,24 +141,19 @@ def tiers(
     """Per tier: deals, win rate, days to win, won amounts and their share, and the
     churn and MRR of the tier's customers when subscriptions are loaded; the win and
     churn rates with their Wilson intervals."""
-    import polars as pl
-
     _require_subscriptions_table(db)
-    frame = db.call_macro("tier_economics", [*window.args(), today, z_value(confidence)]).select(
-        "tier",
-        pl.col("deals", "won", "lost", "open").cast(pl.Int64),
-        pl.col(
-            "win_rate", "median_days_to_win", "avg_won_amount", "median_won_amount",
-            "won_amount", "won_amount_share",
-        ).cast(pl.Float64),
-        pl.col("customers").cast(pl.Int64),
-        pl.col("churn_rate", "avg_mrr").cast(pl.Float64),
-        # new fields after the old ones, so that readers by position keep working
-        pl.col("win_rate_low", "win_rate_high", "churn_rate_low", "churn_rate_high").cast(
-            pl.Float64
-        ),
-    )
-    frame = window.with_days(frame)
+    counts = ("deals", "won", "lost", "open", "customers")
+    # new fields after the old ones (the intervals, the window), so that readers by
+    # position keep working
+    fields = ("deals", "won", "lost", "open", "win_rate", "median_days_to_win",
+              "avg_won_amount", "median_won_amount", "won_amount", "won_amount_share",
+              "customers", "churn_rate", "avg_mrr", "win_rate_low", "win_rate_high",
+              "churn_rate_low", "churn_rate_high")
+    typed = ", ".join(f"{name}::{'bigint' if name in counts else 'double'} as {name}"
+                      for name in fields)
+    days, day_args = window.day_columns()
+    frame = db.rows(f"select tier, {typed}{days} from tier_economics(?, ?, ?, ?)",
+                    [*day_args, *window.args(), today, z_value(confidence)])
     label = f"created {window.span}" if window.span else "all deals"
     return Report("tiers", f"Tier economics · {label} · as of {today:%Y-%m-%d}", frame,
                   db.funnel.stages, extra={"confidence": confidence})
@@ -225,8 +210,6 @@ def pulse(
 ) -> Report:
     """Leads, opportunities, deals entering the stage before won, wins and the average
     won amount: this period, the one before and the change."""
-    import polars as pl
-
     stages = db.funnel.stages
     period = pulse_period(kind, day)
     if opportunity_stage is not None and opportunity_stage.strip():
@@ -234,16 +217,12 @@ def pulse(
     else:
         opportunity = default_opportunity_index(stages)
     tier = tier_filter(tier)
-    frame = db.call_macro(
-        "pulse",
-        [midnight(period.previous_start), midnight(period.start), midnight(period.end),
-         opportunity, tier],
-    ).select(
-        "metric",
-        "stage",
-        pl.col("current", "previous", "change", "change_rate").cast(pl.Float64),
-        pl.lit(period.label).alias("period"),
-        pl.lit(period.previous_label).alias("previous_period"),
+    frame = db.rows(
+        "select metric, stage, current::double as current, previous::double as previous, "
+        "change::double as change, change_rate::double as change_rate, "
+        "?::varchar as period, ?::varchar as previous_period from pulse(?, ?, ?, ?, ?)",
+        [period.label, period.previous_label, midnight(period.previous_start),
+         midnight(period.start), midnight(period.end), opportunity, tier],
     )
     title = f"Pulse · {kind} {period.label} vs {period.previous_label}" + (
         f" · tier {tier}" if tier else ""
