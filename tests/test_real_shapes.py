@@ -271,6 +271,11 @@ def test_a_currency_without_rate_loads_with_an_unknown_amount(tmp_path, db_path,
     conversion, _ = _json(cli, "conversion", "--db", db_path)
     # M1, M2, M3 (won) reached the first stage; M4 was lost at no known stage
     assert conversion[0]["reached"] == 3
+    info, _ = _json(cli, "info", "--db", db_path)
+    assert info["unconverted_amounts"] == 2
+    table = cli("info", "--db", db_path, env={"COLUMNS": "120"})
+    assert "amounts unknown (no rate) 1 in COP, 1 in MXN" in [
+        " ".join(line.split()) for line in table.stdout.splitlines()]
 
 
 def test_header_fitting_two_kinds_needs_kind(tmp_path, db_path, cli):

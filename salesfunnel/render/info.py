@@ -37,6 +37,9 @@ def info_tables(info: Info) -> list[Table]:
     summary.add_row("stage history rows", fmt_int(info.history_rows))
     summary.add_row("history rows without a deal", fmt_int(info.orphan_history_rows))
     summary.add_row("removed deals (not in reports)", fmt_int(info.removed_deals))
+    if info.unconverted:  # a [currency] without a rate for these: amounts unknown
+        summary.add_row("amounts unknown (no rate)", ", ".join(
+            f"{fmt_int(deals)} in {code}" for code, deals in info.unconverted))
     summary.add_row("newest deals export as of", _fmt_time(info.newest_as_of))
     summary.add_row("subscriptions", fmt_int(info.subscription_rows))
     summary.add_row("created_at from", _fmt_time(info.first_created))
@@ -207,7 +210,7 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str, quiet
 INFO_FIELDS = (
     "path", "funnel", "deals", "open", "won", "lost", "history_rows", "orphan_history_rows",
     "subscriptions", "reject_rows", "removed_deals", "first_created", "last_created",
-    "last_activity", "newest_as_of", "files", "last_loaded_at",
+    "last_activity", "newest_as_of", "files", "last_loaded_at", "unconverted_amounts",
 )
 
 
@@ -240,6 +243,8 @@ def info_summary(info: Info) -> dict:
         "newest_as_of": _iso(info.newest_as_of),
         "files": info.files.height,
         "last_loaded_at": _iso(last_loaded),
+        # deals whose amount is unknown in the report currency (no rate for theirs)
+        "unconverted_amounts": sum(deals for _, deals in info.unconverted),
     }
 
 

@@ -32,6 +32,8 @@ class Info:
     newest_as_of: dt.datetime | None = None  # of the deals exports loaded
     # per pipeline of the deals (None: without one): its deals and the stages it counts
     pipelines: list[tuple[str | None, int, tuple[str, ...]]] = field(default_factory=list)
+    # deals whose amount is unknown in the report currency (no rate): (currency, deals)
+    unconverted: list[tuple[str, int]] = field(default_factory=list)
 
 
 def info(db: Database, reject_limit: int = 5) -> Info:
@@ -57,4 +59,5 @@ def info(db: Database, reject_limit: int = 5) -> Info:
             (name, deals, db.full_funnel.for_pipeline(name).stages)
             for name, deals in db.fetchall("select pipeline, deals from pipeline_deals")
         ],
+        unconverted=db.fetchall("select currency, deals from unconverted_amounts order by 1"),
     )
