@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from salesfunnel.bounds import MAX_DAYS, check_year
+from salesfunnel.db import quote_ident
 from salesfunnel.errors import UsageError
 from salesfunnel.funnel import label_key
 from salesfunnel.reports.common import (
@@ -105,8 +106,6 @@ def pacing(
     """Attainment of a target in a period, the open pipeline closing in it, its coverage
     and weighted value at trailing win rates, and the projected gap. With --by the
     target is each rep's (tier's) own."""
-    import polars as pl
-
     if not target_amount > 0 or not math.isfinite(target_amount):
         raise UsageError(f"--target-amount takes an amount > 0; got {target_amount:g}.")
     if lookback < 1:
@@ -116,32 +115,51 @@ def pacing(
         raise UsageError(f"--by takes rep or tier; got {by!r}.")
     chosen = pacing_period(period, today)
     lookback_since = add_months(chosen.start, -lookback)
-    frame = db.call_macro(
-        "pacing", [midnight(chosen.start), midnight(chosen.end), midnight(lookback_since), by]
-    )
     days_left = max((chosen.end - max(today, chosen.start)).days, 0)
-    target = pl.lit(float(target_amount))
-    remaining = pl.max_horizontal(target - pl.col("won_amount"), pl.lit(0.0))
-    frame = frame.with_columns(pl.col("won_amount", "open_pipeline", "weighted_pipeline",
-                                      "trailing_win_rate").cast(pl.Float64))
-    frame = frame.select(
-        *([pl.col("group_value").alias(by)] if by else []),
-        pl.lit(chosen.label).alias("period"),
-        target.alias("target_amount"),
-        pl.col("won_amount"),
-        (pl.col("won_amount") / target).alias("attainment"),
-        remaining.alias("remaining"),
-        pl.col("open_pipeline"),
-        pl.when(remaining > 0).then(pl.col("open_pipeline") / remaining).alias("coverage"),
-        pl.when(pl.col("trailing_win_rate") > 0).then(1 / pl.col("trailing_win_rate"))
-        .alias("required_coverage"),
-        pl.col("weighted_pipeline"),
-        (pl.col("won_amount") + pl.col("weighted_pipeline")).alias("projected"),
-        (target - pl.col("won_amount") - pl.col("weighted_pipeline")).alias("gap"),
-        pl.lit(days_left, dtype=pl.Int64).alias("days_left"),
-        pl.col("trailing_win_rate"),
-        pl.col("won").cast(pl.Int64),
-        pl.col("open_deals").cast(pl.Int64),
+    group = f"group_value as {quote_ident(by)}, " if by else ""
+    # greatest and least skip nulls; a rate over nothing (no remaining target, no
+    # trailing win rate) is null
+    frame = db.rows(
+        f"""
+        with
+        pacing_rows as (
+            select * from pacing($start, $end, $lookback_since, $by)
+        ),
+
+        typed as (
+            select
+                group_value,
+                won_amount::double as won_amount,
+                open_pipeline::double as open_pipeline,
+                weighted_pipeline::double as weighted_pipeline,
+                trailing_win_rate::double as trailing_win_rate,
+                won::bigint as won,
+                open_deals::bigint as open_deals,
+                greatest($target - won_amount::double, 0.0) as remaining
+            from pacing_rows
+        )
+
+        select
+            {group}$period as period,
+            $target as target_amount,
+            won_amount,
+            won_amount / $target as attainment,
+            remaining,
+            open_pipeline,
+            case when remaining > 0 then open_pipeline / remaining end as coverage,
+            case when trailing_win_rate > 0 then 1 / trailing_win_rate end as required_coverage,
+            weighted_pipeline,
+            won_amount + weighted_pipeline as projected,
+            $target - won_amount - weighted_pipeline as gap,
+            $days_left::bigint as days_left,
+            trailing_win_rate,
+            won,
+            open_deals
+        from typed
+        """,
+        {"start": midnight(chosen.start), "end": midnight(chosen.end),
+         "lookback_since": midnight(lookback_since), "by": by, "target": float(target_amount),
+         "period": chosen.label, "days_left": days_left},
     )
     notices = undated_closes_notices(db)
     undated = db.scalar(
@@ -204,8 +222,6 @@ def velocity(
 ) -> Report:
     """Sales velocity = opportunities × win rate × average won amount / cycle days, each
     lever beside the previous window's value and the change."""
-    import polars as pl
-
     stages = db.funnel.stages
     if len(stages) < 2:
         raise UsageError("velocity needs a funnel of at least two stages.")
@@ -222,18 +238,18 @@ def velocity(
     else:
         index = len(stages) - 1
     previous, start, end, label, previous_label = velocity_windows(db, since, until, month, today)
-    frame = db.call_macro(
-        "velocity", [midnight(previous), midnight(start), midnight(end), index, by]
-    )
-    columns = [pl.col("group_value").alias(by)] if by else []
-    columns += [pl.lit(label).alias("period"), pl.lit(previous_label).alias("previous_period")]
+    fields = [f"group_value as {quote_ident(by)}"] if by else []
+    fields += ["?::varchar as period", "?::varchar as previous_period"]
     for lever in VELOCITY_LEVERS:
-        kind = pl.Int64 if lever == "opportunities" else pl.Float64
-        current, before = pl.col(lever).cast(kind), pl.col(f"{lever}_previous").cast(kind)
-        columns += [current.alias(lever), before.alias(f"{lever}_previous"),
-                    (current - before).alias(f"{lever}_change")]
-    columns += [pl.col("won", "lost").fill_null(0).cast(pl.Int64)]
-    frame = frame.select(columns)
+        kind = "bigint" if lever == "opportunities" else "double"
+        current, before = f"{lever}::{kind}", f"{lever}_previous::{kind}"
+        fields += [f"{current} as {lever}", f"{before} as {lever}_previous",
+                   f"{current} - {before} as {lever}_change"]
+    fields += ["coalesce(won, 0)::bigint as won", "coalesce(lost, 0)::bigint as lost"]
+    frame = db.rows(
+        f"select {', '.join(fields)} from velocity(?, ?, ?, ?, ?)",
+        [label, previous_label, midnight(previous), midnight(start), midnight(end), index, by],
+    )
     title = (
         f"Sales velocity · from {stages[index - 1]} · {label} vs {previous_label}"
         + (f" · by {by}" if by else "")
@@ -261,7 +277,6 @@ def cohorts(
 ) -> Report:
     """Per created_at month: the share of deals that entered the stage within each age,
     and whether the cohort is old enough (mature) to be compared at that age."""
-    import polars as pl
 
     stages = db.funnel.stages
     by = None if by is None else str(by)
@@ -269,13 +284,12 @@ def cohorts(
         raise UsageError(f"--by takes tier; got {by!r}.")
     index = stage_index(stages, stage, "--stage") if stage and stage.strip() else len(stages)
     days = parse_ages(ages)
-    frame = db.call_macro("cohorts", [index, list(days), by])
-    frame = frame.select(
-        *([pl.col("group_value").alias(by)] if by else []),
-        "cohort",
-        pl.col("deals", "age_days", "reached").cast(pl.Int64),
-        pl.col("rate").cast(pl.Float64),
-        pl.col("mature").cast(pl.Boolean),
+    group = f"group_value as {quote_ident(by)}, " if by else ""
+    frame = db.rows(
+        f"select {group}cohort, deals::bigint as deals, age_days::bigint as age_days, "
+        "reached::bigint as reached, rate::double as rate, mature::boolean as mature "
+        "from cohorts(?, ?, ?)",
+        [index, list(days), by],
     )
     last_activity = db.scalar("select last_activity from data_span")
     undated = db.scalar("select count(*) from deal_facts where created_at is null")
