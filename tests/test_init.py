@@ -49,6 +49,33 @@ def test_salesforce_custom_stages_ordered_by_probability(cli, tmp_path):
     assert outcomes(db) == [("lost", 2, 1300.0), ("open", 4, 6000.0), ("won", 2, 9000.0)]
 
 
+def test_amounts_in_several_currencies_get_a_currency_table_to_fill_in(cli, tmp_path):
+    """Deals in EUR (2 rows with an amount), USD (1) and GBP (1; a third GBP row has no
+    amount): init says so and proposes a commented [currency] with EUR, the most used,
+    as the report currency and a blank rate for each other, never a guessed one.
+    Filled in (USD = 0.5, GBP = 2), the load converts: 100 + 40 + 30 * 0.5 + 10 * 2."""
+    data = write(tmp_path, "deals.csv",
+                 "deal_id,rep,stage,created_at,amount,currency\n"
+                 "C1,ann,won,2026-04-01,100,EUR\nC2,ann,won,2026-04-02,40,eur\n"
+                 "C3,bob,won,2026-04-03,30,USD\nC4,bob,won,2026-04-04,10,GBP\n"
+                 "C5,bob,lead,2026-04-05,,GBP\n")
+    proposal = tmp_path / "proposal.toml"
+    result = cli("init", data, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "note: the amounts are in 3 currencies (EUR 2, GBP 1, USD 1 rows)" in said
+    assert "--currency EUR" in said
+    text = proposal.read_text(encoding="utf-8")
+    assert '# report = "EUR"\n# rates = { GBP = <rate>, USD = <rate> }\n' in text
+    assert "currency" not in tomllib.loads(text)  # commented out: no rate is made up
+    filled = text.replace('# [currency]\n# report = "EUR"\n# rates = { GBP = <rate>, USD = <rate> }',
+                          '[currency]\nreport = "EUR"\nrates = { GBP = 2, USD = 0.5 }')
+    config = write(tmp_path, "filled.toml", filled)
+    db = tmp_path / "db.duckdb"
+    assert load_into(db, data, config=config).rows_rejected == 0
+    assert query(db, "select sum(amount), count(distinct currency) from deals") == [(175.0, 1)]
+
+
 def test_zoho_month_names_and_no_id(cli, tmp_path):
     """Zoho: no record id and two identical rows, so the key is the line ("@row"); dates
     like `15 Apr, 2021 00:02:00`; stages ordered by `Probability (%)` (10, 20, 75).

@@ -39,7 +39,7 @@ def init(
 
     from salesfunnel.errors import InputError
     from salesfunnel.load.dating import proposed_undated_note
-    from salesfunnel.load.proposal import missing_fields, propose
+    from salesfunnel.load.proposal import currency_note, missing_fields, propose
     from salesfunnel.paths import check_replaceable
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.written import stamp, written_whole
@@ -62,9 +62,9 @@ def init(
         console.print(Text(f"{facts.label}: {facts.rows:,} rows, {what}{how}"))
         for cost in missing_fields(facts):
             console.print(Text(f"  not found: {cost}"))
-    undated = proposed_undated_note(text, files)
-    if undated:
-        console.print(Text(undated))
+    for note in (proposed_undated_note(text, files), currency_note(files)):
+        if note:
+            console.print(Text(note))
     target = out or "the proposal"
     console.print(Text(
         f"Check {target}, then: salesfunnel load --config {out or 'FILE'} "

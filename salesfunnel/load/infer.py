@@ -43,6 +43,8 @@ class FileFacts:
     notes: list[str] = field(default_factory=list)
     fitted: str | None = None  # the preset of a file proposed as a mapping for a repeated header
     escape: str | None = None  # a file without a header row: the escape character it needs
+    # a deals file's currency codes with how many rows with an amount hold each (init)
+    currencies: dict[str, int] = field(default_factory=dict)
     # a column (0-based) as the user sees it: its number, a sheet's letter (CsvLayout's)
     column_label: Callable[[int], str] = field(default=lambda index: str(index + 1))
 
