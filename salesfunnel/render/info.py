@@ -27,7 +27,7 @@ def info_tables(info: Info) -> list[Table]:
     summary.show_header = False
     summary.add_column("")
     summary.add_column("", justify="right")
-    deals_total = int(info.deal_counts["deals"].sum()) if info.deal_counts.height else 0
+    deals_total = sum(row["deals"] for row in info.deal_counts.rows(named=True))
     summary.add_row("funnel", " > ".join(info.funnel))
     summary.add_row("deals", fmt_int(deals_total))
     if any(name is not None for name, _, _ in info.pipelines):
@@ -61,14 +61,14 @@ def info_tables(info: Info) -> list[Table]:
     add_empty_note(files, info.files.height, "No file loaded yet.")
 
     counts = titled_table("Deals by status and tier")
-    tiers = sorted(set(info.deal_counts["tier"].to_list()))
+    deal_counts = info.deal_counts.rows(named=True)
+    tiers = sorted({row["tier"] for row in deal_counts})
     counts.add_column("Status")
     for tier in tiers:
         counts.add_column(tier, justify="right")
     counts.add_column("total", justify="right")
     for status in ("open", "won", "lost"):
-        part = info.deal_counts.filter(info.deal_counts["status"] == status)
-        by_tier = dict(zip(part["tier"].to_list(), part["deals"].to_list(), strict=True))
+        by_tier = {row["tier"]: row["deals"] for row in deal_counts if row["status"] == status}
         counts.add_row(
             status, *(fmt_int(by_tier.get(t, 0)) for t in tiers), fmt_int(sum(by_tier.values()))
         )
@@ -221,12 +221,12 @@ def _iso(value) -> str | None:
 def info_summary(info: Info) -> dict:
     """The scalar facts of `info` (one flat object: the CSV row, and the JSON fields but
     for the lists), for monitoring."""
-    counts = info.deal_counts
+    counts = info.deal_counts.rows(named=True)
     by_status = {
-        status: int(counts.filter(counts["status"] == status)["deals"].sum()) if counts.height else 0
+        status: int(sum(row["deals"] for row in counts if row["status"] == status))
         for status in ("open", "won", "lost")
     }
-    last_loaded = info.files["loaded_at"].max() if info.files.height else None
+    last_loaded = max((row["loaded_at"] for row in info.files.rows(named=True)), default=None)
     return {
         "path": info.path,
         "funnel": " > ".join(info.funnel),
@@ -255,9 +255,9 @@ def info_json(info: Info) -> str:
 
     summary = info_summary(info)
     summary["funnel"] = list(info.funnel)
-    summary["file_list"] = json.loads(info.files.write_json())
-    summary["deal_counts"] = json.loads(info.deal_counts.write_json())
-    summary["recent_rejects"] = json.loads(info.recent_rejects.write_json())
+    summary["file_list"] = json.loads(info.files.to_polars().write_json())
+    summary["deal_counts"] = json.loads(info.deal_counts.to_polars().write_json())
+    summary["recent_rejects"] = json.loads(info.recent_rejects.to_polars().write_json())
     summary["pipeline_list"] = [
         {"pipeline": name, "deals": deals, "funnel": list(stages)}
         for name, deals, stages in info.pipelines

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from salesfunnel.db import Database
+    from salesfunnel.rows import Rows
 
 
 @dataclass
@@ -18,8 +17,8 @@ class Info:
 
     path: str
     funnel: tuple[str, ...]
-    files: pl.DataFrame
-    deal_counts: pl.DataFrame
+    files: Rows  # as the queries gave them: the table needs no Polars
+    deal_counts: Rows
     first_created: dt.datetime | None
     last_created: dt.datetime | None
     last_activity: dt.datetime | None
@@ -27,7 +26,7 @@ class Info:
     orphan_history_rows: int
     subscription_rows: int
     reject_rows: int
-    recent_rejects: pl.DataFrame
+    recent_rejects: Rows
     removed_deals: int = 0  # removed by a full export: kept, out of every report
     newest_as_of: dt.datetime | None = None  # of the deals exports loaded
     # per pipeline of the deals (None: without one): its deals and the stages it counts
@@ -41,8 +40,8 @@ def info(db: Database, reject_limit: int = 5) -> Info:
     return Info(
         path=str(db.path),
         funnel=db.funnel.stages,
-        files=db.read_view("loaded_files").drop("file_id"),
-        deal_counts=db.read_view("deal_counts"),
+        files=db.rows("select * exclude (file_id) from loaded_files"),
+        deal_counts=db.rows("select * from deal_counts"),
         first_created=span[0],
         last_created=span[1],
         last_activity=span[2],
@@ -52,7 +51,8 @@ def info(db: Database, reject_limit: int = 5) -> Info:
         ),
         subscription_rows=db.scalar("select count(*) from subscriptions"),
         reject_rows=db.scalar("select count(*) from (select distinct path, line from load_rejects)"),
-        recent_rejects=db.read_view("recent_rejects").drop("file_id").head(reject_limit),
+        recent_rejects=db.rows("select * exclude (file_id) from recent_rejects limit ?",
+                               [reject_limit]),
         removed_deals=db.scalar("select count(*) from removed_deals semi join deals using (deal_id)"),
         newest_as_of=db.scalar("select max(as_of) from deal_exports"),
         pipelines=[
