@@ -139,6 +139,7 @@ class Database:
         self.funnel = funnel
         self._installed: set[str] = set()  # query files created on this connection
         self._cache_valid = False
+        self.cache_outdated = False
         self.full_funnel = funnel  # with the per-pipeline funnels
         self.scope_mode = "all"  # which pipelines the facts hold (install_funnel, scope_pipeline)
         self._currency: str | None = None
@@ -493,8 +494,12 @@ class Database:
         self._reset_fact_views()
 
     def use_fact_cache(self) -> bool:
-        """From now on, cached views read their tables when these match the funnel and SQL."""
-        self._cache_valid = self.meta("facts_key") == self.facts_key()
+        """From now on, cached views read their tables when these match the funnel and SQL.
+        `cache_outdated`: the tables were computed with other SQL (another release), so
+        reports compute the facts live until the next load refreshes them."""
+        stored, key = self.meta("facts_key"), self.facts_key()
+        self._cache_valid = stored == key
+        self.cache_outdated = bool(stored) and stored != key
         self._reset_fact_views()
         return self._cache_valid
 

@@ -420,3 +420,24 @@ def test_parquet_to_a_full_disk_names_the_file(cli, loaded):
     result = cli("rank", "-f", "parquet", "-o", "/dev/full", "--db", loaded)
     assert result.exit_code == ExitCode.INPUT
     assert "Cannot write /dev/full" in error_line(result)
+
+
+def test_facts_cached_by_another_release_are_computed_live_and_said(cli, funnel_db):
+    """The cached facts of a database another release loaded (its facts key differs)
+    are not read: the report computes them from the loaded data, gives the same numbers
+    and says why it may be slow; the next load refreshes the cache."""
+    import duckdb
+
+    env = {"SALESFUNNEL_TODAY": "2026-02-23"}
+    before = cli("conversion", "-f", "json", "--db", funnel_db, env=env)
+    with duckdb.connect(str(funnel_db)) as conn:
+        conn.execute("update salesfunnel_meta set value = 'another-release' where key = 'facts_key'")
+    live = cli("conversion", "-f", "json", "--db", funnel_db, env=env)
+    assert live.exit_code == 0 and live.stdout == before.stdout
+    assert json.loads(live.stdout)[0]["reached"] == 6  # D1..D6 reached lead
+    assert "computed by another salesfunnel release" in " ".join(live.stderr.split())
+    assert "another salesfunnel release" not in before.stderr
+    reload = cli("load", FIXTURES / "funnel", "--db", funnel_db, env=env)
+    assert reload.exit_code == 0, reload.stderr
+    after = cli("conversion", "-f", "json", "--db", funnel_db, env=env)
+    assert after.stdout == before.stdout and "another salesfunnel release" not in after.stderr

@@ -306,7 +306,14 @@ def stale_notices(database: Database) -> list[str]:
 
     days = database.config.stale_after_days if database.config else 7
     notice = stale_notice(database, today(), days)
-    return [notice] if notice else []
+    notices = [notice] if notice else []
+    if database.cache_outdated:
+        notices.append(
+            "the cached per-deal facts were computed by another salesfunnel release, so "
+            "this report computed them from the loaded data (the same numbers, slower on a "
+            "large database); the next `salesfunnel load` refreshes them."
+        )
+    return notices
 
 
 _COMMON_OPTIONS = (
