@@ -147,3 +147,22 @@ def test_plain_files_parse_like_mixed_files(tmp_path, monkeypatch, checked):
         (5, "created_at", "2026-03-04 13:05:09 EST",
          "time zone name not understood (give a UTC offset such as -05:00)"),
     ]
+
+
+def test_trim_spaces_is_trim():
+    """The staging scripts' trim_spaces skips trim for a cell that starts and ends with a
+    printable ASCII character: it gives what trim gives for every corpus value and for
+    every space separator DuckDB's trim strips, at either end or both."""
+    spaces = [" ", "\u00a0", "\u1680", *map(chr, range(0x2000, 0x200b)), "\u202f", "\u205f",
+              "\u3000"]
+    values = [*_values(), None, "", "\t", "\ta\t", "é", "aé", "éa", "~", "!x!",
+              *(f"{s}x" for s in spaces), *(f"x{s}" for s in spaces), *(f"{s}x y{s}" for s in spaces)]
+    db = memory_database()
+    try:
+        db.run_script(sql_text("load/load_macros"))
+        db.execute("create temp table cells as select unnest(?::varchar[]) as v", [values])
+        assert db.scalar("select count(*) from cells") == len(values)
+        assert db.scalar("select count(*) from cells where trim_spaces(v) is distinct from trim(v)") == 0
+        assert db.scalar("select count(*) from cells where trim(v) <> v") >= 3 * len(spaces)
+    finally:
+        db.close()

@@ -2,6 +2,13 @@
 -- parsed becomes null; the staging SQL turns a non-blank value that parsed to
 -- null into a reject with a reason.
 
+-- A cell without the spaces around it, as trim(x) gives it (which strips every
+-- Unicode space separator, no-break spaces too): a cell that starts and ends with a
+-- printable ASCII character has none, and is taken as it is. The staging scripts
+-- trim every cell of every row, and most need nothing: a third of trim's cost.
+create or replace temp macro trim_spaces(x) as
+    case when ord(x) between 33 and 126 and ord(x[-1]) between 33 and 126 then x else trim(x) end;
+
 -- The date order of slash dates (03/04/2026) in the file being loaded: the
 -- loader sets it per file (mdy or dmy) before parsing. A variable, not a table:
 -- it is a constant when a statement is planned (a scalar subquery in every

@@ -5,8 +5,8 @@ trimmed as (
     select
         ordinal,
         line,
-        nullif(trim(account), '') as account,
-        nullif(lower(trim(tier)), '') as tier
+        nullif(trim_spaces(account), '') as account,
+        nullif(lower(trim_spaces(tier)), '') as tier
     from source_rows
 ),
 

@@ -7,9 +7,9 @@ trimmed as (
     select
         ordinal,
         line,
-        nullif(trim(deal_id), '') as deal_id,
-        nullif(trim(stage), '') as stage_text,
-        nullif(trim(entered_at), '') as entered_at_text,
+        nullif(trim_spaces(deal_id), '') as deal_id,
+        nullif(trim_spaces(stage), '') as stage_text,
+        nullif(trim_spaces(entered_at), '') as entered_at_text,
         coalesce(source_column, 'entered_at') as entered_at_column
     from source_rows
 ),

@@ -5,9 +5,9 @@ trimmed as (
     select
         ordinal,
         line,
-        nullif(trim(rep), '') as rep,
-        nullif(trim(team), '') as team,
-        nullif(trim(manager), '') as manager
+        nullif(trim_spaces(rep), '') as rep,
+        nullif(trim_spaces(team), '') as team,
+        nullif(trim_spaces(manager), '') as manager
     from source_rows
 ),
 

@@ -6,13 +6,13 @@ trimmed as (
     select
         ordinal,
         line,
-        nullif(trim(customer_id), '') as customer_id_text,
-        nullif(trim(deal_id), '') as deal_id,
-        nullif(trim(rep), '') as rep,
-        nullif(lower(trim(tier)), '') as tier,
-        nullif(trim(started_at), '') as started_at_text,
-        nullif(trim(ended_at), '') as ended_at_text,
-        nullif(trim(mrr), '') as mrr_text
+        nullif(trim_spaces(customer_id), '') as customer_id_text,
+        nullif(trim_spaces(deal_id), '') as deal_id,
+        nullif(trim_spaces(rep), '') as rep,
+        nullif(lower(trim_spaces(tier)), '') as tier,
+        nullif(trim_spaces(started_at), '') as started_at_text,
+        nullif(trim_spaces(ended_at), '') as ended_at_text,
+        nullif(trim_spaces(mrr), '') as mrr_text
     from source_rows
 ),
 

@@ -5,8 +5,8 @@ trimmed as (
     select
         ordinal,
         line,
-        nullif(trim(user_id), '') as user_id,
-        nullif(trim(name), '') as name
+        nullif(trim_spaces(user_id), '') as user_id,
+        nullif(trim_spaces(name), '') as name
     from source_rows
 ),
 
