@@ -432,3 +432,31 @@ def test_a_formatted_excel_report_with_title_rows_loads_with_sheet_rows(cli, tmp
     assert query(db, "select deal_id, line, amount from deals order by 1") == [
         ("A1", 6, 100.0), ("A3", 8, 300.0)
     ]
+
+
+def test_excel_unicode_text_exports_in_a_folder(cli, tmp_path, db_path):
+    """Excel's "Unicode Text" is UTF-16 with tabs, saved as .txt (or renamed .tsv): a
+    folder of them was "holds no .csv file" without a word on the .txt. A .tsv in a
+    folder is read; a .txt is named, and loads by name. Hand count: 2 + 1 deals."""
+    text = ("Opportunity ID\tOpportunity Owner\tStage\tAmount\r\n"
+            "A1\tZoë\tProspecting\t100\r\nA2\tZoë\tClosed Won\t200\r\n")
+    only_txt = tmp_path / "only_txt"
+    only_txt.mkdir()
+    (only_txt / "opps.txt").write_bytes(text.encode("utf-16"))
+    result = cli("load", "--db", db_path, only_txt)
+    assert result.exit_code == ExitCode.INPUT
+    assert 'Its .txt files (opps.txt) are not read from a folder' in result.stderr
+    result = cli("load", "--db", db_path, only_txt / "opps.txt")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "deals (preset salesforce, utf-16), read 2, loaded 2" in result.stderr
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "more.tsv").write_bytes(("Opportunity ID\tOpportunity Owner\tStage\tAmount\r\n"
+                                     "A3\tZoë\tClosed Won\t300\r\n").encode("utf-16"))
+    (both / "notes.txt").write_text("not an export\n", encoding="utf-8")
+    result = cli("load", "--db", db_path, both)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "notes.txt: a .txt file; not read from a folder" in result.stderr
+    assert query(db_path, "select deal_id, rep, amount from deals order by 1") == [
+        ("A1", "Zoë", 100.0), ("A2", "Zoë", 200.0), ("A3", "Zoë", 300.0)
+    ]
