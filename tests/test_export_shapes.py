@@ -460,3 +460,25 @@ def test_excel_unicode_text_exports_in_a_folder(cli, tmp_path, db_path):
     assert query(db_path, "select deal_id, rep, amount from deals order by 1") == [
         ("A1", "Zoë", 100.0), ("A2", "Zoë", 200.0), ("A3", "Zoë", 300.0)
     ]
+
+
+def test_a_stage_label_with_a_line_break_keeps_the_proposal_valid_toml(cli, tmp_path):
+    """A label typed with Alt+Enter in Excel holds a line break: init wrote it raw into a
+    comment, the proposal was no TOML, and init itself stopped with an internal error
+    (exit 1). Now the comment shows it as ⏎ and the value keeps it; the load reads it.
+    Hand count: 1 deal at "Demo⏎booked" (open, 200), 1 won (100)."""
+    path = write(tmp_path, "deals.csv",
+                 'Deal ID,Deal owner,Deal Stage,Amount\r\n1,Ann,Closed Won,100\r\n'
+                 '2,Bob,"Demo\r\nbooked",200\r\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    text = proposal.read_text(encoding="utf-8")
+    assert "Demo⏎booked 1" in text
+    assert tomllib.loads(text)["funnel"]["stages"] == ["Demo\r\nbooked", "Closed Won"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select deal_id, stage, status, amount from deals order by 1") == [
+        ("1", "Closed Won", "won", 100.0), ("2", "Demo\r\nbooked", "open", 200.0)
+    ]
