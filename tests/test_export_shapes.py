@@ -375,6 +375,11 @@ def test_excel_sep_hint_line_is_skipped_and_lines_keep_their_numbers(cli, tmp_pa
         ("1", 3, 1234.5), ("3", 5, 200.0)
     ]
     assert query(db_path, "select sum(amount) from deals") == [(1434.5,)]
+    alone = write(tmp_path, "sep_only.csv", "sep=;\r\n\r\n")
+    result = cli("load", "--db", db_path, alone)
+    assert result.exit_code == ExitCode.INPUT
+    assert "holds Excel's separator line 'sep=;' and no header after it" in result.stderr
+    assert query(db_path, "select count(*) from deals") == [(2,)]  # as it was
 
 
 def test_a_report_title_above_the_header_is_skipped(cli, tmp_path):

@@ -142,6 +142,11 @@ def skip_preamble(layout: CsvLayout, scratch: Path | None) -> CsvLayout:
     if len(lines) < 2 or not lines[0].strip():
         return layout
     hint = _SEP_HINT.match(lines[0])
+    if hint and not text[len(lines[0]):].strip():
+        raise InputError(
+            f"{layout.path}: the file holds Excel's separator line {lines[0].strip()!r} and no "
+            "header after it; a CSV export has its header next. Export the report again."
+        )
     if hint:
         skip = 1
     elif _filled_cells(lines[0]) != 1:  # a header, or a line of delimiters only (an error)
