@@ -487,3 +487,32 @@ def test_a_stage_label_with_a_line_break_keeps_the_proposal_valid_toml(cli, tmp_
     assert query(db, "select deal_id, stage, status, amount from deals order by 1") == [
         ("1", "Closed Won", "won", 100.0), ("2", "Demo\r\nbooked", "open", 200.0)
     ]
+
+
+def test_month_names_in_other_languages_are_dates(cli, tmp_path):
+    """French, German and Spanish exports write month names in their language (`03 oct.
+    2026`, `3. Okt. 2026`, `3 de octubre de 2026`): every one was "unparseable date",
+    and init said "no created date" of a file with one. Hand count: the won deal ran from
+    3 October to 15 December 2026 14:05, 73 days 14:05 = 73.587 days; every shape below is
+    its date."""
+    path = write(tmp_path, "affaires.csv",
+                 "ID de l'enregistrement,Propriétaire,Étape,Montant,Date de création,Date de clôture\n"
+                 "1,Anaïs,Gagné,1000,03 oct. 2026,15 déc. 2026 14:05\n"
+                 "2,Anaïs,Qualifié,500,3. Okt. 2026,\n"
+                 "3,Anaïs,Qualifié,500,3 de octubre de 2026,\n"
+                 "4,Anaïs,Qualifié,500,03-Okt-2026,\n"
+                 "5,Anaïs,Qualifié,500,3 ottobre 2026,\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no created date" not in result.stderr and "no close date" not in result.stderr
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 5, loaded 5, rejected 0" in result.stderr
+    assert query(db, "select distinct created_at::varchar from deals") == [("2026-10-03 00:00:00",)]
+    assert query(db, "select closed_at::varchar from deals where deal_id = '1'") == [
+        ("2026-12-15 14:05:00",)
+    ]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], round(t["median_days_to_win"], 3)) for t in tiers] == [(1, 73.587)]

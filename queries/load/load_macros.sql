@@ -54,8 +54,35 @@ create or replace temp macro parse_slash_date(x, date_order) as
 
 -- Dates with a month name, as Zoho, Excel and report exports write them:
 -- 15 Apr, 2021 00:02:00; Apr 15, 2021; 15-Apr-2021; April 15, 2021 3:04 PM.
-create or replace temp macro parse_month_name_date(x) as
-    try_strptime(regexp_replace(x, '\s+', ' ', 'g'), [
+-- A date with a month name in German, French, Spanish, Portuguese or Italian, its
+-- month and the connector `de` rewritten in English: 3. Okt. 2026, 03 oct. 2026,
+-- 3 de octubre de 2026, 3 mars 2026, 15 déc. 2026 -> 3 oct 2026 (each month word by
+-- its stem, July's before June's: juil/juin, lug/giu).
+create or replace temp macro english_months(x) as
+    regexp_replace(
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        lower(x),
+        '(\d)\.(\s)', '\1\2', 'g'),
+        '(^|[^\p{L}])de([^\p{L}]|$)', '\1 \2', 'g'),
+        '(^|[^\p{L}])(janv|jan|ene|gen)\p{L}*\.?', '\1jan ', 'g'),
+        '(^|[^\p{L}])(feb|fév|fev)\p{L}*\.?', '\1feb ', 'g'),
+        '(^|[^\p{L}])(mär|mrz|mar)\p{L}*\.?', '\1mar ', 'g'),
+        '(^|[^\p{L}])(abr|avr|apr)\p{L}*\.?', '\1apr ', 'g'),
+        '(^|[^\p{L}])(mai|may|mag)\p{L}*\.?', '\1may ', 'g'),
+        '(^|[^\p{L}])(juil|jul|lug)\p{L}*\.?', '\1jul ', 'g'),
+        '(^|[^\p{L}])(juin|jun|giu)\p{L}*\.?', '\1jun ', 'g'),
+        '(^|[^\p{L}])(aug|aoû|aou|ago)\p{L}*\.?', '\1aug ', 'g'),
+        '(^|[^\p{L}])(sep|set)\p{L}*\.?', '\1sep ', 'g'),
+        '(^|[^\p{L}])(okt|oct|out|ott)\p{L}*\.?', '\1oct ', 'g'),
+        '(^|[^\p{L}])(nov)\p{L}*\.?', '\1nov ', 'g'),
+        '(^|[^\p{L}])(dez|déc|dec|dic)\p{L}*\.?', '\1dec ', 'g'),
+        '\s+,', ',', 'g'),
+        '\s+([-/])', '\1', 'g');
+
+create or replace temp macro english_month_date(x) as
+    try_strptime(trim(regexp_replace(x, '\s+', ' ', 'g')), [
         '%d %b, %Y %H:%M:%S', '%d %b, %Y %H:%M', '%d %b, %Y', '%d %b %Y %H:%M:%S',
         '%d %b %Y %H:%M', '%d %b %Y', '%d %B %Y', '%d %B, %Y', '%b %d, %Y %I:%M:%S %p',
         '%b %d, %Y %I:%M %p', '%b %d, %Y %H:%M:%S', '%b %d, %Y %H:%M', '%b %d, %Y', '%b %d %Y',
@@ -64,6 +91,9 @@ create or replace temp macro parse_month_name_date(x) as
         '%d-%b-%Y %I:%M %p', '%d-%b-%Y %I:%M:%S %p', '%d %b %Y %I:%M:%S %p',
         '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y'
     ]);
+
+create or replace temp macro parse_month_name_date(x) as
+    coalesce(english_month_date(x), english_month_date(english_months(x)));
 
 -- Year-first dates as Chinese, Japanese and Korean exports write them: 2026年10月3日
 -- (and 2026年10月3日 14:05), 2026. 10. 3. (and 2026. 10. 3. 14:05): rewritten as
@@ -123,7 +153,7 @@ create or replace temp macro parse_any_timestamp(x) as
         when regexp_matches(x, '^\d{4}/\d{1,2}/\d{1,2}')
             then try_strptime(x, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
         when regexp_matches(x, '^\d{4}(\s*年|\.\s\d{1,2}\.\s)') then parse_cjk_date(x)
-        when regexp_matches(x, '[A-Za-z]{3}') then parse_month_name_date(x)
+        when regexp_matches(x, '\p{L}{3}') then parse_month_name_date(x)
         else null
     end;
 
