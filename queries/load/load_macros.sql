@@ -54,32 +54,38 @@ create or replace temp macro parse_slash_date(x, date_order) as
 
 -- Dates with a month name, as Zoho, Excel and report exports write them:
 -- 15 Apr, 2021 00:02:00; Apr 15, 2021; 15-Apr-2021; April 15, 2021 3:04 PM.
--- A date with a month name in German, French, Spanish, Portuguese or Italian, its
--- month and the connector `de` rewritten in English: 3. Okt. 2026, 03 oct. 2026,
--- 3 de octubre de 2026, 3 mars 2026, 15 déc. 2026 -> 3 oct 2026 (each month word by
--- its stem, July's before June's: juil/juin, lug/giu).
+-- A date with a month name in English, German, French, Spanish, Portuguese or
+-- Italian, its month word (with or without its dot) and the connector `de` rewritten
+-- as the English abbreviation: 3. Okt. 2026, 03 oct. 2026, 3 de octubre de 2026,
+-- 3 mars 2026, 15 déc. 2026 -> 3 oct 2026. One map look-up per word: a small
+-- statement to plan (the staging SQL inlines this macro in every date check).
 create or replace temp macro english_months(x) as
-    regexp_replace(
-    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-        lower(x),
-        '(\d)\.(\s)', '\1\2', 'g'),
-        '(^|[^\p{L}])de([^\p{L}]|$)', '\1 \2', 'g'),
-        '(^|[^\p{L}])(janv|jan|ene|gen)\p{L}*\.?', '\1jan ', 'g'),
-        '(^|[^\p{L}])(feb|fév|fev)\p{L}*\.?', '\1feb ', 'g'),
-        '(^|[^\p{L}])(mär|mrz|mar)\p{L}*\.?', '\1mar ', 'g'),
-        '(^|[^\p{L}])(abr|avr|apr)\p{L}*\.?', '\1apr ', 'g'),
-        '(^|[^\p{L}])(mai|may|mag)\p{L}*\.?', '\1may ', 'g'),
-        '(^|[^\p{L}])(juil|jul|lug)\p{L}*\.?', '\1jul ', 'g'),
-        '(^|[^\p{L}])(juin|jun|giu)\p{L}*\.?', '\1jun ', 'g'),
-        '(^|[^\p{L}])(aug|aoû|aou|ago)\p{L}*\.?', '\1aug ', 'g'),
-        '(^|[^\p{L}])(sep|set)\p{L}*\.?', '\1sep ', 'g'),
-        '(^|[^\p{L}])(okt|oct|out|ott)\p{L}*\.?', '\1oct ', 'g'),
-        '(^|[^\p{L}])(nov)\p{L}*\.?', '\1nov ', 'g'),
-        '(^|[^\p{L}])(dez|déc|dec|dic)\p{L}*\.?', '\1dec ', 'g'),
-        '\s+,', ',', 'g'),
-        '\s+([-/])', '\1', 'g');
+    array_to_string(list_transform(
+        regexp_extract_all(regexp_replace(lower(x), '(\d)\.(\s)', '\1\2', 'g'),
+                           '\p{L}+\.?|[^\p{L}]+'),
+        lambda t: coalesce(map {
+        'jan': 'jan', 'janv': 'jan', 'januar': 'jan', 'janvier': 'jan', 'january': 'jan',
+        'janeiro': 'jan', 'gennaio': 'jan', 'enero': 'jan', 'ene': 'jan', 'gen': 'jan',
+        'jän': 'jan', 'jänner': 'jan', 'feb': 'feb', 'febr': 'feb', 'februar': 'feb',
+        'févr': 'feb', 'février': 'feb', 'february': 'feb', 'fevereiro': 'feb', 'fev': 'feb',
+        'febbraio': 'feb', 'febrero': 'feb', 'mar': 'mar', 'mär': 'mar', 'märz': 'mar',
+        'mrz': 'mar', 'mars': 'mar', 'march': 'mar', 'marzo': 'mar', 'março': 'mar',
+        'apr': 'apr', 'april': 'apr', 'avr': 'apr', 'avril': 'apr', 'abr': 'apr',
+        'abril': 'apr', 'aprile': 'apr', 'may': 'may', 'mai': 'may', 'mayo': 'may',
+        'maio': 'may', 'maggio': 'may', 'mag': 'may', 'jun': 'jun', 'juni': 'jun',
+        'juin': 'jun', 'june': 'jun', 'junio': 'jun', 'junho': 'jun', 'giugno': 'jun',
+        'giu': 'jun', 'jul': 'jul', 'juli': 'jul', 'juil': 'jul', 'juillet': 'jul',
+        'july': 'jul', 'julio': 'jul', 'julho': 'jul', 'luglio': 'jul', 'lug': 'jul',
+        'aug': 'aug', 'august': 'aug', 'août': 'aug', 'aout': 'aug', 'ago': 'aug',
+        'agosto': 'aug', 'sep': 'sep', 'sept': 'sep', 'september': 'sep', 'septembre': 'sep',
+        'septiembre': 'sep', 'setiembre': 'sep', 'set': 'sep', 'setembro': 'sep', 'settembre': 'sep',
+        'oct': 'oct', 'okt': 'oct', 'oktober': 'oct', 'octobre': 'oct', 'october': 'oct',
+        'octubre': 'oct', 'out': 'oct', 'outubro': 'oct', 'ott': 'oct', 'ottobre': 'oct',
+        'nov': 'nov', 'november': 'nov', 'novembre': 'nov', 'noviembre': 'nov', 'novembro': 'nov',
+        'dec': 'dec', 'dez': 'dec', 'dezember': 'dec', 'déc': 'dec', 'décembre': 'dec',
+        'december': 'dec', 'dic': 'dec', 'diciembre': 'dec', 'dezembro': 'dec', 'dicembre': 'dec',
+        'de': ''
+        }[rtrim(t, '.')], t)), '');
 
 create or replace temp macro english_month_date(x) as
     try_strptime(trim(regexp_replace(x, '\s+', ' ', 'g')), [
@@ -89,11 +95,11 @@ create or replace temp macro english_month_date(x) as
         '%B %d, %Y %I:%M %p', '%B %d, %Y', '%B %d %Y', '%d-%b-%Y %H:%M:%S', '%d-%b-%Y %H:%M',
         '%d-%b-%Y', '%d-%B-%Y', '%d-%b-%y', '%d %b %Y %I:%M %p', '%d %b, %Y %I:%M %p',
         '%d-%b-%Y %I:%M %p', '%d-%b-%Y %I:%M:%S %p', '%d %b %Y %I:%M:%S %p',
-        '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y'
+        '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y', '%A, %b %d, %Y'
     ]);
 
 create or replace temp macro parse_month_name_date(x) as
-    coalesce(english_month_date(x), english_month_date(english_months(x)));
+    english_month_date(english_months(x));
 
 -- Year-first dates as Chinese, Japanese and Korean exports write them: 2026年10月3日
 -- (and 2026年10月3日 14:05), 2026. 10. 3. (and 2026. 10. 3. 14:05): rewritten as
