@@ -175,8 +175,8 @@ create or replace temp macro amount_digits(x) as
 
 create or replace temp macro signed_amount(s) as
     case
-        when regexp_full_match(s, '\([\d.,]+\)') then '-' || s[2:-2]
-        when regexp_full_match(s, '[\d.,]+-') then '-' || s[:-2]
+        when starts_with(s, '(') and regexp_full_match(s, '\([\d.,]+\)') then '-' || s[2:-2]
+        when ends_with(s, '-') and regexp_full_match(s, '[\d.,]+-') then '-' || s[:-2]
         else s
     end;
 
@@ -223,7 +223,8 @@ create or replace temp macro parse_any_amount(x) as
 -- symbols several currencies write ($, ¥, kr): never guessed.
 create or replace temp macro amount_currency(x) as
     case
-        when x is null or try_cast(x as double) is not null or not regexp_matches(x, '\d')
+        -- digits, separators, signs and $ only (1200, $1,200.50): no currency named
+        when x is null or not regexp_matches(x, '[^\d\s.,''’()+\-$]') or not regexp_matches(x, '\d')
             then null
         else coalesce(
             nullif(regexp_extract(x, '(^|[^A-Za-z])([A-Z]{3})([^A-Za-z]|$)', 2), ''),
