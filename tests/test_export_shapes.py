@@ -516,3 +516,37 @@ def test_month_names_in_other_languages_are_dates(cli, tmp_path):
     ]
     tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
     assert [(t["won"], round(t["median_days_to_win"], 3)) for t in tiers] == [(1, 73.587)]
+
+
+def test_flags_excel_wrote_in_german_or_french_are_true_and_false(cli, tmp_path):
+    """An Opportunity export re-saved by a German Excel writes IsWon/IsClosed/IsDeleted as
+    WAHR/FALSCH (French: VRAI/FAUX). WAHR was not true: a won deal with the org's own label
+    loaded as open, silently, and a deleted record loaded. Now: 0061 won (WAHR), 0062 lost
+    (IsClosed VRAI, IsWon FAUX), 0063 open, 0064 deleted and skipped, 0065's `maybe` is no
+    flag: rejected naming it. Hand count: won 100, lost 200, open 300."""
+    path = write(tmp_path, "Opportunity.csv",
+                 "Id,OwnerId,StageName,Amount,Probability,CreatedDate,CloseDate,IsWon,IsClosed,"
+                 "IsDeleted\n"
+                 "0061,005A,Vertrag unterschrieben,100,100,2026-10-01,2026-10-05,WAHR,WAHR,FALSCH\n"
+                 "0062,005A,Abgesagt,200,0,2026-10-01,2026-10-06,FAUX,VRAI,FAUX\n"
+                 "0063,005A,Gespräch,300,20,2026-10-01,,FALSCH,FALSCH,FALSCH\n"
+                 "0064,005A,Gespräch,400,20,2026-10-01,,FALSCH,FALSCH,WAHR\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert (config["funnel"]["stages"], config["funnel"]["lost"]) == (
+        ["Gespräch", "Vertrag unterschrieben"], ["Abgesagt"])
+    with path.open("a", encoding="utf-8") as export:  # the next export has a stray value
+        export.write("0065,005A,Gespräch,500,20,2026-10-01,,FALSCH,maybe,FALSCH\n")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 4, loaded 3, rejected 1" in result.stderr
+    assert "1 deleted record skipped (IsDeleted)" in result.stderr
+    assert query(db, "select deal_id, status, amount from deals order by 1") == [
+        ("0061", "won", 100.0), ("0062", "lost", 200.0), ("0063", "open", 300.0)
+    ]
+    assert query(db, "select line, value, reason from load_rejects") == [
+        (6, "maybe", "unknown status (expected open, won or lost)")
+    ]

@@ -24,13 +24,14 @@ from salesfunnel.load.vocabulary import (
     COMMON_ORDER,
     LOST_WORDS,
     SYNONYMS,
+    TRUE_WORDS,
     WON_WORDS,
     common_places,
     normalise,
     standard_places,
 )
 
-_TRUE = ["true", "1", "yes", "y", "t"]
+_TRUE = list(TRUE_WORDS)
 
 
 @dataclass

@@ -123,6 +123,19 @@ LOST_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+# the words of a true or false flag (IsWon, IsClosed, IsDeleted, Odoo's active), lower
+# case, as CRMs write them and as Excel re-saves TRUE/FALSE in its language
+TRUE_WORDS = ("true", "1", "yes", "y", "t", "wahr", "ja", "j", "vrai", "oui", "verdadero",
+              "sí", "si", "vero", "verdadeiro", "sim", "waar", "да", "是")
+FALSE_WORDS = ("false", "0", "no", "n", "f", "falsch", "nein", "faux", "non", "falso", "não",
+               "nao", "onwaar", "nee", "нет", "否")
+
+
+def sql_words(words: tuple[str, ...]) -> str:
+    """The words as an SQL list literal: ('true', '1', ...) (constants, no user value)."""
+    return "(" + ", ".join("'" + word.replace("'", "''") + "'" for word in words) + ")"
+
+
 API_SUFFIX = re.compile(r"__(c|s|r|pc|x)$")  # Salesforce / Zoho custom-field suffixes
 # Dynamics 365's "Export to Excel" opens with hidden columns "(Do Not Modify) Opportunity"
 # (the record's GUID), "(Do Not Modify) Row Checksum" and "(Do Not Modify) Modified On"
