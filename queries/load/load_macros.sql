@@ -217,10 +217,25 @@ create or replace temp macro parse_any_amount(x) as
         else coalesce(try_cast(x as double), parse_amount_text(signed_amount(amount_digits(x))))
     end;
 
+-- The code of a currency symbol that one currency only writes (€ EUR, £ GBP, ₹ INR,
+-- R$ BRL, A$ AUD, zł PLN, ...) found in x; null for none and for the symbols several
+-- currencies write ($, ¥, kr): never guessed.
+create or replace temp macro currency_of_symbol(x) as
+    case
+        when contains(x, 'US$') then 'USD' when contains(x, 'NZ$') then 'NZD'
+        when contains(x, 'HK$') then 'HKD' when contains(x, 'R$') then 'BRL'
+        when contains(x, 'A$') then 'AUD' when contains(x, 'C$') then 'CAD'
+        when contains(x, 'S$') then 'SGD' when contains(x, '€') then 'EUR'
+        when contains(x, '£') then 'GBP' when contains(x, '₹') then 'INR'
+        when contains(x, '₽') then 'RUB' when contains(x, '₩') then 'KRW'
+        when contains(x, '₺') then 'TRY' when contains(x, '₪') then 'ILS'
+        when contains(x, '₴') then 'UAH' when contains(x, 'zł') then 'PLN'
+        when contains(x, 'Kč') then 'CZK' when contains(x, 'Ft') then 'HUF'
+    end;
+
 -- The currency an amount's own text names, for a file without a currency column:
--- a three-letter code (USD 1,234.00, 99 EUR) or a symbol of one currency only (€ EUR,
--- £ GBP, ₹ INR, R$ BRL, A$ AUD, zł PLN, ...); null for a plain number and for the
--- symbols several currencies write ($, ¥, kr): never guessed.
+-- a three-letter code (USD 1,234.00, 99 EUR) or a one-currency symbol; null for a
+-- plain number and for $, ¥ and kr.
 create or replace temp macro amount_currency(x) as
     case
         -- digits, separators, signs and $ only (1200, $1,200.50): no currency named
@@ -228,17 +243,17 @@ create or replace temp macro amount_currency(x) as
             then null
         else coalesce(
             nullif(regexp_extract(x, '(^|[^A-Za-z])([A-Z]{3})([^A-Za-z]|$)', 2), ''),
-            case
-                when contains(x, 'US$') then 'USD' when contains(x, 'NZ$') then 'NZD'
-                when contains(x, 'HK$') then 'HKD' when contains(x, 'R$') then 'BRL'
-                when contains(x, 'A$') then 'AUD' when contains(x, 'C$') then 'CAD'
-                when contains(x, 'S$') then 'SGD' when contains(x, '€') then 'EUR'
-                when contains(x, '£') then 'GBP' when contains(x, '₹') then 'INR'
-                when contains(x, '₽') then 'RUB' when contains(x, '₩') then 'KRW'
-                when contains(x, '₺') then 'TRY' when contains(x, '₪') then 'ILS'
-                when contains(x, '₴') then 'UAH' when contains(x, 'zł') then 'PLN'
-                when contains(x, 'Kč') then 'CZK' when contains(x, 'Ft') then 'HUF'
-            end)
+            currency_of_symbol(x))
+    end;
+
+-- A currency cell: its code in capitals (eur is EUR), or the code of a one-currency
+-- symbol written there instead (€, £, R$); anything else as written (the staging
+-- rejects it: $ is several currencies).
+create or replace temp macro currency_cell(x) as
+    case
+        when x is null then null
+        when regexp_full_match(x, '[A-Za-z]{3}') then upper(x)
+        else coalesce(currency_of_symbol(x), upper(x))
     end;
 
 -- What an amount's text says of the decimal mark (after amount_digits): 'comma' for

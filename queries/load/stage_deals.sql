@@ -18,7 +18,7 @@ trimmed as (
         nullif(trim(amount), '') as amount_text,
         nullif(trim(closed_at), '') as closed_at_text,
         -- the currency column, else the code or symbol the amount itself is written with
-        coalesce(nullif(upper(trim(currency)), ''), amount_currency(nullif(trim(amount), '')))
+        coalesce(currency_cell(nullif(trim(currency), '')), amount_currency(nullif(trim(amount), '')))
             as currency_original,
         nullif(trim(pipeline), '') as pipeline
     from source_rows
@@ -124,7 +124,13 @@ checked as (
             problem(
                 currency_original is not null
                     and not regexp_full_match(currency_original, '[A-Z]{3}'),
-                'currency', currency_original, 'unknown currency code (expected e.g. USD, EUR)'
+                'currency', currency_original,
+                case
+                    when regexp_matches(currency_original, '\p{Sc}|^KR$')
+                        then 'a currency symbol several currencies write ($: USD, CAD, AUD, ...; '
+                            || '¥: JPY, CNY; kr: SEK, NOK, DKK): write the code'
+                    else 'unknown currency code (expected e.g. USD, EUR)'
+                end
             ),
             problem(
                 report_currency is not null
