@@ -570,3 +570,30 @@ def test_a_currency_column_of_symbols(tmp_path, db_path):
                  "CNY; kr: SEK, NOK, DKK): write the code"),
         (6, "EURO", "unknown currency code (expected e.g. USD, EUR)"),
     ]
+
+
+def test_a_traditional_chinese_export_in_big5(cli, tmp_path):
+    """A Taiwanese CRM export in Big5 with Traditional headers (商機ID, 負責人, 銷售階段,
+    建立日期, 關閉日期) and words (贏單 won, 丟單 lost): only 金額 was a field before.
+    NT$ is the New Taiwan dollar. Hand count: open 1200, won 500 (25 days), lost 300."""
+    path = tmp_path / "deals.csv"
+    path.write_bytes(("商機ID,負責人,銷售階段,金額,建立日期,關閉日期\n"
+                      '1,王大明,初步接觸,"NT$1,200",2026/10/03,2026/11/15\n'
+                      '2,林美玲,贏單,"NT$500",2026/10/05,2026/10/30\n'
+                      '3,王大明,丟單,"NT$300",2026/10/06,2026/10/20\n').encode("big5"))
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert tomllib.loads(proposal.read_text(encoding="utf-8"))["columns"]["deals"] == {
+        "deal_id": "商機ID", "rep": "負責人", "stage": "銷售階段", "amount": "金額",
+        "created_at": "建立日期", "closed_at": "關閉日期",
+    }
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "(preset mapping, big5), read 3, loaded 3, rejected 0" in result.stderr
+    assert query(db, "select status, sum(amount), min(currency) from deals group by 1 order by 1") == [
+        ("lost", 300.0, "TWD"), ("open", 1200.0, "TWD"), ("won", 500.0, "TWD")
+    ]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], t["won_amount"], t["median_days_to_win"]) for t in tiers] == [(1, 500.0, 25.0)]

@@ -223,7 +223,8 @@ create or replace temp macro parse_any_amount(x) as
 create or replace temp macro currency_of_symbol(x) as
     case
         when contains(x, 'US$') then 'USD' when contains(x, 'NZ$') then 'NZD'
-        when contains(x, 'HK$') then 'HKD' when contains(x, 'R$') then 'BRL'
+        when contains(x, 'HK$') then 'HKD' when contains(x, 'NT$') then 'TWD'
+        when contains(x, 'R$') then 'BRL'
         when contains(x, 'A$') then 'AUD' when contains(x, 'C$') then 'CAD'
         when contains(x, 'S$') then 'SGD' when contains(x, '€') then 'EUR'
         when contains(x, '£') then 'GBP' when contains(x, '₹') then 'INR'
