@@ -597,3 +597,20 @@ def test_a_traditional_chinese_export_in_big5(cli, tmp_path):
     ]
     tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
     assert [(t["won"], t["won_amount"], t["median_days_to_win"]) for t in tiers] == [(1, 500.0, 25.0)]
+
+
+def test_excel_accounting_zero_is_zero(tmp_path, db_path):
+    """A report saved from Excel's accounting format writes zero as `$ -` or `€ -`: every
+    such row was rejected as unparseable. It is 0; a bare `-` says neither currency nor
+    zero and stays a reject. Hand count: 3 loaded, sum 0 + 0 + 250 = 250."""
+    path = write(tmp_path, "deals.csv",
+                 'Deal ID,Deal owner,Deal Stage,Amount\n1,Ann,Closed Won," $ -   "\n'
+                 '2,Ann,Closed Won,"€ -"\n3,Ann,Closed Won,-\n4,Ann,Closed Won,"$250.00"\n')
+    report = load_into(db_path, path)
+    assert (report.files[0].rows_loaded, report.rows_rejected) == (3, 1)
+    assert query(db_path, "select deal_id, amount from deals order by 1") == [
+        ("1", 0.0), ("2", 0.0), ("4", 250.0)
+    ]
+    assert query(db_path, "select line, value, reason from load_rejects") == [
+        (4, "-", "unparseable amount")
+    ]

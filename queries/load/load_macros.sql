@@ -209,9 +209,15 @@ create or replace temp macro parse_amount_text(s) as
         else null
     end;
 
+-- Excel's accounting format writes zero as a dash beside the currency: `$ -`, `€ -`,
+-- `- kr`, `USD -`. That is 0; a bare `-` says no currency and no zero: unparseable.
+create or replace temp macro accounting_zero(x) as
+    regexp_full_match(x, '\s*(\p{Sc}|[A-Z]{3}|kr)\s*[-–]+\s*|\s*[-–]+\s*(\p{Sc}|[A-Z]{3}|kr)\s*');
+
 create or replace temp macro parse_any_amount(x) as
     case
         when x is null then null
+        when (contains(x, '-') or contains(x, '–')) and accounting_zero(x) then 0
         when getvariable('salesfunnel_decimal_mark') = ','
             then parse_amount_text(signed_amount(amount_digits(x)))
         else coalesce(try_cast(x as double), parse_amount_text(signed_amount(amount_digits(x))))
