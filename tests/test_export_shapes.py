@@ -614,3 +614,22 @@ def test_excel_accounting_zero_is_zero(tmp_path, db_path):
     assert query(db_path, "select line, value, reason from load_rejects") == [
         (4, "-", "unparseable amount")
     ]
+
+
+def test_ruby_and_go_timestamps_and_unpadded_iso_dates(tmp_path, db_path):
+    """Rails- and Go-based CRMs write `2026-10-03 14:00:00 +0200` (a space before the
+    offset), some tools `2026-10-3`: both were unparseable dates. Stored in UTC: 12:00 and
+    19:00; `CET` stays a reject (a zone name is ambiguous)."""
+    path = write(tmp_path, "deals.csv",
+                 "deal_id,rep,stage,created_at\n"
+                 "A,ann,lead,2026-10-03 14:00:00 +0200\nB,ann,lead,2026-10-03 14:00:00 -05:00\n"
+                 "C,ann,lead,2026-10-3\nD,ann,lead,2026-1-3 9:05\nE,ann,lead,2026-10-03 14:00:00 CET\n")
+    report = load_into(db_path, path)
+    assert (report.files[0].rows_loaded, report.rows_rejected) == (4, 1)
+    assert query(db_path, "select deal_id, created_at::varchar from deals order by 1") == [
+        ("A", "2026-10-03 12:00:00"), ("B", "2026-10-03 19:00:00"),
+        ("C", "2026-10-03 00:00:00"), ("D", "2026-01-03 09:05:00"),
+    ]
+    assert query(db_path, "select line, reason from load_rejects") == [
+        (6, "time zone name not understood (give a UTC offset such as -05:00)")
+    ]

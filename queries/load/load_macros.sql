@@ -148,7 +148,9 @@ create or replace temp macro parse_any_timestamp(x) as
         when x[5] = '-' and x[8] = '-' and regexp_full_match(x[1:10], '\d{4}-\d{2}-\d{2}') then
             case
                 when length(x) = 10 then try_cast(x as date)::timestamp
-                when has_utc_offset(x) then try_cast(x as timestamptz)::timestamp
+                -- Ruby's and Go's `2026-10-03 14:00:00 +0200`: the space before the offset
+                when has_utc_offset(x) then try_cast(
+                    regexp_replace(x, '\s+([+-]\d{2}(:?\d{2})?)$', '\1') as timestamptz)::timestamp
                 when has_zone_name(x) then null
                 else try_cast(x as timestamp)
             end
@@ -158,6 +160,8 @@ create or replace temp macro parse_any_timestamp(x) as
             then try_strptime(x, ['%d.%m.%Y', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M:%S'])
         when regexp_matches(x, '^\d{4}/\d{1,2}/\d{1,2}')
             then try_strptime(x, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
+        when regexp_matches(x, '^\d{4}-\d{1,2}-\d{1,2}(\D|$)')  -- 2026-10-3: unpadded ISO
+            then try_strptime(x, ['%Y-%m-%d', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S'])
         when regexp_matches(x, '^\d{4}(\s*年|\.\s\d{1,2}\.\s)') then parse_cjk_date(x)
         when regexp_matches(x, '\p{L}{3}') then parse_month_name_date(x)
         else null
