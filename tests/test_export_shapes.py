@@ -633,3 +633,26 @@ def test_ruby_and_go_timestamps_and_unpadded_iso_dates(tmp_path, db_path):
     assert query(db_path, "select line, reason from load_rejects") == [
         (6, "time zone name not understood (give a UTC offset such as -05:00)")
     ]
+
+
+def test_stage_ids_instead_of_names_are_said_and_in_number_order(cli, tmp_path):
+    """A Pipedrive API dump (`stage_id` 1, 2, 3, 10; `add_time`): the ids were put in text
+    order (1, 10, 2, 3) with no word that they are ids, and add_time was no created date.
+    Now: 1 < 2 < 3 < 10 (still PLEASE PUT IN ORDER), a note says to map the ids, and
+    add_time is created_at. Hand count: won 200 (deal 2), lost 300, open 100 + 400."""
+    path = write(tmp_path, "deals.csv",
+                 "id,user_id,stage_id,value,currency,status,add_time\n"
+                 "1,11,1,100,EUR,open,2026-10-01 10:00:00\n2,11,3,200,EUR,won,2026-10-02 10:00:00\n"
+                 "3,12,2,300,EUR,lost,2026-10-03 10:00:00\n4,12,10,400,EUR,open,2026-10-04 10:00:00\n")
+    proposal = tmp_path / "p.toml"
+    assert cli("init", path, "--out", proposal).exit_code == ExitCode.OK
+    text = proposal.read_text(encoding="utf-8")
+    config = tomllib.loads(text)
+    assert config["funnel"]["stages"] == ["1", "2", "3", "10", "Won"]
+    assert config["columns"]["deals"]["created_at"] == "add_time"
+    assert "the stage column holds ids (1, 2, 3, 10), not names" in text
+    db = tmp_path / "db.duckdb"
+    assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
+    assert query(db, "select status, sum(amount) from deals group by 1 order by 1") == [
+        ("lost", 300.0), ("open", 500.0), ("won", 200.0)
+    ]

@@ -261,7 +261,8 @@ def _order(labels: list[Label]) -> tuple[list[Label], str, bool, list[str]]:
     """The open stages in funnel order, how it was found, whether the user must order
     them, and notes (ties: stages sharing a probability, broken by the history, else by
     frequency)."""
-    by_rows = sorted(labels, key=lambda x: (-x.rows, x.text))
+    # equal counts in natural order: 2 before 10, "Stage 2" before "Stage 10"
+    by_rows = sorted(labels, key=lambda x: (-x.rows, _natural(x.text)))
     for attribute, how in (
         ("sort", "from the stage sort-order column"),
         ("probability", "from the probability column (rising)"),
@@ -289,7 +290,19 @@ def _order(labels: list[Label]) -> tuple[list[Label], str, bool, list[str]]:
         return labels, "one open stage", False, notes
     if (common := common_places([x.text for x in labels])) is not None:
         return sorted(labels, key=lambda x: common[x.text]), COMMON_ORDER, False, notes
+    if labels and all(x.text.strip().isdigit() for x in labels):
+        notes.append(
+            "the stage column holds ids (" + ", ".join(x.text for x in by_rows[:5])
+            + (", ..." if len(by_rows) > 5 else "") + "), not names: map each id to its stage "
+            "name with [funnel.aliases] (\"1\" = \"Qualified\"), or export the stage names"
+        )
     return by_rows, "by frequency (most deals first): PLEASE PUT THESE IN FUNNEL ORDER", True, notes
+
+
+def _natural(text: str) -> tuple:
+    """A sort key that orders the numbers in a text by value."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+                 for part in re.split(r"(\d+)", text) if part)
 
 
 def _ordered_by(by_rows: list[Label], attribute: str) -> list[Label]:
