@@ -656,25 +656,3 @@ def test_stage_ids_instead_of_names_are_said_and_in_number_order(cli, tmp_path):
     assert query(db, "select status, sum(amount) from deals group by 1 order by 1") == [
         ("lost", 300.0), ("open", 500.0), ("won", 200.0)
     ]
-
-
-def test_init_says_amounts_in_several_currencies_have_no_rates(cli, tmp_path):
-    """A deals export in USD and EUR: init said nothing, and the first report of amounts
-    was exit 6. Now init says which currencies, that no rate is known and what gives one;
-    the proposal says it too. The load keeps each amount in its currency: EUR 200, USD 100
-    (tiers refuses to add them: exit 6)."""
-    path = write(tmp_path, "deals.csv",
-                 "Deal ID,Deal owner,Deal Stage,Amount,Currency,Close Date\n"
-                 "1,Ann,Closed Won,100,USD,2026-10-03\n2,Ann,Closed Won,200,eur,2026-10-04\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK
-    said = "no currency rates: amounts in 2 currencies (EUR, USD) are never added up"
-    assert f"not found: {said}" in result.stderr
-    assert said in proposal.read_text(encoding="utf-8")
-    db = tmp_path / "db.duckdb"
-    assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
-    assert query(db, "select currency, sum(amount) from deals group by 1 order by 1") == [
-        ("EUR", 200.0), ("USD", 100.0)
-    ]
-    assert cli("tiers", "--db", db).exit_code == ExitCode.QUERY

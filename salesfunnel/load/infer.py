@@ -43,7 +43,6 @@ class FileFacts:
     notes: list[str] = field(default_factory=list)
     fitted: str | None = None  # the preset of a file proposed as a mapping for a repeated header
     escape: str | None = None  # a file without a header row: the escape character it needs
-    currencies: list[str] = field(default_factory=list)  # the currency column's codes
     # a column (0-based) as the user sees it: its number, a sheet's letter (CsvLayout's)
     column_label: Callable[[int], str] = field(default=lambda index: str(index + 1))
 
@@ -117,12 +116,6 @@ def classify(db: Database, facts: FileFacts) -> None:
                 taken.add(column.index)
                 break
     facts.fields = by_field
-    currency = by_field.get("currency")
-    if currency is not None:
-        facts.currencies = [code for (code,) in db.fetchall(
-            f"select distinct upper(trim({currency.sql})) as code from {quote_ident(facts.table)} "
-            f"where nullif(trim({currency.sql}), '') is not null order by code"
-        )]
     amount = by_field.get("amount")
     if amount is not None and amount.numbers < amount.filled:
         bad = amount.filled - amount.numbers

@@ -120,15 +120,7 @@ def missing_fields(facts: FileFacts) -> list[str]:
     found = set(facts.fields)
     if facts.plan is not None:
         found = {name for name, expr in facts.plan.fields.items() if columns_in(expr)}
-    costs = [cost for name, cost in MISSING_COSTS.items() if name not in found]
-    if len(facts.currencies) > 1 and "amount" in found:
-        codes = ", ".join(facts.currencies[:5]) + (", ..." if len(facts.currencies) > 5 else "")
-        costs.append(
-            f"no currency rates: amounts in {len(facts.currencies)} currencies ({codes}) are "
-            "never added up; reports of amounts need --currency CODE (one currency), or "
-            "[currency] report and rates in the config (docs/config.md) before the load"
-        )
-    return costs
+    return [cost for name, cost in MISSING_COSTS.items() if name not in found]
 
 
 def _header_lines(files: list[FileFacts]) -> list[str]:
