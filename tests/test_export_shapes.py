@@ -375,6 +375,11 @@ def test_excel_sep_hint_line_is_skipped_and_lines_keep_their_numbers(cli, tmp_pa
         ("1", 3, 1234.5), ("3", 5, 200.0)
     ]
     assert query(db_path, "select sum(amount) from deals") == [(1434.5,)]
+    alone = write(tmp_path, "sep_only.csv", "sep=;\r\n\r\n")
+    result = cli("load", "--db", db_path, alone)
+    assert result.exit_code == ExitCode.INPUT
+    assert "holds Excel's separator line 'sep=;' and no header after it" in result.stderr
+    assert query(db_path, "select count(*) from deals") == [(2,)]  # as it was
 
 
 def test_a_report_title_above_the_header_is_skipped(cli, tmp_path):
@@ -431,4 +436,223 @@ def test_a_formatted_excel_report_with_title_rows_loads_with_sheet_rows(cli, tmp
     ]
     assert query(db, "select deal_id, line, amount from deals order by 1") == [
         ("A1", 6, 100.0), ("A3", 8, 300.0)
+    ]
+
+
+def test_excel_unicode_text_exports_in_a_folder(cli, tmp_path, db_path):
+    """Excel's "Unicode Text" is UTF-16 with tabs, saved as .txt (or renamed .tsv): a
+    folder of them was "holds no .csv file" without a word on the .txt. A .tsv in a
+    folder is read; a .txt is named, and loads by name. Hand count: 2 + 1 deals."""
+    text = ("Opportunity ID\tOpportunity Owner\tStage\tAmount\r\n"
+            "A1\tZoë\tProspecting\t100\r\nA2\tZoë\tClosed Won\t200\r\n")
+    only_txt = tmp_path / "only_txt"
+    only_txt.mkdir()
+    (only_txt / "opps.txt").write_bytes(text.encode("utf-16"))
+    result = cli("load", "--db", db_path, only_txt)
+    assert result.exit_code == ExitCode.INPUT
+    assert 'Its .txt files (opps.txt) are not read from a folder' in result.stderr
+    result = cli("load", "--db", db_path, only_txt / "opps.txt")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "deals (preset salesforce, utf-16), read 2, loaded 2" in result.stderr
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "more.tsv").write_bytes(("Opportunity ID\tOpportunity Owner\tStage\tAmount\r\n"
+                                     "A3\tZoë\tClosed Won\t300\r\n").encode("utf-16"))
+    (both / "notes.txt").write_text("not an export\n", encoding="utf-8")
+    result = cli("load", "--db", db_path, both)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "notes.txt: a .txt file; not read from a folder" in result.stderr
+    assert query(db_path, "select deal_id, rep, amount from deals order by 1") == [
+        ("A1", "Zoë", 100.0), ("A2", "Zoë", 200.0), ("A3", "Zoë", 300.0)
+    ]
+
+
+def test_a_stage_label_with_a_line_break_keeps_the_proposal_valid_toml(cli, tmp_path):
+    """A label typed with Alt+Enter in Excel holds a line break: init wrote it raw into a
+    comment, the proposal was no TOML, and init itself stopped with an internal error
+    (exit 1). Now the comment shows it as ⏎ and the value keeps it; the load reads it.
+    Hand count: 1 deal at "Demo⏎booked" (open, 200), 1 won (100)."""
+    path = write(tmp_path, "deals.csv",
+                 'Deal ID,Deal owner,Deal Stage,Amount\r\n1,Ann,Closed Won,100\r\n'
+                 '2,Bob,"Demo\r\nbooked",200\r\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    text = proposal.read_text(encoding="utf-8")
+    assert "Demo⏎booked 1" in text
+    assert tomllib.loads(text)["funnel"]["stages"] == ["Demo\r\nbooked", "Closed Won"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select deal_id, stage, status, amount from deals order by 1") == [
+        ("1", "Closed Won", "won", 100.0), ("2", "Demo\r\nbooked", "open", 200.0)
+    ]
+
+
+def test_month_names_in_other_languages_are_dates(cli, tmp_path):
+    """French, German and Spanish exports write month names in their language (`03 oct.
+    2026`, `3. Okt. 2026`, `3 de octubre de 2026`): every one was "unparseable date",
+    and init said "no created date" of a file with one. Hand count: the won deal ran from
+    3 October to 15 December 2026 14:05, 73 days 14:05 = 73.587 days; every shape below is
+    its date."""
+    path = write(tmp_path, "affaires.csv",
+                 "ID de l'enregistrement,Propriétaire,Étape,Montant,Date de création,Date de clôture\n"
+                 "1,Anaïs,Gagné,1000,03 oct. 2026,15 déc. 2026 14:05\n"
+                 "2,Anaïs,Qualifié,500,3. Okt. 2026,\n"
+                 "3,Anaïs,Qualifié,500,3 de octubre de 2026,\n"
+                 "4,Anaïs,Qualifié,500,03-Okt-2026,\n"
+                 "5,Anaïs,Qualifié,500,3 ottobre 2026,\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no created date" not in result.stderr and "no close date" not in result.stderr
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 5, loaded 5, rejected 0" in result.stderr
+    assert query(db, "select distinct created_at::varchar from deals") == [("2026-10-03 00:00:00",)]
+    assert query(db, "select closed_at::varchar from deals where deal_id = '1'") == [
+        ("2026-12-15 14:05:00",)
+    ]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], round(t["median_days_to_win"], 3)) for t in tiers] == [(1, 73.587)]
+
+
+def test_flags_excel_wrote_in_german_or_french_are_true_and_false(cli, tmp_path):
+    """An Opportunity export re-saved by a German Excel writes IsWon/IsClosed/IsDeleted as
+    WAHR/FALSCH (French: VRAI/FAUX). WAHR was not true: a won deal with the org's own label
+    loaded as open, silently, and a deleted record loaded. Now: 0061 won (WAHR), 0062 lost
+    (IsClosed VRAI, IsWon FAUX), 0063 open, 0064 deleted and skipped, 0065's `maybe` is no
+    flag: rejected naming it. Hand count: won 100, lost 200, open 300."""
+    path = write(tmp_path, "Opportunity.csv",
+                 "Id,OwnerId,StageName,Amount,Probability,CreatedDate,CloseDate,IsWon,IsClosed,"
+                 "IsDeleted\n"
+                 "0061,005A,Vertrag unterschrieben,100,100,2026-10-01,2026-10-05,WAHR,WAHR,FALSCH\n"
+                 "0062,005A,Abgesagt,200,0,2026-10-01,2026-10-06,FAUX,VRAI,FAUX\n"
+                 "0063,005A,Gespräch,300,20,2026-10-01,,FALSCH,FALSCH,FALSCH\n"
+                 "0064,005A,Gespräch,400,20,2026-10-01,,FALSCH,FALSCH,WAHR\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert (config["funnel"]["stages"], config["funnel"]["lost"]) == (
+        ["Gespräch", "Vertrag unterschrieben"], ["Abgesagt"])
+    with path.open("a", encoding="utf-8") as export:  # the next export has a stray value
+        export.write("0065,005A,Gespräch,500,20,2026-10-01,,FALSCH,maybe,FALSCH\n")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 4, loaded 3, rejected 1" in result.stderr
+    assert "1 deleted record skipped (IsDeleted)" in result.stderr
+    assert query(db, "select deal_id, status, amount from deals order by 1") == [
+        ("0061", "won", 100.0), ("0062", "lost", 200.0), ("0063", "open", 300.0)
+    ]
+    assert query(db, "select line, value, reason from load_rejects") == [
+        (6, "maybe", "unknown status (expected open, won or lost)")
+    ]
+
+
+def test_a_currency_column_of_symbols(tmp_path, db_path):
+    """A currency column that holds `€` and `£` (a sheet formatted by hand) rejected every
+    row as "unknown currency code"; now a one-currency symbol is its code and `eur` is EUR.
+    `$` stays a reject, saying why; `Euro` is no code. Loaded: EUR 100 + 400, GBP 200."""
+    path = write(tmp_path, "deals.csv",
+                 "Deal ID,Deal owner,Deal Stage,Amount,Currency\n"
+                 "1,Ann,Closed Won,100,€\n2,Ann,Closed Won,200,£\n3,Ann,Closed Won,300,$\n"
+                 "4,Ann,Closed Won,400,eur\n5,Ann,Closed Won,500,Euro\n")
+    report = load_into(db_path, path)
+    assert (report.files[0].rows_loaded, report.rows_rejected) == (3, 2)
+    assert query(db_path, "select currency, sum(amount) from deals group by 1 order by 1") == [
+        ("EUR", 500.0), ("GBP", 200.0)
+    ]
+    assert query(db_path, "select line, value, reason from load_rejects order by line") == [
+        (4, "$", "a currency symbol several currencies write ($: USD, CAD, AUD, ...; ¥: JPY, "
+                 "CNY; kr: SEK, NOK, DKK): write the code"),
+        (6, "EURO", "unknown currency code (expected e.g. USD, EUR)"),
+    ]
+
+
+def test_a_traditional_chinese_export_in_big5(cli, tmp_path):
+    """A Taiwanese CRM export in Big5 with Traditional headers (商機ID, 負責人, 銷售階段,
+    建立日期, 關閉日期) and words (贏單 won, 丟單 lost): only 金額 was a field before.
+    NT$ is the New Taiwan dollar. Hand count: open 1200, won 500 (25 days), lost 300."""
+    path = tmp_path / "deals.csv"
+    path.write_bytes(("商機ID,負責人,銷售階段,金額,建立日期,關閉日期\n"
+                      '1,王大明,初步接觸,"NT$1,200",2026/10/03,2026/11/15\n'
+                      '2,林美玲,贏單,"NT$500",2026/10/05,2026/10/30\n'
+                      '3,王大明,丟單,"NT$300",2026/10/06,2026/10/20\n').encode("big5"))
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert tomllib.loads(proposal.read_text(encoding="utf-8"))["columns"]["deals"] == {
+        "deal_id": "商機ID", "rep": "負責人", "stage": "銷售階段", "amount": "金額",
+        "created_at": "建立日期", "closed_at": "關閉日期",
+    }
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "(preset mapping, big5), read 3, loaded 3, rejected 0" in result.stderr
+    assert query(db, "select status, sum(amount), min(currency) from deals group by 1 order by 1") == [
+        ("lost", 300.0, "TWD"), ("open", 1200.0, "TWD"), ("won", 500.0, "TWD")
+    ]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], t["won_amount"], t["median_days_to_win"]) for t in tiers] == [(1, 500.0, 25.0)]
+
+
+def test_excel_accounting_zero_is_zero(tmp_path, db_path):
+    """A report saved from Excel's accounting format writes zero as `$ -` or `€ -`: every
+    such row was rejected as unparseable. It is 0; a bare `-` says neither currency nor
+    zero and stays a reject. Hand count: 3 loaded, sum 0 + 0 + 250 = 250."""
+    path = write(tmp_path, "deals.csv",
+                 'Deal ID,Deal owner,Deal Stage,Amount\n1,Ann,Closed Won," $ -   "\n'
+                 '2,Ann,Closed Won,"€ -"\n3,Ann,Closed Won,-\n4,Ann,Closed Won,"$250.00"\n')
+    report = load_into(db_path, path)
+    assert (report.files[0].rows_loaded, report.rows_rejected) == (3, 1)
+    assert query(db_path, "select deal_id, amount from deals order by 1") == [
+        ("1", 0.0), ("2", 0.0), ("4", 250.0)
+    ]
+    assert query(db_path, "select line, value, reason from load_rejects") == [
+        (4, "-", "unparseable amount")
+    ]
+
+
+def test_ruby_and_go_timestamps_and_unpadded_iso_dates(tmp_path, db_path):
+    """Rails- and Go-based CRMs write `2026-10-03 14:00:00 +0200` (a space before the
+    offset), some tools `2026-10-3`: both were unparseable dates. Stored in UTC: 12:00 and
+    19:00; `CET` stays a reject (a zone name is ambiguous)."""
+    path = write(tmp_path, "deals.csv",
+                 "deal_id,rep,stage,created_at\n"
+                 "A,ann,lead,2026-10-03 14:00:00 +0200\nB,ann,lead,2026-10-03 14:00:00 -05:00\n"
+                 "C,ann,lead,2026-10-3\nD,ann,lead,2026-1-3 9:05\nE,ann,lead,2026-10-03 14:00:00 CET\n")
+    report = load_into(db_path, path)
+    assert (report.files[0].rows_loaded, report.rows_rejected) == (4, 1)
+    assert query(db_path, "select deal_id, created_at::varchar from deals order by 1") == [
+        ("A", "2026-10-03 12:00:00"), ("B", "2026-10-03 19:00:00"),
+        ("C", "2026-10-03 00:00:00"), ("D", "2026-01-03 09:05:00"),
+    ]
+    assert query(db_path, "select line, reason from load_rejects") == [
+        (6, "time zone name not understood (give a UTC offset such as -05:00)")
+    ]
+
+
+def test_stage_ids_instead_of_names_are_said_and_in_number_order(cli, tmp_path):
+    """A Pipedrive API dump (`stage_id` 1, 2, 3, 10; `add_time`): the ids were put in text
+    order (1, 10, 2, 3) with no word that they are ids, and add_time was no created date.
+    Now: 1 < 2 < 3 < 10 (still PLEASE PUT IN ORDER), a note says to map the ids, and
+    add_time is created_at. Hand count: won 200 (deal 2), lost 300, open 100 + 400."""
+    path = write(tmp_path, "deals.csv",
+                 "id,user_id,stage_id,value,currency,status,add_time\n"
+                 "1,11,1,100,EUR,open,2026-10-01 10:00:00\n2,11,3,200,EUR,won,2026-10-02 10:00:00\n"
+                 "3,12,2,300,EUR,lost,2026-10-03 10:00:00\n4,12,10,400,EUR,open,2026-10-04 10:00:00\n")
+    proposal = tmp_path / "p.toml"
+    assert cli("init", path, "--out", proposal).exit_code == ExitCode.OK
+    text = proposal.read_text(encoding="utf-8")
+    config = tomllib.loads(text)
+    assert config["funnel"]["stages"] == ["1", "2", "3", "10", "Won"]
+    assert config["columns"]["deals"]["created_at"] == "add_time"
+    assert "the stage column holds ids (1, 2, 3, 10), not names" in text
+    db = tmp_path / "db.duckdb"
+    assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
+    assert query(db, "select status, sum(amount) from deals group by 1 order by 1") == [
+        ("lost", 300.0), ("open", 500.0), ("won", 200.0)
     ]

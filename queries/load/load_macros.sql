@@ -61,16 +61,52 @@ create or replace temp macro parse_slash_date(x, date_order) as
 
 -- Dates with a month name, as Zoho, Excel and report exports write them:
 -- 15 Apr, 2021 00:02:00; Apr 15, 2021; 15-Apr-2021; April 15, 2021 3:04 PM.
-create or replace temp macro parse_month_name_date(x) as
-    try_strptime(regexp_replace(x, '\s+', ' ', 'g'), [
+-- A date with a month name in English, German, French, Spanish, Portuguese or
+-- Italian, its month word (with or without its dot) and the connector `de` rewritten
+-- as the English abbreviation: 3. Okt. 2026, 03 oct. 2026, 3 de octubre de 2026,
+-- 3 mars 2026, 15 déc. 2026 -> 3 oct 2026. One map look-up per word: a small
+-- statement to plan (the staging SQL inlines this macro in every date check).
+create or replace temp macro english_months(x) as
+    array_to_string(list_transform(
+        regexp_extract_all(regexp_replace(lower(x), '(\d)\.(\s)', '\1\2', 'g'),
+                           '\p{L}+\.?|[^\p{L}]+'),
+        lambda t: coalesce(map {
+        'jan': 'jan', 'janv': 'jan', 'januar': 'jan', 'janvier': 'jan', 'january': 'jan',
+        'janeiro': 'jan', 'gennaio': 'jan', 'enero': 'jan', 'ene': 'jan', 'gen': 'jan',
+        'jän': 'jan', 'jänner': 'jan', 'feb': 'feb', 'febr': 'feb', 'februar': 'feb',
+        'févr': 'feb', 'février': 'feb', 'february': 'feb', 'fevereiro': 'feb', 'fev': 'feb',
+        'febbraio': 'feb', 'febrero': 'feb', 'mar': 'mar', 'mär': 'mar', 'märz': 'mar',
+        'mrz': 'mar', 'mars': 'mar', 'march': 'mar', 'marzo': 'mar', 'março': 'mar',
+        'apr': 'apr', 'april': 'apr', 'avr': 'apr', 'avril': 'apr', 'abr': 'apr',
+        'abril': 'apr', 'aprile': 'apr', 'may': 'may', 'mai': 'may', 'mayo': 'may',
+        'maio': 'may', 'maggio': 'may', 'mag': 'may', 'jun': 'jun', 'juni': 'jun',
+        'juin': 'jun', 'june': 'jun', 'junio': 'jun', 'junho': 'jun', 'giugno': 'jun',
+        'giu': 'jun', 'jul': 'jul', 'juli': 'jul', 'juil': 'jul', 'juillet': 'jul',
+        'july': 'jul', 'julio': 'jul', 'julho': 'jul', 'luglio': 'jul', 'lug': 'jul',
+        'aug': 'aug', 'august': 'aug', 'août': 'aug', 'aout': 'aug', 'ago': 'aug',
+        'agosto': 'aug', 'sep': 'sep', 'sept': 'sep', 'september': 'sep', 'septembre': 'sep',
+        'septiembre': 'sep', 'setiembre': 'sep', 'set': 'sep', 'setembro': 'sep', 'settembre': 'sep',
+        'oct': 'oct', 'okt': 'oct', 'oktober': 'oct', 'octobre': 'oct', 'october': 'oct',
+        'octubre': 'oct', 'out': 'oct', 'outubro': 'oct', 'ott': 'oct', 'ottobre': 'oct',
+        'nov': 'nov', 'november': 'nov', 'novembre': 'nov', 'noviembre': 'nov', 'novembro': 'nov',
+        'dec': 'dec', 'dez': 'dec', 'dezember': 'dec', 'déc': 'dec', 'décembre': 'dec',
+        'december': 'dec', 'dic': 'dec', 'diciembre': 'dec', 'dezembro': 'dec', 'dicembre': 'dec',
+        'de': ''
+        }[rtrim(t, '.')], t)), '');
+
+create or replace temp macro english_month_date(x) as
+    try_strptime(trim(regexp_replace(x, '\s+', ' ', 'g')), [
         '%d %b, %Y %H:%M:%S', '%d %b, %Y %H:%M', '%d %b, %Y', '%d %b %Y %H:%M:%S',
         '%d %b %Y %H:%M', '%d %b %Y', '%d %B %Y', '%d %B, %Y', '%b %d, %Y %I:%M:%S %p',
         '%b %d, %Y %I:%M %p', '%b %d, %Y %H:%M:%S', '%b %d, %Y %H:%M', '%b %d, %Y', '%b %d %Y',
         '%B %d, %Y %I:%M %p', '%B %d, %Y', '%B %d %Y', '%d-%b-%Y %H:%M:%S', '%d-%b-%Y %H:%M',
         '%d-%b-%Y', '%d-%B-%Y', '%d-%b-%y', '%d %b %Y %I:%M %p', '%d %b, %Y %I:%M %p',
         '%d-%b-%Y %I:%M %p', '%d-%b-%Y %I:%M:%S %p', '%d %b %Y %I:%M:%S %p',
-        '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y'
+        '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y', '%A, %b %d, %Y'
     ]);
+
+create or replace temp macro parse_month_name_date(x) as
+    english_month_date(english_months(x));
 
 -- Year-first dates as Chinese, Japanese and Korean exports write them: 2026年10月3日
 -- (and 2026年10月3日 14:05), 2026. 10. 3. (and 2026. 10. 3. 14:05): rewritten as
@@ -119,7 +155,9 @@ create or replace temp macro parse_any_timestamp(x) as
         when x[5] = '-' and x[8] = '-' and regexp_full_match(x[1:10], '\d{4}-\d{2}-\d{2}') then
             case
                 when length(x) = 10 then try_cast(x as date)::timestamp
-                when has_utc_offset(x) then try_cast(x as timestamptz)::timestamp
+                -- Ruby's and Go's `2026-10-03 14:00:00 +0200`: the space before the offset
+                when has_utc_offset(x) then try_cast(
+                    regexp_replace(x, '\s+([+-]\d{2}(:?\d{2})?)$', '\1') as timestamptz)::timestamp
                 when has_zone_name(x) then null
                 else try_cast(x as timestamp)
             end
@@ -129,8 +167,10 @@ create or replace temp macro parse_any_timestamp(x) as
             then try_strptime(x, ['%d.%m.%Y', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M:%S'])
         when regexp_matches(x, '^\d{4}/\d{1,2}/\d{1,2}')
             then try_strptime(x, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
+        when regexp_matches(x, '^\d{4}-\d{1,2}-\d{1,2}(\D|$)')  -- 2026-10-3: unpadded ISO
+            then try_strptime(x, ['%Y-%m-%d', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S'])
         when regexp_matches(x, '^\d{4}(\s*年|\.\s\d{1,2}\.\s)') then parse_cjk_date(x)
-        when regexp_matches(x, '[A-Za-z]{3}') then parse_month_name_date(x)
+        when regexp_matches(x, '\p{L}{3}') then parse_month_name_date(x)
         else null
     end;
 
@@ -146,8 +186,8 @@ create or replace temp macro amount_digits(x) as
 
 create or replace temp macro signed_amount(s) as
     case
-        when regexp_full_match(s, '\([\d.,]+\)') then '-' || s[2:-2]
-        when regexp_full_match(s, '[\d.,]+-') then '-' || s[:-2]
+        when starts_with(s, '(') and regexp_full_match(s, '\([\d.,]+\)') then '-' || s[2:-2]
+        when ends_with(s, '-') and regexp_full_match(s, '[\d.,]+-') then '-' || s[:-2]
         else s
     end;
 
@@ -180,35 +220,58 @@ create or replace temp macro parse_amount_text(s) as
         else null
     end;
 
+-- Excel's accounting format writes zero as a dash beside the currency: `$ -`, `€ -`,
+-- `- kr`, `USD -`. That is 0; a bare `-` says no currency and no zero: unparseable.
+create or replace temp macro accounting_zero(x) as
+    regexp_full_match(x, '\s*(\p{Sc}|[A-Z]{3}|kr)\s*[-–]+\s*|\s*[-–]+\s*(\p{Sc}|[A-Z]{3}|kr)\s*');
+
 create or replace temp macro parse_any_amount(x) as
     case
         when x is null then null
+        when (contains(x, '-') or contains(x, '–')) and accounting_zero(x) then 0
         when getvariable('salesfunnel_decimal_mark') = ','
             then parse_amount_text(signed_amount(amount_digits(x)))
         else coalesce(try_cast(x as double), parse_amount_text(signed_amount(amount_digits(x))))
     end;
 
+-- The code of a currency symbol that one currency only writes (€ EUR, £ GBP, ₹ INR,
+-- R$ BRL, A$ AUD, zł PLN, ...) found in x; null for none and for the symbols several
+-- currencies write ($, ¥, kr): never guessed.
+create or replace temp macro currency_of_symbol(x) as
+    case
+        when contains(x, 'US$') then 'USD' when contains(x, 'NZ$') then 'NZD'
+        when contains(x, 'HK$') then 'HKD' when contains(x, 'NT$') then 'TWD'
+        when contains(x, 'R$') then 'BRL'
+        when contains(x, 'A$') then 'AUD' when contains(x, 'C$') then 'CAD'
+        when contains(x, 'S$') then 'SGD' when contains(x, '€') then 'EUR'
+        when contains(x, '£') then 'GBP' when contains(x, '₹') then 'INR'
+        when contains(x, '₽') then 'RUB' when contains(x, '₩') then 'KRW'
+        when contains(x, '₺') then 'TRY' when contains(x, '₪') then 'ILS'
+        when contains(x, '₴') then 'UAH' when contains(x, 'zł') then 'PLN'
+        when contains(x, 'Kč') then 'CZK' when contains(x, 'Ft') then 'HUF'
+    end;
+
 -- The currency an amount's own text names, for a file without a currency column:
--- a three-letter code (USD 1,234.00, 99 EUR) or a symbol of one currency only (€ EUR,
--- £ GBP, ₹ INR, R$ BRL, A$ AUD, zł PLN, ...); null for a plain number and for the
--- symbols several currencies write ($, ¥, kr): never guessed.
+-- a three-letter code (USD 1,234.00, 99 EUR) or a one-currency symbol; null for a
+-- plain number and for $, ¥ and kr.
 create or replace temp macro amount_currency(x) as
     case
-        when x is null or try_cast(x as double) is not null or not regexp_matches(x, '\d')
+        -- digits, separators, signs and $ only (1200, $1,200.50): no currency named
+        when x is null or not regexp_matches(x, '[^\d\s.,''’()+\-$]') or not regexp_matches(x, '\d')
             then null
         else coalesce(
             nullif(regexp_extract(x, '(^|[^A-Za-z])([A-Z]{3})([^A-Za-z]|$)', 2), ''),
-            case
-                when contains(x, 'US$') then 'USD' when contains(x, 'NZ$') then 'NZD'
-                when contains(x, 'HK$') then 'HKD' when contains(x, 'R$') then 'BRL'
-                when contains(x, 'A$') then 'AUD' when contains(x, 'C$') then 'CAD'
-                when contains(x, 'S$') then 'SGD' when contains(x, '€') then 'EUR'
-                when contains(x, '£') then 'GBP' when contains(x, '₹') then 'INR'
-                when contains(x, '₽') then 'RUB' when contains(x, '₩') then 'KRW'
-                when contains(x, '₺') then 'TRY' when contains(x, '₪') then 'ILS'
-                when contains(x, '₴') then 'UAH' when contains(x, 'zł') then 'PLN'
-                when contains(x, 'Kč') then 'CZK' when contains(x, 'Ft') then 'HUF'
-            end)
+            currency_of_symbol(x))
+    end;
+
+-- A currency cell: its code in capitals (eur is EUR), or the code of a one-currency
+-- symbol written there instead (€, £, R$); anything else as written (the staging
+-- rejects it: $ is several currencies).
+create or replace temp macro currency_cell(x) as
+    case
+        when x is null then null
+        when regexp_full_match(x, '[A-Za-z]{3}') then upper(x)
+        else coalesce(currency_of_symbol(x), upper(x))
     end;
 
 -- What an amount's text says of the decimal mark (after amount_digits): 'comma' for

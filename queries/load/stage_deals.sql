@@ -6,21 +6,21 @@ trimmed as (
     select
         ordinal,
         line,
-        nullif(trim(deal_id), '') as deal_id,
-        coalesce(nullif(trim(rep), ''), $no_owner) as rep,
-        nullif(lower(trim(tier)), '') as tier,
-        nullif(lower(trim(source)), '') as source,
-        nullif(trim(account), '') as account,
-        nullif(trim(created_at), '') as created_at_text,
-        nullif(trim(stage), '') as stage_text,
-        nullif(lower(trim(status)), '') as status_cell,
-        nullif(trim(lost_reason), '') as lost_reason,
-        nullif(trim(amount), '') as amount_text,
-        nullif(trim(closed_at), '') as closed_at_text,
+        nullif(trim_spaces(deal_id), '') as deal_id,
+        coalesce(nullif(trim_spaces(rep), ''), $no_owner) as rep,
+        nullif(lower(trim_spaces(tier)), '') as tier,
+        nullif(lower(trim_spaces(source)), '') as source,
+        nullif(trim_spaces(account), '') as account,
+        nullif(trim_spaces(created_at), '') as created_at_text,
+        nullif(trim_spaces(stage), '') as stage_text,
+        nullif(lower(trim_spaces(status)), '') as status_cell,
+        nullif(trim_spaces(lost_reason), '') as lost_reason,
+        nullif(trim_spaces(amount), '') as amount_text,
+        nullif(trim_spaces(closed_at), '') as closed_at_text,
         -- the currency column, else the code or symbol the amount itself is written with
-        coalesce(nullif(upper(trim(currency)), ''), amount_currency(nullif(trim(amount), '')))
+        coalesce(currency_cell(nullif(trim_spaces(currency), '')), amount_currency(nullif(trim_spaces(amount), '')))
             as currency_original,
-        nullif(trim(pipeline), '') as pipeline
+        nullif(trim_spaces(pipeline), '') as pipeline
     from source_rows
 ),
 
@@ -124,7 +124,13 @@ checked as (
             problem(
                 currency_original is not null
                     and not regexp_full_match(currency_original, '[A-Z]{3}'),
-                'currency', currency_original, 'unknown currency code (expected e.g. USD, EUR)'
+                'currency', currency_original,
+                case
+                    when regexp_matches(currency_original, '\p{Sc}|^KR$')
+                        then 'a currency symbol several currencies write ($: USD, CAD, AUD, ...; '
+                            || '¥: JPY, CNY; kr: SEK, NOK, DKK): write the code'
+                    else 'unknown currency code (expected e.g. USD, EUR)'
+                end
             )
             -- a currency without a rate is no problem of the row: the deal loads with
             -- an unknown amount (facts/unconverted_amounts), its value as exported kept

@@ -4,7 +4,8 @@
   options and reports); per-file
   bookkeeping, rejects, merges, the fact cache refresh.
 - `discover.py`: the files a load reads (folders expanded).
-- `sniff.py`: encoding, delimiter, header, byte facts (NULs, line breaks).
+- `sniff.py`: encoding, header, byte facts (NULs, line breaks); `preamble.py`: the
+  delimiter, and the lines above the header (Excel's `sep=;`, a report's title).
 - `layouts.py`, `presets.py`: CRM layouts and config mappings → a `FilePlan` per file;
   `choose.py` picks the layout of each file (the config's mapping first).
 - `planning.py`: what is settled before writing: kinds asked for, plan checks, funnel,
@@ -16,7 +17,8 @@
 - `sheets.py`: Excel workbooks, each sheet read like a CSV file; `sheet_origin.py`:
   where its copy starts in the sheet (row and column numbers as Excel shows them).
 - `snapshots.py`: the as-of of a deals export and its snapshot timeline.
-- `infer.py`, `infer_funnel.py`, `proposal.py`: `salesfunnel init` (a proposed config);
+- `infer.py`, `infer_funnel.py`, `stage_order.py`, `proposal.py`: `salesfunnel init` (a
+  proposed config);
   `columns.py` summarises each column in one statement, `vocabulary.py` holds what CRMs
   call fields and stages (header spellings, won/lost words, standard stage lists).
 - `sample.py`: the synthetic sample export.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from salesfunnel.db import Database, quote_ident
-from salesfunnel.load.vocabulary import LOST_WORDS, WON_WORDS
+from salesfunnel.load.vocabulary import FALSE_WORDS, LOST_WORDS, TRUE_WORDS, WON_WORDS, sql_words
 
 # strftime shapes tried for date values the built-in parsing does not read
 FORMAT_CANDIDATES = (
@@ -116,7 +116,7 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
                 coalesce(sum(n) filter (where parse_amount(v) is not null), 0),
                 coalesce(sum(n) filter (where regexp_full_match(v, '[+-]?\\d[\\d.,]*\\s*%')), 0),
                 coalesce(sum(n) filter (
-                    where lower(v) in ('true', 'false', '1', '0', 'yes', 'no', 'y', 'n')
+                    where lower(v) in {sql_words(TRUE_WORDS + FALSE_WORDS)}
                 ), 0),
                 coalesce(sum(n) filter (where slash), 0),
                 coalesce(sum(n) filter (where slash and parse_slash_date(v, 'mdy') is not null), 0),

@@ -12,7 +12,7 @@ from pathlib import Path
 from salesfunnel.errors import InputError
 from salesfunnel.load.snapshots import as_of_from_name
 
-SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
+SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls")
 
 
 def expand_paths(
@@ -45,9 +45,13 @@ def expand_paths(
                 raise InputError(f"{path}: permission denied; cannot list the folder.") from None
             notes.extend(_not_read([p for p in entries if p not in dated]))
             if not found:
+                texts = [p.name for p in entries if p.is_file() and p.suffix.lower() == ".txt"]
                 raise InputError(
-                    f"The folder {path} holds no .csv file (nor .xlsx, .xlsm, .xls). Point "
+                    f"The folder {path} holds no .csv file (nor .tsv, .xlsx, .xlsm, .xls). Point "
                     "salesfunnel load at the exported files or the folder that holds them."
+                    + (f" Its .txt files ({', '.join(texts[:3])}{', ...' if len(texts) > 3 else ''})"
+                       " are not read from a folder: an export saved as Excel's \"Unicode "
+                       "Text\" is one, load it by name." if texts else "")
                 )
             for item in found:
                 if any(fnmatch.fnmatch(item.name, pattern) for pattern in skip):
@@ -112,6 +116,9 @@ def _not_read(entries: list[Path]) -> list[str]:
                          "a subfolder named by a date is read as that day's snapshot)")
         elif entry.is_symlink() and not entry.exists():
             notes.append(f"{entry}: a broken or looping symbolic link; not read")
+        elif entry.suffix.lower() == ".txt" and entry.is_file():
+            notes.append(f"{entry}: a .txt file; not read from a folder (an export saved as "
+                         "Excel's \"Unicode Text\" is one: load it by name)")
         elif entry.suffix.lower() == ".csv" and entry.exists() and not entry.is_file():
             notes.append(f"{entry}: a pipe or device, not a file; not read")
     return notes

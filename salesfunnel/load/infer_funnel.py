@@ -17,39 +17,19 @@ from dataclasses import dataclass, field
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.funnel import Funnel, label_key
 from salesfunnel.load.columns import is_date
-from salesfunnel.load.infer import NUMBERED, FileFacts
+from salesfunnel.load.infer import FileFacts
 from salesfunnel.load.layouts import HUBSPOT_STAGE_DATE
 from salesfunnel.load.presets import preset_funnel
+from salesfunnel.load.stage_order import Label, order_stages
 from salesfunnel.load.vocabulary import (
-    COMMON_ORDER,
     LOST_WORDS,
     SYNONYMS,
+    TRUE_WORDS,
     WON_WORDS,
-    common_places,
     normalise,
-    standard_places,
 )
 
-_TRUE = ["true", "1", "yes", "y", "t"]
-
-
-@dataclass
-class Label:
-    text: str
-    rows: int = 0
-    sort: float | None = None
-    won: float | None = None  # share of rows flagged won / closed
-    closed: float | None = None
-    position: float | None = None  # mean relative position in deal histories
-    dated: float | None = None  # mean number of stage-date columns filled
-    column_order: int | None = None  # place of its "Date entered" column in the header
-    probability_sum: float = 0.0  # probability x rows, over every deals file
-    probability_rows: int = 0
-
-    @property
-    def probability(self) -> float | None:
-        """The mean probability of the label's rows over every deals file."""
-        return self.probability_sum / self.probability_rows if self.probability_rows else None
+_TRUE = list(TRUE_WORDS)
 
 
 @dataclass
@@ -227,7 +207,7 @@ def propose_funnel(files: list[FileFacts], labels: dict[str, Label]) -> FunnelPr
     won = [x for x in labels.values() if _is_won(x)]
     lost = [x for x in labels.values() if x not in won and _is_lost(x)]
     open_ = [x for x in labels.values() if x not in won and x not in lost]
-    order, how, unordered, notes = _order(open_)
+    order, how, unordered, notes = order_stages(open_)
     won.sort(key=lambda x: -x.rows)
     if won:
         won_stage, aliases = won[0].text, tuple((x.text, won[0].text) for x in won[1:])
@@ -254,67 +234,6 @@ def _is_lost(label: Label) -> bool:
     if label.closed is not None:
         return label.closed > 0.5
     return bool(LOST_WORDS.search(label.text))
-
-
-def _order(labels: list[Label]) -> tuple[list[Label], str, bool, list[str]]:
-    """The open stages in funnel order, how it was found, whether the user must order
-    them, and notes (ties: stages sharing a probability, broken by the history, else by
-    frequency)."""
-    by_rows = sorted(labels, key=lambda x: (-x.rows, x.text))
-    for attribute, how in (
-        ("sort", "from the stage sort-order column"),
-        ("probability", "from the probability column (rising)"),
-        ("column_order", "from the order of the stage-date columns in the header"),
-        ("position", "from the order stages appear in the deals' history"),
-    ):
-        if labels and all(getattr(x, attribute) is not None for x in labels):
-            ordered = _ordered_by(by_rows, attribute)
-            return ordered, how, False, _tie_notes(ordered, attribute)
-    notes: list[str] = []
-    if (standard := standard_places([x.text for x in labels])) is not None:
-        name, place = standard
-        return sorted(labels, key=lambda x: place(x.text)), f"from {name}'s standard stages", \
-            False, notes
-    numbers = [NUMBERED.match(x.text) for x in labels]
-    if labels and all(numbers):
-        ordered = sorted(zip(labels, numbers, strict=True), key=lambda p: int(p[1].group(1)))
-        return [x for x, _ in ordered], "from the numbers in the stage labels", False, notes
-    if labels and all(x.dated is not None for x in labels) and len({x.dated for x in labels}) == len(
-        labels
-    ):
-        return (sorted(labels, key=lambda x: x.dated), "from which stage-date columns each "
-                "stage's deals have filled", False, notes)
-    if len(labels) <= 1:
-        return labels, "one open stage", False, notes
-    if (common := common_places([x.text for x in labels])) is not None:
-        return sorted(labels, key=lambda x: common[x.text]), COMMON_ORDER, False, notes
-    return by_rows, "by frequency (most deals first): PLEASE PUT THESE IN FUNNEL ORDER", True, notes
-
-
-def _ordered_by(by_rows: list[Label], attribute: str) -> list[Label]:
-    """Sorted on the attribute; stages sharing a value by their place in the history when
-    every one of them has one, else by frequency (by_rows is already most rows first)."""
-    def key(label: Label):
-        value = getattr(label, attribute)
-        return (round(value, 6), label.position if label.position is not None else 2.0)
-    return sorted(by_rows, key=key)
-
-
-def _tie_notes(labels: list[Label], attribute: str) -> list[str]:
-    groups: dict[float, list[Label]] = {}
-    for label in labels:
-        groups.setdefault(round(getattr(label, attribute), 6), []).append(label)
-    notes = []
-    for value, tied in sorted(groups.items()):
-        if len(tied) > 1:
-            by_history = all(x.position is not None for x in tied)
-            names = ", ".join(x.text for x in tied)
-            notes.append(
-                f"TIE: {names} share the {attribute.replace('_', ' ')} {value:g}; ordered "
-                + ("by their place in the deals' history" if by_history
-                   else "by frequency (most deals first)") + ": CHECK"
-            )
-    return notes
 
 
 def band_limits(db: Database, facts: FileFacts, column) -> list[float]:

@@ -123,8 +123,10 @@ def value_shapes(db: Database, plan: FilePlan) -> tuple[int, bool, bool, tuple[i
         for expr in expressions)
     amounts_plain = " and ".join(
         f"coalesce(plain_amount(nullif(trim({expr}::varchar), '')), true)" for expr in amounts)
+    # each amount's evidence computed once (a column), then counted three ways
+    marks = ", ".join(f"{_mark(expr)} as mark_{n}" for n, expr in enumerate(amounts))
     evidence = [
-        f"count(*) filter (where {' or '.join(f'{_mark(expr)} = {kind!r}' for expr in amounts)})"
+        f"count(*) filter (where {' or '.join(f'mark_{n} = {kind!r}' for n in range(len(amounts)))})"
         if amounts else "0"
         for kind in ("comma", "point", "thousands dot")
     ]
@@ -133,14 +135,15 @@ def value_shapes(db: Database, plan: FilePlan) -> tuple[int, bool, bool, tuple[i
         f"coalesce(bool_and({dates_plain or 'true'}), true), "
         f"coalesce(bool_and({amounts_plain or 'true'}), true), "
         f"{', '.join(evidence)} "
-        "from csv_records as records"
+        f"from (select *{', ' + marks if marks else ''} from csv_records as records) as records"
     )
     slashes, dates, amounts_ok, *marks = db.fetchall(sql, params_in(sql, plan.params))[0]
     return slashes, bool(dates), bool(amounts_ok), tuple(marks)
 
 
 def _mark(expr: str) -> str:
-    return f"amount_mark_evidence(signed_amount(amount_digits(trim({expr}::varchar))))"
+    # digits, marks and signs only: the evidence needs no currency or parentheses
+    return f"amount_mark_evidence(regexp_replace({expr}::varchar, '[^\\d.,+-]', '', 'g'))"
 
 
 def use_plain_parsers(db: Database, *, dates: bool, amounts: bool) -> None:

@@ -35,6 +35,7 @@ from salesfunnel.load.layouts import (
     KindMapping,
     Preset,
 )
+from salesfunnel.load.vocabulary import FALSE_WORDS, TRUE_WORDS, sql_words
 
 
 class PresetName(enum.StrEnum):
@@ -100,8 +101,8 @@ def canonical_preset() -> Preset:
     return Preset("canonical", tuple(kinds), canonical_headers=True)
 
 
-_TRUE = "('true', '1', 'yes', 'y', 't')"
-_FALSE = "('false', '0', 'no', 'n', 'f')"
+_TRUE = sql_words(TRUE_WORDS)
+_FALSE = sql_words(FALSE_WORDS)
 # flag columns a [columns.deals] table may map: the status is derived from them
 MAPPING_FLAGS = {"deals": ("is_won", "is_closed", "is_active")}
 # "Associated Company#2": the second column of a header that appears more than once
@@ -278,8 +279,11 @@ def _status_from_flags(fields: dict[str, str]) -> None:
     if active:
         whens.append(f"when lower(trim({active})) in {_FALSE} then 'lost'")
     if won and closed:
+        # a flag that is neither true nor false (a word of no known language) is no
+        # status: the row is rejected naming it, never read as open
         whens += [f"when lower(trim({closed})) in {_TRUE} then 'lost'",
-                  f"when nullif(trim({closed}), '') is not null then 'open'"]
+                  f"when lower(trim({closed})) in {_FALSE} then 'open'",
+                  f"when nullif(trim({closed}), '') is not null then lower(trim({closed}))"]
     elif active:
         whens.append(f"when lower(trim({active})) in {_TRUE} then null")
     fields["status"] = f"case {' '.join(whens)} end"

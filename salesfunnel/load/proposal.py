@@ -90,7 +90,17 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
         ]
     if files_table:
         out += ["[files]", *files_table, ""]
-    return "\n".join(out).rstrip("\n") + "\n", files
+    return "\n".join(_one_line(line) for line in out).rstrip("\n") + "\n", files
+
+
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+
+
+def _one_line(line: str) -> str:
+    """A comment that quotes the data (a stage label or header holding a line break) stays
+    one TOML comment line: its line breaks are shown as ⏎ (values are TOML strings, whose
+    escapes keep them)."""
+    return _LINE_BREAK.sub("⏎", line) if line.startswith("#") else line
 
 
 # what a deals file without the field cannot give (said by init on stderr and in the proposal)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from salesfunnel.errors import InputError
 from salesfunnel.load.encodings import check_encoding
+from salesfunnel.load.preamble import guess_delimiter, skip_preamble
 from salesfunnel.load.sheet_origin import SheetOrigin
 
-DELIMITERS = (",", ";", "\t", "|")
 UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _HEADER_LIMIT = 32 * 1024 * 1024  # a header line longer than this is not a CSV header
 _SAMPLE = 1024 * 1024
@@ -124,57 +124,6 @@ def inspect_csv(path: Path, encoding: str | None = None, scratch: Path | None = 
     return _with_header(skip_preamble(layout, scratch))
 
 
-_SEP_HINT = re.compile(r'^\s*"?sep=(.)"?\s*$', re.IGNORECASE)
-_PREAMBLE_LINES = 30
-
-
-def skip_preamble(layout: CsvLayout, scratch: Path | None) -> CsvLayout:
-    """A file whose header is not its first line, read from a copy that starts at the
-    header (rows_above keeps every line number the user's own): Excel's separator hint
-    `sep=;` (which also names the delimiter), or a report's title lines, such as
-    "Opportunities Report" and "Generated 2026-11-01 by Ann": a first line of one filled
-    cell, the header the first of the next 30 lines with three filled cells or more. A
-    blank first line is not a title: it stays an error (a CSV starts with its header)."""
-    with layout.utf8_path.open("rb") as handle:
-        head = handle.read(64 * 1024)
-    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    lines = re.split(r"\r\n|\n|\r", text)[:_PREAMBLE_LINES + 1]
-    if len(lines) < 2 or not lines[0].strip():
-        return layout
-    hint = _SEP_HINT.match(lines[0])
-    if hint:
-        skip = 1
-    elif _filled_cells(lines[0]) != 1:  # a header, or a line of delimiters only (an error)
-        return layout
-    else:  # quotes balanced on each line above the header: no field spans lines there
-        skip = next((n for n, line in enumerate(lines[1:-1], start=1) if _filled_cells(line) >= 3), 0)
-        if not skip or any(line.count('"') % 2 for line in lines[:skip]):
-            return layout
-    if scratch is None:
-        raise InputError(f"{layout.path}: a file with lines above its header needs a scratch folder.")
-    offset = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    for _ in range(skip):
-        offset = re.compile(rb"\r\n|\n|\r").search(head, offset).end()
-    target = scratch / f"{len(list(scratch.iterdir()))}-from-header-{layout.path.name}"
-    with layout.utf8_path.open("rb") as source, target.open("wb") as out:
-        source.seek(offset)
-        while chunk := source.read(_SAMPLE):
-            out.write(chunk)
-    preamble = lines[0].strip() if hint else " / ".join(
-        line.strip().strip(",;\t|").strip().strip('"') for line in lines[:skip]
-        if line.strip(",;\t| \""))
-    return replace(layout, read_path=target, lines_above=skip, preamble=preamble)
-
-
-def _filled_cells(line: str) -> int:
-    """The non-blank cells of one line (quoted cells may hold the delimiter)."""
-    try:
-        cells = next(csv.reader([line], delimiter=_guess_delimiter(line)), [])
-    except csv.Error:
-        return 0
-    return sum(1 for cell in cells if cell.strip())
-
-
 def _with_header(layout: CsvLayout) -> CsvLayout:
     with layout.utf8_path.open("rb") as handle:
         head = handle.read(64 * 1024)
@@ -194,7 +143,7 @@ def _with_header(layout: CsvLayout) -> CsvLayout:
             + ENCODING_HINT
         ) from None
     text = text.rstrip("\r\n")
-    delimiter = _guess_delimiter(text)
+    delimiter = guess_delimiter(text)
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # a 1 MB header cell
     try:
         header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
@@ -439,14 +388,3 @@ def _first_line(handle, head: bytes) -> bytes:
         if not more:
             return bytes(buffer)
         buffer.extend(more)
-
-
-def _guess_delimiter(header_line: str) -> str:
-    counts = {d: _count_outside_quotes(header_line, d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] > 0 else ","
-
-
-def _count_outside_quotes(text: str, char: str) -> int:
-    parts = text.split('"')
-    return sum(part.count(char) for part in parts[::2])

@@ -20,7 +20,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "potentialid", "externalid", "leadid", "crmleadid",
                 "datensatzid", "iddelenregistrement", "iddelafiche", "iddefiche", "idderegistro",
                 "iddoregistro", "idrecord", "recordidentificatie",
-                "商談id", "取引id", "レコードid", "거래id", "딜id", "레코드id"),
+                "商談id", "取引id", "商機id", "商机编号", "商機編號", "レコードid",
+                "거래id", "딜id", "레코드id"),
     "rep": ("owner", "ownername", "opportunityowner", "dealowner", "salesagent", "salesrep",
             "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
             "agent", "repname", "smownerid", "assignedbyid", "assignedby", "assigneduserid",
@@ -32,7 +33,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者",
             "dealinhaber", "dealbesitzer", "proprietairedelatransaction", "propietariodelnegocio",
             "proprietariodonegocio", "proprietariodellatrattativa", "dealeigenaar",
-            "担当者", "商談所有者", "取引担当者", "営業担当者", "営業担当", "담당자", "소유자",
+            "負責人", "業務", "業務員", "担当者", "商談所有者", "取引担当者", "営業担当者",
+            "営業担当", "담당자", "소유자",
             "영업담당자", "거래담당자"),
     "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
               "salesstage", "phase", "pipelinephase", "processstage", "activestage", "stageid",
@@ -42,7 +44,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "销售阶段",
               "dealphase", "phasedelatransaction", "etapadelnegocio", "etapadonegocio",
               "fasedellatrattativa", "dealfase", "dealstadium",
-              "フェーズ", "商談フェーズ", "取引ステージ", "ステージ", "단계", "거래단계", "영업단계"),
+              "階段", "銷售階段", "商機階段", "フェーズ", "商談フェーズ", "取引ステージ",
+              "ステージ", "단계", "거래단계", "영업단계"),
     "status": ("status", "dealstatus", "outcome", "statut", "estado", "stato", "状态", "ステータス"),
     "amount": ("amount", "value", "dealvalue", "closevalue", "dealamount", "opportunityamount",
                "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
@@ -54,8 +57,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
                    "fechadecreacion", "fechacreacion", "datadecriacao", "датасоздания",
                    "создано", "创建时间", "创建日期",
-                   "erstelldatum", "datadicreazione", "dealcreated", "dealerstellt", "affairecreee",
-                   "tratocreado", "negociocriado", "trattativacreata", "作成日", "作成日時",
+                   "erstelldatum", "datadicreazione", "addtime", "dealcreated", "dealerstellt",
+                   "affairecreee",
+                   "tratocreado", "negociocriado", "trattativacreata", "建立時間", "建立日期",
+                   "創建時間", "作成日", "作成日時",
                    "생성일", "생성일자",
                    "생성일시"),
     "closed_at": ("actualclosedate", "closedate", "closeddate", "closedat", "closedon",
@@ -66,7 +71,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "datedefermeture", "datadichiusura", "schlusstermin", "abschlusstermin",
                   "dealclosedon", "geschlossenam", "dealgeschlossenam", "fermeele", "cerradoel",
                   "fechadoem", "chiusail",
-                  "完了予定日", "クローズ日", "成約日", "마감일", "종료일", "예상마감일"),
+                  "關閉日期", "結案日期", "完了予定日", "クローズ日", "成約日", "마감일", "종료일",
+                  "예상마감일"),
     "account": ("account", "accountname", "company", "companyname", "organization",
                 "organisation", "organizationname", "organisationname", "organisationnom",
                 "organizacionnombre", "customer", "client", "associatedcompany",
@@ -74,16 +80,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "partnername", "accountnaam", "bedrijf", "bedrijfsnaam", "firma", "unternehmen",
                 "accountname", "entreprise", "societe", "nomducompte", "empresa", "cuenta",
                 "nombredelacuenta", "conta", "компания", "клиент", "客户", "公司",
-                "取引先名", "取引先", "会社名", "会社", "고객사", "회사", "회사명", "거래처"),
+                "客戶", "取引先名", "取引先", "会社名", "会社", "고객사", "회사", "회사명", "거래처"),
     "source": ("leadsource", "source", "originalsource", "channel", "dealsource", "sourceid",
                "leadbron", "bron", "quelle", "leadquelle", "origine", "sourcedupiste", "origen",
-               "fuente", "origem", "источник", "来源", "リードソース", "리드소스", "출처"),
+               "fuente", "origem", "источник", "来源", "來源", "リードソース", "리드소스", "출처"),
     "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
                     "reasonforloss", "redenverlies", "verliesreden", "verlustgrund",
                     "raisondelaperte", "motifdeperte", "motivodeperdida", "razaodaperda",
                     "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因", "statusreason",
                     "grundfurverlust", "grundfurdenverlust", "motivodeperda", "motivodelaperdida",
-                    "motivodellaperdita", "失注理由", "실주사유", "실패사유"),
+                    "motivodellaperdita", "丟單原因", "失注理由", "실주사유", "실패사유"),
     "tier": ("tier", "segment", "customertier", "customersegment"),
     "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
                    "lastmodifieddate", "editdate", "modifieddate", "timestamp"),
@@ -96,7 +102,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
                  "amountcurrency", "opportunitycurrency", "dealcurrency",
                  "valuta", "wahrung", "devise", "moneda", "moeda", "валюта", "币种", "货币",
-                 "通貨", "商談通貨", "통화"),
+                 "幣別", "貨幣", "通貨", "商談通貨", "통화"),
     "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
     "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability",
                     "waarschijnlijkheid", "wahrscheinlichkeit", "probabilite", "probabilidad",
@@ -113,15 +119,28 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # matched against the label as written, case-insensitively); Bitrix24 ids end in :WON / :LOSE
 WON_WORDS = re.compile(
     r"\b(won|win|closed ?won|signed|gewonnen|gagn[ée]e?|ganad[ao]|ganhou|ganho|vint[ao]|успешн\w*|"
-    r"выиграна?|заключена)\b|赢单|成交|赢得|受注|成約|成立|수주|성공",
+    r"выиграна?|заключена)\b|赢单|贏單|成交|赢得|贏得|受注|成約|成立|수주|성공",
     re.IGNORECASE,
 )
 LOST_WORDS = re.compile(
     r"\b(lost|lose|closed ?lost|dead|disqualified|abandoned|apology|verloren|perdu[es]*|"
     r"perdid[ao]s?|descartad[ao]s?|perdeu|perdido|pers[ao]|gescheitert|провален\w*|проигран\w*|"
-    r"отказ\w*)\b|失败|丢单|输单|失注|不成立|成約に至らず|見送り|실주|실패",
+    r"отказ\w*)\b|失败|失敗|丢单|丟單|输单|輸單|失注|不成立|成約に至らず|見送り|실주|실패",
     re.IGNORECASE,
 )
+
+# the words of a true or false flag (IsWon, IsClosed, IsDeleted, Odoo's active), lower
+# case, as CRMs write them and as Excel re-saves TRUE/FALSE in its language
+TRUE_WORDS = ("true", "1", "yes", "y", "t", "wahr", "ja", "j", "vrai", "oui", "verdadero",
+              "sí", "si", "vero", "verdadeiro", "sim", "waar", "да", "是")
+FALSE_WORDS = ("false", "0", "no", "n", "f", "falsch", "nein", "faux", "non", "falso", "não",
+               "nao", "onwaar", "nee", "нет", "否")
+
+
+def sql_words(words: tuple[str, ...]) -> str:
+    """The words as an SQL list literal: ('true', '1', ...) (constants, no user value)."""
+    return "(" + ", ".join("'" + word.replace("'", "''") + "'" for word in words) + ")"
+
 
 API_SUFFIX = re.compile(r"__(c|s|r|pc|x)$")  # Salesforce / Zoho custom-field suffixes
 # Dynamics 365's "Export to Excel" opens with hidden columns "(Do Not Modify) Opportunity"
