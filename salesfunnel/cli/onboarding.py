@@ -38,8 +38,9 @@ def init(
     from rich.text import Text
 
     from salesfunnel.errors import InputError
+    from salesfunnel.load.currencies import currency_note
     from salesfunnel.load.dating import proposed_undated_note
-    from salesfunnel.load.proposal import currency_note, missing_fields, propose
+    from salesfunnel.load.proposal import missing_fields, propose
     from salesfunnel.paths import check_replaceable
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.written import stamp, written_whole
