@@ -40,7 +40,7 @@ DEAL_COLUMNS = [
 ]
 TODAY = dt.date(2026, 11, 23)
 PROPERTY = settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -319,7 +319,7 @@ def test_conversion_invariants(items):
         assert sum(row[2] for row in by_tier if row[1] == STAGES[k]) == total[k][1]
 
 
-@settings(PROPERTY, max_examples=6)  # three loads and eight reports per example
+@settings(PROPERTY, max_examples=4)  # three loads and eight reports per example
 @given(first=deals(prefix="P"), second=deals(prefix="P"), style=styles)
 def test_two_batches_give_the_same_reports_as_one(first, second, style):
     """The second export re-exports some of the first's deals (same ids): the later wins
@@ -337,7 +337,7 @@ def test_two_batches_give_the_same_reports_as_one(first, second, style):
         assert _reports(folder / "one.duckdb") == _reports(folder / "two.duckdb")
 
 
-@settings(PROPERTY, max_examples=10)
+@settings(PROPERTY, max_examples=7)
 @given(
     first=deals(prefix="P"),
     moves=st.lists(st.sampled_from(STAGES + ("lost",)), min_size=25, max_size=25),
