@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,17 @@ class CurrencySettings:
 
     report: str
     rates: tuple[tuple[str, float], ...] = ()
+
+
+def rates_to_fill(codes: Iterable[str]) -> str:
+    """`{ EUR = <rate>, MXN = <rate> }`: the [currency] rates for these codes as every
+    message and proposal asks the user to fill them in (a rate is never guessed)."""
+    return "{ " + ", ".join(f"{code} = <rate>" for code in codes) + " }"
+
+
+def currency_tally(counts: Iterable[tuple[str, int]]) -> str:
+    """`COP 1, MXN 12`: currency codes, each with how many deals (or rows) it has."""
+    return ", ".join(f"{code} {count:,}" for code, count in counts)
 
 
 def resolve_config_path(option: str | None) -> Path | None:

@@ -366,6 +366,11 @@ class Database:
         """Back to the facts of every deal (the shared funnel's stages)."""
         self._set_scope("all", None, self.full_funnel.shared)
 
+    def unconverted_amounts(self) -> list[tuple[str, int]]:
+        """(currency, deals) of the loaded deals whose amount is unknown in the report
+        currency (facts/unconverted_amounts: no rate for it), by currency code."""
+        return self.fetchall("select currency, deals from unconverted_amounts order by currency")
+
     def pipelines(self) -> list[str | None]:
         """The pipelines of the loaded deals (the most used spelling of each, None for
         deals without one), in name order with None last. Stored by the load that last

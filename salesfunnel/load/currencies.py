@@ -5,6 +5,7 @@ guessed)."""
 
 from __future__ import annotations
 
+from salesfunnel.config import currency_tally, rates_to_fill
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.load.infer import FileFacts
 
@@ -29,10 +30,10 @@ def currency_note(files: list[FileFacts]) -> str | None:
     counts = _currency_counts(files)
     if len(counts) < 2:
         return None
-    listed = ", ".join(f"{code} {count:,}" for code, count in counts)
     return (
-        f"note: the amounts are in {len(counts)} currencies ({listed} rows): rank, dropoff, "
-        "tiers, plan, pulse and the pack never add them up. Give the reports --currency "
+        f"note: the amounts are in {len(counts)} currencies ({currency_tally(counts)} rows): "
+        "rank, dropoff, tiers, plan, pulse and the pack never add them up. Give the reports "
+        "--currency "
         f"{counts[0][0]}, or convert them when loading: fill in the rates of the commented "
         "[currency] table in the proposal (left blank: a rate is no guess)."
     )
@@ -53,15 +54,14 @@ def currency_lines(files: list[FileFacts]) -> list[str]:
     if len(counts) < 2:
         return []
     report = counts[0][0]
-    rates = ", ".join(f"{code} = <rate>" for code, _ in counts[1:])
     return [
-        f"# The amounts are in {len(counts)} currencies ("
-        + ", ".join(f"{code} {count:,}" for code, count in counts) + " rows), and reports",
+        f"# The amounts are in {len(counts)} currencies ({currency_tally(counts)} rows), "
+        "and reports",
         "# never add amounts in different currencies up: pick one with --currency, or",
         "# convert them when loading. Uncomment, and give one unit of each currency in",
         f"# {report} (a currency without a rate loads with an unknown amount):",
         "# [currency]",
         f'# report = "{report}"',
-        f"# rates = {{ {rates} }}",
+        f"# rates = {rates_to_fill(code for code, _ in counts[1:])}",
         "",
     ]

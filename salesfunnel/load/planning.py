@@ -8,7 +8,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from salesfunnel.config import Config, Funnel
+from salesfunnel.config import Config, Funnel, currency_tally, rates_to_fill
 from salesfunnel.db import Database
 from salesfunnel.errors import InputError
 from salesfunnel.kinds import KindSpec
@@ -51,20 +51,19 @@ def unconverted_note(db: Database, config: Config) -> str | None:
     converted."""
     if config.currency is None:
         return None
-    db.ensure("unconverted_amounts")
-    rows = db.fetchall("select currency, deals from unconverted_amounts order by currency")
+    rows = db.unconverted_amounts()
     if not rows:
         return None
     report = config.currency.report
     total = sum(count for _, count in rows)
-    listed = ", ".join(f"{code} {count:,}" for code, count in rows)
-    rates = ", ".join(f"{code} = <rate>" for code, _ in rows)
     deals, are = ("deals are", "they are") if total != 1 else ("deal is", "it is")
     return (
-        f"note: {total:,} {deals} in a currency without a rate to {report} ({listed}): "
+        f"note: {total:,} {deals} in a currency without a rate to {report} "
+        f"({currency_tally(rows)}): "
         f"{are} loaded and counted in conversion, but the amount in {report} is unknown "
         f"and no sum counts {'them' if total != 1 else 'it'}. Add to the config's [currency] rates "
-        f"{{ {rates} }} (one unit of each in {report}) and load again with --force."
+        f"{rates_to_fill(code for code, _ in rows)} (one unit of each in {report}) and load "
+        "again with --force."
     )
 
 

@@ -27,7 +27,8 @@ def info_tables(info: Info) -> list[Table]:
     summary.show_header = False
     summary.add_column("")
     summary.add_column("", justify="right")
-    deals_total = sum(row["deals"] for row in info.deal_counts.rows(named=True))
+    deal_counts = info.deal_counts.rows(named=True)
+    deals_total = sum(row["deals"] for row in deal_counts)
     summary.add_row("funnel", " > ".join(info.funnel))
     summary.add_row("deals", fmt_int(deals_total))
     if any(name is not None for name, _, _ in info.pipelines):
@@ -61,7 +62,6 @@ def info_tables(info: Info) -> list[Table]:
     add_empty_note(files, info.files.height, "No file loaded yet.")
 
     counts = titled_table("Deals by status and tier")
-    deal_counts = info.deal_counts.rows(named=True)
     tiers = sorted({row["tier"] for row in deal_counts})
     counts.add_column("Status")
     for tier in tiers:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from salesfunnel.config import currency_tally, rates_to_fill
 from salesfunnel.errors import QueryError, UsageError
 
 if TYPE_CHECKING:
@@ -39,13 +40,12 @@ def scope_currency(db: Database, currency: str | None) -> list[str]:
             f"(--currency {code} counts only the deals in {code})."
         ] if unknown else [])]
     if len(codes) > 1:
-        rates = ", ".join(f"{code} = <rate>" for code in codes[1:])
         raise QueryError(
             f"The deals' amounts are in {len(codes)} currencies ({', '.join(codes)}), and "
             "amounts in different currencies are never added up. Pick one with --currency "
             f"{codes[0]}, or convert them when loading: add to the config file [currency] "
-            f'report = "{codes[0]}" and rates = {{ {rates} }} (one unit of each currency in '
-            f"{codes[0]}), then load the exports again with --force."
+            f'report = "{codes[0]}" and rates = {rates_to_fill(codes[1:])} (one unit of each '
+            f"currency in {codes[0]}), then load the exports again with --force."
         )
     if unknown:
         deals = f"{unknown:,} deal{'s' if unknown != 1 else ''}"
@@ -64,16 +64,14 @@ def unconverted_notices(db: Database) -> list[str]:
     """What a report that sums amounts must say when some deals' amounts are unknown in
     the report currency (facts/unconverted_amounts: no rate for their currency): no sum
     counts them, and which rates would. Empty when every amount is converted."""
-    rows = db.fetchall("select currency, deals from unconverted_amounts order by currency")
+    rows = db.unconverted_amounts()
     if not rows:
         return []
     total = sum(count for _, count in rows)
-    listed = ", ".join(f"{code} {count:,}" for code, count in rows)
-    rates = ", ".join(f"{code} = <rate>" for code, _ in rows)
     have = "have" if total != 1 else "has"
     return [
-        f"{total:,} deal{'s' if total != 1 else ''} ({listed}) {have} no amount here: the "
-        "config's [currency] has no rate for the currency, so no sum counts "
+        f"{total:,} deal{'s' if total != 1 else ''} ({currency_tally(rows)}) {have} no amount "
+        "here: the config's [currency] has no rate for the currency, so no sum counts "
         f"{'them' if total != 1 else 'it'} (the amount is unknown, not zero). Add rates = "
-        f"{{ {rates} }} and load the exports again with --force."
+        f"{rates_to_fill(code for code, _ in rows)} and load the exports again with --force."
     ]

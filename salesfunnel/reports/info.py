@@ -59,5 +59,5 @@ def info(db: Database, reject_limit: int = 5) -> Info:
             (name, deals, db.full_funnel.for_pipeline(name).stages)
             for name, deals in db.fetchall("select pipeline, deals from pipeline_deals")
         ],
-        unconverted=db.fetchall("select currency, deals from unconverted_amounts order by 1"),
+        unconverted=db.unconverted_amounts(),
     )
