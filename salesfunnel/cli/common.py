@@ -302,18 +302,11 @@ def print_data(write: Callable[[], None], output: Path | None = None) -> None:
 
 
 def stale_notices(database: Database) -> list[str]:
-    from salesfunnel.reports.common import stale_notice
+    from salesfunnel.reports.common import outdated_cache_notice, stale_notice
 
     days = database.config.stale_after_days if database.config else 7
-    notice = stale_notice(database, today(), days)
-    notices = [notice] if notice else []
-    if database.cache_outdated:
-        notices.append(
-            "the cached per-deal facts were computed by another salesfunnel release, so "
-            "this report computed them from the loaded data (the same numbers, slower on a "
-            "large database); the next `salesfunnel load` refreshes them."
-        )
-    return notices
+    return [notice for notice in (stale_notice(database, today(), days),
+                                  outdated_cache_notice(database)) if notice]
 
 
 _COMMON_OPTIONS = (

@@ -271,6 +271,18 @@ def stale_notice(db: Database, today: dt.date, days: int) -> str | None:
     )
 
 
+def outdated_cache_notice(db: Database) -> str | None:
+    """A notice when the cached per-deal facts were computed by another release (their
+    key differs: Database.cache_outdated), so the report computed them live."""
+    if not db.cache_outdated:
+        return None
+    return (
+        "the cached per-deal facts were computed by another salesfunnel release, so this "
+        "report computed them from the loaded data (the same numbers, slower on a large "
+        "database); the next `salesfunnel load` refreshes them."
+    )
+
+
 def undated_closes_notices(db: Database) -> list[str]:
     """What a report counting wins and losses by period must say when some closed deals
     have no date for it (facts/undated_closes): they are in no period, and which column
