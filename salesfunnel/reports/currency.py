@@ -20,12 +20,13 @@ def scope_currency(db: Database, currency: str | None) -> list[str]:
     without it, a database holding amounts in more than one currency, or amounts in one
     currency beside amounts with no currency (a blank currency cell), is a QueryError
     naming them and what would resolve it. Returns notices."""
-    codes = [code for (code,) in db.fetchall(
-        "select distinct currency from deal_facts where currency is not null order by 1"
-    )]
-    unknown = db.scalar(
-        "select count(*) from deal_facts where currency is null and amount is not null"
-    ) if codes else 0
+    # the currencies, and how many deals with an amount have none (one scan)
+    by_currency = dict(db.fetchall(
+        "select currency, count(*) filter (where amount is not null) from deal_facts "
+        "group by currency"
+    ))
+    codes = sorted(code for code in by_currency if code is not None)
+    unknown = by_currency.get(None, 0) if codes else 0
     if currency is not None and currency.strip():
         code = currency.strip().upper()
         if code not in codes:  # a filter that matches nothing known: a typo, as --tier's
