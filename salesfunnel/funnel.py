@@ -9,6 +9,7 @@ deals of that pipeline use it; the deals of any other pipeline use the shared on
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,3 +212,25 @@ def _refuse_field_names(stages: list[str], source: str) -> None:
             if suffix:
                 names[key] = f"{stage}{suffix}"
         names.setdefault(label_key(stage), stage)
+
+
+def stage_dates_hint(stages: Sequence[str], first_stage: str) -> str:
+    """Which columns would date these funnel stages (none of them has an entry date in
+    the data): a created_at column for the first stage, a stage history file or a date
+    column per stage for later ones. Shared by load's summary, init and the reports."""
+    parts = []
+    if first_stage in stages:
+        parts.append(
+            f"The first stage ({first_stage}) is dated by a created_at column "
+            "([columns.deals] created_at = \"<column>\", e.g. Create Date, CreatedDate)."
+        )
+    later = [stage for stage in stages if stage != first_stage]
+    if later:
+        example = later[0]
+        parts.append(
+            f"{'Later stages are' if len(later) != 1 else example + ' is'} dated by a stage "
+            "history file (deal_id, stage, entered_at) or a date column per stage in the "
+            f"deals export ([columns.deals.stage_dates] \"{example}\" = \"<column>\", e.g. "
+            f"HubSpot's \"Date entered {example}\")."
+        )
+    return " ".join(parts)

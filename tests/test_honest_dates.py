@@ -207,17 +207,18 @@ def test_a_reopened_deal_is_no_fresh_entry_for_rank_or_pulse(cli, tmp_path):
     assert cli("load", str(folder), "--db", db).exit_code == ExitCode.OK
     env = {"SALESFUNNEL_TODAY": "2026-06-02"}
     rows, _ = _json(cli, "rank", "--month", "2026-05", "--db", db, env=env)
+    # qualified and opportunity have no entry date in any export: unknown (null), not 0
     assert [(r["rep"], r["lead"], r["qualified"], r["opportunity"], r["won"]) for r in rows] == [
-        ("bob", 1, 0, 0, 0)]
+        ("bob", 1, None, None, 0)]
     table = _table(cli, "rank", "--month", "2026-05", "--db", db, env=env)
     assert not any(line.strip().startswith("ann") for line in table.splitlines())
     assert _row(table, "bob *")[1:3] == ["1 #1", "·"]
 
     rows, _ = _json(cli, "pulse", "--month", "2026-05", "--db", db, env=env)
     current = {row["metric"]: row["current"] for row in rows}
-    assert (current["leads"], current["opportunities"], current["won"]) == (1.0, 0.0, 0.0)
+    assert (current["leads"], current["opportunities"], current["won"]) == (1.0, None, 0.0)
     table = _table(cli, "pulse", "--month", "2026-05", "--db", db, env=env)
-    assert _row(table, "Opportunities")[1:3] == ["opportunity", "0"]
+    assert _row(table, "Opportunities")[1:3] == ["opportunity", "–"]
 
     # conversion still counts W as reached opportunity, open there (reached, not dated)
     rows, _ = _json(cli, "conversion", "--db", db, env=env)
@@ -248,7 +249,8 @@ UNDATED = (
 )
 UNDATED_NOTE = (
     "note: no entry dates for the stages qualified, opportunity: they count as reached in "
-    "conversion, but are no event in a month (rank, pulse, velocity, plan)"
+    "conversion, but their entries per month are unknown (rank, pulse and velocity show them "
+    "as –, plan counts no event of it)"
 )
 
 
@@ -273,13 +275,13 @@ def test_a_skipped_stage_is_reached_but_no_event_and_load_and_init_say_so(cli, t
     env = {"SALESFUNNEL_TODAY": "2026-04-02"}
     rows, _ = _json(cli, "rank", "--month", "2026-03", "--db", db, env=env)
     assert [(r["rep"], r["lead"], r["qualified"], r["opportunity"], r["won"], r["won_amount"])
-            for r in rows] == [("ann", 2, 0, 0, 1, 100.0)]
+            for r in rows] == [("ann", 2, None, None, 1, 100.0)]
     table = _table(cli, "rank", "--month", "2026-03", "--db", db, env=env)
-    assert _row(table, "ann *")[1:5] == ["2 #1", "·", "0", "–"]
+    assert _row(table, "ann *")[1:5] == ["2 #1", "·", "–", "–"]
 
     rows, _ = _json(cli, "pulse", "--month", "2026-03", "--db", db, env=env)
     current = {row["metric"]: row["current"] for row in rows}
-    assert (current["leads"], current["opportunities"], current["won"]) == (2.0, 0.0, 1.0)
+    assert (current["leads"], current["opportunities"], current["won"]) == (2.0, None, 1.0)
 
     rows, _ = _json(cli, "conversion", "--db", db, env=env)
     by_stage = {row["stage"]: row for row in rows}
@@ -288,6 +290,50 @@ def test_a_skipped_stage_is_reached_but_no_event_and_load_and_init_say_so(cli, t
     assert all(row["median_days"] is None for row in rows)  # no step has two dates
     table = _table(cli, "conversion", "--db", db, env=env)
     assert _row(table, "opportunity")[1] == "2"
+
+
+def test_a_stage_without_any_entry_date_is_unknown_in_every_monthly_report(cli, tmp_path):
+    """Same UNDATED deals: qualified and opportunity entries per month are unknown (no
+    column dates them), so every report counting entries by period shows null / – and
+    says which column would date them; a dated stage of the same data is counted.
+    velocity --from-stage lead in March: H1 and H2 entered lead, H1 won (100) 18 days
+    after its lead entry: 2 x 1.0 x 100 / 18 = 11.111 a day."""
+    db = _loaded(cli, tmp_path, UNDATED)
+    env = {"SALESFUNNEL_TODAY": "2026-04-02"}
+    hint = '[columns.deals.stage_dates] "qualified" = "<column>"'
+
+    rows, notes = _json(cli, "rank", "--month", "2026-03", "--db", db, env=env)
+    (ann,) = rows
+    assert (ann["qualified"], ann["qualified_rank"], ann["opportunity"]) == (None, None, None)
+    assert (ann["lead"], ann["lead_rank"], ann["won"]) == (2, 1, 1)
+    said = " ".join(notes.split())
+    assert ("no deal has an entry date for the stages qualified, opportunity: their entries "
+            "per period are unknown and shown as – (null), not 0.") in said
+    assert hint in said
+    csv = cli("rank", "--month", "2026-03", "--db", db, "-f", "csv", env=env)
+    header, line = csv.stdout.splitlines()
+    cells = dict(zip(header.split(","), line.split(","), strict=True))
+    assert (cells["qualified"], cells["opportunity"], cells["lead"]) == ("", "", "2")
+
+    rows, notes = _json(cli, "pulse", "--month", "2026-03", "--db", db, env=env)
+    by_metric = {row["metric"]: row for row in rows}
+    assert (by_metric["opportunities"]["current"], by_metric["opportunities"]["previous"]) == (
+        None, None)
+    assert by_metric["leads"]["current"] == 2.0
+    assert "entry date for the stage opportunity:" in " ".join(notes.split())
+
+    (row,), notes = _json(cli, "velocity", "--month", "2026-03", "--db", db, env=env)
+    assert (row["opportunities"], row["velocity"], row["won"]) == (None, None, 1)
+    assert "entry date for the stage opportunity:" in " ".join(notes.split())
+    table = _table(cli, "velocity", "--month", "2026-03", "--db", db, env=env)
+    assert "–" in table
+
+    (row,), notes = _json(cli, "velocity", "--month", "2026-03", "--from-stage", "lead",
+                          "--db", db, env=env)
+    assert (row["opportunities"], row["won"], row["lost"], row["win_rate"]) == (2, 1, 0, 1.0)
+    assert (row["avg_won_amount"], row["cycle_days"]) == (100.0, 18.0)
+    assert abs(row["velocity"] - 2 * 1.0 * 100 / 18) < 1e-9
+    assert "no deal has an entry date" not in notes
 
 
 # ---------------------------------------------------------------------------------------

@@ -205,13 +205,16 @@ def test_early_churn_list(mgmt_db):
     ]
 
 
-def test_churn_without_subscriptions_lists_reps_with_no_customers(deals_only_db):
-    frame = run(deals_only_db, lambda db: management.churn(db, ALL, TODAY)).frame
-    assert frame["rep"].to_list() == ["ann", "bob", "cy", "dee"]
-    assert frame["started"].to_list() == [0, 0, 0, 0]
-    assert frame["churn_rate"].null_count() == 4
-    assert frame["company_churn_rate"].null_count() == 4
-    assert not frame["well_above_company"].any()
+def test_churn_without_subscriptions_is_unknown_not_zero(deals_only_db):
+    # no subscription is loaded at all: no rep "started 0 customers, lost 0 MRR" (that
+    # would be presenting the unknown as data), but no rows and a notice naming the file
+    for build in (lambda db: management.churn(db, ALL, TODAY),
+                  lambda db: management.early_churn(db, ALL, TODAY)):
+        report = run(deals_only_db, build)
+        assert report.frame.height == 0
+        assert report.notices == [management.NO_SUBSCRIPTIONS]
+        assert "subscriptions file" in report.notices[0]
+        assert "started_at" in report.notices[0]
 
 
 # -- tiers -----------------------------------------------------------------------------
@@ -263,7 +266,10 @@ def test_tiers_window_and_a_tier_without_deals(mgmt_db):
 
 
 def test_tiers_without_subscriptions_has_null_customer_columns(deals_only_db):
-    frame = run(deals_only_db, lambda db: management.tiers(db, ALL, TODAY)).frame
+    report = run(deals_only_db, lambda db: management.tiers(db, ALL, TODAY))
+    frame = report.frame
+    assert report.notices == [management.NO_SUBSCRIPTIONS_TIERS]
+    assert "customers, churn_rate and avg_mrr are null, not 0" in report.notices[0]
     assert frame["tier"].to_list() == ["enterprise", "mid", "smb"]
     assert frame["customers"].to_list() == [None, None, None]
     assert frame["churn_rate"].null_count() == 3 and frame["avg_mrr"].null_count() == 3

@@ -132,28 +132,30 @@ def test_conversion_median_days_and_rank_use_inferred_entries(nightly_db, cli):
     # 11-01, qualified 11-19, won 11-20 (opportunity skipped: passed, no event); D5
     # lead 11-05 -> 2, 1, 0, 1. bob D2 lead 11-02 (its return to qualified is no
     # entry); D4 lead 11-04; D6 lead 11-19 (created), won 11-20 (qualified and
-    # opportunity skipped) -> 3, 0, 0, 1. Won amounts 1000 and 800.
+    # opportunity skipped) -> 3, 0, 0, 1. Won amounts 1000 and 800. No deal of the data
+    # has an entry date of opportunity: its count is unknown (empty), not 0.
     result = cli("rank", "--db", nightly_db, "--month", "2026-11", "-f", "csv")
     assert result.exit_code == ExitCode.OK
     lines = result.stdout.splitlines()
     # then win_rate_low/high (Wilson, 1 won of 1 decided, z = 1.645: 0.269866 to 1),
     # low_volume (1 decided < 5), events (alice 2+1+0+1 = 4, bob 3+0+0+1 = 4), prev_events 0
     assert lines[1:] == [
-        "2026-11,alice,2,2,,1,1,,0,,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,4,0",
-        "2026-11,bob,3,1,,0,,,0,,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,4,0",
+        "2026-11,alice,2,2,,1,1,,,,,1,1,,1000.0,0,1.0,0.26986594878405434,1.0,true,4,0",
+        "2026-11,bob,3,1,,0,,,,,,1,1,,800.0,0,1.0,0.26986594878405434,1.0,true,4,0",
     ]
 
 
 def test_pulse_counts_inferred_entries(nightly_db, cli):
     # November 2026, known entries: leads D1 11-01, D2 11-02, D4 11-04, D5 11-05,
-    # D6 11-19 = 5; opportunity 0: D1 and D6 skipped it on 11-20 (passed, no event),
-    # D2's and D4's is their first snapshot (no entry); won D1 and D6 on the 20th =
+    # D6 11-19 = 5; opportunity unknown (null, not 0): D1 and D6 skipped it on 11-20
+    # (passed, no event), D2's and D4's is their first snapshot (no entry), so no deal
+    # has an entry date of it; won D1 and D6 on the 20th =
     # 2, average amount (1000 + 800) / 2 = 900
     result = cli("pulse", "--month", "2026-11", "--db", nightly_db, "-f", "json")
     assert result.exit_code == ExitCode.OK
     current = {row["metric"]: row["current"] for row in json.loads(result.stdout)}
     assert current == {
-        "leads": 5.0, "opportunities": 0.0, "won": 2.0, "avg_won_amount": 900.0,
+        "leads": 5.0, "opportunities": None, "won": 2.0, "avg_won_amount": 900.0,
     }
 
 

@@ -3,7 +3,8 @@
 -- (leads), the opportunity stage (p_opportunity_index), the stage before won
 -- (only when it is another stage than the opportunity stage: with the default
 -- funnel the two are one stage, and one row says it) and the won stage, by entry date as in deal_stage_dates, and the average
--- amount of the deals won (entering the won stage) in the period; with the
+-- amount of the deals won (entering the won stage) in the period (the counts
+-- of a stage no deal has an entry date for are null: undated_stages); with the
 -- change and the relative change (null when the previous value is 0 or null).
 create or replace temp macro pulse(p_previous_start, p_start, p_end, p_opportunity_index, p_tier) as table
 with
@@ -48,12 +49,17 @@ counts as (
         metrics.position,
         metrics.metric,
         stages.stage,
-        count(entries.period) filter (where entries.period = 'current')::double as current,
-        count(entries.period) filter (where entries.period = 'previous')::double as previous
+        -- a stage that no deal of the data has an entry date for: unknown, not 0
+        case when metrics.stage_index not in (select stage_index from undated_stages) then
+            count(entries.period) filter (where entries.period = 'current')::double
+        end as current,
+        case when metrics.stage_index not in (select stage_index from undated_stages) then
+            count(entries.period) filter (where entries.period = 'previous')::double
+        end as previous
     from metrics
     inner join funnel_stages as stages on stages.stage_index = metrics.stage_index
     left join entries on entries.stage_index = metrics.stage_index
-    group by metrics.position, metrics.metric, stages.stage
+    group by metrics.position, metrics.metric, metrics.stage_index, stages.stage
 ),
 
 amounts as (

@@ -1,6 +1,6 @@
 -- One row per (rep, funnel stage) for reps with a counted event (a stage entry
 -- or a loss) in the month starting p_month: deals entering the stage in that
--- month, the competition rank among those reps with a count above zero (null for
+-- month (null for a stage no deal has an entry date for: undated_stages), the competition rank among those reps with a count above zero (null for
 -- zero), the rank the month before, and
 -- the rep's won amount (null when none of its wins has a known amount), wins,
 -- losses and win rate in the month, and its counted
@@ -63,7 +63,11 @@ stage_counts as (
         active_reps.rep,
         stages.stage_index,
         stages.stage,
-        count(stage_entries.deal_id) as entered
+        -- a stage that no deal of the data has an entry date for: unknown, not 0
+        case
+            when stages.stage_index not in (select stage_index from undated_stages)
+                then count(stage_entries.deal_id)
+        end as entered
     from active_reps
     cross join funnel_stages as stages
     left join stage_entries

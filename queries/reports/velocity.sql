@@ -5,7 +5,9 @@
 -- had reached that stage and were won (won-stage entry) or lost (closed_at) in
 -- the window; avg_won_amount over those won deals and cycle_days (days from
 -- the entry date of the stage to won) over those with a known entry of the
--- stage; a stage known only as passed (skipped, undated) is no entry in a window; velocity = opportunities × win rate × average won
+-- stage; a stage known only as passed (skipped, undated) is no entry in a window
+-- (opportunities and velocity are null when no deal has an entry date of the
+-- stage); velocity = opportunities × win rate × average won
 -- amount / cycle days, an amount per day (0 when deals were decided and none
 -- won; null when none was decided or the cycle is 0 days).
 create or replace temp macro velocity(p_previous_since, p_since, p_until, p_stage_index, p_by)
@@ -104,11 +106,19 @@ groups as (
     select distinct group_value from rated
 ),
 
+-- entries of a stage that no deal of the data has an entry date for are unknown, not 0:
+-- then opportunities and velocity are null
+stage_dating as (
+    select p_stage_index::integer not in (select stage_index from undated_stages) as dated
+),
+
 final as (
     select
         groups.group_value,
-        coalesce(current_levers.opportunities, 0) as opportunities,
-        coalesce(previous_levers.opportunities, 0) as opportunities_previous,
+        case when stage_dating.dated then coalesce(current_levers.opportunities, 0) end
+            as opportunities,
+        case when stage_dating.dated then coalesce(previous_levers.opportunities, 0) end
+            as opportunities_previous,
         current_levers.won,
         current_levers.lost,
         current_levers.win_rate,
@@ -117,9 +127,10 @@ final as (
         previous_levers.avg_won_amount as avg_won_amount_previous,
         current_levers.cycle_days,
         previous_levers.cycle_days as cycle_days_previous,
-        current_levers.velocity,
-        previous_levers.velocity as velocity_previous
+        case when stage_dating.dated then current_levers.velocity end as velocity,
+        case when stage_dating.dated then previous_levers.velocity end as velocity_previous
     from groups
+    cross join stage_dating
     left join rated as current_levers
         on current_levers.period = 'current'
         and current_levers.group_value is not distinct from groups.group_value

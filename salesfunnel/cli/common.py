@@ -302,7 +302,7 @@ def print_data(write: Callable[[], None], output: Path | None = None) -> None:
 
 
 def stale_notices(database: Database) -> list[str]:
-    from salesfunnel.reports.common import outdated_cache_notice, stale_notice
+    from salesfunnel.reports.notices import outdated_cache_notice, stale_notice
 
     days = database.config.stale_after_days if database.config else 7
     return [notice for notice in (stale_notice(database, today(), days),

@@ -1,7 +1,8 @@
 """Which funnel stages an export cannot date, said once on stderr by `init` (from the
 proposed mapping) and by `load`'s summary (from the loaded data), with the columns
 that would give the dates. A stage without dates still counts as reached in
-`conversion`; it is no event in a month (rank, pulse, velocity, plan)."""
+`conversion`; its entries per month are unknown (null in rank, pulse and velocity)
+and plan counts no event of it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import tomllib
 from collections.abc import Sequence
 
 from salesfunnel.db import Database
+from salesfunnel.funnel import stage_dates_hint
 from salesfunnel.load.infer import FileFacts
 
 
@@ -18,27 +20,13 @@ def undated_note(stages: Sequence[str], first_stage: str) -> str | None:
         return None
     named = ", ".join(stages)
     plural = len(stages) != 1
-    parts = [
+    return (
         f"note: no entry dates for the stage{'s' if plural else ''} {named}: "
         f"{'they count' if plural else 'it counts'} as reached in conversion, but "
-        f"{'are' if plural else 'is'} no event in a month (rank, pulse, velocity, plan) "
-        "and no step of conversion's days."
-    ]
-    if first_stage in stages:
-        parts.append(
-            f"The first stage ({first_stage}) is dated by a created_at column "
-            "([columns.deals] created_at = \"<column>\", e.g. Create Date, CreatedDate)."
-        )
-    later = [stage for stage in stages if stage != first_stage]
-    if later:
-        example = later[0]
-        parts.append(
-            f"{'Later stages are' if len(later) != 1 else example + ' is'} dated by a stage "
-            "history file (deal_id, stage, entered_at) or a date column per stage in the "
-            f"deals export ([columns.deals.stage_dates] \"{example}\" = \"<column>\", e.g. "
-            f"HubSpot's \"Date entered {example}\")."
-        )
-    return " ".join(parts)
+        f"{'their' if plural else 'its'} entries per month are unknown (rank, pulse and "
+        "velocity show them as –, plan counts no event of it) and no step of conversion's "
+        f"days. {stage_dates_hint(stages, first_stage)}"
+    )
 
 
 def loaded_undated_note(db: Database) -> str | None:

@@ -84,7 +84,8 @@ def churn_table(report: Report) -> Table:
             f"well above = even the low end of the {ci} of the churn rate is above the "
             "company's churn rate"
         )
-    add_empty_note(table, len(rows), "No rep, tier or customer is loaded.")
+    add_empty_note(table, len(rows), "No subscriptions are loaded, so no churn."
+                   if report.extra.get("no_subscriptions") else "No rep, tier or customer is loaded.")
     return table
 
 
@@ -101,7 +102,9 @@ def early_churn_table(report: Report) -> Table:
             fmt_date(row["started_at"]), fmt_date(row["ended_at"]),
             fmt_int(row["days_active"]), fmt_amount(row["mrr"]),
         )
-    add_empty_note(table, len(rows), "No customer of this window churned early.")
+    add_empty_note(table, len(rows), "No subscriptions are loaded, so no churn."
+                   if report.extra.get("no_subscriptions")
+                   else "No customer of this window churned early.")
     return table
 
 

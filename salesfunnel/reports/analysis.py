@@ -25,8 +25,8 @@ from salesfunnel.reports.common import (
     month_start,
     parse_day,
     resolve_month,
-    undated_closes_notices,
 )
+from salesfunnel.reports.notices import undated_closes_notices, undated_stages_notices
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -255,7 +255,8 @@ def velocity(
         + (f" · by {by}" if by else "")
     )
     return Report("velocity", title, frame, stages, group_by=by,
-                  extra={"stage": stages[index - 1]}, notices=undated_closes_notices(db))
+                  extra={"stage": stages[index - 1]},
+                  notices=undated_stages_notices(db, [stages[index - 1]]) + undated_closes_notices(db))
 
 
 # -- cohorts -------------------------------------------------------------------------

@@ -251,57 +251,6 @@ def partial_period(start: dt.date, end: dt.date, today: dt.date) -> str | None:
     return None
 
 
-def newest_activity(db: Database) -> dt.date | None:
-    """The day of the newest activity in the database (a deal created, a stage entered,
-    a loss)."""
-    newest = db.scalar("select greatest(last_created, last_activity) from data_span")
-    return None if newest is None else newest.date()
-
-
-def stale_notice(db: Database, today: dt.date, days: int) -> str | None:
-    """A notice when the newest activity is more than `days` days before today."""
-    newest = newest_activity(db)
-    if newest is None or (today - newest).days <= days:
-        return None
-    return (
-        f"the newest activity in the database is from {newest:%Y-%m-%d}, "
-        f"{(today - newest).days} days before {today:%Y-%m-%d}: the data may be stale. "
-        f"Load a fresh export (this notice comes after {days} days: [reports] "
-        "stale_after_days in the config)."
-    )
-
-
-def outdated_cache_notice(db: Database) -> str | None:
-    """A notice when the cached per-deal facts were computed by another release (their
-    key differs: Database.cache_outdated), so the report computed them live."""
-    if not db.cache_outdated:
-        return None
-    return (
-        "the cached per-deal facts were computed by another salesfunnel release, so this "
-        "report computed them from the loaded data (the same numbers, slower on a large "
-        "database); the next `salesfunnel load` refreshes them."
-    )
-
-
-def undated_closes_notices(db: Database) -> list[str]:
-    """What a report counting wins and losses by period must say when some closed deals
-    have no date for it (facts/undated_closes): they are in no period, and which column
-    would give them one. Empty when every win and loss is dated."""
-    won, lost = db.fetchall("select won_undated, lost_undated from undated_closes")[0]
-    if not won and not lost:
-        return []
-    counted = " and ".join(
-        f"{count:,} {what} deal{'s' if count != 1 else ''}"
-        for count, what in ((won, "won"), (lost, "lost")) if count
-    )
-    have, are = ("have", "are") if won + lost != 1 else ("has", "is")
-    return [
-        f"{counted} {have} no close date (closed_at) and so {are} in no period's wins or "
-        "losses here: the date is unknown, not zero. Map the close-date column "
-        '([columns.deals] closed_at = "<column>", e.g. Close Date, CloseDate) and load again.'
-    ]
-
-
 FILTER_COLUMNS = {"tier": "tier", "rep": "rep", "source": "source"}
 
 

@@ -22,7 +22,6 @@ from salesfunnel.reports.common import (
     midnight,
     partial_period,
     resolve_month,
-    undated_closes_notices,
 )
 from salesfunnel.reports.intervals import (
     DEFAULT_CONFIDENCE,
@@ -30,6 +29,7 @@ from salesfunnel.reports.intervals import (
     check_min_deals,
     z_value,
 )
+from salesfunnel.reports.notices import undated_closes_notices, undated_stages_notices
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -168,6 +168,6 @@ def rank(
                 f'{"is" if unowned[0]["events"] == 1 else "are"} of deals without an owner: '
                 f'their row "{NO_OWNER}" is counted but not ranked.'
             )
-    notices += undated_closes_notices(db)
+    notices += undated_stages_notices(db) + undated_closes_notices(db)
     extra = {"month": first, "confidence": confidence, "min_deals": min_deals}
     return Report("rank", title, frame, stages, extra=extra, notices=notices)

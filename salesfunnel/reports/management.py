@@ -22,9 +22,9 @@ from salesfunnel.reports.common import (
     add_months,
     midnight,
     tier_filter,
-    undated_closes_notices,
 )
 from salesfunnel.reports.intervals import DEFAULT_CONFIDENCE, z_value
+from salesfunnel.reports.notices import undated_closes_notices, undated_stages_notices
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -35,6 +35,18 @@ STALLED_QUANTILE = 0.9
 # a p90 of fewer past deals than this is noise: their tier and stage is not checked
 STALLED_MIN_PAST_DEALS = 20
 PULSE_PERIODS = ("week", "month")
+
+
+def _no_subscriptions(shown: str) -> str:
+    return (
+        f"no subscriptions are loaded, so churn is unknown ({shown}): churn reads a "
+        "subscriptions file, one row per customer (customer_id or deal_id, started_at, ended_at, "
+        "mrr, optionally rep and tier); load it with `salesfunnel load` beside the deals."
+    )
+
+
+NO_SUBSCRIPTIONS = _no_subscriptions("no rows, not 0")
+NO_SUBSCRIPTIONS_TIERS = _no_subscriptions("customers, churn_rate and avg_mrr are null, not 0")
 
 
 class ChurnBy(enum.StrEnum):
@@ -52,8 +64,10 @@ class ChurnBy(enum.StrEnum):
 
 
 
-def _require_subscriptions_table(db: Database) -> None:
-    """A database created before subscriptions existed gets the table at its next load."""
+def _require_subscriptions(db: Database, notice: str = NO_SUBSCRIPTIONS) -> list[str]:
+    """A database created before subscriptions existed gets the table at its next load.
+    With the table but no subscription loaded, churn is unknown rather than 0: the
+    notice that says so and which file gives it (the report then has no rows)."""
     found = db.scalar(
         "select count(*) from duckdb_tables() "
         "where not temporary and schema_name = 'main' and table_name = 'subscriptions'"
@@ -64,6 +78,9 @@ def _require_subscriptions_table(db: Database) -> None:
             "subscriptions table. Run `salesfunnel load` on it once with any export (unchanged "
             "files are skipped) to add the table, then load a subscriptions file."
         )
+    if db.scalar("select count(*) from (select 1 from subscriptions limit 1)"):
+        return []
+    return [notice]
 
 
 # -- churn ---------------------------------------------------------------------------
@@ -82,7 +99,7 @@ def churn(
     if by not in ChurnBy.__members__:
         raise UsageError(f"--by takes rep or tier; got {by!r}.")
     _check_early_months(early_months)
-    _require_subscriptions_table(db)
+    notices = _require_subscriptions(db)
     days, day_args = window.day_columns()
     # new fields after the old ones (the intervals, the window), so that readers by
     # position keep working
@@ -94,15 +111,16 @@ def churn(
         "rate_difference::double as rate_difference, "
         "well_above_company::boolean as well_above_company, "
         f"churn_rate_low::double as churn_rate_low, churn_rate_high::double as churn_rate_high{days} "
-        "from churn_by_group(?, ?, ?, ?, ?, ?)",
+        f"from churn_by_group(?, ?, ?, ?, ?, ?){' limit 0' if notices else ''}",
         [*day_args, *window.args(), today, early_months, by, z_value(confidence)],
     )
     title = (
         f"Churn by {by} · customers started {_window_text(window)} · as of {today:%Y-%m-%d} "
         f"· early = ended within {early_months} month{'s' if early_months != 1 else ''}"
     )
-    return Report("churn", title, frame, db.funnel.stages, group_by=by,
-                  extra={"today": today, "early_months": early_months, "confidence": confidence})
+    return Report("churn", title, frame, db.funnel.stages, group_by=by, notices=notices,
+                  extra={"today": today, "early_months": early_months, "confidence": confidence,
+                         "no_subscriptions": bool(notices)})
 
 
 def early_churn(
@@ -110,19 +128,21 @@ def early_churn(
 ) -> Report:
     """The customers of the window who churned within `early_months` of starting."""
     _check_early_months(early_months)
-    _require_subscriptions_table(db)
+    notices = _require_subscriptions(db)
     days, day_args = window.day_columns()
     frame = db.rows(
         "select customer_id, deal_id, rep, tier, started_at::date as started_at, "
         "ended_at::date as ended_at, days_active::bigint as days_active, "
-        f"mrr::double as mrr{days} from early_churn_list(?, ?, ?, ?)",
+        f"mrr::double as mrr{days} from early_churn_list(?, ?, ?, ?)"
+        f"{' limit 0' if notices else ''}",
         [*day_args, *window.args(), today, early_months],
     )
     title = (
         f"Early churn · ended within {early_months} month{'s' if early_months != 1 else ''} of "
         f"starting · customers started {_window_text(window)} · as of {today:%Y-%m-%d}"
     )
-    return Report("early_churn", title, frame, extra={"early_months": early_months})
+    return Report("early_churn", title, frame, notices=notices,
+                  extra={"early_months": early_months, "no_subscriptions": bool(notices)})
 
 
 def _check_early_months(early_months: int) -> None:
@@ -140,8 +160,8 @@ def tiers(
 ) -> Report:
     """Per tier: deals, win rate, days to win, won amounts and their share, and the
     churn and MRR of the tier's customers when subscriptions are loaded; the win and
-    churn rates with their Wilson intervals."""
-    _require_subscriptions_table(db)
+    churn rates with their Wilson intervals (no subscriptions: null, and a notice says so)."""
+    notices = _require_subscriptions(db, NO_SUBSCRIPTIONS_TIERS)
     counts = ("deals", "won", "lost", "open", "customers")
     # new fields after the old ones (the intervals, the window), so that readers by
     # position keep working
@@ -156,7 +176,7 @@ def tiers(
                     [*day_args, *window.args(), today, z_value(confidence)])
     label = f"created {window.span}" if window.span else "all deals"
     return Report("tiers", f"Tier economics · {label} · as of {today:%Y-%m-%d}", frame,
-                  db.funnel.stages, extra={"confidence": confidence})
+                  db.funnel.stages, extra={"confidence": confidence}, notices=notices)
 
 
 # -- pulse ---------------------------------------------------------------------------
@@ -227,8 +247,9 @@ def pulse(
     title = f"Pulse · {kind} {period.label} vs {period.previous_label}" + (
         f" · tier {tier}" if tier else ""
     )
+    counted = list(dict.fromkeys(row["stage"] for row in frame.rows(named=True)))
     return Report("pulse", title, frame, stages, extra={"period": period},
-                  notices=undated_closes_notices(db))
+                  notices=undated_stages_notices(db, counted) + undated_closes_notices(db))
 
 
 # -- stalled -------------------------------------------------------------------------

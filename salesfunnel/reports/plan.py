@@ -19,8 +19,8 @@ from salesfunnel.reports.common import (
     midnight,
     month_start,
     tier_filter,
-    undated_closes_notices,
 )
+from salesfunnel.reports.notices import undated_closes_notices
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
