@@ -112,6 +112,8 @@ def test_pacing_five_deals(cli, pacing_db, tmp_path):
         "trailing_win_rate": 0.5,
         "won": 1,
         "open_deals": 2,
+        "won_without_amount": 0,
+        "open_without_amount": 0,
     })]
     lines = _table(cli, "pacing", "--target-amount", "10000", "--period", "2026-11",
                    "--db", pacing_db)
@@ -152,6 +154,36 @@ def test_pacing_quarter_and_errors(cli, pacing_db):
         result = cli("pacing", *args, "--db", pacing_db, env=ENV)
         assert result.exit_code == ExitCode.USAGE, args
         assert message in result.stderr
+
+
+# The same deals without the amounts of A1 (won), A4 and A5 (open), by rep:
+#   ann: A1 won with no amount -> won_amount unknown, so attainment, remaining,
+#        projected and gap are unknown too (not "0 won, 10,000 to go")
+#   bob: A4 open with no amount -> open and weighted pipeline unknown; won 0 (no win)
+#   cy:  A5 open with no amount -> the same
+# Whole company: won A1 unknown; open A4 and A5 unknown.
+UNPRICED_DEALS = PACING_DEALS.replace(",won,won,,1000,2026-11-05", ",won,won,,,2026-11-05") \
+    .replace(",open,,2000,", ",open,,,").replace(",open,,5000,", ",open,,,")
+
+
+def test_pacing_without_amounts_is_unknown_not_zero(cli, tmp_path):
+    db = _load(cli, tmp_path / "unpriced", UNPRICED_DEALS, PACING_HISTORY)
+    args = ("pacing", "--target-amount", "10000", "--period", "2026-11", "--db", db)
+    (row,) = _formats(cli, tmp_path, *args)
+    assert (row["won"], row["won_amount"], row["attainment"], row["remaining"]) == (
+        1, None, None, None)
+    assert (row["open_deals"], row["open_pipeline"], row["weighted_pipeline"]) == (2, None, None)
+    assert (row["projected"], row["gap"], row["coverage"]) == (None, None, None)
+    assert (row["won_without_amount"], row["open_without_amount"]) == (1, 2)
+    result = cli(*args, env=ENV)
+    assert ("1 won deal and 2 open deals of the period have no amount: won_amount and the "
+            "pipeline add up the deals with one") in " ".join(result.stderr.split())
+    lines = _table(cli, *args)
+    assert lines["Won"][-1] == "–" and lines["Remaining"][-1] == "–"
+
+    rows = _formats(cli, tmp_path, *args, "--by", "rep")
+    assert [(r["rep"], r["won_amount"], r["remaining"], r["open_pipeline"]) for r in rows] == [
+        ("ann", None, None, 0.0), ("bob", 0.0, 10000.0, None), ("cy", 0.0, 10000.0, None)]
 
 
 # -- velocity --------------------------------------------------------------------------

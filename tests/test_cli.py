@@ -163,7 +163,8 @@ def test_dropoff_formats_agree(cli, loaded, tmp_path):
     assert as_json == [
         {"tier": "mid", "stage": "qualified", "reason": "(unspecified)", "lost": 1, "share": 1.0,
          "amount": 300.0},
-        {"tier": "smb", "stage": "lead", "reason": "Price", "lost": 1, "share": 0.5, "amount": 0.0},
+        # the deal lost at lead has no amount: unknown, not 0
+        {"tier": "smb", "stage": "lead", "reason": "Price", "lost": 1, "share": 0.5, "amount": None},
         {"tier": "smb", "stage": "opportunity", "reason": "Price", "lost": 1, "share": 0.5,
          "amount": 500.5},
     ]

@@ -108,7 +108,7 @@ def test_null_markers_are_missing_values(cli, tmp_path):
     rows = json.loads(cli("dropoff", "--db", db, "-f", "json", env=TODAY).stdout)
     assert [(r["tier"], r["stage"], r["reason"], r["lost"], r["amount"]) for r in rows] == [
         ("mid", "lead", "Price", 1, 50.0),
-        ("unknown", "lead", "(unspecified)", 1, 0.0),
+        ("unknown", "lead", "(unspecified)", 1, None),  # its amount is a NULL marker
     ]
     table = cli("dropoff", "--db", db, env={**TODAY, "COLUMNS": "160"}).stdout
     assert "(unspecified)" in table and "\\N" not in table and "N/A" not in table
@@ -133,3 +133,42 @@ def test_a_null_marker_in_history_and_accounts(cli, tmp_path):
     assert query(db, "select account, tier from accounts") == [("Acme", None)]
     rows = json.loads(cli("conversion", "--by", "tier", "--db", db, "-f", "json", env=TODAY).stdout)
     assert {row["tier"] for row in rows} == {"unknown"}
+
+
+# Amounts missing in part or whole (created in October 2026, tiers from the deals):
+#   E1 smb won  10-20, no amount       E2 smb lost 10-22 at lead, Budget, no amount
+#   E3 mid won  10-21, 300             E4 mid won 10-23, no amount
+#   E5 mid lost 10-24 at lead, Budget, 80
+# tiers: smb won 1 with no amount -> won_amount unknown (null, "–"), share unknown;
+#   mid won 2, known amount 300 -> won_amount 300, share 300 / 300 = 1.0.
+# dropoff: smb lead Budget 1 deal with no amount -> amount null; mid lead Budget 80.
+NO_AMOUNTS = (
+    "deal_id,rep,tier,stage,status,amount,created_at,closed_at,lost_reason\n"
+    "E1,ann,smb,won,won,,2026-10-01,2026-10-20,\n"
+    "E2,ann,smb,lead,lost,,2026-10-02,2026-10-22,Budget\n"
+    "E3,bob,mid,won,won,300,2026-10-03,2026-10-21,\n"
+    "E4,bob,mid,won,won,,2026-10-04,2026-10-23,\n"
+    "E5,bob,mid,lead,lost,80,2026-10-05,2026-10-24,Budget\n"
+)
+
+
+def test_a_sum_over_deals_without_any_amount_is_unknown_not_zero(cli, tmp_path):
+    db, _ = _load(cli, tmp_path, NO_AMOUNTS)
+    result = cli("tiers", "--db", db, "-f", "json", env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    tiers = {row["tier"]: row for row in json.loads(result.stdout)}
+    assert (tiers["smb"]["won"], tiers["smb"]["won_amount"], tiers["smb"]["won_amount_share"]) == (
+        1, None, None)
+    assert (tiers["mid"]["won"], tiers["mid"]["won_amount"], tiers["mid"]["won_amount_share"]) == (
+        2, 300.0, 1.0)
+    table = cli("tiers", "--db", db, env={**TODAY, "COLUMNS": "120", "NO_COLOR": "1"}).stdout
+    won_line = next(line for line in table.splitlines() if line.strip().startswith("Won amount"))
+    assert won_line.split()[2:] == ["300", "–"]  # tiers in order: mid, smb
+
+    result = cli("dropoff", "--db", db, "-f", "json", env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert [(r["tier"], r["stage"], r["reason"], r["lost"], r["amount"])
+            for r in json.loads(result.stdout)] == [
+        ("mid", "lead", "Budget", 1, 80.0), ("smb", "lead", "Budget", 1, None)]
+    csv = cli("dropoff", "--db", db, "-f", "csv", env=TODAY).stdout.splitlines()
+    assert csv[2].endswith(",Budget,1,1.0,")

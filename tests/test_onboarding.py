@@ -294,7 +294,7 @@ def test_a_narrower_export_keeps_the_pipeline_an_earlier_one_gave(tmp_path, db_p
 def test_init_names_each_missing_field_and_its_cost(cli):
     result = cli("init", ONBOARDING / "bitrix24")
     assert result.exit_code == ExitCode.OK, result.stderr
-    assert 'not found: no lost reason: dropoff lists every loss as "(no reason)"' in result.stderr
+    assert 'not found: no lost reason: dropoff lists every loss as "(unspecified)"' in result.stderr
     assert "not found: no lead source: no --by source" in result.stderr
     assert "not found: no created date" not in result.stderr
     assert '#   crm_deal_list.csv: no lost reason' in result.stdout

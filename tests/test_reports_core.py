@@ -139,7 +139,7 @@ def test_dropoff_groups_reasons_case_insensitively(funnel_db):
     assert frame.columns == ["tier", "stage", "reason", "lost", "share", "amount"]
     assert frame.rows() == [
         ("mid", "qualified", "(unspecified)", 1, 1.0, 300.0),
-        ("smb", "lead", "Price", 1, 0.5, 0.0),
+        ("smb", "lead", "Price", 1, 0.5, None),  # no amount: unknown, not 0
         ("smb", "opportunity", "Price", 1, 0.5, 500.5),
     ]
 

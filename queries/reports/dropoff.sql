@@ -1,6 +1,6 @@
 -- One row per (tier, lost-at stage, reason): lost deals of the cohort, their
--- share of the tier's lost deals, and their summed amount (missing amounts
--- count 0). The lost-at stage is the deal's furthest stage; it is null (and
+-- share of the tier's lost deals, and the sum of their known amounts (null
+-- when none of them has an amount: unknown, not 0). The lost-at stage is the deal's furthest stage; it is null (and
 -- listed after the known stages) for a lost deal with no recorded stage.
 create or replace temp macro dropoff(p_tier, p_rep, p_source, p_since, p_until) as table
 with
@@ -20,7 +20,7 @@ grouped as (
         furthest_index,
         reason_key,
         count(*) as lost,
-        coalesce(sum(amount), 0) as amount
+        sum(amount) as amount
     from lost_deals
     group by tier, furthest_index, reason_key
 ),

@@ -5,7 +5,9 @@
 -- p_start). A deal's weight is the win rate won / (won + lost) of the deals
 -- of the group closed in the lookback whose furthest stage is at least the
 -- deal's current stage (its furthest stage when the current one is not in the
--- funnel); the rate of all deals when the group has none, else 0.
+-- funnel); the rate of all deals when the group has none, else 0. Sums are
+-- over the deals with an amount (null when deals are counted and none has
+-- one), with the count of the deals without an amount beside them.
 create or replace temp macro pacing(p_start, p_end, p_lookback_since, p_by) as table
 with
 won_stage as (
@@ -88,7 +90,11 @@ open_deals as (
 ),
 
 won_in_period as (
-    select group_value, coalesce(sum(amount), 0) as won_amount, count(*) as won
+    select
+        group_value,
+        sum(amount) as won_amount,
+        count(*) as won,
+        count(*) filter (where amount is null) as won_without_amount
     from closed
     where status = 'won'
         and decided_at >= p_start
@@ -100,8 +106,9 @@ pipeline as (
     select
         group_value,
         count(*) as open_deals,
-        coalesce(sum(amount), 0) as open_pipeline,
-        coalesce(sum(amount * coalesce(win_rate, 0)), 0) as weighted_pipeline
+        sum(amount) as open_pipeline,
+        sum(amount * coalesce(win_rate, 0)) as weighted_pipeline,
+        count(*) filter (where amount is null) as open_without_amount
     from open_deals
     group by group_value
 ),
@@ -128,11 +135,17 @@ final as (
     select
         groups.group_value,
         coalesce(won_in_period.won, 0) as won,
-        coalesce(won_in_period.won_amount, 0) as won_amount,
+        -- deals without any known amount: the sum is unknown, not 0; no deals: 0
+        case when won_in_period.won is null then 0 else won_in_period.won_amount end
+            as won_amount,
         coalesce(pipeline.open_deals, 0) as open_deals,
-        coalesce(pipeline.open_pipeline, 0) as open_pipeline,
-        coalesce(pipeline.weighted_pipeline, 0) as weighted_pipeline,
-        trailing_rates.trailing_win_rate
+        case when pipeline.open_deals is null then 0 else pipeline.open_pipeline end
+            as open_pipeline,
+        case when pipeline.open_deals is null then 0 else pipeline.weighted_pipeline end
+            as weighted_pipeline,
+        trailing_rates.trailing_win_rate,
+        coalesce(won_in_period.won_without_amount, 0) as won_without_amount,
+        coalesce(pipeline.open_without_amount, 0) as open_without_amount
     from groups
     left join won_in_period
         on won_in_period.group_value is not distinct from groups.group_value

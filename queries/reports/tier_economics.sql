@@ -2,7 +2,8 @@
 -- in conversion), how many were won, lost and are open, the win rate
 -- won / (won + lost), the median days from created_at to the won-stage entry
 -- of won deals, the average and median amount of won deals, the won amount
--- and its share of all tiers' won amount; and, for customers who started in
+-- (of the won deals with an amount; null when none of them has one) and its
+-- share of all tiers' won amount; and, for customers who started in
 -- the same window by p_today, their number, churn rate and average MRR (null
 -- columns when no subscription is loaded at all). Averages and medians of a
 -- tier with no win are null, its counts and sums zero. The win and churn rates
@@ -35,8 +36,12 @@ deal_totals as (
         avg(cohort_deals.amount) filter (where cohort_deals.status = 'won') as avg_won_amount,
         median(cohort_deals.amount) filter (where cohort_deals.status = 'won')
             as median_won_amount,
-        coalesce(sum(cohort_deals.amount) filter (where cohort_deals.status = 'won'), 0)
-            as won_amount
+        -- won deals without any known amount: the won amount is unknown, not 0
+        case
+            when count(*) filter (where cohort_deals.status = 'won') > 0
+                then sum(cohort_deals.amount) filter (where cohort_deals.status = 'won')
+            else 0
+        end as won_amount
     from cohort_deals
     left join won_entries on won_entries.deal_id = cohort_deals.deal_id
     group by cohort_deals.tier
@@ -76,9 +81,10 @@ final as (
         deal_totals.median_days_to_win,
         deal_totals.avg_won_amount,
         deal_totals.median_won_amount,
-        coalesce(deal_totals.won_amount, 0) as won_amount,
-        coalesce(deal_totals.won_amount, 0)
-            / nullif(sum(coalesce(deal_totals.won_amount, 0)) over (), 0) as won_amount_share,
+        case when deal_totals.tier is null then 0 else deal_totals.won_amount end
+            as won_amount,
+        case when deal_totals.tier is null then 0 else deal_totals.won_amount end
+            / nullif(sum(deal_totals.won_amount) over (), 0) as won_amount_share,
         case when has_subscriptions.loaded then coalesce(customer_totals.customers, 0) end
             as customers,
         customer_totals.churn_rate,

@@ -111,7 +111,7 @@ MISSING_COSTS = {
                   "stage, cohorts by created month, rank's first stage)",
     "closed_at": "no close date: won and lost deals have no month for rank, pulse or pacing",
     "amount": "no amount: no revenue, pacing, velocity or tier economics",
-    "lost_reason": 'no lost reason: dropoff lists every loss as "(no reason)"',
+    "lost_reason": 'no lost reason: dropoff lists every loss as "(unspecified)"',
     "account": "no account: no accounts-file tiers, no churn by customer",
     "source": "no lead source: no --by source",
 }

@@ -30,6 +30,7 @@ from salesfunnel.reports.notices import undated_closes_notices, undated_stages_n
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
+    from salesfunnel.rows import Rows
 
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 DEFAULT_AGES = (30, 60, 90, 180)
@@ -95,6 +96,26 @@ def pacing_period(text: str | None, today: dt.date) -> Period:
     return Period(first, add_months(first, 1), f"{first:%Y-%m}")
 
 
+def _unpriced_notices(frame: Rows) -> list[str]:
+    """What pacing says when won or open deals of the period have no amount: the sums
+    are over the deals with one (unknown, shown as –, when none has one)."""
+    rows = frame.rows(named=True)
+    won = sum(row["won_without_amount"] for row in rows)
+    open_ = sum(row["open_without_amount"] for row in rows)
+    if not won and not open_:
+        return []
+    counted = " and ".join(
+        f"{count:,} {what} deal{'s' if count != 1 else ''}"
+        for count, what in ((won, "won"), (open_, "open")) if count
+    )
+    return [
+        f"{counted} of the period {'have' if won + open_ != 1 else 'has'} no amount: "
+        "won_amount and the pipeline add up the deals with one (unknown, shown as –, where "
+        'none has one). Map the amount column ([columns.deals] amount = "<column>", e.g. '
+        "Amount) and load again."
+    ]
+
+
 def pacing(
     db: Database,
     target_amount: float,
@@ -135,7 +156,10 @@ def pacing(
                 trailing_win_rate::double as trailing_win_rate,
                 won::bigint as won,
                 open_deals::bigint as open_deals,
-                greatest($target - won_amount::double, 0.0) as remaining
+                won_without_amount::bigint as won_without_amount,
+                open_without_amount::bigint as open_without_amount,
+                case when won_amount is not null
+                    then greatest($target - won_amount::double, 0.0) end as remaining
             from pacing_rows
         )
 
@@ -154,14 +178,16 @@ def pacing(
             $days_left::bigint as days_left,
             trailing_win_rate,
             won,
-            open_deals
+            open_deals,
+            won_without_amount,
+            open_without_amount
         from typed
         """,
         {"start": midnight(chosen.start), "end": midnight(chosen.end),
          "lookback_since": midnight(lookback_since), "by": by, "target": float(target_amount),
          "period": chosen.label, "days_left": days_left},
     )
-    notices = undated_closes_notices(db)
+    notices = undated_closes_notices(db) + _unpriced_notices(frame)
     undated = db.scalar(
         "select count(*) from deal_facts where status = 'open' and closed_at is null"
     )
