@@ -172,3 +172,30 @@ def test_a_sum_over_deals_without_any_amount_is_unknown_not_zero(cli, tmp_path):
         ("mid", "lead", "Budget", 1, 80.0), ("smb", "lead", "Budget", 1, None)]
     csv = cli("dropoff", "--db", db, "-f", "csv", env=TODAY).stdout.splitlines()
     assert csv[2].endswith(",Budget,1,1.0,")
+
+
+# Subscriptions without mrr (as of 2026-11-15): ann's S1 churned 06-30 with no mrr;
+# bob's S2 churned 07-31 with mrr 90, S3 churned 08-31 with no mrr, S4 is active.
+# mrr_lost: ann unknown (her one churned customer has no mrr), bob 90 (the known one).
+UNPRICED_SUBSCRIPTIONS = (
+    "customer_id,rep,tier,started_at,ended_at,mrr\n"
+    "S1,ann,smb,2026-01-01,2026-06-30,\n"
+    "S2,bob,smb,2026-01-01,2026-07-31,90\n"
+    "S3,bob,smb,2026-02-01,2026-08-31,\n"
+    "S4,bob,smb,2026-03-01,,40\n"
+)
+
+
+def test_mrr_lost_without_any_known_mrr_is_unknown_not_zero(cli, tmp_path):
+    db, _ = _load(cli, tmp_path, BLANK_OWNER)
+    subscriptions = write(tmp_path, "subscriptions.csv", UNPRICED_SUBSCRIPTIONS)
+    result = cli("load", subscriptions, "--db", db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    result = cli("churn", "--db", db, "-f", "json", env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    rows = {row["rep"]: row for row in json.loads(result.stdout)}
+    assert (rows["ann"]["started"], rows["ann"]["churned"], rows["ann"]["mrr_lost"]) == (
+        1, 1, None)
+    assert (rows["bob"]["started"], rows["bob"]["churned"], rows["bob"]["mrr_lost"]) == (
+        3, 2, 90.0)
+    assert rows["(no owner)"]["mrr_lost"] == 0.0  # no customer, none churned

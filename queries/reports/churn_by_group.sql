@@ -1,7 +1,7 @@
 -- One row per rep (p_by = 'rep') or tier (p_by = 'tier') known to the
 -- database: customers started in the window (see subscription_outcomes),
 -- churned so far, early churn (ended before start + p_early_months calendar
--- months), MRR lost, and the company's churn rate over the same customers
+-- months), MRR lost (null when no churned customer has an mrr), and the company's churn rate over the same customers
 -- beside the group's, with the difference. The churn rate carries its Wilson
 -- interval at the normal quantile p_z; a group is well above the company when
 -- the interval's lower end is above the company's rate. A rep or tier with no
@@ -35,7 +35,11 @@ group_counts as (
         count(*) as started,
         count(*) filter (where churned) as churned,
         count(*) filter (where early_churned) as early_churned,
-        coalesce(sum(mrr) filter (where churned), 0) as mrr_lost
+        -- churned customers without any known mrr: the MRR lost is unknown, not 0
+        case
+            when count(*) filter (where churned) > 0 then sum(mrr) filter (where churned)
+            else 0
+        end as mrr_lost
     from outcomes
     group by group_value
 ),
@@ -56,7 +60,8 @@ rated as (
         wilson_high(group_counts.churned, group_counts.started, p_z) as churn_rate_high,
         coalesce(group_counts.early_churned, 0) as early_churned,
         group_counts.early_churned / nullif(group_counts.started, 0) as early_churn_rate,
-        coalesce(group_counts.mrr_lost, 0) as mrr_lost,
+        case when group_counts.started is null then 0 else group_counts.mrr_lost end
+            as mrr_lost,
         company.churn_rate as company_churn_rate
     from known_groups
     cross join company
