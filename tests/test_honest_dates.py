@@ -336,6 +336,25 @@ def test_a_stage_without_any_entry_date_is_unknown_in_every_monthly_report(cli, 
     assert "no deal has an entry date" not in notes
 
 
+def test_stalled_says_which_open_deals_it_cannot_judge(cli, tmp_path):
+    """Same UNDATED deals: H2 (opportunity) and H3 (qualified) are open with no entry
+    date of their stage, so their days in it are unknown: not flagged, not 'fine'."""
+    db = _loaded(cli, tmp_path, UNDATED)
+    env = {"SALESFUNNEL_TODAY": "2026-04-02"}
+    rows, notes = _json(cli, "stalled", "--db", db, env=env)
+    assert rows == []
+    said = " ".join(notes.split())
+    assert ("2 open deals have no entry date for their current stage (qualified 1, "
+            "opportunity 1): the days in it are unknown, so they are not judged stalled or "
+            "not.") in said
+    assert '[columns.deals.stage_dates] "qualified" = "<column>"' in said
+    table = " ".join(_table(cli, "stalled", "--db", db, env=env).split())
+    assert "No open deal with known days in its stage is stalled." in table
+    assert "No open deal is stalled." not in table
+    rows, notes = _json(cli, "stalled", "--tier", "unknown", "--db", db, env=env)
+    assert "2 open deals have no entry date" in " ".join(notes.split())
+
+
 # ---------------------------------------------------------------------------------------
 # 4. Lost with no stage before loss: lost at an unknown stage, in every report.
 #   L1 ann created 03-01, "lost" (a lost label), no history, closed 03-10, Budget, 40

@@ -259,8 +259,9 @@ def stalled_table(report: Report) -> Table:
             "spent at most this many days in the stage."
         )
     else:
-        captions.append("No open deal is stalled.")
-    if report.extra.get("unchecked_note"):
-        captions.append(report.extra["unchecked_note"])
+        captions.append("No open deal with known days in its stage is stalled."
+                        if report.extra.get("undated_note") else "No open deal is stalled.")
+    captions.extend(report.extra[key] for key in ("unchecked_note", "undated_note")
+                    if report.extra.get(key))
     table.caption = "\n".join(captions)
     return table

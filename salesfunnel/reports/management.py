@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from salesfunnel.db import quote_ident
 from salesfunnel.errors import DatabaseError, UsageError
-from salesfunnel.funnel import label_key
+from salesfunnel.funnel import label_key, stage_dates_hint
 from salesfunnel.reports.common import (
     Report,
     Window,
@@ -289,12 +289,28 @@ def stalled(
     if min_days:
         title += f" · at least {min_days} days"
     note = unchecked_note(unchecked, min_past_deals) if unchecked else None
+    undated = undated_open_note(db.fetchall("select * from stalled_undated(?)", [tier]),
+                                db.funnel.stages[0])
     report = Report("stalled", title, frame, db.funnel.stages,
                     extra={"min_past_deals": min_past_deals, "unchecked": unchecked,
-                           "unchecked_note": note})
-    if note:
-        report.notices.append(note)
+                           "unchecked_note": note, "undated_note": undated})
+    report.notices.extend(text for text in (note, undated) if text)
     return report
+
+
+def undated_open_note(undated: list[tuple], first_stage: str) -> str | None:
+    """Which open deals stalled cannot judge: no entry date of their current stage, so
+    their days in it are unknown (not 0, not stalled); and which column would date it."""
+    if not undated:
+        return None
+    deals = sum(count for _, count in undated)
+    by_stage = ", ".join(f"{stage} {count:,}" for stage, count in undated)
+    return (
+        f"{deals:,} open deal{'s have' if deals != 1 else ' has'} no entry date for "
+        f"{'their' if deals != 1 else 'its'} current stage ({by_stage}): the days in it are "
+        f"unknown, so {'they are' if deals != 1 else 'it is'} not judged stalled or not. "
+        f"{stage_dates_hint([stage for stage, _ in undated], first_stage)}"
+    )
 
 
 def unchecked_note(unchecked: list[tuple], min_past_deals: int, shown: int = 4) -> str:
