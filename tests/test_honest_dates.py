@@ -320,11 +320,12 @@ def test_a_stage_without_any_entry_date_is_unknown_in_every_monthly_report(cli, 
     assert (by_metric["opportunities"]["current"], by_metric["opportunities"]["previous"]) == (
         None, None)
     assert by_metric["leads"]["current"] == 2.0
-    assert "entry date for the stage opportunity:" in " ".join(notes.split())
+    # one text in every report (the pack says it once)
+    assert "entry date for the stages qualified, opportunity:" in " ".join(notes.split())
 
     (row,), notes = _json(cli, "velocity", "--month", "2026-03", "--db", db, env=env)
     assert (row["opportunities"], row["velocity"], row["won"]) == (None, None, 1)
-    assert "entry date for the stage opportunity:" in " ".join(notes.split())
+    assert "entry date for the stages qualified, opportunity:" in " ".join(notes.split())
     table = _table(cli, "velocity", "--month", "2026-03", "--db", db, env=env)
     assert "–" in table
 

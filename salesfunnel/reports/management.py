@@ -37,16 +37,12 @@ STALLED_MIN_PAST_DEALS = 20
 PULSE_PERIODS = ("week", "month")
 
 
-def _no_subscriptions(shown: str) -> str:
-    return (
-        f"no subscriptions are loaded, so churn is unknown ({shown}): churn reads a "
-        "subscriptions file, one row per customer (customer_id or deal_id, started_at, ended_at, "
-        "mrr, optionally rep and tier); load it with `salesfunnel load` beside the deals."
-    )
-
-
-NO_SUBSCRIPTIONS = _no_subscriptions("no rows, not 0")
-NO_SUBSCRIPTIONS_TIERS = _no_subscriptions("customers, churn_rate and avg_mrr are null, not 0")
+NO_SUBSCRIPTIONS = (
+    "no subscriptions are loaded, so churn and MRR are unknown, not 0 (churn has no rows; "
+    "tiers' customers, churn_rate and avg_mrr are null): they come from a subscriptions "
+    "file, one row per customer (customer_id or deal_id, started_at, ended_at, mrr, "
+    "optionally rep and tier); load it with `salesfunnel load` beside the deals."
+)
 
 
 class ChurnBy(enum.StrEnum):
@@ -64,7 +60,7 @@ class ChurnBy(enum.StrEnum):
 
 
 
-def _require_subscriptions(db: Database, notice: str = NO_SUBSCRIPTIONS) -> list[str]:
+def _require_subscriptions(db: Database) -> list[str]:
     """A database created before subscriptions existed gets the table at its next load.
     With the table but no subscription loaded, churn is unknown rather than 0: the
     notice that says so and which file gives it (the report then has no rows)."""
@@ -80,7 +76,7 @@ def _require_subscriptions(db: Database, notice: str = NO_SUBSCRIPTIONS) -> list
         )
     if db.scalar("select count(*) from (select 1 from subscriptions limit 1)"):
         return []
-    return [notice]
+    return [NO_SUBSCRIPTIONS]
 
 
 # -- churn ---------------------------------------------------------------------------
@@ -161,7 +157,7 @@ def tiers(
     """Per tier: deals, win rate, days to win, won amounts and their share, and the
     churn and MRR of the tier's customers when subscriptions are loaded; the win and
     churn rates with their Wilson intervals (no subscriptions: null, and a notice says so)."""
-    notices = _require_subscriptions(db, NO_SUBSCRIPTIONS_TIERS)
+    notices = _require_subscriptions(db)
     counts = ("deals", "won", "lost", "open", "customers")
     # new fields after the old ones (the intervals, the window), so that readers by
     # position keep working

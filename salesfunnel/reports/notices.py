@@ -68,15 +68,18 @@ def undated_closes_notices(db: Database) -> list[str]:
 def undated_stages_notices(db: Database, counted: list[str] | None = None) -> list[str]:
     """What a report counting stage entries by period (rank, pulse, velocity) says when
     a stage it counts (`counted`, default every stage) was reached by deals but none has
-    an entry date for it (facts/undated_stages): its counts are null, unknown rather than
-    0, and which column would date it. The won stage is undated_closes_notices' (its date
+    an entry date for it (facts/undated_stages): the counts of such stages are null,
+    unknown rather than 0, and which column would date them. The text names every
+    undated stage, so that it is the same in every report. The won stage is undated_closes_notices' (its date
     is the close date). Empty when every counted stage is dated."""
     won = db.funnel.stages[-1]
     undated = [
         stage for (stage,) in db.fetchall("select stage from undated_stages order by stage_index")
-        if stage != won and (counted is None or stage in counted)
+        if stage != won
     ]
-    if not undated:
+    # one text for every report (the pack says it once): all undated stages, when any
+    # of the counted ones is
+    if not undated or (counted is not None and not set(undated) & set(counted)):
         return []
     plural = len(undated) != 1
     return [
