@@ -356,6 +356,25 @@ def test_stalled_says_which_open_deals_it_cannot_judge(cli, tmp_path):
     assert "2 open deals have no entry date" in " ".join(notes.split())
 
 
+def test_the_pack_says_each_unknown_once_and_its_cards_do_not_claim_it(cli, tmp_path):
+    """Same UNDATED deals, pack of 2026-03 (no subscriptions): one note per unknown
+    (rank, pulse and velocity share the undated-stages text; churn and tiers the
+    no-subscriptions text), and the stalled card says 2 open deals were not judged."""
+    db = _loaded(cli, tmp_path, UNDATED)
+    out = tmp_path / "pack"
+    result = cli("pack", "--out", out, "--month", "2026-03", "--db", db,
+                 env={"SALESFUNNEL_TODAY": "2026-04-02"})
+    assert result.exit_code == ExitCode.OK, result.stderr
+    said = result.stderr
+    assert said.count("no deal has an entry date for the stages qualified, opportunity") == 1
+    assert said.count("no subscriptions are loaded") == 1
+    assert said.count("2 open deals have no entry date for their current stage") == 1
+    page = (out / "index.html").read_text()
+    assert ("<b>0</b><span>open deals stalled today (2 not judged: no entry date of their "
+            "stage)</span>") in page
+    assert page.count("no subscriptions are loaded") == 1
+
+
 # ---------------------------------------------------------------------------------------
 # 4. Lost with no stage before loss: lost at an unknown stage, in every report.
 #   L1 ann created 03-01, "lost" (a lost label), no history, closed 03-10, Budget, 40

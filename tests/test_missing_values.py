@@ -199,3 +199,15 @@ def test_mrr_lost_without_any_known_mrr_is_unknown_not_zero(cli, tmp_path):
     assert (rows["bob"]["started"], rows["bob"]["churned"], rows["bob"]["mrr_lost"]) == (
         3, 2, 90.0)
     assert rows["(no owner)"]["mrr_lost"] == 0.0  # no customer, none churned
+
+
+def test_the_packs_won_amount_card_counts_only_known_amounts(cli, tmp_path):
+    # NO_AMOUNTS: smb's won amount is unknown, mid's 300: the card says 300 is of the
+    # won deals with an amount, not the cohort's whole won amount
+    db, _ = _load(cli, tmp_path, NO_AMOUNTS)
+    out = tmp_path / "pack"
+    result = cli("pack", "--out", out, "--month", "2026-10", "--db", db, env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    page = (out / "index.html").read_text()
+    assert ("<b>300</b><span>won amount of the cohort (of the won deals with an amount)"
+            "</span>") in page

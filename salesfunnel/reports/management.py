@@ -285,11 +285,12 @@ def stalled(
     if min_days:
         title += f" · at least {min_days} days"
     note = unchecked_note(unchecked, min_past_deals) if unchecked else None
-    undated = undated_open_note(db.fetchall("select * from stalled_undated(?)", [tier]),
-                                db.funnel.stages[0])
+    undated_rows = db.fetchall("select * from stalled_undated(?)", [tier])
+    undated = undated_open_note(undated_rows, db.funnel.stages[0])
     report = Report("stalled", title, frame, db.funnel.stages,
                     extra={"min_past_deals": min_past_deals, "unchecked": unchecked,
-                           "unchecked_note": note, "undated_note": undated})
+                           "unchecked_note": note, "undated_note": undated,
+                           "undated_open": sum(count for _, count in undated_rows)})
     report.notices.extend(text for text in (note, undated) if text)
     return report
 

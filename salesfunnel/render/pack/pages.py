@@ -59,7 +59,12 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
     pulse = r["pulse"]
     period = pulse.extra["period"]
     tiers = r["tiers"].frame
-    total_won = float(tiers["won_amount"].sum()) if tiers.height else 0.0
+    # a tier whose won deals have no amount adds nothing known: the total is of the others,
+    # and unknown when no tier's is known
+    unknown_won = tiers.filter(tiers["won_amount"].is_null()).height if tiers.height else 0
+    total_won = (None if unknown_won == tiers.height and unknown_won
+                 else float(tiers["won_amount"].sum()) if tiers.height else 0.0)
+    not_judged = r["stalled"].extra.get("undated_open", 0)
     pulse_rows = {row["metric"]: row for row in pulse.frame.rows(named=True)}
     wins = pulse_rows.get("won", {})
     avg = pulse_rows.get("avg_won_amount", {})
@@ -67,8 +72,12 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
         (fmt_int(wins.get("current")), f"deals won in {period.label} ({fmt_int(wins.get('previous'))} "
                                        f"in {period.previous_label})"),
         (fmt_amount(avg.get("current")), f"average won amount in {period.label}"),
-        (fmt_amount(total_won), "won amount of the cohort"),
-        (fmt_int(r["stalled"].frame.height), "open deals stalled today"),
+        (fmt_amount(total_won), "won amount of the cohort"
+                                + (" (of the won deals with an amount)"
+                                   if unknown_won and total_won is not None else "")),
+        (fmt_int(r["stalled"].frame.height), "open deals stalled today"
+                                              + (f" ({fmt_int(not_judged)} not judged: no entry "
+                                                 "date of their stage)" if not_judged else "")),
     ])]
     body += [f'<p class="note">{esc(note)}</p>' for note in data.notes]
     pulse_frame = pulse.frame
