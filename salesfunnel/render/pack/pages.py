@@ -104,8 +104,10 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
     body.append(section(
         "dropoff", "Drop-off by tier and stage", "Lost deals of the cohort per tier, by the stage "
         "they were lost at; the table gives the reasons.",
-        chart(charts.dropoff_chart(_with_stage_order(dropoff, stages))),
-        folded("Reasons", table("dropoff", dropoff, DROPOFF)),
+        *((chart(charts.dropoff_chart(_with_stage_order(dropoff, stages))),
+           folded("Reasons", table("dropoff", dropoff, DROPOFF)))
+          if dropoff.height else (table("dropoff", dropoff, DROPOFF,
+                                        empty="No lost deal in this cohort."),)),
     ))
     rank = r["rank"]
     body.append(section(
