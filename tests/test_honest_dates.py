@@ -337,6 +337,20 @@ def test_a_stage_without_any_entry_date_is_unknown_in_every_monthly_report(cli, 
     assert "no deal has an entry date" not in notes
 
 
+def test_info_says_what_the_exports_leave_unknown(cli, tmp_path):
+    """UNDATED: qualified and opportunity are reached but never dated; every deal has an
+    amount and H1, the one closed deal, its close date."""
+    db = _loaded(cli, tmp_path, UNDATED)
+    result = cli("info", "--db", db, "-f", "json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["undated_stages"], summary["deals_without_amount"],
+            summary["closed_without_date"]) == (["qualified", "opportunity"], 0, 0)
+    csv = cli("info", "--db", db, "-f", "csv").stdout
+    assert csv.splitlines()[1].endswith(',"qualified, opportunity",0,0')
+    table = _table(cli, "info", "--db", db)
+    assert _row(table, "stages without entry dates")[1] == "qualified, opportunity"
+
 def test_stalled_says_which_open_deals_it_cannot_judge(cli, tmp_path):
     """Same UNDATED deals: H2 (opportunity) and H3 (qualified) are open with no entry
     date of their stage, so their days in it are unknown: not flagged, not 'fine'."""

@@ -172,6 +172,9 @@ def test_a_sum_over_deals_without_any_amount_is_unknown_not_zero(cli, tmp_path):
         ("mid", "lead", "Budget", 1, 80.0), ("smb", "lead", "Budget", 1, None)]
     csv = cli("dropoff", "--db", db, "-f", "csv", env=TODAY).stdout.splitlines()
     assert csv[2].endswith(",Budget,1,1.0,")
+    # info counts them: E1, E2 and E4 have no amount
+    info = json.loads(cli("info", "--db", db, "-f", "json").stdout)
+    assert info["deals_without_amount"] == 3
 
 
 # Subscriptions without mrr (as of 2026-11-15): ann's S1 churned 06-30 with no mrr;

@@ -47,6 +47,10 @@ def info_tables(info: Info) -> list[Table]:
     summary.add_row("created_at to", _fmt_time(info.last_created))
     summary.add_row("last activity", _fmt_time(info.last_activity))
     summary.add_row("rejected rows", fmt_int(info.reject_rows))
+    summary.add_row("stages without entry dates",
+                    ", ".join(info.undated_stages) if info.undated_stages else "none")
+    summary.add_row("deals without an amount", fmt_int(info.deals_without_amount))
+    summary.add_row("won or lost without a close date", fmt_int(info.closed_without_date))
 
     files = titled_table("Files loaded")
     files.add_column("Path", overflow="fold")
@@ -245,6 +249,10 @@ def info_summary(info: Info) -> dict:
         "last_loaded_at": _iso(last_loaded),
         # deals whose amount is unknown in the report currency (no rate for theirs)
         "unconverted_amounts": sum(deals for _, deals in info.unconverted),
+        # what the exports leave unknown (the JSON has undated_stages as a list)
+        "undated_stages": ", ".join(info.undated_stages),
+        "deals_without_amount": info.deals_without_amount,
+        "closed_without_date": info.closed_without_date,
     }
 
 
@@ -255,6 +263,7 @@ def info_json(info: Info) -> str:
 
     summary = info_summary(info)
     summary["funnel"] = list(info.funnel)
+    summary["undated_stages"] = list(info.undated_stages)
     summary["file_list"] = json.loads(info.files.to_polars().write_json())
     summary["deal_counts"] = json.loads(info.deal_counts.to_polars().write_json())
     summary["recent_rejects"] = json.loads(info.recent_rejects.to_polars().write_json())

@@ -33,6 +33,11 @@ class Info:
     pipelines: list[tuple[str | None, int, tuple[str, ...]]] = field(default_factory=list)
     # deals whose amount is unknown in the report currency (no rate): (currency, deals)
     unconverted: list[tuple[str, int]] = field(default_factory=list)
+    # what the exports leave unknown: stages reached but never dated, deals without an
+    # amount, won or lost deals without a close date
+    undated_stages: tuple[str, ...] = ()
+    deals_without_amount: int = 0
+    closed_without_date: int = 0
 
 
 def info(db: Database, reject_limit: int = 5) -> Info:
@@ -60,4 +65,8 @@ def info(db: Database, reject_limit: int = 5) -> Info:
             for name, deals in db.fetchall("select pipeline, deals from pipeline_deals")
         ],
         unconverted=db.unconverted_amounts(),
+        undated_stages=tuple(stage for (stage,) in db.fetchall(
+            "select stage from undated_stages order by stage_index")),
+        deals_without_amount=db.scalar("select count(*) from deal_facts where amount is null"),
+        closed_without_date=db.scalar("select won_undated + lost_undated from undated_closes"),
     )
