@@ -82,7 +82,8 @@ def test_a_blank_owner_cell_equals_a_missing_owner_column(cli, tmp_path):
 #   B \N    \N    lost, amount \N, reason N/A      -> rep (no owner), tier unknown, no amount
 #   C NULL  (null) open, amount #N/A, created \N, closed NULL -> all missing, no reject
 #   D "NULL" mid  lost 50, reason Price            -> rep (no owner)
-# dropoff: unknown tier: 1 lost at lead, reason (unspecified), amount 0; mid: 1, Price, 50.
+# dropoff: unknown tier: 1 lost at lead, reason (unspecified), amount unknown (null); mid: 1,
+# Price, 50.
 MARKERS = (
     "deal_id,rep,tier,stage,status,amount,created_at,closed_at,lost_reason\n"
     "A,ann,smb,won,won,100,2026-10-01,2026-10-20,\\N\n"
