@@ -352,3 +352,41 @@ def test_golden_tables(cli, pacing_db, velocity_db, cohorts_db):
         result = cli(*args, env=env)
         assert result.exit_code == 0, result.stderr
         check_golden(name, result.stdout)
+
+
+# The same deals with no close date on the open ones (A4, A5): which period their
+# pipeline closes in is unknown, so the pipeline, coverage, weighted value, projection
+# and gap are unknown, not 0; won (A1 1,000) and remaining (9,000) stay known.
+UNDATED_OPEN_DEALS = PACING_DEALS.replace(",open,,2000,2026-11-28", ",open,,2000,") \
+    .replace(",open,,5000,2026-11-30", ",open,,5000,")
+
+
+def test_pacing_without_close_dates_on_open_deals_is_unknown_not_zero(cli, tmp_path):
+    db = _load(cli, tmp_path / "undated_open", UNDATED_OPEN_DEALS, PACING_HISTORY)
+    args = ("pacing", "--target-amount", "10000", "--period", "2026-11", "--db", db)
+    (row,) = _formats(cli, tmp_path, *args)
+    assert (row["won_amount"], row["remaining"], row["required_coverage"]) == (
+        1000.0, 9000.0, 2.0)
+    assert [row[name] for name in ("open_pipeline", "coverage", "weighted_pipeline",
+                                   "projected", "gap")] == [None] * 5
+    said = " ".join(cli(*args, env=ENV).stderr.split())
+    assert ("none of the 2 open deals has a close date (closed_at), so the open pipeline "
+            "closing in the period") in said
+    assert '[columns.deals] closed_at = "<column>"' in said
+    lines = _table(cli, *args)
+    assert lines["Weighted"][-1] == "–" and lines["Projected"][-1] == "–"
+
+
+def test_money_fields_of_pacing_and_velocity_are_exact_to_the_cent(cli, tmp_path):
+    # a target of 10,000.333: target, remaining (10,000.333 - 1,000) and gap (- 5,500)
+    # are rounded to cents in every format, as won_amount always was
+    db = _load(cli, tmp_path / "cents", PACING_DEALS, PACING_HISTORY)
+    (row,) = _formats(cli, tmp_path, "pacing", "--target-amount", "10000.333",
+                      "--period", "2026-11", "--db", db)
+    assert (row["target_amount"], row["remaining"], row["gap"]) == (10000.33, 9000.33, 4500.33)
+
+    # velocity's previous average and its change, as the sample gives them
+    from salesfunnel.render.amounts import exact_amounts
+    rounded = exact_amounts(pl.DataFrame({
+        "avg_won_amount_previous": [15923.076923076924], "avg_won_amount_change": [-6283.0769]}))
+    assert rounded.row(0) == (15923.08, -6283.08)

@@ -103,6 +103,14 @@ RANGE_CASES = [
         ("stalled", "--min-days", "99999999"),
         "--min-days takes a whole number of days from 0 to 36,500",
     ),
+    (
+        ("stalled", "--min-past-deals", "0"),
+        "--min-past-deals takes a number of past deals from 1 to 1,000,000; got 0",
+    ),
+    (
+        ("stalled", "--min-past-deals", "99999999999999999999999"),
+        "--min-past-deals takes a number of past deals from 1 to 1,000,000",
+    ),
 ]
 
 

@@ -225,7 +225,7 @@ def stalled(
     ] = 0,
     min_past_deals: Annotated[
         int | None,
-        typer.Option("--min-past-deals", metavar="N", min=1, max=1_000_000,
+        typer.Option("--min-past-deals", metavar="N",
                      help="Past deals a tier and stage needs for a p90 (default: 20); "
                           "with fewer, its open deals are not checked."),
     ] = None,

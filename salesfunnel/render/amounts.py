@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 # money columns, by field name: rounded to cents in every format
 AMOUNT_FIELDS = frozenset({
     "amount", "won_amount", "avg_won_amount", "median_won_amount", "target_amount", "mrr",
-    "avg_mrr", "mrr_lost",
+    "avg_mrr", "mrr_lost", "avg_won_amount_previous", "avg_won_amount_change", "remaining",
+    "open_pipeline", "weighted_pipeline", "projected", "gap",
 })
 # pulse carries counts and the average won amount in the same columns
 AMOUNT_ROWS = {"pulse": ("metric", "avg_won_amount", ("current", "previous", "change"))}

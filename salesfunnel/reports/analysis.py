@@ -96,6 +96,12 @@ def pacing_period(text: str | None, today: dt.date) -> Period:
     return Period(first, add_months(first, 1), f"{first:%Y-%m}")
 
 
+CLOSE_DATE_HINT = (
+    'Map the close-date column ([columns.deals] closed_at = "<column>", e.g. Close Date, '
+    "CloseDate; for an open deal its expected close) and load again."
+)
+
+
 def _unpriced_notices(frame: Rows) -> list[str]:
     """What pacing says when won or open deals of the period have no amount: the sums
     are over the deals with one (unknown, shown as –, when none has one)."""
@@ -138,6 +144,12 @@ def pacing(
     lookback_since = add_months(chosen.start, -lookback)
     days_left = max((chosen.end - max(today, chosen.start)).days, 0)
     group = f"group_value as {quote_ident(by)}, " if by else ""
+    open_total, undated = db.fetchall(
+        "select count(*) filter (where status = 'open'), "
+        "count(*) filter (where status = 'open' and closed_at is null) from deal_facts"
+    )[0]
+    # no open deal has a close date: which period their pipeline falls in is unknown
+    pipeline_unknown = bool(open_total) and undated == open_total
     # greatest and least skip nulls; a rate over nothing (no remaining target, no
     # trailing win rate) is null
     frame = db.rows(
@@ -151,8 +163,9 @@ def pacing(
             select
                 group_value,
                 won_amount::double as won_amount,
-                open_pipeline::double as open_pipeline,
-                weighted_pipeline::double as weighted_pipeline,
+                case when not $pipeline_unknown then open_pipeline::double end as open_pipeline,
+                case when not $pipeline_unknown then weighted_pipeline::double end
+                    as weighted_pipeline,
                 trailing_win_rate::double as trailing_win_rate,
                 won::bigint as won,
                 open_deals::bigint as open_deals,
@@ -185,17 +198,21 @@ def pacing(
         """,
         {"start": midnight(chosen.start), "end": midnight(chosen.end),
          "lookback_since": midnight(lookback_since), "by": by, "target": float(target_amount),
-         "period": chosen.label, "days_left": days_left},
+         "period": chosen.label, "days_left": days_left, "pipeline_unknown": pipeline_unknown},
     )
     notices = undated_closes_notices(db) + _unpriced_notices(frame)
-    undated = db.scalar(
-        "select count(*) from deal_facts where status = 'open' and closed_at is null"
-    )
-    if undated:
+    if pipeline_unknown:
+        notices.append(
+            f"none of the {open_total:,} open deal{'s' if open_total != 1 else ''} has a close "
+            "date (closed_at), so the open pipeline closing in the period, its coverage, "
+            "weighted value, the projection and the gap are unknown (shown as –), not 0. "
+            f"{CLOSE_DATE_HINT}"
+        )
+    elif undated:
         notices.append(
             f"{undated:,} open deal{'s have' if undated != 1 else ' has'} no close date "
             "(closed_at), so no period's open pipeline counts "
-            f"{'them' if undated != 1 else 'it'}."
+            f"{'them' if undated != 1 else 'it'}. {CLOSE_DATE_HINT}"
         )
     last = add_months(chosen.start, -1)
     title = (

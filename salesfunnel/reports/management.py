@@ -258,8 +258,9 @@ def stalled(
     stage with fewer are not checked, and `extra["unchecked"]` says which and why."""
     if min_days < 0:
         raise UsageError(f"--min-days takes a number of days >= 0; got {min_days}.")
-    if min_past_deals < 1:
-        raise UsageError(f"--min-past-deals takes a number >= 1; got {min_past_deals}.")
+    if not 1 <= min_past_deals <= 1_000_000:
+        raise UsageError(
+            f"--min-past-deals takes a number of past deals from 1 to 1,000,000; got {min_past_deals}.")
     tier = tier_filter(tier)
     args = [today, tier, min_days, STALLED_QUANTILE, min_past_deals]
     frame = db.rows(
