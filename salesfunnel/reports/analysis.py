@@ -26,7 +26,12 @@ from salesfunnel.reports.common import (
     parse_day,
     resolve_month,
 )
-from salesfunnel.reports.notices import undated_closes_notices, undated_stages_notices
+from salesfunnel.reports.notices import (
+    close_date_hint,
+    deals_counted,
+    undated_closes_notices,
+    undated_stages_notices,
+)
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -96,12 +101,6 @@ def pacing_period(text: str | None, today: dt.date) -> Period:
     return Period(first, add_months(first, 1), f"{first:%Y-%m}")
 
 
-CLOSE_DATE_HINT = (
-    'Map the close-date column ([columns.deals] closed_at = "<column>", e.g. Close Date, '
-    "CloseDate; for an open deal its expected close) and load again."
-)
-
-
 def _unpriced_notices(frame: Rows) -> list[str]:
     """What pacing says when won or open deals of the period have no amount: the sums
     are over the deals with one (unknown, shown as –, when none has one)."""
@@ -110,12 +109,9 @@ def _unpriced_notices(frame: Rows) -> list[str]:
     open_ = sum(row["open_without_amount"] for row in rows)
     if not won and not open_:
         return []
-    counted = " and ".join(
-        f"{count:,} {what} deal{'s' if count != 1 else ''}"
-        for count, what in ((won, "won"), (open_, "open")) if count
-    )
     return [
-        f"{counted} of the period {'have' if won + open_ != 1 else 'has'} no amount: "
+        f"{deals_counted(((won, 'won'), (open_, 'open')))} of the period "
+        f"{'have' if won + open_ != 1 else 'has'} no amount: "
         "won_amount and the pipeline add up the deals with one (unknown, shown as –, where "
         'none has one). Map the amount column ([columns.deals] amount = "<column>", e.g. '
         "Amount) and load again."
@@ -206,13 +202,14 @@ def pacing(
             f"none of the {open_total:,} open deal{'s' if open_total != 1 else ''} has a close "
             "date (closed_at), so the open pipeline closing in the period, its coverage, "
             "weighted value, the projection and the gap are unknown (shown as –), not 0. "
-            f"{CLOSE_DATE_HINT}"
+            f"Map the close-date column {close_date_hint(open_deals=True)}"
         )
     elif undated:
         notices.append(
             f"{undated:,} open deal{'s have' if undated != 1 else ' has'} no close date "
             "(closed_at), so no period's open pipeline counts "
-            f"{'them' if undated != 1 else 'it'}. {CLOSE_DATE_HINT}"
+            f"{'them' if undated != 1 else 'it'}. Map the close-date column "
+            f"{close_date_hint(open_deals=True)}"
         )
     last = add_months(chosen.start, -1)
     title = (

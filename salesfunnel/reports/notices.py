@@ -46,6 +46,22 @@ def outdated_cache_notice(db: Database) -> str | None:
     )
 
 
+def close_date_hint(*, open_deals: bool = False) -> str:
+    """Which column gives a deal its close date (for an open deal: its expected close)."""
+    expected = "; for an open deal its expected close" if open_deals else ""
+    return (
+        '([columns.deals] closed_at = "<column>", e.g. Close Date, CloseDate'
+        f"{expected}) and load again."
+    )
+
+
+def deals_counted(counts: tuple[tuple[int, str], ...]) -> str:
+    """'1 won deal and 2 open deals' from ((1, "won"), (2, "open")); zero counts left out."""
+    return " and ".join(
+        f"{count:,} {what} deal{'s' if count != 1 else ''}" for count, what in counts if count
+    )
+
+
 def undated_closes_notices(db: Database) -> list[str]:
     """What a report counting wins and losses by period must say when some closed deals
     have no date for it (facts/undated_closes): they are in no period, and which column
@@ -53,15 +69,11 @@ def undated_closes_notices(db: Database) -> list[str]:
     won, lost = db.fetchall("select won_undated, lost_undated from undated_closes")[0]
     if not won and not lost:
         return []
-    counted = " and ".join(
-        f"{count:,} {what} deal{'s' if count != 1 else ''}"
-        for count, what in ((won, "won"), (lost, "lost")) if count
-    )
     have, are = ("have", "are") if won + lost != 1 else ("has", "is")
     return [
-        f"{counted} {have} no close date (closed_at) and so {are} in no period's wins or "
-        "losses here: the date is unknown, not zero. Map the close-date column "
-        '([columns.deals] closed_at = "<column>", e.g. Close Date, CloseDate) and load again.'
+        f"{deals_counted(((won, 'won'), (lost, 'lost')))} {have} no close date (closed_at) "
+        f"and so {are} in no period's wins or losses here: the date is unknown, not zero. "
+        f"Map the close-date column {close_date_hint()}"
     ]
 
 

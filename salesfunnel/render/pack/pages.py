@@ -61,8 +61,8 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
     tiers = r["tiers"].frame
     # a tier whose won deals have no amount adds nothing known: the total is of the others,
     # and unknown when no tier's is known
-    unknown_won = tiers.filter(tiers["won_amount"].is_null()).height if tiers.height else 0
-    total_won = (None if unknown_won == tiers.height and unknown_won
+    unknown_won = tiers["won_amount"].null_count() if tiers.height else 0
+    total_won = (None if unknown_won and unknown_won == tiers.height
                  else float(tiers["won_amount"].sum()) if tiers.height else 0.0)
     not_judged = r["stalled"].extra.get("undated_open", 0)
     pulse_rows = {row["metric"]: row for row in pulse.frame.rows(named=True)}
