@@ -84,6 +84,38 @@ def test_an_empty_value_is_exit_2_in_every_command(cli, loaded, args):
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("args, message", [
+    (("plan", "--months", "abc"), "salesfunnel: error: Invalid value for '--months': 'abc' is "
+     "not a whole number. Try 'salesfunnel plan -h' for help."),
+    (("rank", "--confidence", "high"), "salesfunnel: error: Invalid value for '--confidence': "
+     "'high' is not a number. Try 'salesfunnel rank -h' for help."),
+    (("rank", "--min-deals", "2.5"), "salesfunnel: error: Invalid value for '--min-deals': "
+     "'2.5' is not a whole number. Try 'salesfunnel rank -h' for help."),
+    (("conversion", "--by", "region"), "salesfunnel: error: Invalid value for '--by': 'region' "
+     "is not one of 'tier', 'rep', 'source', 'month', 'pipeline'. Try 'salesfunnel "
+     "conversion -h' for help."),
+    (("info", "-f", "xml"), "salesfunnel: error: Invalid value for '--format' / '-f': 'xml' is "
+     "not one of 'table', 'json', 'csv'. Try 'salesfunnel info -h' for help."),
+    (("rank", "--mnth", "2026-01"), "salesfunnel: error: No such option: --mnth (Possible "
+     "options: --month). Try 'salesfunnel rank -h' for help."),
+    (("dropoff", "extra"), "salesfunnel: error: Got unexpected extra argument(s) (extra). Try "
+     "'salesfunnel dropoff -h' for help."),
+    (("init",), "salesfunnel: error: Missing argument 'PATH'. Try 'salesfunnel init -h' for "
+     "help."),
+    (("rank", "--tier"), "salesfunnel: error: Option '--tier' requires an argument."),
+    (("forecast",), "salesfunnel: error: No such command 'forecast'. Try 'salesfunnel -h' for "
+     "help."),
+])
+def test_a_parser_error_is_one_paragraph_like_every_other_error(cli, loaded, args, message):
+    """The option parser's own errors (a value of the wrong type, an unknown option or
+    command, a missing argument) read like the tool's: one line on stderr, exit 2, in
+    words rather than the validator's ('Input should be a valid integer, ...')."""
+    result = cli(*args, env=ENV)
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr == message + "\n"
+    assert result.stdout == ""
+
+
 @pytest.mark.parametrize("command", ["rank", "dropoff", "tiers", "pulse", "velocity", "pacing",
                                      "movement", "plan", "pack"])
 def test_a_currency_no_deal_has_is_exit_2(cli, loaded, tmp_path, command):

@@ -130,14 +130,29 @@ def _plain_value(param, value):
     return _NOT_PLAIN
 
 
+_NUMBER_WORDS = {int: "a whole number", float: "a number"}
+
+
+def _coerced(param, ctx, value):
+    """Typer's coercion of `value`; a text that is no number says so in words, not in the
+    validator's ('Input should be a valid integer, unable to parse string ...')."""
+    try:
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
+    except typer.core._click.exceptions.BadParameter:
+        wanted = _NUMBER_WORDS.get(param.type_descriptor.annotation)
+        if wanted is None or not isinstance(value, str):
+            raise
+        raise typer.core._click.exceptions.BadParameter(
+            f"{value!r} is not {wanted}", ctx=ctx, param=param) from None
+
+
 def _process_value(self, ctx, value):
     """Typer's `process_value`, skipping the coercion of values that need none, and
     coercing plain texts of plain types itself (`_plain_value`)."""
     if not (self.type_descriptor.annotation is bool and isinstance(value, bool)) \
             and not _needs_no_coercion(self, ctx, value):
         plain = _plain_value(self, value)
-        value = self.get_runtime_param().coerce(value, param=self, ctx=ctx) \
-            if plain is _NOT_PLAIN else plain
+        value = _coerced(self, ctx, value) if plain is _NOT_PLAIN else plain
     if self.required and self.value_is_missing(value):
         raise typer.core._click.exceptions.MissingParameter(ctx=ctx, param=self)
     if self.callback is not None:
@@ -145,7 +160,24 @@ def _process_value(self, ctx, value):
     return value
 
 
+def _show_usage_error(self, file=None) -> None:
+    """Every usage error the parser finds (an unknown option, a missing or malformed value,
+    an extra argument) in the form of the tool's own errors: one paragraph on stderr,
+    `salesfunnel: error: ...`, then where the options are listed. Exit 2 as before."""
+    from rich.text import Text
+
+    from salesfunnel.cli.common import say_error
+
+    message = " ".join(self.format_message().replace("Value error, ", "").split())
+    if not message.endswith((".", "?", "!")):
+        message += "."
+    if self.ctx is not None:
+        message += f" Try '{self.ctx.command_path} -h' for help."
+    say_error(Text.assemble(("salesfunnel: error: ", "bold red"), message))
+
+
 typer.core._TyperParameter.process_value = _process_value
+typer.core._click.exceptions.UsageError.show = _show_usage_error
 typer.core.TyperOption._get_number_range_help_str = _range_label
 typer.core.TyperArgument._get_number_range_help_str = _range_label
 typer.core.TyperArgument.display_type_rich = _argument_type_label

@@ -134,7 +134,7 @@ def silence_stderr() -> None:
     sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  # lives to the exit
 
 
-def _say_error(text) -> None:
+def say_error(text) -> None:
     """The error paragraph on stderr; a stderr that cannot take it changes nothing (the
     exit code still says what happened)."""
     from salesfunnel.render.cells import stderr_console
@@ -189,7 +189,7 @@ def handle_errors(command: Callable) -> Callable:
                 raise
             from rich.text import Text
 
-            _say_error(
+            say_error(
                 Text(
                     f"salesfunnel: internal error: {type(error).__name__}: {error}. This is a "
                     "bug; run again with SALESFUNNEL_DEBUG=1 for the traceback and report it.",
@@ -204,7 +204,7 @@ def handle_errors(command: Callable) -> Callable:
 def fail(error: SalesfunnelError) -> None:
     from rich.text import Text
 
-    _say_error(Text.assemble(("salesfunnel: error: ", "bold red"), str(error)))
+    say_error(Text.assemble(("salesfunnel: error: ", "bold red"), str(error)))
     raise typer.Exit(error.exit_code)
 
 
