@@ -214,6 +214,10 @@ def _refuse_field_names(stages: list[str], source: str) -> None:
         names.setdefault(label_key(stage), stage)
 
 
+CREATED_AT_COLUMN = '([columns.deals] created_at = "<column>", e.g. Create Date, CreatedDate)'
+"""The config line that maps a deal's created date, for the notices that miss it."""
+
+
 def stage_dates_hint(stages: Sequence[str], first_stage: str) -> str:
     """Which columns would date these funnel stages (none of them has an entry date in
     the data): a created_at column for the first stage, a stage history file or a date
@@ -222,7 +226,7 @@ def stage_dates_hint(stages: Sequence[str], first_stage: str) -> str:
     if first_stage in stages:
         parts.append(
             f"The first stage ({first_stage}) is dated by a created_at column "
-            "([columns.deals] created_at = \"<column>\", e.g. Create Date, CreatedDate)."
+            f"{CREATED_AT_COLUMN}."
         )
     later = [stage for stage in stages if stage != first_stage]
     if later:

@@ -335,7 +335,10 @@ def test_deals_left_out_are_said_on_stderr(cli, tmp_path):
     assert "1 open deal has no close date (closed_at)" in result.stderr
     result = cli("cohorts", "--db", db, "-f", "json", env=ENV)
     assert [(r["cohort"], r["deals"]) for r in json.loads(result.stdout)][:1] == [("2026-11", 1)]
-    assert "1 deal has no created_at and is in no cohort." in result.stderr
+    assert ("1 deal has no created date (created_at) and is in no cohort: the date is "
+            "unknown. Map the created-date column ([columns.deals] created_at = "
+            '"<column>", e.g. Create Date, CreatedDate) and load again.'
+            ) in " ".join(result.stderr.split())
 
 
 def test_golden_tables(cli, pacing_db, velocity_db, cohorts_db):

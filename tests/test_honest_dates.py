@@ -459,6 +459,16 @@ def test_closed_deals_without_a_close_date_are_in_no_period_and_reports_say_so(c
     assert [(row["cohort"], row["deals"], row["reached"], row["rate"]) for row in cohorts] == [
         ("2026-10", 4, 1, 0.25)]
     assert ("1 deal reached won on an unknown date (no close date or stage date) and is in no "
-            "cohort") in " ".join(stderr.split())
+            "cohort: whether it got there within N days is unknown. Map the close-date column "
+            '([columns.deals] closed_at = "<column>", e.g. Close Date, CloseDate) and load '
+            "again.") in " ".join(stderr.split())
     assert _row(_table(cli, "cohorts", "--ages", "30", "--db", db), "2026-10")[:3] == [
         "2026-10", "4", "25.0%*"]
+    # reached qualified: D1 entered it by its win on 10-03 at the latest; D2 (won, no
+    # date) and D3-D5 (their current stage, no history) reached it on unknown dates
+    _, stderr = _json(cli, "cohorts", "--ages", "30", "--stage", "qualified", "--db", db)
+    assert ("4 deals reached qualified on an unknown date (no close date or stage date) and "
+            "are in no cohort: whether they got there within N days is unknown. qualified is "
+            "dated by a stage history file (deal_id, stage, entered_at) or a date column per "
+            'stage in the deals export ([columns.deals.stage_dates] "qualified" = "<column>"'
+            ) in " ".join(stderr.split())

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from salesfunnel.bounds import MAX_DAYS, check_year
 from salesfunnel.db import quote_ident
 from salesfunnel.errors import UsageError
-from salesfunnel.funnel import label_key
+from salesfunnel.funnel import CREATED_AT_COLUMN, label_key, stage_dates_hint
 from salesfunnel.reports.common import (
     Report,
     add_months,
@@ -335,8 +335,9 @@ def cohorts(
     last_activity = db.scalar("select last_activity from data_span")
     undated = db.scalar("select count(*) from deal_facts where created_at is null")
     notices = [
-        f"{undated:,} deal{'s have' if undated != 1 else ' has'} no created_at and "
-        f"{'are' if undated != 1 else 'is'} in no cohort."
+        f"{undated:,} deal{'s have' if undated != 1 else ' has'} no created date "
+        f"(created_at) and {'are' if undated != 1 else 'is'} in no cohort: the date is "
+        f"unknown. Map the created-date column {CREATED_AT_COLUMN} and load again."
     ] if undated else []
     reached_undated = db.scalar(
         "select count(*) from deal_facts as facts inner join deal_stage_dates as entry "
@@ -348,7 +349,9 @@ def cohorts(
             f"{reached_undated:,} deal{'s' if reached_undated != 1 else ''} reached "
             f"{stages[index - 1]} on an unknown date (no close date or stage date) and "
             f"{'are' if reached_undated != 1 else 'is'} in no cohort: whether "
-            f"{'they' if reached_undated != 1 else 'it'} got there within N days is unknown."
+            f"{'they' if reached_undated != 1 else 'it'} got there within N days is unknown. "
+            + (f"Map the close-date column {close_date_hint()}" if index == len(stages)
+               else stage_dates_hint([stages[index - 1]], stages[0]))
         )
     title = f"Cohorts · reached {stages[index - 1]} within N days of created_at" + (
         f" · by {by}" if by else ""
