@@ -57,7 +57,8 @@ def exact_rows(db_path, since, until, by=None) -> list[tuple]:
     db = open_database(db_path, write=False, config_funnel=None)
     try:
         return db.fetchall(
-            "select * exclude (position) from movement(?, ?, null, null, null, ?, null)",
+            "select * exclude (position, deals_without_amount) "
+            "from movement(?, ?, null, null, null, ?, null)",
             [end_of_day(dt.date.fromisoformat(since)), end_of_day(dt.date.fromisoformat(until)),
              by],
         )
@@ -91,9 +92,9 @@ def test_movement_rows_equal_hand_computed_values_in_every_format(nightly_db, cl
     assert {(r["since"], r["until"]) for r in rows} == {("2026-11-18", "2026-11-20")}
 
     result = cli("movement", *WINDOW, "--db", nightly_db, "-f", "csv")
-    assert result.stdout.splitlines()[0] == "category,deals,amount,since,until"
-    assert result.stdout.splitlines()[1:3] == ["start,5,8000.0,2026-11-18,2026-11-20",
-                                               "created,1,800.0,2026-11-18,2026-11-20"]
+    assert result.stdout.splitlines()[0] == "category,deals,amount,since,until,deals_without_amount"
+    assert result.stdout.splitlines()[1:3] == ["start,5,8000.0,2026-11-18,2026-11-20,0",
+                                               "created,1,800.0,2026-11-18,2026-11-20,0"]
 
     parquet = tmp_path / "movement.parquet"
     assert cli("movement", *WINDOW, "--db", nightly_db, "-o", parquet).exit_code == ExitCode.OK
@@ -136,7 +137,8 @@ def test_movement_defaults_to_the_seven_days_up_to_the_newest_as_of(nightly_db, 
     # the window 11-13 to 11-20 starts before the first export (the 18th): the pipeline
     # before it is unknown, so the movement starts there (issue 21): alice's open deals
     # on the 18th are D1 1000, D3 1500, D5 500, never "created" from a start of 0
-    window = {"since": "2026-11-18", "until": "2026-11-20"}  # starts at the first export
+    # starts at the first export; every deal has an amount
+    window = {"since": "2026-11-18", "until": "2026-11-20", "deals_without_amount": 0}
     assert rows[0] == {"rep": "alice", "category": "start", "deals": 3, "amount": 3000.0, **window}
     assert {"rep": "alice", "category": "created", "deals": 0, "amount": 0.0, **window} in rows
     assert {"rep": "bob", "category": "end", "deals": 2, "amount": 5500.0, **window} in rows
@@ -192,3 +194,45 @@ def test_lost_and_reopened(db_path, tmp_path):
     assert rows["created"] == (0, Decimal(0))
     assert rows["end"] == (1, Decimal(250))
     check_identity(rows)
+
+
+def test_a_deal_without_an_amount_adds_nothing_known(db_path, tmp_path, cli):
+    """Two exports (10-01, 10-02). Z1 open 500 then won; Z2 open with no amount, then 200
+    (it became known: no rise); Z3 open 300, then no amount (no fall); Z4 new on 10-02
+    with no amount. Window 10-01 to 10-02:
+    start 3 deals, 800 (Z1 500 + Z3 300; Z2 unknown); created 1 (Z4), amount unknown;
+    amount_up 0 and amount_down 0; won 1 (Z1), 500; end 3 (Z2, Z3, Z4), 200 (Z2 only);
+    advanced 1 (Z1 qualified -> won), 500. Deals keep the identity 3 + 1 - 1 = 3; the
+    amounts do not (two deals' amounts are unknown at one end), and a note says so."""
+    header = "deal_id,rep,tier,created_at,stage,amount\n"
+    states = {
+        1: ["Z1,eve,smb,2026-09-01,qualified,500", "Z2,eve,smb,2026-09-01,lead,",
+            "Z3,eve,smb,2026-09-01,lead,300"],
+        2: ["Z1,eve,smb,2026-09-01,won,500", "Z2,eve,smb,2026-09-01,lead,200",
+            "Z3,eve,smb,2026-09-01,lead,", "Z4,eve,smb,2026-10-02,lead,"],
+    }
+    for day, lines in states.items():
+        path = tmp_path / f"deals_2026-10-0{day}.csv"
+        path.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+        load_into(db_path, path)
+    result = cli("movement", "--since", "2026-10-01", "--until", "2026-10-02", "--db", db_path,
+                 "-f", "json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    rows = {row["category"]: (row["deals"], row["amount"], row["deals_without_amount"])
+            for row in json.loads(result.stdout)}
+    assert rows["start"] == (3, 800.0, 1)
+    assert rows["created"] == (1, None, 1)
+    assert rows["amount_up"] == (0, 0.0, 0)
+    assert rows["amount_down"] == (0, 0.0, 0)
+    assert rows["won"] == (1, 500.0, 0)
+    assert rows["end"] == (3, 200.0, 2)
+    assert rows["advanced"] == (1, 500.0, 0)
+    assert ("some deals of the movement have no amount (start 1, created 1, end 2): each "
+            "amount adds up the deals with one (unknown, shown as –, where none has one)"
+            ) in " ".join(result.stderr.split())
+    assert 'Map the amount column ([columns.deals] amount = "<column>"' in result.stderr
+    table = cli("movement", "--since", "2026-10-01", "--until", "2026-10-02", "--db", db_path,
+                env={"COLUMNS": "100"})
+    lines = [" ".join(line.split()) for line in io.StringIO(table.stdout)]
+    assert any(line.startswith("created 1 –") for line in lines)
+    assert any(line.startswith("end 3 200 ") for line in lines)

@@ -1,8 +1,9 @@
 -- One row per change of a deal's exported state inside a window (p_since,
 -- p_until], both ends of day: the deal's state at p_since (its newest snapshot
 -- on or before it; null when unknown) followed by each of its snapshots in the
--- window, every consecutive pair with what it did to the open pipeline. Only
--- the deals of the pipeline scope (in_pipeline).
+-- window, every consecutive pair with what it did to the open pipeline. Amounts
+-- are null where the export has none (unknown, never 0). Only the deals of the
+-- pipeline scope (in_pipeline).
 create or replace temp macro movement_events(p_since, p_until) as table
 with
 stages as (
@@ -68,8 +69,8 @@ final as (
         has_previous,
         was_open,
         is_open,
-        coalesce(previous_amount, 0) as previous_amount,
-        coalesce(amount, 0) as amount,
+        previous_amount,
+        amount,
         case
             when not was_open and is_open and has_previous and not was_removed
                 and previous_status in ('won', 'lost') then 'reopened'
@@ -79,7 +80,8 @@ final as (
             when was_open and status = 'lost' then 'lost'
         end as flow,
         case
-            when was_open and is_open then coalesce(amount, 0) - coalesce(previous_amount, 0)
+            -- null when either amount is unknown: an amount that becomes known is no rise
+            when was_open and is_open then amount - previous_amount
         end as amount_change,
         was_open and is_open and closed_at > previous_closed_at as pushed,
         was_open and is_open and closed_at < previous_closed_at as pulled_in,

@@ -1,8 +1,9 @@
 -- One row per group and movement category of the open pipeline from p_since to
 -- p_until (ends of day): start, created, reopened, amount_up, amount_down, won,
--- lost, removed, end, then advanced, regressed, pushed, pulled_in, with deals
--- and amount (exact decimals; for the last four, each deal's amount after its
--- last such move). Deals are those passing the tier, rep and source
+-- lost, removed, end, then advanced, regressed, pushed, pulled_in, with deals,
+-- amount (exact decimals; for the last four, each deal's amount after its last
+-- such move) and deals_without_amount: the amount adds up the deals with one and is
+-- null (unknown) when none of the row's deals has one. Deals are those passing the tier, rep and source
 -- filters (their current attributes, removed deals included); p_by groups by
 -- 'tier' or 'rep' (null: one group); deals of the pipeline scope only, and of
 -- the currency p_currency when given (--currency). See docs/metrics.md, "movement".
@@ -55,7 +56,8 @@ events as (
 
 measures as (
     select selected.group_value, 'start' as category, 1 as position,
-        count(*) as deals, sum(coalesce(start_state.amount, 0)) as amount
+        count(*) as deals, sum(start_state.amount) as amount,
+        count(*) - count(start_state.amount) as unpriced
     from start_state inner join selected using (deal_id)
     where start_state.is_open
     group by all
@@ -66,56 +68,66 @@ measures as (
             when 'lost' then 7 else 8
         end,
         count(*),
-        sum(case when events.flow in ('created', 'reopened') then events.amount
-                 else events.previous_amount end)
-    from events inner join selected using (deal_id)
+        sum(flow_amount),
+        count(*) - count(flow_amount)
+    from (
+        select *,
+            case when flow in ('created', 'reopened') then amount else previous_amount end
+                as flow_amount
+        from events
+    ) as events inner join selected using (deal_id)
     where events.flow is not null
     group by all
     union all
     select selected.group_value, 'amount_up', 4,
-        count(distinct events.deal_id), sum(events.amount_change)
+        count(distinct events.deal_id), sum(events.amount_change), 0
     from events inner join selected using (deal_id)
     where events.amount_change > 0
     group by all
     union all
     select selected.group_value, 'amount_down', 5,
-        count(distinct events.deal_id), -sum(events.amount_change)
+        count(distinct events.deal_id), -sum(events.amount_change), 0
     from events inner join selected using (deal_id)
     where events.amount_change < 0
     group by all
     union all
-    select selected.group_value, 'end', 9, count(*), sum(coalesce(end_state.amount, 0))
+    select selected.group_value, 'end', 9, count(*), sum(end_state.amount),
+        count(*) - count(end_state.amount)
     from end_state inner join selected using (deal_id)
     where end_state.is_open
     group by all
     union all
-    select selected.group_value, 'advanced', 10, count(*), sum(last_moves.amount)
+    select selected.group_value, 'advanced', 10, count(*), sum(last_moves.amount),
+        count(*) - count(last_moves.amount)
     from (
-        select deal_id, arg_max(amount, as_of) as amount
+        select deal_id, arg_max_null(amount, as_of) as amount
         from events where advanced group by deal_id
     ) as last_moves
     inner join selected using (deal_id)
     group by all
     union all
-    select selected.group_value, 'regressed', 11, count(*), sum(last_moves.amount)
+    select selected.group_value, 'regressed', 11, count(*), sum(last_moves.amount),
+        count(*) - count(last_moves.amount)
     from (
-        select deal_id, arg_max(amount, as_of) as amount
+        select deal_id, arg_max_null(amount, as_of) as amount
         from events where regressed group by deal_id
     ) as last_moves
     inner join selected using (deal_id)
     group by all
     union all
-    select selected.group_value, 'pushed', 12, count(*), sum(last_moves.amount)
+    select selected.group_value, 'pushed', 12, count(*), sum(last_moves.amount),
+        count(*) - count(last_moves.amount)
     from (
-        select deal_id, arg_max(amount, as_of) as amount
+        select deal_id, arg_max_null(amount, as_of) as amount
         from events where pushed group by deal_id
     ) as last_moves
     inner join selected using (deal_id)
     group by all
     union all
-    select selected.group_value, 'pulled_in', 13, count(*), sum(last_moves.amount)
+    select selected.group_value, 'pulled_in', 13, count(*), sum(last_moves.amount),
+        count(*) - count(last_moves.amount)
     from (
-        select deal_id, arg_max(amount, as_of) as amount
+        select deal_id, arg_max_null(amount, as_of) as amount
         from events where pulled_in group by deal_id
     ) as last_moves
     inner join selected using (deal_id)
@@ -143,7 +155,12 @@ final as (
         categories.category,
         categories.position,
         coalesce(sum(measures.deals), 0)::bigint as deals,
-        coalesce(sum(measures.amount), 0)::decimal(38, 6) as amount
+        -- the deals with an amount add up; unknown (null) when none of them has one
+        case
+            when coalesce(sum(measures.deals), 0) = 0 then 0
+            when sum(measures.unpriced) < sum(measures.deals) then sum(measures.amount)
+        end::decimal(38, 6) as amount,
+        coalesce(sum(measures.unpriced), 0)::bigint as deals_without_amount
     from groups
     cross join categories
     left join measures

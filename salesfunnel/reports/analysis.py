@@ -27,6 +27,7 @@ from salesfunnel.reports.common import (
     resolve_month,
 )
 from salesfunnel.reports.notices import (
+    amount_hint,
     close_date_hint,
     deals_counted,
     undated_closes_notices,
@@ -113,8 +114,7 @@ def _unpriced_notices(frame: Rows) -> list[str]:
         f"{deals_counted(((won, 'won'), (open_, 'open')))} of the period "
         f"{'have' if won + open_ != 1 else 'has'} no amount: "
         "won_amount and the pipeline add up the deals with one (unknown, shown as –, where "
-        'none has one). Map the amount column ([columns.deals] amount = "<column>", e.g. '
-        "Amount) and load again."
+        f"none has one). Map the amount column {amount_hint()}"
     ]
 
 

@@ -4,7 +4,8 @@ The state of a deal at a day is its newest snapshot on or before the end of
 that day (queries/facts/movement_events.sql, queries/reports/movement.sql). Rows are
 the categories of CATEGORIES (per --by group), with deals and amount as exact
 decimals; the identity end = start + created + reopened (+ amount_up -
-amount_down) - won - lost - removed holds for deals and amounts. Definitions are
+amount_down) - won - lost - removed holds for deals, and for amounts when every deal
+has one: an amount adds up the deals with one, and is unknown (null) when none has. Definitions are
 in docs/metrics.md, "movement". Before the first deals export the pipeline is
 unknown: a window that starts earlier starts at that export (its open deals are the
 start, never "created" from a start of 0), and says so in the title and a notice.
@@ -18,8 +19,11 @@ from typing import TYPE_CHECKING
 
 from salesfunnel.errors import QueryError, UsageError
 from salesfunnel.reports.common import Report, blank_to_none, midnight, parse_day, tier_filter
+from salesfunnel.reports.notices import amount_hint
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from salesfunnel.db import Database
 
 DEFAULT_DAYS = 7
@@ -115,7 +119,10 @@ def movement(
     # machine output says its window: trailing fields since and until (inclusive days;
     # since is the first export's as-of when the window starts before it), after the
     # report's own so that readers by position keep working
-    frame = frame.with_columns(pl.lit(since_text).alias("since"), pl.lit(f"{last}").alias("until"))
+    frame = frame.with_columns(
+        pl.lit(since_text).alias("since"), pl.lit(f"{last}").alias("until")
+    ).select(pl.exclude("deals_without_amount"), "deals_without_amount")
+    notices = notices + unpriced_notices(frame)
     begins = f"{since_text} (first export)" if notices else since_text
     parts = [f"{begins} to {last}"]
     parts += [f"{name} {value}" for name, value in
@@ -126,3 +133,22 @@ def movement(
         extra={"start": start, "start_unknown_before": start if notices else None},
         notices=notices,
     )
+
+
+def unpriced_notices(frame: pl.DataFrame) -> list[str]:
+    """What movement says when deals in it have no amount: each amount adds up the deals
+    with one (unknown when none has), which rows they are in, and the column to map."""
+    import polars as pl
+
+    totals = frame.group_by("category", maintain_order=True).agg(
+        pl.col("deals_without_amount").sum()
+    )
+    unpriced = {category: count for category, count in totals.iter_rows() if count}
+    if not unpriced:
+        return []
+    where = ", ".join(f"{category} {count:,}" for category, count in unpriced.items())
+    return [
+        f"some deals of the movement have no amount ({where}): each amount adds up the "
+        "deals with one (unknown, shown as –, where none has one), so the amounts' identity "
+        f"holds only for the deals with one. Map the amount column {amount_hint()}"
+    ]

@@ -55,6 +55,11 @@ def close_date_hint(*, open_deals: bool = False) -> str:
     )
 
 
+def amount_hint() -> str:
+    """Which column gives a deal its amount."""
+    return '([columns.deals] amount = "<column>", e.g. Amount) and load again.'
+
+
 def deals_counted(counts: tuple[tuple[int, str], ...]) -> str:
     """'1 won deal and 2 open deals' from ((1, "won"), (2, "open")); zero counts left out."""
     return " and ".join(
