@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import query, write
 
 from salesfunnel.errors import ExitCode
@@ -178,6 +179,45 @@ def test_a_sum_over_deals_without_any_amount_is_unknown_not_zero(cli, tmp_path):
     assert info["deals_without_amount"] == 3
 
 
+WON_UNPRICED = ("2 won deals have no amount: won amounts and averages add up the won deals "
+                "with one (unknown, shown as –, where none has one), not 0. Their amount "
+                "cells are empty in the export (the amount column is mapped): fill them in the "
+                "CRM to count them.")
+
+
+@pytest.mark.parametrize("command", [
+    ["rank", "--month", "2026-10"], ["pulse", "--month", "2026-10"],
+    ["velocity", "--month", "2026-10"], ["tiers"],
+])
+def test_every_report_of_won_amounts_says_how_many_wins_have_none(cli, tmp_path, command):
+    """NO_AMOUNTS: E1 and E4 are won without an amount, so every report that sums or
+    averages won amounts says so and names the column; the average is of E3 alone."""
+    db, _ = _load(cli, tmp_path, NO_AMOUNTS)
+    result = cli(*command, "--db", db, "-f", "json", env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert WON_UNPRICED in " ".join(result.stderr.split())
+    if command[0] == "pulse":
+        rows = {row["metric"]: row["current"] for row in json.loads(result.stdout)}
+        assert (rows["won"], rows["avg_won_amount"]) == (3.0, 300.0)
+
+
+def test_dropoff_and_plan_say_which_amounts_are_missing(cli, tmp_path):
+    """dropoff: E2 is lost without an amount. plan, lookback October 2026: 3 wins (E1,
+    E3, E4), 1 with an amount (E3, 300): avg_won_amount 300, and the note says it is
+    the average of 1 of the 3."""
+    db, _ = _load(cli, tmp_path, NO_AMOUNTS)
+    result = cli("dropoff", "--db", db, "-f", "json", env=TODAY)
+    assert ("1 lost deal has no amount: lost amounts add up the lost deals with one"
+            ) in " ".join(result.stderr.split())
+    result = cli("plan", "--target-amount", "900", "--lookback", "1", "--db", db, "-f", "json",
+                 env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)[0]["avg_won_amount"] == 300.0
+    assert ("2 of the 3 deals won in the lookback have no amount: avg_won_amount is the "
+            "average of the 1 with one (the others add nothing known, not 0)"
+            ) in " ".join(result.stderr.split())
+
+
 # Subscriptions without mrr (as of 2026-11-15): ann's S1 churned 06-30 with no mrr;
 # bob's S2 churned 07-31 with mrr 90, S3 churned 08-31 with no mrr, S4 is active.
 # mrr_lost: ann unknown (her one churned customer has no mrr), bob 90 (the known one).
@@ -215,3 +255,20 @@ def test_the_packs_won_amount_card_counts_only_known_amounts(cli, tmp_path):
     page = (out / "index.html").read_text()
     assert ("<b>300</b><span>won amount of the cohort (of the won deals with an amount)"
             "</span>") in page
+
+
+def test_without_an_amount_column_the_notice_says_to_map_it(cli, tmp_path):
+    """No amount column at all: the two wins have no amount, and the advice is to map the
+    column (not to fill cells of a column the config does not read)."""
+    db, _ = _load(cli, tmp_path, (
+        "deal_id,rep,stage,status,created_at,closed_at\n"
+        "F1,ann,won,won,2026-10-01,2026-10-20\n"
+        "F2,bob,won,won,2026-10-02,2026-10-21\n"
+    ))
+    result = cli("tiers", "--db", db, "-f", "json", env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert [(row["won"], row["won_amount"]) for row in json.loads(result.stdout)] == [(2, None)]
+    assert ("2 won deals have no amount: won amounts and averages add up the won deals with "
+            "one (unknown, shown as –, where none has one), not 0. Map the amount column "
+            '([columns.deals] amount = "<column>", e.g. Amount) and load again.'
+            ) in " ".join(result.stderr.split())

@@ -32,6 +32,7 @@ from salesfunnel.reports.notices import (
     deals_counted,
     undated_closes_notices,
     undated_stages_notices,
+    unpriced_closes_notices,
 )
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def pacing_period(text: str | None, today: dt.date) -> Period:
     return Period(first, add_months(first, 1), f"{first:%Y-%m}")
 
 
-def _unpriced_notices(frame: Rows) -> list[str]:
+def _unpriced_notices(db: Database, frame: Rows) -> list[str]:
     """What pacing says when won or open deals of the period have no amount: the sums
     are over the deals with one (unknown, shown as –, when none has one)."""
     rows = frame.rows(named=True)
@@ -114,7 +115,7 @@ def _unpriced_notices(frame: Rows) -> list[str]:
         f"{deals_counted(((won, 'won'), (open_, 'open')))} of the period "
         f"{'have' if won + open_ != 1 else 'has'} no amount: "
         "won_amount and the pipeline add up the deals with one (unknown, shown as –, where "
-        f"none has one). Map the amount column {amount_hint()}"
+        f"none has one). {amount_hint(db)}"
     ]
 
 
@@ -196,7 +197,7 @@ def pacing(
          "lookback_since": midnight(lookback_since), "by": by, "target": float(target_amount),
          "period": chosen.label, "days_left": days_left, "pipeline_unknown": pipeline_unknown},
     )
-    notices = undated_closes_notices(db) + _unpriced_notices(frame)
+    notices = undated_closes_notices(db) + _unpriced_notices(db, frame)
     if pipeline_unknown:
         notices.append(
             f"none of the {open_total:,} open deal{'s' if open_total != 1 else ''} has a close "
@@ -296,7 +297,8 @@ def velocity(
     )
     return Report("velocity", title, frame, stages, group_by=by,
                   extra={"stage": stages[index - 1]},
-                  notices=undated_stages_notices(db, [stages[index - 1]]) + undated_closes_notices(db))
+                  notices=undated_stages_notices(db, [stages[index - 1]]) + undated_closes_notices(db)
+                  + unpriced_closes_notices(db))
 
 
 # -- cohorts -------------------------------------------------------------------------

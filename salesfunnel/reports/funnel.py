@@ -29,7 +29,11 @@ from salesfunnel.reports.intervals import (
     check_min_deals,
     z_value,
 )
-from salesfunnel.reports.notices import undated_closes_notices, undated_stages_notices
+from salesfunnel.reports.notices import (
+    undated_closes_notices,
+    undated_stages_notices,
+    unpriced_closes_notices,
+)
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -91,7 +95,8 @@ def dropoff(db: Database, filters: Filters, by: str | None = None) -> Report:
         f"lost::bigint as lost, share::double as share, amount::double as amount{trail} "
         "from dropoff(?, ?, ?, ?, ?)", [*period_args, *filters.args()]
     )
-    return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages)
+    return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages,
+                  notices=unpriced_closes_notices(db, "lost"))
 
 
 def rank(
@@ -168,6 +173,6 @@ def rank(
                 f'{"is" if unowned[0]["events"] == 1 else "are"} of deals without an owner: '
                 f'their row "{NO_OWNER}" is counted but not ranked.'
             )
-    notices += undated_stages_notices(db) + undated_closes_notices(db)
+    notices += undated_stages_notices(db) + undated_closes_notices(db) + unpriced_closes_notices(db)
     extra = {"month": first, "confidence": confidence, "min_deals": min_deals}
     return Report("rank", title, frame, stages, extra=extra, notices=notices)

@@ -24,7 +24,11 @@ from salesfunnel.reports.common import (
     tier_filter,
 )
 from salesfunnel.reports.intervals import DEFAULT_CONFIDENCE, z_value
-from salesfunnel.reports.notices import undated_closes_notices, undated_stages_notices
+from salesfunnel.reports.notices import (
+    undated_closes_notices,
+    undated_stages_notices,
+    unpriced_closes_notices,
+)
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -172,7 +176,8 @@ def tiers(
                     [*day_args, *window.args(), today, z_value(confidence)])
     label = f"created {window.span}" if window.span else "all deals"
     return Report("tiers", f"Tier economics · {label} · as of {today:%Y-%m-%d}", frame,
-                  db.funnel.stages, extra={"confidence": confidence}, notices=notices)
+                  db.funnel.stages, extra={"confidence": confidence},
+                  notices=notices + unpriced_closes_notices(db))
 
 
 # -- pulse ---------------------------------------------------------------------------
@@ -245,7 +250,8 @@ def pulse(
     )
     counted = list(dict.fromkeys(row["stage"] for row in frame.rows(named=True)))
     return Report("pulse", title, frame, stages, extra={"period": period},
-                  notices=undated_stages_notices(db, counted) + undated_closes_notices(db))
+                  notices=undated_stages_notices(db, counted) + undated_closes_notices(db)
+                  + unpriced_closes_notices(db))
 
 
 # -- stalled -------------------------------------------------------------------------

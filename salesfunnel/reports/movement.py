@@ -122,7 +122,7 @@ def movement(
     frame = frame.with_columns(
         pl.lit(since_text).alias("since"), pl.lit(f"{last}").alias("until")
     ).select(pl.exclude("deals_without_amount"), "deals_without_amount")
-    notices = notices + unpriced_notices(frame)
+    notices = notices + unpriced_notices(db, frame)
     begins = f"{since_text} (first export)" if notices else since_text
     parts = [f"{begins} to {last}"]
     parts += [f"{name} {value}" for name, value in
@@ -135,7 +135,7 @@ def movement(
     )
 
 
-def unpriced_notices(frame: pl.DataFrame) -> list[str]:
+def unpriced_notices(db: Database, frame: pl.DataFrame) -> list[str]:
     """What movement says when deals in it have no amount: each amount adds up the deals
     with one (unknown when none has), which rows they are in, and the column to map."""
     import polars as pl
@@ -150,5 +150,5 @@ def unpriced_notices(frame: pl.DataFrame) -> list[str]:
     return [
         f"some deals of the movement have no amount ({where}): each amount adds up the "
         "deals with one (unknown, shown as –, where none has one), so the amounts' identity "
-        f"holds only for the deals with one. Map the amount column {amount_hint()}"
+        f"holds only for the deals with one. {amount_hint(db)}"
     ]

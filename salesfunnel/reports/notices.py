@@ -55,9 +55,13 @@ def close_date_hint(*, open_deals: bool = False) -> str:
     )
 
 
-def amount_hint() -> str:
-    """Which column gives a deal its amount."""
-    return '([columns.deals] amount = "<column>", e.g. Amount) and load again.'
+def amount_hint(db: Database) -> str:
+    """Where the missing amounts would come from: the amount column when no deal has an
+    amount (it is not mapped), else the CRM (the column is mapped, those cells are empty)."""
+    if db.scalar("select deals_with_amount from unpriced_closes"):
+        return ("Their amount cells are empty in the export (the amount column is mapped): "
+                "fill them in the CRM to count them.")
+    return 'Map the amount column ([columns.deals] amount = "<column>", e.g. Amount) and load again.'
 
 
 def deals_counted(counts: tuple[tuple[int, str], ...]) -> str:
@@ -79,6 +83,22 @@ def undated_closes_notices(db: Database) -> list[str]:
         f"{deals_counted(((won, 'won'), (lost, 'lost')))} {have} no close date (closed_at) "
         f"and so {are} in no period's wins or losses here: the date is unknown, not zero. "
         f"Map the close-date column {close_date_hint()}"
+    ]
+
+
+def unpriced_closes_notices(db: Database, status: str = "won") -> list[str]:
+    """What a report summing or averaging the amounts of won (or lost) deals must say when
+    some of them have no amount in the export (facts/unpriced_closes): the sums and
+    averages are of the others, and which column would give the amount."""
+    column = {"won": "won_unpriced", "lost": "lost_unpriced"}[status]
+    (count,) = db.fetchall(f"select {column} from unpriced_closes")[0]
+    if not count:
+        return []
+    what = "won amounts and averages" if status == "won" else "lost amounts"
+    return [
+        f"{deals_counted(((count, status),))} {'have' if count != 1 else 'has'} no amount: "
+        f"{what} add up the {status} deals with one (unknown, shown as –, where none has "
+        f"one), not 0. {amount_hint(db)}"
     ]
 
 

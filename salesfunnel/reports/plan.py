@@ -20,7 +20,7 @@ from salesfunnel.reports.common import (
     month_start,
     tier_filter,
 )
-from salesfunnel.reports.notices import undated_closes_notices
+from salesfunnel.reports.notices import amount_hint, undated_closes_notices
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -195,6 +195,14 @@ def plan(
     needs = [wins / (trailing.wins_per_rep_month * factor) for factor in seasonality]
     schedule, notices = capacity_model.schedule(needs, capacity)
     notices = [*notices, *undated_closes_notices(db)]
+    unpriced = trailing.wins - trailing.wins_with_amount
+    if unpriced:
+        notices.append(
+            f"{unpriced:,} of the {trailing.wins:,} deals won in the lookback "
+            f"{'have' if unpriced != 1 else 'has'} no amount: avg_won_amount is the average "
+            f"of the {trailing.wins_with_amount:,} with one (the others add nothing known, "
+            f"not 0). {amount_hint(db)}"
+        )
     rows = []
     for number in range(months):
         row = {"month": f"{add_months(first, number):%Y-%m}", "target_amount": monthly_target}
