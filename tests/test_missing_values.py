@@ -272,3 +272,30 @@ def test_without_an_amount_column_the_notice_says_to_map_it(cli, tmp_path):
             "one (unknown, shown as –, where none has one), not 0. Map the amount column "
             '([columns.deals] amount = "<column>", e.g. Amount) and load again.'
             ) in " ".join(result.stderr.split())
+
+
+def test_churn_says_which_customers_have_no_known_rep(cli, tmp_path):
+    """C1 is linked to ann's deal D1 (churned 03-31); C2 has no rep and no deal (active);
+    C3's deal D9 is not loaded (churned 02-28). churn by rep: ann 1 started, 1 churned;
+    the row without a rep (null, "(none)") 2 started, 1 churned = 0.5; the company 2 of
+    3. A note says two customers have no known rep and which columns would give one."""
+    db, _ = _load(cli, tmp_path, "deal_id,rep,stage,status,created_at,closed_at,amount\n"
+                                 "D1,ann,won,won,2025-12-01,2025-12-20,100\n")
+    subscriptions = write(tmp_path, "subscriptions.csv", (
+        "customer_id,deal_id,started_at,ended_at,mrr\n"
+        "C1,D1,2026-01-01,2026-03-31,100\n"
+        "C2,,2026-01-01,,50\n"
+        "C3,D9,2026-02-01,2026-02-28,20\n"
+    ))
+    assert cli("load", subscriptions, "--db", db).exit_code == ExitCode.OK
+    result = cli("churn", "--db", db, "-f", "json", env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    rows = {row["rep"]: row for row in json.loads(result.stdout)}
+    assert (rows["ann"]["started"], rows["ann"]["churned"]) == (1, 1)
+    assert (rows[None]["started"], rows[None]["churned"], rows[None]["churn_rate"]) == (2, 1, 0.5)
+    assert round(rows[None]["company_churn_rate"], 6) == round(2 / 3, 6)
+    assert ("2 customers have no known rep: the subscriptions file gives none and they are "
+            "not linked to a loaded deal with an owner, so the row without a rep ((none), "
+            "null) holds them, and the company's rate counts them. Map a rep column or a "
+            'deal_id ([columns.subscriptions] rep = "<column>" or deal_id = "<column>")'
+            ) in " ".join(result.stderr.split())

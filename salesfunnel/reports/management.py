@@ -32,6 +32,7 @@ from salesfunnel.reports.notices import (
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
+    from salesfunnel.rows import Rows
 
 
 DEFAULT_EARLY_MONTHS = 5
@@ -114,6 +115,8 @@ def churn(
         f"from churn_by_group(?, ?, ?, ?, ?, ?){' limit 0' if notices else ''}",
         [*day_args, *window.args(), today, early_months, by, z_value(confidence)],
     )
+    if by == "rep" and not notices:
+        notices = _repless_customers_notices(frame)
     title = (
         f"Churn by {by} · customers started {_window_text(window)} · as of {today:%Y-%m-%d} "
         f"· early = ended within {early_months} month{'s' if early_months != 1 else ''}"
@@ -143,6 +146,22 @@ def early_churn(
     )
     return Report("early_churn", title, frame, notices=notices,
                   extra={"early_months": early_months, "no_subscriptions": bool(notices)})
+
+
+def _repless_customers_notices(frame: Rows) -> list[str]:
+    """What churn by rep says when customers of the window have no known rep (the row
+    without a rep, shown "(none)"): why, and which columns would give one."""
+    started = sum(row["started"] for row in frame.rows(named=True) if row["rep"] is None)
+    if not started:
+        return []
+    return [
+        f"{started:,} customer{'s have' if started != 1 else ' has'} no known rep: the "
+        f"subscriptions file gives none and {'they are' if started != 1 else 'it is'} not "
+        "linked to a loaded deal with an owner, so the row without a rep ((none), null) holds "
+        f"{'them' if started != 1 else 'it'}, and the company's rate counts "
+        f"{'them' if started != 1 else 'it'}. Map a rep column or a deal_id "
+        '([columns.subscriptions] rep = "<column>" or deal_id = "<column>") and load again.'
+    ]
 
 
 def _check_early_months(early_months: int) -> None:
