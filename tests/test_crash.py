@@ -41,11 +41,18 @@ def _state(db: Path) -> dict[str, list[tuple]]:
 def _start_load(export: Path, db: Path, cwd: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "SALESFUNNEL_DEBUG"}
     env.update(NO_COLOR="1", TERM="dumb")
+    # Ctrl-C as at a terminal: a shell starts a background job (a CI runner's, `make test &`)
+    # with SIGINT ignored, which its children inherit, and Python then installs no Ctrl-C
+    # handler at all; the load under test starts as a foreground command would
     return subprocess.Popen(
         [sys.executable, "-m", "salesfunnel", "load", str(export), "--db", str(db)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-        cwd=cwd, env=env,
+        cwd=cwd, env=env, preexec_fn=_sigint_as_at_a_terminal,
     )
+
+
+def _sigint_as_at_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="module")
