@@ -198,12 +198,12 @@ def test_lost_and_reopened(db_path, tmp_path):
 
 def test_a_deal_without_an_amount_adds_nothing_known(db_path, tmp_path, cli):
     """Two exports (10-01, 10-02). Z1 open 500 then won; Z2 open with no amount, then 200
-    (it became known: no rise); Z3 open 300, then no amount (no fall); Z4 new on 10-02
-    with no amount. Window 10-01 to 10-02:
+    (it became known); Z3 open 300, then no amount (cleared); Z4 new on 10-02 with no
+    amount. Window 10-01 to 10-02:
     start 3 deals, 800 (Z1 500 + Z3 300; Z2 unknown); created 1 (Z4), amount unknown;
-    amount_up 0 and amount_down 0; won 1 (Z1), 500; end 3 (Z2, Z3, Z4), 200 (Z2 only);
-    advanced 1 (Z1 qualified -> won), 500. Deals keep the identity 3 + 1 - 1 = 3; the
-    amounts do not (two deals' amounts are unknown at one end), and a note says so."""
+    amount_up 1 (Z2), 200; amount_down 1 (Z3), 300; won 1 (Z1), 500; end 3 (Z2, Z3, Z4),
+    200 (Z2 only); advanced 1 (Z1 qualified -> won), 500. The identity holds for deals,
+    3 + 1 - 1 = 3, and for the known amounts, 800 + 200 - 300 - 500 = 200."""
     header = "deal_id,rep,tier,created_at,stage,amount\n"
     states = {
         1: ["Z1,eve,smb,2026-09-01,qualified,500", "Z2,eve,smb,2026-09-01,lead,",
@@ -222,14 +222,17 @@ def test_a_deal_without_an_amount_adds_nothing_known(db_path, tmp_path, cli):
             for row in json.loads(result.stdout)}
     assert rows["start"] == (3, 800.0, 1)
     assert rows["created"] == (1, None, 1)
-    assert rows["amount_up"] == (0, 0.0, 0)
-    assert rows["amount_down"] == (0, 0.0, 0)
+    assert rows["amount_up"] == (1, 200.0, 0)
+    assert rows["amount_down"] == (1, 300.0, 0)
     assert rows["won"] == (1, 500.0, 0)
     assert rows["end"] == (3, 200.0, 2)
     assert rows["advanced"] == (1, 500.0, 0)
     assert ("some deals of the movement have no amount (start 1, created 1, end 2): each "
-            "amount adds up the deals with one (unknown, shown as –, where none has one)"
+            "amount adds up the deals with one (unknown, shown as –, where none has one), and "
+            "an amount that became known or was cleared while open is in amount up or down."
             ) in " ".join(result.stderr.split())
+    check_identity({category: (deals, Decimal(str(amount or 0)))
+                    for category, (deals, amount, _) in rows.items()})
     # the amount column is mapped (Z1 has one): those cells are empty in the export
     assert ("Their amount cells are empty in the export (the amount column is mapped): fill "
             "them in the CRM to count them.") in " ".join(result.stderr.split())

@@ -80,8 +80,9 @@ final as (
             when was_open and status = 'lost' then 'lost'
         end as flow,
         case
-            -- null when either amount is unknown: an amount that becomes known is no rise
-            when was_open and is_open then amount - previous_amount
+            -- the change of the known amount: one that becomes known (or is cleared)
+            -- while open adds (takes) it, so that the known amounts add up
+            when was_open and is_open then coalesce(amount, 0) - coalesce(previous_amount, 0)
         end as amount_change,
         was_open and is_open and closed_at > previous_closed_at as pushed,
         was_open and is_open and closed_at < previous_closed_at as pulled_in,

@@ -4,8 +4,9 @@ The state of a deal at a day is its newest snapshot on or before the end of
 that day (queries/facts/movement_events.sql, queries/reports/movement.sql). Rows are
 the categories of CATEGORIES (per --by group), with deals and amount as exact
 decimals; the identity end = start + created + reopened (+ amount_up -
-amount_down) - won - lost - removed holds for deals, and for amounts when every deal
-has one: an amount adds up the deals with one, and is unknown (null) when none has. Definitions are
+amount_down) - won - lost - removed holds for deals and for the known amounts: an
+amount adds up the deals with one (unknown, null, when none has), and one that becomes
+known or is cleared while the deal is open is an amount_up or amount_down. Definitions are
 in docs/metrics.md, "movement". Before the first deals export the pipeline is
 unknown: a window that starts earlier starts at that export (its open deals are the
 start, never "created" from a start of 0), and says so in the title and a notice.
@@ -149,6 +150,7 @@ def unpriced_notices(db: Database, frame: pl.DataFrame) -> list[str]:
     where = ", ".join(f"{category} {count:,}" for category, count in unpriced.items())
     return [
         f"some deals of the movement have no amount ({where}): each amount adds up the "
-        "deals with one (unknown, shown as –, where none has one), so the amounts' identity "
-        f"holds only for the deals with one. {amount_hint(db)}"
+        "deals with one (unknown, shown as –, where none has one), and an amount that became "
+        "known or was cleared while open is in amount up or down. "
+        f"{amount_hint(db)}"
     ]
