@@ -181,8 +181,7 @@ def test_a_sum_over_deals_without_any_amount_is_unknown_not_zero(cli, tmp_path):
 
 WON_UNPRICED = ("2 won deals have no amount: won amounts and averages add up the won deals "
                 "with one (unknown, shown as –, where none has one), not 0. Their amount "
-                "cells are empty in the export (the amount column is mapped): fill them in the "
-                "CRM to count them.")
+                "cells are empty in the export (the amount column is mapped).")
 
 
 @pytest.mark.parametrize("command", [
