@@ -239,5 +239,9 @@ def test_a_deal_without_an_amount_adds_nothing_known(db_path, tmp_path, cli):
     table = cli("movement", "--since", "2026-10-01", "--until", "2026-10-02", "--db", db_path,
                 env={"COLUMNS": "100"})
     lines = [" ".join(line.split()) for line in io.StringIO(table.stdout)]
+    # the window starts after the first export: its title and rows say so, whatever the notes
+    assert lines[0].startswith("Pipeline movement · 2026-10-01 to 2026-10-02")
+    assert {(row["since"], row["until"]) for row in json.loads(result.stdout)} == {
+        ("2026-10-01", "2026-10-02")}
     assert any(line.startswith("created 1 –") for line in lines)
     assert any(line.startswith("end 3 200 ") for line in lines)

@@ -107,6 +107,7 @@ def movement(
 
     first, last = window(db, since, until)
     start, notices = known_start(db, first, last)
+    at_first_export = bool(notices)  # the window starts at the first export, not at `first`
     frame = db.call_macro(
         "movement",
         [start, end_of_day(last), tier_filter(tier), blank_to_none(rep),
@@ -116,7 +117,7 @@ def movement(
         frame = frame.drop("group_value", "position")
     else:
         frame = frame.drop("position").rename({"group_value": str(by)})
-    since_text = f"{start:%Y-%m-%d %H:%M}".removesuffix(" 00:00") if notices else f"{first}"
+    since_text = f"{start:%Y-%m-%d %H:%M}".removesuffix(" 00:00") if at_first_export else f"{first}"
     # machine output says its window: trailing fields since and until (inclusive days;
     # since is the first export's as-of when the window starts before it), after the
     # report's own so that readers by position keep working
@@ -124,14 +125,14 @@ def movement(
         pl.lit(since_text).alias("since"), pl.lit(f"{last}").alias("until")
     ).select(pl.exclude("deals_without_amount"), "deals_without_amount")
     notices = notices + unpriced_notices(db, frame)
-    begins = f"{since_text} (first export)" if notices else since_text
+    begins = f"{since_text} (first export)" if at_first_export else since_text
     parts = [f"{begins} to {last}"]
     parts += [f"{name} {value}" for name, value in
               (("tier", tier), ("rep", rep), ("source", source)) if value]
     return Report(
         "movement", f"Pipeline movement · {' · '.join(parts)}", frame,
         group_by=None if by is None else str(by),
-        extra={"start": start, "start_unknown_before": start if notices else None},
+        extra={"start": start, "start_unknown_before": start if at_first_export else None},
         notices=notices,
     )
 
