@@ -507,3 +507,74 @@ def test_salesforce_report_in_german_with_dotted_dates(cli, tmp_path):
     assert outcomes(db) == [("lost", 1, 500.0), ("open", 2, 700.0), ("won", 1, 1000.0)]
     assert query(db, "select created_at, closed_at from deals where deal_id = '0061'") == [
         (dt.datetime(2026, 9, 1), dt.datetime(2026, 10, 3))]
+
+
+def test_dynamics_export_in_french_windows_1252(cli, tmp_path):
+    """Dynamics 365's "Exporter vers Excel" in French, saved as CSV by Excel (semicolons,
+    Windows-1252, CRLF, decimal comma, day-first dates): the hidden "(Ne pas modifier)
+    Opportunité" GUID is the key (its checksum and modified-on columns no field), "Phase du
+    processus" the stage, "Chiffre d'affaires réel" the amount, "Date de clôture réelle" the
+    close date, "Statut" (Ouvert/Gagné/Perdu) the status. Before, no header was recognised
+    and the file went to [files] skip, so the load refused the folder. Hand count: won 2
+    (1.500,75 + 2.000,00 = 3,500.75), lost 1 at Develop (no amount), open 1 (no owner,
+    no amount)."""
+    export = tmp_path / "Opportunités 01-12-2025.csv"
+    export.write_bytes((
+        "(Ne pas modifier) Opportunité;(Ne pas modifier) Somme de contrôle de la ligne;"
+        "(Ne pas modifier) Modifié le;Sujet;Phase du processus;Propriétaire;Date de création;"
+        "Date de clôture réelle;Chiffre d'affaires réel;Statut\r\n"
+        "a1-01;x1==;13/11/2025 10:00;Affaire é;Propose;Zoé Martin;01/09/2025 10:00;"
+        "15/10/2025;1.500,75 €;Gagné\r\n"
+        "a1-02;x2==;13/11/2025 10:00;Affaire 2;Close;Éric Lefèvre;20/09/2025 09:00;"
+        "30/10/2025;2.000,00 €;Gagné\r\n"
+        "a1-03;x3==;13/11/2025 10:00;Affaire 3;Develop;Zoé Martin;21/09/2025 09:00;"
+        "25/10/2025;;Perdu\r\n"
+        "a1-04;x4==;13/11/2025 10:00;Affaire 4;Qualify;;22/09/2025 09:00;;;Ouvert\r\n"
+    ).encode("cp1252"))
+    config, db, report = init_and_load(cli, tmp_path, export)
+    columns = config["columns"]["deals"]
+    assert (columns["deal_id"], columns["stage"], columns["rep"], columns["status"],
+            columns["amount"], columns["created_at"], columns["closed_at"]) == (
+        "(Ne pas modifier) Opportunité", "Phase du processus", "Propriétaire", "Statut",
+        "Chiffre d'affaires réel", "Date de création", "Date de clôture réelle")
+    assert config["funnel"]["stages"] == ["Qualify", "Develop", "Propose", "Close", "Won"]
+    assert config["dates"]["order"] == "dmy"
+    assert report.rows_rejected == 0
+    assert outcomes(db) == [("lost", 1, None), ("open", 1, None), ("won", 2, 3500.75)]
+    assert query(db, "select deal_id, rep, closed_at from deals order by deal_id") == [
+        ("a1-01", "Zoé Martin", dt.datetime(2025, 10, 15)),
+        ("a1-02", "Éric Lefèvre", dt.datetime(2025, 10, 30)),
+        ("a1-03", "Zoé Martin", dt.datetime(2025, 10, 25)),
+        ("a1-04", "(no owner)", None)]
+
+
+@pytest.mark.parametrize(("header", "mapped"), [
+    ("Propietario de Trato,Nombre de Trato,Fase,Fecha de cierre,Hora de creación,Importe,"
+     "Fuente de Posible cliente,Razón de la pérdida",
+     ["Propietario de Trato", "Hora de creación", "Fuente de Posible cliente",
+      "Razón de la pérdida", ["Nombre de Trato", "Hora de creación"]]),
+    ("Proprietário do negócio,Nome do negócio,Estágio,Data de fechamento,Hora de criação,"
+     "Valor,Origem do lead,Motivo da perda",
+     ["Proprietário do negócio", "Hora de criação", "Origem do lead", "Motivo da perda",
+      ["Nome do negócio", "Hora de criação"]]),
+])
+def test_zoho_deals_in_spanish_and_portuguese(cli, tmp_path, header, mapped):
+    """Zoho CRM's deals export in Spanish and Portuguese names the owner, the created
+    time, the lead source and the loss reason its own way; each was left unmapped, so
+    every deal loaded as "(no owner)" without a created date. Hand count: won 1 (900),
+    lost 1 (Precio, 500), open 1 (700)."""
+    rows = ["Ana,Acme,Negociación,2025-10-30,2025-09-01 14:05:00,900,Web,",
+            "Ana,Beta,Cerrado perdido,2025-10-20,2025-09-02 10:00:00,500,Web,Precio",
+            "Luis,Gamma,Propuesta,2025-12-20,2025-09-03 11:00:00,700,Web,"]
+    rows[0] = rows[0].replace("Negociación", "Cerrado ganado")
+    export = write(tmp_path, "Deals_2025_12_01.csv", header + "\n" + "\n".join(rows) + "\n")
+    config, db, report = init_and_load(cli, tmp_path, export)
+    columns = config["columns"]["deals"]
+    assert [columns["rep"], columns["created_at"], columns["source"], columns["lost_reason"],
+            columns["deal_id"]] == mapped
+    assert report.rows_rejected == 0
+    assert outcomes(db) == [("lost", 1, 500.0), ("open", 1, 700.0), ("won", 1, 900.0)]
+    assert query(db, "select rep, created_at, lost_reason from deals order by created_at") == [
+        ("Ana", dt.datetime(2025, 9, 1, 14, 5), None),
+        ("Ana", dt.datetime(2025, 9, 2, 10), "Precio"),
+        ("Luis", dt.datetime(2025, 9, 3, 11), None)]

@@ -16,7 +16,8 @@ from salesfunnel.funnel import label_key
 # Dutch, German, French, Spanish, Portuguese, Russian, Chinese, Japanese and Korean;
 # docs/loading.md lists them.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "deal_id": ("opportunityid", "dealid", "recordid", "id", "opportunitynumber", "dealnumber",
+    "deal_id": ("opportunityid", "dealid", "recordid", "id", "opportuniteid", "oportunidadid",
+                "verkaufschanceid", "verkoopkansid", "opportunitynumber", "dealnumber",
                 "potentialid", "externalid", "leadid", "crmleadid",
                 "datensatzid", "iddelenregistrement", "iddelafiche", "iddefiche", "idderegistro",
                 "iddoregistro", "idrecord", "recordidentificatie",
@@ -29,7 +30,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "eigenaardeal", "verkoper", "accounteigenaar", "besitzer", "inhaber",
             "verantwortlicher", "vertriebsmitarbeiter", "opportunityinhaber", "proprietaire",
             "proprietairedelopportunite", "responsable", "commercial", "vendeur", "propietario",
-            "propietariodelaoportunidad", "vendedor", "responsavel", "proprietario",
+            "propietariodelaoportunidad", "propietariodetrato", "vendedor", "responsavel", "proprietario",
             "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者",
             "dealinhaber", "dealbesitzer", "proprietairedelatransaction", "propietariodelnegocio",
             "proprietariodonegocio", "proprietariodellatrattativa", "dealeigenaar",
@@ -37,7 +38,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "営業担当", "담당자", "소유자",
             "영업담당자", "거래담당자"),
     "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
-              "salesstage", "phase", "pipelinephase", "processstage", "activestage", "stageid",
+              "salesstage", "phase", "pipelinephase", "processstage", "phaseduprocessus",
+              "phasedupipeline", "activestage", "stageid",
               "fase", "stadium", "verkoopfase", "stufe",
               "phasedeverkauf", "verkaufsphase", "etape", "etapedevente", "etapa",
               "etapadeventa", "estagio", "этап", "стадия", "стадиясделки", "阶段", "商机阶段",
@@ -49,13 +51,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "status": ("status", "dealstatus", "outcome", "statut", "estado", "stato", "状态", "ステータス"),
     "amount": ("amount", "value", "dealvalue", "closevalue", "dealamount", "opportunityamount",
                "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
+               "chiffredaffairesestime", "actualrevenue", "chiffredaffairesreel",
                "opportunity", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
                "wert", "montant", "valeur", "importe", "monto", "valor", "сумма", "金额",
                "cantidad", "importo", "valordonegocio", "金額", "商談金額", "금액", "거래금액"),
     "created_at": ("createddate", "createdate", "createdat", "created", "creationdate",
                    "createdon", "datecreated", "createdtime", "datecreate", "aanmaakdatum",
                    "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
-                   "fechadecreacion", "fechacreacion", "datadecriacao", "датасоздания",
+                   "fechadecreacion", "fechacreacion", "datadecriacao", "horadecreacion",
+                   "horadecriacao", "датасоздания",
                    "создано", "创建时间", "创建日期",
                    "erstelldatum", "datadicreazione", "addtime", "dealcreated", "dealerstellt",
                    "affairecreee",
@@ -63,11 +67,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "創建時間", "作成日", "作成日時",
                    "생성일", "생성일자",
                    "생성일시"),
-    "closed_at": ("actualclosedate", "closedate", "closeddate", "closedat", "closedon",
+    "closed_at": ("actualclosedate", "datedecloturereelle", "closedate", "closeddate", "closedat", "closedon",
                   "closingdate", "dateclosed",
                   "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
                   "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
                   "датазакрытия", "关闭日期", "成交日期", "estclosedate", "estimatedclosedate",
+                  "datedeclotureestimee",
                   "datedefermeture", "datadichiusura", "schlusstermin", "abschlusstermin",
                   "dealclosedon", "geschlossenam", "dealgeschlossenam", "fermeele", "cerradoel",
                   "fechadoem", "chiusail",
@@ -83,12 +88,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "客戶", "取引先名", "取引先", "会社名", "会社", "고객사", "회사", "회사명", "거래처"),
     "source": ("leadsource", "source", "originalsource", "channel", "dealsource", "sourceid",
                "leadbron", "bron", "quelle", "leadquelle", "origine", "sourcedupiste", "origen",
-               "fuente", "origem", "источник", "来源", "來源", "リードソース", "리드소스", "출처"),
+               "fuente", "fuentedeposiblecliente", "origem", "origemdolead", "источник", "来源", "來源", "リードソース", "리드소스", "출처"),
     "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
                     "reasonforloss", "redenverlies", "verliesreden", "verlustgrund",
                     "raisondelaperte", "motifdeperte", "motivodeperdida", "razaodaperda",
                     "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因", "statusreason",
                     "grundfurverlust", "grundfurdenverlust", "motivodeperda", "motivodelaperdida",
+                    "razondelaperdida", "motivodaperda",
                     "motivodellaperdita", "丟單原因", "失注理由", "실주사유", "실패사유"),
     "tier": ("tier", "segment", "customertier", "customersegment"),
     "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
@@ -112,7 +118,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                  "パイプライン", "파이프라인"),
     "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic", "potentialname",
              "naamopportunity", "opportunityname", "название", "名称",
-             "nomdelatransaction", "nombredelnegocio", "nomedonegocio", "nometrattativa",
+             "nomdelatransaction", "nombredelnegocio", "nombredetrato", "nomedonegocio", "nometrattativa",
              "nomedellatrattativa", "dealnaam", "商談名", "取引名", "거래명"),
 }
 # labels that mean won or lost, in the languages CRM users write them (accents are kept:
@@ -145,7 +151,12 @@ def sql_words(words: tuple[str, ...]) -> str:
 API_SUFFIX = re.compile(r"__(c|s|r|pc|x)$")  # Salesforce / Zoho custom-field suffixes
 # Dynamics 365's "Export to Excel" opens with hidden columns "(Do Not Modify) Opportunity"
 # (the record's GUID), "(Do Not Modify) Row Checksum" and "(Do Not Modify) Modified On"
-DO_NOT_MODIFY = re.compile(r"^\(do not modify\)\s*")
+DO_NOT_MODIFY = re.compile(r"^\((do not modify|ne pas modifier|nicht [aä]ndern|no modificar|"
+                           r"niet wijzigen)\)\s*")
+# its checksum and modified-on columns in those languages: no field
+DO_NOT_MODIFY_OTHERS = ("rowchecksum", "modifiedon", "sommedecontroledelaligne", "modifiele",
+                        "zeilenprufsumme", "geandertam", "sumadecomprobaciondefila",
+                        "fechademodificacion", "rijcontrolesom", "gewijzigdop")
 # Pipedrive names each column of a deals export by its entity, in the user's language:
 # "Deal - Value", "Deal - Wert", "Affaire - Valeur", "Trato - Valor", "Negócio - Valor"
 DEAL_PREFIX = re.compile(r"^(deal|affaire|trato|neg[oó]cio|trattativa|сделка)\s+-\s+(?=\S)")
@@ -160,7 +171,7 @@ def normalise(name: str) -> str:
     text = DEAL_PREFIX.sub("", text)
     if DO_NOT_MODIFY.match(text):  # the entity's own column is its id; the others no field
         rest = _squash(DO_NOT_MODIFY.sub("", text))
-        return "donotmodify" + rest if rest in ("rowchecksum", "modifiedon") else rest + "id"
+        return "donotmodify" + rest if rest in DO_NOT_MODIFY_OTHERS else rest + "id"
     base, _, suffix = text.rpartition("__")
     if base and suffix in ("name", "id"):
         text = base if _squash(base).endswith(suffix) else base + suffix
