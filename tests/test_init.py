@@ -578,3 +578,47 @@ def test_zoho_deals_in_spanish_and_portuguese(cli, tmp_path, header, mapped):
         ("Ana", dt.datetime(2025, 9, 1, 14, 5), None),
         ("Ana", dt.datetime(2025, 9, 2, 10), "Precio"),
         ("Luis", dt.datetime(2025, 9, 3, 11), None)]
+
+
+def test_init_warns_of_dates_the_load_cannot_read(cli, tmp_path):
+    """Dates without a year ("01.10.", as a German report writes them) in a file a preset
+    fits: init used to propose the preset in silence and the load then rejected every
+    row. Now init names each date column, how many of its values the load cannot read and
+    that no year is filled in, on stderr and in the proposal; the load rejects those rows
+    (never a date with a guessed year). Hand count: Create Date 3 of 3 unread, Close Date
+    1 of 1 (the won deal); the ISO close date of a mapped file 1 of 2 unread ("Oct 5")."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    write(folder, "deals-2025-12-01.csv", (
+        "Record ID,Deal Name,Deal Stage,Deal owner,Create Date,Close Date,Amount\n"
+        "1,A,Appointment Scheduled,Ann,01.10.,,100\n"
+        "2,B,Closed Won,Ann,02.10.,03.11.,200\n"
+        "3,C,Qualified To Buy,Bob,03.10.,,300\n"))
+    proposal = tmp_path / "proposal.toml"
+    result = cli("init", folder, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert [w.split("warning: ")[1].split(" no date")[0] for w in warnings] == [
+        "'Create Date': 3 of 3 values are", "'Close Date': 1 of 1 values is"]
+    text = proposal.read_text(encoding="utf-8")
+    assert "# Dates the load cannot read (those rows are rejected):" in text
+    assert "#   deals-2025-12-01.csv: 'Create Date': 3 of 3 values are no date" in text
+    db = tmp_path / "db.duckdb"
+    report = load_into(db, folder, config=proposal)
+    assert [(f.rows_read, f.rows_loaded, f.rows_rejected) for f in report.files] == [(3, 0, 3)]
+    assert query(db, "select count(*) from deals") == [(0,)]
+    assert query(db, "select line, column_name, value, reason from load_rejects "
+                     "order by line, column_name") == [
+        (2, "created_at", "01.10.", "unparseable date"),
+        (3, "closed_at", "03.11.", "unparseable date"),
+        (3, "created_at", "02.10.", "unparseable date"),
+        (4, "created_at", "03.10.", "unparseable date")]
+    mapped = write(tmp_path, "other.csv", (
+        "Opp Key,Phase,Owner,Created,Close Date,Revenue\n"
+        "K1,Closed Won,Ann,2025-09-01,2025-10-01,100\n"
+        "K2,Closed Won,Ann,2025-09-02,Oct 5,200\n"
+        "K3,Qualified,Bob,2025-09-03,,300\n"))
+    result = cli("init", mapped)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "warning: 'Close Date': 1 of 2 values is no date the load reads: load rejects that row" \
+        in result.stderr

@@ -40,7 +40,7 @@ def init(
     from salesfunnel.errors import InputError
     from salesfunnel.load.currencies import currency_note
     from salesfunnel.load.dating import proposed_undated_note
-    from salesfunnel.load.proposal import missing_fields, propose
+    from salesfunnel.load.proposal import missing_fields, propose, unread_dates
     from salesfunnel.paths import check_replaceable
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.written import stamp, written_whole
@@ -63,6 +63,8 @@ def init(
         console.print(Text(f"{facts.label}: {facts.rows:,} rows, {what}{how}"))
         for cost in missing_fields(facts):
             console.print(Text(f"  not found: {cost}"))
+        for note in unread_dates(facts):
+            console.print(Text(f"  warning: {note}"))
     for note in (proposed_undated_note(text, files), currency_note(files)):
         if note:
             console.print(Text(note))

@@ -57,12 +57,15 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
         # a preset's funnel names every label, or one pipeline's labels hold every other's
         own = {}
     missing = [f"{f.label}: {cost}" for f in files for cost in missing_fields(f)]
+    undated = [f"{f.label}: {note}" for f in files for note in unread_dates(f)]
     out = [
         "# salesfunnel config proposed by `salesfunnel init` from:",
         *(f"#   {f.path.parent.name + '/' if f.path.parent.name else ''}{f.label}: "
           f"{_what(f)}" for f in files),
         *(["# Not found in the files (what each costs):"] + [f"#   {m}" for m in missing]
           if missing else []),
+        *(["# Dates the load cannot read (those rows are rejected):"]
+          + [f"#   {u}" for u in undated] if undated else []),
         "# Check each choice, then: salesfunnel load --config THIS_FILE PATH...",
         "",
     ]
@@ -125,6 +128,36 @@ def missing_fields(facts: FileFacts) -> list[str]:
     if facts.plan is not None:
         found = {name for name, expr in facts.plan.fields.items() if columns_in(expr)}
     return [cost for name, cost in MISSING_COSTS.items() if name not in found]
+
+
+DATE_FIELDS = ("created_at", "closed_at", "entered_at")
+
+
+def unread_dates(facts: FileFacts) -> list[str]:
+    """For each date column the file is read with (a preset's or the mapping's): how many of
+    its values the load's date parsing does not read (`01.10.` without a year, `Oct 1`),
+    each a rejected row (`unparseable date`); no year or shape is ever filled in."""
+    if facts.kind is None:
+        return []
+    if facts.plan is not None:
+        indexes = [i for name, expr in facts.plan.fields.items() if name in DATE_FIELDS
+                   for i in columns_in(expr)]
+    else:
+        indexes = [c.index for name, c in facts.fields.items() if name in DATE_FIELDS]
+    notes = []
+    for index in dict.fromkeys(indexes):
+        if index >= len(facts.columns):
+            continue
+        column = facts.columns[index]
+        bad = column.filled - column.dates - column.slash
+        if column.filled and bad > 0 and not column.formats:
+            notes.append(
+                f"{column.name!r}: {bad} of {column.filled} values {'is' if bad == 1 else 'are'} "
+                f"no date the load reads: load rejects {'that row' if bad == 1 else 'those rows'} "
+                "(unparseable date); a date without its year is never completed, other shapes "
+                "need [dates] formats"
+            )
+    return notes
 
 
 def _header_lines(files: list[FileFacts]) -> list[str]:
