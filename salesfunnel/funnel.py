@@ -33,6 +33,11 @@ class Funnel:
     # (pipeline name, its own funnel) for the pipelines that do not use the shared one
     pipelines: tuple[tuple[str, Funnel], ...] = ()
 
+    def __post_init__(self) -> None:
+        # one order for the aliases whatever their source (a preset's declaration, a config
+        # table, the stored JSON), so two funnels of the same labels are equal
+        object.__setattr__(self, "aliases", tuple(sorted(self.aliases)))
+
     def for_pipeline(self, pipeline: str | None) -> Funnel:
         """The funnel the deals of `pipeline` use (the shared one unless it has its own)."""
         return self._own(pipeline) or self.shared

@@ -357,3 +357,28 @@ def test_rank_numbers_in_table_csv_and_parquet(db_path, tmp_path, cli):
     table = cli("rank", "--month", "2026-03", "--db", db_path, env={"COLUMNS": "250"}).stdout
     ann_line = next(line for line in table.splitlines() if line.strip().startswith("ann"))
     assert "1,000" in ann_line and "50.0%" in ann_line and "3,000" not in ann_line
+
+
+def test_hubspot_exports_load_one_after_another_without_a_config(tmp_path, cli):
+    """A daily HubSpot export loaded without a config, then the next day's: the stored
+    funnel (its internal-id aliases kept sorted in the database) is the preset's, so the
+    second load goes in. Before, the preset's aliases in declaration order made the two
+    funnels unequal and the second load was refused (exit 3) with a message naming the
+    same stages twice; an init proposal loaded first and an export after it, too. Hand
+    count: day 1 deals 1 (open) and 2 (won, 500); day 2 moves 1 to closedwon (internal id,
+    700) and adds 3: won 2 (1,200), open 1."""
+    db = tmp_path / "db.duckdb"
+    header = "Record ID,Deal Name,Deal Stage,Deal owner,Create Date,Close Date,Amount\n"
+    day1 = write(tmp_path, "deals-2025-12-01.csv", header + (
+        "1,A,Appointment Scheduled,Ann,2025-10-01,,700\n"
+        "2,B,Closed Won,Bob,2025-10-02,2025-11-02,500\n"))
+    day2 = write(tmp_path, "deals-2025-12-02.csv", header + (
+        "1,A,closedwon,Ann,2025-10-01,2025-12-01,700\n"
+        "2,B,Closed Won,Bob,2025-10-02,2025-11-02,500\n"
+        "3,C,Contract Sent,Bob,2025-10-03,,900\n"))
+    for export in (day1, day2):
+        result = cli("load", export, "--db", db)
+        assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select status, count(*), sum(amount) from deals group by 1 order by 1") == [
+        ("open", 1, 900.0), ("won", 2, 1200.0)]
+    assert query(db, "select stage from deals where deal_id = '1'") == [("Closed Won",)]
