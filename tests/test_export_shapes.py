@@ -656,3 +656,40 @@ def test_stage_ids_instead_of_names_are_said_and_in_number_order(cli, tmp_path):
     assert query(db, "select status, sum(amount) from deals group by 1 order by 1") == [
         ("lost", 300.0), ("open", 500.0), ("won", 200.0)
     ]
+
+
+def test_report_footer_below_title_lines_is_skipped_whole(db_path, tmp_path):
+    """A Salesforce formatted report with title lines above the header and, after the
+    records, "Grand Totals (2 records)", the total "USD 1,500.00", a blank line and the
+    copyright line: every one-cell line after the last record is footer. The count of
+    blank lines before a rejected line bound to the blank line itself (an unqualified
+    `line`), so below title lines the total line was a reject (`too few fields`) and,
+    without title lines, blank lines between the records were not subtracted. Hand count:
+    3 title lines, 2 deals loaded, 3 footer lines skipped, 0 rejects; in the second file a
+    one-cell line between records (line 6, after two blank lines) is a reject, the
+    copyright line a footer."""
+    report = write(tmp_path, "report.csv", (
+        '"Opportunities by Stage"\n"As of 12/1/2025"\n\n'
+        "Opportunity ID,Opportunity Name,Stage,Opportunity Owner,Amount,Created Date\n"
+        "006A,Acme,Prospecting,Ann,\"USD 1,000.00\",11/20/2025\n"
+        "006B,Beta,Closed Won,Bob,USD 500.00,11/21/2025\n"
+        "\n"
+        '"Grand Totals (2 records)"\n"USD 1,500.00"\n\n'
+        '"Copyright (c) 2000-2025 salesforce.com, inc. All rights reserved."\n'))
+    loaded = load_into(db_path, report).files[0]
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_rejected) == (2, 2, 0)
+    assert any("3 report footer lines" in n for n in loaded.notices), loaded.notices
+    assert query(db_path, "select deal_id, amount, currency from deals order by 1") == [
+        ("006A", 1000.0, "USD"), ("006B", 500.0, "USD")]
+    other = tmp_path / "other.duckdb"
+    middle = write(tmp_path, "middle.csv", (
+        "deal_id,rep,stage,amount\n"
+        "D1,Ann,lead,100\n\n\n"
+        "D2,Ann,lead,200\n"
+        '"a note pasted between rows"\n'
+        "D3,Bob,won,300\n"
+        '"Copyright (c) 2025 Example Inc."\n'))
+    loaded = load_into(other, middle).files[0]
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_rejected) == (4, 3, 1)
+    assert query(other, "select line, reason from load_rejects") == [
+        (6, "too few fields (expected 4)")]

@@ -119,7 +119,7 @@ def structure_problems(
                 -- less the rejected and the empty ones
                 line - $header_lines - row_number() over (order by line)
                     - (select count(*) from csv_blank_lines as blank
-                       where blank.line < line + $above) as records_before
+                       where blank.line < problems.line + $above) as records_before
             from problems
         ),
         final as (
