@@ -693,3 +693,32 @@ def test_report_footer_below_title_lines_is_skipped_whole(db_path, tmp_path):
     assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_rejected) == (4, 3, 1)
     assert query(other, "select line, reason from load_rejects") == [
         (6, "too few fields (expected 4)")]
+
+
+def test_an_excel_lock_file_in_the_folder_is_not_read(cli, tmp_path, db_path):
+    """While a workbook is open, Excel writes its owner file `~$<name>.xlsx` beside it
+    (165 bytes, no zip): init and load of the folder stopped with exit 3 ("cannot be read
+    as an Excel workbook"). It is named on stderr and not read, in the folder and in a
+    dated subfolder. Hand count: 2 deals from the workbook, 1 from the dated folder's CSV."""
+    import openpyxl
+
+    folder = tmp_path / "exports"
+    (folder / "2025-12-02").mkdir(parents=True)
+    book = openpyxl.Workbook()
+    book.active.append(["Opportunity ID", "Opportunity Owner", "Stage", "Amount"])
+    book.active.append(["A1", "Ann", "Prospecting", 100])
+    book.active.append(["A2", "Ann", "Closed Won", 200])
+    book.save(folder / "opps.xlsx")
+    lock = b"\x03Ann" + b" " * 51 + b"\x00" * 110
+    (folder / "~$opps.xlsx").write_bytes(lock)
+    write(folder / "2025-12-02", "opps.csv",
+          "Opportunity ID,Opportunity Owner,Stage,Amount\nA3,Bob,Closed Won,300\n")
+    (folder / "2025-12-02" / "~$opps.csv").write_bytes(lock)
+    result = cli("init", folder)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    result = cli("load", "--db", db_path, folder)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert f"{folder / '~$opps.xlsx'}: an Office lock file" in result.stderr
+    assert f"{folder / '2025-12-02' / '~$opps.csv'}: an Office lock file" in result.stderr
+    assert query(db_path, "select deal_id, rep, amount from deals order by 1") == [
+        ("A1", "Ann", 100.0), ("A2", "Ann", 200.0), ("A3", "Bob", 300.0)]

@@ -35,12 +35,13 @@ def expand_paths(
         if path.is_dir():
             try:
                 entries = sorted(path.iterdir())
-                found = [p for p in entries if p.is_file() and p.suffix.lower() in SUFFIXES]
+                found = [p for p in entries if _export(p)]
                 dated = sorted((p for p in entries if _dated_folder(p)),
                                key=lambda p: (as_of_from_name(p.name), p.name))
                 for folder in dated:
-                    found += sorted(p for p in folder.iterdir()
-                                    if p.is_file() and p.suffix.lower() in SUFFIXES)
+                    inside = sorted(folder.iterdir())
+                    found += [p for p in inside if _export(p)]
+                    notes.extend(_not_read([p for p in inside if _lock_file(p)]))
             except PermissionError:
                 raise InputError(f"{path}: permission denied; cannot list the folder.") from None
             notes.extend(_not_read([p for p in entries if p not in dated]))
@@ -75,6 +76,16 @@ def expand_paths(
     return unique, skipped
 
 
+
+
+def _lock_file(path: Path) -> bool:
+    """Excel's owner file `~$deals.xlsx` (Word's, LibreOffice's `~$` too), written beside a
+    workbook while it is open: no export, and no workbook at all."""
+    return path.name.startswith("~$")
+
+
+def _export(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in SUFFIXES and not _lock_file(path)
 
 
 def _dated_folder(path: Path) -> bool:
@@ -116,6 +127,9 @@ def _not_read(entries: list[Path]) -> list[str]:
                          "a subfolder named by a date is read as that day's snapshot)")
         elif entry.is_symlink() and not entry.exists():
             notes.append(f"{entry}: a broken or looping symbolic link; not read")
+        elif _lock_file(entry) and entry.suffix.lower() in SUFFIXES:
+            notes.append(f"{entry}: an Office lock file (Excel writes it while a workbook is "
+                         "open), not an export; not read")
         elif entry.suffix.lower() == ".txt" and entry.is_file():
             notes.append(f"{entry}: a .txt file; not read from a folder (an export saved as "
                          "Excel's \"Unicode Text\" is one: load it by name)")
