@@ -722,3 +722,39 @@ def test_an_excel_lock_file_in_the_folder_is_not_read(cli, tmp_path, db_path):
     assert f"{folder / '2025-12-02' / '~$opps.csv'}: an Office lock file" in result.stderr
     assert query(db_path, "select deal_id, rep, amount from deals order by 1") == [
         ("A1", "Ann", 100.0), ("A2", "Ann", 200.0), ("A3", "Bob", 300.0)]
+
+
+def test_init_skips_a_workbooks_summary_sheet_and_load_follows(cli, tmp_path, db_path):
+    """A workbook with its deals sheet and a pivot summary sheet: init proposes [files]
+    skip = ["book.xlsx[Summary]"], but load matched skip against file names only, as shell
+    patterns, so the summary sheet stopped the load (exit 3, no preset fits). The same for
+    a CSV file named with brackets, which init writes as its exact name ("[1]" was a
+    character class). Hand count: 3 deals from the sheet, 2 from deals.csv; won 1 (200)."""
+    import openpyxl
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    book = openpyxl.Workbook()
+    book.active.title = "Deals"
+    book.active.append(["Deal ID", "Stage", "Owner", "Amount"])
+    for row in (["D1", "lead", "Ann", 100], ["D2", "won", "Ann", 200], ["D3", "lost", "Bob", 300]):
+        book.active.append(row)
+    summary = book.create_sheet("Summary")
+    summary.append(["Sum of Amount by Stage"])
+    summary.append(["Stage", "Total"])
+    summary.append(["lead", 100])
+    book.save(folder / "book.xlsx")
+    write(folder, "deals.csv", "Deal ID,Stage,Owner,Amount\nE1,lead,Cy,50\nE2,lead,Cy,60\n")
+    write(folder, "notes[1].csv", "Sum of Amount\n10\n")
+    proposal = tmp_path / "proposal.toml"
+    result = cli("init", folder, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    skip = tomllib.loads(proposal.read_text(encoding="utf-8"))["files"]["skip"]
+    assert sorted(skip) == ["book.xlsx[Summary]", "notes[1].csv"]
+    result = cli("load", "--db", db_path, "--config", proposal, folder)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "book.xlsx[Summary]: skipped (the config's [files] skip list)" in result.stderr
+    assert "notes[1].csv: skipped (the config's [files] skip list)" in result.stderr
+    assert query(db_path, "select status, count(*), sum(amount) from deals group by 1 "
+                          "order by 1") == [("lost", 1, 300.0), ("open", 3, 210.0),
+                                            ("won", 1, 200.0)]

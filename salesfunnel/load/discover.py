@@ -55,7 +55,7 @@ def expand_paths(
                        "Text\" is one, load it by name." if texts else "")
                 )
             for item in found:
-                if any(fnmatch.fnmatch(item.name, pattern) for pattern in skip):
+                if skipped_name(item.name, skip):
                     skipped.append(item)
                 else:
                     result.append(item)
@@ -76,6 +76,12 @@ def expand_paths(
     return unique, skipped
 
 
+
+
+def skipped_name(name: str, skip: tuple[str, ...]) -> bool:
+    """Whether [files] skip names this file or workbook sheet (`book.xlsx[Summary]`, as
+    init writes it): the exact name, else a shell pattern (in which `[...]` is a class)."""
+    return any(name == pattern or fnmatch.fnmatch(name, pattern) for pattern in skip)
 
 
 def _lock_file(path: Path) -> bool:

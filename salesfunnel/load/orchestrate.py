@@ -32,7 +32,7 @@ from salesfunnel.load.batches import (
     runs,
 )
 from salesfunnel.load.dating import loaded_undated_note
-from salesfunnel.load.discover import expand_paths
+from salesfunnel.load.discover import expand_paths, skipped_name
 from salesfunnel.load.headerless import without_header
 from salesfunnel.load.infer import plan_files
 from salesfunnel.load.infer_funnel import stated_funnel, unknown_label_notices
@@ -83,6 +83,17 @@ def load_paths(
     with tempfile.TemporaryDirectory(prefix="salesfunnel-") as scratch_name:
         scratch = Path(scratch_name)
         layouts = open_sources(files, options.encoding, scratch)
+        # a workbook's sheets that [files] skip names (init proposes `book.xlsx[Summary]`
+        # for a sheet of no kind, such as a pivot table's summary)
+        sheets = [layout for layout in layouts if layout.sheet_origin is not None
+                  and skipped_name(layout.path.name, config.skip_files)]
+        if sheets:
+            skipped = [*skipped, *(layout.path for layout in sheets)]
+            layouts = [layout for layout in layouts if layout not in sheets]
+            if not layouts:
+                raise InputError(
+                    "Every CSV file or sheet given was skipped by the config's [files] skip list."
+                )
         if not config.has_header:  # database dumps: the config names the columns
             layouts = [without_header(layout, config.column_names, config.escape)
                        for layout in layouts]
