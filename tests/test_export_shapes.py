@@ -67,6 +67,24 @@ def test_amounts_only_like_12_000_in_a_comma_file_are_read_as_before_and_said(
     assert amounts(db_path) == [("A", 12.0), ("B", 1.5), ("C", 800.0)]
 
 
+def test_amounts_with_both_decimal_marks_in_one_file_are_said(tmp_path, db_path, cli):
+    """`1,234.50 USD` shows a decimal point, `€1.234,50` and `1,5` a decimal comma: the
+    file is read with a point (both marks shown: the rule cannot decide), the values with
+    both marks are exact (1234.5 each), and a note says that one-mark values such as
+    `1.234` (1.234) and `1,5` (1.5) may be misread, naming the config key."""
+    path = write(tmp_path, "deals.csv",
+                 'deal_id,rep,stage,amount\nA,ann,won,"1,234.50 USD"\nB,ann,won,"€1.234,50"\n'
+                 'C,ann,won,1.234\nD,bob,won,"1,5"\n')
+    result = cli("load", "--db", db_path, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert amounts(db_path) == [("A", 1234.5), ("B", 1234.5), ("C", 1.234), ("D", 1.5)]
+    assert ("the amounts show both decimal marks: 2 a decimal comma (1.234,56) and 1 a "
+            "decimal point (1,234.56). Read with a decimal point, so an amount with one mark "
+            "only may be misread (1,5 and 1.234 read either way). Say which mark the file "
+            'uses with [amounts] decimal = "," or "." in the config file'
+            ) in " ".join(result.stderr.split())
+
+
 def test_the_config_says_the_decimal_mark(tmp_path, db_path, cli):
     path = write(tmp_path, "deals.csv",
                  'deal_id,rep,stage,amount\nA,ann,lead,"12.000 €"\nB,ann,lead,1.500\nC,ann,won,800\n')

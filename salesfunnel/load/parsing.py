@@ -83,7 +83,8 @@ def _decimal_mark(db: Database, layout: CsvLayout, marks: tuple[int, int, int],
     Excel writes where the comma is the decimal mark); else a point. Returns "," when
     the comma was chosen (the load summary says so), else None, and a notice when amounts
     like 12.000 were read with a decimal point without a word from the data or the
-    config; sets the variable the parsing reads and, for a comma, the checking parser
+    config, or when amounts show both marks (a point is chosen, and amounts with one mark
+    only may be misread); sets the variable the parsing reads and, for a comma, the checking parser
     (its first cast reads 12.000 as twelve)."""
     comma, point, thousands_dot = marks
     if asked is not None:
@@ -103,6 +104,14 @@ def _decimal_mark(db: Database, layout: CsvLayout, marks: tuple[int, int, int],
             f"{thousands_dot} amount{'s' if thousands_dot > 1 else ''} like 12.000 read with a "
             "decimal point (12.000 is twelve): no amount of the file shows its decimal mark. "
             'If the dot groups thousands, say [amounts] decimal = "," in the config file.'
+        )
+    if asked is None and comma and point:
+        notice = (
+            f"the amounts show both decimal marks: {comma:,} a decimal comma (1.234,56) and "
+            f"{point:,} a decimal point (1,234.56). Read with a decimal point, so an amount "
+            "with one mark only may be misread (1,5 and 1.234 read either way). Say which "
+            'mark the file uses with [amounts] decimal = "," or "." in the config file, or '
+            "export the amounts in one format."
         )
     return ("," if mark == "," and (comma or thousands_dot or asked) else None), notice
 
