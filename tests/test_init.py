@@ -76,6 +76,29 @@ def test_amounts_in_several_currencies_get_a_currency_table_to_fill_in(cli, tmp_
     assert query(db, "select sum(amount), count(distinct currency) from deals") == [(175.0, 1)]
 
 
+def test_currencies_written_in_the_amounts_are_said_by_init(cli, tmp_path):
+    """No currency column; the amounts name theirs: `€500,00` and `€20` EUR (2 rows),
+    `£250.00` GBP (1), `$1,000.00` and `75` none ($ is several currencies). init counts
+    them as the load will read them, and warns that with a report currency the two
+    amounts without one would be taken to be in EUR."""
+    data = write(tmp_path, "deals.csv",
+                 "deal_id,rep,stage,created_at,amount\n"
+                 'M1,ann,lead,2026-04-01,"€500,00"\nM2,ann,lead,2026-04-02,€20\n'
+                 "M3,bob,won,2026-04-03,£250.00\nM4,bob,won,2026-04-04,\"$1,000.00\"\n"
+                 "M5,bob,lead,2026-04-05,75\nM6,bob,lead,2026-04-06,\n")
+    proposal = tmp_path / "proposal.toml"
+    result = cli("init", data, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    said = " ".join(result.stderr.split())
+    assert ("note: the amounts are in 2 currencies (EUR 2, GBP 1 rows), and 2 amounts name "
+            "no currency ($ or a plain number, no currency column): rank, dropoff, tiers, plan, "
+            "pulse and the pack never add amounts of different or unknown currencies up. "
+            "Give the reports --currency EUR") in said
+    text = proposal.read_text(encoding="utf-8")
+    assert "# (with a report currency, an amount that names none is taken to be in EUR:" in text
+    assert '# report = "EUR"\n# rates = { GBP = <rate> }\n' in text
+
+
 def test_zoho_month_names_and_no_id(cli, tmp_path):
     """Zoho: no record id and two identical rows, so the key is the line ("@row"); dates
     like `15 Apr, 2021 00:02:00`; stages ordered by `Probability (%)` (10, 20, 75).

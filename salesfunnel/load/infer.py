@@ -45,6 +45,8 @@ class FileFacts:
     escape: str | None = None  # a file without a header row: the escape character it needs
     # a deals file's currency codes with how many rows with an amount hold each (init)
     currencies: dict[str, int] = field(default_factory=dict)
+    # of those rows, how many name no currency (no currency cell, $ or a plain number)
+    amounts_without_currency: int = 0
     # a column (0-based) as the user sees it: its number, a sheet's letter (CsvLayout's)
     column_label: Callable[[int], str] = field(default=lambda index: str(index + 1))
 
