@@ -79,7 +79,8 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
                                               + (f" ({fmt_int(not_judged)} not judged: no entry "
                                                  "date of their stage)" if not_judged else "")),
     ])]
-    body += [f'<p class="note">{esc(note)}</p>' for note in data.notes]
+    # a note is a sentence of its own here (on stderr it follows "salesfunnel: note:")
+    body += [f'<p class="note">{esc(note[:1].upper() + note[1:])}</p>' for note in data.notes]
     pulse_frame = pulse.frame
     body.append(section(
         "pulse", f"Pulse · {period.label} against {period.previous_label}",
