@@ -386,7 +386,7 @@ def test_the_pack_says_each_unknown_once_and_its_cards_do_not_claim_it(cli, tmp_
     page = (out / "index.html").read_text()
     assert ("<b>0</b><span>open deals stalled today (2 not judged: no entry date of their "
             "stage)</span>") in page
-    assert page.count("No subscriptions are loaded") == 1  # a sentence of its own on the page
+    assert page.count("No subscriptions are loaded, so churn") == 1  # the note, capitalised
     # no deal was lost: a sentence, not an empty chart with a 0 axis
     dropoff = page[page.index('<section id="dropoff">'):page.index('<section id="rank">')]
     assert "No lost deal in this cohort." in dropoff and "<svg" not in dropoff
