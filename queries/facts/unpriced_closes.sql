@@ -1,8 +1,7 @@
 -- One row: how many won and how many lost deals have no amount in their export
 -- (amount and amount_original both null; an amount left unconverted for want of a
 -- rate is unconverted_amounts'). Sums and averages of won or lost amounts add up the
--- others: these deals add nothing known, never 0. deals_with_amount: the deals that
--- have one (0: the export's amount column is not mapped, or empty throughout).
+-- others: these deals add nothing known, never 0.
 create or replace temp view unpriced_closes as
 with
 closed_unpriced as (
@@ -17,8 +16,7 @@ closed_unpriced as (
 final as (
     select
         count(*) filter (where status = 'won') as won_unpriced,
-        count(*) filter (where status = 'lost') as lost_unpriced,
-        (select count(amount) from deal_facts) as deals_with_amount
+        count(*) filter (where status = 'lost') as lost_unpriced
     from closed_unpriced
 )
 

@@ -58,7 +58,7 @@ def close_date_hint(*, open_deals: bool = False) -> str:
 def amount_hint(db: Database) -> str:
     """Where the missing amounts would come from: the amount column when no deal has an
     amount (it is not mapped), else the CRM (the column is mapped, those cells are empty)."""
-    if db.scalar("select deals_with_amount from unpriced_closes"):
+    if db.scalar("select count(amount) > 0 from deal_facts"):
         return "Their amount cells are empty in the export (the amount column is mapped)."
     return 'Map the amount column ([columns.deals] amount = "<column>", e.g. Amount) and load again.'
 
