@@ -466,7 +466,11 @@ class Database:
         per-pipeline funnels, each funnel's deals are computed through it."""
         import json
 
-        self.install_queries()  # the live definitions, not a cache read by an earlier override
+        # the live definitions of the cached views and what they read (not a cache read by
+        # an earlier override); the reports' views are created when a report asks for them
+        self._installed.clear()
+        self._cache_valid = False
+        self.ensure(*CACHED_VIEWS)
         full = self.full_funnel
         scopes = [("all", None, full)] if not full.pipelines else [("shared", None, full.shared)] + [
             ("one", name, funnel) for name, funnel in full.pipelines
