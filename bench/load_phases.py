@@ -50,6 +50,9 @@ def wrap() -> None:
         finally:
             now = time.perf_counter() if not CPU else time.process_time()
             TIMES.append((now - started, caller(), getattr(self, "_last_sql", "")))
+            # the next statement without text of its own (a commit at the end of a
+            # transaction, the checkpoint of close) is not named after this one
+            self._last_sql = "(no statement text: a commit, checkpoint or catalog call)"
 
     original_execute = dbmod.Database.execute
     original_fetchall = dbmod.Database.fetchall

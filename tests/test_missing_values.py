@@ -298,3 +298,74 @@ def test_churn_says_which_customers_have_no_known_rep(cli, tmp_path):
             "null) holds them, and the company's rate counts them. Map a rep column or a "
             'deal_id ([columns.subscriptions] rep = "<column>" or deal_id = "<column>")'
             ) in " ".join(result.stderr.split())
+
+
+# Deals without a created date (issue 24's round: never a made-up date, say what is
+# unknown). Default funnel lead > qualified > opportunity > won:
+#   E1 ann smb  won  created 2026-10-01, won 2026-10-11 (10 days to win)
+#   E2 ann smb  won  no created date,    won 2026-10-20
+#   E3 bob mid  lost no created date
+#   E4 bob mid  open created 2026-09-15
+UNDATED_CREATED = (
+    "deal_id,rep,tier,stage,status,amount,created_at,closed_at\n"
+    "E1,ann,smb,won,won,100,2026-10-01,2026-10-11\n"
+    "E2,ann,smb,won,won,300,,2026-10-20\n"
+    "E3,bob,mid,lead,lost,50,,2026-10-22\n"
+    "E4,bob,mid,lead,open,70,2026-09-15,\n"
+)
+CREATED_HINT = ('Map the created-date column ([columns.deals] created_at = "<column>", '
+                "e.g. Create Date, CreatedDate) and load again.")
+
+
+def _window_note(count: int) -> str:
+    deals, they, were = ("2 deals have", "they are", "they were") if count == 2 else \
+        ("1 deal has", "it is", "it was")
+    return (f"{deals} no created date (created_at), so {they} in no created window and left "
+            f"out: whether {were} created in this one is unknown. {CREATED_HINT}")
+
+
+@pytest.mark.parametrize(("args", "note", "reached"), [
+    # E1 only: E4 was created in September, E2 and E3 on an unknown day
+    (["conversion", "--since", "2026-10-01"], _window_note(2), [1, 1, 1, 1]),
+    # of the mid deals, E3 has no created date; E4 is outside the window
+    (["conversion", "--since", "2026-10-01", "--tier", "mid"], _window_note(1), None),
+    (["conversion", "--month", "2026-10"], _window_note(2), [1, 1, 1, 1]),
+    (["dropoff", "--since", "2026-10-01"], _window_note(2), None),
+    (["tiers", "--since", "2026-10-01"], _window_note(2), None),
+])
+def test_a_created_window_says_which_deals_have_no_created_date(cli, tmp_path, args, note,
+                                                                reached):
+    db, _ = _load(cli, tmp_path, UNDATED_CREATED)
+    result = cli(*args, "--db", db, "-f", "json", env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert f"salesfunnel: note: {note}" in result.stderr
+    rows = json.loads(result.stdout)
+    if reached is not None:
+        assert [row["reached"] for row in rows] == reached
+    if args[0] == "tiers":  # the window holds E1 alone: smb, one win in 10 days
+        smb = next(row for row in rows if row["tier"] == "smb")
+        assert (smb["deals"], smb["won"], smb["median_days_to_win"]) == (1, 1, 10.0)
+        assert "median days to win leaves" not in result.stderr
+
+
+def test_by_month_and_days_to_win_say_which_deals_have_no_created_date(cli, tmp_path):
+    db, _ = _load(cli, tmp_path, UNDATED_CREATED)
+    result = cli("conversion", "--by", "month", "--db", db, "-f", "json", env=TODAY)
+    assert ("salesfunnel: note: 2 deals have no created date (created_at): their created "
+            "month is unknown, so they are counted in the rows without a month ((none)). "
+            + CREATED_HINT) in result.stderr
+    reached = {(row["month"], row["stage"]): row["reached"] for row in json.loads(result.stdout)}
+    assert (reached[(None, "lead")], reached[(None, "won")]) == (2, 1)  # E2, E3; E2 won
+    assert (reached[("2026-10", "lead")], reached[("2026-10", "won")]) == (1, 1)  # E1
+    assert (reached[("2026-09", "lead")], reached[("2026-09", "won")]) == (1, 0)  # E4
+    # without a window nor months, conversion says nothing of created dates
+    assert "created date" not in cli("conversion", "--db", db, env=TODAY).stderr
+
+    result = cli("tiers", "--db", db, "-f", "json", env=TODAY)
+    assert ("salesfunnel: note: 1 won deal has no created date (created_at): median days to "
+            "win leaves it out (unknown, shown as –, for a tier where no won deal has one). "
+            + CREATED_HINT) in result.stderr
+    by_tier = {row["tier"]: row for row in json.loads(result.stdout)}
+    assert (by_tier["smb"]["won"], by_tier["smb"]["median_days_to_win"]) == (2, 10.0)  # E1's
+    assert by_tier["mid"]["median_days_to_win"] is None  # no win
+    assert "no created window" not in result.stderr

@@ -31,6 +31,7 @@ from salesfunnel.reports.intervals import (
 )
 from salesfunnel.reports.notices import (
     undated_closes_notices,
+    undated_created_notices,
     undated_stages_notices,
     unpriced_closes_notices,
 )
@@ -77,7 +78,13 @@ def conversion(
             f"(no stage history): lost at an unknown stage, {'they are' if unknown != 1 else 'it is'} "
             "left out of conversion (dropoff lists them as stage unknown)."
         )
+    report.notices += _undated_created(db, filters, by_month=by == "month")
     return report
+
+
+def _undated_created(db: Database, filters: Filters, *, by_month: bool = False) -> list[str]:
+    return undated_created_notices(db, filters.since, filters.until, tier=filters.tier,
+                                   rep=filters.rep, source=filters.source, by_month=by_month)
 
 
 def dropoff(db: Database, filters: Filters, by: str | None = None) -> Report:
@@ -96,7 +103,7 @@ def dropoff(db: Database, filters: Filters, by: str | None = None) -> Report:
         "from dropoff(?, ?, ?, ?, ?)", [*period_args, *filters.args()]
     )
     return Report("dropoff", f"Drop-off · {filters.describe()}", frame, db.funnel.stages,
-                  notices=unpriced_closes_notices(db, "lost"))
+                  notices=_undated_created(db, filters) + unpriced_closes_notices(db, "lost"))
 
 
 def rank(

@@ -26,7 +26,9 @@ from salesfunnel.reports.common import (
 from salesfunnel.reports.intervals import DEFAULT_CONFIDENCE, z_value
 from salesfunnel.reports.notices import (
     undated_closes_notices,
+    undated_created_notices,
     undated_stages_notices,
+    undated_won_days_notices,
     unpriced_closes_notices,
 )
 
@@ -196,7 +198,9 @@ def tiers(
     label = f"created {window.span}" if window.span else "all deals"
     return Report("tiers", f"Tier economics · {label} · as of {today:%Y-%m-%d}", frame,
                   db.funnel.stages, extra={"confidence": confidence},
-                  notices=notices + unpriced_closes_notices(db))
+                  notices=notices + undated_created_notices(db, window.since, window.until)
+                  + ([] if window.since or window.until else undated_won_days_notices(db))
+                  + unpriced_closes_notices(db))
 
 
 # -- pulse ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from salesfunnel.funnel import stage_dates_hint
+from salesfunnel.funnel import CREATED_AT_COLUMN, stage_dates_hint
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -98,6 +98,56 @@ def unpriced_closes_notices(db: Database, status: str = "won") -> list[str]:
         f"{deals_counted(((count, status),))} {'have' if count != 1 else 'has'} no amount: "
         f"{what} add up the {status} deals with one (unknown, shown as –, where none has "
         f"one), not 0. {amount_hint(db)}"
+    ]
+
+
+def undated_created_notices(
+    db: Database, since: dt.datetime | None, until: dt.datetime | None, *,
+    tier: str | None = None, rep: str | None = None, source: str | None = None,
+    by_month: bool = False,
+) -> list[str]:
+    """What a report of the deals created in a window (--month, --since/--until), or one
+    grouped by created month, says of the deals without a created date: how many of the
+    deals its other filters keep, that the window leaves them out (whether they were
+    created in it is unknown) or that their month is unknown, and which column would
+    date them. Empty without a window or grouping by month, or when every deal is dated."""
+    windowed = since is not None or until is not None
+    if not windowed and not by_month:
+        return []
+    db.ensure("cohort")
+    count = db.scalar(
+        "select count(*) from cohort(?, ?, ?, null, null) where created_at is null",
+        [tier, rep, source],
+    )
+    if not count:
+        return []
+    many = count != 1
+    what = (
+        f", so {'they are' if many else 'it is'} in no created window and left out: whether "
+        f"{'they were' if many else 'it was'} created in this one is unknown"
+        if windowed else
+        f": {'their' if many else 'its'} created month is unknown, so "
+        f"{'they are' if many else 'it is'} counted in the rows without a month ((none))"
+    )
+    return [
+        f"{count:,} deal{'s have' if many else ' has'} no created date (created_at){what}. "
+        f"Map the created-date column {CREATED_AT_COLUMN} and load again."
+    ]
+
+
+def undated_won_days_notices(db: Database) -> list[str]:
+    """What a report of the days from created to won (tiers' median days to win) says of
+    the won deals without a created date: how many it leaves out, and which column would
+    date them. Empty when every won deal has one."""
+    count = db.scalar("select count(*) from deal_facts where status = 'won' and created_at is null")
+    if not count:
+        return []
+    many = count != 1
+    return [
+        f"{count:,} won deal{'s have' if many else ' has'} no created date (created_at): "
+        f"median days to win leaves {'them' if many else 'it'} out (unknown, shown as –, for "
+        f"a tier where no won deal has one). Map the created-date column {CREATED_AT_COLUMN} "
+        "and load again."
     ]
 
 
