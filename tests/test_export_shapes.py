@@ -536,6 +536,33 @@ def test_month_names_in_other_languages_are_dates(cli, tmp_path):
     assert [(t["won"], round(t["median_days_to_win"], 3)) for t in tiers] == [(1, 73.587)]
 
 
+def test_excel_day_month_name_two_digit_year_dates_are_dates(cli, tmp_path):
+    """Excel's d-mmm-yy format writes `4-Mar-26` (a French Excel `4-mars-26`): it was read
+    as the year 26, every such row rejected as "date outside 1900-2199", and init warned
+    of nothing. The two-digit year now reads with the POSIX pivot, as slash dates: 26 is
+    2026, 99 is 1999. Hand count: deal 1 won 4 March to 10 March 2026, 6 days."""
+    path = write(tmp_path, "deals.csv",
+                 "deal_id,rep,stage,amount,created_at,closed_at\n"
+                 "1,Ann,won,100,4-Mar-26,10-Mar-26\n"
+                 "2,Ann,lead,100,4-mars-26,\n"
+                 "3,Ann,lead,100,15-Apr-99,\n"
+                 "4,Ann,lead,100,15-Apr-2021,\n")
+    result = cli("init", path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no date the load reads" not in result.stderr
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    assert query(db, "select deal_id, created_at::varchar, closed_at::varchar from deals "
+                     "order by deal_id") == [
+        ("1", "2026-03-04 00:00:00", "2026-03-10 00:00:00"), ("2", "2026-03-04 00:00:00", None),
+        ("3", "1999-04-15 00:00:00", None), ("4", "2021-04-15 00:00:00", None),
+    ]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], t["median_days_to_win"]) for t in tiers] == [(1, 6.0)]
+
+
 def test_flags_excel_wrote_in_german_or_french_are_true_and_false(cli, tmp_path):
     """An Opportunity export re-saved by a German Excel writes IsWon/IsClosed/IsDeleted as
     WAHR/FALSCH (French: VRAI/FAUX). WAHR was not true: a won deal with the org's own label

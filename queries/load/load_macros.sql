@@ -60,7 +60,9 @@ create or replace temp macro parse_slash_date(x, date_order) as
     end;
 
 -- Dates with a month name, as Zoho, Excel and report exports write them:
--- 15 Apr, 2021 00:02:00; Apr 15, 2021; 15-Apr-2021; April 15, 2021 3:04 PM.
+-- 15 Apr, 2021 00:02:00; Apr 15, 2021; 15-Apr-2021; April 15, 2021 3:04 PM; Excel's
+-- d-mmm-yy 4-Mar-26 (its two-digit year with the POSIX pivot, as slash dates: %y is
+-- tried before %Y, which would read 26 as the year 26).
 -- A date with a month name in English, German, French, Spanish, Portuguese or
 -- Italian, its month word (with or without its dot) and the connector `de` rewritten
 -- as the English abbreviation: 3. Okt. 2026, 03 oct. 2026, 3 de octubre de 2026,
@@ -99,8 +101,8 @@ create or replace temp macro english_month_date(x) as
         '%d %b, %Y %H:%M:%S', '%d %b, %Y %H:%M', '%d %b, %Y', '%d %b %Y %H:%M:%S',
         '%d %b %Y %H:%M', '%d %b %Y', '%d %B %Y', '%d %B, %Y', '%b %d, %Y %I:%M:%S %p',
         '%b %d, %Y %I:%M %p', '%b %d, %Y %H:%M:%S', '%b %d, %Y %H:%M', '%b %d, %Y', '%b %d %Y',
-        '%B %d, %Y %I:%M %p', '%B %d, %Y', '%B %d %Y', '%d-%b-%Y %H:%M:%S', '%d-%b-%Y %H:%M',
-        '%d-%b-%Y', '%d-%B-%Y', '%d-%b-%y', '%d %b %Y %I:%M %p', '%d %b, %Y %I:%M %p',
+        '%B %d, %Y %I:%M %p', '%B %d, %Y', '%B %d %Y', '%d-%b-%y', '%d-%b-%Y %H:%M:%S',
+        '%d-%b-%Y %H:%M', '%d-%b-%Y', '%d-%B-%Y', '%d %b %Y %I:%M %p', '%d %b, %Y %I:%M %p',
         '%d-%b-%Y %I:%M %p', '%d-%b-%Y %I:%M:%S %p', '%d %b %Y %I:%M:%S %p',
         '%a %b %d %Y', '%a, %d %b %Y %H:%M:%S', '%A, %B %d, %Y', '%A, %b %d, %Y'
     ]);
