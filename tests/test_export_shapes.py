@@ -245,14 +245,28 @@ PIPEDRIVE = {
            "Affaire - Devise,Affaire - Statut,Affaire - Affaire créée,Affaire - Fermée le,"
            "Affaire - Raison de la perte,Organisation - Nom\n",
            ("Qualifié", "Proposition", "Contacté"), ("Ouvert", "Gagné", "Perdu"), "Trop cher"),
+    "nl": ("Deal - ID,Deal - Titel,Deal - Eigenaar,Deal - Fase,Deal - Waarde,Deal - Valuta,"
+           "Deal - Status,Deal - Deal aangemaakt,Deal - Gesloten op,Deal - Reden van verlies,"
+           "Organisatie - Naam\n",
+           ("Gekwalificeerd", "Voorstel gedaan", "Contact gelegd"),
+           ("Open", "Gewonnen", "Verloren"), "Te duur"),
+    "it": ("Trattativa - ID,Trattativa - Titolo,Trattativa - Proprietario,Trattativa - Fase,"
+           "Trattativa - Valore,Trattativa - Valuta,Trattativa - Stato,"
+           "Trattativa - Trattativa creata,Trattativa - Chiusa il,"
+           "Trattativa - Motivo della perdita,Organizzazione - Nome\n",
+           ("Qualificato", "Proposta fatta", "Contattato"), ("Aperto", "Vinto", "Perso"),
+           "Troppo caro"),
 }
 
 
 @pytest.mark.parametrize("language", list(PIPEDRIVE))
-def test_pipedrive_in_german_and_french(cli, tmp_path, language):
+def test_pipedrive_in_other_languages(cli, tmp_path, language):
     """Pipedrive prefixes each column with its entity in the user's language ("Deal - Wert",
     "Affaire - Valeur"): init mapped only id, owner, stage and status, and said "no amount",
-    "no created date", "no close date" of a file holding all three. Stage words order the
+    "no created date", "no close date" of a file holding all three. In Dutch and Italian it
+    also missed "Deal aangemaakt", "Gesloten op", "Reden van verlies", "Valore", the
+    organisation's name, and an Italian status column (Aperto/Vinto/Perso) was dropped: the
+    won and lost deals loaded as open. Stage words order the
     funnel (contacted < qualified < proposal, CHECK). Hand count: amounts 1000.5 (written
     "1.000,50") + 2000 + 500; deal 2 won from the proposal stage, deal 3 lost at contacted:
     contacted reached by 3, qualified by 2 (1 open), proposal by 1; won 2000 in 18 days

@@ -31,13 +31,15 @@ select * from (values
     ('on hold', 'open'), ('offen', 'open'), ('ouvert', 'open'), ('ouverte', 'open'),
     ('en cours', 'open'), ('abierto', 'open'), ('abierta', 'open'), ('aberto', 'open'),
     ('aberta', 'open'), ('open (in behandeling)', 'open'), ('lopend', 'open'),
+    ('aperto', 'open'), ('aperta', 'open'), ('in corso', 'open'),
     ('открыта', 'open'), ('открыт', 'open'), ('в работе', 'open'), ('进行中', 'open'),
     ('closed won', 'won'), ('closed - won', 'won'), ('win', 'won'), ('gewonnen', 'won'),
     ('gagné', 'won'), ('gagnée', 'won'), ('ganado', 'won'), ('ganada', 'won'),
-    ('ganho', 'won'), ('успешно', 'won'), ('выиграна', 'won'), ('赢单', 'won'),
+    ('ganho', 'won'), ('vinto', 'won'), ('vinta', 'won'), ('успешно', 'won'), ('выиграна', 'won'), ('赢单', 'won'),
     ('closed lost', 'lost'), ('closed - lost', 'lost'), ('abandoned', 'lost'),
     ('dead', 'lost'), ('canceled', 'lost'), ('cancelled', 'lost'), ('verloren', 'lost'),
     ('perdu', 'lost'), ('perdue', 'lost'), ('perdido', 'lost'), ('perdida', 'lost'),
+    ('perso', 'lost'), ('persa', 'lost'),
     ('проиграна', 'lost'), ('провалена', 'lost'), ('丢单', 'lost'), ('输单', 'lost')
 ) as words(word, status);
 
