@@ -308,6 +308,50 @@ def test_pipedrive_in_other_languages(cli, tmp_path, language):
     ]
 
 
+def test_a_close_opportunities_export_loads_as_proposed(cli, tmp_path):
+    """Close names an opportunity's stage `status_label` and its outcome `status_type`
+    (active, won, lost), its rep `user_name`, its company `lead_name`, and writes the value
+    twice: `value` in cents and `value_formatted`. init found no stage column and put the
+    only file in `[files] skip`; the load then refused it. Now the proposal maps them, the
+    amount from value_formatted (dollars, never the cents). Hand count: open 1,000, won
+    2,500 from 2026-10-02 10:00:00.123 to 2026-10-20: 17 days 13:59:59.877 = 17.583 days;
+    lost 500 without a close date (Close dates wins only)."""
+    path = write(tmp_path, "opportunities.csv",
+                 "id,lead_id,lead_name,status_id,status_label,status_type,value,value_formatted,"
+                 "value_currency,value_period,confidence,note,date_created,date_won,user_id,"
+                 "user_name\n"
+                 'oppo_1,lead_1,Acme,stat_a,Active,active,100000,"$1,000",USD,one_time,50,'
+                 '"call back\nin May",2026-10-01T10:00:00.123000+00:00,,user_a,Ann Lee\n'
+                 'oppo_2,lead_2,Beta,stat_w,Won,won,250000,"$2,500",USD,one_time,100,,'
+                 "2026-10-02T10:00:00.123000+00:00,2026-10-20,user_b,Bob Ray\n"
+                 "oppo_3,lead_3,Gamma,stat_l,Lost,lost,50000,$500,USD,one_time,0,,"
+                 "2026-10-03T10:00:00.123000+00:00,,user_a,Ann Lee\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert "files" not in config
+    assert config["columns"]["deals"] == {
+        "deal_id": "id", "rep": "user_name", "stage": "status_label", "status": "status_type",
+        "amount": "value_formatted", "currency": "value_currency", "created_at": "date_created",
+        "closed_at": "date_won", "account": "lead_name",
+    }
+    assert config["funnel"]["stages"] == ["Active", "Won"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 3, loaded 3, rejected 0" in result.stderr
+    assert query(db, "select deal_id, rep, status, amount, currency, account from deals "
+                     "order by deal_id") == [
+        ("oppo_1", "Ann Lee", "open", 1000.0, "USD", "Acme"),
+        ("oppo_2", "Bob Ray", "won", 2500.0, "USD", "Beta"),
+        ("oppo_3", "Ann Lee", "lost", 500.0, "USD", "Gamma"),
+    ]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], t["lost"], t["open"], t["won_amount"], round(t["median_days_to_win"], 3))
+            for t in tiers] == [(1, 1, 1, 2500.0, 17.583)]
+
+
 def test_an_id_column_with_a_blank_stays_the_key_and_the_row_is_rejected(cli, tmp_path):
     """One blank `Deal ID` among four made init key every deal by its line ("@row"): the
     file's ids 1, 3, 4 were lost and it could not be reloaded as an update. Now the id
