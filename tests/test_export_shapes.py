@@ -798,6 +798,40 @@ def test_report_footer_below_title_lines_is_skipped_whole(db_path, tmp_path):
         (6, "too few fields (expected 4)")]
 
 
+def test_a_footer_line_between_records_keeps_the_lines_after_it(db_path, tmp_path):
+    """A confidentiality line between the records (two reports pasted into one file), once
+    as one cell and once as Excel re-saves it (`...,,,`, every field there): each is
+    skipped as a footer line, but the records after it were numbered as if it were not in
+    the file, so their rejects and `deals.line` named the line above the real one (4 -> 3,
+    7 -> 5), and the second was skipped without a word. Hand count: records on lines 2, 4,
+    5, 7; deals 1 and 3 loaded on lines 2 and 5, lines 4 and 7 rejected for their amounts;
+    the same in a batch of two such files."""
+    text = ("deal_id,rep,stage,amount\n"
+            "1,Ann,lead,100\n"
+            "Confidential Information - Do Not Distribute\n"
+            "2,Ann,lead,xx\n"
+            "3,Bob,lead,300\n"
+            "Confidential Information - Do Not Distribute,,,\n"
+            "4,Bob,lead,yy\n")
+    path = write(tmp_path, "deals.csv", text)
+    loaded = load_into(db_path, path).files[0]
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_rejected) == (4, 2, 2)
+    assert "1 report footer line (totals, copyright, confidentiality lines) skipped: not deals" \
+        in loaded.notices
+    assert query(db_path, "select deal_id, line from deals order by 1") == [("1", 2), ("3", 5)]
+    assert query(db_path, "select line, value from load_rejects order by line") == [
+        (4, "xx"), (7, "yy")]
+    other = tmp_path / "batch.duckdb"
+    (tmp_path / "two").mkdir()
+    for name in ("a.csv", "b.csv"):
+        write(tmp_path / "two", name, text.replace("\n1,", f"\n{name[0]}1,"))
+    load_into(other, tmp_path / "two")
+    assert query(other, "select deal_id, line from deals order by 1") == [
+        ("3", 5), ("a1", 2), ("b1", 2)]
+    assert query(other, "select line, value from load_rejects order by file_id, line") == [
+        (4, "xx"), (7, "yy"), (4, "xx"), (7, "yy")]
+
+
 def test_an_excel_lock_file_in_the_folder_is_not_read(cli, tmp_path, db_path):
     """While a workbook is open, Excel writes its owner file `~$<name>.xlsx` beside it
     (165 bytes, no zip): init and load of the folder stopped with exit 3 ("cannot be read

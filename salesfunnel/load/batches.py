@@ -186,10 +186,12 @@ def _stage(db: Database, files: list[_File], scratch: Path) -> bool:
             {"marker": "\\N"},
         )
     footer = plan.footer.pattern if plan.footer else REPORT_FOOTER
-    db.execute(
-        f"delete from csv_records where regexp_full_match(trim({quote_ident('c0')}), $footer, 'i')",
+    if db.scalar(
+        f"select count(*) from csv_records "
+        f"where regexp_full_match(trim({quote_ident('c0')}), $footer, 'i')",
         {"footer": footer},
-    )
+    ):
+        return False  # footer lines: the file-by-file path skips and counts them, lines kept
     if any_totals_rows(db, kept) or not _parsers(db, plan):
         return False
     db.execute(

@@ -152,12 +152,15 @@ def structure_problems(
             where after_records and one_cell
         ),
         final as (
-            select line, value from tail where exists (select 1 from tail where is_footer)
+            select line, line + $above as user_line, value
+            from tail where exists (select 1 from tail where is_footer)
             union
-            select line, value from csv_problem_lines where is_footer
+            select line, line + $above as user_line, value
+            from csv_problem_lines where is_footer
         )
         select * from final
-        """
+        """,
+        {"above": above},
     )
     db.execute(
         """

@@ -72,6 +72,8 @@ def read_records(
             "select line, null::varchar as column_name, csv_line as value, "
             "error_message as reason from csv_errors limit 0"
         )
+        db.execute("create or replace temp table csv_footer_lines as "
+                   "select 0::bigint as line, 0::bigint as user_line, ''::varchar as value limit 0")
     else:
         structure_problems(db, expected, footer, layout.delimiter, layout.header_lines,
                            layout.rows_above)
@@ -83,10 +85,20 @@ def read_records(
             )
     if footer:  # a footer line that happens to have the right number of fields
         first = quote_ident("c0")
-        db.execute(
-            f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
+        # (its rowid stays a gap, so the records after it keep their lines)
+        deleted = db.scalar(
+            f"select count(*) from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
             {"footer": footer},
         )
+        if deleted:
+            db.execute(
+                f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
+                {"footer": footer},
+            )
+            plan.notices.append(
+                f"{deleted} report footer line{'s' if deleted > 1 else ''} (totals, copyright, "
+                "confidentiality lines) skipped: not deals"
+            )
     skip_totals_rows(db, plan, None if every_column else used_columns(plan), len(layout.header))
     return layout
 
@@ -139,6 +151,9 @@ def _read_csv(db: Database, layout: CsvLayout, scratch: Path, keep: list[int] | 
             "update csv_records set " + ", ".join(f"{c} = nullif({c}, $marker)" for c in cells),
             {"marker": "\\N"},
         )
+    # the first record's rowid, before any footer line is deleted: rowids number the records
+    db.execute("create or replace temp table csv_first_rowid as "
+               "select min(rowid) as first from csv_records")
     db.execute(
         "create or replace temp table csv_blank_lines as select unnest(?::bigint[]) + ? as line",
         [blank_lines(layout.utf8_path, layout.delimiter, facts.inner_blank_line),
@@ -170,15 +185,14 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, lines_above:
     missing from it; a record's line is its ordinal among all records (rejected
     ones included) plus the lines above the first record (one for the header, and
     a sheet's blank rows above it: CsvLayout.rows_above), so it is the user's own line
-    or sheet row.
+    or sheet row. A record deleted from csv_records (a footer line) leaves its rowid as a
+    gap, and a footer line DuckDB rejected is counted as a rejected one is: the records
+    after either keep their own lines.
     """
-    first, last, count, skipped = db.fetchall(
-        "select min(rowid), max(rowid), count(*), (select count(*) from csv_structure_problems) "
-        "+ (select count(*) from csv_blank_lines) from csv_records")[0]
-    if count and last - first + 1 == count:
-        ordinal = f"rowid - {int(first)} + 1"
-    else:  # rowids with gaps: number them
-        ordinal = "row_number() over (order by rowid)"
+    first, skipped = db.fetchall(
+        "select (select first from csv_first_rowid), (select count(*) from csv_structure_problems) "
+        "+ (select count(*) from csv_blank_lines) + (select count(*) from csv_footer_lines)")[0]
+    ordinal = f"rowid - {int(first or 0)} + 1"
     if skipped:
         # lines taken by rejected records and empty lines are skipped when numbering
         db.execute(
@@ -194,6 +208,8 @@ def build_source_rows(db: Database, spec: KindSpec, plan: FilePlan, lines_above:
                     select line from csv_structure_problems
                     union all
                     select line from csv_blank_lines
+                    union all
+                    select user_line from csv_footer_lines
                 )
             ),
             gaps as (
