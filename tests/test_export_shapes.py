@@ -832,6 +832,71 @@ def test_a_footer_line_between_records_keeps_the_lines_after_it(db_path, tmp_pat
         (4, "xx"), (7, "yy"), (4, "xx"), (7, "yy")]
 
 
+def test_a_board_exported_group_by_group_loads_as_proposed(cli, tmp_path):
+    """monday.com exports a board to Excel group by group: the board's name, then each
+    group's name and the header again above its items. The repeated headers were records:
+    init took `Stage` for a stage label (the load then refused the proposal: a stage named
+    like the field `stage`) and keyed the deals by line, and a load rejected every repeated
+    header and group name. Now both are skipped and said, every record keeps its sheet
+    row, and `Item ID` is the key. Hand count: items in rows 5, 6, 10, 14; row 14's amount
+    `xx` is rejected; Qualified reached 3, Proposal 2, Won 1 (4,000)."""
+    import xlsxwriter
+
+    header = ["Name", "Owner", "Stage", "Deal Value", "Close Date", "Item ID"]
+    path = tmp_path / "Deals_1763596800.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Deals")
+    sheet.write(0, 0, "Deals")
+    sheet.write(2, 0, "Active Deals")
+    sheet.write_row(3, 0, header)
+    sheet.write_row(4, 0, ["Acme", "Ann Lee", "Qualified", 1000, "", "1001"])
+    sheet.write_row(5, 0, ["Beta", "Bob Ray", "Proposal", 2000, "", "1002"])
+    sheet.write(7, 0, "Won")
+    sheet.write_row(8, 0, header)
+    sheet.write_row(9, 0, ["Delta", "Bob Ray", "Won", 4000, "2026-03-02", "1004"])
+    sheet.write(11, 0, "Lost")
+    sheet.write_row(12, 0, header)
+    sheet.write_row(13, 0, ["Zeta", "Bob Ray", "Lost", "xx", "2026-03-02", "1006"])
+    book.close()
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert config["funnel"] == {"stages": ["Qualified", "Proposal", "Won"], "lost": ["Lost"]}
+    assert config["columns"]["deals"]["deal_id"] == "Item ID"
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 4, loaded 3, rejected 1" in result.stderr
+    assert ("2 repeated header lines and 2 group name lines above them skipped (the header "
+            "repeated above a group of records): not records") in result.stderr
+    assert query(db, "select line, column_name, value from load_rejects") == [
+        (14, "amount", "xx")]
+    assert query(db, "select deal_id, line, status, amount from deals order by 1") == [
+        ("1001", 5, "open", 1000.0), ("1002", 6, "open", 2000.0), ("1004", 10, "won", 4000.0)]
+    rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
+    assert [(r["stage"], r["reached"]) for r in rows] == [
+        ("Qualified", 3), ("Proposal", 2), ("Won", 1)]
+
+
+def test_a_header_repeated_in_csv_files_keeps_every_line(db_path, tmp_path):
+    """The same in CSV files (two exports pasted into one, a batch of such files): a
+    repeated header was a rejected record (`unknown stage label`). Hand count: records on
+    lines 2, 3 (the header again), 4; deals 1 and 2 on lines 2 and 4, nothing rejected."""
+    text = "deal_id,rep,stage,amount\n1,Ann,lead,100\ndeal_id,rep,stage,amount\n2,Bob,lead,200\n"
+    loaded = load_into(db_path, write(tmp_path, "deals.csv", text)).files[0]
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_rejected) == (2, 2, 0)
+    assert query(db_path, "select deal_id, line from deals order by 1") == [("1", 2), ("2", 4)]
+    (tmp_path / "two").mkdir()
+    for name in ("a.csv", "b.csv"):
+        write(tmp_path / "two", name, text.replace("\n1,", f"\n{name[0]}1,"))
+    other = tmp_path / "batch.duckdb"
+    report = load_into(other, tmp_path / "two")
+    assert [(f.rows_read, f.rows_rejected) for f in report.files] == [(2, 0), (2, 0)]
+    assert query(other, "select deal_id, line from deals order by 1") == [
+        ("2", 4), ("a1", 2), ("b1", 2)]
+
+
 def test_an_excel_lock_file_in_the_folder_is_not_read(cli, tmp_path, db_path):
     """While a workbook is open, Excel writes its owner file `~$<name>.xlsx` beside it
     (165 bytes, no zip): init and load of the folder stopped with exit 3 ("cannot be read

@@ -30,7 +30,7 @@ from salesfunnel.db import Database, quote_ident
 from salesfunnel.errors import CsvReadError, InputError
 from salesfunnel.kinds import KINDS, NO_OWNER
 from salesfunnel.load import snapshots
-from salesfunnel.load.footers import REPORT_FOOTER, any_totals_rows
+from salesfunnel.load.footers import REPORT_FOOTER, any_totals_rows, repeated_header_condition
 from salesfunnel.load.infer_funnel import unknown_label_notices
 from salesfunnel.load.outcome import MAX_REASONS_SHOWN, FileReport, LoadOptions
 from salesfunnel.load.parsing import use_plain_parsers, value_shapes
@@ -186,12 +186,15 @@ def _stage(db: Database, files: list[_File], scratch: Path) -> bool:
             {"marker": "\\N"},
         )
     footer = plan.footer.pattern if plan.footer else REPORT_FOOTER
+    repeats, names = repeated_header_condition(
+        layout.header if layout.header_lines else (), used_columns(plan)) or ("false", [])
     if db.scalar(
         f"select count(*) from csv_records "
-        f"where regexp_full_match(trim({quote_ident('c0')}), $footer, 'i')",
-        {"footer": footer},
+        f"where regexp_full_match(trim({quote_ident('c0')}), $footer, 'i') or {repeats}",
+        {"footer": footer, **({"headers": names} if names else {})},
     ):
-        return False  # footer lines: the file-by-file path skips and counts them, lines kept
+        # footer lines, a header repeated: the file-by-file path skips and counts them
+        return False
     if any_totals_rows(db, kept) or not _parsers(db, plan):
         return False
     db.execute(

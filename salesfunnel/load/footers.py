@@ -1,6 +1,7 @@
 """A report's own lines after its records, which are never deals: footer lines (a
 confidentiality notice, a copyright line, Salesforce's "Grand Totals (n records)") and a
-totals row at the end, in the languages CRMs write reports in. A preset may have its own
+totals row at the end, in the languages CRMs write reports in; and the header repeated
+above each group of a board exported group by group (monday.com). A preset may have its own
 footer pattern (Salesforce's); every other file gets REPORT_FOOTER. `structure_problems`
 tells the records DuckDB rejected from the report's footer lines after them."""
 
@@ -69,6 +70,62 @@ def skip_totals_rows(db: Database, plan: FilePlan, columns: list[int] | None, wi
             f"{len(skipped)} report totals row{'s' if len(skipped) > 1 else ''} at the end of the "
             "file skipped: not deals"
         )
+
+
+def repeated_header_condition(header: tuple[str, ...], indexes) -> tuple[str, list[str]] | None:
+    """An SQL condition on a record of csv_records (its columns c<i>, `indexes` of them
+    kept) true when it repeats the header, and the header names it compares with (a
+    bound parameter $headers); None when fewer than two kept columns have a name."""
+    named = [i for i in indexes if i < len(header) and header[i].strip()]
+    if len(named) < 2:
+        return None
+    cells = ", ".join(f"lower(trim({quote_ident(f'c{i}')}))" for i in named)
+    return (f"coalesce([{cells}] = $headers, false)",
+            [header[i].strip().lower() for i in named])
+
+
+def skip_repeated_headers(
+    db: Database, plan: FilePlan, header: tuple[str, ...], columns: list[int] | None,
+    width: int,
+) -> None:
+    """A board exported group by group (monday.com) repeats its header above each group,
+    under the group's name: a record that repeats the header, and a record whose only
+    filled cell is the first one right above such a record (the group's name), are not
+    deals: deleted (their rowids stay gaps, so every other record keeps its line), and
+    said in the load summary."""
+    indexes = list(columns if columns is not None else range(width))
+    found = repeated_header_condition(header, indexes)
+    if found is None:
+        return
+    condition, names = found
+    if not db.scalar(f"select count(*) from csv_records where {condition}", {"headers": names}):
+        return
+    others = [quote_ident(f"c{i}") for i in indexes if 0 < i < width]
+    one_cell = " and ".join([f"{quote_ident('c0')} is not null", *(f"{c} is null" for c in others)])
+    headers, titles = db.fetchall(
+        f"""
+        with
+        marked as (
+            select rowid as id, {condition} as is_header, {one_cell} as is_title
+            from csv_records
+        ),
+        ordered as (
+            select *, lead(is_header) over (order by id) as above_header from marked
+        ),
+        final as (
+            select id, is_header from ordered where is_header or (is_title and above_header)
+        )
+        select list(id) filter (where is_header), list(id) filter (where not is_header)
+        from final
+        """,
+        {"headers": names},
+    )[0]
+    db.execute("delete from csv_records where rowid in (select unnest($ids))",
+               {"ids": [*headers, *(titles or [])]})
+    said = f"{len(headers)} repeated header line{'s' if len(headers) > 1 else ''}"
+    if titles:
+        said += f" and {len(titles)} group name line{'s' if len(titles) > 1 else ''} above them"
+    plan.notices.append(f"{said} skipped (the header repeated above a group of records): not records")
 
 
 def any_totals_rows(db: Database, kept: list[str]) -> bool:

@@ -15,7 +15,12 @@ from pathlib import Path
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.errors import CsvReadError, InputError
 from salesfunnel.kinds import KindSpec
-from salesfunnel.load.footers import REPORT_FOOTER, skip_totals_rows, structure_problems
+from salesfunnel.load.footers import (
+    REPORT_FOOTER,
+    skip_repeated_headers,
+    skip_totals_rows,
+    structure_problems,
+)
 from salesfunnel.load.presets import FilePlan, columns_in
 from salesfunnel.load.sniff import (
     CsvLayout,
@@ -100,6 +105,9 @@ def read_records(
                 "confidentiality lines) skipped: not deals"
             )
     skip_totals_rows(db, plan, None if every_column else used_columns(plan), len(layout.header))
+    if layout.header_lines:
+        skip_repeated_headers(db, plan, layout.header,
+                              None if every_column else used_columns(plan), len(layout.header))
     return layout
 
 

@@ -18,7 +18,7 @@ from salesfunnel.funnel import label_key
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "deal_id": ("opportunityid", "dealid", "recordid", "id", "opportuniteid", "oportunidadid",
                 "verkaufschanceid", "verkoopkansid", "opportunitynumber", "dealnumber",
-                "potentialid", "externalid", "leadid", "crmleadid",
+                "potentialid", "externalid", "leadid", "crmleadid", "itemid",
                 "datensatzid", "iddelenregistrement", "iddelafiche", "iddefiche", "idderegistro",
                 "iddoregistro", "idrecord", "recordidentificatie",
                 "商談id", "取引id", "商機id", "商机编号", "商機編號", "レコードid",
