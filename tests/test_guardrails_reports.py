@@ -85,6 +85,33 @@ def test_an_empty_value_is_exit_2_in_every_command(cli, loaded, args):
 
 
 @pytest.mark.parametrize("args, message", [
+    (("pack", "--out", ""), "--out was given an empty value"),
+    (("sample", "--out", " "), "--out was given an empty value"),
+    (("init", "--out", "", "deals.csv"), "--out was given an empty value"),
+    (("tiers", "-o", ""), "--output was given an empty value"),
+    (("load", ""), "PATH was given an empty value (an unset shell variable?): name the export "
+     "files or folders to read."),
+    (("init", "deals.csv", " "), "PATH was given an empty value"),
+])
+def test_an_empty_path_is_exit_2_and_nothing_is_written(cli, loaded, tmp_path, monkeypatch,
+                                                        args, message):
+    """`pack --out "$DIR"`, `load "$EXPORTS"` with the variable unset: Path("") is the
+    current folder, so the pack and the sample were written into it, init's proposal was
+    "Cannot write .", `-o` "is a folder", and the load read every CSV file of the current
+    folder (cron's: the home folder) into the database. Now each is exit 2 naming the
+    option (or PATH), and the folder is as it was: only deals.csv."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "deals.csv", "deal_id,rep,stage\nD1,Ann,lead\n")
+    db = ["--db", tmp_path / "new.duckdb"] if args[0] == "load" else (
+        [] if args[0] in ("sample", "init") else ["--db", loaded])
+    result = cli(*args, *db, env=ENV)
+    assert result.exit_code == ExitCode.USAGE, result.stderr
+    assert message in one_error(result)
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deals.csv"]
+
+
+@pytest.mark.parametrize("args, message", [
     (("plan", "--months", "abc"), "salesfunnel: error: Invalid value for '--months': 'abc' is "
      "not a whole number. Try 'salesfunnel plan -h' for help."),
     (("rank", "--confidence", "high"), "salesfunnel: error: Invalid value for '--confidence': "

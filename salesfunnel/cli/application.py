@@ -21,7 +21,7 @@ import typer.core
 
 from salesfunnel import __version__
 from salesfunnel.cli.options import OptionalValueCommand
-from salesfunnel.errors import ExitCode
+from salesfunnel.errors import EMPTY_PATH, EMPTY_VALUE, ExitCode
 
 # command -> the cli module that defines it, in help order
 COMMAND_MODULES = {
@@ -146,9 +146,25 @@ def _coerced(param, ctx, value):
             f"{value!r} is not {wanted}", ctx=ctx, param=param) from None
 
 
+def _refuse_empty_paths(param, ctx, value) -> None:
+    """A path option or argument given an empty text (`--out "$DIR"`, `load "$EXPORTS"`
+    with the variable unset) is a usage error: Path("") is the current folder, so the
+    pack, the sample or the load would use whatever is there."""
+    annotation = param.type_descriptor.annotation
+    if annotation is not Path and annotation != list[Path]:
+        return
+    texts = value if isinstance(value, (list, tuple)) else [value]
+    if any(isinstance(text, str) and not text.strip() for text in texts):
+        message = (EMPTY_VALUE.format(flag=param.opts[0])
+                   if isinstance(param, typer.core.TyperOption) else EMPTY_PATH)
+        raise typer.core._click.exceptions.UsageError(message, ctx=ctx)
+
+
 def _process_value(self, ctx, value):
     """Typer's `process_value`, skipping the coercion of values that need none, and
-    coercing plain texts of plain types itself (`_plain_value`)."""
+    coercing plain texts of plain types itself (`_plain_value`); an empty path is
+    refused (`_refuse_empty_paths`)."""
+    _refuse_empty_paths(self, ctx, value)
     if not (self.type_descriptor.annotation is bool and isinstance(value, bool)) \
             and not _needs_no_coercion(self, ctx, value):
         plain = _plain_value(self, value)
