@@ -118,6 +118,15 @@ def test_an_empty_path_is_exit_2_and_nothing_is_written(cli, loaded, tmp_path, m
      "'high' is not a number. Try 'salesfunnel rank -h' for help."),
     (("rank", "--min-deals", "2.5"), "salesfunnel: error: Invalid value for '--min-deals': "
      "'2.5' is not a whole number. Try 'salesfunnel rank -h' for help."),
+    # a number outside the option's range is no "not a number" (it said so of 99999)
+    (("rank", "--wait", "99999"), "salesfunnel: error: Invalid value for '--wait': '99999' is "
+     "not a number from 0 to 86400. Try 'salesfunnel rank -h' for help."),
+    (("sample", "--out", "x", "--deals", "0"), "salesfunnel: error: Invalid value for "
+     "'--deals': '0' is not a whole number from 1 to 1e+08. Try 'salesfunnel sample -h' for "
+     "help."),
+    (("churn", "--early-months", "5000"), "salesfunnel: error: Invalid value for "
+     "'--early-months': '5000' is not a whole number at most 1200. Try 'salesfunnel churn -h' "
+     "for help."),
     (("conversion", "--by", "region"), "salesfunnel: error: Invalid value for '--by': 'region' "
      "is not one of 'tier', 'rep', 'source', 'month', 'pipeline'. Try 'salesfunnel "
      "conversion -h' for help."),

@@ -135,13 +135,20 @@ _NUMBER_WORDS = {int: "a whole number", float: "a number"}
 
 def _coerced(param, ctx, value):
     """Typer's coercion of `value`; a text that is no number says so in words, not in the
-    validator's ('Input should be a valid integer, unable to parse string ...')."""
+    validator's ('Input should be a valid integer, unable to parse string ...'), and a
+    number outside the option's range says the range (`'0' is not a whole number from 1
+    to 1e+08`), never that it is no number."""
     try:
         return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
     except typer.core._click.exceptions.BadParameter:
-        wanted = _NUMBER_WORDS.get(param.type_descriptor.annotation)
+        annotation = param.type_descriptor.annotation
+        wanted = _NUMBER_WORDS.get(annotation)
         if wanted is None or not isinstance(value, str):
             raise
+        plain = _PLAIN_INT if annotation is int else _PLAIN_FLOAT
+        within = _range_label(param) if plain.fullmatch(value.strip()) else None
+        if within is not None:
+            wanted += f" from {within}" if " to " in within else f" {within}"
         raise typer.core._click.exceptions.BadParameter(
             f"{value!r} is not {wanted}", ctx=ctx, param=param) from None
 
