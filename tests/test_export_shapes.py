@@ -352,6 +352,31 @@ def test_a_close_opportunities_export_loads_as_proposed(cli, tmp_path):
             for t in tiers] == [(1, 1, 1, 2500.0, 17.583)]
 
 
+def test_a_freshsales_deals_export_names_its_accounts(cli, tmp_path):
+    """Freshsales names a deal's company `Sales account`: init said "no account: no
+    accounts-file tiers, no churn by customer" of a file holding one. Hand count: accounts
+    Acme and Beta; stages New < Contacted < Interested (Freshsales' own), won 2,000."""
+    path = write(tmp_path, "deals.csv",
+                 "Id,Name,Deal value,Deal stage,Owner,Closed date,Created at,Sales account,"
+                 "Currency\n"
+                 "11,Acme deal,1000,Contacted,Ann Lee,,2026-01-05 10:00:00,Acme,USD\n"
+                 "12,Beta deal,2000,Won,Bob Ray,2026-03-02,2026-01-06 10:00:00,Beta,USD\n"
+                 "13,Acme more,500,Interested,Ann Lee,,2026-01-07 10:00:00,Acme,USD\n"
+                 "14,Beta more,700,New,Bob Ray,,2026-01-08 10:00:00,Beta,USD\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no account" not in result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert config["columns"]["deals"]["account"] == "Sales account"
+    assert config["funnel"]["stages"] == ["New", "Contacted", "Interested", "Won"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select account, count(*), sum(amount) filter (where status = 'won') "
+                     "from deals group by 1 order by 1") == [("Acme", 2, None), ("Beta", 2, 2000.0)]
+
+
 def test_an_id_column_with_a_blank_stays_the_key_and_the_row_is_rejected(cli, tmp_path):
     """One blank `Deal ID` among four made init key every deal by its line ("@row"): the
     file's ids 1, 3, 4 were lost and it could not be reloaded as an update. Now the id

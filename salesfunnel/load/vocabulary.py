@@ -88,7 +88,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "accountname", "entreprise", "societe", "nomducompte", "empresa", "cuenta",
                 "nombredelacuenta", "conta", "компания", "клиент", "客户", "公司",
                 "客戶", "取引先名", "取引先", "会社名", "会社", "고객사", "회사", "회사명", "거래처",
-                "leadname"),
+                "leadname", "salesaccount"),
     "source": ("leadsource", "source", "originalsource", "channel", "dealsource", "sourceid",
                "leadbron", "bron", "quelle", "leadquelle", "origine", "sourcedupiste", "origen",
                "fuente", "fuentedeposiblecliente", "origem", "origemdolead", "источник", "来源",
