@@ -217,6 +217,33 @@ def test_excel_workbook_sheet_rows_and_rejects(cli, tmp_path):
     ]
 
 
+def test_an_export_without_records_gets_no_made_up_funnel(cli, tmp_path):
+    """A HubSpot export holding only its header (an empty view) got the funnel
+    `stages = ["Open", "Won"]`, "one open stage", from no label at all: loaded with that
+    proposal, the database kept the invented funnel and the next real export was refused
+    row by row (unknown stage label). Now the proposal has no [funnel] (the files name no
+    stage) and says so; the load keeps HubSpot's funnel, and the real export loads: 2
+    deals, 1 won."""
+    header = "Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner,Create Date\n"
+    empty = write(tmp_path, "empty.csv", header)
+    proposal = tmp_path / "p.toml"
+    result = cli("init", empty, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    text = proposal.read_text(encoding="utf-8")
+    assert "funnel" not in tomllib.loads(text)
+    assert "# no [funnel]: the files hold no stage label" in text
+    db = tmp_path / "db.duckdb"
+    assert cli("load", "--db", db, "--config", proposal, empty).exit_code == ExitCode.OK
+    real = write(tmp_path, "deals.csv", header +
+                 "1,Acme,Appointment Scheduled,100,,Ann,2026-10-01\n"
+                 "2,Beta,Closed Won,200,2026-10-20,Ann,2026-10-02\n")
+    result = cli("load", "--db", db, "--config", proposal, real)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 2, loaded 2, rejected 0" in result.stderr
+    assert query(db, "select status, count(*) from deals group by 1 order by 1") == [
+        ("open", 1), ("won", 1)]
+
+
 def test_init_never_writes_a_database(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = cli("init", ONBOARDING / "zoho")

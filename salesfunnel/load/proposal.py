@@ -79,8 +79,11 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
         for name in others:
             out += _funnel_lines(propose_funnel(files, own[name]), own[name],
                                  table=f"funnel.{_key(name)}", note=f"pipeline {name}")
-    else:
+    elif labels:
         out += _funnel_lines(funnel, labels)
+    else:  # no record names a stage: any funnel would be made up
+        out += ["# no [funnel]: the files hold no stage label (no records), so none is proposed; "
+                "the load keeps the preset's funnel or the database's", ""]
     out += _columns_tables(db, files)
     out += _dates_lines(files)
     out += _tiers_lines(db, files)
