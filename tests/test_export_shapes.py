@@ -377,6 +377,38 @@ def test_a_freshsales_deals_export_names_its_accounts(cli, tmp_path):
                      "from deals group by 1 order by 1") == [("Acme", 2, None), ("Beta", 2, 2000.0)]
 
 
+def test_a_dutch_hubspot_export_names_its_owner_and_lost_reason(cli, tmp_path):
+    """HubSpot in Dutch writes "Eigenaar van deal" and "Reden gesloten verloren": init
+    said "no owner column: every deal loads as (no owner); rank has no reps to rank" and
+    "no lost reason", and ordered the stages by frequency. Now both are mapped and the
+    stage words order the funnel (Afspraak gepland < Presentatie gepland < Contract
+    verzonden, CHECK). Hand count: Anne 3 deals, Bram 2; one loss, "Te duur"."""
+    path = write(tmp_path, "deals.csv",
+                 "Record-ID,Dealnaam,Dealfase,Pijplijn,Bedrag,Sluitingsdatum,Eigenaar van deal,"
+                 "Aanmaakdatum,Reden gesloten verloren\n"
+                 "1,Acme,Afspraak gepland,Verkoop,1000,,Anne de Vries,2026-01-05 10:00,\n"
+                 "2,Beta,Gesloten gewonnen,Verkoop,2000,2026-03-02 10:00,Bram Jansen,"
+                 "2026-01-06 10:00,\n"
+                 "3,Gamma,Presentatie gepland,Verkoop,3000,,Anne de Vries,2026-01-07 10:00,\n"
+                 "4,Delta,Contract verzonden,Verkoop,3500,,Anne de Vries,2026-01-07 10:00,\n"
+                 "5,Eps,Gesloten verloren,Verkoop,400,2026-03-02 10:00,Bram Jansen,"
+                 "2026-01-08 10:00,Te duur\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no owner" not in result.stderr and "no lost reason" not in result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert (config["columns"]["deals"]["rep"], config["columns"]["deals"]["lost_reason"]) == (
+        "Eigenaar van deal", "Reden gesloten verloren")
+    assert config["funnel"]["stages"] == [
+        "Afspraak gepland", "Presentatie gepland", "Contract verzonden", "Gesloten gewonnen"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select rep, count(*), max(lost_reason) from deals group by 1 order by 1") == [
+        ("Anne de Vries", 3, None), ("Bram Jansen", 2, "Te duur")]
+
+
 def test_an_id_column_with_a_blank_stays_the_key_and_the_row_is_rejected(cli, tmp_path):
     """One blank `Deal ID` among four made init key every deal by its line ("@row"): the
     file's ids 1, 3, 4 were lost and it could not be reloaded as an update. Now the id

@@ -34,6 +34,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "ответственный", "менеджер", "владелец", "负责人", "销售", "销售员", "所有者",
             "dealinhaber", "dealbesitzer", "proprietairedelatransaction", "propietariodelnegocio",
             "proprietariodonegocio", "proprietariodellatrattativa", "dealeigenaar",
+            "eigenaarvandeal", "eigenaarvandedeal",
             "負責人", "業務", "業務員", "担当者", "商談所有者", "取引担当者", "営業担当者",
             "営業担当", "담당자", "소유자",
             "영업담당자", "거래담당자"),
@@ -95,6 +96,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                "來源", "リードソース", "리드소스", "출처"),
     "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
                     "reasonforloss", "redenverlies", "redenvanverlies", "verliesreden",
+                    "redengeslotenverloren", "redenvoorgeslotenverloren",
                     "verlustgrund",
                     "raisondelaperte", "motifdeperte", "motivodeperdida", "razaodaperda",
                     "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因", "statusreason",
@@ -248,8 +250,8 @@ COMMON_STAGE_PLACES: tuple[tuple[str, ...], ...] = (
      "descubrimiento", "reunión", "afspraak gepland", "riunione", "appuntamento fissato"),
     ("demo", "demo scheduled", "presentation", "evaluation", "solution", "trial", "poc",
      "demo geplant", "demo vereinbart", "präsentation", "démo", "démonstration",
-     "demostración", "demonstração", "demo gepland", "presentatie", "demo programmata",
-     "presentazione"),
+     "demostración", "demonstração", "demo gepland", "presentatie", "presentatie gepland",
+     "demo programmata", "presentazione", "presentazione programmata"),
     ("proposal", "proposal sent", "proposal made", "quote", "quote sent", "quoted", "pricing",
      "angebot", "angebot erstellt", "angebot gesendet", "angebot gemacht", "proposition",
      "devis", "proposition envoyée", "propuesta", "propuesta enviada", "cotización",
@@ -258,8 +260,8 @@ COMMON_STAGE_PLACES: tuple[tuple[str, ...], ...] = (
     ("negotiation", "negotiating", "negotiations", "contract", "contract sent", "closing",
      "commit", "verbal", "verbal commit", "verhandlung", "verhandlungen begonnen", "vertrag",
      "négociation", "négociations commencées", "negociación", "negociación iniciada",
-     "negociação", "onderhandeling", "onderhandelingen gestart", "negoziazione",
-     "trattative avviate", "contratto"),
+     "negociação", "onderhandeling", "onderhandelingen gestart", "contract verzonden",
+     "negoziazione", "trattative avviate", "contratto", "contratto inviato"),
 )
 BITRIX_PIPELINE = re.compile(r"^C\d+:")  # Bitrix24 stage ids of pipeline n: C1:NEW
 
