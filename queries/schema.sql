@@ -101,7 +101,10 @@ create table if not exists subscriptions (
     ended_at timestamp,
     mrr double,
     file_id bigint,
-    line bigint
+    line bigint,
+    -- the MRR's currency (its currency column, else the code or symbol its text is
+    -- written with; the report currency when [currency] converts it): null for unknown
+    currency varchar
 );
 
 -- one row per loaded deals file: its as-of time (when the CRM was exported),

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 DEFAULT_DB_NAME = "salesfunnel.duckdb"
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # version -> what brings a database of that version to the next one (in one transaction,
 # on the first open by this release); schema.sql only creates tables that are missing
 MIGRATIONS = {
@@ -67,6 +67,7 @@ MIGRATIONS = {
     "cached facts",
     "2": "add deals.pipeline (migrate.sql) and rebuild the cached facts",
     "3": "add load_rejects.deal_id (migrate.sql): a rejected row's deal is in its export",
+    "4": "add subscriptions.currency (migrate.sql): MRR is never added across currencies",
 }
 DEFAULT_WAIT_SECONDS = 5.0
 # DuckDB's memory on every connection: a quarter of the machine's RAM, at most 2 GiB (a

@@ -52,7 +52,7 @@ KINDS: dict[str, KindSpec] = {
         KindSpec(
             "subscriptions",
             required=("started_at",),
-            optional=("customer_id", "deal_id", "rep", "tier", "ended_at", "mrr"),
+            optional=("customer_id", "deal_id", "rep", "tier", "ended_at", "mrr", "currency"),
             key="customer_id",
             one_of=("customer_id", "deal_id"),
         ),

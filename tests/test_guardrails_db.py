@@ -219,7 +219,7 @@ def test_database_of_the_previous_release_is_migrated(cli, tmp_path):
     assert [(r["stage"], r["reached"]) for r in rows] == [
         ("lead", 6), ("qualified", 4), ("opportunity", 3), ("won", 1)
     ]
-    assert _version(db) == "4"
+    assert _version(db) == "5"
     after = snapshot(db)
     for table in ("stage_history", "accounts"):
         assert after[table] == before[table], table
@@ -233,7 +233,7 @@ def test_database_of_the_previous_release_is_migrated(cli, tmp_path):
     shutil.copy(RELEASE_DB, db2)
     result = cli("load", FIXTURES / "funnel", "--db", db2)
     assert result.exit_code == ExitCode.OK, result.stderr
-    assert _version(db2) == "4"
+    assert _version(db2) == "5"
 
 
 def test_a_version_2_database_gains_the_pipeline_column(cli, loaded):
@@ -247,20 +247,20 @@ def test_a_version_2_database_gains_the_pipeline_column(cli, loaded):
     assert [(r["stage"], r["reached"]) for r in json.loads(result.stdout)] == [
         ("lead", 6), ("qualified", 4), ("opportunity", 3), ("won", 1)
     ]
-    assert _version(loaded) == "4"
+    assert _version(loaded) == "5"
     with duckdb.connect(str(loaded)) as conn:
         assert conn.execute("select count(*), count(pipeline) from deals").fetchone() == (6, 0)
 
 
 def test_newer_schema_version_is_refused(cli, loaded):
     with duckdb.connect(str(loaded)) as conn:
-        conn.execute("update salesfunnel_meta set value = '5' where key = 'schema_version'")
+        conn.execute("update salesfunnel_meta set value = '6' where key = 'schema_version'")
     before = snapshot(loaded)
     for args in (("conversion",), ("load", FIXTURES / "funnel")):
         result = cli(*args, "--db", loaded)
         assert result.exit_code == ExitCode.DATABASE
         line = error_line(result)
-        assert "has schema version 5, newer than version 4" in line
+        assert "has schema version 6, newer than version 5" in line
     assert snapshot(loaded) == before
 
 

@@ -665,7 +665,7 @@ def test_a_version_3_database_gains_the_rejects_deal_id(db_path, tmp_path, cli):
                  "--db", db_path, env=ENV)
     assert result.exit_code == ExitCode.OK, result.stderr
     assert query(db_path, "select value from salesfunnel_meta where key = 'schema_version'") \
-        == [("4",)]
+        == [("5",)]
     assert _removed(db_path) == {"D3": "2026-11-17"}
 
 

@@ -126,3 +126,94 @@ def test_rep_and_tier_come_from_a_deal_loaded_later(tmp_path, db_path):
     load_into(db_path, deals)
     # S1 takes ann and smb from X1; S2 keeps what its own row says
     assert query(db_path, view) == [("S1", "ann", "smb"), ("S2", "zoe", "mid")]
+
+
+# MRR in two currencies (the brief: no sums across currencies, on every path). By hand:
+#   D1 ann won 100 USD; its customer C1 started 2026-02-01, churned 2026-03-15, MRR USD 100
+#   D2 bob won 200 USD; its customer C2 started 2026-02-02, churned 2026-04-01, MRR EUR 200
+MRR_DEALS = ("deal_id,rep,tier,stage,status,amount,currency,created_at,closed_at\n"
+             "D1,ann,smb,won,won,100,USD,2026-01-05,2026-02-01\n"
+             "D2,bob,smb,won,won,200,USD,2026-01-06,2026-02-02\n")
+MRR_SUBSCRIPTIONS = ("customer_id,deal_id,started_at,ended_at,mrr\n"
+                     "C1,D1,2026-02-01,2026-03-15,USD 100\n"
+                     "C2,D2,2026-02-02,2026-04-01,EUR 200\n")
+MRR_ENV = {"SALESFUNNEL_TODAY": "2026-05-01"}
+
+
+def _mrr_database(cli, tmp_path, config: str | None = None):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    write(folder, "deals.csv", MRR_DEALS)
+    write(folder, "subscriptions.csv", MRR_SUBSCRIPTIONS)
+    db = tmp_path / "mrr.duckdb"
+    extra = ["--config", write(tmp_path, "sf.toml", config)] if config else []
+    result = cli("load", folder, "--db", db, *extra)
+    assert result.exit_code == 0, result.stderr
+    return db, extra
+
+
+def test_mrr_in_two_currencies_is_never_added_up(cli, tmp_path):
+    import json
+
+    db, _ = _mrr_database(cli, tmp_path)
+    assert query(db, "select customer_id, mrr, currency from subscriptions order by 1") == [
+        ("C1", 100.0, "USD"), ("C2", 200.0, "EUR"),
+    ]
+    note = ("salesfunnel: note: the subscriptions' MRR is in more than one currency (1 in EUR, "
+            "1 in USD), and MRR in different currencies is never added up: churn's mrr_lost "
+            "and tiers' avg_mrr are unknown (shown as –). Convert them when loading: add to "
+            'the config file [currency] report = "EUR" and rates = { USD = <rate> } (one unit '
+            "of each currency in EUR), then load the subscriptions again with --force.")
+    for by in ("rep", "tier"):
+        result = cli("churn", "--by", by, "--db", db, "-f", "json", env=MRR_ENV)
+        assert result.exit_code == 0, result.stderr
+        assert note in result.stderr
+        rows = json.loads(result.stdout)
+        assert [(row["churned"], row["mrr_lost"]) for row in rows] == (
+            [(1, None), (1, None)] if by == "rep" else [(2, None)])
+    result = cli("tiers", "--db", db, "-f", "json", env=MRR_ENV)
+    assert note in result.stderr
+    smb = next(row for row in json.loads(result.stdout) if row["tier"] == "smb")
+    assert (smb["customers"], smb["churn_rate"], smb["avg_mrr"]) == (2, 1.0, None)
+    table = cli("churn", "--db", db, env={**MRR_ENV, "COLUMNS": "160"}).stdout
+    assert "200" not in table and "300" not in table  # no MRR figure, summed or not
+
+
+def test_mrr_converted_into_the_report_currency_adds_up(cli, tmp_path):
+    """[currency] report = "USD", rates EUR = 1.1: C2's MRR is 220 USD; bob's MRR lost
+    220, ann's 100; the tier's average (100 + 220) / 2 = 160."""
+    import json
+
+    config = '[currency]\nreport = "USD"\nrates = { EUR = 1.1 }\n'
+    db, extra = _mrr_database(cli, tmp_path, config)
+    assert query(db, "select customer_id, round(mrr, 6), currency from subscriptions "
+                     "order by 1") == [("C1", 100.0, "USD"), ("C2", 220.0, "USD")]
+    result = cli("churn", "--db", db, *extra, "-f", "json", env=MRR_ENV)
+    assert "MRR is in more than one currency" not in result.stderr
+    assert {row["rep"]: round(row["mrr_lost"], 6) for row in json.loads(result.stdout)} == {
+        "ann": 100.0, "bob": 220.0}
+    result = cli("tiers", "--db", db, *extra, "-f", "json", env=MRR_ENV)
+    smb = next(row for row in json.loads(result.stdout) if row["tier"] == "smb")
+    assert round(smb["avg_mrr"], 6) == 160.0
+
+
+def test_a_version_4_database_gains_the_mrr_currency(cli, tmp_path):
+    """Schema version 4 (before subscriptions.currency): the first open adds the column
+    (empty: the currency of MRR loaded before is unknown) and churn adds that MRR up as
+    before; a load of the subscriptions again fills it."""
+    import json
+
+    import duckdb
+
+    db, _ = _mrr_database(cli, tmp_path)
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("alter table subscriptions drop column currency")
+        conn.execute("update salesfunnel_meta set value = '4' where key = 'schema_version'")
+    result = cli("churn", "--by", "tier", "--db", db, "-f", "json", env=MRR_ENV)
+    assert result.exit_code == 0, result.stderr
+    assert [row["mrr_lost"] for row in json.loads(result.stdout)] == [300.0]
+    assert query(db, "select value from salesfunnel_meta where key = 'schema_version'") == [("5",)]
+    assert query(db, "select count(*), count(currency) from subscriptions") == [(2, 0)]
+    assert cli("load", tmp_path / "exports", "--db", db, "--force").exit_code == 0
+    result = cli("churn", "--by", "tier", "--db", db, "-f", "json", env=MRR_ENV)
+    assert [row["mrr_lost"] for row in json.loads(result.stdout)] == [None]

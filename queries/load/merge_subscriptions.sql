@@ -3,6 +3,6 @@
 delete from subscriptions where customer_id in (select customer_id from incoming);
 
 insert into subscriptions
-    (customer_id, deal_id, rep, tier, started_at, ended_at, mrr, file_id, line)
-select customer_id, deal_id, rep, tier, started_at, ended_at, mrr, $file_id, line
+    (customer_id, deal_id, rep, tier, started_at, ended_at, mrr, currency, file_id, line)
+select customer_id, deal_id, rep, tier, started_at, ended_at, mrr, currency, $file_id, line
 from incoming;

@@ -12,8 +12,16 @@ trimmed as (
         nullif(lower(trim_spaces(tier)), '') as tier,
         nullif(trim_spaces(started_at), '') as started_at_text,
         nullif(trim_spaces(ended_at), '') as ended_at_text,
-        nullif(trim_spaces(mrr), '') as mrr_text
+        nullif(trim_spaces(mrr), '') as mrr_text,
+        -- the currency column, else the code or symbol the MRR itself is written with
+        coalesce(currency_cell(nullif(trim_spaces(currency), '')), amount_currency(nullif(trim_spaces(mrr), '')))
+            as currency_original
     from source_rows
+),
+
+-- the config's report currency (one row; null: MRR is kept as loaded)
+settings as (
+    select report as report_currency from currency_settings
 ),
 
 parsed as (
@@ -22,8 +30,25 @@ parsed as (
         coalesce(customer_id_text, deal_id) as customer_id,
         parse_timestamp(started_at_text) as started_at,
         parse_timestamp(ended_at_text) as ended_at,
-        parse_amount(mrr_text) as mrr
+        parse_amount(mrr_text) as mrr_original,
+        coalesce(currency_original, settings.report_currency) as mrr_currency,
+        settings.report_currency
     from trimmed
+    cross join settings
+),
+
+-- with [currency] rates, MRR in the report currency (as deals' amounts); without a
+-- rate for its currency the MRR is unknown (null), its currency kept
+converted as (
+    select
+        parsed.*,
+        case
+            when report_currency is null or mrr_currency = report_currency then mrr_original
+            else mrr_original * rates.rate
+        end as mrr,
+        case when rates.rate is not null then report_currency else mrr_currency end as currency
+    from parsed
+    left join currency_rates as rates on rates.currency = parsed.mrr_currency
 ),
 
 checked as (
@@ -37,9 +62,20 @@ checked as (
             problem(
                 ended_at < started_at, 'ended_at', ended_at_text, 'ended_at is before started_at'
             ),
-            amount_problem(mrr_text, mrr, 'mrr')
+            amount_problem(mrr_text, mrr_original, 'mrr'),
+            problem(
+                currency_original is not null
+                    and not regexp_full_match(currency_original, '[A-Z]{3}'),
+                'currency', currency_original,
+                case
+                    when regexp_matches(currency_original, '\p{Sc}|^KR$')
+                        then 'a currency symbol several currencies write ($: USD, CAD, AUD, ...; '
+                            || '¥: JPY, CNY; kr: SEK, NOK, DKK): write the code'
+                    else 'unknown currency code (expected e.g. USD, EUR)'
+                end
+            )
         ], lambda p: p is not null) as problems
-    from parsed
+    from converted
 ),
 
 final as (
@@ -53,6 +89,7 @@ final as (
         started_at,
         ended_at,
         mrr,
+        currency,
         problems
     from checked
 )

@@ -35,8 +35,10 @@ group_counts as (
         count(*) as started,
         count(*) filter (where churned) as churned,
         count(*) filter (where early_churned) as early_churned,
-        -- churned customers without any known mrr: the MRR lost is unknown, not 0
+        -- churned customers without any known mrr: the MRR lost is unknown, not 0; MRR in
+        -- several currencies is never added up: unknown
         case
+            when (select count(*) from mrr_currencies) > 1 then null
             when count(*) filter (where churned) > 0 then sum(mrr) filter (where churned)
             else 0
         end as mrr_lost

@@ -53,7 +53,8 @@ customer_totals as (
         count(*) as customers,
         count(*) filter (where churned) as churned,
         count(*) filter (where churned) / count(*) as churn_rate,
-        avg(mrr) as avg_mrr
+        -- MRR in several currencies is never averaged together: unknown
+        case when (select count(*) from mrr_currencies) <= 1 then avg(mrr) end as avg_mrr
     from subscription_outcomes(p_since, p_until, p_today)
     group by tier
 ),

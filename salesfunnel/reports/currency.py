@@ -76,3 +76,28 @@ def unconverted_notices(db: Database) -> list[str]:
         f"{'them' if total != 1 else 'it'} (the amount is unknown, not zero). Add rates = "
         f"{rates_to_fill(code for code, _ in rows)} and load the exports again with --force."
     ]
+
+
+def mrr_currency_notices(db: Database) -> list[str]:
+    """What churn and tiers say when the subscriptions' MRR is in more than one currency,
+    or in one beside MRR of no known currency (facts/mrr_currencies): MRR is never added
+    across them, so mrr_lost and avg_mrr are unknown, and which [currency] would convert
+    them. Empty when the MRR is in one currency (or none is loaded)."""
+    db.ensure("mrr_currencies")
+    rows = db.fetchall("select currency, subscriptions from mrr_currencies")
+    if len(rows) <= 1:
+        return []
+    codes = [code for code, _ in rows if code is not None]
+    unknown = sum(count for code, count in rows if code is None)
+    held = ", ".join(f"{count:,} in {code}" for code, count in rows if code is not None) + (
+        f", {unknown:,} without a currency" if unknown else "")
+    target = codes[0]
+    return [
+        f"the subscriptions' MRR is in more than one currency ({held}), and MRR in different "
+        "currencies is never added up: churn's mrr_lost and tiers' avg_mrr are unknown "
+        f'(shown as –). Convert them when loading: add to the config file [currency] report = '
+        f'"{target}"' + (f" and rates = {rates_to_fill(codes[1:])} (one unit of each currency "
+                         f"in {target})" if len(codes) > 1 else "")
+        + ("; MRR without a currency is then in the report currency" if unknown else "")
+        + ", then load the subscriptions again with --force."
+    ]

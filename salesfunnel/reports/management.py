@@ -23,6 +23,7 @@ from salesfunnel.reports.common import (
     midnight,
     tier_filter,
 )
+from salesfunnel.reports.currency import mrr_currency_notices
 from salesfunnel.reports.intervals import DEFAULT_CONFIDENCE, z_value
 from salesfunnel.reports.notices import (
     undated_closes_notices,
@@ -117,8 +118,9 @@ def churn(
         f"from churn_by_group(?, ?, ?, ?, ?, ?){' limit 0' if notices else ''}",
         [*day_args, *window.args(), today, early_months, by, z_value(confidence)],
     )
-    if by == "rep" and not notices:
-        notices = _repless_customers_notices(frame)
+    if not notices:  # subscriptions are loaded
+        notices = [*(_repless_customers_notices(frame) if by == "rep" else []),
+                   *mrr_currency_notices(db)]
     title = (
         f"Churn by {by} · customers started {_window_text(window)} · as of {today:%Y-%m-%d} "
         f"· early = ended within {early_months} month{'s' if early_months != 1 else ''}"
@@ -182,7 +184,7 @@ def tiers(
     """Per tier: deals, win rate, days to win, won amounts and their share, and the
     churn and MRR of the tier's customers when subscriptions are loaded; the win and
     churn rates with their Wilson intervals (no subscriptions: null, and a notice says so)."""
-    notices = _require_subscriptions(db)
+    notices = _require_subscriptions(db) or mrr_currency_notices(db)
     counts = ("deals", "won", "lost", "open", "customers")
     # new fields after the old ones (the intervals, the window), so that readers by
     # position keep working
