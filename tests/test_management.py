@@ -196,12 +196,13 @@ def test_early_churn_list(mgmt_db):
     frame = run(mgmt_db, lambda db: management.early_churn(db, ALL, TODAY)).frame
     assert frame.columns == [
         "customer_id", "deal_id", "rep", "tier", "started_at", "ended_at", "days_active", "mrr",
+        "currency",
     ]
     d = dt.date
     assert frame.rows() == [
-        ("C01", "P01", "ann", "smb", d(2026, 1, 15), d(2026, 6, 14), 150, 100.0),
-        ("C05", None, "bob", "smb", d(2026, 2, 1), d(2026, 4, 10), 68, 80.0),
-        ("C07", None, "bob", "smb", d(2026, 5, 1), d(2026, 9, 30), 152, 60.0),
+        ("C01", "P01", "ann", "smb", d(2026, 1, 15), d(2026, 6, 14), 150, 100.0, None),
+        ("C05", None, "bob", "smb", d(2026, 2, 1), d(2026, 4, 10), 68, 80.0, None),
+        ("C07", None, "bob", "smb", d(2026, 5, 1), d(2026, 9, 30), 152, 60.0, None),
     ]
 
 

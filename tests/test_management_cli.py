@@ -101,10 +101,10 @@ def test_churn_list_early_csv(cli, loaded):
     result = cli("churn", "--list-early", "--db", loaded, "-f", "csv", env=ENV)
     assert result.exit_code == ExitCode.OK
     assert result.stdout.splitlines() == [
-        "customer_id,deal_id,rep,tier,started_at,ended_at,days_active,mrr",
-        "C01,P01,ann,smb,2026-01-15,2026-06-14,150,100.0",
-        "C05,,bob,smb,2026-02-01,2026-04-10,68,80.0",
-        "C07,,bob,smb,2026-05-01,2026-09-30,152,60.0",
+        "customer_id,deal_id,rep,tier,started_at,ended_at,days_active,mrr,currency",
+        "C01,P01,ann,smb,2026-01-15,2026-06-14,150,100.0,",
+        "C05,,bob,smb,2026-02-01,2026-04-10,68,80.0,",
+        "C07,,bob,smb,2026-05-01,2026-09-30,152,60.0,",
     ]
 
 

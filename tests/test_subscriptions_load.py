@@ -177,6 +177,14 @@ def test_mrr_in_two_currencies_is_never_added_up(cli, tmp_path):
     assert (smb["customers"], smb["churn_rate"], smb["avg_mrr"]) == (2, 1.0, None)
     table = cli("churn", "--db", db, env={**MRR_ENV, "COLUMNS": "160"}).stdout
     assert "200" not in table and "300" not in table  # no MRR figure, summed or not
+    # the early-churn list shows each customer's own MRR, in its currency
+    listed = json.loads(cli("churn", "--list-early", "--db", db, "-f", "json",
+                            env=MRR_ENV).stdout)
+    assert [(row["customer_id"], row["mrr"], row["currency"]) for row in listed] == [
+        ("C1", 100.0, "USD"), ("C2", 200.0, "EUR")]
+    table = cli("churn", "--list-early", "--db", db, env={**MRR_ENV, "COLUMNS": "160"}).stdout
+    line = next(text for text in table.splitlines() if "C2" in text)
+    assert line.split()[-2:] == ["200", "EUR"]
 
 
 def test_mrr_converted_into_the_report_currency_adds_up(cli, tmp_path):

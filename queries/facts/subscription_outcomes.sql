@@ -1,6 +1,7 @@
 -- One row per customer who started in [p_since, p_until) and on or before
 -- p_today: whether it has churned by p_today (ended_at on or before that day)
--- and the whole days from start to end for those that churned. Null bounds
+-- and the whole days from start to end for those that churned; with its MRR and
+-- the MRR's currency. Null bounds
 -- leave that side of the window open.
 create or replace temp macro subscription_outcomes(p_since, p_until, p_today) as table
 with
@@ -25,6 +26,7 @@ final as (
         started.started_at,
         started.ended_at,
         started.mrr,
+        started.currency,
         coalesce(started.ended_at < day_after_today.bound, false) as churned,
         case
             when started.ended_at < day_after_today.bound

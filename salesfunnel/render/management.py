@@ -96,11 +96,16 @@ def early_churn_table(report: Report) -> Table:
     table.add_column("Days active", justify="right")
     table.add_column("MRR", justify="right")
     rows = report.rows()
+    # the MRR's currency, when the subscriptions say one (an export without shows none)
+    currencies = any(row["currency"] for row in rows)
+    if currencies:
+        table.add_column("Currency")
     for row in rows:
         table.add_row(
             row["customer_id"], row["deal_id"] or NULL, _label(row["rep"]), row["tier"],
             fmt_date(row["started_at"]), fmt_date(row["ended_at"]),
             fmt_int(row["days_active"]), fmt_amount(row["mrr"]),
+            *([row["currency"] or NULL] if currencies else []),
         )
     add_empty_note(table, len(rows), "No subscriptions are loaded, so no churn."
                    if report.extra.get("no_subscriptions")

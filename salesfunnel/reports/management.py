@@ -140,7 +140,8 @@ def early_churn(
     frame = db.rows(
         "select customer_id, deal_id, rep, tier, started_at::date as started_at, "
         "ended_at::date as ended_at, days_active::bigint as days_active, "
-        f"mrr::double as mrr{days} from early_churn_list(?, ?, ?, ?)"
+        # the MRR's currency after the old fields, before the window's (readers by position)
+        f"mrr::double as mrr, currency{days} from early_churn_list(?, ?, ?, ?)"
         f"{' limit 0' if notices else ''}",
         [*day_args, *window.args(), today, early_months],
     )
