@@ -351,3 +351,18 @@ create or replace temp macro amount_problem(text, parsed, column_name) as
         ),
         problem(parsed < 0, column_name, text, 'negative amount')
     );
+
+-- The reject record of a currency (a currency cell, or the code or symbol an amount is
+-- written with), or null: a code is three letters; a symbol several currencies write
+-- ($, ¥, kr) is never guessed.
+create or replace temp macro currency_problem(currency) as
+    problem(
+        currency is not null and not regexp_full_match(currency, '[A-Z]{3}'),
+        'currency', currency,
+        case
+            when regexp_matches(currency, '\p{Sc}|^KR$')
+                then 'a currency symbol several currencies write ($: USD, CAD, AUD, ...; '
+                    || '¥: JPY, CNY; kr: SEK, NOK, DKK): write the code'
+            else 'unknown currency code (expected e.g. USD, EUR)'
+        end
+    );

@@ -121,17 +121,7 @@ checked as (
             date_problem(created_at_text, created_at, 'created_at'),
             date_problem(closed_at_text, closed_at, 'closed_at'),
             amount_problem(amount_text, amount_original, 'amount'),
-            problem(
-                currency_original is not null
-                    and not regexp_full_match(currency_original, '[A-Z]{3}'),
-                'currency', currency_original,
-                case
-                    when regexp_matches(currency_original, '\p{Sc}|^KR$')
-                        then 'a currency symbol several currencies write ($: USD, CAD, AUD, ...; '
-                            || '¥: JPY, CNY; kr: SEK, NOK, DKK): write the code'
-                    else 'unknown currency code (expected e.g. USD, EUR)'
-                end
-            )
+            currency_problem(currency_original)
             -- a currency without a rate is no problem of the row: the deal loads with
             -- an unknown amount (facts/unconverted_amounts), its value as exported kept
         ], lambda p: p is not null) as problems

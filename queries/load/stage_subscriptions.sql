@@ -63,17 +63,7 @@ checked as (
                 ended_at < started_at, 'ended_at', ended_at_text, 'ended_at is before started_at'
             ),
             amount_problem(mrr_text, mrr_original, 'mrr'),
-            problem(
-                currency_original is not null
-                    and not regexp_full_match(currency_original, '[A-Z]{3}'),
-                'currency', currency_original,
-                case
-                    when regexp_matches(currency_original, '\p{Sc}|^KR$')
-                        then 'a currency symbol several currencies write ($: USD, CAD, AUD, ...; '
-                            || '¥: JPY, CNY; kr: SEK, NOK, DKK): write the code'
-                    else 'unknown currency code (expected e.g. USD, EUR)'
-                end
-            )
+            currency_problem(currency_original)
         ], lambda p: p is not null) as problems
     from converted
 ),
