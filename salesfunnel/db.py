@@ -389,11 +389,12 @@ class Database:
             if name in CACHED_VIEWS or set(CACHED_VIEWS) & dependencies(name)
         }
 
-    def install_queries(self) -> None:
-        """Create every view and macro of the view layers (live definitions) on this connection."""
+    def install_queries(self, *names: str) -> None:
+        """Create the named views and macros of the view layers (default: every one) and
+        what they read, as live definitions (no cache read), on this connection."""
         self._installed.clear()
         self._cache_valid = False
-        self.ensure(*(q.name for q in query_files()))
+        self.ensure(*(names or (q.name for q in query_files())))
 
     def ensure(self, *names: str) -> None:
         """Create the named views/macros of the view layers and what they read, once per
@@ -469,9 +470,7 @@ class Database:
 
         # the live definitions of the cached views and what they read (not a cache read by
         # an earlier override); the reports' views are created when a report asks for them
-        self._installed.clear()
-        self._cache_valid = False
-        self.ensure(*CACHED_VIEWS)
+        self.install_queries(*CACHED_VIEWS)
         full = self.full_funnel
         scopes = [("all", None, full)] if not full.pipelines else [("shared", None, full.shared)] + [
             ("one", name, funnel) for name, funnel in full.pipelines

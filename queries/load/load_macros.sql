@@ -352,6 +352,15 @@ create or replace temp macro amount_problem(text, parsed, column_name) as
         problem(parsed < 0, column_name, text, 'negative amount')
     );
 
+-- An amount in the report currency (the config's [currency]): as loaded without a
+-- report currency or when it is in it; else one unit of its currency is `rate`
+-- report-currency units, and without a rate for it the amount is unknown (null).
+create or replace temp macro in_report_currency(amount, currency, report_currency, rate) as
+    case
+        when report_currency is null or currency = report_currency then amount
+        else amount * rate
+    end;
+
 -- The reject record of a currency (a currency cell, or the code or symbol an amount is
 -- written with), or null: a code is three letters; a symbol several currencies write
 -- ($, ¥, kr) is never guessed.

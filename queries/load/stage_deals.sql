@@ -77,13 +77,8 @@ parsed as (
 with_status as (
     select
         parsed.*,
-        -- with [currency] rates: one unit of the currency is `rate` report-currency units;
-        -- without a rate for it the amount is unknown in the report currency (null)
-        case
-            when report_currency is null then amount_original
-            when parsed.currency = report_currency then amount_original
-            else amount_original * rates.rate
-        end as amount,
+        in_report_currency(amount_original, parsed.currency, report_currency, rates.rate)
+            as amount,
         case
             when status_text is not null then status_text
             when is_won_stage then 'won'

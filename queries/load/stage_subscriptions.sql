@@ -42,10 +42,7 @@ parsed as (
 converted as (
     select
         parsed.*,
-        case
-            when report_currency is null or mrr_currency = report_currency then mrr_original
-            else mrr_original * rates.rate
-        end as mrr,
+        in_report_currency(mrr_original, mrr_currency, report_currency, rates.rate) as mrr,
         case when rates.rate is not null then report_currency else mrr_currency end as currency
     from parsed
     left join currency_rates as rates on rates.currency = parsed.mrr_currency

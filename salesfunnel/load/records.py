@@ -90,16 +90,13 @@ def read_records(
             )
     if footer:  # a footer line that happens to have the right number of fields
         first = quote_ident("c0")
-        # (its rowid stays a gap, so the records after it keep their lines)
+        # (its rowid stays a gap, so the records after it keep their lines); one scan: a
+        # delete answers with how many rows it deleted
         deleted = db.scalar(
-            f"select count(*) from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
+            f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
             {"footer": footer},
         )
         if deleted:
-            db.execute(
-                f"delete from csv_records where regexp_full_match(trim({first}), $footer, 'i')",
-                {"footer": footer},
-            )
             plan.notices.append(
                 f"{deleted} report footer line{'s' if deleted > 1 else ''} (totals, copyright, "
                 "confidentiality lines) skipped: not deals"
