@@ -257,6 +257,8 @@ def test_plain_option_values_are_coerced_as_typer_does():
                 values = [member.value for member in annotation]
             else:
                 values = texts.get(annotation, [])
+            if param.multiple or param.nargs != 1:  # `load PATH...`, `--kind K=PATH`
+                values = [None, (), ("a.csv",), ("a/b.csv", "~/c d.csv", "kind=x.csv")]
             for text in values:
                 plain = _plain_value(param, text)
                 if plain is _NOT_PLAIN:
@@ -266,6 +268,9 @@ def test_plain_option_values_are_coerced_as_typer_does():
                 assert (type(plain), plain) == (type(typed), typed), (command.name, param.name)
                 checked += 1
     assert checked > 100
+    lists = {(name, p.name) for name, c in group.commands.items() for p in c.params
+             if p.multiple or p.nargs != 1}
+    assert lists == {("init", "paths"), ("load", "paths"), ("load", "kind")}
     # not plain: left to Typer, whose message names the option
     options = {p.opts[0]: p for p in group.commands["pacing"].params}
     for text in ("x", "1,5", "nan", "inf", "1_000"):

@@ -111,12 +111,23 @@ _NOT_PLAIN = object()
 def _plain_value(param, value):
     """The value Typer's coercion gives a plain text of a plain option, without it: a
     whole number for an int, a decimal for a float, a path, an enum member by its
-    value. _NOT_PLAIN for everything else (a list, a ranged number, a text that is no
-    plain number or member), which Typer coerces, with its checks and its messages."""
+    value, a list of paths or texts for a list of them. _NOT_PLAIN for everything else (a
+    ranged number, a text that is no plain number or member), which Typer
+    coerces, with its checks and its messages."""
     descriptor = param.type_descriptor
     annotation = descriptor.annotation
-    if not isinstance(value, str) or descriptor.file_annotation is not None \
-            or descriptor.is_ranged or param.multiple or param.nargs != 1:
+    if descriptor.file_annotation is not None or descriptor.is_ranged:
+        return _NOT_PLAIN
+    if param.multiple or param.nargs != 1:  # `load PATH...`, `--kind K=PATH` (repeatable)
+        if value is None:  # none given: Typer's empty tuple
+            return ()
+        if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) for t in value):
+            return _NOT_PLAIN
+        texts = value
+        if annotation == list[Path]:
+            return [Path(text) for text in texts]
+        return list(texts) if annotation == list[str] else _NOT_PLAIN
+    if not isinstance(value, str):
         return _NOT_PLAIN
     if annotation is int and _PLAIN_INT.fullmatch(value):
         return int(value)
