@@ -369,3 +369,72 @@ def test_by_month_and_days_to_win_say_which_deals_have_no_created_date(cli, tmp_
     assert (by_tier["smb"]["won"], by_tier["smb"]["median_days_to_win"]) == (2, 10.0)  # E1's
     assert by_tier["mid"]["median_days_to_win"] is None  # no win
     assert "no created window" not in result.stderr
+
+
+# plan's rates are of the deals created in its lookback (as of 2026-11-15: 2026-05 to
+# 2026-10 by default). Deals without a created date are in no lookback: plan says so and
+# which column would date them, never "no deal was created".
+#   F1 won 2026-10-11, created 2026-08-01 (before a one-month lookback of 2026-10)
+#   F2 won 2026-10-20, no created date
+PLAN_UNDATED = (
+    "deal_id,rep,tier,stage,status,amount,created_at,closed_at\n"
+    "F1,ann,smb,won,won,100,2026-08-01,2026-10-11\n"
+    "F2,ann,smb,won,won,300,,2026-10-20\n"
+)
+
+
+def test_plan_says_its_lookback_leaves_out_deals_without_a_created_date(cli, tmp_path):
+    db, _ = _load(cli, tmp_path, PLAN_UNDATED)
+    result = cli("plan", "--target-amount", "1000", "--lookback", "1", "--db", db, env=TODAY)
+    assert result.exit_code == ExitCode.QUERY
+    assert result.stdout == ""
+    assert " ".join(result.stderr.split()) == (
+        "salesfunnel: error: No deal with a created date was created in the lookback "
+        "(2026-10 to 2026-10), so there are no conversion rates to plan from. Lengthen "
+        "--lookback. Note: 1 deal has no created date (created_at), so it is in no created "
+        "window and left out: whether it was created in this one is unknown. "
+        + CREATED_HINT
+    )
+    # a lookback reaching back to F1's creation plans from F1 alone: 1,000 at 200 a win
+    # (F1 and F2 won 400 in all) is 5 wins, each a lead that made it (F1: 1 of 1)
+    result = cli("plan", "--target-amount", "1000", "--lookback", "3", "--db", db, "-f", "json",
+                 env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)[0]["won"] == 5
+
+
+def test_plan_without_any_created_date_says_to_map_the_column(cli, tmp_path):
+    db, _ = _load(cli, tmp_path, PLAN_UNDATED.replace("2026-08-01", ""))
+    result = cli("plan", "--target-amount", "1000", "--db", db, env=TODAY)
+    assert result.exit_code == ExitCode.QUERY
+    # no lookback length or --start would help: the advice is the column alone
+    assert " ".join(result.stderr.split()) == (
+        "salesfunnel: error: No deal has a created date (created_at), so none is known to be "
+        "created in the lookback and the plan has no conversion rates (they are of the deals "
+        "created in it). " + CREATED_HINT
+    )
+
+
+def test_plan_on_data_that_ends_before_its_lookback_says_to_start_then(cli, tmp_path):
+    """The newest activity (S2's loss on 2025-03-20) is before the lookback 2026-05 to
+    2026-10: no lookback length helps; --start 2025-04 plans from 2024-10 to 2025-03."""
+    stale = (
+        "deal_id,rep,tier,stage,status,amount,created_at,closed_at\n"
+        "S1,ann,smb,won,won,100,2025-01-10,2025-02-10\n"
+        "S2,bob,smb,lead,lost,50,2025-01-15,2025-03-20\n"
+    )
+    db, _ = _load(cli, tmp_path, stale)
+    result = cli("plan", "--target-amount", "1000", "--db", db, env=TODAY)
+    assert result.exit_code == ExitCode.QUERY
+    assert " ".join(result.stderr.split()).endswith(
+        "No deal was won in the lookback (2026-05 to 2026-10), so there is no average won "
+        "amount and no win rate per rep to plan from. The newest activity in the database is "
+        "from 2025-03-20, before the lookback: plan as of then with --start 2025-04, or load "
+        "a fresh export."
+    )
+    # as it advises: 1,000 at S1's 100 a win is 10 wins, from 20 leads (S1 won 1 of 2)
+    result = cli("plan", "--target-amount", "1000", "--start", "2025-04", "--db", db,
+                 "-f", "json", env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    row = json.loads(result.stdout)[0]
+    assert (row["month"], row["won"], row["lead"]) == ("2025-04", 10, 20)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from salesfunnel.errors import QueryError, UsageError
+from salesfunnel.funnel import CREATED_AT_COLUMN
 from salesfunnel.reports import capacity as capacity_model
 from salesfunnel.reports.common import (
     Report,
@@ -20,7 +21,12 @@ from salesfunnel.reports.common import (
     month_start,
     tier_filter,
 )
-from salesfunnel.reports.notices import amount_hint, undated_closes_notices
+from salesfunnel.reports.notices import (
+    amount_hint,
+    newest_activity,
+    undated_closes_notices,
+    undated_created_notices,
+)
 
 if TYPE_CHECKING:
     from salesfunnel.db import Database
@@ -92,7 +98,12 @@ def trailing_figures(
         reached=tuple(zip(conversion["stage"].to_list(), conversion["reached"].to_list(),
                           strict=True)),
     )
-    hint = hint or "Lengthen --lookback" + (" or drop --tier" if tier else "") + "."
+    unknown_rates = not trailing.reached or 0 in (n for _, n in trailing.reached[1:])
+    failing = trailing.wins == 0 or trailing.wins_with_amount == 0 \
+        or trailing.won_amount <= 0 or unknown_rates
+    if not failing:
+        return trailing
+    hint = hint or _lookback_hint(db, start, tier)
     where = f"the lookback ({trailing.describe()})"
     if trailing.wins == 0:
         undated = undated_closes_notices(db)
@@ -106,21 +117,57 @@ def trailing_figures(
             f"{'have' if trailing.wins != 1 else 'has'} no amount, so a revenue target cannot "
             f"be turned into wins. {hint}"
         )
+    _refuse_unknown_rates(db, trailing, where, hint, since, until)
+    return trailing
+
+
+def _lookback_hint(db: Database, start: dt.date, tier: str | None) -> str:
+    """plan's advice for a lookback without the figures it needs: a longer lookback (or
+    no --tier); when the data ends before the lookback, no length helps: plan as of the
+    data's end with --start, or load a fresh export."""
+    newest = newest_activity(db)
+    if newest is not None and newest < start:
+        after = add_months(newest.replace(day=1), 1)
+        return (
+            f"The newest activity in the database is from {newest:%Y-%m-%d}, before the "
+            f"lookback: plan as of then with --start {after:%Y-%m}, or load a fresh export."
+        )
+    return "Lengthen --lookback" + (" or drop --tier" if tier else "") + "."
+
+
+def _refuse_unknown_rates(db: Database, trailing: Trailing, where: str, hint: str,
+                          since: dt.datetime, until: dt.datetime) -> None:
+    """The QueryError of a lookback whose conversion rates are unknown: no deal created
+    in it, or none reaching a stage. The rates are of the deals created in the lookback,
+    so deals without a created date are in none: the error says how many, and which
+    column would date them, instead of "no deal was created"."""
+    undated = undated_created_notices(db, since, until, tier=trailing.tier)
+    note = f" Note: {undated[0]}" if undated else ""
+    deal = "deal with a created date" if undated else "deal"
+    if undated and not db.scalar(
+        "select count(*) from cohort(?, null, null, null, null) where created_at is not null",
+        [trailing.tier],
+    ):  # no lookback or --start helps, only the column
+        raise QueryError(
+            f"No deal{' of the tier' if trailing.tier else ''} has a created date "
+            "(created_at), so none is known to be created in the lookback and the plan has "
+            "no conversion rates (they are of the deals created in it). Map the created-date "
+            f"column {CREATED_AT_COLUMN} and load again."
+        )
     if not trailing.reached:
         raise QueryError(
-            f"No deal was created in {where}, so there are no conversion rates to plan "
-            f"from. {hint}"
+            f"No {deal} was created in {where}, so there are no conversion rates to plan "
+            f"from. {hint}{note}"
         )
     for index in range(1, len(trailing.reached)):
         stage, reached = trailing.reached[index]
         if reached == 0:
             previous = trailing.reached[index - 1][0]
             raise QueryError(
-                f"No deal created in {where} reached {stage}, so the conversion from "
+                f"No {deal} created in {where} reached {stage}, so the conversion from "
                 f"{previous} to {stage} is unknown and the plan cannot say how many {previous} "
-                f"deals make one {stage}. {hint}"
+                f"deals make one {stage}. {hint}{note}"
             )
-    return trailing
 
 
 def planned_month(today: dt.date, after: dt.date | None = None) -> dt.date:
