@@ -384,7 +384,7 @@ def test_the_pack_says_each_unknown_once_and_its_cards_do_not_claim_it(cli, tmp_
     assert said.count("no subscriptions are loaded") == 1
     assert said.count("2 open deals have no entry date for their current stage") == 1
     page = (out / "index.html").read_text()
-    assert ("<b>0</b><span>open deals stalled today (2 not judged: no entry date of their "
+    assert ("<b>0</b><span>open deals stalled on 2026-04-01 (2 not judged: no entry date of their "
             "stage)</span>") in page
     assert page.count("No subscriptions are loaded, so churn") == 1  # the note, capitalised
     # no deal was lost: a sentence, not an empty chart with a 0 axis

@@ -413,6 +413,17 @@ def test_plan_without_any_created_date_says_to_map_the_column(cli, tmp_path):
         "created in the lookback and the plan has no conversion rates (they are of the deals "
         "created in it). " + CREATED_HINT
     )
+    # the pack's plan says the same, with the pack's own advice, and writes nothing
+    out = tmp_path / "pack"
+    result = cli("pack", "--out", out, "--month", "2026-10", "--target-amount", "1000",
+                 "--db", db, env=TODAY)
+    assert result.exit_code == ExitCode.QUERY
+    message = " ".join(result.stderr.split())
+    assert "No deal has a created date (created_at)" in message
+    assert message.endswith(CREATED_HINT + " The pack plans from the 6 months before it: to "
+                            "plan from a longer lookback, run the plan command on its own, or "
+                            "leave out --target-amount for a pack without a plan.")
+    assert not out.exists()
 
 
 def test_plan_on_data_that_ends_before_its_lookback_says_to_start_then(cli, tmp_path):
@@ -438,3 +449,25 @@ def test_plan_on_data_that_ends_before_its_lookback_says_to_start_then(cli, tmp_
     assert result.exit_code == ExitCode.OK, result.stderr
     row = json.loads(result.stdout)[0]
     assert (row["month"], row["won"], row["lead"]) == ("2025-04", 10, 20)
+
+
+def test_a_pack_of_deals_without_created_dates_shows_no_made_up_cohort(cli, tmp_path):
+    """F1 and F2 won in 2026-10 without a created date: the pack's cohort (the deals
+    created in the 12 months to 2026-10) holds neither, so its won amount is unknown (–),
+    not 0, and the funnel and tier sections say there is nothing to show instead of
+    drawing empty axes; the month's wins (pulse) are known: 2, at 200 on average."""
+    db, _ = _load(cli, tmp_path, PLAN_UNDATED.replace("2026-08-01", ""))
+    out = tmp_path / "pack"
+    result = cli("pack", "--out", out, "--month", "2026-10", "--db", db, env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    page = (out / "index.html").read_text()
+    assert ("<b>–</b><span>won amount of the cohort (unknown: deals without a created date "
+            "are in no cohort)</span>") in page
+    assert "<b>2</b><span>deals won in 2026-10 (0 in 2026-09)</span>" in page
+    assert "<b>200</b><span>average won amount in 2026-10</span>" in page
+    assert "<b>0</b><span>open deals stalled on 2026-11-01</span>" in page
+    for section, after in (("funnel", "tiers"), ("tiers", "dropoff")):
+        text = page[page.index(f'<section id="{section}">'):page.index(f'<section id="{after}">')]
+        assert "Nothing to show." in text and "<svg" not in text, section
+    assert "2 deals have no created date (created_at), so they are in no created window" in \
+        " ".join(page.split())

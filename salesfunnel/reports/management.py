@@ -199,9 +199,13 @@ def tiers(
     frame = db.rows(f"select tier, {typed}{days} from tier_economics(?, ?, ?, ?)",
                     [*day_args, *window.args(), today, z_value(confidence)])
     label = f"created {window.span}" if window.span else "all deals"
+    undated = undated_created_notices(db, window.since, window.until)
+    # undated_created: the window left out deals without a created date (the pack's card
+    # of the cohort's won amount is then unknown when no deal is in it, not 0)
     return Report("tiers", f"Tier economics · {label} · as of {today:%Y-%m-%d}", frame,
-                  db.funnel.stages, extra={"confidence": confidence},
-                  notices=notices + undated_created_notices(db, window.since, window.until)
+                  db.funnel.stages, extra={"confidence": confidence,
+                                           "undated_created": bool(undated)},
+                  notices=notices + undated
                   + ([] if window.since or window.until else undated_won_days_notices(db))
                   + unpriced_closes_notices(db))
 

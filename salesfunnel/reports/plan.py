@@ -103,7 +103,7 @@ def trailing_figures(
         or trailing.won_amount <= 0 or unknown_rates
     if not failing:
         return trailing
-    hint = hint or _lookback_hint(db, start, tier)
+    caller_hint, hint = hint, hint or _lookback_hint(db, start, tier)
     where = f"the lookback ({trailing.describe()})"
     if trailing.wins == 0:
         undated = undated_closes_notices(db)
@@ -117,7 +117,7 @@ def trailing_figures(
             f"{'have' if trailing.wins != 1 else 'has'} no amount, so a revenue target cannot "
             f"be turned into wins. {hint}"
         )
-    _refuse_unknown_rates(db, trailing, where, hint, since, until)
+    _refuse_unknown_rates(db, trailing, where, hint, since, until, caller_hint)
     return trailing
 
 
@@ -136,11 +136,13 @@ def _lookback_hint(db: Database, start: dt.date, tier: str | None) -> str:
 
 
 def _refuse_unknown_rates(db: Database, trailing: Trailing, where: str, hint: str,
-                          since: dt.datetime, until: dt.datetime) -> None:
+                          since: dt.datetime, until: dt.datetime,
+                          caller_hint: str | None) -> None:
     """The QueryError of a lookback whose conversion rates are unknown: no deal created
     in it, or none reaching a stage. The rates are of the deals created in the lookback,
     so deals without a created date are in none: the error says how many, and which
-    column would date them, instead of "no deal was created"."""
+    column would date them, instead of "no deal was created"; with no dated deal at all
+    that column is the advice, besides the caller's own (`caller_hint`: the pack's)."""
     undated = undated_created_notices(db, since, until, tier=trailing.tier)
     note = f" Note: {undated[0]}" if undated else ""
     deal = "deal with a created date" if undated else "deal"
@@ -152,7 +154,7 @@ def _refuse_unknown_rates(db: Database, trailing: Trailing, where: str, hint: st
             f"No deal{' of the tier' if trailing.tier else ''} has a created date "
             "(created_at), so none is known to be created in the lookback and the plan has "
             "no conversion rates (they are of the deals created in it). Map the created-date "
-            f"column {CREATED_AT_COLUMN} and load again."
+            f"column {CREATED_AT_COLUMN} and load again." + (f" {caller_hint}" if caller_hint else "")
         )
     if not trailing.reached:
         raise QueryError(

@@ -63,7 +63,9 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
     # and unknown when no tier's is known
     unknown_won = tiers["won_amount"].null_count() if tiers.height else 0
     total_won = (None if unknown_won and unknown_won == tiers.height
-                 else float(tiers["won_amount"].sum()) if tiers.height else 0.0)
+                 else float(tiers["won_amount"].sum()) if tiers.height
+                 # no deal in the cohort: none (0), or unknown when some lack a created date
+                 else None if r["tiers"].extra.get("undated_created") else 0.0)
     not_judged = r["stalled"].extra.get("undated_open", 0)
     pulse_rows = {row["metric"]: row for row in pulse.frame.rows(named=True)}
     wins = pulse_rows.get("won", {})
@@ -74,8 +76,10 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
         (fmt_amount(avg.get("current")), f"average won amount in {period.label}"),
         (fmt_amount(total_won), "won amount of the cohort"
                                 + (" (of the won deals with an amount)"
-                                   if unknown_won and total_won is not None else "")),
-        (fmt_int(r["stalled"].frame.height), "open deals stalled today"
+                                   if unknown_won and total_won is not None else
+                                   " (unknown: deals without a created date are in no cohort)"
+                                   if total_won is None and not tiers.height else "")),
+        (fmt_int(r["stalled"].frame.height), f"open deals stalled on {data.as_of:%Y-%m-%d}"
                                               + (f" ({fmt_int(not_judged)} not judged: no entry "
                                                  "date of their stage)" if not_judged else "")),
     ])]
@@ -93,13 +97,18 @@ def index_page(data: PackData, rep_files: dict[str, str]) -> str:
     body.append(section(
         "funnel", "Funnel", f"Deals {esc(data.cohort.window_label)}: how many reached each stage, "
         "and the step rate from the stage before.",
-        chart(charts.funnel_chart(conversion)), table("conversion", conversion, CONVERSION),
+        # no rows: the table says there is nothing to show, and no chart draws empty axes
+        chart(charts.funnel_chart(conversion)) if conversion.height else "",
+        table("conversion", conversion, CONVERSION),
     ))
     by_tier = r["conversion_by_tier"].frame
     body.append(section(
         "tiers", "Conversion by tier", "The share of each tier's created deals that reached each stage.",
-        chart(charts.conversion_by_tier_chart(by_tier)),
-        folded("Table", table("conversion_by_tier", by_tier, [("tier", "Tier", None), *CONVERSION])),
+        *((chart(charts.conversion_by_tier_chart(by_tier)),
+           folded("Table", table("conversion_by_tier", by_tier,
+                                 [("tier", "Tier", None), *CONVERSION])))
+          if by_tier.height else
+          (table("conversion_by_tier", by_tier, [("tier", "Tier", None), *CONVERSION]),)),
     ))
     dropoff = r["dropoff"].frame
     body.append(section(
