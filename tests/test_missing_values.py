@@ -244,14 +244,19 @@ def test_mrr_lost_without_any_known_mrr_is_unknown_not_zero(cli, tmp_path):
     assert rows["(no owner)"]["mrr_lost"] == 0.0  # no customer, none churned
 
 
+def _pack_index(cli, tmp_path, db) -> str:
+    """The index.html of the 2026-10 pack of `db` (written into tmp_path/pack)."""
+    out = tmp_path / "pack"
+    result = cli("pack", "--out", out, "--month", "2026-10", "--db", db, env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return (out / "index.html").read_text()
+
+
 def test_the_packs_won_amount_card_counts_only_known_amounts(cli, tmp_path):
     # NO_AMOUNTS: smb's won amount is unknown, mid's 300: the card says 300 is of the
     # won deals with an amount, not the cohort's whole won amount
     db, _ = _load(cli, tmp_path, NO_AMOUNTS)
-    out = tmp_path / "pack"
-    result = cli("pack", "--out", out, "--month", "2026-10", "--db", db, env=TODAY)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    page = (out / "index.html").read_text()
+    page = _pack_index(cli, tmp_path, db)
     assert ("<b>300</b><span>won amount of the cohort (of the won deals with an amount)"
             "</span>") in page
 
@@ -457,10 +462,7 @@ def test_a_pack_of_deals_without_created_dates_shows_no_made_up_cohort(cli, tmp_
     not 0, and the funnel and tier sections say there is nothing to show instead of
     drawing empty axes; the month's wins (pulse) are known: 2, at 200 on average."""
     db, _ = _load(cli, tmp_path, PLAN_UNDATED.replace("2026-08-01", ""))
-    out = tmp_path / "pack"
-    result = cli("pack", "--out", out, "--month", "2026-10", "--db", db, env=TODAY)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    page = (out / "index.html").read_text()
+    page = _pack_index(cli, tmp_path, db)
     assert ("<b>–</b><span>won amount of the cohort (unknown: deals without a created date "
             "are in no cohort)</span>") in page
     assert "<b>2</b><span>deals won in 2026-10 (0 in 2026-09)</span>" in page
