@@ -1017,3 +1017,32 @@ def test_init_skips_a_workbooks_summary_sheet_and_load_follows(cli, tmp_path, db
     assert query(db_path, "select status, count(*), sum(amount) from deals group by 1 "
                           "order by 1") == [("lost", 1, 300.0), ("open", 3, 210.0),
                                             ("won", 1, 200.0)]
+
+
+def test_dutch_month_names_are_dates(cli, tmp_path):
+    """A Dutch Excel writes d-mmm-jjjj dates with Dutch month words (`2-mrt-2026`,
+    `15 mei 2026`, `1 maart 2026`): init said "no created date" of the Aanmaakdatum column
+    and load rejected every row as "unparseable date". Hand count: the won deal ran from
+    2 March to 15 May 2026, 74 days; augustus, januari and februari are months too."""
+    path = write(tmp_path, "deals.csv",
+                 "Deal ID,Eigenaar,Fase,Bedrag,Aanmaakdatum,Sluitingsdatum\n"
+                 "1,Jan,Gewonnen,1000,2-mrt-2026,15 mei 2026\n"
+                 "2,Jan,Voorstel gedaan,500,1 maart 2026,\n"
+                 "3,Jan,Voorstel gedaan,500,3 augustus 2026,\n"
+                 "4,Jan,Voorstel gedaan,500,4-jan-2026,\n"
+                 "5,Jan,Voorstel gedaan,500,5 januari 2026,\n"
+                 "6,Jan,Voorstel gedaan,500,6 februari 2026,\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no created date" not in result.stderr and "no close date" not in result.stderr
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 6, loaded 6, rejected 0" in result.stderr
+    assert query(db, "select deal_id, created_at::date::varchar from deals order by 1") == [
+        ("1", "2026-03-02"), ("2", "2026-03-01"), ("3", "2026-08-03"), ("4", "2026-01-04"),
+        ("5", "2026-01-05"), ("6", "2026-02-06"),
+    ]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], t["median_days_to_win"]) for t in tiers] == [(1, 74.0)]

@@ -65,10 +65,10 @@ create or replace temp macro parse_slash_date(x, date_order) as
 -- 15 Apr, 2021 00:02:00; Apr 15, 2021; 15-Apr-2021; April 15, 2021 3:04 PM; Excel's
 -- d-mmm-yy 4-Mar-26 (its two-digit year with the POSIX pivot, as slash dates: %y is
 -- tried before %Y, which would read 26 as the year 26).
--- A date with a month name in English, German, French, Spanish, Portuguese or
--- Italian, its month word (with or without its dot) and the connector `de` rewritten
+-- A date with a month name in English, German, French, Spanish, Portuguese, Italian
+-- or Dutch, its month word (with or without its dot) and the connector `de` rewritten
 -- as the English abbreviation: 3. Okt. 2026, 03 oct. 2026, 3 de octubre de 2026,
--- 3 mars 2026, 15 déc. 2026 -> 3 oct 2026. One map look-up per word: a small
+-- 3 mars 2026, 15 déc. 2026, 2-mrt-2026 (Dutch Excel's d-mmm-jjjj) -> 3 oct 2026. One map look-up per word: a small
 -- statement to plan (the staging SQL inlines this macro in every date check).
 create or replace temp macro english_months(x) as
     array_to_string(list_transform(
@@ -77,17 +77,18 @@ create or replace temp macro english_months(x) as
         lambda t: coalesce(map {
         'jan': 'jan', 'janv': 'jan', 'januar': 'jan', 'janvier': 'jan', 'january': 'jan',
         'janeiro': 'jan', 'gennaio': 'jan', 'enero': 'jan', 'ene': 'jan', 'gen': 'jan',
-        'jän': 'jan', 'jänner': 'jan', 'feb': 'feb', 'febr': 'feb', 'februar': 'feb',
+        'jän': 'jan', 'jänner': 'jan', 'januari': 'jan', 'feb': 'feb', 'febr': 'feb', 'februar': 'feb',
         'févr': 'feb', 'février': 'feb', 'february': 'feb', 'fevereiro': 'feb', 'fev': 'feb',
-        'febbraio': 'feb', 'febrero': 'feb', 'mar': 'mar', 'mär': 'mar', 'märz': 'mar',
+        'febbraio': 'feb', 'febrero': 'feb', 'februari': 'feb', 'mar': 'mar', 'mär': 'mar', 'märz': 'mar',
         'mrz': 'mar', 'mars': 'mar', 'march': 'mar', 'marzo': 'mar', 'março': 'mar',
+        'maart': 'mar', 'mrt': 'mar',
         'apr': 'apr', 'april': 'apr', 'avr': 'apr', 'avril': 'apr', 'abr': 'apr',
         'abril': 'apr', 'aprile': 'apr', 'may': 'may', 'mai': 'may', 'mayo': 'may',
-        'maio': 'may', 'maggio': 'may', 'mag': 'may', 'jun': 'jun', 'juni': 'jun',
+        'maio': 'may', 'maggio': 'may', 'mag': 'may', 'mei': 'may', 'jun': 'jun', 'juni': 'jun',
         'juin': 'jun', 'june': 'jun', 'junio': 'jun', 'junho': 'jun', 'giugno': 'jun',
         'giu': 'jun', 'jul': 'jul', 'juli': 'jul', 'juil': 'jul', 'juillet': 'jul',
         'july': 'jul', 'julio': 'jul', 'julho': 'jul', 'luglio': 'jul', 'lug': 'jul',
-        'aug': 'aug', 'august': 'aug', 'août': 'aug', 'aout': 'aug', 'ago': 'aug',
+        'aug': 'aug', 'august': 'aug', 'augustus': 'aug', 'août': 'aug', 'aout': 'aug', 'ago': 'aug',
         'agosto': 'aug', 'sep': 'sep', 'sept': 'sep', 'september': 'sep', 'septembre': 'sep',
         'septiembre': 'sep', 'setiembre': 'sep', 'set': 'sep', 'setembro': 'sep', 'settembre': 'sep',
         'oct': 'oct', 'okt': 'oct', 'oktober': 'oct', 'octobre': 'oct', 'october': 'oct',
