@@ -1046,3 +1046,33 @@ def test_dutch_month_names_are_dates(cli, tmp_path):
     ]
     tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
     assert [(t["won"], t["median_days_to_win"]) for t in tiers] == [(1, 74.0)]
+
+
+def test_salesforce_currency_columns_in_other_languages_are_the_currency(cli, tmp_path):
+    """A German Salesforce report writes the currency as `Betrag Währung` (French `Montant
+    Devise`, Spanish `Importe Divisa`): init left it out, so CHF and EUR amounts were one
+    currency and tiers' won_amount added them up (1,234.56 CHF + 12,500 EUR)."""
+    path = write(tmp_path, "bericht.csv",
+                 "Opportunity-Inhaber,Phase,Betrag Währung,Betrag,Wahrscheinlichkeit (%),"
+                 "Erstelldatum,Schlusstermin,Opportunity-ID\n"
+                 'Jürgen,Qualifizierung,EUR,"8.000,50",10,04.02.2025,20.04.2025,2\n'
+                 'Anna,Geschlossen und gewonnen,CHF,"1.234,56",100,05.01.2025,28.02.2025,3\n'
+                 'Anna,Geschlossen und gewonnen,EUR,"12.500,00",100,06.01.2025,01.03.2025,4\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert tomllib.loads(proposal.read_text())["columns"]["deals"]["currency"] == "Betrag Währung"
+    db = tmp_path / "db.duckdb"
+    assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
+    assert cli("tiers", "--db", db, "-f", "json").exit_code == ExitCode.QUERY
+    tiers = json.loads(cli("tiers", "--db", db, "--currency", "CHF", "-f", "json").stdout)
+    assert [(t["won"], t["won_amount"]) for t in tiers] == [(1, 1234.56)]
+    for header in ("Montant Devise", "Importe Divisa", "Devise de l'opportunité",
+                   "Divisa de la oportunidad", "Opportunity-Währung"):
+        other = write(tmp_path, "other.csv", f'Opportunity-ID,Phase,Betrag,"{header}"\n'
+                                             "1,Gagné,100,EUR\n2,Qualifié,100,CHF\n")
+        result = cli("init", other, "--out", tmp_path / "o.toml", "--force")
+        assert result.exit_code == ExitCode.OK, result.stderr
+        mapped = tomllib.loads((tmp_path / "o.toml").read_text())["columns"]["deals"]
+        assert mapped["currency"] == header, header
+

@@ -114,7 +114,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "is_active": ("active", "isactive"),
     "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
                  "amountcurrency", "opportunitycurrency", "dealcurrency", "valuecurrency",
-                 "valuta", "wahrung", "devise", "moneda", "moeda", "валюта", "币种", "货币",
+                 "valuta", "wahrung", "devise", "moneda", "moeda", "divisa", "валюта", "币种", "货币",
+                 # Salesforce reports in other languages: the Opportunity Currency and
+                 # the Amount Currency columns
+                 "opportunitywahrung", "betragwahrung", "wahrungscode", "devisedelopportunite",
+                 "montantdevise", "devisedumontant", "codedevise", "divisadelaoportunidad",
+                 "importedivisa", "codigodedivisa", "codigodemoneda", "moedadaoportunidade",
+                 "valormoeda", "codigodamoeda", "valutaopportunita", "importovaluta",
+                 "opportunityvaluta", "bedragvaluta", "valutacode",
                  "幣別", "貨幣", "通貨", "商談通貨", "통화"),
     "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
     "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability",
