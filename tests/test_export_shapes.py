@@ -1048,6 +1048,60 @@ def test_dutch_month_names_are_dates(cli, tmp_path):
     assert [(t["won"], t["median_days_to_win"]) for t in tiers] == [(1, 74.0)]
 
 
+def test_an_amount_header_naming_its_currency_gives_the_currency(cli, tmp_path):
+    """Regional Salesforce reports name the currency in the amount's header: `Amount (EUR)`
+    was no amount at all (the preset wants `Amount`; init said "no amount"), and
+    `Amount (USD)` was an amount of no currency, so a second region's file was added to it
+    (rank's won_amount 2,000 + 5,000 = 7,000 of two currencies). Now the header is the
+    currency: two currencies are exit 6, and --currency EUR is the EUR deal's 2,000."""
+    eur = write(tmp_path, "emea.csv",
+                "Opportunity ID,Stage,Amount (EUR),Created Date,Close Date,Opportunity Owner\n"
+                "1,Prospecting,1000,2025-01-02,,Ann\n"
+                "2,Closed Won,2000,2025-01-03,2025-02-04,Ann\n")
+    usd = write(tmp_path, "us.csv",
+                "Opportunity ID,Stage,Amount (USD),Created Date,Close Date,Opportunity Owner\n"
+                "11,Prospecting,1000,2025-01-02,,Bob\n"
+                "12,Closed Won,5000,2025-01-03,2025-02-06,Bob\n")
+    result = cli("init", eur, usd)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no amount" not in result.stderr
+    assert "# The amounts are in 2 currencies (EUR 2, USD 2 rows)." in result.stdout
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, eur, usd)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "the currency of every amount is EUR, as its header 'Amount (EUR)' says" in result.stderr
+    assert query(db, "select deal_id, amount, currency from deals order by deal_id::int") == [
+        ("1", 1000.0, "EUR"), ("2", 2000.0, "EUR"), ("11", 1000.0, "USD"), ("12", 5000.0, "USD"),
+    ]
+    result = cli("rank", "--db", db, "--month", "2025-02", "-f", "json")
+    assert result.exit_code == ExitCode.QUERY and "EUR, USD" in result.stderr
+    rows = json.loads(cli("rank", "--db", db, "--month", "2025-02", "--currency", "EUR",
+                          "-f", "json").stdout)
+    assert [(r["rep"], r["won_amount"]) for r in rows] == [("Ann", 2000.0)]
+
+
+@pytest.mark.parametrize("header, code", [
+    ("Betrag (CHF)", "CHF"), ("Montant en EUR", "EUR"), ("Valor em BRL", "BRL"),
+    ("Amount [€]", "EUR"), ("Value in GBP", "GBP"), ("Amount USD", "USD"),
+])
+def test_amount_headers_in_other_languages_name_the_currency(cli, tmp_path, header, code):
+    """Init maps such a header as the amount, or the canonical preset reads it (init said
+    "no amount" of the ones not spelt `Amount (USD)`), and load reads the currency from it
+    (of none before); `Probability (%)` names no currency."""
+    path = write(tmp_path, "deals.csv",
+                 f'deal_id,stage,rep,"{header}",Probability (%)\n'
+                 "1,won,Ann,1500,100\n2,lead,Ann,250,10\n")
+    result = cli("init", path, "--out", tmp_path / "p.toml")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no amount" not in result.stderr
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", tmp_path / "p.toml", path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select deal_id, amount, currency from deals order by 1") == [
+        ("1", 1500.0, code), ("2", 250.0, code),
+    ]
+
+
 def test_salesforce_currency_columns_in_other_languages_are_the_currency(cli, tmp_path):
     """A German Salesforce report writes the currency as `Betrag Währung` (French `Montant
     Devise`, Spanish `Importe Divisa`): init left it out, so CHF and EUR amounts were one
@@ -1076,3 +1130,13 @@ def test_salesforce_currency_columns_in_other_languages_are_the_currency(cli, tm
         mapped = tomllib.loads((tmp_path / "o.toml").read_text())["columns"]["deals"]
         assert mapped["currency"] == header, header
 
+
+def test_an_mrr_header_naming_its_currency_gives_the_currency(db_path, tmp_path):
+    """`MRR (GBP)`: the MRR of every subscription is in GBP (it was MRR of no currency)."""
+    path = write(tmp_path, "subscriptions.csv",
+                 "customer_id,started_at,ended_at,MRR (GBP)\nc1,2025-01-01,,100\n"
+                 "c2,2025-01-01,2025-03-01,50\n")
+    load_into(db_path, path)
+    assert query(db_path, "select customer_id, mrr, currency from subscriptions order by 1") == [
+        ("c1", 100.0, "GBP"), ("c2", 50.0, "GBP"),
+    ]

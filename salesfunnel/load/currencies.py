@@ -8,6 +8,7 @@ from __future__ import annotations
 from salesfunnel.config import currency_tally, rates_to_fill
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.load.infer import FileFacts
+from salesfunnel.load.vocabulary import header_currency
 
 
 def count_currencies(db: Database, facts: FileFacts) -> None:
@@ -20,11 +21,16 @@ def count_currencies(db: Database, facts: FileFacts) -> None:
         return
     amount_text = f"nullif(trim_spaces(({amount.sql})::varchar), '')"
     code = f"amount_currency({amount_text})"
+    named = header_currency(amount.name)
+    params = None
+    if currency is None and named is not None:  # `Amount (EUR)`: as the load reads it
+        code, params = "$header_currency::varchar", {"header_currency": named[1]}
     if currency is not None:
         code = f"coalesce(currency_cell(nullif(trim_spaces(({currency.sql})::varchar), '')), {code})"
     counts = db.fetchall(
         f"select {code}, count(*) from {quote_ident(facts.table)} "
-        f"where {amount_text} is not null group by 1 order by 2 desc, 1"
+        f"where {amount_text} is not null group by 1 order by 2 desc, 1",
+        params,
     )
     facts.currencies = {name: count for name, count in counts if name is not None}
     facts.amounts_without_currency = sum(count for name, count in counts if name is None)

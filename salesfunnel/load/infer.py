@@ -24,7 +24,7 @@ from salesfunnel.load.headerless import backslash_escapes, looks_headerless, wit
 from salesfunnel.load.presets import FilePlan, columns_in, header_key
 from salesfunnel.load.records import read_records
 from salesfunnel.load.sheets import open_source
-from salesfunnel.load.vocabulary import SYNONYMS, normalise
+from salesfunnel.load.vocabulary import SYNONYMS, header_currency, normalise
 from salesfunnel.sqltree import sql_text
 
 NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[-.):_ ]")
@@ -110,7 +110,7 @@ def classify(db: Database, facts: FileFacts) -> None:
     taken: set[int] = set()
     for name, spellings in SYNONYMS.items():
         for spelling in spellings:
-            fitting = [c for c in facts.columns if normalise(c.name) == spelling
+            fitting = [c for c in facts.columns if _spelled(name, c.name) == spelling
                        and c.index not in taken and _fits(name, c, facts.rows)]
             if fitting:
                 # of a repeated header (HubSpot's two "Associated Company"), the copy with
@@ -174,6 +174,16 @@ def _maps_fewer(plan: FilePlan, by_field: dict[str, Column]) -> bool:
         return False
     mapped = {name for name, expr in plan.fields.items() if columns_in(expr)}
     return any(name in by_field and name not in mapped for name in REPORTED)
+
+
+def _spelled(name: str, header: str) -> str:
+    """The header as SYNONYMS spells it; of an amount, without the currency it names
+    (`Betrag (EUR)` is an amount, in EUR: the load reads the currency from the header)."""
+    if name == "amount":
+        named = header_currency(header)
+        if named is not None:
+            return normalise(named[0])
+    return normalise(header)
 
 
 def _fits(name: str, column: Column, rows: int) -> bool:

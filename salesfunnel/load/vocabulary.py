@@ -157,6 +157,49 @@ FALSE_WORDS = ("false", "0", "no", "n", "f", "falsch", "nein", "faux", "non", "f
                "nao", "onwaar", "nee", "нет", "否")
 
 
+# ISO 4217 codes in use: a header may name the currency of its amounts with one
+# ("Amount (EUR)", "Betrag in CHF", "Value USD")
+CURRENCY_CODES = frozenset("""
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
+    FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
+    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
+    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
+    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT
+    TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW
+    ZWL""".split())
+# the symbols one currency only writes (as queries/load/load_macros.sql currency_of_symbol)
+CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "₹": "INR", "₽": "RUB", "₩": "KRW", "₺": "TRY",
+                    "₪": "ILS", "₴": "UAH", "zł": "PLN", "kč": "CZK", "r$": "BRL",
+                    "us$": "USD", "a$": "AUD", "c$": "CAD", "nz$": "NZD", "hk$": "HKD",
+                    "s$": "SGD", "nt$": "TWD"}
+# "Amount (EUR)", "Betrag [€]", "Value in USD", "Montant en EUR", "Valor em BRL",
+# "Amount - EUR", "Amount USD" (a bare code in capitals only)
+_HEADER_CURRENCY = re.compile(
+    r"^(?P<base>.*?[^\s(\[-])\s*(?:\(\s*(?P<paren>[^()]+?)\s*\)|\[\s*(?P<bracket>[^\[\]]+?)\s*\]"
+    r"|\s+(?:in|en|em|-)\s+(?P<word>\S+)|\s+(?P<bare>[A-Z]{3}))\s*$",
+    re.IGNORECASE,
+)
+
+
+def header_currency(name: str) -> tuple[str, str] | None:
+    """(the header without it, the currency code) when a header ends with the currency
+    of its values: `Amount (EUR)` -> ("Amount", "EUR"), `Betrag in €`, `Value USD`;
+    None for any other header (`Amount (converted)`, `Probability (%)`)."""
+    match = _HEADER_CURRENCY.match(name.strip())
+    if match is None:
+        return None
+    if match.group("bare") is not None:
+        code = match.group("bare")
+        if code != code.upper():
+            return None
+    else:
+        code = match.group("paren") or match.group("bracket") or match.group("word")
+    found = CURRENCY_SYMBOLS.get(code.lower()) or (code.upper() if code.upper() in CURRENCY_CODES
+                                                   and code.isalpha() and len(code) == 3 else None)
+    return (match.group("base"), found) if found else None
+
+
 def sql_words(words: tuple[str, ...]) -> str:
     """The words as an SQL list literal: ('true', '1', ...) (constants, no user value)."""
     return "(" + ", ".join("'" + word.replace("'", "''") + "'" for word in words) + ")"
