@@ -11,6 +11,7 @@ import pytest
 from conftest import load_into, query, write
 
 from salesfunnel.errors import ExitCode
+from salesfunnel.load.vocabulary import SYNONYMS, normalise
 
 
 def amounts(db) -> list[tuple]:
@@ -1140,3 +1141,52 @@ def test_an_mrr_header_naming_its_currency_gives_the_currency(db_path, tmp_path)
     assert query(db_path, "select customer_id, mrr, currency from subscriptions order by 1") == [
         ("c1", 100.0, "GBP"), ("c2", 50.0, "GBP"),
     ]
+
+
+ODOO_FRENCH = (
+    "ID,Opportunité,Client,Commercial,Étape,Revenu espéré,Probabilité,Créé le,"
+    "Date de fermeture,Raison de la perte,Actif\n"
+    "crm_lead_1,A,Société A,Élodie,Nouveau,1000.00,10.0,2025-01-02 10:00:00,,,True\n"
+    "crm_lead_2,B,Société B,Élodie,Qualifié,2000.00,30.0,2025-01-03 10:00:00,,,True\n"
+    "crm_lead_3,C,Société C,Jérôme,Proposition,500.00,70.0,2025-01-04 10:00:00,,,True\n"
+    "crm_lead_4,D,Société D,Jérôme,Gagné,3500.00,100.0,2025-01-05 10:00:00,2025-02-10 10:00:00,,True\n"
+    "crm_lead_5,E,Société E,Jérôme,Proposition,800.00,0.0,2025-01-06 10:00:00,"
+    "2025-02-11 10:00:00,Trop cher,False\n"
+)
+
+
+def test_an_odoo_export_in_french_loads_as_proposed(cli, tmp_path):
+    """Odoo writes its column labels in the user's language: `Revenu espéré`, `Créé le`
+    and `Actif` were no field, so init said "no amount" and "no created date", and the
+    archived lead E (Actif False: lost at Proposition, for Trop cher) loaded as an open
+    deal. Hand count: 1 won of 2 closed; dropoff has E's 800 lost at Proposition."""
+    path = write(tmp_path, "crm.lead.csv", ODOO_FRENCH)
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no amount" not in result.stderr and "no created date" not in result.stderr
+    mapped = tomllib.loads(proposal.read_text())["columns"]["deals"]
+    assert (mapped["amount"], mapped["created_at"], mapped["is_active"]) == (
+        "Revenu espéré", "Créé le", "Actif")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select deal_id, status, amount from deals order by 1") == [
+        ("crm_lead_1", "open", 1000.0), ("crm_lead_2", "open", 2000.0),
+        ("crm_lead_3", "open", 500.0), ("crm_lead_4", "won", 3500.0),
+        ("crm_lead_5", "lost", 800.0),
+    ]
+    rows = json.loads(cli("dropoff", "--db", db, "-f", "json").stdout)
+    assert [(r["stage"], r["reason"], r["lost"], r["amount"]) for r in rows] == [
+        ("Proposition", "Trop cher", 1, 800.0)
+    ]
+
+
+@pytest.mark.parametrize("header, field", [
+    ("Verkäufer", "rep"), ("Erwarteter Umsatz", "amount"), ("Kunde", "account"),
+    ("Aktiv", "is_active"), ("Creado el", "created_at"), ("Ingreso esperado", "amount"),
+    ("Cliente", "account"), ("Activo", "is_active"), ("Propriétaire de l'affaire", "rep"),
+    ("Heure de création", "created_at"), ("Source du prospect", "source"),
+])
+def test_odoo_and_zoho_headers_in_other_languages_name_their_field(header, field):
+    assert normalise(header) in SYNONYMS[field]
