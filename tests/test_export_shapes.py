@@ -1190,3 +1190,43 @@ def test_an_odoo_export_in_french_loads_as_proposed(cli, tmp_path):
 ])
 def test_odoo_and_zoho_headers_in_other_languages_name_their_field(header, field):
     assert normalise(header) in SYNONYMS[field]
+
+
+def test_a_bitrix24_export_in_english_and_russian_loads_as_proposed(cli, tmp_path):
+    """Bitrix24's English UI writes `Responsible person` and `Income` (init said "no owner"
+    and "no amount", and ordered its stages by frequency); its Russian one writes the
+    close date as `Предполагаемая дата закрытия` and the pipeline as `Направление` (no
+    close date: wins had no month). Hand count: Mary won 1,500 in 2025-02 and lost 1."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "ru").mkdir()
+    english = write(tmp_path, "en/deals.csv",
+                    "ID,Deal Name,Pipeline,Stage,Income,Currency,Responsible person,Created,"
+                    "Expected close date,Company\n"
+                    "101,A,General,New,1000,USD,John Smith,01/15/2025,02/28/2025,Acme\n"
+                    "102,B,General,Preparing documents,2000,USD,John Smith,01/16/2025,03/15/2025,Beta\n"
+                    "103,C,General,Deal won,1500,USD,Mary Jones,01/17/2025,02/10/2025,Gamma\n"
+                    "104,D,General,Deal failed,700,USD,Mary Jones,01/18/2025,02/12/2025,Delta\n")
+    russian = write(tmp_path, "ru/deals.csv",
+                    "ID,Название сделки,Направление,Стадия сделки,Сумма,Валюта,Ответственный,"
+                    "Дата создания,Предполагаемая дата закрытия,Компания\n"
+                    "101,А,Общее,Новая,1000,RUB,Иван,15.01.2025,28.02.2025,Ромашка\n"
+                    "102,Б,Общее,Подготовка документов,2000,RUB,Иван,16.01.2025,15.03.2025,Лютик\n"
+                    "103,В,Общее,Сделка успешна,1500,RUB,Мария,17.01.2025,10.02.2025,Гамма\n"
+                    "104,Г,Общее,Сделка провалена,700,RUB,Мария,18.01.2025,12.02.2025,Дельта\n")
+    for path, mary, stages in (
+        (english, "Mary Jones", ["New", "Preparing documents", "Deal won"]),
+        (russian, "Мария", ["Новая", "Подготовка документов", "Сделка успешна"]),
+    ):
+        proposal = path.parent / "p.toml"
+        result = cli("init", path, "--out", proposal)
+        assert result.exit_code == ExitCode.OK, result.stderr
+        assert "not found: no owner" not in result.stderr, path
+        assert "no amount" not in result.stderr and "no close date" not in result.stderr, path
+        config = tomllib.loads(proposal.read_text())
+        assert config["funnel"]["stages"] == stages
+        assert config["columns"]["deals"]["pipeline"] in ("Pipeline", "Направление")
+        db = path.parent / "db.duckdb"
+        result = cli("load", "--db", db, "--config", proposal, path)
+        assert result.exit_code == ExitCode.OK, result.stderr
+        rows = json.loads(cli("rank", "--db", db, "--month", "2025-02", "-f", "json").stdout)
+        assert [(r["rep"], r["won_amount"], r["lost"]) for r in rows] == [(mary, 1500.0, 1)]

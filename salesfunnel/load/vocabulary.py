@@ -26,7 +26,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "rep": ("owner", "ownername", "opportunityowner", "dealowner", "salesagent", "salesrep",
             "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
             "agent", "repname", "smownerid", "assignedbyid", "assignedby", "assigneduserid",
-            "assignedusername", "username", "userid", "salesperson", "eigenaar", "eigenaaropportunity",
+            "assignedusername", "username", "userid", "salesperson", "responsibleperson",
+            "responsible", "eigenaar", "eigenaaropportunity",
             "eigenaardeal", "verkoper", "accounteigenaar", "besitzer", "inhaber",
             "verantwortlicher", "vertriebsmitarbeiter", "opportunityinhaber", "proprietaire",
             "proprietairedelopportunite", "responsable", "commercial", "vendeur", "propietario",
@@ -56,7 +57,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "amount": ("amount", "valueformatted", "value", "dealvalue", "closevalue", "dealamount",
                "opportunityamount", "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
                "chiffredaffairesestime", "actualrevenue", "chiffredaffairesreel",
-               "opportunity", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
+               "opportunity", "income", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
                "wert", "montant", "valeur", "importe", "monto", "valor", "сумма", "金额",
                "cantidad", "importo", "valore", "valordonegocio", "金額", "商談金額", "금액", "거래금액",
                # Odoo's Expected Revenue in French, German, Spanish, Dutch, Italian, Portuguese
@@ -82,7 +83,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "closingdate", "dateclosed",
                   "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
                   "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
-                  "датазакрытия", "关闭日期", "成交日期", "estclosedate", "estimatedclosedate",
+                  "датазакрытия", "предполагаемаядатазакрытия", "датазавершения",
+                  "关闭日期", "成交日期", "estclosedate", "estimatedclosedate",
                   "datedeclotureestimee",
                   "datedefermeture", "datadichiusura", "schlusstermin", "abschlusstermin",
                   "dealclosedon", "geschlossenam", "dealgeschlossenam", "fermeele", "cerradoel",
@@ -119,7 +121,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "manager": ("manager", "salesmanager", "reportsto", "managername"),
     "employees": ("employees", "employeecount", "numberofemployees", "headcount", "size"),
     "is_won": ("iswon", "won", "isclosedwon", "isdealwon"),
-    "is_closed": ("isclosed", "closed", "isdealclosed"),
+    "is_closed": ("isclosed", "closed", "isdealclosed", "сделказакрыта", "закрыта"),
     "is_active": ("active", "isactive", "actif", "aktiv", "activo", "actief", "attivo", "ativo"),
     "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
                  "amountcurrency", "opportunitycurrency", "dealcurrency", "valuecurrency",
@@ -137,10 +139,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                     "waarschijnlijkheid", "wahrscheinlichkeit", "probabilite", "probabilidad",
                     "probabilidade", "вероятность", "可能性", "赢率", "確度", "확률"),
     "pipeline": ("pipeline", "dealpipeline", "pipelinename", "salespipeline", "categoryid",
-                 "recordtypename", "recordtype", "funnel", "trechter", "pijplijn", "воронка", "销售漏斗",
+                 "recordtypename", "recordtype", "funnel", "trechter", "pijplijn", "воронка", "направление",
+                 "销售漏斗",
                  "パイプライン", "파이프라인"),
     "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic", "potentialname",
-             "naamopportunity", "opportunityname", "название", "名称",
+             "naamopportunity", "opportunityname", "название", "названиесделки", "名称",
              "nomdelatransaction", "nombredelnegocio", "nombredetrato", "nomedonegocio", "nometrattativa",
              "nomedellatrattativa", "dealnaam", "商談名", "取引名", "거래명"),
 }
@@ -152,7 +155,7 @@ WON_WORDS = re.compile(
     re.IGNORECASE,
 )
 LOST_WORDS = re.compile(
-    r"\b(lost|lose|closed ?lost|dead|disqualified|abandoned|apology|verloren|perdu[es]*|"
+    r"\b(lost|lose|closed ?lost|dead|disqualified|abandoned|apology|failed|failure|verloren|perdu[es]*|"
     r"perdid[ao]s?|descartad[ao]s?|perdeu|perdido|pers[ao]|gescheitert|провален\w*|проигран\w*|"
     r"отказ\w*)\b|失败|失敗|丢单|丟單|输单|輸單|失注|不成立|成約に至らず|見送り|실주|실패",
     re.IGNORECASE,
@@ -275,6 +278,8 @@ STANDARD_STAGES: dict[str, tuple[str, ...]] = {
     "Zoho": ("Qualification", "Needs Analysis", "Value Proposition", "Identify Decision Makers",
              "Proposal/Price Quote", "Negotiation/Review"),
     "Bitrix24": ("NEW", "PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "FINAL_INVOICE"),
+    "Bitrix24 (English)": ("New", "Preparing documents", "Prepayment invoice", "In progress",
+                           "Final invoice"),
     "Bitrix24 (Russian)": ("Новая", "Подготовка документов", "Счёт на предоплату", "В работе",
                            "Финальный счёт"),
     "Odoo": ("New", "Qualified", "Proposition", "Negotiation"),
