@@ -13,6 +13,12 @@ NAMES = {
     "cp1252": ["Jürgen Müller", "François Pérez", "Zoë Ørsted"],
     "gb18030": ["张伟", "王芳", "李娜"],
     "big5": ["陳大文", "林志玲", "黃小明"],
+    # Russian (Bitrix24, 1C), Japanese (a Salesforce report in Shift_JIS) and Polish
+    # exports: the first two were exit 3 ("not recognisably cp1252, GB18030 or Big5"),
+    # the Polish names loaded as "£ukasz ¯ó³kiewski", "Ma³gorzata W¹s" (read as cp1252)
+    "cp1251": ["Иван Петров", "Мария Иванова", "Ольга Смирнова"],
+    "cp932": ["山田 太郎", "佐藤 花子", "鈴木 一郎"],
+    "cp1250": ["Łukasz Żółkiewski", "Małgorzata Wąs", "Paweł Ślusarczyk"],
 }
 
 
@@ -26,13 +32,24 @@ def _reps(db_path):
     return [r for (r,) in query(db_path, "select rep from deals order by deal_id")]
 
 
-@pytest.mark.parametrize("encoding", ["cp1252", "gb18030", "big5"])
+@pytest.mark.parametrize("encoding", ["cp1252", "gb18030", "big5", "cp1251", "cp932", "cp1250"])
 def test_legacy_encodings_are_detected(tmp_path, db_path, encoding):
     path = tmp_path / "deals.csv"
     path.write_bytes(_deals_text(NAMES[encoding]).encode(encoding))
     report = load_into(db_path, path)
     assert report.files[0].encoding == encoding
     assert _reps(db_path) == NAMES[encoding]
+
+
+def test_cp1252_symbols_beside_letters_stay_cp1252(tmp_path, db_path):
+    """Only a symbol inside a word (Ma³gorzata) or £ ¯ ¥ opening one (£ukasz) reads as
+    Polish: Spanish ¿, pounds, yen and cubic metres are cp1252 text."""
+    names = ["¿Qué tal? Müller", "£200 Ødegård", "¥300 Jérôme, 5 m³"]
+    path = tmp_path / "deals.csv"
+    path.write_bytes(_deals_text([f'"{name}"' for name in names]).encode("cp1252"))
+    report = load_into(db_path, path)
+    assert report.files[0].encoding == "cp1252"
+    assert _reps(db_path) == names
 
 
 @pytest.mark.parametrize(

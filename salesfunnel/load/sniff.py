@@ -22,11 +22,11 @@ from salesfunnel.load.sheet_origin import SheetOrigin
 UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _HEADER_LIMIT = 32 * 1024 * 1024  # a header line longer than this is not a CSV header
 _SAMPLE = 1024 * 1024
-LEGACY_ENCODINGS = ("cp1252", "gb18030", "big5")
+LEGACY_ENCODINGS = ("cp1252", "gb18030", "big5", "cp1251", "cp932")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 ENCODING_HINT = (
     "Save the export as UTF-8 (\"CSV UTF-8\" in Excel), or name its encoding with "
-    "--encoding (for example cp1252, utf-16, gb18030, big5)."
+    "--encoding (for example cp1252, cp1250, utf-16, shift_jis, gb18030, big5)."
 )
 
 
@@ -191,9 +191,19 @@ def legacy_or_broken(path: Path, data: bytes, bad_offset: int) -> str:
     if match is None:
         raise InputError(
             f"{path}: not valid UTF-8 (first bad byte at offset {bad_offset}) and not "
-            "recognisably cp1252, GB18030 or Big5. " + ENCODING_HINT
+            "recognisably cp1252, cp1251, Shift_JIS (cp932), GB18030 or Big5. " + ENCODING_HINT
         )
-    return codecs.lookup(match.encoding).name
+    encoding = codecs.lookup(match.encoding).name
+    if encoding == "cp1252" and _CP1250_AS_CP1252.search(data.decode("cp1252", "replace")):
+        return "cp1250"
+    return encoding
+
+
+# Polish written in Windows-1250 reads as cp1252 without an error, its letters ł ą ż Ł
+# Ż Ą ľ ź as the symbols ³ ¹ ¿ £ ¯ ¥ ¾ ¼: "Ma³gorzata", "W¹s", "£ukasz", "¯ó³w". Such a
+# symbol inside a word, or one of £ ¯ ¥ opening a word before a small letter, is no
+# cp1252 text (¿ opens Spanish questions, so only inside a word)
+_CP1250_AS_CP1252 = re.compile(r"[^\W\d_][³¹¿¯¼¾¥£][^\W\d_]|(?<![^\W\d_])[£¯¥][a-zà-ÿ]{2}")
 
 
 def transcode(layout: CsvLayout, encoding: str, scratch: Path | None) -> CsvLayout:
