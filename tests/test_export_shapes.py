@@ -1230,3 +1230,25 @@ def test_a_bitrix24_export_in_english_and_russian_loads_as_proposed(cli, tmp_pat
         assert result.exit_code == ExitCode.OK, result.stderr
         rows = json.loads(cli("rank", "--db", db, "--month", "2025-02", "-f", "json").stdout)
         assert [(r["rep"], r["won_amount"], r["lost"]) for r in rows] == [(mary, 1500.0, 1)]
+
+
+def test_a_salesforce_report_of_converted_amounts_only(cli, tmp_path, db_path):
+    """A multi-currency org's report may show only `Amount (converted)` beside `Amount
+    (converted) Currency`: the preset read no amount (init: "no amount"; tiers' won_amount
+    null). Hand count: the won deal's 2,200.00 USD."""
+    path = write(tmp_path, "report.csv",
+                 "Opportunity Owner,Stage,Amount (converted) Currency,Amount (converted),"
+                 "Created Date,Close Date,Opportunity ID\n"
+                 'Ann,Prospecting,USD,"1,100.00",1/15/2025,3/31/2025,0061\n'
+                 'Ann,Closed Won,USD,"2,200.00",1/16/2025,2/20/2025,0062\n'
+                 "Bob,Closed Lost,USD,550.00,1/17/2025,2/21/2025,0063\n")
+    result = cli("init", path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no amount" not in result.stderr
+    result = cli("load", "--db", db_path, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db_path, "select deal_id, amount, currency from deals order by 1") == [
+        ("0061", 1100.0, "USD"), ("0062", 2200.0, "USD"), ("0063", 550.0, "USD"),
+    ]
+    tiers = json.loads(cli("tiers", "--db", db_path, "-f", "json").stdout)
+    assert [(t["won"], t["won_amount"]) for t in tiers] == [(1, 2200.0)]

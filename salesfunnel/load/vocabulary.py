@@ -55,7 +55,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "status": ("status", "dealstatus", "outcome", "statustype", "statut", "estado", "stato",
                "状态", "ステータス"),
     "amount": ("amount", "valueformatted", "value", "dealvalue", "closevalue", "dealamount",
-               "opportunityamount", "amountusd", "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
+               "opportunityamount", "amountusd", "amountconverted", "convertedamount",
+               "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
                "chiffredaffairesestime", "actualrevenue", "chiffredaffairesreel",
                "opportunity", "income", "expectedrevenue", "plannedrevenue", "bedrag", "waarde", "betrag",
                "wert", "montant", "valeur", "importe", "monto", "valor", "сумма", "金额",
@@ -124,7 +125,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "is_closed": ("isclosed", "closed", "isdealclosed", "сделказакрыта", "закрыта"),
     "is_active": ("active", "isactive", "actif", "aktiv", "activo", "actief", "attivo", "ativo"),
     "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
-                 "amountcurrency", "opportunitycurrency", "dealcurrency", "valuecurrency",
+                 "amountcurrency", "amountconvertedcurrency", "opportunitycurrency", "dealcurrency",
+                 "valuecurrency",
                  "valuta", "wahrung", "devise", "moneda", "moeda", "divisa", "валюта", "币种", "货币",
                  # Salesforce reports in other languages: the Opportunity Currency and
                  # the Amount Currency columns
