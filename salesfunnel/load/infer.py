@@ -21,7 +21,8 @@ from salesfunnel.load.choose import plan_file
 from salesfunnel.load.columns import Column, is_date, name_by_values, profile_all
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import backslash_escapes, looks_headerless, without_header
-from salesfunnel.load.presets import FilePlan, columns_in, header_key
+from salesfunnel.load.money_headers import columns_in
+from salesfunnel.load.presets import FilePlan, header_key
 from salesfunnel.load.records import read_records
 from salesfunnel.load.sheets import open_source
 from salesfunnel.load.vocabulary import SYNONYMS, header_currency, normalise

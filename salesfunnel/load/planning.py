@@ -13,6 +13,7 @@ from salesfunnel.db import Database
 from salesfunnel.errors import InputError
 from salesfunnel.kinds import KindSpec
 from salesfunnel.load import presets
+from salesfunnel.load.money_headers import columns_in
 from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.sniff import CsvLayout
 
@@ -81,7 +82,7 @@ def refuse_ambiguous_columns(plan: FilePlan, layout: CsvLayout) -> None:
     column holds the rep?): refuse rather than guess. Unused repeated columns are ignored."""
     key = presets.canonical_key if plan.preset == "canonical" else presets.header_key
     expressions = [*plan.fields.values(), *(expr for _, expr, _ in plan.stage_dates)]
-    used = sorted(set().union(*map(presets.columns_in, expressions)))
+    used = sorted(set().union(*map(columns_in, expressions)))
     positions: dict[str, list[int]] = {}
     for index, name in enumerate(layout.header):
         positions.setdefault(key(name), []).append(index)

@@ -35,7 +35,8 @@ from salesfunnel.load.layouts import (
     KindMapping,
     Preset,
 )
-from salesfunnel.load.vocabulary import FALSE_WORDS, TRUE_WORDS, header_currency, sql_words
+from salesfunnel.load.money_headers import MONEY_FIELDS, currency_from_header, money_headers
+from salesfunnel.load.vocabulary import FALSE_WORDS, TRUE_WORDS, sql_words
 
 
 class PresetName(enum.StrEnum):
@@ -82,14 +83,6 @@ class FilePlan:
 
 def _col(index: int) -> str:
     return f"records.{quote_ident(f'c{index}')}"
-
-
-_RAW_COLUMN = re.compile(r'"c(\d+)"')
-
-
-def columns_in(expr: str) -> set[int]:
-    """The raw columns (c0..cN, as _col writes them) a plan's SQL expression reads."""
-    return {int(i) for i in _RAW_COLUMN.findall(expr)}
 
 
 # -- the presets --------------------------------------------------------------------
@@ -203,7 +196,7 @@ def _match_all(
         # "Amount (EUR)", "Amount in USD": the amount column, its header naming the currency
         if name in mapping.fields and name not in found:
             spellings = [key(spelling) for spelling in mapping.fields[name]]
-            bases = [(spellings.index(key(base)), index) for index, base, _ in _money_headers(header)
+            bases = [(spellings.index(key(base)), index) for index, base, _ in money_headers(header)
                      if key(base) in spellings]
             if bases:
                 found[name] = [index for _, index in sorted(bases)]
@@ -211,42 +204,6 @@ def _match_all(
         if parts == (ROW_KEY,) or all(key(p) in positions for p in parts):
             found[name] = [-1]  # built by _build_plan from the parts
     return found
-
-
-MONEY_FIELDS = ("amount", "mrr")  # fields whose header may name their currency
-
-
-@lru_cache(maxsize=64)
-def _money_headers(header: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
-    """(column, header without its currency, currency code) of each header that ends with
-    the currency of its values (`Amount (EUR)`, `Betrag in CHF`)."""
-    found = []
-    for index, name in enumerate(header):
-        named = header_currency(name)
-        if named is not None:
-            found.append((index, *named))
-    return tuple(found)
-
-
-def _currency_from_header(plan: FilePlan, header) -> None:
-    """A file without a currency column whose amount (MRR) header names a currency
-    (`Amount (EUR)`, `Betrag in CHF`): that is the currency of its every row, as a
-    currency column would say (a bound parameter), and the load summary says so."""
-    money = "amount" if plan.kind == "deals" else "mrr" if plan.kind == "subscriptions" else None
-    if money not in plan.fields or "currency" in plan.fields:
-        return
-    columns = columns_in(plan.fields[money])
-    if len(columns) != 1:
-        return
-    index = next(iter(columns))
-    named = header_currency(header[index]) if index < len(header) else None
-    if named is None:
-        return
-    plan.fields["currency"] = "$header_currency"
-    plan.params["header_currency"] = named[1]
-    what = "MRR" if money == "mrr" else money
-    plan.notices.append(f"the currency of every {what} is {named[1]}, as its header "
-                        f"{header[index]!r} says (no currency column)")
 
 
 def _candidates(preset_name: str, config: Config) -> list[Preset]:
@@ -302,7 +259,7 @@ def _build_plan(
         parts = [p for p in (fields.get("closed_at"), won_time, lost_time) if p]
         if parts:
             fields["closed_at"] = "coalesce(" + ", ".join(f"nullif(trim({p}), '')" for p in parts) + ")"
-    _currency_from_header(plan, header)
+    currency_from_header(plan, header)
     if mapping.kind == "deals":
         plan.stage_dates = _stage_date_columns(preset, header, config)
     _apply_tier_rule(plan, header, config.tiers)

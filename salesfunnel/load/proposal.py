@@ -22,7 +22,8 @@ from salesfunnel.load.infer_funnel import (
     pipeline_counts,
     propose_funnel,
 )
-from salesfunnel.load.presets import COPY_MARK, columns_in
+from salesfunnel.load.money_headers import columns_in
+from salesfunnel.load.presets import COPY_MARK
 
 MAPPED = {
     "deals": ("deal_id", "rep", "stage", "status", "amount", "currency", "created_at",

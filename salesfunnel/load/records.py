@@ -21,7 +21,8 @@ from salesfunnel.load.footers import (
     skip_totals_rows,
     structure_problems,
 )
-from salesfunnel.load.presets import FilePlan, columns_in
+from salesfunnel.load.money_headers import columns_in
+from salesfunnel.load.presets import FilePlan
 from salesfunnel.load.sniff import (
     CsvLayout,
     blank_lines,
