@@ -18,73 +18,79 @@ stages as (
     select stage_index, stage, stage_key, is_won from funnel_stages
 ),
 
-history_entries as (
-    select deal_id, stage_index, min(entered_at) as entered_at
-    from (
-        select history.deal_id, stages.stage_index, history.entered_at
-        from main.stage_history as history
-        inner join stages on stages.stage_key = lower(history.stage)
-        union all
-        select deal_id, stage_index, entered_at
-        from inferred_entries
-    )
-    group by deal_id, stage_index
+won_stage as (
+    select max(stage_index) as won_index from stages
 ),
 
-reached as (
+recorded_entries as (
+    select history.deal_id, stages.stage_index, history.entered_at
+    from main.stage_history as history
+    inner join stages on stages.stage_key = lower(history.stage)
+    union all
+    select deal_id, stage_index, entered_at
+    from inferred_entries
+),
+
+-- a deal's recorded and inferred entries as two lists (stage, time): one group-by
+-- of the deals, where a window over their stages sorted 2.5M rows (1M deals)
+entries_by_deal as (
+    select deal_id, list(stage_index) as entry_stages, list(entered_at) as entry_times
+    from recorded_entries
+    group by deal_id
+),
+
+-- known_entries[i]: the known entry of stage i, for the stages 1..furthest
+known as (
     select
         facts.deal_id,
         facts.pipeline,
-        stages.stage_index,
-        stages.stage,
-        least(
-            history_entries.entered_at,
-            case
-                when stages.stage_index = 1 then facts.created_at
-            end,
-            case when stages.is_won and facts.status = 'won' then facts.closed_at end
-        ) as known_entered_at
+        list_transform(
+            range(1, facts.furthest_index + 1),
+            lambda i: least(
+                list_min(list_filter(
+                    entries.entry_times, lambda t, j: entries.entry_stages[j] = i
+                )),
+                case when i = 1 then facts.created_at end,
+                case
+                    when i = won_stage.won_index and facts.status = 'won' then facts.closed_at
+                end
+            )
+        ) as known_entries
     from facts
-    inner join stages on stages.stage_index <= facts.furthest_index
-    left join history_entries
-        on history_entries.deal_id = facts.deal_id
-        and history_entries.stage_index = stages.stage_index
+    cross join won_stage
+    left join entries_by_deal as entries on entries.deal_id = facts.deal_id
 ),
 
+-- entry_dates[i]: the earliest known entry of stage i or a later one
 entries as (
     select
         deal_id,
         pipeline,
-        stage_index,
-        stage,
-        known_entered_at,
-        -- entered_at: the earliest known entry of this or a later stage. The stage
-        -- before's is the earlier of its own known entry and this one (a deal's rows
-        -- are its stages 1..furthest, one each), so one sort serves the three windows
-        min(known_entered_at) over (
-            by_deal rows between current row and unbounded following
-        ) as entered_at,
-        lag(known_entered_at) over by_deal as previous_known_entered_at,
-        lag(stage_index) over by_deal as previous_stage_index
-    from reached
-    window by_deal as (partition by deal_id order by stage_index)
+        unnest(range(1, len(known_entries) + 1)) as stage_index,
+        unnest(known_entries) as known_entered_at,
+        unnest(list_transform(known_entries, lambda x, i: list_min(known_entries[i:])))
+            as entered_at,
+        unnest(list_prepend(null, known_entries[:-2])) as previous_known_entered_at
+    from known
 ),
 
 final as (
     select
-        deal_id,
-        pipeline,
-        stage_index,
-        stage,
-        known_entered_at,
-        entered_at,
-        case when known_entered_at is not null then entered_at end as event_at,
-        previous_known_entered_at,
+        entries.deal_id,
+        entries.pipeline,
+        stages.stage_index,
+        stages.stage,
+        entries.known_entered_at,
+        entries.entered_at,
+        case when entries.known_entered_at is not null then entries.entered_at end as event_at,
+        entries.previous_known_entered_at,
+        -- the stage before is entered by the time this one is
         case
-            when previous_stage_index is not null
-                then least(previous_known_entered_at, entered_at)
+            when entries.stage_index > 1
+                then least(entries.previous_known_entered_at, entries.entered_at)
         end as previous_entered_at
     from entries
+    inner join stages on stages.stage_index = entries.stage_index
 )
 
 select * from final;
