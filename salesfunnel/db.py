@@ -94,7 +94,10 @@ def resolve_db_path(option: str | None) -> Path:
     unset shell variable) is a UsageError, never the default database."""
     if option is not None and not option.strip():
         raise UsageError(EMPTY_VALUE.format(flag="--db"))
-    return Path(option or os.environ.get("SALESFUNNEL_DB") or DEFAULT_DB_NAME)
+    text = option or os.environ.get("SALESFUNNEL_DB") or DEFAULT_DB_NAME
+    if text.endswith(("/", os.sep)):  # Path() drops the slash: a load made a file `data`
+        raise DatabaseError(f"The database path {text} is a folder, not a file.")
+    return Path(text)
 
 
 @cache

@@ -47,6 +47,8 @@ class UsageError(SalesfunnelError):
 # the message of an option given an empty value (`--month ""`), in every command
 EMPTY_VALUE = ("{flag} was given an empty value (an unset shell variable?): give it a value, "
                "or leave the option out.")
+# the message of a folder named where a file is wanted (`-o reports/`, `init --out conf/`)
+FOLDER_FOR_FILE = "{flag} {path} is a folder; give a file name."
 EMPTY_PATH = ("PATH was given an empty value (an unset shell variable?): name the export files "
               "or folders to read.")
 

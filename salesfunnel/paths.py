@@ -17,7 +17,7 @@ import os
 import stat
 from pathlib import Path
 
-from salesfunnel.errors import DatabaseError, InputError, UsageError
+from salesfunnel.errors import FOLDER_FOR_FILE, DatabaseError, InputError, UsageError
 from salesfunnel.written import foreign_files, is_stream, listed_unchanged, stamped_unchanged
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
@@ -123,7 +123,7 @@ def check_output_path(output: Path | None, database: Path) -> None:
             "would destroy it. Choose another file name."
         )
     if output.is_dir():
-        raise UsageError(f"--output {output} is a folder; give a file name.")
+        raise UsageError(FOLDER_FOR_FILE.format(flag="--output", path=output))
 
 
 # -- the user's files are never destroyed ---------------------------------------------
@@ -144,6 +144,8 @@ def check_replaceable(
     InputError. The one check of every command that writes where it is told."""
     if folder and target.exists() and not target.is_dir():
         raise InputError(f"Cannot write {what} into {target}: it is a file, not a folder.")
+    if not folder and target.is_dir():  # --force or not: a file never replaces a folder
+        raise UsageError(FOLDER_FOR_FILE.format(flag=flag, path=target))
     if force or not target.exists():
         return
     if not folder and is_stream(target):

@@ -412,6 +412,38 @@ def test_no_report_writes_over_a_users_file(user_files, cli, tmp_path):
     assert export.read_text(encoding="utf-8").startswith("stage,reached,")
 
 
+def test_a_folder_where_a_file_is_wanted_is_refused_in_every_command(user_files, cli, tmp_path):
+    """`-o reports/`, `init --out conf/`, `--db data/`: a path ending in / names a folder.
+    Path() drops the slash, so each wrote a *file* named `reports`, `conf` or `data`
+    (exit 0); and init's --out onto an existing folder was exit 3 'Is a directory' where
+    a report's -o is exit 2. Now every file-writing option refuses a folder alike (exit 2;
+    --db exit 5, as for any folder), and nothing is created."""
+    db, export = user_files["db"], user_files["export"]
+    folder = tmp_path / "there"
+    folder.mkdir()
+    checked = set()
+    for name, command in sorted(_commands().items()):
+        options = _options(command)
+        if "-o" not in options:
+            continue
+        extra = [a.replace("{tmp}", str(tmp_path)) for a in REQUIRED.get(name, [])]
+        for target in (f"{tmp_path}/new/", str(folder), f"{folder}/"):
+            result = cli(name, *extra, "-o", target, "-f", "csv", "--db", db, env=ENV)
+            assert result.exit_code == ExitCode.USAGE, (name, target, result.stderr)
+            assert "is a folder; give a file name" in " ".join(result.stderr.split()), name
+        checked.add(name)
+    assert len(checked) == 12, checked
+    for target in (f"{tmp_path}/new/", str(folder), f"{folder}/"):
+        result = cli("init", export, "--out", target)
+        assert result.exit_code == ExitCode.USAGE, (target, result.stderr)
+        assert "--out" in result.stderr and "is a folder; give a file name" in result.stderr
+    result = cli("load", export, "--db", f"{tmp_path}/data/")
+    assert result.exit_code == ExitCode.DATABASE, result.stderr
+    assert "is a folder, not a file" in result.stderr
+    assert not (tmp_path / "new").exists() and not (tmp_path / "data").exists()
+    assert list(folder.iterdir()) == []
+
+
 def test_a_reports_own_output_is_written_again_until_someone_edits_it(rank_db, cli, tmp_path):
     """A nightly `rank -o rank.csv` replaces its own file (listed in .salesfunnel-written
     with its SHA-256); once a person edits the file it is theirs: exit 2, unchanged."""

@@ -21,7 +21,7 @@ import typer.core
 
 from salesfunnel import __version__
 from salesfunnel.cli.options import OptionalValueCommand
-from salesfunnel.errors import EMPTY_PATH, EMPTY_VALUE, ExitCode
+from salesfunnel.errors import EMPTY_PATH, EMPTY_VALUE, FOLDER_FOR_FILE, ExitCode
 
 # command -> the cli module that defines it, in help order
 COMMAND_MODULES = {
@@ -176,6 +176,11 @@ def _refuse_empty_paths(param, ctx, value) -> None:
         message = (EMPTY_VALUE.format(flag=param.opts[0])
                    if isinstance(param, typer.core.TyperOption) else EMPTY_PATH)
         raise typer.core._click.exceptions.UsageError(message, ctx=ctx)
+    if isinstance(param, typer.core.TyperOption) and param.metavar == "FILE":
+        for text in texts:  # `-o reports/`: Path() drops the slash, and a file was written
+            if isinstance(text, str) and text.endswith(("/", os.sep)):
+                raise typer.core._click.exceptions.UsageError(
+                    FOLDER_FOR_FILE.format(flag=param.opts[0], path=text), ctx=ctx)
 
 
 def _process_value(self, ctx, value):
