@@ -65,6 +65,23 @@ def test_a_blank_owner_cell_loads_as_no_owner(cli, tmp_path):
     assert "(no owner)" in table
 
 
+def test_the_pack_writes_no_one_on_one_page_for_deals_without_an_owner(cli, tmp_path):
+    """`(no owner)` is no rep (rank gives it no rank): the pack wrote reps/no-owner.html,
+    a one-on-one page titled '(no owner) · 2026-10', linked from index.html's rep list
+    and rank table. Now there is a page for ann and bob only; the index still counts
+    B under '(no owner)', without a link."""
+    import html
+
+    db, _ = _load(cli, tmp_path, BLANK_OWNER)
+    out = tmp_path / "pack"
+    result = cli("pack", "--month", "2026-10", "--out", out, "--db", db, env=TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert sorted(p.name for p in (out / "reps").iterdir()) == ["ann.html", "bob.html"]
+    assert "and 2 rep pages" in " ".join(result.stderr.split())
+    index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    assert "(no owner)" in index and "no-owner" not in index
+
+
 def test_a_blank_owner_cell_equals_a_missing_owner_column(cli, tmp_path):
     """The same deals without the rep column: the same funnel."""
     with_blank, _ = _load(cli, tmp_path, BLANK_OWNER)

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from salesfunnel.kinds import NO_OWNER
 from salesfunnel.reports import funnel, management
 from salesfunnel.reports import plan as planning
 from salesfunnel.reports.common import (
@@ -131,9 +132,9 @@ def collect_ranks(db: Database, month: dt.date, today: dt.date) -> PackData:
         "rank": funnel.rank(db, f"{month:%Y-%m}", None, as_of),
         "stalled": management.stalled(db, as_of),
     }
-    reps = sorted(
-        set(reports["rank"].frame["rep"].drop_nulls().to_list())
-        | set(reports["stalled"].frame["rep"].drop_nulls().to_list())
+    reps = sorted(  # a one-on-one page per rep; the deals without an owner are no rep
+        (set(reports["rank"].frame["rep"].drop_nulls().to_list())
+         | set(reports["stalled"].frame["rep"].drop_nulls().to_list())) - {NO_OWNER}
     )
     data = PackData(month, as_of, cohort(month), reports, reps)
     data.trend = [
