@@ -224,6 +224,23 @@ def test_config_full_exports_is_like_full(db_path, tmp_path):
     assert query(db_path, "select deal_id from removed_deals") == [("D3",)]
 
 
+def test_a_full_export_of_no_rows_removes_no_deal_and_says_so(nightly_db, cli, tmp_path):
+    """A nightly `load --full --quiet` of an export that came out as its header only (the
+    CRM's export failed): every deal was marked removed, exit 0, and --quiet printed
+    nothing, so every report went empty as if the CRM held no deal. Now a full export
+    without a single row removes nothing and a warning says so, --quiet included."""
+    before = query(nightly_db, "select deal_id from deal_facts order by 1")
+    assert len(before) == 5  # D3 was removed by the export of the 20th
+    empty = tmp_path / "deals_2026-11-21.csv"
+    empty.write_text("deal_id,rep,stage,status,created_at,closed_at,amount\n", encoding="utf-8")
+    result = cli("load", empty, "--full", "--quiet", "--db", nightly_db)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "warning: this full export has no rows (a header only): no deal is removed" in said
+    assert query(nightly_db, "select deal_id from deal_facts order by 1") == before
+    assert query(nightly_db, "select count(*) from removed_deals") == [(1,)]  # D3, as before
+
+
 def test_reloading_an_export_changes_nothing(nightly_db):
     before = dump(nightly_db)
     report = load_into(nightly_db, export(19), full=True, force=True).files[0]

@@ -282,8 +282,11 @@ def _load_file(
     if kind != "history":
         report.duplicates = duplicates
     if kind == "deals":
+        full = options.full or config.full_exports
+        # a full export of no rows is a failed export, not a CRM without deals
+        report.empty_full_export = full and report.rows_read == 0
         report.snapshot = snapshots.merge_deals(db, file_id, layout.path, layout.mtime_ns,
-                                                options.as_of, options.full or config.full_exports,
+                                                options.as_of, full and report.rows_read > 0,
                                                 has_pipeline="pipeline" in plan.fields)
     else:
         db.run_script(sql_text(f"load/merge_{kind}"), {"file_id": file_id})

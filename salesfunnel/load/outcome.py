@@ -36,6 +36,7 @@ class FileReport:
     date_order: str | None = None
     decimal_mark: str | None = None  # "," when the file's amounts have a decimal comma
     skipped_unchanged: bool = False
+    empty_full_export: bool = False  # a full deals export of no rows: it removed nothing
     first_reasons: list[str] = field(default_factory=list)
     snapshot: snapshots.SnapshotCounts | None = None  # deals files: as-of and changes
     notices: list[str] = field(default_factory=list)  # from the file's plan (no owner, ...)

@@ -146,7 +146,7 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str, quiet
     thousand files are a thousand lines: one print each took a third of a second)."""
     lines: list[Text] = []
     for item in report.files:
-        if quiet and not (item.rows_rejected or item.orphans):
+        if quiet and not (item.rows_rejected or item.orphans or item.empty_full_export):
             continue
         if item.skipped_unchanged:
             lines.append(
@@ -183,6 +183,11 @@ def print_load_summary(console: Console, report: LoadReport, db_path: str, quiet
                 Text(f"    warning: every row of this file was rejected; the most common "
                      f"reason: {item.top_reason}", style="bold red")
             )
+        if item.empty_full_export:
+            lines.append(Text(
+                "    warning: this full export has no rows (a header only): no deal is removed "
+                "(an export of no deals is taken for a failed one, not for a CRM without deals)",
+                style="bold red"))
         for notice in item.notices:
             lines.append(Text(f"    note: {notice}"))
         for reason in item.first_reasons:
