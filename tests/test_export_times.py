@@ -356,3 +356,24 @@ def test_the_earlier_sample_export_changes_no_funnel_number(cli, sample_db, tmp_
         both = cli(*command, "--db", sample_db, "-f", "json", env=DEMO_TODAY).stdout
         one = cli(*command, "--db", db, "-f", "json", env=DEMO_TODAY).stdout
         assert json.loads(both) == json.loads(one), command
+
+
+def test_sample_ids_stay_unique_beyond_a_million_deals():
+    """`sample --deals` takes up to 1e8, but the ids were 'D' || lpad(i, 6, '0'), and lpad
+    cuts a longer text: from the millionth deal on the ids repeated (D1000000 was D100000),
+    so `sample --deals 3000000` wrote a first export of 23,181,291 rows (its join on
+    deal_id multiplied) and exports whose deals overwrote each other. The ids (and the
+    customers') come from one macro, sample_key, which keeps every digit."""
+    from salesfunnel.db import memory_database
+    from salesfunnel.sqltree import sql_text
+
+    db = memory_database()
+    script = sql_text("sample/sample")
+    macros = [s for s in db.conn.extract_statements(script) if "temp macro" in s.query]
+    for statement in macros:
+        db.conn.execute(statement)
+    keys = [row[0] for row in db.conn.execute(
+        "select sample_key('D', i) from range(999998, 1000002) as r(i) union all "
+        "select sample_key('D', 100000) union all select sample_key('C', 7)").fetchall()]
+    assert keys == ["D999998", "D999999", "D1000000", "D1000001", "D100000", "C000007"]
+    assert script.count("lpad(") == 0 and script.count("sample_key(") >= 3

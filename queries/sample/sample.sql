@@ -5,6 +5,9 @@
 -- sample_subscriptions.
 create or replace temp macro rnd(seed, i, purpose) as
     (hash(seed, i, purpose) % 1000003) / 1000003.0;
+-- an id: the prefix and at least six digits (D000042; D1000000, never cut to D100000)
+create or replace temp macro sample_key(prefix, i) as
+    printf('%s%06d', prefix, i);
 
 create or replace temp table sample_settings as
 select
@@ -72,7 +75,7 @@ numbered as (
 placed as (
     select
         n.i, n.seed, n.as_of,
-        'D' || lpad(n.i::varchar, 6, '0') as deal_id,
+        sample_key('D', n.i) as deal_id,
         1 + (hash(n.seed, n.i, 'account') % n.accounts)::bigint as account_i,
         n.first_day + to_seconds(floor(rnd(n.seed, n.i, 'created')
             * extract(epoch from (n.as_of - n.first_day)))::bigint) as created_at,
@@ -357,7 +360,7 @@ lived as (
 ),
 final as (
     select
-        'C' || lpad(i::varchar, 6, '0') as customer_id,
+        sample_key('C', i) as customer_id,
         deal_id,
         case when mess < 0.08 then null else rep end as rep,
         case when mess between 0.05 and 0.12 then null else tier end as tier,
