@@ -378,7 +378,9 @@ REQUIRED = {"plan": ["--target-amount", "1000"], "pacing": ["--target-amount", "
     ("--tier", "nope", "--tier 'nope' matches no deal in the database. Known values, closest "
      "first: unknown, smb, mid."),
     ("--rep", "nobody", "--rep 'nobody' matches no deal in the database. Known values"),
-    ("--month", "2026-13", "--month takes YYYY-MM, 'last' or 'latest'; got '2026-13'."),
+    # it named 'last' and 'latest' only: 'complete' (what --month alone means) is a value too
+    ("--month", "2026-13", "--month takes YYYY-MM, 'last', 'latest' or 'complete'; got "
+     "'2026-13'."),
     ("--month", "0001-01", "--month: '0001-01' is outside the years 1900 to 2999."),
 ])
 def test_every_command_with_tier_rep_or_month_goes_through_the_shared_checks(

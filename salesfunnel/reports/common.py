@@ -171,7 +171,7 @@ def month_start(text: str, flag: str = "--month") -> dt.date:
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
         # only --month takes the words (resolve_month); --start, --period take a month
-        words = ", 'last' or 'latest'" if flag == "--month" else ""
+        words = ", 'last', 'latest' or 'complete'" if flag == "--month" else ""
         raise UsageError(f"{flag} takes YYYY-MM{words}; got {text!r}.")
     check_year(int(match.group(1)), flag, text)
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
