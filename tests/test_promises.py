@@ -201,6 +201,30 @@ def test_no_command_sums_amounts_across_currencies(two_currencies_db, cli, tmp_p
     assert unguarded == {"churn", "cohorts", "conversion", "stalled"}
 
 
+def test_stalled_says_each_deals_currency(db_path, tmp_path, cli):
+    """stalled lists each deal's amount (no sum, so no exit 6), but without its currency:
+    EUR 1,000 and JPY 200,000 stood in one Amount column as if of one currency (as
+    churn --list-early's MRR did before it got its currency field). Now a trailing field
+    currency, and a Currency column in the table when any row has one."""
+    deals = ["deal_id,rep,tier,created_at,stage,status,amount,currency"]
+    history = ["deal_id,stage,entered_at"]
+    for i in range(1, 7):  # six past deals of smb left lead after 5 days
+        deals.append(f"P{i},ann,smb,2026-08-0{i},qualified,open,100,EUR")
+        history += [f"P{i},lead,2026-08-0{i}", f"P{i},qualified,2026-08-{i + 5:02d}"]
+    deals += ["S1,ann,smb,2026-08-01,lead,open,1000,EUR", "S2,bob,smb,2026-08-01,lead,open,200000,JPY"]
+    history += ["S1,lead,2026-08-01", "S2,lead,2026-08-01"]
+    load_into(db_path, write(tmp_path, "deals.csv", "\n".join(deals) + "\n"),
+              write(tmp_path, "history.csv", "\n".join(history) + "\n"))
+    rows = _json(cli, "stalled", "--min-past-deals", "1", "--db", db_path)
+    assert [(r["deal_id"], r["amount"], r["currency"]) for r in rows] == [
+        ("S1", 1000.0, "EUR"), ("S2", 200000.0, "JPY")]
+    table = cli("stalled", "--min-past-deals", "1", "--db", db_path,
+                env={**ENV, "COLUMNS": "160"}).stdout
+    assert "Currency" in table
+    assert [line.split()[-1] for line in table.splitlines()
+            if line.strip().startswith(("S1", "S2"))] == ["EUR", "JPY"]
+
+
 # -- spreadsheet safety -----------------------------------------------------------
 EVIL_REP = '=HYPERLINK("http://evil.example","click")'
 EVIL_REASON = "=1+2"

@@ -9,11 +9,12 @@
 -- deals lost at k, closed_at minus that entry (a negative one, closed before the
 -- entry, ignored); in fractional days. A tier and stage with fewer than
 -- p_min_past past times has no threshold (null): its open deals are not
--- stalled, and past_deals says how many there were.
+-- stalled, and past_deals says how many there were. Each row says its amount's
+-- currency (null: the export named none).
 create or replace temp macro stalled_deals(p_today, p_tier, p_min_days, p_quantile, p_min_past) as table
 with
 facts as (
-    select deal_id, rep, tier, status, amount, closed_at, furthest_index, current_index
+    select deal_id, rep, tier, status, amount, currency, closed_at, furthest_index, current_index
     from deal_facts
 ),
 
@@ -71,6 +72,7 @@ open_deals as (
         facts.rep,
         facts.tier,
         facts.amount,
+        facts.currency,
         dates.stage_index,
         dates.stage,
         dates.entered_at,
@@ -97,7 +99,8 @@ final as (
         open_deals.days_in_stage - checked.threshold_days as days_over,
         coalesce(thresholds.past_deals, 0) as past_deals,
         coalesce(open_deals.days_in_stage > checked.threshold_days, false) as stalled,
-        open_deals.amount
+        open_deals.amount,
+        open_deals.currency
     from open_deals
     left join thresholds
         on thresholds.tier = open_deals.tier

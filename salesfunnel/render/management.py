@@ -251,11 +251,16 @@ def stalled_table(report: Report) -> Table:
     for header in ("Days", "P90", "Over by", "Past", "Amount"):
         table.add_column(header, justify="right")
     rows = report.rows()
+    # the amount's currency, when the deals say one (an export without shows none)
+    currencies = any(row["currency"] for row in rows)
+    if currencies:
+        table.add_column("Currency")
     for row in rows:
         table.add_row(
             row["deal_id"], row["rep"], row["tier"], row["stage"],
             fmt_int(row["days_in_stage"]), fmt_days(row["p90_days"]), fmt_days(row["days_over"]),
             fmt_int(row["past_deals"]), fmt_amount(row["amount"]),
+            *([row["currency"] or NULL] if currencies else []),
         )
     captions = []
     if rows:

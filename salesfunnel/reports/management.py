@@ -303,7 +303,7 @@ def stalled(
         "select deal_id, rep, tier, stage, entered_at::date as entered_at, "
         "days_in_stage::bigint as days_in_stage, threshold_days::double as p90_days, "
         "days_over::double as days_over, past_deals::bigint as past_deals, "
-        "amount::double as amount "
+        "amount::double as amount, currency "
         "from stalled_deals(?, ?, ?, ?, ?) where stalled order by days_over desc, deal_id",
         args,
     )
