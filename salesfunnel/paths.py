@@ -111,17 +111,21 @@ def check_output_path(output: Path | None, database: Path) -> None:
     problem = _name_problem(output)
     if problem:
         raise UsageError(f"Cannot write {os.fsdecode(output)!r}: {problem}.")
-    try:
-        same = output.resolve() == database.resolve() or (
-            output.exists() and database.exists() and os.path.samefile(output, database)
-        )
-    except OSError:
-        same = False
-    if same:
-        raise UsageError(
-            f"--output {output} is the database this report reads; writing the report there "
-            "would destroy it. Choose another file name."
-        )
+    # DuckDB's write-ahead log beside the database: the next opening replays and then
+    # deletes it, so a report written there would vanish (or corrupt the database)
+    wal = database.with_name(database.name + ".wal")
+    for target, what in ((database, "the database"), (wal, "the write-ahead log of the database")):
+        try:
+            same = output.resolve() == target.resolve() or (
+                output.exists() and target.exists() and os.path.samefile(output, target)
+            )
+        except OSError:
+            same = False
+        if same:
+            raise UsageError(
+                f"--output {output} is {what} this report reads; writing the report there "
+                "would destroy it. Choose another file name."
+            )
     if output.is_dir():
         raise UsageError(FOLDER_FOR_FILE.format(flag="--output", path=output))
 

@@ -58,6 +58,12 @@ def test_output_naming_the_database_is_refused(cli, loaded, tmp_path, monkeypatc
     result = cli("rank", "-o", "salesfunnel.duckdb", "-f", "json")
     assert result.exit_code == ExitCode.USAGE
     assert digest(tmp_path / "salesfunnel.duckdb") == before
+    # nor its write-ahead log, which the next opening of the database replays and deletes
+    result = cli("rank", "-o", "salesfunnel.duckdb.wal", "-f", "json", "--force")
+    assert result.exit_code == ExitCode.USAGE
+    assert "--output salesfunnel.duckdb.wal is the write-ahead log of the database this " \
+        "report reads" in error_line(result)
+    assert not (tmp_path / "salesfunnel.duckdb.wal").exists()
 
 
 # -- case 2: --db naming a data file ------------------------------------------------------
