@@ -402,6 +402,38 @@ def test_every_command_with_tier_rep_or_month_goes_through_the_shared_checks(
     assert hashes(users_db, tmp_path / "pack") == before
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["-f", "json", "--bom"], "--bom applies to CSV output only, and this run writes json: "
+     "drop --bom, or write CSV (--format csv or --output FILE.csv)."),
+    (["--raw"], "--raw applies to CSV output only, and this run writes table"),
+    (["-o", "{tmp}/out.xlsx", "--raw"], "--raw applies to CSV output only, and this run "
+     "writes xlsx"),
+    (["-f", "parquet"], "Parquet is binary: give --output FILE.parquet."),
+    (["-f", "xlsx"], "An Excel workbook is a file: give --output FILE.xlsx."),
+    (["-o", "{tmp}/out.dat"], "Cannot tell the format from out.dat"),
+])
+def test_every_report_refuses_output_options_it_cannot_honour_before_any_work(
+    cli, users_db, tmp_path, args, message
+):
+    """--raw and --bom shape CSV only: with another format they are exit 2, never ignored;
+    a format that needs a file, or a file name that names no format, is exit 2 too. Each is
+    said before the report runs: the error alone on stderr (no report notes), nothing on
+    stdout, no file written, the database untouched."""
+    commands = _commands_taking("--bom")
+    assert {"conversion", "rank", "dropoff", "churn", "stalled", "movement", "pacing"} <= \
+        set(commands)
+    before = hashes(users_db)
+    for name in commands:
+        given = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+        result = cli(name, *REQUIRED.get(name, []), *given, "--db", users_db, env=TODAY)
+        assert result.exit_code == ExitCode.USAGE, (name, result.stderr)
+        assert message in error_line(result), name
+        assert result.stderr.count("salesfunnel: ") == 1, (name, result.stderr)
+        assert result.stdout == ""
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("out")) == []
+    assert hashes(users_db) == before
+
+
 @pytest.mark.parametrize(("flag", "value"), [("--tier", "smb"), ("--tier", "unknown"),
                                              ("--rep", "Ann Lee"), ("--rep", "alex kim (103)")])
 def test_every_command_accepts_the_values_reports_show(cli, users_db, flag, value):

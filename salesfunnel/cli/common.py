@@ -228,10 +228,11 @@ def refuse_empty_values(options: dict) -> None:
 @contextmanager
 def open_database(
     db: str | None, config: str | None, *, write: bool, wait: float, output: Path | None = None,
-    force: bool = False,
+    force: bool = False, fmt: OutputFormat | None = None, raw: bool = False, bom: bool = False,
 ) -> Iterator[Database]:
     """The database (its path checked; a report's --output must not be it, nor a file
-    salesfunnel did not write unless `force`)."""
+    salesfunnel did not write unless `force`; its --format, --raw and --bom must fit,
+    check_output_options)."""
     from salesfunnel import db as database_module
     from salesfunnel.config import load_config
     from salesfunnel.paths import check_output_path, check_replaceable
@@ -239,6 +240,7 @@ def open_database(
     settings = load_config(config)
     path = database_module.resolve_db_path(db)
     check_output_path(output, path)
+    check_output_options(fmt, output, raw, bom)
     if output is not None:
         check_replaceable(output, force=force, flag="--output", what="the report")
     database = database_module.open_database(
@@ -249,6 +251,23 @@ def open_database(
         yield database
     finally:
         database.close()
+
+
+def check_output_options(
+    fmt: OutputFormat | None, output: Path | None, raw: bool, bom: bool
+) -> None:
+    """Before the report is computed: the format can be written where asked (Parquet and
+    xlsx need a file) and --raw/--bom, which only CSV output has, are not given for
+    another format (never ignored without a word)."""
+    from salesfunnel.render.machine import choose_format
+
+    chosen = choose_format(fmt, output)
+    for flag, given in (("--raw", raw), ("--bom", bom)):
+        if given and chosen is not OutputFormat.csv:
+            raise UsageError(
+                f"{flag} applies to CSV output only, and this run writes {chosen.value}: "
+                f"drop {flag}, or write CSV (--format csv or --output FILE.csv)."
+            )
 
 
 def emit_report(
@@ -362,7 +381,7 @@ def report_command(
             options.pop(name) for name, _, _ in _COMMON_OPTIONS
         )
         with open_database(db, config, write=False, wait=wait, output=output,
-                           force=force) as database:
+                           force=force, fmt=fmt, raw=raw, bom=bom) as database:
             from salesfunnel.reports.common import FILTER_COLUMNS, check_filter_values
 
             check_filter_values(database, **{k: v for k, v in options.items() if k in FILTER_COLUMNS})
