@@ -539,7 +539,8 @@ def resource_settings(path: Path) -> dict[str, Any]:
     """DuckDB's `memory_limit` (bytes), `temp_directory` and `threads` for a connection
     to `path`: from $SALESFUNNEL_MEMORY_LIMIT (e.g. 3GB, 512MiB), $SALESFUNNEL_TEMP_DIR
     and $SALESFUNNEL_THREADS, else a quarter of the RAM (at most 2 GiB), `<db>.tmp`
-    beside the database, and DuckDB's own thread count. A malformed value: UsageError."""
+    beside the database (for an in-memory one, salesfunnel-<pid>.tmp in the system's
+    temporary folder), and DuckDB's own thread count. A malformed value: UsageError."""
     settings: dict[str, Any] = {}
     text = os.environ.get("SALESFUNNEL_MEMORY_LIMIT", "").strip()
     if text:
@@ -561,6 +562,12 @@ def resource_settings(path: Path) -> dict[str, Any]:
         settings["temp_directory"] = str(folder)
     elif path != Path(":memory:"):
         settings["temp_directory"] = f"{path}.tmp"
+    else:
+        # DuckDB's own default for an in-memory database is ./.tmp: a spill of init or
+        # sample would land in the user's working folder (or fail in a read-only one)
+        import tempfile
+
+        settings["temp_directory"] = str(Path(tempfile.gettempdir()) / f"salesfunnel-{os.getpid()}.tmp")
     threads = os.environ.get("SALESFUNNEL_THREADS", "").strip()
     if threads:
         if not threads.isdigit() or not 1 <= int(threads) <= 1024:

@@ -4,6 +4,7 @@ from the machine; a malformed value is a usage error (exit 2), never a traceback
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,24 @@ def test_defaults_are_a_share_of_the_ram_capped(clean_env, tmp_path):
     assert dbmod.MIN_MEMORY <= settings["memory_limit"] <= dbmod.DEFAULT_MEMORY_CAP
     assert settings["temp_directory"] == f"{tmp_path / 'x.duckdb'}.tmp"
     assert "threads" not in settings
+
+
+
+def test_an_in_memory_database_spills_into_the_system_temporary_folder(clean_env, tmp_path,
+                                                                      monkeypatch):
+    """init and sample work in memory: a spill goes to salesfunnel-<pid>.tmp in the system's
+    temporary folder, never DuckDB's default ./.tmp in the user's working folder."""
+    import tempfile
+
+    monkeypatch.chdir(tmp_path)
+    expected = str(Path(tempfile.gettempdir()) / f"salesfunnel-{os.getpid()}.tmp")
+    assert resource_settings(Path(":memory:"))["temp_directory"] == expected
+    scratch = memory_database()
+    try:
+        assert scratch.fetchall("select current_setting('temp_directory')") == [(expected,)]
+    finally:
+        scratch.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_settings_are_applied_on_every_connection(clean_env, cli, tmp_path):
