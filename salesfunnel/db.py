@@ -44,7 +44,7 @@ from salesfunnel.errors import (
     UsageError,
 )
 from salesfunnel.funnel import Funnel, label_key
-from salesfunnel.paths import check_database_path
+from salesfunnel.paths import check_database_path, file_state, restore_length
 from salesfunnel.rows import Rows
 from salesfunnel.sqltree import (
     CACHED_VIEWS,
@@ -150,6 +150,8 @@ class Database:
         self._pending = False  # a transaction is open (schema creation, then the load)
         self.created = False  # this process created the file (removed unless committed)
         self.committed = False
+        # an existing file opened for writing: its length and headers (paths.file_state)
+        self.state_before: tuple[int, bytes] | None = None
         self.config: Any = None  # the Config the CLI opened it with (stale-data threshold)
         self.read_only = False
         self._meta: dict[str, str] | None = None  # salesfunnel_meta of a read-only database
@@ -284,7 +286,9 @@ class Database:
 
     def close(self) -> None:
         """Close the connection (checkpointing what was committed). A database file this
-        process created is removed again unless a load committed into it."""
+        process created is removed again unless a load committed into it; an existing
+        one a load did not commit into gets its old length back (paths.restore_length)."""
+        closed = False
         try:
             with _ctrl_c_held():  # closing checkpoints committed data into the file
                 if self._pending:
@@ -294,10 +298,13 @@ class Database:
                         pass
                     self._pending = False
                 self._run(self.conn.close)
+                closed = True
         finally:
             if self.created and not self.committed:
                 for leftover in (self.path, Path(f"{self.path}.wal")):
                     leftover.unlink(missing_ok=True)
+            elif closed and self.state_before is not None and not self.committed:
+                restore_length(self.path, self.state_before)
 
     # -- metadata ------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -658,6 +665,9 @@ def open_database(
     [funnel] is used as is on a database that has none stored yet.
     """
     existed = check_database_path(path, write=write)
+    # before connecting: closing a descriptor of the file once DuckDB holds its lock
+    # would drop that lock (paths.py, "Locks")
+    state_before = file_state(path) if write and existed else None
     conn = _connect(path, read_only=not write, wait=wait)
     tables = None if write else _tables_or_close(conn, path)
     if tables is not None and _needs_migration(conn, path, tables):
@@ -669,6 +679,7 @@ def open_database(
         tables = None
     db = Database(conn, path, config_funnel or Funnel())
     db.created = not existed
+    db.state_before = state_before
     db.read_only = not write
     try:
         if write:
