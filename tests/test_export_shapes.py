@@ -1252,3 +1252,45 @@ def test_a_salesforce_report_of_converted_amounts_only(cli, tmp_path, db_path):
     ]
     tiers = json.loads(cli("tiers", "--db", db_path, "-f", "json").stdout)
     assert [(t["won"], t["won_amount"]) for t in tiers] == [(1, 2200.0)]
+
+
+def test_a_capsule_export_names_its_stage_milestone(cli, tmp_path):
+    """Capsule (like Nutshell and Agile CRM) calls an opportunity's stage its `Milestone`,
+    with the outcome in `Status`: init found no stage column, put the only file in
+    `[files] skip` and the load refused it. Hand count: 5 deals; stages ordered by
+    Probability: Prospect reached by 5, Qualified by 4 (1 lost there, for Price), Proposal
+    by 2 (1 open), won 1: 12,000 GBP."""
+    path = write(tmp_path, "opportunities.csv",
+                 "ID,Name,Contact,Owner,Pipeline,Milestone,Value,Currency,Probability,"
+                 "Expected Close Date,Closed Date,Lost Reason,Status,Created\n"
+                 "101,Rebrand,Acme Ltd,Jane Smith,Sales,Prospect,5000,GBP,10,2025-12-15,,,Open,"
+                 "2025-10-01\n"
+                 "102,Website,Beta Ltd,Jane Smith,Sales,Proposal,12000,GBP,50,2025-11-30,"
+                 "2025-11-20,,Won,2025-10-03\n"
+                 "103,SEO,Gamma Ltd,Tom Jones,Sales,Qualified,3000,GBP,25,2025-11-30,2025-11-02,"
+                 "Price,Lost,2025-10-04\n"
+                 "104,Audit,Delta Ltd,Tom Jones,Sales,Proposal,2500,GBP,50,2026-01-15,,,Open,"
+                 "2025-10-05\n"
+                 "105,Retainer,Eps Ltd,Jane Smith,Sales,Qualified,1000,GBP,25,2026-01-15,,,Open,"
+                 "2025-10-06\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert "files" not in config
+    columns = config["columns"]["deals"]
+    assert (columns["stage"], columns["status"], columns["rep"], columns["amount"],
+            columns["lost_reason"]) == ("Milestone", "Status", "Owner", "Value", "Lost Reason")
+    assert config["funnel"]["stages"] == ["Prospect", "Qualified", "Proposal", "Won"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 5, loaded 5, rejected 0" in result.stderr
+    rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
+    assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
+        ("Prospect", 5, 1, 0), ("Qualified", 4, 1, 1), ("Proposal", 2, 1, 0), ("Won", 1, 0, 0)]
+    assert query(db, "select status, count(*), sum(amount), any_value(currency) from deals "
+                     "group by 1 order by 1") == [
+        ("lost", 1, 3000.0, "GBP"), ("open", 3, 8500.0, "GBP"), ("won", 1, 12000.0, "GBP")]
+    dropoff = json.loads(cli("dropoff", "--db", db, "--format", "json").stdout)
+    assert [(r["stage"], r["reason"], r["lost"]) for r in dropoff] == [("Qualified", "Price", 1)]

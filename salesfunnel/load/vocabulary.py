@@ -51,7 +51,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "dealphase", "phasedelatransaction", "etapadelnegocio", "etapadonegocio",
               "fasedellatrattativa", "dealfase", "dealstadium",
               "階段", "銷售階段", "商機階段", "フェーズ", "商談フェーズ", "取引ステージ",
-              "ステージ", "단계", "거래단계", "영업단계", "statuslabel"),
+              "ステージ", "단계", "거래단계", "영업단계", "statuslabel",
+              # Capsule, Nutshell and Agile CRM call the stage a milestone
+              "milestone", "currentmilestone"),
     "status": ("status", "dealstatus", "outcome", "statustype", "statut", "estado", "stato",
                "状态", "ステータス"),
     "amount": ("amount", "valueformatted", "value", "dealvalue", "closevalue", "dealamount",
