@@ -1294,3 +1294,54 @@ def test_a_capsule_export_names_its_stage_milestone(cli, tmp_path):
         ("lost", 1, 3000.0, "GBP"), ("open", 3, 8500.0, "GBP"), ("won", 1, 12000.0, "GBP")]
     dropoff = json.loads(cli("dropoff", "--db", db, "--format", "json").stdout)
     assert [(r["stage"], r["reason"], r["lost"]) for r in dropoff] == [("Qualified", "Price", 1)]
+
+
+def test_an_insightly_opportunities_export_loads_as_proposed(cli, tmp_path):
+    """Insightly writes the outcome in `Opportunity State` (Open, Won, Lost, Abandoned,
+    Suspended), the rep in `User Responsible`, the amount in `Bid Amount` / `Bid Currency`
+    and the loss in `Opportunity State Reason`: init mapped none of them, so the won and
+    lost deals loaded as open under "(no owner)" without amounts, and nothing said so.
+    Hand count: 6 deals; Discovery reached by 6 (1 abandoned = lost, for No response; 1
+    open; 1 suspended = open), Proposal by 3 (1 lost, Price too high; 1 open), Negotiation
+    and won by 1: Bob Ray's 20,000 USD; open amounts 10,000 + 7,000 + 4,000."""
+    path = write(tmp_path, "Opportunities.csv",
+                 "Record ID,Opportunity Name,Probability Of Winning,Forecast Close Date,"
+                 "Actual Close Date,Bid Currency,Bid Amount,Bid Type,Opportunity State,"
+                 "Opportunity State Reason,User Responsible,Record Owner,Organization,Pipeline,"
+                 "Pipeline Stage,Date Created\n"
+                 "9001,Acme,20,2025-12-31,,USD,10000,Fixed Bid,Open,,Ann Lee,Ann Lee,Acme,Sales,"
+                 "Discovery,2025-10-01 10:00:00\n"
+                 "9002,Beta,80,2025-11-30,2025-11-20,USD,20000,Fixed Bid,Won,Best fit,Bob Ray,"
+                 "Ann Lee,Beta,Sales,Negotiation,2025-10-02 10:00:00\n"
+                 "9003,Gamma,40,2025-11-30,2025-11-10,USD,5000,Fixed Bid,Lost,Price too high,"
+                 "Ann Lee,Ann Lee,Gamma,Sales,Proposal,2025-10-03 10:00:00\n"
+                 "9004,Delta,40,2026-01-30,,USD,7000,Fixed Bid,Open,,Bob Ray,Ann Lee,Delta,Sales,"
+                 "Proposal,2025-10-04 10:00:00\n"
+                 "9005,Eps,20,2026-01-30,2025-10-30,USD,3000,Fixed Bid,Abandoned,No response,"
+                 "Bob Ray,Ann Lee,Eps,Sales,Discovery,2025-10-05 10:00:00\n"
+                 "9006,Zeta,20,2026-02-28,,USD,4000,Fixed Bid,Suspended,,Ann Lee,Ann Lee,Zeta,"
+                 "Sales,Discovery,2025-10-06 10:00:00\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no owner" not in result.stderr and "no amount" not in result.stderr
+    columns = tomllib.loads(proposal.read_text(encoding="utf-8"))["columns"]["deals"]
+    assert (columns["status"], columns["rep"], columns["amount"], columns["currency"],
+            columns["lost_reason"], columns["closed_at"]) == (
+        "Opportunity State", "User Responsible", "Bid Amount", "Bid Currency",
+        "Opportunity State Reason", "Actual Close Date")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 6, loaded 6, rejected 0" in result.stderr
+    rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
+    assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
+        ("Discovery", 6, 2, 1), ("Proposal", 3, 1, 1), ("Negotiation", 1, 0, 0),
+        ("Won", 1, 0, 0)]
+    assert query(db, "select status, count(*), sum(amount) from deals group by 1 order by 1") == [
+        ("lost", 2, 8000.0), ("open", 3, 21000.0), ("won", 1, 20000.0)]
+    dropoff = json.loads(cli("dropoff", "--db", db, "--format", "json").stdout)
+    assert sorted((r["stage"], r["reason"], r["lost"]) for r in dropoff) == [
+        ("Discovery", "No response", 1), ("Proposal", "Price too high", 1)]
+    rank = json.loads(cli("rank", "--db", db, "--month", "2025-11", "-f", "json").stdout)
+    assert [(r["rep"], r["won_amount"]) for r in rank if r["won_amount"]] == [("Bob Ray", 20000.0)]

@@ -28,7 +28,7 @@ create or replace temp table status_words as
 select * from (values
     ('open', 'open'), ('won', 'won'), ('lost', 'lost'),
     ('opened', 'open'), ('active', 'open'), ('in progress', 'open'), ('pending', 'open'),
-    ('on hold', 'open'), ('offen', 'open'), ('ouvert', 'open'), ('ouverte', 'open'),
+    ('on hold', 'open'), ('suspended', 'open'), ('offen', 'open'), ('ouvert', 'open'), ('ouverte', 'open'),
     ('en cours', 'open'), ('abierto', 'open'), ('abierta', 'open'), ('aberto', 'open'),
     ('aberta', 'open'), ('open (in behandeling)', 'open'), ('lopend', 'open'),
     ('aperto', 'open'), ('aperta', 'open'), ('in corso', 'open'),

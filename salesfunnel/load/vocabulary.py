@@ -27,7 +27,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
             "agent", "repname", "smownerid", "assignedbyid", "assignedby", "assigneduserid",
             "assignedusername", "username", "userid", "salesperson", "responsibleperson",
-            "responsible", "eigenaar", "eigenaaropportunity",
+            "responsible", "userresponsible", "responsibleuser", "eigenaar", "eigenaaropportunity",
             "eigenaardeal", "verkoper", "accounteigenaar", "besitzer", "inhaber",
             "verantwortlicher", "vertriebsmitarbeiter", "opportunityinhaber", "proprietaire",
             "proprietairedelopportunite", "responsable", "commercial", "vendeur", "propietario",
@@ -40,7 +40,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "eigenaarvandeal", "eigenaarvandedeal",
             "負責人", "業務", "業務員", "担当者", "商談所有者", "取引担当者", "営業担当者",
             "営業担当", "담당자", "소유자",
-            "영업담당자", "거래담당자"),
+            "영업담당자", "거래담당자", "recordowner"),
     "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
               "salesstage", "phase", "pipelinephase", "processstage", "phaseduprocessus",
               "phasedupipeline", "activestage", "stageid",
@@ -55,7 +55,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               # Capsule, Nutshell and Agile CRM call the stage a milestone
               "milestone", "currentmilestone"),
     "status": ("status", "dealstatus", "outcome", "statustype", "statut", "estado", "stato",
-               "状态", "ステータス"),
+               "状态", "ステータス",
+               # Insightly's Open/Won/Lost/Abandoned/Suspended
+               "opportunitystate", "dealstate"),
     "amount": ("amount", "valueformatted", "value", "dealvalue", "closevalue", "dealamount",
                "opportunityamount", "amountusd", "amountconverted", "convertedamount",
                "totalvalue", "revenue", "estrevenue", "estimatedrevenue",
@@ -65,7 +67,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                "cantidad", "importo", "valore", "valordonegocio", "金額", "商談金額", "금액", "거래금액",
                # Odoo's Expected Revenue in French, German, Spanish, Dutch, Italian, Portuguese
                "revenuespere", "erwarteterumsatz", "ingresoesperado", "ingresosesperados",
-               "verwachteomzet", "ricavoatteso", "entrateprevisto", "receitaesperada"),
+               "verwachteomzet", "ricavoatteso", "entrateprevisto", "receitaesperada",
+               "bidamount"),  # Insightly
     "created_at": ("createddate", "createdate", "createdat", "created", "creationdate",
                    "createdon", "datecreated", "createdtime", "datecreate", "aanmaakdatum",
                    "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
@@ -93,7 +96,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "dealclosedon", "geschlossenam", "dealgeschlossenam", "fermeele", "cerradoel",
                   "fechadoem", "chiusail", "geslotenop", "dealgeslotenop",
                   "關閉日期", "結案日期", "完了予定日", "クローズ日", "成約日", "마감일", "종료일",
-                  "예상마감일", "datewon"),
+                  "예상마감일", "datewon", "forecastclosedate"),
     "account": ("account", "accountname", "company", "companyname", "organization",
                 "organisation", "organizationname", "organisationname", "organisationnom",
                 "organisatienaam", "organizzazionenome",
@@ -116,7 +119,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                     "причинапроигрыша", "причинаотказа", "丢单原因", "输单原因", "statusreason",
                     "grundfurverlust", "grundfurdenverlust", "motivodeperda", "motivodelaperdida",
                     "razondelaperdida", "motivodaperda",
-                    "motivodellaperdita", "丟單原因", "失注理由", "실주사유", "실패사유"),
+                    "motivodellaperdita", "丟單原因", "失注理由", "실주사유", "실패사유",
+                    # Insightly: why the opportunity is in its state (lost, abandoned)
+                    "opportunitystatereason", "statereason"),
     "tier": ("tier", "segment", "customertier", "customersegment"),
     "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
                    "lastmodifieddate", "editdate", "modifieddate", "timestamp"),
@@ -128,7 +133,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "is_active": ("active", "isactive", "actif", "aktiv", "activo", "actief", "attivo", "ativo"),
     "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
                  "amountcurrency", "amountconvertedcurrency", "opportunitycurrency", "dealcurrency",
-                 "valuecurrency",
+                 "valuecurrency", "bidcurrency",
                  "valuta", "wahrung", "devise", "moneda", "moeda", "divisa", "валюта", "币种", "货币",
                  # Salesforce reports in other languages: the Opportunity Currency and
                  # the Amount Currency columns
