@@ -672,3 +672,33 @@ def test_init_warns_of_dates_the_load_cannot_read(cli, tmp_path):
     assert result.exit_code == ExitCode.OK, result.stderr
     assert "warning: 'Close Date': 1 of 2 values is no date the load reads: load rejects that row" \
         in result.stderr
+
+
+def test_init_says_when_no_deal_of_a_file_can_load_as_won(cli, tmp_path):
+    """A deals file whose stage labels name no won stage and whose outcome column is not
+    read (its header no status spelling, or one value no status word: `Closed (won)`) was
+    proposed with a funnel ending in "Won" that no deal reaches: every deal loaded as open
+    and init said nothing. Now it says "no outcome" on stderr and in the proposal; a file
+    whose status column is read, or whose labels say won, does not. Hand count: 3 deals,
+    all open, 0 won."""
+    for name in "abc":
+        (tmp_path / name).mkdir()
+    unread = write(tmp_path / "a", "deals.csv",
+                   "Deal ID,Owner,Stage,Amount,Status,Created Date\n"
+                   "1,Ann,Discovery,100,Open,2025-10-01\n"
+                   "2,Ann,Proposal,200,Closed (won),2025-10-02\n"
+                   "3,Bob,Proposal,300,Lost,2025-10-03\n")
+    result = cli("init", unread, "--out", tmp_path / "a" / "p.toml")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "not found: no outcome: no stage label means won" in result.stderr
+    assert "#   deals.csv: no outcome:" in (tmp_path / "a" / "p.toml").read_text()
+    config, db, report = init_and_load(cli, tmp_path / "a", unread)
+    assert outcomes(db) == [("open", 3, 600.0)]
+    read = write(tmp_path / "b", "deals.csv",
+                 unread.read_text().replace("Closed (won)", "Won"))
+    result = cli("init", read)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no outcome" not in result.stderr
+    labelled = write(tmp_path / "c", "deals.csv",
+                     "Deal ID,Owner,Stage,Amount\n1,Ann,Discovery,100\n2,Ann,Closed Won,200\n")
+    assert "no outcome" not in cli("init", labelled).stderr

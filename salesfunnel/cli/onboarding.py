@@ -40,7 +40,8 @@ def init(
     from salesfunnel.errors import InputError
     from salesfunnel.load.currencies import currency_note
     from salesfunnel.load.dating import proposed_undated_note
-    from salesfunnel.load.proposal import missing_fields, propose, unread_dates
+    from salesfunnel.load.gaps import missing_fields, unread_dates
+    from salesfunnel.load.proposal import propose
     from salesfunnel.paths import check_replaceable
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.written import stamp, written_whole

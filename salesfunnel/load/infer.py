@@ -50,6 +50,8 @@ class FileFacts:
     amounts_without_currency: int = 0
     # a column (0-based) as the user sees it: its number, a sheet's letter (CsvLayout's)
     column_label: Callable[[int], str] = field(default=lambda index: str(index + 1))
+    # a deals file no stage label or status column of which says won (init: "not found")
+    no_outcome: bool = False
 
     @property
     def headerless(self) -> bool:

@@ -224,6 +224,11 @@ def propose_funnel(files: list[FileFacts], labels: dict[str, Label]) -> FunnelPr
     )
 
 
+def any_won(labels: dict[str, Label]) -> bool:
+    """Whether a stage label means won (by its IsWon flags or its words)."""
+    return any(_is_won(label) for label in labels.values())
+
+
 def _is_won(label: Label) -> bool:
     if label.won is not None:
         return label.won > 0.5

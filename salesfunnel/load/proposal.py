@@ -12,17 +12,18 @@ import json
 import re
 from pathlib import Path
 
-from salesfunnel.db import Database, quote_ident
+from salesfunnel.db import Database
 from salesfunnel.load.currencies import count_currencies, currency_lines
+from salesfunnel.load.gaps import gives_outcome, missing_fields, status_values, unread_dates
 from salesfunnel.load.infer import FileFacts, inspect_paths, repeated
 from salesfunnel.load.infer_funnel import (
+    any_won,
     band_limits,
     find_stage_dates,
     label_stats,
     pipeline_counts,
     propose_funnel,
 )
-from salesfunnel.load.money_headers import columns_in
 from salesfunnel.load.presets import COPY_MARK
 
 MAPPED = {
@@ -51,6 +52,8 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
     for facts in files:
         count_currencies(db, facts)
     funnel = propose_funnel(files, labels)
+    for facts in files:
+        facts.no_outcome = bool(labels) and not any_won(labels) and not gives_outcome(db, facts)
     pipelines = pipeline_counts(db, files)
     own = {name: label_stats(db, files, name) for name in pipelines} if len(pipelines) > 1 else {}
     label_sets = [frozenset(stats) for stats in own.values()]
@@ -109,59 +112,6 @@ def _one_line(line: str) -> str:
     one TOML comment line: its line breaks are shown as ⏎ (values are TOML strings, whose
     escapes keep them)."""
     return _LINE_BREAK.sub("⏎", line) if line.startswith("#") else line
-
-
-# what a deals file without the field cannot give (said by init on stderr and in the proposal)
-MISSING_COSTS = {
-    "rep": 'no owner column: every deal loads as "(no owner)"; rank has no reps to rank',
-    "created_at": "no created date: no first-stage entry dates (conversion days from the first "
-                  "stage, cohorts by created month, rank's first stage)",
-    "closed_at": "no close date: won and lost deals have no month for rank, pulse or pacing",
-    "amount": "no amount: no revenue, pacing, velocity or tier economics",
-    "lost_reason": 'no lost reason: dropoff lists every loss as "(unspecified)"',
-    "account": "no account: no accounts-file tiers, no churn by customer",
-    "source": "no lead source: no --by source",
-}
-
-
-def missing_fields(facts: FileFacts) -> list[str]:
-    """For a deals file: what each report field no column gives costs (MISSING_COSTS)."""
-    if facts.kind != "deals":
-        return []
-    found = set(facts.fields)
-    if facts.plan is not None:
-        found = {name for name, expr in facts.plan.fields.items() if columns_in(expr)}
-    return [cost for name, cost in MISSING_COSTS.items() if name not in found]
-
-
-DATE_FIELDS = ("created_at", "closed_at", "entered_at")
-
-
-def unread_dates(facts: FileFacts) -> list[str]:
-    """For each date column the file is read with (a preset's or the mapping's): how many of
-    its values the load's date parsing does not read (`01.10.` without a year, `Oct 1`),
-    each a rejected row (`unparseable date`); no year or shape is ever filled in."""
-    if facts.kind is None:
-        return []
-    if facts.plan is not None:
-        indexes = [i for name, expr in facts.plan.fields.items() if name in DATE_FIELDS
-                   for i in columns_in(expr)]
-    else:
-        indexes = [c.index for name, c in facts.fields.items() if name in DATE_FIELDS]
-    notes = []
-    for index in dict.fromkeys(indexes):
-        if index >= len(facts.columns):
-            continue
-        column = facts.columns[index]
-        bad = column.filled - column.dates - column.slash
-        if column.filled and bad > 0 and not column.formats:
-            notes.append(
-                f"{column.name!r}: {bad} of {column.filled} values {'is' if bad == 1 else 'are'} "
-                f"no date the load reads: load rejects {'that row' if bad == 1 else 'those rows'} "
-                "(unparseable date); a date without its year is never completed, other shapes "
-                "need [dates] formats"
-            )
-    return notes
 
 
 def _header_lines(files: list[FileFacts]) -> list[str]:
@@ -270,7 +220,7 @@ def _file_mapping(db: Database, facts: FileFacts):
             column = facts.fields.get("entered_at")
         if name == "entered_at":
             column = facts.fields.get("entered_at") or facts.fields.get("created_at")
-        if column is not None and name == "status" and not _status_values(db, facts, column):
+        if column is not None and name == "status" and not status_values(db, facts, column):
             yield name, "", [f"{column.name!r} holds values other than open, won and lost: not read"]
             continue
         if column is None or (name == "is_closed" and "is_won" not in facts.fields) or (
@@ -291,16 +241,6 @@ def _file_mapping(db: Database, facts: FileFacts):
             yield name, f"{column.name}{COPY_MARK}{copy}", said
             continue
         yield name, column.name, said
-
-
-def _status_values(db: Database, facts: FileFacts, column) -> bool:
-    """A status column is mapped only when each of its values is a status word the load
-    reads as open, won or lost (load_macros.sql's status_words), nothing else."""
-    return not db.scalar(
-        f"select count(*) from {quote_ident(facts.table)} where nullif(trim({column.sql}), '') "
-        "is not null and lower(trim({column.sql})) not in (select word from status_words)"
-        .replace("{column.sql}", column.sql)
-    )
 
 
 def _date_columns(facts: FileFacts):

@@ -1,0 +1,88 @@
+"""What `init` says a deals file lacks: the report fields no column gives and what each
+costs, the outcome no label or status column gives, and the values of its date columns
+the load cannot read (on stderr and in the proposal's opening comment)."""
+
+from __future__ import annotations
+
+from salesfunnel.db import Database, quote_ident
+from salesfunnel.load.infer import FileFacts
+from salesfunnel.load.money_headers import columns_in
+
+# what a deals file without the field cannot give (said by init on stderr and in the proposal)
+MISSING_COSTS = {
+    "rep": 'no owner column: every deal loads as "(no owner)"; rank has no reps to rank',
+    "created_at": "no created date: no first-stage entry dates (conversion days from the first "
+                  "stage, cohorts by created month, rank's first stage)",
+    "closed_at": "no close date: won and lost deals have no month for rank, pulse or pacing",
+    "amount": "no amount: no revenue, pacing, velocity or tier economics",
+    "lost_reason": 'no lost reason: dropoff lists every loss as "(unspecified)"',
+    "account": "no account: no accounts-file tiers, no churn by customer",
+    "source": "no lead source: no --by source",
+    "status": "no outcome: no stage label means won and no status column the load reads "
+              "(status words such as Open, Won, Lost; IsWon/IsClosed flags): no deal of this "
+              "file loads as won",
+}
+
+
+def gives_outcome(db: Database, facts: FileFacts) -> bool:
+    """Whether a deals file's status is read: a preset's or mapping's status (flags give
+    one), or a status column of status words only."""
+    if facts.kind != "deals":
+        return True
+    if facts.plan is not None:
+        return "status" in facts.plan.fields
+    fields = facts.fields
+    if "is_active" in fields or ("is_won" in fields and "is_closed" in fields):
+        return True
+    return "status" in fields and status_values(db, facts, fields["status"])
+
+
+def missing_fields(facts: FileFacts) -> list[str]:
+    """For a deals file: what each report field no column gives costs (MISSING_COSTS)."""
+    if facts.kind != "deals":
+        return []
+    found = set(facts.fields)
+    if facts.plan is not None:
+        found = {name for name, expr in facts.plan.fields.items() if columns_in(expr)}
+    found = found - {"status"} if facts.no_outcome else found | {"status"}
+    return [cost for name, cost in MISSING_COSTS.items() if name not in found]
+
+
+DATE_FIELDS = ("created_at", "closed_at", "entered_at")
+
+
+def unread_dates(facts: FileFacts) -> list[str]:
+    """For each date column the file is read with (a preset's or the mapping's): how many of
+    its values the load's date parsing does not read (`01.10.` without a year, `Oct 1`),
+    each a rejected row (`unparseable date`); no year or shape is ever filled in."""
+    if facts.kind is None:
+        return []
+    if facts.plan is not None:
+        indexes = [i for name, expr in facts.plan.fields.items() if name in DATE_FIELDS
+                   for i in columns_in(expr)]
+    else:
+        indexes = [c.index for name, c in facts.fields.items() if name in DATE_FIELDS]
+    notes = []
+    for index in dict.fromkeys(indexes):
+        if index >= len(facts.columns):
+            continue
+        column = facts.columns[index]
+        bad = column.filled - column.dates - column.slash
+        if column.filled and bad > 0 and not column.formats:
+            notes.append(
+                f"{column.name!r}: {bad} of {column.filled} values {'is' if bad == 1 else 'are'} "
+                f"no date the load reads: load rejects {'that row' if bad == 1 else 'those rows'} "
+                "(unparseable date); a date without its year is never completed, other shapes "
+                "need [dates] formats"
+            )
+    return notes
+
+
+def status_values(db: Database, facts: FileFacts, column) -> bool:
+    """A status column is mapped only when each of its values is a status word the load
+    reads as open, won or lost (load_macros.sql's status_words), nothing else."""
+    return not db.scalar(
+        f"select count(*) from {quote_ident(facts.table)} where nullif(trim({column.sql}), '') "
+        "is not null and lower(trim({column.sql})) not in (select word from status_words)"
+        .replace("{column.sql}", column.sql)
+    )
