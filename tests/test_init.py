@@ -702,3 +702,81 @@ def test_init_says_when_no_deal_of_a_file_can_load_as_won(cli, tmp_path):
     labelled = write(tmp_path / "c", "deals.csv",
                      "Deal ID,Owner,Stage,Amount\n1,Ann,Discovery,100\n2,Ann,Closed Won,200\n")
     assert "no outcome" not in cli("init", labelled).stderr
+
+
+DYNAMICS_DE = ["(Nicht ändern) Verkaufschance", "(Nicht ändern) Zeilenprüfsumme",
+               "(Nicht ändern) Geändert am", "Thema", "Potenzieller Kunde", "Geschätzter Umsatz",
+               "Geschätztes Abschlussdatum", "Besitzer", "Pipelinephase", "Status", "Statusgrund",
+               "Erstellt am", "Tatsächliches Abschlussdatum"]
+
+
+def test_dynamics_export_to_excel_in_german(cli, tmp_path):
+    """Dynamics 365's "Nach Excel exportieren" in German, a workbook of typed cells (dates,
+    amounts formatted `#,##0.00 "€"`): init mapped the id, owner, stage, status and created
+    date but not "Geschätzter Umsatz", "Tatsächliches Abschlussdatum", "Statusgrund" or
+    "Potenzieller Kunde" (said "no amount", "no close date", "no lost reason"), so tiers had
+    no won amount and won and lost deals no month. Hand count: won 1 (12,000.50, Anna,
+    closed 2025-10-05), lost 2 (Storniert at 1-Qualifizieren 5,000; An Mitbewerber verkauft
+    at 2-Entwickeln 3,000), open 2 (7,000 + blank)."""
+    import xlsxwriter
+
+    path = tmp_path / "Verkaufschancen.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Meine offenen Verkaufschancen")
+    when, money = book.add_format({"num_format": "dd.mm.yyyy hh:mm"}), book.add_format(
+        {"num_format": '#,##0.00 "€"'})
+    sheet.write_row(0, 0, DYNAMICS_DE)
+    rows = [
+        ("a-1", "Acme GmbH", 12000.5, "Anna", "3-Vorschlagen", "Gewonnen", "Gewonnen",
+         dt.datetime(2025, 9, 1, 10), dt.datetime(2025, 10, 5)),
+        ("a-2", "Beta AG", 5000, "Anna", "1-Qualifizieren", "Verloren", "Storniert",
+         dt.datetime(2025, 9, 15, 9), dt.datetime(2025, 10, 6)),
+        ("a-3", "Gamma KG", 7000, "Jonas", "2-Entwickeln", "Offen", "In Bearbeitung",
+         dt.datetime(2025, 10, 1, 13, 30), None),
+        ("a-4", "Delta SE", None, "Jonas", "1-Qualifizieren", "Offen", "In Bearbeitung",
+         dt.datetime(2025, 10, 2, 14), None),
+        ("a-5", "Eps GmbH", 3000, "Jonas", "2-Entwickeln", "Verloren", "An Mitbewerber verkauft",
+         dt.datetime(2025, 10, 3, 14), dt.datetime(2025, 11, 2)),
+    ]
+    for row, (key, customer, amount, owner, stage, status, reason, created, closed) in enumerate(
+            rows, start=1):
+        sheet.write_row(row, 0, [key, f"x{row}=="])
+        sheet.write_datetime(row, 2, dt.datetime(2025, 11, 13, 10), when)
+        sheet.write_row(row, 3, [f"Chance {row}", customer])
+        if amount is not None:
+            sheet.write_number(row, 5, amount, money)
+        sheet.write_datetime(row, 6, dt.datetime(2025, 12, 20), when)
+        sheet.write_row(row, 7, [owner, stage, status, reason])
+        sheet.write_datetime(row, 11, created, when)
+        if closed is not None:
+            sheet.write_datetime(row, 12, closed, when)
+    sheet.set_column(0, 2, None, None, {"hidden": True})
+    book.close()
+    config, db, report = init_and_load(cli, tmp_path, path)
+    columns = config["columns"]["deals"]
+    assert (columns["amount"], columns["closed_at"], columns["lost_reason"],
+            columns["account"]) == ("Geschätzter Umsatz", "Tatsächliches Abschlussdatum",
+                                    "Statusgrund", "Potenzieller Kunde")
+    assert config["funnel"]["stages"] == ["1-Qualifizieren", "2-Entwickeln", "3-Vorschlagen",
+                                          "Won"]
+    assert report.rows_rejected == 0
+    assert outcomes(db) == [("lost", 2, 8000.0), ("open", 2, 7000.0), ("won", 1, 12000.5)]
+    assert query(db, "select deal_id, account, closed_at from deals where status = 'won'") == [
+        ("a-1", "Acme GmbH", dt.datetime(2025, 10, 5))]
+    dropoff = json.loads(cli("dropoff", "--db", db, "--format", "json").stdout)
+    assert sorted((r["stage"], r["reason"], r["lost"]) for r in dropoff) == [
+        ("1-Qualifizieren", "Storniert", 1), ("2-Entwickeln", "An Mitbewerber verkauft", 1)]
+    rank = json.loads(cli("rank", "--db", db, "--month", "2025-10", "-f", "json").stdout)
+    assert [(r["rep"], r["won_amount"]) for r in rank if r["won_amount"]] == [("Anna", 12000.5)]
+
+
+@pytest.mark.parametrize(("header", "field"), [
+    ("Ingresos estimados", "amount"), ("Fecha de cierre real", "closed_at"),
+    ("Razón para el estado", "lost_reason"), ("Cliente potencial", "account"),
+    ("Geschatte opbrengst", "amount"), ("Werkelijke sluitingsdatum", "closed_at"),
+    ("Raison du statut", "lost_reason"), ("Client potentiel", "account"),
+])
+def test_dynamics_headers_in_other_languages_name_their_field(header, field):
+    from salesfunnel.load.vocabulary import SYNONYMS, normalise
+
+    assert normalise(header) in SYNONYMS[field]
