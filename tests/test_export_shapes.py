@@ -1345,3 +1345,44 @@ def test_an_insightly_opportunities_export_loads_as_proposed(cli, tmp_path):
         ("Discovery", "No response", 1), ("Proposal", "Price too high", 1)]
     rank = json.loads(cli("rank", "--db", db, "--month", "2025-11", "-f", "json").stdout)
     assert [(r["rep"], r["won_amount"]) for r in rank if r["won_amount"]] == [("Bob Ray", 20000.0)]
+
+
+def test_a_teamleader_export_in_dutch_names_its_rep_customer_and_close_date(cli, tmp_path):
+    """Teamleader Focus (Belgium) names a deal's rep `Verantwoordelijke`, its customer
+    `Naam van de klant`, its title `Titel` and its close date `Afgesloten op`: init mapped
+    none of them, so every deal loaded as "(no owner)", keyed by its line, and won and lost
+    deals had no month. Excel's Belgian CSV: BOM, semicolons, decimal comma, day-first
+    dates. Hand count: Nieuw reached by 4, Gecontacteerd by 3 (1 lost), Offerte verstuurd
+    by 2 (1 open), won 1: Jan Janssens' 12.000,00 closed 20/11/2025."""
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "\ufeffTitel;Naam van de klant;Verantwoordelijke;Fase;Waarde;Status;Aangemaakt op;"
+        "Afgesloten op\r\n"
+        "Website;Bakkerij Peeters;Jan Janssens;Nieuw;1.500,00;Open;03/10/2025;\r\n"
+        "Webshop;Garage Claes;Jan Janssens;Offerte verstuurd;12.000,00;Gewonnen;04/10/2025;"
+        "20/11/2025\r\n"
+        "SEO;Apotheek Maes;Els Wouters;Gecontacteerd;800,00;Verloren;13/10/2025;25/10/2025\r\n"
+        "Logo;Frituur Smet;Els Wouters;Offerte verstuurd;2.250,50;Open;14/10/2025;\r\n",
+        encoding="utf-8", newline="")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no owner" not in result.stderr and "no close date" not in result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    columns = config["columns"]["deals"]
+    assert (columns["deal_id"], columns["rep"], columns["account"], columns["closed_at"]) == (
+        ["Titel", "Aangemaakt op"], "Verantwoordelijke", "Naam van de klant", "Afgesloten op")
+    assert config["funnel"]["stages"] == ["Nieuw", "Gecontacteerd", "Offerte verstuurd", "Won"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
+    assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
+        ("Nieuw", 4, 1, 0), ("Gecontacteerd", 3, 0, 1), ("Offerte verstuurd", 2, 1, 0),
+        ("Won", 1, 0, 0)]
+    assert query(db, "select account, amount, closed_at::date::varchar from deals "
+                     "where status = 'won'") == [("Garage Claes", 12000.0, "2025-11-20")]
+    rank = json.loads(cli("rank", "--db", db, "--month", "2025-11", "-f", "json").stdout)
+    assert [(r["rep"], r["won_amount"]) for r in rank if r["won_amount"]] == [
+        ("Jan Janssens", 12000.0)]

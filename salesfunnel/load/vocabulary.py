@@ -40,7 +40,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "eigenaarvandeal", "eigenaarvandedeal",
             "負責人", "業務", "業務員", "担当者", "商談所有者", "取引担当者", "営業担当者",
             "営業担当", "담당자", "소유자",
-            "영업담당자", "거래담당자", "recordowner"),
+            "영업담당자", "거래담당자", "recordowner",
+            # Teamleader's Verantwoordelijke (Dutch), Responsabilité (French)
+            "verantwoordelijke", "responsabilite"),
     "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
               "salesstage", "phase", "pipelinephase", "processstage", "phaseduprocessus",
               "phasedupipeline", "activestage", "stageid",
@@ -101,7 +103,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "datedeclotureestimee",
                   "datedefermeture", "datadichiusura", "schlusstermin", "abschlusstermin",
                   "dealclosedon", "geschlossenam", "dealgeschlossenam", "fermeele", "cerradoel",
-                  "fechadoem", "chiusail", "geslotenop", "dealgeslotenop",
+                  "fechadoem", "chiusail", "geslotenop", "dealgeslotenop", "afgeslotenop",
                   "關閉日期", "結案日期", "完了予定日", "クローズ日", "成約日", "마감일", "종료일",
                   "예상마감일", "datewon", "forecastclosedate",
                   # Dynamics 365's Est. Close Date in German, Spanish, Dutch, Portuguese
@@ -117,7 +119,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "accountname", "entreprise", "societe", "nomducompte", "empresa", "cuenta",
                 "nombredelacuenta", "conta", "компания", "клиент", "客户", "公司",
                 "客戶", "取引先名", "取引先", "会社名", "会社", "고객사", "회사", "회사명", "거래처",
-                "leadname", "salesaccount", "kunde", "cliente", "klant"),
+                "leadname", "salesaccount", "kunde", "cliente", "klant",
+                # Teamleader's Naam van de klant, Nom du client
+                "naamvandeklant", "klantnaam", "nomduclient", "kundenname"),
     "source": ("leadsource", "source", "originalsource", "channel", "dealsource", "sourceid",
                "leadbron", "bron", "quelle", "leadquelle", "origine", "sourcedupiste", "origen",
                "fuente", "fuentedeposiblecliente", "origem", "origemdolead", "источник", "来源",
@@ -168,7 +172,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("opportunityname", "dealname", "name", "dealtitle", "title", "topic", "potentialname",
              "naamopportunity", "opportunityname", "название", "названиесделки", "名称",
              "nomdelatransaction", "nombredelnegocio", "nombredetrato", "nomedonegocio", "nometrattativa",
-             "nomedellatrattativa", "dealnaam", "商談名", "取引名", "거래명"),
+             "nomedellatrattativa", "dealnaam", "titel", "titre", "titolo", "titulo",
+             "商談名", "取引名", "거래명"),
 }
 # labels that mean won or lost, in the languages CRM users write them (accents are kept:
 # matched against the label as written, case-insensitively); Bitrix24 ids end in :WON / :LOSE
