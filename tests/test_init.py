@@ -780,3 +780,32 @@ def test_dynamics_headers_in_other_languages_name_their_field(header, field):
     from salesfunnel.load.vocabulary import SYNONYMS, normalise
 
     assert normalise(header) in SYNONYMS[field]
+
+
+def test_a_column_named_like_a_field_that_init_does_not_map_is_not_read(cli, tmp_path):
+    """SugarCRM / SuiteCRM exports write the currency's record id in `Currency`: `-99`,
+    the system currency. init rightly did not map it, but the load read the column by its
+    name anyway and rejected every row ("unknown currency code"): nothing loaded. Now the
+    proposal says `currency = ""` with why, and every row loads. Hand count: the deleted
+    record is skipped; 4 loaded, won 12,000, lost 5,000, open 1,000 + 7,000."""
+    export = write(tmp_path, "Opportunities.csv", (
+        '"ID","Name","Date Created","Deleted","Assigned User Name","Lead Source","Amount",'
+        '"Currency","Expected Close Date","Sales Stage","Probability (%)"\n'
+        '"a1","Acme","2025-10-01 10:00:00","0","jane","Web Site","1000","-99","2025-12-31",'
+        '"Prospecting","10"\n'
+        '"a2","Beta","2025-10-02 10:00:00","0","jane","Cold Call","12000","-99","2025-11-05",'
+        '"Closed Won","100"\n'
+        '"a3","Gamma","2025-10-03 10:00:00","0","tom","Web Site","5000","-99","2025-11-06",'
+        '"Closed Lost","0"\n'
+        '"a4","Delta","2025-10-04 10:00:00","0","tom","Web Site","7000","-99","2026-01-31",'
+        '"Negotiation/Review","80"\n'
+        '"a5","Eps","2025-10-05 10:00:00","1","tom","Web Site","9000","-99","2026-01-31",'
+        '"Qualification","20"\n'))
+    config, db, report = init_and_load(cli, tmp_path, export)
+    assert config["columns"]["deals"]["currency"] == ""
+    assert "'Currency' holds no currency values: not read" in (
+        tmp_path / "proposal.toml").read_text()
+    assert report.rows_rejected == 0 and query(db, "select count(*) from deals") == [(4,)]
+    assert outcomes(db) == [("lost", 1, 5000.0), ("open", 2, 8000.0), ("won", 1, 12000.0)]
+    assert query(db, "select rep, count(*) from deals group by 1 order by 1") == [
+        ("jane", 2), ("tom", 2)]

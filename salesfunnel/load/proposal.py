@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from salesfunnel.db import Database
+from salesfunnel.kinds import KINDS
 from salesfunnel.load.currencies import count_currencies, currency_lines
 from salesfunnel.load.gaps import gives_outcome, missing_fields, status_values, unread_dates
 from salesfunnel.load.infer import FileFacts, inspect_paths, repeated
@@ -24,7 +25,7 @@ from salesfunnel.load.infer_funnel import (
     pipeline_counts,
     propose_funnel,
 )
-from salesfunnel.load.presets import COPY_MARK
+from salesfunnel.load.presets import COPY_MARK, header_key
 
 MAPPED = {
     "deals": ("deal_id", "rep", "stage", "status", "amount", "currency", "created_at",
@@ -223,6 +224,13 @@ def _file_mapping(db: Database, facts: FileFacts):
         if column is not None and name == "status" and not status_values(db, facts, column):
             yield name, "", [f"{column.name!r} holds values other than open, won and lost: not read"]
             continue
+        if column is None and name in KINDS[facts.kind].optional:
+            # a column named like the field (Currency holding SugarCRM's -99) that its values
+            # say is not it: named "" so that the load does not read it by its name
+            named = [c for c in facts.columns if header_key(c.name) == name]
+            if named:
+                yield name, "", [f"{named[0].name!r} holds no {name} values: not read"]
+                continue
         if column is None or (name == "is_closed" and "is_won" not in facts.fields) or (
             name == "is_won" and "is_closed" not in facts.fields
         ):
