@@ -1386,3 +1386,45 @@ def test_a_teamleader_export_in_dutch_names_its_rep_customer_and_close_date(cli,
     rank = json.loads(cli("rank", "--db", db, "--month", "2025-11", "-f", "json").stdout)
     assert [(r["rep"], r["won_amount"]) for r in rank if r["won_amount"]] == [
         ("Jan Janssens", 12000.0)]
+
+
+def test_headers_with_the_records_name_in_front_name_their_field(cli, tmp_path):
+    """ActiveCampaign writes every deal column as "Deal <field>": init found the id,
+    owner, stage, status, value, currency and pipeline (spelled with Deal in front) but
+    not "Deal Create Date", "Deal Close Date" or "Deal Lost Reason", and said "no created
+    date", "no close date", "no lost reason" of a file holding all three. A header no
+    spelling names is now also read without Deal / Opportunity / Lead in front. Hand
+    count: won 12,000 by Ann in 2025-11 (2025-10-02 10:00 to 2025-11-05 10:00: 34 days),
+    lost 800 at In Contact for Too expensive."""
+    path = write(tmp_path, "deals.csv",
+                 "Deal ID,Deal Title,Deal Value,Deal Currency,Deal Pipeline,Deal Stage,"
+                 "Deal Owner,Deal Status,Deal Create Date,Deal Close Date,Deal Lost Reason,"
+                 "Account\n"
+                 '11,Acme,"$1,500.00",usd,Sales,To Contact,Ann Lee,Open,2025-10-01 10:00:00,,,'
+                 "Acme\n"
+                 '12,Beta,"$12,000.00",usd,Sales,Follow Up,Ann Lee,Won,2025-10-02 10:00:00,'
+                 "2025-11-05 10:00:00,,Beta\n"
+                 '13,Gamma,"$800.00",usd,Sales,In Contact,Bob Ray,Lost,2025-10-03 10:00:00,'
+                 "2025-10-20 10:00:00,Too expensive,Gamma\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no created date" not in result.stderr and "no close date" not in result.stderr
+    assert "no lost reason" not in result.stderr
+    columns = tomllib.loads(proposal.read_text(encoding="utf-8"))["columns"]["deals"]
+    assert (columns["created_at"], columns["closed_at"], columns["lost_reason"]) == (
+        "Deal Create Date", "Deal Close Date", "Deal Lost Reason")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 3, loaded 3, rejected 0" in result.stderr
+    assert query(db, "select deal_id, status, amount, currency, lost_reason from deals "
+                     "order by 1") == [("11", "open", 1500.0, "USD", None),
+                                       ("12", "won", 12000.0, "USD", None),
+                                       ("13", "lost", 800.0, "USD", "Too expensive")]
+    tiers = json.loads(cli("tiers", "--db", db, "--format", "json").stdout)
+    assert [(t["won"], t["won_amount"], t["median_days_to_win"]) for t in tiers] == [
+        (1, 12000.0, 34.0)]
+    dropoff = json.loads(cli("dropoff", "--db", db, "--format", "json").stdout)
+    assert [(r["stage"], r["reason"], r["lost"]) for r in dropoff] == [
+        ("In Contact", "Too expensive", 1)]

@@ -111,17 +111,20 @@ def classify(db: Database, facts: FileFacts) -> None:
     """The kind of a file no preset fits, and which column holds which field."""
     by_field: dict[str, Column] = {}
     taken: set[int] = set()
-    for name, spellings in SYNONYMS.items():
-        for spelling in spellings:
-            fitting = [c for c in facts.columns if _spelled(name, c.name) == spelling
-                       and c.index not in taken and _fits(name, c, facts.rows)]
-            if fitting:
-                # of a repeated header (HubSpot's two "Associated Company"), the copy with
-                # the most values, text before numbers (names before ids)
-                column = max(fitting, key=lambda c: (c.filled, c.numbers < c.filled, -c.index))
-                by_field[name] = column
-                taken.add(column.index)
-                break
+    # a header as spelled, then (for a field no header spells) without the record's name in
+    # front: "Deal Create Date", "Opportunity Lost Reason" (ActiveCampaign, Keap, ...)
+    for spelled in (_spelled, _unprefixed):
+        for name, spellings in SYNONYMS.items():
+            for spelling in spellings if name not in by_field else ():
+                fitting = [c for c in facts.columns if spelled(name, c.name) == spelling
+                           and c.index not in taken and _fits(name, c, facts.rows)]
+                if fitting:
+                    # of a repeated header (HubSpot's two "Associated Company"), the copy with
+                    # the most values, text before numbers (names before ids)
+                    column = max(fitting, key=lambda c: (c.filled, c.numbers < c.filled, -c.index))
+                    by_field[name] = column
+                    taken.add(column.index)
+                    break
     facts.fields = by_field
     amount = by_field.get("amount")
     if amount is not None and amount.numbers < amount.filled:
@@ -187,6 +190,13 @@ def _spelled(name: str, header: str) -> str:
         if named is not None:
             return normalise(named[0])
     return normalise(header)
+
+
+RECORD_PREFIX = re.compile(r"^(deal|opportunity|opp|lead)(?=.)")
+
+
+def _unprefixed(name: str, header: str) -> str:
+    return RECORD_PREFIX.sub("", _spelled(name, header))
 
 
 def _fits(name: str, column: Column, rows: int) -> bool:
