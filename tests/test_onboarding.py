@@ -155,6 +155,38 @@ def test_a_tie_is_broken_by_the_history_when_every_tied_stage_has_one(cli, tmp_p
             "deals' history: CHECK") in proposal
 
 
+def test_the_probability_of_a_stage_is_its_open_deals_when_won_and_lost_keep_their_stage(
+        cli, tmp_path):
+    """Capsule (and Pipedrive, Nutshell) keep a closed deal at the stage it was in and set
+    its probability to 0% (lost) or 100% (won). init averaged every row: Qualified, where
+    three deals were lost, came out at (25 + 0 + 0 + 0) / 4 = 6.25 and was put before
+    Prospect (10), without a CHECK. The probability of a stage is now that of its open
+    deals (all its rows when none is open). Hand count: Prospect 10 < Qualified 25 <
+    Proposal 50; Prospect reached by 7, Qualified by 6 (3 lost, 1 open), Proposal by 2
+    (1 open), won 1."""
+    path = write(tmp_path, "opportunities.csv",
+                 "ID,Name,Owner,Milestone,Value,Currency,Probability,Closed Date,Lost Reason,"
+                 "Status,Created\n"
+                 "1,A,Jane,Prospect,100,GBP,10,,,Open,2025-10-01\n"
+                 "2,B,Jane,Qualified,200,GBP,25,,,Open,2025-10-02\n"
+                 "3,C,Tom,Qualified,300,GBP,0,2025-11-02,Price,Lost,2025-10-03\n"
+                 "4,D,Tom,Qualified,400,GBP,0,2025-11-03,Timing,Lost,2025-10-04\n"
+                 "5,E,Tom,Qualified,500,GBP,0,2025-11-04,Price,Lost,2025-10-05\n"
+                 "6,F,Jane,Proposal,600,GBP,100,2025-11-20,,Won,2025-10-06\n"
+                 "7,G,Jane,Proposal,700,GBP,50,,,Open,2025-10-07\n")
+    stages, proposal = proposed_stages(cli, path)
+    assert stages == ["Prospect", "Qualified", "Proposal", "Won"]
+    assert "# stage order: from the probability column (rising)" in proposal
+    config = tmp_path / "p.toml"
+    config.write_text(proposal, encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", config, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
+    assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
+        ("Prospect", 7, 1, 0), ("Qualified", 6, 1, 3), ("Proposal", 2, 1, 0), ("Won", 1, 0, 0)]
+
+
 def test_the_probability_of_a_stage_is_read_over_every_snapshot(cli, tmp_path):
     """Two weekly exports: Scoping appears only in the second, between Discovery and Demo."""
     header = "Id,Name,Owner,StageName,Probability,IsWon,IsClosed,CreatedDate,Amount\n"

@@ -121,6 +121,7 @@ def label_stats(
             "dated": " + ".join(f"({c.sql} is not null)::int" for c in facts.stage_dates.values())
             or "null",
             "position": "null",
+            "open_row": _open_row(_column_of(facts, "status")),
         }
         deal, entered = _column_of(facts, "deal_id"), _column_of(facts, "entered_at") or (
             _column_of(facts, "created_at") if facts.kind == "history" else None
@@ -139,8 +140,11 @@ def label_stats(
                 where nullif(trim({stage.sql}), '') is not null {where}
             ),
             final as (
-                select min(label), count(*), min(sort), avg(probability), avg(won), avg(closed),
-                       avg(position), avg(dated)
+                select min(label), count(*), min(sort),
+                       -- a lost deal's 0% and a won deal's 100% (Capsule, Pipedrive keep the
+                       -- stage it was in) say nothing of the stage: its open deals' mean
+                       coalesce(avg(probability) filter (where open_row), avg(probability)),
+                       avg(won), avg(closed), avg(position), avg(dated)
                 from cells
                 group by lower(label)
             )
@@ -183,6 +187,13 @@ def _percent(column) -> str:
     """A probability as a number: 10 and 10% are both ten."""
     return "null" if column is None else (
         f"parse_amount(nullif(trim(regexp_replace({column.sql}, '\\s*%\\s*$', '')), ''))")
+
+
+def _open_row(column) -> str:
+    """Whether a row's status cell (when the file has one) is not a won or lost word."""
+    return "true" if column is None else (
+        f"coalesce(lower(trim({column.sql})) not in "
+        "(select word from status_words where status <> 'open'), true)")
 
 
 def _flag(column) -> str:
