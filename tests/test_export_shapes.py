@@ -1428,3 +1428,38 @@ def test_headers_with_the_records_name_in_front_name_their_field(cli, tmp_path):
     dropoff = json.loads(cli("dropoff", "--db", db, "--format", "json").stdout)
     assert [(r["stage"], r["reason"], r["lost"]) for r in dropoff] == [
         ("In Contact", "Too expensive", 1)]
+
+
+def test_a_nutshell_export_names_its_close_date_and_confidence(cli, tmp_path):
+    """Nutshell writes a lead's close date as `Closed` and its probability as
+    `Confidence`: init took `Closed` for no field (a flag of that name is is_closed) and
+    said "no close date", and ordered the milestones by frequency ("PLEASE PUT THESE IN
+    FUNNEL ORDER"). Hand count: open confidences Qualify 10 < Present 40 < Negotiate 70;
+    Qualify reached by 6, Present by 5 (2 lost: Lost, Cancelled), Negotiate by 2, won 1:
+    Ann's 12,000 closed 11/05/2025 (month-first), so rank credits it to 2025-11."""
+    path = write(tmp_path, "leads.csv",
+                 "Lead ID,Name,Milestone,Status,Value,Confidence,Assigned to,Company,Created,"
+                 "Closed\n"
+                 'L-1,Acme,Qualify,Open,"$1,500.00",10,Ann Lee,Acme,10/01/2025,\n'
+                 'L-2,Beta,Negotiate,Won,"$12,000.00",100,Ann Lee,Beta,10/02/2025,11/05/2025\n'
+                 "L-3,Gamma,Present,Lost,$800.00,0,Bob Ray,Gamma,10/03/2025,10/20/2025\n"
+                 'L-4,Delta,Present,Cancelled,"$2,000.00",0,Bob Ray,Delta,10/13/2025,10/25/2025\n'
+                 'L-5,Eps,Present,Open,"$3,000.00",40,Bob Ray,Eps,10/14/2025,\n'
+                 'L-6,Zeta,Negotiate,Open,"$4,000.00",70,Ann Lee,Zeta,10/15/2025,\n')
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "no close date" not in result.stderr
+    config = tomllib.loads(proposal.read_text(encoding="utf-8"))
+    assert config["columns"]["deals"]["closed_at"] == "Closed"
+    assert config["funnel"]["stages"] == ["Qualify", "Present", "Negotiate", "Won"]
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "read 6, loaded 6, rejected 0" in result.stderr
+    rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
+    assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
+        ("Qualify", 6, 1, 0), ("Present", 5, 1, 2), ("Negotiate", 2, 1, 0), ("Won", 1, 0, 0)]
+    rank = json.loads(cli("rank", "--db", db, "--month", "2025-11", "-f", "json").stdout)
+    assert [(r["rep"], r["won_amount"]) for r in rank if r["won_amount"]] == [
+        ("Ann Lee", 12000.0)]

@@ -94,7 +94,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "closed_at": ("actualclosedate", "datedecloturereelle",
                   # Dynamics 365's Actual Close Date in German, Spanish, Dutch, Portuguese
                   "tatsachlichesabschlussdatum", "fechadecierrereal", "werkelijkesluitingsdatum",
-                  "datadeconclusaoreal", "closedate", "closeddate", "closedat", "closedon",
+                  "datadeconclusaoreal", "closedate",
+                  # a date column named Closed (Nutshell; a flag of that name is is_closed)
+                  "closed", "closeddate", "closedat", "closedon",
                   "closingdate", "dateclosed",
                   "closetime", "expectedclosedate", "sluitingsdatum", "afsluitdatum",
                   "abschlussdatum", "datedecloture", "fechadecierre", "datadefechamento",
@@ -164,7 +166,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
     "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability",
                     "waarschijnlijkheid", "wahrscheinlichkeit", "probabilite", "probabilidad",
-                    "probabilidade", "вероятность", "可能性", "赢率", "確度", "확률"),
+                    "probabilidade", "вероятность", "可能性", "赢率", "確度", "확률",
+                    "confidence"),  # Nutshell, Close
     "pipeline": ("pipeline", "dealpipeline", "pipelinename", "salespipeline", "categoryid",
                  "recordtypename", "recordtype", "funnel", "trechter", "pijplijn", "воронка", "направление",
                  "销售漏斗",
