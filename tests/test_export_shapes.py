@@ -1463,3 +1463,32 @@ def test_a_nutshell_export_names_its_close_date_and_confidence(cli, tmp_path):
     rank = json.loads(cli("rank", "--db", db, "--month", "2025-11", "-f", "json").stdout)
     assert [(r["rep"], r["won_amount"]) for r in rank if r["won_amount"]] == [
         ("Ann Lee", 12000.0)]
+
+
+def test_amounts_per_month_or_year_are_said_by_init(cli, tmp_path):
+    """Capsule writes a recurring opportunity's value per period (`Duration Basis` MONTH,
+    YEAR with a `Duration`), Close per `value_period` (monthly, annual), Insightly per
+    `Bid Type`: the load reads each value as the deal's amount (1,000 a month for 12
+    months is 1,000, not 12,000) and init said nothing. init now warns, on stderr and in
+    the proposal, how many amounts are per period; FIXED ones are not counted. Hand count:
+    2 of 4 per period (MONTH 1, YEAR 1); loaded as written, 5,000 + 1,000 + 2,400 + 700."""
+    path = write(tmp_path, "opportunities.csv",
+                 "ID,Name,Owner,Milestone,Value,Currency,Duration Basis,Duration,Status,Created\n"
+                 "1,Rebrand,Jane,Prospect,5000,GBP,FIXED,,Open,2025-10-01\n"
+                 "2,Retainer,Jane,Qualified,1000,GBP,MONTH,12,Open,2025-10-02\n"
+                 "3,Support,Tom,Proposal,2400,GBP,YEAR,2,Won,2025-10-03\n"
+                 "4,Audit,Tom,Qualified,700,GBP,,,Open,2025-10-04\n")
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    said = ("'Duration Basis': 2 amounts are per period (MONTH 1, YEAR 1), not the deal's "
+            "total: the load reads 'Value' as written")
+    assert f"warning: {said}" in result.stderr
+    assert f"#   opportunities.csv: {said}" in proposal.read_text(encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select sum(amount), count(*) from deals") == [(9100.0, 4)]
+    fixed = write(tmp_path, "fixed.csv", path.read_text().replace("MONTH", "FIXED")
+                  .replace("YEAR", "FIXED"))
+    assert "per period" not in cli("init", fixed).stderr

@@ -64,7 +64,7 @@ def init(
         console.print(Text(f"{facts.label}: {facts.rows:,} rows, {what}{how}"))
         for cost in missing_fields(facts):
             console.print(Text(f"  not found: {cost}"))
-        for note in unread_dates(facts):
+        for note in [*unread_dates(facts), *facts.warnings]:
             console.print(Text(f"  warning: {note}"))
     for note in (proposed_undated_note(text, files), currency_note(files)):
         if note:

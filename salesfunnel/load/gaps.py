@@ -7,6 +7,7 @@ from __future__ import annotations
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.load.infer import FileFacts
 from salesfunnel.load.money_headers import columns_in
+from salesfunnel.load.vocabulary import normalise
 
 # what a deals file without the field cannot give (said by init on stderr and in the proposal)
 MISSING_COSTS = {
@@ -86,3 +87,39 @@ def status_values(db: Database, facts: FileFacts, column) -> bool:
         "is not null and lower(trim({column.sql})) not in (select word from status_words)"
         .replace("{column.sql}", column.sql)
     )
+
+
+# columns that say over what period an amount runs (Capsule's Duration Basis FIXED / MONTH /
+# YEAR, Insightly's Bid Type Fixed Bid / Per Month, Close's value_period one_time / monthly),
+# and their values that mean the amount is the whole deal's
+PERIOD_COLUMNS = ("durationbasis", "bidtype", "valueperiod", "billingperiod")
+ONE_TIME = ("", "fixed", "fixedbid", "onetime", "once", "total")
+
+
+def periodic_amounts(db: Database, facts: FileFacts) -> list[str]:
+    """For a deals file with an amount and a column saying the amount's period: how many
+    amounts are per period (a month, a year, an hour), not the deal's total. The load reads
+    each amount as it is written; init says so (no total is ever computed)."""
+    amount = facts.fields.get("amount") if facts.plan is None else None
+    if facts.kind != "deals" or amount is None:
+        return []
+    notes = []
+    for column in facts.columns:
+        if normalise(column.name) not in PERIOD_COLUMNS:
+            continue
+        table, cell = quote_ident(facts.table), f"lower(regexp_replace({column.sql}, '[^A-Za-z]', '', 'g'))"
+        rows = db.fetchall(
+            f"select min(trim({column.sql})), count(*) from {table} "
+            f"where coalesce({cell}, '') not in $one_time "
+            f"and nullif(trim({amount.sql}), '') is not null group by {cell} order by 2 desc",
+            {"one_time": list(ONE_TIME)},
+        )
+        if rows:
+            count = sum(n for _, n in rows)
+            notes.append(
+                f"{column.name!r}: {count} {'amount is' if count == 1 else 'amounts are'} per "
+                f"period ({', '.join(f'{value} {n}' for value, n in rows)}), not the deal's "
+                f"total: the load reads {amount.name!r} as written, a per-period value as the "
+                "deal's amount: export totals, or correct those amounts"
+            )
+    return notes

@@ -52,6 +52,7 @@ class FileFacts:
     column_label: Callable[[int], str] = field(default=lambda index: str(index + 1))
     # a deals file no stage label or status column of which says won (init: "not found")
     no_outcome: bool = False
+    warnings: list[str] = field(default_factory=list)  # said by init on stderr and in the proposal
 
     @property
     def headerless(self) -> bool:

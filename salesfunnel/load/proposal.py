@@ -15,7 +15,13 @@ from pathlib import Path
 from salesfunnel.db import Database
 from salesfunnel.kinds import KINDS
 from salesfunnel.load.currencies import count_currencies, currency_lines
-from salesfunnel.load.gaps import gives_outcome, missing_fields, status_values, unread_dates
+from salesfunnel.load.gaps import (
+    gives_outcome,
+    missing_fields,
+    periodic_amounts,
+    status_values,
+    unread_dates,
+)
 from salesfunnel.load.infer import FileFacts, inspect_paths, repeated
 from salesfunnel.load.infer_funnel import (
     any_won,
@@ -62,7 +68,10 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
         # a preset's funnel names every label, or one pipeline's labels hold every other's
         own = {}
     missing = [f"{f.label}: {cost}" for f in files for cost in missing_fields(f)]
+    for facts in files:
+        facts.warnings = periodic_amounts(db, facts)
     undated = [f"{f.label}: {note}" for f in files for note in unread_dates(f)]
+    periodic = [f"{f.label}: {note}" for f in files for note in f.warnings]
     out = [
         "# salesfunnel config proposed by `salesfunnel init` from:",
         *(f"#   {f.path.parent.name + '/' if f.path.parent.name else ''}{f.label}: "
@@ -71,6 +80,7 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
           if missing else []),
         *(["# Dates the load cannot read (those rows are rejected):"]
           + [f"#   {u}" for u in undated] if undated else []),
+        *(["# Amounts per period (CHECK):"] + [f"#   {p}" for p in periodic] if periodic else []),
         "# Check each choice, then: salesfunnel load --config THIS_FILE PATH...",
         "",
     ]
