@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, load_into, query, write
 
 from salesfunnel.db import open_database
-from salesfunnel.errors import InputError
+from salesfunnel.errors import ExitCode, InputError
 from salesfunnel.reports import common, funnel
 
 PRESETS = FIXTURES / "presets"
@@ -284,3 +285,31 @@ def test_hubspot_internal_stage_ids_load_as_its_stages(db_path, tmp_path):
         ("101", "Closed Won", "won"), ("102", "Closed Lost", "lost"),
         ("103", "Appointment Scheduled", "open"), ("104", "Contract Sent", "open"),
         ("105", "Qualified To Buy", "open")]
+
+
+def test_pipedrive_expected_close_date_dates_open_deals_and_source_channel(tmp_path, cli):
+    """A Pipedrive deals export holds an open deal's planned close in "Deal - Expected close
+    date" and its source in "Deal - Source channel": the preset read neither, so pacing
+    had no open pipeline ("1 open deal has no close date") and there was no --by source.
+    Now the expected close dates an open deal after the close, won and lost times. Hand
+    count: Q4 2025 in EUR: open pipeline 1,500 (deal 1, expected 2025-12-31; deal 3 has
+    none), won 2,500.50 USD is another currency; deal 2 closes at its won time."""
+    path = write(tmp_path, "deals.csv",
+                 "Deal - ID,Deal - Title,Deal - Owner,Deal - Value,Deal - Currency,Deal - Stage,"
+                 "Deal - Status,Deal - Deal created,Deal - Expected close date,Deal - Won time,"
+                 "Deal - Lost time,Deal - Lost reason,Deal - Source channel\n"
+                 "1,Acme,Ann Lee,1500,EUR,Lead In,Open,2025-10-01 09:00:00,2025-12-31,,,,Web\n"
+                 "2,Beta,Bob Ray,2500.5,USD,Negotiations Started,Won,2025-10-02 09:00:00,"
+                 "2025-12-15,2025-11-05 09:00:00,,,Referral\n"
+                 "3,Gamma,Ann Lee,800,EUR,Contact Made,Open,2025-10-03 09:00:00,,,,,Web\n")
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert query(db, "select deal_id, closed_at::varchar, source from deals order by 1") == [
+        ("1", "2025-12-31 00:00:00", "web"), ("2", "2025-11-05 09:00:00", "referral"),
+        ("3", None, "web")]
+    result = cli("pacing", "--db", db, "--target-amount", "10000", "--period", "2025-Q4",
+                 "--currency", "EUR", "-f", "json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    [row] = json.loads(result.stdout)
+    assert (row["open_pipeline"], row["open_deals"]) == (1500.0, 1)

@@ -167,9 +167,11 @@ PIPEDRIVE = Preset(
                 "created_at": ("deal - deal created", "deal - add time", "deal - creation date"),
                 "won_time": ("deal - won time",),
                 "lost_time": ("deal - lost time",),
+                # an open deal's planned close (pacing's pipeline), after the actual ones
+                "expected_close": ("deal - expected close date",),
                 "closed_at": ("deal - close time", "deal - closed on"),
                 "lost_reason": ("deal - lost reason",),
-                "source": ("deal - source", "deal - lead source"),
+                "source": ("deal - source", "deal - lead source", "deal - source channel"),
                 "tier": ("deal - tier", "deal - segment", "organization - tier"),
                 "currency": ("deal - currency", "deal - currency of value"),
                 "pipeline": ("deal - pipeline",),

@@ -256,7 +256,8 @@ def _build_plan(
             fields["name"] = f"nullif(concat_ws(' ', {', '.join(parts)}), '')"
     if preset.name == "pipedrive":
         won_time, lost_time = fields.pop("won_time", None), fields.pop("lost_time", None)
-        parts = [p for p in (fields.get("closed_at"), won_time, lost_time) if p]
+        expected = fields.pop("expected_close", None)
+        parts = [p for p in (fields.get("closed_at"), won_time, lost_time, expected) if p]
         if parts:
             fields["closed_at"] = "coalesce(" + ", ".join(f"nullif(trim({p}), '')" for p in parts) + ")"
     currency_from_header(plan, header)
