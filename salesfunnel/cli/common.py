@@ -236,6 +236,7 @@ def open_database(
     from salesfunnel import db as database_module
     from salesfunnel.config import load_config
     from salesfunnel.paths import check_output_path, check_replaceable
+    from salesfunnel.render.machine import check_output_options
 
     settings = load_config(config)
     path = database_module.resolve_db_path(db)
@@ -251,23 +252,6 @@ def open_database(
         yield database
     finally:
         database.close()
-
-
-def check_output_options(
-    fmt: OutputFormat | None, output: Path | None, raw: bool, bom: bool
-) -> None:
-    """Before the report is computed: the format can be written where asked (Parquet and
-    xlsx need a file) and --raw/--bom, which only CSV output has, are not given for
-    another format (never ignored without a word)."""
-    from salesfunnel.render.machine import choose_format
-
-    chosen = choose_format(fmt, output)
-    for flag, given in (("--raw", raw), ("--bom", bom)):
-        if given and chosen is not OutputFormat.csv:
-            raise UsageError(
-                f"{flag} applies to CSV output only, and this run writes {chosen.value}: "
-                f"drop {flag}, or write CSV (--format csv or --output FILE.csv)."
-            )
 
 
 def emit_report(

@@ -71,6 +71,21 @@ def choose_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat
     return chosen
 
 
+def check_output_options(
+    fmt: OutputFormat | None, output: Path | None, raw: bool, bom: bool
+) -> None:
+    """Before the report is computed: the format can be written where asked (Parquet and
+    xlsx need a file) and --raw/--bom, which only CSV output has, are not given for
+    another format (never ignored without a word)."""
+    chosen = choose_format(fmt, output)
+    for flag, given in (("--raw", raw), ("--bom", bom)):
+        if given and chosen is not OutputFormat.csv:
+            raise UsageError(
+                f"{flag} applies to CSV output only, and this run writes {chosen.value}: "
+                f"drop {flag}, or write CSV (--format csv or --output FILE.csv)."
+            )
+
+
 def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells, and header cells (stage names come from the config), that a
     spreadsheet would run as formulas get a leading single quote."""
