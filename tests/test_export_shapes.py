@@ -14,6 +14,22 @@ from salesfunnel.errors import ExitCode
 from salesfunnel.load.vocabulary import SYNONYMS, normalise
 
 
+def propose(cli, tmp_path, path):
+    """`init path` into tmp_path/p.toml, exit 0: (init's result, the proposal's path)."""
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return result, proposal
+
+
+def load_proposed(cli, tmp_path, proposal, path):
+    """`load path` with the proposal into tmp_path/db.duckdb, exit 0: (load's result, db)."""
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return result, db
+
+
 def amounts(db) -> list[tuple]:
     return query(db, "select deal_id, amount from deals order by deal_id")
 
@@ -150,16 +166,12 @@ def test_init_maps_an_amount_column_with_a_few_values_that_are_no_amount(cli, tm
                  '3,Jürgen,Verloren,(500),20.10.2026\n'
                  '4,Jürgen,Angebot,TBD,21.10.2026\n'
                  '5,Jürgen,Angebot,"€1.234",21.10.2026\n')
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no amount" not in result.stderr
     text = proposal.read_text(encoding="utf-8")
     assert tomllib.loads(text)["columns"]["deals"]["amount"] == "Betrag"
     assert "'Betrag': 1 of 5 values is no amount: load rejects that row" in text
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 5, loaded 3, rejected 2" in result.stderr
     assert query(db, "select line, column_name, value, reason from load_rejects order by line") == [
         (4, "amount", "(500)", "negative amount"), (5, "amount", "TBD", "unparseable amount"),
@@ -183,18 +195,14 @@ def test_a_japanese_salesforce_report_loads_as_proposed(cli, tmp_path):
                  '1,山田,提案,"¥1,200,000",2026/10/03,2026/11/15\n'
                  '2,佐藤,受注,"¥500,000",2026/10/05,2026/10/30\n'
                  '3,山田,失注,"¥300,000",2026/10/06,2026/10/20\n')
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     config = tomllib.loads(proposal.read_text(encoding="utf-8"))
     assert config["columns"]["deals"] == {
         "deal_id": "商談ID", "rep": "担当者", "stage": "フェーズ", "amount": "金額",
         "created_at": "作成日", "closed_at": "完了予定日",
     }
     assert (config["funnel"]["stages"], config["funnel"]["lost"]) == (["提案", "受注"], ["失注"])
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 3, loaded 3, rejected 0" in result.stderr
     assert query(db, "select status, sum(amount) from deals group by 1 order by 1") == [
         ("lost", 300000.0), ("open", 1200000.0), ("won", 500000.0)
@@ -222,9 +230,7 @@ def test_chinese_and_korean_dates_are_dates(cli, tmp_path, language):
     2026-10-05 and closed 2026-10-30: 25 days to win."""
     text, won, amount, time = CJK[language]
     path = write(tmp_path, f"{language}.csv", text)
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no created date" not in result.stderr and "no close date" not in result.stderr
     db = tmp_path / "db.duckdb"
     assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
@@ -327,9 +333,7 @@ def test_a_close_opportunities_export_loads_as_proposed(cli, tmp_path):
                  "2026-10-02T10:00:00.123000+00:00,2026-10-20,user_b,Bob Ray\n"
                  "oppo_3,lead_3,Gamma,stat_l,Lost,lost,50000,$500,USD,one_time,0,,"
                  "2026-10-03T10:00:00.123000+00:00,,user_a,Ann Lee\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     config = tomllib.loads(proposal.read_text(encoding="utf-8"))
     assert "files" not in config
     assert config["columns"]["deals"] == {
@@ -338,9 +342,7 @@ def test_a_close_opportunities_export_loads_as_proposed(cli, tmp_path):
         "closed_at": "date_won", "account": "lead_name",
     }
     assert config["funnel"]["stages"] == ["Active", "Won"]
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 3, loaded 3, rejected 0" in result.stderr
     assert query(db, "select deal_id, rep, status, amount, currency, account from deals "
                      "order by deal_id") == [
@@ -364,16 +366,12 @@ def test_a_freshsales_deals_export_names_its_accounts(cli, tmp_path):
                  "12,Beta deal,2000,Won,Bob Ray,2026-03-02,2026-01-06 10:00:00,Beta,USD\n"
                  "13,Acme more,500,Interested,Ann Lee,,2026-01-07 10:00:00,Acme,USD\n"
                  "14,Beta more,700,New,Bob Ray,,2026-01-08 10:00:00,Beta,USD\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no account" not in result.stderr
     config = tomllib.loads(proposal.read_text(encoding="utf-8"))
     assert config["columns"]["deals"]["account"] == "Sales account"
     assert config["funnel"]["stages"] == ["New", "Contacted", "Interested", "Won"]
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert query(db, "select account, count(*), sum(amount) filter (where status = 'won') "
                      "from deals group by 1 order by 1") == [("Acme", 2, None), ("Beta", 2, 2000.0)]
 
@@ -394,18 +392,14 @@ def test_a_dutch_hubspot_export_names_its_owner_and_lost_reason(cli, tmp_path):
                  "4,Delta,Contract verzonden,Verkoop,3500,,Anne de Vries,2026-01-07 10:00,\n"
                  "5,Eps,Gesloten verloren,Verkoop,400,2026-03-02 10:00,Bram Jansen,"
                  "2026-01-08 10:00,Te duur\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no owner" not in result.stderr and "no lost reason" not in result.stderr
     config = tomllib.loads(proposal.read_text(encoding="utf-8"))
     assert (config["columns"]["deals"]["rep"], config["columns"]["deals"]["lost_reason"]) == (
         "Eigenaar van deal", "Reden gesloten verloren")
     assert config["funnel"]["stages"] == [
         "Afspraak gepland", "Presentatie gepland", "Contract verzonden", "Gesloten gewonnen"]
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert query(db, "select rep, count(*), max(lost_reason) from deals group by 1 order by 1") == [
         ("Anne de Vries", 3, None), ("Bram Jansen", 2, "Te duur")]
 
@@ -426,9 +420,7 @@ def test_an_id_column_with_a_blank_stays_the_key_and_the_row_is_rejected(cli, tm
     text = proposal.read_text(encoding="utf-8")
     assert tomllib.loads(text)["columns"]["deals"]["deal_id"] == "Deal ID"
     assert "1 of 4 rows has none: load rejects it (empty deal_id)" in text
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 4, loaded 3, rejected 1" in result.stderr
     assert "line 3, deal_id: deal_id is empty" in result.stderr
     assert query(db, "select status, count(*), sum(amount) from deals group by 1 order by 1") == [
@@ -526,13 +518,9 @@ def test_a_report_title_above_the_header_is_skipped(cli, tmp_path):
                  '"Opportunity ID","Opportunity Owner","Stage","Amount","Created Date"\n'
                  '"A1","Ann","Prospecting","100","2026-10-01"\n'
                  '"A2","Ann","Closed Won","200","2026-10-02"\n')
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "report.csv: 2 rows, deals, preset salesforce" in result.stderr
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert ("3 lines above the header skipped ('Opportunities Report / Generated 2026-11-01 "
             "by Ann')") in result.stderr
     assert query(db, "select deal_id, line, status, amount from deals order by 1") == [
@@ -609,15 +597,11 @@ def test_a_stage_label_with_a_line_break_keeps_the_proposal_valid_toml(cli, tmp_
     path = write(tmp_path, "deals.csv",
                  'Deal ID,Deal owner,Deal Stage,Amount\r\n1,Ann,Closed Won,100\r\n'
                  '2,Bob,"Demo\r\nbooked",200\r\n')
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     text = proposal.read_text(encoding="utf-8")
     assert "Demo⏎booked 1" in text
     assert tomllib.loads(text)["funnel"]["stages"] == ["Demo\r\nbooked", "Closed Won"]
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert query(db, "select deal_id, stage, status, amount from deals order by 1") == [
         ("1", "Closed Won", "won", 100.0), ("2", "Demo\r\nbooked", "open", 200.0)
     ]
@@ -636,13 +620,9 @@ def test_month_names_in_other_languages_are_dates(cli, tmp_path):
                  "3,Anaïs,Qualifié,500,3 de octubre de 2026,\n"
                  "4,Anaïs,Qualifié,500,03-Okt-2026,\n"
                  "5,Anaïs,Qualifié,500,3 ottobre 2026,\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no created date" not in result.stderr and "no close date" not in result.stderr
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 5, loaded 5, rejected 0" in result.stderr
     assert query(db, "select distinct created_at::varchar from deals") == [("2026-10-03 00:00:00",)]
     assert query(db, "select closed_at::varchar from deals where deal_id = '1'") == [
@@ -692,17 +672,13 @@ def test_flags_excel_wrote_in_german_or_french_are_true_and_false(cli, tmp_path)
                  "0062,005A,Abgesagt,200,0,2026-10-01,2026-10-06,FAUX,VRAI,FAUX\n"
                  "0063,005A,Gespräch,300,20,2026-10-01,,FALSCH,FALSCH,FALSCH\n"
                  "0064,005A,Gespräch,400,20,2026-10-01,,FALSCH,FALSCH,WAHR\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     config = tomllib.loads(proposal.read_text(encoding="utf-8"))
     assert (config["funnel"]["stages"], config["funnel"]["lost"]) == (
         ["Gespräch", "Vertrag unterschrieben"], ["Abgesagt"])
     with path.open("a", encoding="utf-8") as export:  # the next export has a stray value
         export.write("0065,005A,Gespräch,500,20,2026-10-01,,FALSCH,maybe,FALSCH\n")
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 4, loaded 3, rejected 1" in result.stderr
     assert "1 deleted record skipped (IsDeleted)" in result.stderr
     assert query(db, "select deal_id, status, amount from deals order by 1") == [
@@ -742,16 +718,12 @@ def test_a_traditional_chinese_export_in_big5(cli, tmp_path):
                       '1,王大明,初步接觸,"NT$1,200",2026/10/03,2026/11/15\n'
                       '2,林美玲,贏單,"NT$500",2026/10/05,2026/10/30\n'
                       '3,王大明,丟單,"NT$300",2026/10/06,2026/10/20\n').encode("big5"))
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert tomllib.loads(proposal.read_text(encoding="utf-8"))["columns"]["deals"] == {
         "deal_id": "商機ID", "rep": "負責人", "stage": "銷售階段", "amount": "金額",
         "created_at": "建立日期", "closed_at": "關閉日期",
     }
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "(preset mapping, big5), read 3, loaded 3, rejected 0" in result.stderr
     assert query(db, "select status, sum(amount), min(currency) from deals group by 1 order by 1") == [
         ("lost", 300.0, "TWD"), ("open", 1200.0, "TWD"), ("won", 500.0, "TWD")
@@ -916,15 +888,11 @@ def test_a_board_exported_group_by_group_loads_as_proposed(cli, tmp_path):
     sheet.write_row(12, 0, header)
     sheet.write_row(13, 0, ["Zeta", "Bob Ray", "Lost", "xx", "2026-03-02", "1006"])
     book.close()
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     config = tomllib.loads(proposal.read_text(encoding="utf-8"))
     assert config["funnel"] == {"stages": ["Qualified", "Proposal", "Won"], "lost": ["Lost"]}
     assert config["columns"]["deals"]["deal_id"] == "Item ID"
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 4, loaded 3, rejected 1" in result.stderr
     assert ("2 repeated header lines and 2 group name lines above them skipped (the header "
             "repeated above a group of records): not records") in result.stderr
@@ -1033,13 +1001,9 @@ def test_dutch_month_names_are_dates(cli, tmp_path):
                  "4,Jan,Voorstel gedaan,500,4-jan-2026,\n"
                  "5,Jan,Voorstel gedaan,500,5 januari 2026,\n"
                  "6,Jan,Voorstel gedaan,500,6 februari 2026,\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no created date" not in result.stderr and "no close date" not in result.stderr
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 6, loaded 6, rejected 0" in result.stderr
     assert query(db, "select deal_id, created_at::date::varchar from deals order by 1") == [
         ("1", "2026-03-02"), ("2", "2026-03-01"), ("3", "2026-08-03"), ("4", "2026-01-04"),
@@ -1113,9 +1077,7 @@ def test_salesforce_currency_columns_in_other_languages_are_the_currency(cli, tm
                  'Jürgen,Qualifizierung,EUR,"8.000,50",10,04.02.2025,20.04.2025,2\n'
                  'Anna,Geschlossen und gewonnen,CHF,"1.234,56",100,05.01.2025,28.02.2025,3\n'
                  'Anna,Geschlossen und gewonnen,EUR,"12.500,00",100,06.01.2025,01.03.2025,4\n')
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert tomllib.loads(proposal.read_text())["columns"]["deals"]["currency"] == "Betrag Währung"
     db = tmp_path / "db.duckdb"
     assert cli("load", "--db", db, "--config", proposal, path).exit_code == ExitCode.OK
@@ -1161,16 +1123,12 @@ def test_an_odoo_export_in_french_loads_as_proposed(cli, tmp_path):
     archived lead E (Actif False: lost at Proposition, for Trop cher) loaded as an open
     deal. Hand count: 1 won of 2 closed; dropoff has E's 800 lost at Proposition."""
     path = write(tmp_path, "crm.lead.csv", ODOO_FRENCH)
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no amount" not in result.stderr and "no created date" not in result.stderr
     mapped = tomllib.loads(proposal.read_text())["columns"]["deals"]
     assert (mapped["amount"], mapped["created_at"], mapped["is_active"]) == (
         "Revenu espéré", "Créé le", "Actif")
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert query(db, "select deal_id, status, amount from deals order by 1") == [
         ("crm_lead_1", "open", 1000.0), ("crm_lead_2", "open", 2000.0),
         ("crm_lead_3", "open", 500.0), ("crm_lead_4", "won", 3500.0),
@@ -1273,18 +1231,14 @@ def test_a_capsule_export_names_its_stage_milestone(cli, tmp_path):
                  "2025-10-05\n"
                  "105,Retainer,Eps Ltd,Jane Smith,Sales,Qualified,1000,GBP,25,2026-01-15,,,Open,"
                  "2025-10-06\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     config = tomllib.loads(proposal.read_text(encoding="utf-8"))
     assert "files" not in config
     columns = config["columns"]["deals"]
     assert (columns["stage"], columns["status"], columns["rep"], columns["amount"],
             columns["lost_reason"]) == ("Milestone", "Status", "Owner", "Value", "Lost Reason")
     assert config["funnel"]["stages"] == ["Prospect", "Qualified", "Proposal", "Won"]
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 5, loaded 5, rejected 0" in result.stderr
     rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
     assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
@@ -1321,18 +1275,14 @@ def test_an_insightly_opportunities_export_loads_as_proposed(cli, tmp_path):
                  "Bob Ray,Ann Lee,Eps,Sales,Discovery,2025-10-05 10:00:00\n"
                  "9006,Zeta,20,2026-02-28,,USD,4000,Fixed Bid,Suspended,,Ann Lee,Ann Lee,Zeta,"
                  "Sales,Discovery,2025-10-06 10:00:00\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no owner" not in result.stderr and "no amount" not in result.stderr
     columns = tomllib.loads(proposal.read_text(encoding="utf-8"))["columns"]["deals"]
     assert (columns["status"], columns["rep"], columns["amount"], columns["currency"],
             columns["lost_reason"], columns["closed_at"]) == (
         "Opportunity State", "User Responsible", "Bid Amount", "Bid Currency",
         "Opportunity State Reason", "Actual Close Date")
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 6, loaded 6, rejected 0" in result.stderr
     rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
     assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
@@ -1364,18 +1314,14 @@ def test_a_teamleader_export_in_dutch_names_its_rep_customer_and_close_date(cli,
         "SEO;Apotheek Maes;Els Wouters;Gecontacteerd;800,00;Verloren;13/10/2025;25/10/2025\r\n"
         "Logo;Frituur Smet;Els Wouters;Offerte verstuurd;2.250,50;Open;14/10/2025;\r\n",
         encoding="utf-8", newline="")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no owner" not in result.stderr and "no close date" not in result.stderr
     config = tomllib.loads(proposal.read_text(encoding="utf-8"))
     columns = config["columns"]["deals"]
     assert (columns["deal_id"], columns["rep"], columns["account"], columns["closed_at"]) == (
         ["Titel", "Aangemaakt op"], "Verantwoordelijke", "Naam van de klant", "Afgesloten op")
     assert config["funnel"]["stages"] == ["Nieuw", "Gecontacteerd", "Offerte verstuurd", "Won"]
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 4, loaded 4, rejected 0" in result.stderr
     rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
     assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
@@ -1406,17 +1352,13 @@ def test_headers_with_the_records_name_in_front_name_their_field(cli, tmp_path):
                  "2025-11-05 10:00:00,,Beta\n"
                  '13,Gamma,"$800.00",usd,Sales,In Contact,Bob Ray,Lost,2025-10-03 10:00:00,'
                  "2025-10-20 10:00:00,Too expensive,Gamma\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no created date" not in result.stderr and "no close date" not in result.stderr
     assert "no lost reason" not in result.stderr
     columns = tomllib.loads(proposal.read_text(encoding="utf-8"))["columns"]["deals"]
     assert (columns["created_at"], columns["closed_at"], columns["lost_reason"]) == (
         "Deal Create Date", "Deal Close Date", "Deal Lost Reason")
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 3, loaded 3, rejected 0" in result.stderr
     assert query(db, "select deal_id, status, amount, currency, lost_reason from deals "
                      "order by 1") == [("11", "open", 1500.0, "USD", None),
@@ -1446,16 +1388,12 @@ def test_a_nutshell_export_names_its_close_date_and_confidence(cli, tmp_path):
                  'L-4,Delta,Present,Cancelled,"$2,000.00",0,Bob Ray,Delta,10/13/2025,10/25/2025\n'
                  'L-5,Eps,Present,Open,"$3,000.00",40,Bob Ray,Eps,10/14/2025,\n'
                  'L-6,Zeta,Negotiate,Open,"$4,000.00",70,Ann Lee,Zeta,10/15/2025,\n')
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     assert "no close date" not in result.stderr
     config = tomllib.loads(proposal.read_text(encoding="utf-8"))
     assert config["columns"]["deals"]["closed_at"] == "Closed"
     assert config["funnel"]["stages"] == ["Qualify", "Present", "Negotiate", "Won"]
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 6, loaded 6, rejected 0" in result.stderr
     rows = json.loads(cli("conversion", "--db", db, "--format", "json").stdout)
     assert [(r["stage"], r["reached"], r["open"], r["lost"]) for r in rows] == [
@@ -1478,16 +1416,12 @@ def test_amounts_per_month_or_year_are_said_by_init(cli, tmp_path):
                  "2,Retainer,Jane,Qualified,1000,GBP,MONTH,12,Open,2025-10-02\n"
                  "3,Support,Tom,Proposal,2400,GBP,YEAR,2,Won,2025-10-03\n"
                  "4,Audit,Tom,Qualified,700,GBP,,,Open,2025-10-04\n")
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, proposal = propose(cli, tmp_path, path)
     said = ("'Duration Basis': 2 amounts are per period (MONTH 1, YEAR 1), not the deal's "
             "total: the load reads 'Value' as written")
     assert f"warning: {said}" in result.stderr
     assert f"#   opportunities.csv: {said}" in proposal.read_text(encoding="utf-8")
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
     assert query(db, "select sum(amount), count(*) from deals") == [(9100.0, 4)]
     fixed = write(tmp_path, "fixed.csv", path.read_text().replace("MONTH", "FIXED")
                   .replace("YEAR", "FIXED"))
