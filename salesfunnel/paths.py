@@ -105,7 +105,8 @@ def _looks_like(path: Path, head: bytes) -> str:
 
 
 def check_output_path(output: Path | None, database: Path) -> None:
-    """A report's --output must not be the database it reads (nor a folder)."""
+    """A report's --output must not be the database it reads (a folder is refused by
+    check_replaceable, as for every file a command writes)."""
     if output is None:
         return
     problem = _name_problem(output)
@@ -126,8 +127,6 @@ def check_output_path(output: Path | None, database: Path) -> None:
                 f"--output {output} is {what} this report reads; writing the report there "
                 "would destroy it. Choose another file name."
             )
-    if output.is_dir():
-        raise UsageError(FOLDER_FOR_FILE.format(flag="--output", path=output))
 
 
 # -- the user's files are never destroyed ---------------------------------------------
@@ -218,8 +217,6 @@ def restore_length(path: Path, before: tuple[int, bytes]) -> None:
     except ImportError:
         return
     size, headers = before
-    if Path(f"{path}.wal").exists():
-        return
     try:
         with path.open("r+b") as handle:
             try:

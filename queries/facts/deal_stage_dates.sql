@@ -15,7 +15,7 @@ facts as (
 ),
 
 stages as (
-    select stage_index, stage, stage_key, is_won from funnel_stages
+    select stage_index, stage, stage_key from funnel_stages
 ),
 
 won_stage as (

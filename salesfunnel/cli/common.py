@@ -241,9 +241,9 @@ def open_database(
     settings = load_config(config)
     path = database_module.resolve_db_path(db)
     check_output_path(output, path)
-    check_output_options(fmt, output, raw, bom)
     if output is not None:
         check_replaceable(output, force=force, flag="--output", what="the report")
+    check_output_options(fmt, output, raw, bom)
     database = database_module.open_database(
         path, write=write, config_funnel=settings.funnel, wait=wait
     )

@@ -286,7 +286,7 @@ def _load_file(
         # a full export of no rows is a failed export, not a CRM without deals
         report.empty_full_export = full and report.rows_read == 0
         report.snapshot = snapshots.merge_deals(db, file_id, layout.path, layout.mtime_ns,
-                                                options.as_of, full and report.rows_read > 0,
+                                                options.as_of, full and not report.empty_full_export,
                                                 has_pipeline="pipeline" in plan.fields)
     else:
         db.run_script(sql_text(f"load/merge_{kind}"), {"file_id": file_id})
