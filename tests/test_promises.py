@@ -90,6 +90,47 @@ def test_every_command_taking_month_takes_it_alone(rank_db, cli, tmp_path):
         assert alone.stdout == named.stdout, name
 
 
+# -- a bad date is exit 2, with or without a database ---------------------------------
+DATE_SHAPES = {"YYYY-MM-DD": "2026-02-30", "YYYY-MM": "2026-13", "YYYY-QN|YYYY-MM": "2026-Q5"}
+
+
+def _date_options() -> list[tuple[str, str, str]]:
+    return sorted((name, param.opts[0], param.metavar) for name, command in _commands().items()
+                  for param in command.params if getattr(param, "metavar", None) in DATE_SHAPES)
+
+
+def test_there_are_date_options_to_check():
+    """The sweep below finds every date option by its metavar: were they renamed, it
+    would check nothing."""
+    found = {(name, flag) for name, flag, _ in _date_options()}
+    assert {("rank", "--month"), ("conversion", "--since"), ("pulse", "--date"),
+            ("plan", "--start"), ("pacing", "--period"), ("churn", "--until"),
+            ("movement", "--since"), ("pack", "--month"), ("velocity", "--month")} <= found
+    assert len(found) >= 20
+
+
+@pytest.mark.parametrize(("name", "flag", "metavar"), _date_options())
+def test_a_malformed_date_is_exit_2_before_the_database_is_opened(name, flag, metavar, cli,
+                                                                    tmp_path):
+    """`rank --month 2026-13` was exit 5 ("No database at ...") without a database and
+    exit 2 with one: the value is judged first, by the report's own parser, so a cron
+    job learns of the typo the same way everywhere."""
+    missing = tmp_path / "none.duckdb"
+    bad = DATE_SHAPES[metavar]
+    result = cli(name, flag, bad, "--db", missing, env=ENV)
+    assert result.exit_code == ExitCode.USAGE, (name, flag, result.stderr)
+    assert flag in result.stderr and repr(bad) in result.stderr, result.stderr
+    assert "No database" not in result.stderr
+    assert not missing.exists()
+
+
+def test_month_words_still_reach_the_report(cli, tmp_path):
+    missing = tmp_path / "none.duckdb"
+    for word in ("last", "latest", "complete"):
+        result = cli("rank", "--month", word, "--db", missing, env=ENV)
+        assert result.exit_code == ExitCode.DATABASE, result.stderr
+
+
 # -- the README's promise table ------------------------------------------------------
 def test_every_promise_names_tests_that_exist():
     import re

@@ -183,11 +183,43 @@ def _refuse_empty_paths(param, ctx, value) -> None:
                     FOLDER_FOR_FILE.format(flag=param.opts[0], path=text), ctx=ctx)
 
 
+MONTH_WORDS = ("last", "latest", "complete")  # what --month takes besides YYYY-MM
+
+
+def _refuse_malformed_dates(param, ctx, value) -> None:
+    """A date, month or period option whose text is no such thing (`--month 2026-13`,
+    `--since 2026-02-30`) is a usage error, exit 2, before any database is opened: the
+    same answer with or without a database. The option's metavar says its shape; the
+    report's own parser (reports/common.py) judges it, so the words are the same."""
+    metavar = getattr(param, "metavar", None)
+    if not isinstance(value, str) or metavar not in ("YYYY-MM-DD", "YYYY-MM", "YYYY-QN|YYYY-MM"):
+        return
+    import datetime as dt
+
+    from salesfunnel.errors import UsageError
+    from salesfunnel.reports.common import month_start, parse_day
+
+    flag = param.opts[0]
+    text = value
+    try:
+        if metavar == "YYYY-MM-DD":
+            parse_day(text, flag)
+        elif metavar == "YYYY-QN|YYYY-MM":
+            from salesfunnel.reports.analysis import pacing_period
+
+            pacing_period(text, dt.date.today())
+        elif not (flag == "--month" and text in MONTH_WORDS):
+            month_start(text, flag)
+    except UsageError as error:
+        raise typer.core._click.exceptions.UsageError(str(error), ctx=ctx) from None
+
+
 def _process_value(self, ctx, value):
     """Typer's `process_value`, skipping the coercion of values that need none, and
     coercing plain texts of plain types itself (`_plain_value`); an empty path is
     refused (`_refuse_empty_paths`)."""
     _refuse_empty_paths(self, ctx, value)
+    _refuse_malformed_dates(self, ctx, value)
     if not (self.type_descriptor.annotation is bool and isinstance(value, bool)) \
             and not _needs_no_coercion(self, ctx, value):
         plain = _plain_value(self, value)
