@@ -192,8 +192,9 @@ def _refuse_malformed_dates(param, ctx, value) -> None:
     same answer with or without a database. The option's metavar says its shape; the
     report's own parser (reports/common.py) judges it, so the words are the same."""
     metavar = getattr(param, "metavar", None)
-    if not isinstance(value, str) or metavar not in ("YYYY-MM-DD", "YYYY-MM", "YYYY-QN|YYYY-MM"):
-        return
+    if not isinstance(value, str) or not value.strip() \
+            or metavar not in ("YYYY-MM-DD", "YYYY-MM", "YYYY-QN|YYYY-MM"):
+        return  # a blank is refuse_empty_values' to say ("--month was given an empty value")
     import datetime as dt
 
     from salesfunnel.errors import UsageError
