@@ -24,6 +24,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     for _name in ("COLUMNS", "LINES"):
         os.environ.pop(_name, None)
 
+# The pack's charts render in this process, not in two helper processes per pack: on two
+# cores already busy with two workers the helpers only add their warm-up (about half a
+# second each, per pack). tests/test_pack.py runs the helpers on purpose, and checks
+# that a pack through them is the same bytes as one without.
+os.environ.setdefault("SALESFUNNEL_PACK_NO_HELPER", "1")
+
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -287,6 +287,34 @@ def test_chart_engines_render_in_a_helper():
         engines.close()
 
 
+def test_a_pack_through_the_chart_helpers_is_the_same_as_one_without(rank_db, tmp_path,
+                                                                      monkeypatch):
+    """The suite renders charts in its own process (tests/conftest.py); the helpers a
+    pack starts by default give every page the same bytes."""
+    from salesfunnel.render.pack import engine
+
+    rendered = []
+    real_render = engine.Helper.render
+    monkeypatch.setattr(engine.Helper, "render",
+                        lambda self, spec: rendered.append(1) or real_render(self, spec))
+    pages = {}
+    for name, helpers in (("with", True), ("without", False)):
+        if helpers:
+            monkeypatch.delenv(engine.NO_HELPER, raising=False)
+        else:
+            monkeypatch.setenv(engine.NO_HELPER, "1")
+        out = tmp_path / name
+        result = Cli()("pack", "--month", "2026-02", "--out", out, "--db", rank_db,
+                       env={"SALESFUNNEL_TODAY": "2026-04-01"})
+        assert result.exit_code == 0, result.stderr
+        pages[name] = {path.relative_to(out).as_posix(): path.read_bytes()
+                       for path in out.rglob("*.html")}
+        if helpers:
+            assert rendered, "no chart went through a helper"
+    assert len(pages["with"]) >= 3 and b"<svg" in pages["with"]["index.html"]
+    assert pages["with"] == pages["without"]
+
+
 def test_the_pack_says_what_its_reports_say(tmp_path):
     """The reports' notes reach the pack (index.html, the workbook's notes and stderr):
     October 2026, D2 won with no close date and D3 lost at no known stage, D4 has no
