@@ -151,7 +151,8 @@ create or replace temp macro plain_iso_timestamp(x) as
 -- ISO dates and datetimes (T or space, optional fractional seconds, Z, UTC, GMT
 -- or an offset +hh, +hhmm, +hh:mm, converted to UTC; another zone name is null); DD.MM.YYYY; YYYY/MM/DD;
 -- 2026年10月3日 and 2026. 10. 3. (parse_cjk_date); and slash dates in
--- the file's date order (two-digit years too); dates with a month name. Impossible dates (2026-02-30) do not parse. The ISO
+-- the file's date order (two-digit years too); dates with a month name; Unix time in
+-- milliseconds (13 digits) or seconds (10 digits). Impossible dates (2026-02-30) do not parse. The ISO
 -- branch is tried first with plain casts: it is by far the most common.
 create or replace temp macro parse_any_timestamp(x) as
     case
@@ -176,6 +177,11 @@ create or replace temp macro parse_any_timestamp(x) as
             then try_strptime(x, ['%Y-%m-%d', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S'])
         when regexp_matches(x, '^\d{4}(\s*年|\.\s\d{1,2}\.\s)') then parse_cjk_date(x)
         when regexp_matches(x, '\p{L}{3}') then parse_month_name_date(x)
+        -- Unix time, UTC by definition, as API dumps write it (HubSpot's legacy API in
+        -- milliseconds: 1735689600000; seconds: 1735689600): 13 or 10 digits, so no
+        -- other number (an Excel serial 45292, a year, an amount) is read as one
+        when regexp_full_match(x, '\d{13}') then make_timestamp(x::bigint * 1000)
+        when regexp_full_match(x, '\d{10}') then make_timestamp(x::bigint * 1000000)
         else null
     end;
 

@@ -26,6 +26,7 @@ class Column:
     filled: int = 0
     distinct: int = 0
     dates: int = 0  # values the loader's own parsing reads as dates
+    epochs: int = 0  # Unix times (13 or 10 digits) it reads as dates: numbers, not in `dates`
     numbers: int = 0
     percents: int = 0  # numbers followed by % (10%, 12,5 %): a probability column's values
     booleans: int = 0
@@ -113,6 +114,9 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
                         and (not regexp_full_match(v, '[+-]?[\\d.,]+')
                              or regexp_full_match(v, '\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}'))
                 ), 0),
+                coalesce(sum(n) filter (
+                    where regexp_full_match(v, '\\d{{13}}|\\d{{10}}') and parse_timestamp(v) is not null
+                ), 0),
                 coalesce(sum(n) filter (where parse_amount(v) is not null), 0),
                 coalesce(sum(n) filter (where regexp_full_match(v, '[+-]?\\d[\\d.,]*\\s*%')), 0),
                 coalesce(sum(n) filter (
@@ -129,8 +133,8 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
     )
     for col, *summary in found:
         column = columns[int(col[1:])]
-        (column.filled, column.distinct, column.dates, column.numbers, column.percents,
-         column.booleans, column.slash, column.mdy, column.dmy) = summary
+        (column.filled, column.distinct, column.dates, column.epochs, column.numbers,
+         column.percents, column.booleans, column.slash, column.mdy, column.dmy) = summary
     _find_formats(db, table, [
         c for c in columns
         if c.filled and c.dates + c.slash < c.filled and c.numbers < c.filled
@@ -179,3 +183,10 @@ def is_date(column: Column) -> bool:
     return column.filled > 0 and (column.dates + column.slash) * 2 >= column.filled or bool(
         column.formats
     )
+
+
+def is_named_date(column: Column) -> bool:
+    """is_date, or Unix times (1735689600000) in a column whose header names a date: a
+    number is a date only there, never in a file without a header."""
+    return is_date(column) or column.filled > 0 and column.epochs > 0 and (
+        column.dates + column.slash + column.epochs) * 2 >= column.filled

@@ -68,7 +68,7 @@ def unread_dates(facts: FileFacts) -> list[str]:
         if index >= len(facts.columns):
             continue
         column = facts.columns[index]
-        bad = column.filled - column.dates - column.slash
+        bad = column.filled - column.dates - column.slash - column.epochs
         if column.filled and bad > 0 and not column.formats:
             notes.append(
                 f"{column.name!r}: {bad} of {column.filled} values {'is' if bad == 1 else 'are'} "

@@ -18,7 +18,7 @@ from pathlib import Path
 from salesfunnel.db import Database, memory_database, quote_ident
 from salesfunnel.errors import InputError
 from salesfunnel.load.choose import plan_file
-from salesfunnel.load.columns import Column, is_date, name_by_values, profile_all
+from salesfunnel.load.columns import Column, is_named_date, name_by_values, profile_all
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import backslash_escapes, looks_headerless, without_header
 from salesfunnel.load.money_headers import columns_in
@@ -203,7 +203,7 @@ def _unprefixed(name: str, header: str) -> str:
 def _fits(name: str, column: Column, rows: int) -> bool:
     """Values must agree with the name: dates for date fields, numbers for amounts."""
     if name in ("created_at", "closed_at", "entered_at"):
-        return is_date(column)
+        return is_named_date(column)
     if name == "amount":  # a few values that are no amount are the load's rejects
         return column.numbers > 0 and column.numbers * 2 >= column.filled
     if name == "probability":  # 10 or 10% (Salesforce's formatted reports)
