@@ -5,10 +5,19 @@ hand."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 from conftest import query, write
 
 from salesfunnel.errors import ExitCode
+
+FIXTURES = Path(__file__).parent / "fixtures" / "unseen"
+
+
+def fixture(tmp_path, name: str) -> Path:
+    """A copy of tests/fixtures/unseen/NAME in tmp_path (an export as the CRM writes it)."""
+    return Path(shutil.copy(FIXTURES / name, tmp_path / name))
 
 
 def propose(cli, tmp_path, path):
@@ -69,4 +78,114 @@ def test_unix_times_in_a_mapped_date_column_are_proposed_as_dates(cli, tmp_path)
     assert "read 3, loaded 3, rejected 0" in result.stderr
     assert query(db, "select count(*) from deals where created_at >= '2025-01-01' "
                      "and created_at < '2025-01-04'") == [(3,)]
+
+
+
+def test_a_spanish_salesforce_report_names_its_source_key_and_won_flags(cli, tmp_path):
+    """A Salesforce report in Spanish (no id column): `Origen del candidato` (Lead Source),
+    `Nombre de la oportunidad` (the name, keying with the created date) and the `Ganado` /
+    `Cerrado` flags were not recognised: init said "no lead source" and keyed the deals by
+    line ("@row"). Hand count: won (Ganado=1) are Gamma 4000 and Épsilon 3000; Delta is
+    closed and not won: lost; by source, Web has 3 deals, 2 won, Feria 2 deals, 0 won."""
+    path = fixture(tmp_path, "salesforce-es-oportunidades.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    assert "no lead source" not in result.stderr
+    text = proposal.read_text()
+    for line in ('source = "Origen del candidato"', 'is_won = "Ganado"', 'is_closed = "Cerrado"',
+                 'deal_id = ["Nombre de la oportunidad", "Fecha de creación"]'):
+        assert line in text, line
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 5, loaded 5, rejected 0" in result.stderr
+    assert query(db, "select status, count(*), sum(amount) from deals group by 1 order by 1") == [
+        ("lost", 1, 750.0), ("open", 2, 3500.0), ("won", 2, 7000.0)]
+    by_source = json.loads(cli("conversion", "--db", db, "--by", "source", "-f", "json").stdout)
+    won = {(row["source"], row["stage"]): row["reached"] for row in by_source}
+    assert won[("web", "Contrato firmado")] == 2 and won[("web", "Prospección")] == 3
+
+
+
+def test_a_swedish_hubspot_export_loads_as_proposed(cli, tmp_path):
+    """HubSpot in Swedish: no header but Valuta and Pipeline was recognised, so init
+    found no stage column and the file was of no kind. Hand count: won (Stängd vunnen)
+    8000 + 2000 = 10000 SEK; lost Delta "För dyrt"; open 12500.50 + 30000."""
+    path = fixture(tmp_path, "hubspot-sv-affarer.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    text = proposal.read_text()
+    for line in ('deal_id = "Post-ID"', 'rep = "Affärsägare"', 'stage = "Affärsfas"',
+                 'amount = "Belopp"', 'created_at = "Skapandedatum"',
+                 'closed_at = "Stängningsdatum"', 'account = "Associerat företag"',
+                 'lost_reason = "Orsak till förlorad affär"', 'source = "Ursprunglig källa"',
+                 'lost = ["Stängd förlorad"]'):
+        assert line in text, line
+    assert "not found" not in result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 5, loaded 5, rejected 0" in result.stderr
+    assert query(db, "select status, sum(amount), min(currency) from deals group by 1 "
+                     "order by 1") == [("lost", 5000.0, "SEK"), ("open", 42500.5, "SEK"),
+                                       ("won", 10000.0, "SEK")]
+    dropoff = json.loads(cli("dropoff", "--db", db, "-f", "json").stdout)
+    assert [(row["reason"], row["lost"]) for row in dropoff] == [("För dyrt", 1)]
+
+
+
+def test_a_polish_pipedrive_export_reads_its_status_words(cli, tmp_path):
+    """Pipedrive in Polish: `Deal - Wartość`, `Deal - Właściciel`, ... and the status words
+    Otwarty / Wygrany / Przegrany were no field and no status: no deal loaded as won; its
+    stages were in no known order.
+    Hand count: won Umowa B 2000 PLN (31 days from created to won), lost Umowa C
+    "Za drogo", 2 open."""
+    path = fixture(tmp_path, "pipedrive-pl-deale.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    text = proposal.read_text()
+    for line in ('status = "Deal - Status"', 'amount = "Deal - Wartość"',
+                 'rep = "Deal - Właściciel"', 'stage = "Deal - Etap"',
+                 'created_at = "Deal - Utworzono deal"', 'closed_at = "Deal - Data zamknięcia"',
+                 'account = "Organizacja - Nazwa"', 'lost_reason = "Deal - Powód utraty"'):
+        assert line in text, line
+    assert "no outcome" not in result.stderr
+    # Zakwalifikowany (qualified) before Propozycja złożona (proposal made), said CHECK
+    assert 'stages = ["Zakwalifikowany", "Propozycja złożona", "Won"]' in text
+    assert "usual order of common stage names" in text
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    assert query(db, "select deal_id, status, amount, lost_reason from deals order by 1") == [
+        ("1", "open", 1000.0, None), ("2", "won", 2000.0, None),
+        ("3", "lost", 3000.0, "Za drogo"), ("4", "open", 4000.0, None)]
+
+
+def test_copper_and_salesmate_name_their_owner_and_company(cli, tmp_path):
+    """Copper's `Owned By` was no rep (init said "no owner column" of a file that has
+    one) and Salesmate's `Primary Company` no account. Hand count: Copper's Jane Roe owns
+    5001, 5002, 5005; Abandoned is lost (5003 Lost, 5004 Abandoned)."""
+    path = fixture(tmp_path, "copper-opportunities.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    assert "no owner column" not in result.stderr
+    assert 'rep = "Owned By"' in proposal.read_text()
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 5, loaded 5, rejected 0" in result.stderr
+    assert query(db, "select rep, status, count(*) from deals group by all order by all") == [
+        ("Jane Roe", "open", 2), ("Jane Roe", "won", 1), ("John Poe", "lost", 2)]
+    path = fixture(tmp_path, "salesmate-deals.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    assert "no account" not in result.stderr
+    assert 'account = "Primary Company"' in proposal.read_text()
+
+
+def test_a_sugarcrm_export_reads_date_entered_and_the_users_name(cli, tmp_path):
+    """SugarCRM / SuiteCRM: `date_entered` (the created date) was not recognised ("no
+    created date") and the rep was `assigned_user_id` (u1, u2) beside
+    `assigned_user_name`. Hand count: sally's 2 open deals; max's won deal Opp 3,
+    created 2025-10-03 10:00, closed 2025-11-03; Opp 4 is deleted (deleted = 1)."""
+    path = fixture(tmp_path, "sugarcrm-opportunities.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    assert "no created date" not in result.stderr
+    text = proposal.read_text()
+    assert 'rep = "assigned_user_name"' in text and 'created_at = "date_entered"' in text
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 3, loaded 3, rejected 0; 1 deleted record skipped" in result.stderr
+    assert query(db, "select deal_id, rep, status, created_at::varchar from deals "
+                     "order by 1") == [
+        ("a1b2-1", "sally", "open", "2025-10-01 10:00:00"),
+        ("a1b2-2", "sally", "open", "2025-10-02 10:00:00"),
+        ("a1b2-3", "max", "won", "2025-10-03 10:00:00")]
 

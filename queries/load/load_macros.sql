@@ -40,7 +40,17 @@ select * from (values
     ('dead', 'lost'), ('canceled', 'lost'), ('cancelled', 'lost'), ('verloren', 'lost'),
     ('perdu', 'lost'), ('perdue', 'lost'), ('perdido', 'lost'), ('perdida', 'lost'),
     ('perso', 'lost'), ('persa', 'lost'),
-    ('проиграна', 'lost'), ('провалена', 'lost'), ('丢单', 'lost'), ('输单', 'lost')
+    ('проиграна', 'lost'), ('провалена', 'lost'), ('丢单', 'lost'), ('输单', 'lost'),
+    -- Swedish, Norwegian, Danish, Finnish, Polish, Turkish; Japanese and Korean
+    ('öppen', 'open'), ('öppet', 'open'), ('åpen', 'open'), ('åben', 'open'), ('avoin', 'open'),
+    ('otwarty', 'open'), ('otwarta', 'open'), ('açık', 'open'), ('進行中', 'open'),
+    ('商談中', 'open'), ('진행중', 'open'), ('진행 중', 'open'),
+    ('vunnen', 'won'), ('vunnet', 'won'), ('vundet', 'won'), ('voitettu', 'won'),
+    ('wygrany', 'won'), ('wygrana', 'won'), ('kazanıldı', 'won'), ('受注', 'won'),
+    ('成約', 'won'), ('수주', 'won'),
+    ('förlorad', 'lost'), ('förlorat', 'lost'), ('tapt', 'lost'), ('tabt', 'lost'),
+    ('hävitty', 'lost'), ('przegrany', 'lost'), ('przegrana', 'lost'),
+    ('utracony', 'lost'), ('kaybedildi', 'lost'), ('失注', 'lost'), ('실주', 'lost')
 ) as words(word, status);
 
 -- MM/DD/YYYY or DD/MM/YYYY (order 'mdy' or 'dmy'), with an optional time
