@@ -189,3 +189,37 @@ def test_a_sugarcrm_export_reads_date_entered_and_the_users_name(cli, tmp_path):
         ("a1b2-2", "sally", "open", "2025-10-02 10:00:00"),
         ("a1b2-3", "max", "won", "2025-10-03 10:00:00")]
 
+
+def test_currencies_written_by_their_name_are_their_code(cli, tmp_path):
+    """Creatio (and Dynamics 365) export the currency lookup by name: `US dollar`,
+    `Euro`. Init mapped the column and the load rejected every row ("unknown currency
+    code"). Hand count: USD 1000 + 3000 + 4000, EUR 2000; never summed together."""
+    path = fixture(tmp_path, "creatio-opportunities.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    assert 'currency = "Currency"' in proposal.read_text()
+    assert "no currency the load reads" not in result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    assert query(db, "select currency, count(*), sum(amount) from deals group by 1 "
+                     "order by 1") == [("EUR", 1, 2000.0), ("USD", 3, 8000.0)]
+    assert query(db, "select lost_reason from deals where status = 'lost'") == [
+        ("Competitor chosen",)]
+    result = cli("tiers", "--db", db)
+    assert result.exit_code == ExitCode.QUERY, result.stderr
+
+
+def test_a_currency_the_load_does_not_read_is_said_by_init(cli, tmp_path):
+    """A currency column of words the load does not read (`Dollar`: which one?) was
+    proposed silently and every row rejected at load: init now says how many values and
+    which, and the load rejects them as it did (a currency is never guessed)."""
+    path = write(tmp_path, "deals.csv",
+                 "Id,Owner,Stage,Amount,Currency,Created on\n"
+                 "1,ann,Qualification,100,Dollar,2025-10-01\n"
+                 "2,ann,Closed won,200,Dollar,2025-10-02\n"
+                 "3,bob,Closed lost,300,EUR,2025-10-03\n")
+    result, proposal = propose(cli, tmp_path, path)
+    said = "'Currency': 2 of 3 values are no currency the load reads ('Dollar')"
+    assert said in result.stderr and said in proposal.read_text()
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 3, loaded 1, rejected 2" in result.stderr
+

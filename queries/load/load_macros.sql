@@ -303,11 +303,51 @@ create or replace temp macro amount_currency(x) as
 -- A currency cell: its code in capitals (eur is EUR), or the code of a one-currency
 -- symbol written there instead (€, £, R$); anything else as written (the staging
 -- rejects it: $ is several currencies).
+-- The ISO 4217 code of a currency written by its name, as Creatio and Dynamics 365
+-- export a currency lookup ("US dollar", "Euro", "Pound Sterling"), also in a few other
+-- languages; null for any other text (never guessed from a part of it).
+create or replace temp macro currency_of_name(x) as
+    case
+        when lower(x) in ('us dollar', 'us dollars', 'u.s. dollar', 'united states dollar',
+                'dollar us', 'dollar américain', 'us-dollar', 'dólar estadounidense',
+                'dólar americano', 'dollaro statunitense', 'amerikansk dollar',
+                'dolar amerykański', 'доллар сша') then 'USD'
+        when lower(x) in ('euro', 'euros') then 'EUR'
+        when lower(x) in ('pound sterling', 'british pound', 'british pound sterling',
+                'uk pound', 'livre sterling', 'pfund sterling', 'britisches pfund',
+                'libra esterlina') then 'GBP'
+        when lower(x) in ('japanese yen', 'yen japonais', 'japanischer yen') then 'JPY'
+        when lower(x) in ('chinese yuan', 'yuan renminbi', 'chinese yuan renminbi', 'renminbi') then 'CNY'
+        when lower(x) in ('swiss franc', 'franc suisse', 'schweizer franken') then 'CHF'
+        when lower(x) in ('canadian dollar', 'dollar canadien', 'kanadischer dollar') then 'CAD'
+        when lower(x) in ('australian dollar', 'dollar australien', 'australischer dollar') then 'AUD'
+        when lower(x) in ('new zealand dollar') then 'NZD'
+        when lower(x) in ('indian rupee', 'roupie indienne') then 'INR'
+        when lower(x) in ('russian ruble', 'russian rouble', 'ruble', 'rouble',
+                'российский рубль', 'рубль') then 'RUB'
+        when lower(x) in ('brazilian real', 'real brasileiro') then 'BRL'
+        when lower(x) in ('mexican peso', 'peso mexicano') then 'MXN'
+        when lower(x) in ('swedish krona', 'svensk krona') then 'SEK'
+        when lower(x) in ('norwegian krone', 'norsk krone') then 'NOK'
+        when lower(x) in ('danish krone', 'dansk krone') then 'DKK'
+        when lower(x) in ('polish zloty', 'polish złoty', 'złoty', 'zloty') then 'PLN'
+        when lower(x) in ('czech koruna') then 'CZK'
+        when lower(x) in ('hungarian forint', 'forint') then 'HUF'
+        when lower(x) in ('south african rand') then 'ZAR'
+        when lower(x) in ('singapore dollar') then 'SGD'
+        when lower(x) in ('hong kong dollar') then 'HKD'
+        when lower(x) in ('south korean won', 'korean won') then 'KRW'
+        when lower(x) in ('turkish lira') then 'TRY'
+        when lower(x) in ('ukrainian hryvnia', 'hryvnia', 'гривня') then 'UAH'
+        when lower(x) in ('uae dirham', 'united arab emirates dirham') then 'AED'
+        when lower(x) in ('israeli new shekel', 'israeli shekel') then 'ILS'
+    end;
+
 create or replace temp macro currency_cell(x) as
     case
         when x is null then null
         when regexp_full_match(x, '[A-Za-z]{3}') then upper(x)
-        else coalesce(currency_of_symbol(x), upper(x))
+        else coalesce(currency_of_symbol(x), currency_of_name(x), upper(x))
     end;
 
 -- What an amount's text says of the decimal mark (after amount_digits): 'comma' for

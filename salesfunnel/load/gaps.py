@@ -1,6 +1,6 @@
 """What `init` says a deals file lacks: the report fields no column gives and what each
-costs, the outcome no label or status column gives, and the values of its date columns
-the load cannot read (on stderr and in the proposal's opening comment)."""
+costs, the outcome no label or status column gives, and the values of its date and
+currency columns the load cannot read (on stderr and in the proposal's opening comment)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ def missing_fields(facts: FileFacts) -> list[str]:
     return [cost for name, cost in MISSING_COSTS.items() if name not in found]
 
 
+
 DATE_FIELDS = ("created_at", "closed_at", "entered_at")
 
 
@@ -75,6 +76,36 @@ def unread_dates(facts: FileFacts) -> list[str]:
                 f"no date the load reads: load rejects {'that row' if bad == 1 else 'those rows'} "
                 "(unparseable date); a date without its year is never completed, other shapes "
                 "need [dates] formats"
+            )
+    return notes
+
+
+def unread_currencies(db: Database, facts: FileFacts) -> list[str]:
+    """For the currency column a deals file is read with: how many of its values the load
+    reads as no currency (a name it does not know, `Dollar`, `$`), each a rejected row;
+    a currency is never guessed."""
+    if facts.kind != "deals":
+        return []
+    if facts.plan is not None:
+        indexes = columns_in(facts.plan.fields.get("currency", ""))
+    else:
+        indexes = [facts.fields["currency"].index] if "currency" in facts.fields else []
+    notes = []
+    for index in indexes:
+        if index >= len(facts.columns):
+            continue
+        column = facts.columns[index]
+        [(bad, examples)] = db.fetchall(
+            f"select count(*), list(distinct v order by v)[1:3] from ("
+            f"select nullif(trim_spaces(({column.sql})::varchar), '') as v "
+            f"from {quote_ident(facts.table)}) where v is not null "
+            "and currency_problem(currency_cell(v)) is not null"
+        )
+        if bad:
+            notes.append(
+                f"{column.name!r}: {bad} of {column.filled} values {'is' if bad == 1 else 'are'} "
+                f"no currency the load reads ({', '.join(map(repr, examples))}): load rejects "
+                f"{'that row' if bad == 1 else 'those rows'}; write ISO codes (USD, EUR)"
             )
     return notes
 
