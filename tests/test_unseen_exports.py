@@ -223,3 +223,20 @@ def test_a_currency_the_load_does_not_read_is_said_by_init(cli, tmp_path):
     result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 3, loaded 1, rejected 2" in result.stderr
 
+
+def test_a_date_column_of_excel_serial_numbers_is_named_in_what_is_missing(cli, tmp_path):
+    """A CSV saved from Excel with its date cells formatted as numbers (45292 is
+    2024-01-01): init said "not found: no created date" without naming the `created`
+    column; it now says that column's values are no dates and how to fix the export.
+    No date is read from them (the load keeps no created date: never a guessed one)."""
+    path = write(tmp_path, "deals.csv",
+                 "deal_id,owner,stage,amount,created,closed\n"
+                 "A,ann,Won,1000,45292,45323\nB,bob,Lead,500,45293,\nC,ann,Lost,700,45294,45330\n")
+    result, proposal = propose(cli, tmp_path, path)
+    assert ("no created date: no first-stage entry dates (conversion days from the first "
+            "stage, cohorts by created month, rank's first stage); 'created' is named so but "
+            "its values are no dates (numbers only") in result.stderr
+    assert "'closed' is named so but its values are no dates" in proposal.read_text()
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 3, loaded 3, rejected 0" in result.stderr
+    assert query(db, "select count(*) from deals where created_at is null") == [(3,)]

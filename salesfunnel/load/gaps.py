@@ -7,7 +7,7 @@ from __future__ import annotations
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.load.infer import FileFacts
 from salesfunnel.load.money_headers import columns_in
-from salesfunnel.load.vocabulary import normalise
+from salesfunnel.load.vocabulary import SYNONYMS, normalise
 
 # what a deals file without the field cannot give (said by init on stderr and in the proposal)
 MISSING_COSTS = {
@@ -46,8 +46,29 @@ def missing_fields(facts: FileFacts) -> list[str]:
     if facts.plan is not None:
         found = {name for name, expr in facts.plan.fields.items() if columns_in(expr)}
     found = found - {"status"} if facts.no_outcome else found | {"status"}
-    return [cost for name, cost in MISSING_COSTS.items() if name not in found]
+    return [cost + _named_so(facts, name) for name, cost in MISSING_COSTS.items()
+            if name not in found]
 
+
+# what a field's values must be, for the note on a column named like it whose values are not
+_VALUES = {"created_at": "dates", "closed_at": "dates", "amount": "amounts"}
+
+
+def _named_so(facts: FileFacts, name: str) -> str:
+    """For a field no column gives: the column whose header names it but whose values are
+    not it (a `created` column of numbers), so the user knows what to fix; else ""."""
+    if facts.plan is not None or name not in _VALUES:
+        return ""
+    used = {c.index for c in facts.fields.values()}
+    column = next((c for c in facts.columns if c.index not in used and c.filled
+                   and normalise(c.name) in SYNONYMS[name]), None)
+    if column is None:
+        return ""
+    serial = (" (numbers only, as Excel writes a date cell formatted as a number, 45292 for "
+              "2024-01-01: no date is read from them; format the column as dates and export "
+              "again)" if _VALUES[name] == "dates"
+              and column.numbers == column.filled else "")
+    return f"; {column.name!r} is named so but its values are no {_VALUES[name]}{serial}"
 
 
 DATE_FIELDS = ("created_at", "closed_at", "entered_at")
