@@ -240,3 +240,19 @@ def test_a_date_column_of_excel_serial_numbers_is_named_in_what_is_missing(cli, 
     result, db = load_proposed(cli, tmp_path, proposal, path)
     assert "read 3, loaded 3, rejected 0" in result.stderr
     assert query(db, "select count(*) from deals where created_at is null") == [(3,)]
+
+
+def test_a_libreoffice_ods_workbook_loads_like_an_excel_one(cli, tmp_path):
+    """LibreOffice's .ods was refused ("an Excel workbook or a zip archive, not a CSV
+    file") and a folder did not list it; it is read as a workbook sheet by sheet, its
+    number and date cells as written. Hand count: amounts 1234.5 + 200; deal 2 created
+    2025-10-02 14:30."""
+    path = fixture(tmp_path, "libreoffice-deals.ods")
+    result, proposal = propose(cli, tmp_path, path)
+    assert 'created_at = "Created Date"' in proposal.read_text()
+    result, db = load_proposed(cli, tmp_path, proposal, tmp_path)
+    assert "libreoffice-deals.ods[Deals]: deals" in result.stderr
+    assert "read 2, loaded 2, rejected 0" in result.stderr
+    assert query(db, "select deal_id, amount, created_at::varchar from deals order by 1") == [
+        ("1", 1234.5, "2025-10-01 00:00:00"), ("2", 200.0, "2025-10-02 14:30:00")]
+
