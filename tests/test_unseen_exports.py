@@ -242,6 +242,20 @@ def test_a_date_column_of_excel_serial_numbers_is_named_in_what_is_missing(cli, 
     assert query(db, "select count(*) from deals where created_at is null") == [(3,)]
 
 
+def test_japanese_status_words_give_the_outcome(cli, tmp_path):
+    """A Japanese CRM export whose ステータス column holds 受注 (won), 失注 (lost) and
+    商談中 (open): the column was not read (no status words), init said nothing and no
+    deal loaded as won or lost. Hand count: S-002 won ¥2,500,000; S-003 lost (価格)."""
+    path = fixture(tmp_path, "japanese-deals.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    assert 'status = "ステータス"' in proposal.read_text()
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    assert query(db, "select deal_id, status, amount, lost_reason from deals order by 1") == [
+        ("S-001", "open", 1200000.0, None), ("S-002", "won", 2500000.0, None),
+        ("S-003", "lost", 800000.0, "価格"), ("S-004", "open", 1000000.0, None)]
+
+
 def test_a_libreoffice_ods_workbook_loads_like_an_excel_one(cli, tmp_path):
     """LibreOffice's .ods was refused ("an Excel workbook or a zip archive, not a CSV
     file") and a folder did not list it; it is read as a workbook sheet by sheet, its
@@ -256,3 +270,23 @@ def test_a_libreoffice_ods_workbook_loads_like_an_excel_one(cli, tmp_path):
     assert query(db, "select deal_id, amount, created_at::varchar from deals order by 1") == [
         ("1", 1234.5, "2025-10-01 00:00:00"), ("2", 200.0, "2025-10-02 14:30:00")]
 
+
+def test_a_stage_column_no_header_names_is_found_by_its_labels(cli, tmp_path):
+    """A NetSuite opportunity search: its stage is `Opportunity Status` (Qualification,
+    Proposal, Closed Won, Closed Lost), its amount `Projected Total`, its close date
+    `Expected Close`, its key `Internal ID`. Init found no stage and proposed the file as
+    accounts (4 accounts loaded, no deal, exit 0). Hand count: won 5500, lost 3000
+    ("Price"), open 12000 + 8000."""
+    path = fixture(tmp_path, "netsuite-opportunities.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    text = proposal.read_text()
+    for line in ('stage = "Opportunity Status"', 'amount = "Projected Total"',
+                 'closed_at = "Expected Close"', 'deal_id = "Internal ID"',
+                 'lost_reason = "Win Loss Reason"', "read as the stage, CHECK"):
+        assert line in text, line
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    assert query(db, "select status, sum(amount) from deals group by 1 order by 1") == [
+        ("lost", 3000.0), ("open", 20000.0), ("won", 5500.0)]
+    assert query(db, "select lost_reason from deals where status = 'lost'") == [("Price",)]
+    assert query(db, "select count(*) from accounts") == [(0,)]

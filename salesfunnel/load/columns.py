@@ -74,6 +74,27 @@ def name_by_values(db: Database, table: str, columns: list[Column], rows: int) -
                and c.distinct <= 1000), None), "rep")
 
 
+def stage_by_values(db: Database, table: str, columns: list[Column]) -> Column | None:
+    """Of a file whose header names no stage: the column of short text labels (at most 50,
+    none longer than 40 characters) among which one says won and another lost (NetSuite's
+    `Opportunity Status`: Qualification, Proposal, Closed Won, Closed Lost; not a data
+    dictionary's descriptions, "the deal was Won or Lost"), the one of fewest labels; None
+    when there is none."""
+    found = []
+    for column in columns:
+        if not (1 < column.distinct <= 50 and column.numbers < column.filled):
+            continue
+        labels = [v for (v,) in db.fetchall(
+            f"select distinct trim({column.sql}) from {quote_ident(table)} "
+            f"where nullif(trim({column.sql}), '') is not null"
+        )]
+        won = [x for x in labels if WON_WORDS.search(x) and not LOST_WORDS.search(x)]
+        lost = [x for x in labels if LOST_WORDS.search(x) and not WON_WORDS.search(x)]
+        if won and lost and max(map(len, labels)) <= 40:
+            found.append(column)
+    return min(found, key=lambda c: (c.distinct, c.index), default=None)
+
+
 def _distinct_values(table: str, indexes) -> str:
     """CTEs ending in `distinct_values` (col, v, n): each filled value of the columns,
     trimmed, with how often it appears in its column (the file unpivoted)."""

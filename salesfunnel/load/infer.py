@@ -18,7 +18,13 @@ from pathlib import Path
 from salesfunnel.db import Database, memory_database, quote_ident
 from salesfunnel.errors import InputError
 from salesfunnel.load.choose import plan_file
-from salesfunnel.load.columns import Column, is_named_date, name_by_values, profile_all
+from salesfunnel.load.columns import (
+    Column,
+    is_named_date,
+    name_by_values,
+    profile_all,
+    stage_by_values,
+)
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import backslash_escapes, looks_headerless, without_header
 from salesfunnel.load.money_headers import columns_in
@@ -126,6 +132,8 @@ def classify(db: Database, facts: FileFacts) -> None:
                     by_field[name] = column
                     taken.add(column.index)
                     break
+    if "stage" not in by_field and facts.columns and not facts.headerless:
+        _stage_from_values(db, facts, by_field, taken)
     facts.fields = by_field
     amount = by_field.get("amount")
     if amount is not None and amount.numbers < amount.filled:
@@ -164,6 +172,29 @@ def classify(db: Database, facts: FileFacts) -> None:
 # names it (Zoho's Owner__name beside a Salesforce-like header) loses to the mapping
 REPORTED = ("deal_id", "rep", "stage", "amount", "created_at", "closed_at", "account",
             "lost_reason", "pipeline", "source")
+
+
+def _stage_from_values(db: Database, facts: FileFacts, by_field: dict, taken: set) -> None:
+    """No header names the stage: a column whose labels hold a won and a lost word is it
+    (a `Status` column of stages too, when its values are not status words only), said."""
+    status = by_field.get("status")
+    if status is not None and not db.scalar(
+        f"select count(*) from {quote_ident(facts.table)} where nullif(trim({status.sql}), '') "
+        f"is not null and lower(trim({status.sql})) not in (select word from status_words)"
+    ):
+        status = None  # a status column the load reads: it is no stage
+    free = [c for c in facts.columns if c.index not in taken or c is status]
+    column = stage_by_values(db, facts.table, free)
+    if column is None:
+        return
+    if column is status:
+        del by_field["status"]
+    by_field["stage"] = column
+    taken.add(column.index)
+    facts.notes.append(
+        f"no header names the stage: {column.name!r} holds stage labels (a won and a lost one "
+        "among them): read as the stage, CHECK"
+    )
 
 
 def repeated(facts: FileFacts, column: Column) -> list[Column]:

@@ -23,7 +23,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "商談id", "取引id", "商機id", "商机编号", "商機編號", "レコードid",
                 "거래id", "딜id", "레코드id",
                 # HubSpot in Swedish, Norwegian, Danish, Polish, Finnish
-                "postid", "postens id", "idrekordu", "tietueenid"),
+                "postid", "postens id", "idrekordu", "tietueenid",
+                "internalid"),  # NetSuite
     "rep": ("owner", "ownername", "opportunityowner", "dealowner", "salesagent", "salesrep",
             "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
             "agent", "repname", "smownerid", "assignedbyid", "assignedby",
@@ -47,7 +48,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             # Teamleader's Verantwoordelijke (Dutch), Responsabilité (French)
             "verantwoordelijke", "responsabilite",
             # Copper's Owned By, Salesmate's and others' Assignee
-            "ownedby", "assignee", "assigneename",
+            "ownedby", "assignee", "assigneename", "salesowner", "opportunityownername",
             # Salesforce in Spanish, Italian, Portuguese; HubSpot and Pipedrive in Swedish,
             # Norwegian, Danish, Finnish, Polish and Turkish
             "propietariodeoportunidad", "titolareopportunita", "proprietarioopportunita",
@@ -68,7 +69,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "階段", "銷售階段", "商機階段", "フェーズ", "商談フェーズ", "取引ステージ",
               "ステージ", "단계", "거래단계", "영업단계", "statuslabel",
               # Capsule, Nutshell and Agile CRM call the stage a milestone
-              "milestone", "currentmilestone",
+              "milestone", "currentmilestone", "dealstagename",
               # Swedish, Norwegian, Danish, Finnish, Polish, Turkish
               "affarsfas", "fas", "steg", "affarssteg", "avtalefase", "avtalestadium", "fase",
               "trin", "stadie", "aftalefase", "vaihe", "kaupanvaihe", "etap", "etap deala",
@@ -95,7 +96,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                "belopp", "varde", "affarsvarde", "beløp", "verdi", "avtaleverdi", "beløb",
                "værdi", "aftaleværdi", "arvo", "kaupanarvo", "summa", "kwota", "wartość",
                "wartość deala", "tutar", "değer", "anlasmadegeri",
-               "bidamount"),  # Insightly
+               "bidamount",  # Insightly
+               # NetSuite's Projected Total; other CRMs' Deal Size, Opportunity Value
+               "projectedtotal", "dealsize", "opportunityvalue"),
     "created_at": ("dateentered",  # SugarCRM, SuiteCRM
                    "skapandedatum", "skapad", "skapaddatum", "affarskapad", "skapadden",
                    "opprettetdato", "opprettelsesdato", "opprettet", "avtaleopprettet",
@@ -121,7 +124,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "closed_at": ("actualclosedate", "datedecloturereelle", "stangningsdatum", "stangdden",
                   "avslutningsdato", "sluttdato", "lukkedato", "lukningsdato", "lukketden",
                   "sulkemispaiva", "suljettu", "datazamkniecia", "zamknieto", "datachiusura",
-                  "kapanistarihi", "kapanmatarihi",
+                  # NetSuite's Expected Close
+                  "kapanistarihi", "kapanmatarihi", "expectedclose",
                   # Dynamics 365's Actual Close Date in German, Spanish, Dutch, Portuguese
                   "tatsachlichesabschlussdatum", "fechadecierrereal", "werkelijkesluitingsdatum",
                   "datadeconclusaoreal", "closedate",
@@ -192,6 +196,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                     "opportunitystatereason", "statereason",
                     # Creatio's Reason for closing (read for lost deals only)
                     "reasonforclosing", "closereason", "closingreason",
+                    "winlossreason",  # NetSuite, Salesforce custom fields
                     # HubSpot in Italian, Swedish, Norwegian, Danish, Polish; Pipedrive's
                     # lost reason in those languages
                     "motivodellaperditachiusa", "orsaktillforloradaffar", "orsaktillforlust",
