@@ -290,3 +290,38 @@ def test_a_stage_column_no_header_names_is_found_by_its_labels(cli, tmp_path):
         ("lost", 3000.0), ("open", 20000.0), ("won", 5500.0)]
     assert query(db, "select lost_reason from deals where status = 'lost'") == [("Price",)]
     assert query(db, "select count(*) from accounts") == [(0,)]
+
+
+def test_deals_without_a_stage_column_are_never_proposed_as_accounts(cli, tmp_path):
+    """Opportunities whose stage labels name no outcome (`Entity Status`: Negotiating,
+    Discussing) were proposed as an accounts file (one row per customer) and loaded as 3
+    accounts, exit 0, no deal. Amounts with a close date are deals: init says so, names
+    what it found and what to map; the load of that file alone is refused (exit 3)."""
+    path = write(tmp_path, "opportunities.csv",
+                 "Internal ID,Title,Customer,Sales Rep,Entity Status,Projected Total,"
+                 "Expected Close\n1,A,Acme,ann,Negotiating,100,12/15/2025\n"
+                 "2,B,Beta,ann,Discussing,200,12/16/2025\n3,C,Gamma,bob,Negotiating,300,12/17/2025\n")
+    result, proposal = propose(cli, tmp_path, path)
+    said = ("opportunities.csv: 3 rows, skipped: it looks like deals (amount in 'Projected "
+            "Total', closed_at in 'Expected Close') but no column holds stage labels")
+    assert said in result.stderr
+    text = proposal.read_text()
+    assert "[columns.accounts]" not in text and 'skip = ["opportunities.csv"]' in text
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.INPUT and not db.exists()
+
+
+def test_an_italian_hubspot_export_names_its_lost_reason_source_and_company(cli, tmp_path):
+    """HubSpot in Italian: `Motivo della perdita chiusa`, `Fonte originale` and `Società
+    associata` were no field (init said "no lost reason", "no lead source", "no
+    account"). Hand count: Delta lost for "Prezzo"; 2 deals from Ricerca organica."""
+    path = fixture(tmp_path, "hubspot-it-trattative.csv")
+    result, proposal = propose(cli, tmp_path, path)
+    assert "not found" not in result.stderr
+    result, db = load_proposed(cli, tmp_path, proposal, path)
+    assert "read 4, loaded 4, rejected 0" in result.stderr
+    assert query(db, "select lost_reason, account from deals where status = 'lost'") == [
+        ("Prezzo", "Delta Srl")]
+    assert query(db, "select source, count(*) from deals group by 1 order by 1") == [
+        ("ricerca organica", 2), ("traffico diretto", 2)]

@@ -59,6 +59,7 @@ class FileFacts:
     # a deals file no stage label or status column of which says won (init: "not found")
     no_outcome: bool = False
     warnings: list[str] = field(default_factory=list)  # said by init on stderr and in the proposal
+    unkind: str | None = None  # why a file of no kind is none, when it looks like one
 
     @property
     def headerless(self) -> bool:
@@ -164,8 +165,20 @@ def classify(db: Database, facts: FileFacts) -> None:
         _choose_key(db, facts)
     elif has("rep") and (has("team") or has("manager")):
         facts.kind = "reps"
+    elif has("amount") and any(map(has, DEAL_FIELDS)):
+        # amounts with a close date or a lost reason are deals, never an accounts file
+        found = [f"{name} in {by_field[name].name!r}" for name in ("amount", *DEAL_FIELDS)
+                 if has(name)]
+        facts.unkind = (
+            f"looks like deals ({', '.join(found)}) but no column holds stage labels: map "
+            'the stage in [columns.deals] (stage = "<column>") and load it with that config'
+        )
     elif has("account") and by_field["account"].distinct == by_field["account"].filled:
         facts.kind = "accounts"
+
+
+# besides an amount, the fields that make a file without stage labels deals, not accounts
+DEAL_FIELDS = ("closed_at", "probability", "lost_reason")
 
 
 # fields a deals report reads: a preset that leaves one of them out while the header

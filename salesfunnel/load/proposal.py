@@ -157,7 +157,8 @@ def _header_lines(files: list[FileFacts]) -> list[str]:
 
 def _what(facts: FileFacts) -> str:
     if facts.kind is None:
-        return f"{facts.rows} rows, not a kind salesfunnel loads (skipped)"
+        return f"{facts.rows} rows, " + (f"skipped: it {facts.unkind}" if facts.unkind
+                                         else "not a kind salesfunnel loads (skipped)")
     how = f"preset {facts.plan.preset}" if facts.plan else "a column mapping below"
     return f"{facts.kind}, {facts.rows} rows ({how})"
 
