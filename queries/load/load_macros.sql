@@ -40,7 +40,17 @@ select * from (values
     ('dead', 'lost'), ('canceled', 'lost'), ('cancelled', 'lost'), ('verloren', 'lost'),
     ('perdu', 'lost'), ('perdue', 'lost'), ('perdido', 'lost'), ('perdida', 'lost'),
     ('perso', 'lost'), ('persa', 'lost'),
-    ('проиграна', 'lost'), ('провалена', 'lost'), ('丢单', 'lost'), ('输单', 'lost')
+    ('проиграна', 'lost'), ('провалена', 'lost'), ('丢单', 'lost'), ('输单', 'lost'),
+    -- Swedish, Norwegian, Danish, Finnish, Polish, Turkish; Japanese and Korean
+    ('öppen', 'open'), ('öppet', 'open'), ('åpen', 'open'), ('åben', 'open'), ('avoin', 'open'),
+    ('otwarty', 'open'), ('otwarta', 'open'), ('açık', 'open'), ('進行中', 'open'),
+    ('商談中', 'open'), ('진행중', 'open'), ('진행 중', 'open'),
+    ('vunnen', 'won'), ('vunnet', 'won'), ('vundet', 'won'), ('voitettu', 'won'),
+    ('wygrany', 'won'), ('wygrana', 'won'), ('kazanıldı', 'won'), ('受注', 'won'),
+    ('成約', 'won'), ('수주', 'won'),
+    ('förlorad', 'lost'), ('förlorat', 'lost'), ('tapt', 'lost'), ('tabt', 'lost'),
+    ('hävitty', 'lost'), ('przegrany', 'lost'), ('przegrana', 'lost'),
+    ('utracony', 'lost'), ('kaybedildi', 'lost'), ('失注', 'lost'), ('실주', 'lost')
 ) as words(word, status);
 
 -- MM/DD/YYYY or DD/MM/YYYY (order 'mdy' or 'dmy'), with an optional time
@@ -151,7 +161,8 @@ create or replace temp macro plain_iso_timestamp(x) as
 -- ISO dates and datetimes (T or space, optional fractional seconds, Z, UTC, GMT
 -- or an offset +hh, +hhmm, +hh:mm, converted to UTC; another zone name is null); DD.MM.YYYY; YYYY/MM/DD;
 -- 2026年10月3日 and 2026. 10. 3. (parse_cjk_date); and slash dates in
--- the file's date order (two-digit years too); dates with a month name. Impossible dates (2026-02-30) do not parse. The ISO
+-- the file's date order (two-digit years too); dates with a month name; Unix time in
+-- milliseconds (13 digits) or seconds (10 digits). Impossible dates (2026-02-30) do not parse. The ISO
 -- branch is tried first with plain casts: it is by far the most common.
 create or replace temp macro parse_any_timestamp(x) as
     case
@@ -176,6 +187,11 @@ create or replace temp macro parse_any_timestamp(x) as
             then try_strptime(x, ['%Y-%m-%d', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S'])
         when regexp_matches(x, '^\d{4}(\s*年|\.\s\d{1,2}\.\s)') then parse_cjk_date(x)
         when regexp_matches(x, '\p{L}{3}') then parse_month_name_date(x)
+        -- Unix time, UTC by definition, as API dumps write it (HubSpot's legacy API in
+        -- milliseconds: 1735689600000; seconds: 1735689600): 13 or 10 digits, so no
+        -- other number (an Excel serial 45292, a year, an amount) is read as one
+        when regexp_full_match(x, '\d{13}') then make_timestamp(x::bigint * 1000)
+        when regexp_full_match(x, '\d{10}') then make_timestamp(x::bigint * 1000000)
         else null
     end;
 
@@ -287,11 +303,51 @@ create or replace temp macro amount_currency(x) as
 -- A currency cell: its code in capitals (eur is EUR), or the code of a one-currency
 -- symbol written there instead (€, £, R$); anything else as written (the staging
 -- rejects it: $ is several currencies).
+-- The ISO 4217 code of a currency written by its name, as Creatio and Dynamics 365
+-- export a currency lookup ("US dollar", "Euro", "Pound Sterling"), also in a few other
+-- languages; null for any other text (never guessed from a part of it).
+create or replace temp macro currency_of_name(x) as
+    case
+        when lower(x) in ('us dollar', 'us dollars', 'u.s. dollar', 'united states dollar',
+                'dollar us', 'dollar américain', 'us-dollar', 'dólar estadounidense',
+                'dólar americano', 'dollaro statunitense', 'amerikansk dollar',
+                'dolar amerykański', 'доллар сша') then 'USD'
+        when lower(x) in ('euro', 'euros') then 'EUR'
+        when lower(x) in ('pound sterling', 'british pound', 'british pound sterling',
+                'uk pound', 'livre sterling', 'pfund sterling', 'britisches pfund',
+                'libra esterlina') then 'GBP'
+        when lower(x) in ('japanese yen', 'yen japonais', 'japanischer yen') then 'JPY'
+        when lower(x) in ('chinese yuan', 'yuan renminbi', 'chinese yuan renminbi', 'renminbi') then 'CNY'
+        when lower(x) in ('swiss franc', 'franc suisse', 'schweizer franken') then 'CHF'
+        when lower(x) in ('canadian dollar', 'dollar canadien', 'kanadischer dollar') then 'CAD'
+        when lower(x) in ('australian dollar', 'dollar australien', 'australischer dollar') then 'AUD'
+        when lower(x) in ('new zealand dollar') then 'NZD'
+        when lower(x) in ('indian rupee', 'roupie indienne') then 'INR'
+        when lower(x) in ('russian ruble', 'russian rouble', 'ruble', 'rouble',
+                'российский рубль', 'рубль') then 'RUB'
+        when lower(x) in ('brazilian real', 'real brasileiro') then 'BRL'
+        when lower(x) in ('mexican peso', 'peso mexicano') then 'MXN'
+        when lower(x) in ('swedish krona', 'svensk krona') then 'SEK'
+        when lower(x) in ('norwegian krone', 'norsk krone') then 'NOK'
+        when lower(x) in ('danish krone', 'dansk krone') then 'DKK'
+        when lower(x) in ('polish zloty', 'polish złoty', 'złoty', 'zloty') then 'PLN'
+        when lower(x) in ('czech koruna') then 'CZK'
+        when lower(x) in ('hungarian forint', 'forint') then 'HUF'
+        when lower(x) in ('south african rand') then 'ZAR'
+        when lower(x) in ('singapore dollar') then 'SGD'
+        when lower(x) in ('hong kong dollar') then 'HKD'
+        when lower(x) in ('south korean won', 'korean won') then 'KRW'
+        when lower(x) in ('turkish lira') then 'TRY'
+        when lower(x) in ('ukrainian hryvnia', 'hryvnia', 'гривня') then 'UAH'
+        when lower(x) in ('uae dirham', 'united arab emirates dirham') then 'AED'
+        when lower(x) in ('israeli new shekel', 'israeli shekel') then 'ILS'
+    end;
+
 create or replace temp macro currency_cell(x) as
     case
         when x is null then null
         when regexp_full_match(x, '[A-Za-z]{3}') then upper(x)
-        else coalesce(currency_of_symbol(x), upper(x))
+        else coalesce(currency_of_symbol(x), currency_of_name(x), upper(x))
     end;
 
 -- What an amount's text says of the decimal mark (after amount_digits): 'comma' for

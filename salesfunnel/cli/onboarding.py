@@ -59,7 +59,8 @@ def init(
         except OSError as exc:
             raise InputError(f"Cannot write {out}: {exc.strerror or exc}.") from None
     for facts in files:
-        what = facts.kind or "skipped (not a kind salesfunnel loads)"
+        what = facts.kind or (f"skipped: it {facts.unkind}" if facts.unkind
+                              else "skipped (not a kind salesfunnel loads)")
         how = f", preset {facts.plan.preset}" if facts.plan else (", mapped" if facts.kind else "")
         console.print(Text(f"{facts.label}: {facts.rows:,} rows, {what}{how}"))
         for cost in missing_fields(facts):

@@ -26,6 +26,7 @@ class Column:
     filled: int = 0
     distinct: int = 0
     dates: int = 0  # values the loader's own parsing reads as dates
+    epochs: int = 0  # Unix times (13 or 10 digits) it reads as dates: numbers, not in `dates`
     numbers: int = 0
     percents: int = 0  # numbers followed by % (10%, 12,5 %): a probability column's values
     booleans: int = 0
@@ -73,6 +74,27 @@ def name_by_values(db: Database, table: str, columns: list[Column], rows: int) -
                and c.distinct <= 1000), None), "rep")
 
 
+def stage_by_values(db: Database, table: str, columns: list[Column]) -> Column | None:
+    """Of a file whose header names no stage: the column of short text labels (at most 50,
+    none longer than 40 characters) among which one says won and another lost (NetSuite's
+    `Opportunity Status`: Qualification, Proposal, Closed Won, Closed Lost; not a data
+    dictionary's descriptions, "the deal was Won or Lost"), the one of fewest labels; None
+    when there is none."""
+    found = []
+    for column in columns:
+        if not (1 < column.distinct <= 50 and column.numbers < column.filled):
+            continue
+        labels = [v for (v,) in db.fetchall(
+            f"select distinct trim({column.sql}) from {quote_ident(table)} "
+            f"where nullif(trim({column.sql}), '') is not null"
+        )]
+        won = [x for x in labels if WON_WORDS.search(x) and not LOST_WORDS.search(x)]
+        lost = [x for x in labels if LOST_WORDS.search(x) and not WON_WORDS.search(x)]
+        if won and lost and max(map(len, labels)) <= 40:
+            found.append(column)
+    return min(found, key=lambda c: (c.distinct, c.index), default=None)
+
+
 def _distinct_values(table: str, indexes) -> str:
     """CTEs ending in `distinct_values` (col, v, n): each filled value of the columns,
     trimmed, with how often it appears in its column (the file unpivoted)."""
@@ -113,6 +135,9 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
                         and (not regexp_full_match(v, '[+-]?[\\d.,]+')
                              or regexp_full_match(v, '\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}'))
                 ), 0),
+                coalesce(sum(n) filter (
+                    where regexp_full_match(v, '\\d{{13}}|\\d{{10}}') and parse_timestamp(v) is not null
+                ), 0),
                 coalesce(sum(n) filter (where parse_amount(v) is not null), 0),
                 coalesce(sum(n) filter (where regexp_full_match(v, '[+-]?\\d[\\d.,]*\\s*%')), 0),
                 coalesce(sum(n) filter (
@@ -129,8 +154,8 @@ def profile_all(db: Database, table: str, header) -> list[Column]:
     )
     for col, *summary in found:
         column = columns[int(col[1:])]
-        (column.filled, column.distinct, column.dates, column.numbers, column.percents,
-         column.booleans, column.slash, column.mdy, column.dmy) = summary
+        (column.filled, column.distinct, column.dates, column.epochs, column.numbers,
+         column.percents, column.booleans, column.slash, column.mdy, column.dmy) = summary
     _find_formats(db, table, [
         c for c in columns
         if c.filled and c.dates + c.slash < c.filled and c.numbers < c.filled
@@ -179,3 +204,10 @@ def is_date(column: Column) -> bool:
     return column.filled > 0 and (column.dates + column.slash) * 2 >= column.filled or bool(
         column.formats
     )
+
+
+def is_named_date(column: Column) -> bool:
+    """is_date, or Unix times (1735689600000) in a column whose header names a date: a
+    number is a date only there, never in a file without a header."""
+    return is_date(column) or column.filled > 0 and column.epochs > 0 and (
+        column.dates + column.slash + column.epochs) * 2 >= column.filled

@@ -1,5 +1,5 @@
 """Which files a load reads: the paths given, folders expanded to their CSV files
-(and Excel workbooks: .xlsx, .xlsm, .xls), and those of their dated subfolders
+(and workbooks: .xlsx, .xlsm, .xls, .ods), and those of their dated subfolders
 (snapshots kept as 2021-08-25/deals.csv: the folder's date is the as-of)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from salesfunnel.errors import InputError
 from salesfunnel.load.snapshots import as_of_from_name
 
-SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls")
+SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def expand_paths(
@@ -48,7 +48,7 @@ def expand_paths(
             if not found:
                 texts = [p.name for p in entries if p.is_file() and p.suffix.lower() == ".txt"]
                 raise InputError(
-                    f"The folder {path} holds no .csv file (nor .tsv, .xlsx, .xlsm, .xls). Point "
+                    f"The folder {path} holds no .csv file (nor .tsv, .xlsx, .xlsm, .xls, .ods). Point "
                     "salesfunnel load at the exported files or the folder that holds them."
                     + (f" Its .txt files ({', '.join(texts[:3])}{', ...' if len(texts) > 3 else ''})"
                        " are not read from a folder: an export saved as Excel's \"Unicode "

@@ -1,13 +1,13 @@
 """What `init` says a deals file lacks: the report fields no column gives and what each
-costs, the outcome no label or status column gives, and the values of its date columns
-the load cannot read (on stderr and in the proposal's opening comment)."""
+costs, the outcome no label or status column gives, and the values of its date and
+currency columns the load cannot read (on stderr and in the proposal's opening comment)."""
 
 from __future__ import annotations
 
 from salesfunnel.db import Database, quote_ident
 from salesfunnel.load.infer import FileFacts
 from salesfunnel.load.money_headers import columns_in
-from salesfunnel.load.vocabulary import normalise
+from salesfunnel.load.vocabulary import SYNONYMS, normalise
 
 # what a deals file without the field cannot give (said by init on stderr and in the proposal)
 MISSING_COSTS = {
@@ -46,7 +46,29 @@ def missing_fields(facts: FileFacts) -> list[str]:
     if facts.plan is not None:
         found = {name for name, expr in facts.plan.fields.items() if columns_in(expr)}
     found = found - {"status"} if facts.no_outcome else found | {"status"}
-    return [cost for name, cost in MISSING_COSTS.items() if name not in found]
+    return [cost + _named_so(facts, name) for name, cost in MISSING_COSTS.items()
+            if name not in found]
+
+
+# what a field's values must be, for the note on a column named like it whose values are not
+_VALUES = {"created_at": "dates", "closed_at": "dates", "amount": "amounts"}
+
+
+def _named_so(facts: FileFacts, name: str) -> str:
+    """For a field no column gives: the column whose header names it but whose values are
+    not it (a `created` column of numbers), so the user knows what to fix; else ""."""
+    if facts.plan is not None or name not in _VALUES:
+        return ""
+    used = {c.index for c in facts.fields.values()}
+    column = next((c for c in facts.columns if c.index not in used and c.filled
+                   and normalise(c.name) in SYNONYMS[name]), None)
+    if column is None:
+        return ""
+    serial = (" (numbers only, as Excel writes a date cell formatted as a number, 45292 for "
+              "2024-01-01: no date is read from them; format the column as dates and export "
+              "again)" if _VALUES[name] == "dates"
+              and column.numbers == column.filled else "")
+    return f"; {column.name!r} is named so but its values are no {_VALUES[name]}{serial}"
 
 
 DATE_FIELDS = ("created_at", "closed_at", "entered_at")
@@ -68,13 +90,43 @@ def unread_dates(facts: FileFacts) -> list[str]:
         if index >= len(facts.columns):
             continue
         column = facts.columns[index]
-        bad = column.filled - column.dates - column.slash
+        bad = column.filled - column.dates - column.slash - column.epochs
         if column.filled and bad > 0 and not column.formats:
             notes.append(
                 f"{column.name!r}: {bad} of {column.filled} values {'is' if bad == 1 else 'are'} "
                 f"no date the load reads: load rejects {'that row' if bad == 1 else 'those rows'} "
                 "(unparseable date); a date without its year is never completed, other shapes "
                 "need [dates] formats"
+            )
+    return notes
+
+
+def unread_currencies(db: Database, facts: FileFacts) -> list[str]:
+    """For the currency column a deals file is read with: how many of its values the load
+    reads as no currency (a name it does not know, `Dollar`, `$`), each a rejected row;
+    a currency is never guessed."""
+    if facts.kind != "deals":
+        return []
+    if facts.plan is not None:
+        indexes = columns_in(facts.plan.fields.get("currency", ""))
+    else:
+        indexes = [facts.fields["currency"].index] if "currency" in facts.fields else []
+    notes = []
+    for index in indexes:
+        if index >= len(facts.columns):
+            continue
+        column = facts.columns[index]
+        [(bad, examples)] = db.fetchall(
+            f"select count(*), list(distinct v order by v)[1:3] from ("
+            f"select nullif(trim_spaces(({column.sql})::varchar), '') as v "
+            f"from {quote_ident(facts.table)}) where v is not null "
+            "and currency_problem(currency_cell(v)) is not null"
+        )
+        if bad:
+            notes.append(
+                f"{column.name!r}: {bad} of {column.filled} values {'is' if bad == 1 else 'are'} "
+                f"no currency the load reads ({', '.join(map(repr, examples))}): load rejects "
+                f"{'that row' if bad == 1 else 'those rows'}; write ISO codes (USD, EUR)"
             )
     return notes
 

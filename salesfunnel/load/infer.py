@@ -18,7 +18,13 @@ from pathlib import Path
 from salesfunnel.db import Database, memory_database, quote_ident
 from salesfunnel.errors import InputError
 from salesfunnel.load.choose import plan_file
-from salesfunnel.load.columns import Column, is_date, name_by_values, profile_all
+from salesfunnel.load.columns import (
+    Column,
+    is_named_date,
+    name_by_values,
+    profile_all,
+    stage_by_values,
+)
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import backslash_escapes, looks_headerless, without_header
 from salesfunnel.load.money_headers import columns_in
@@ -53,6 +59,7 @@ class FileFacts:
     # a deals file no stage label or status column of which says won (init: "not found")
     no_outcome: bool = False
     warnings: list[str] = field(default_factory=list)  # said by init on stderr and in the proposal
+    unkind: str | None = None  # why a file of no kind is none, when it looks like one
 
     @property
     def headerless(self) -> bool:
@@ -126,6 +133,8 @@ def classify(db: Database, facts: FileFacts) -> None:
                     by_field[name] = column
                     taken.add(column.index)
                     break
+    if "stage" not in by_field and facts.columns and not facts.headerless:
+        _stage_from_values(db, facts, by_field, taken)
     facts.fields = by_field
     amount = by_field.get("amount")
     if amount is not None and amount.numbers < amount.filled:
@@ -156,14 +165,49 @@ def classify(db: Database, facts: FileFacts) -> None:
         _choose_key(db, facts)
     elif has("rep") and (has("team") or has("manager")):
         facts.kind = "reps"
+    elif has("amount") and any(map(has, DEAL_FIELDS)):
+        # amounts with a close date or a lost reason are deals, never an accounts file
+        found = [f"{name} in {by_field[name].name!r}" for name in ("amount", *DEAL_FIELDS)
+                 if has(name)]
+        facts.unkind = (
+            f"looks like deals ({', '.join(found)}) but no column holds stage labels: map "
+            'the stage in [columns.deals] (stage = "<column>") and load it with that config'
+        )
     elif has("account") and by_field["account"].distinct == by_field["account"].filled:
         facts.kind = "accounts"
+
+
+# besides an amount, the fields that make a file without stage labels deals, not accounts
+DEAL_FIELDS = ("closed_at", "probability", "lost_reason")
 
 
 # fields a deals report reads: a preset that leaves one of them out while the header
 # names it (Zoho's Owner__name beside a Salesforce-like header) loses to the mapping
 REPORTED = ("deal_id", "rep", "stage", "amount", "created_at", "closed_at", "account",
             "lost_reason", "pipeline", "source")
+
+
+def _stage_from_values(db: Database, facts: FileFacts, by_field: dict, taken: set) -> None:
+    """No header names the stage: a column whose labels hold a won and a lost word is it
+    (a `Status` column of stages too, when its values are not status words only), said."""
+    status = by_field.get("status")
+    if status is not None and not db.scalar(
+        f"select count(*) from {quote_ident(facts.table)} where nullif(trim({status.sql}), '') "
+        f"is not null and lower(trim({status.sql})) not in (select word from status_words)"
+    ):
+        status = None  # a status column the load reads: it is no stage
+    free = [c for c in facts.columns if c.index not in taken or c is status]
+    column = stage_by_values(db, facts.table, free)
+    if column is None:
+        return
+    if column is status:
+        del by_field["status"]
+    by_field["stage"] = column
+    taken.add(column.index)
+    facts.notes.append(
+        f"no header names the stage: {column.name!r} holds stage labels (a won and a lost one "
+        "among them): read as the stage, CHECK"
+    )
 
 
 def repeated(facts: FileFacts, column: Column) -> list[Column]:
@@ -203,7 +247,7 @@ def _unprefixed(name: str, header: str) -> str:
 def _fits(name: str, column: Column, rows: int) -> bool:
     """Values must agree with the name: dates for date fields, numbers for amounts."""
     if name in ("created_at", "closed_at", "entered_at"):
-        return is_date(column)
+        return is_named_date(column)
     if name == "amount":  # a few values that are no amount are the load's rejects
         return column.numbers > 0 and column.numbers * 2 >= column.filled
     if name == "probability":  # 10 or 10% (Salesforce's formatted reports)

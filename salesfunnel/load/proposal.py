@@ -20,6 +20,7 @@ from salesfunnel.load.gaps import (
     missing_fields,
     periodic_amounts,
     status_values,
+    unread_currencies,
     unread_dates,
 )
 from salesfunnel.load.infer import FileFacts, inspect_paths, repeated
@@ -72,6 +73,11 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
         facts.warnings = periodic_amounts(db, facts)
     undated = [f"{f.label}: {note}" for f in files for note in unread_dates(f)]
     periodic = [f"{f.label}: {note}" for f in files for note in f.warnings]
+    uncurrenced = []
+    for facts in files:
+        notes = unread_currencies(db, facts)
+        facts.warnings += notes  # said on stderr too
+        uncurrenced += [f"{facts.label}: {note}" for note in notes]
     out = [
         "# salesfunnel config proposed by `salesfunnel init` from:",
         *(f"#   {f.path.parent.name + '/' if f.path.parent.name else ''}{f.label}: "
@@ -81,6 +87,8 @@ def propose(paths: list[str | Path]) -> tuple[str, list[FileFacts]]:
         *(["# Dates the load cannot read (those rows are rejected):"]
           + [f"#   {u}" for u in undated] if undated else []),
         *(["# Amounts per period (CHECK):"] + [f"#   {p}" for p in periodic] if periodic else []),
+        *(["# Currencies the load cannot read (those rows are rejected):"]
+          + [f"#   {u}" for u in uncurrenced] if uncurrenced else []),
         "# Check each choice, then: salesfunnel load --config THIS_FILE PATH...",
         "",
     ]
@@ -149,7 +157,8 @@ def _header_lines(files: list[FileFacts]) -> list[str]:
 
 def _what(facts: FileFacts) -> str:
     if facts.kind is None:
-        return f"{facts.rows} rows, not a kind salesfunnel loads (skipped)"
+        return f"{facts.rows} rows, " + (f"skipped: it {facts.unkind}" if facts.unkind
+                                         else "not a kind salesfunnel loads (skipped)")
     how = f"preset {facts.plan.preset}" if facts.plan else "a column mapping below"
     return f"{facts.kind}, {facts.rows} rows ({how})"
 

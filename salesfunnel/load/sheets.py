@@ -1,4 +1,5 @@
-"""Excel exports (.xlsx, .xlsm, .xls): each sheet is read like a CSV file.
+"""Excel exports (.xlsx, .xlsm, .xls) and LibreOffice's .ods: each sheet is read like a
+CSV file.
 
 fastexcel (calamine, the reader Polars uses) reads every cell as text; the sheet
 is written as a UTF-8 CSV copy in the load's scratch folder and goes through the
@@ -20,7 +21,7 @@ from salesfunnel.errors import InputError
 from salesfunnel.load.sheet_origin import SheetOrigin
 from salesfunnel.load.sniff import CsvLayout, file_digest, inspect_csv
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def is_excel(path: Path) -> bool:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from salesfunnel.load.infer import NUMBERED
-from salesfunnel.load.vocabulary import COMMON_ORDER, common_places, standard_places
+from salesfunnel.load.stage_words import COMMON_ORDER, common_places, standard_places
 
 
 @dataclass

@@ -1,14 +1,13 @@
 """What CRMs call things: the header spellings of each canonical field (export headers,
-API names, other languages), the words of won and lost stage labels, and the standard
-stage lists of CRMs. `salesfunnel init` matches headers and labels against them; the
-tables are data (docs/loading.md, "Header styles init recognises", lists them)."""
+API names, other languages), the words of won and lost stage labels and of true and
+false flags (CRMs' standard stage lists are in stage_words.py). `salesfunnel init` matches
+headers and labels against them; the tables are data (docs/loading.md, "Header styles init
+recognises", lists them)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-
-from salesfunnel.funnel import label_key
 
 # normalised header (see `normalise`) -> the field it suggests. Spellings cover the export
 # headers and the API names CRMs write (Zoho `Owner__name`, Bitrix24 `ASSIGNED_BY_ID`,
@@ -22,11 +21,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "datensatzid", "iddelenregistrement", "iddelafiche", "iddefiche", "idderegistro",
                 "iddoregistro", "idrecord", "recordidentificatie",
                 "商談id", "取引id", "商機id", "商机编号", "商機編號", "レコードid",
-                "거래id", "딜id", "레코드id"),
+                "거래id", "딜id", "레코드id",
+                # HubSpot in Swedish, Norwegian, Danish, Polish, Finnish
+                "postid", "postens id", "idrekordu", "tietueenid",
+                "internalid"),  # NetSuite
     "rep": ("owner", "ownername", "opportunityowner", "dealowner", "salesagent", "salesrep",
             "rep", "salesperson", "assignedto", "accountmanager", "ownerfullname", "ownerid",
-            "agent", "repname", "smownerid", "assignedbyid", "assignedby", "assigneduserid",
-            "assignedusername", "username", "userid", "salesperson", "responsibleperson",
+            "agent", "repname", "smownerid", "assignedbyid", "assignedby",
+            # SugarCRM / SuiteCRM write the user's name and id: the name first
+            "assignedusername", "assigneduserid", "username", "userid", "salesperson",
+            "responsibleperson",
             "responsible", "userresponsible", "responsibleuser", "eigenaar", "eigenaaropportunity",
             "eigenaardeal", "verkoper", "accounteigenaar", "besitzer", "inhaber",
             "verantwortlicher", "vertriebsmitarbeiter", "opportunityinhaber", "proprietaire",
@@ -42,7 +46,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
             "営業担当", "담당자", "소유자",
             "영업담당자", "거래담당자", "recordowner",
             # Teamleader's Verantwoordelijke (Dutch), Responsabilité (French)
-            "verantwoordelijke", "responsabilite"),
+            "verantwoordelijke", "responsabilite",
+            # Copper's Owned By, Salesmate's and others' Assignee
+            "ownedby", "assignee", "assigneename", "salesowner", "opportunityownername",
+            # Salesforce in Spanish, Italian, Portuguese; HubSpot and Pipedrive in Swedish,
+            # Norwegian, Danish, Finnish, Polish and Turkish
+            "propietariodeoportunidad", "titolareopportunita", "proprietarioopportunita",
+            "proprietariodaoportunidade", "affarsagare", "agare", "saljare", "ansvarig",
+            "eier", "avtaleeier", "selger", "ejer", "aftaleejer", "saelger", "sælger",
+            "omistaja", "kaupanomistaja", "myyja", "właściciel", "właściciel deala",
+            "właściciel transakcji", "opiekun", "handlowiec", "sahip", "anlasmasahibi",
+            "temsilci", "satistemsilcisi"),
     "stage": ("stage", "stagename", "dealstage", "opportunitystage", "pipelinestage",
               "salesstage", "phase", "pipelinephase", "processstage", "phaseduprocessus",
               "phasedupipeline", "activestage", "stageid",
@@ -55,7 +69,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "階段", "銷售階段", "商機階段", "フェーズ", "商談フェーズ", "取引ステージ",
               "ステージ", "단계", "거래단계", "영업단계", "statuslabel",
               # Capsule, Nutshell and Agile CRM call the stage a milestone
-              "milestone", "currentmilestone"),
+              "milestone", "currentmilestone", "dealstagename",
+              # Swedish, Norwegian, Danish, Finnish, Polish, Turkish
+              "affarsfas", "fas", "steg", "affarssteg", "avtalefase", "avtalestadium", "fase",
+              "trin", "stadie", "aftalefase", "vaihe", "kaupanvaihe", "etap", "etap deala",
+              "etap transakcji", "asama", "anlasmaasamasi"),
     "status": ("status", "dealstatus", "outcome", "statustype", "statut", "estado", "stato",
                "状态", "ステータス",
                # Insightly's Open/Won/Lost/Abandoned/Suspended
@@ -74,8 +92,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                # Odoo's Expected Revenue in French, German, Spanish, Dutch, Italian, Portuguese
                "revenuespere", "erwarteterumsatz", "ingresoesperado", "ingresosesperados",
                "verwachteomzet", "ricavoatteso", "entrateprevisto", "receitaesperada",
-               "bidamount"),  # Insightly
-    "created_at": ("createddate", "createdate", "createdat", "created", "creationdate",
+               # Swedish, Norwegian, Danish, Finnish, Polish, Turkish
+               "belopp", "varde", "affarsvarde", "beløp", "verdi", "avtaleverdi", "beløb",
+               "værdi", "aftaleværdi", "arvo", "kaupanarvo", "summa", "kwota", "wartość",
+               "wartość deala", "tutar", "değer", "anlasmadegeri",
+               "bidamount",  # Insightly
+               # NetSuite's Projected Total; other CRMs' Deal Size, Opportunity Value
+               "projectedtotal", "dealsize", "opportunityvalue"),
+    "created_at": ("dateentered",  # SugarCRM, SuiteCRM
+                   "skapandedatum", "skapad", "skapaddatum", "affarskapad", "skapadden",
+                   "opprettetdato", "opprettelsesdato", "opprettet", "avtaleopprettet",
+                   "oprettelsesdato", "oprettet", "aftaleoprettet", "luontipaiva", "luotu",
+                   "kauppaluotu", "datautworzenia", "utworzono", "utworzonodeal",
+                   "dealutworzony", "datacreazione", "olusturmatarihi", "olusturuldu",
+                   "createddate", "createdate", "createdat", "created", "creationdate",
                    "createdon", "datecreated", "createdtime", "datecreate", "aanmaakdatum",
                    "gemaaktop", "erstelltam", "erstellungsdatum", "datedecreation",
                    "fechadecreacion", "fechacreacion", "datadecriacao", "horadecreacion",
@@ -91,7 +121,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "創建時間", "作成日", "作成日時",
                    "생성일", "생성일자",
                    "생성일시"),
-    "closed_at": ("actualclosedate", "datedecloturereelle",
+    "closed_at": ("actualclosedate", "datedecloturereelle", "stangningsdatum", "stangdden",
+                  "avslutningsdato", "sluttdato", "lukkedato", "lukningsdato", "lukketden",
+                  "sulkemispaiva", "suljettu", "datazamkniecia", "zamknieto", "datachiusura",
+                  # NetSuite's Expected Close
+                  "kapanistarihi", "kapanmatarihi", "expectedclose",
                   # Dynamics 365's Actual Close Date in German, Spanish, Dutch, Portuguese
                   "tatsachlichesabschlussdatum", "fechadecierrereal", "werkelijkesluitingsdatum",
                   "datadeconclusaoreal", "closedate",
@@ -123,11 +157,29 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "客戶", "取引先名", "取引先", "会社名", "会社", "고객사", "회사", "회사명", "거래처",
                 "leadname", "salesaccount", "kunde", "cliente", "klant",
                 # Teamleader's Naam van de klant, Nom du client
-                "naamvandeklant", "klantnaam", "nomduclient", "kundenname"),
+                "naamvandeklant", "klantnaam", "nomduclient", "kundenname",
+                # Salesmate's Primary Company
+                "primarycompany",
+                # Salesforce in Italian, Portuguese; HubSpot's associated company in Italian,
+                # Spanish, Swedish, Norwegian, Danish, Finnish, Polish, Japanese; Pipedrive's
+                # organisation in Swedish, Norwegian, Danish, Finnish, Polish
+                "nomeaccount", "nomedaconta", "societaassociata", "aziendaassociata", "azienda",
+                "empresaasociada", "associeratforetag", "foretag", "foretagsnamn",
+                "tilknyttetselskap", "selskap", "tilknyttetvirksomhed", "virksomhed",
+                "liittyvayritys", "yritys", "powiazanafirma", "firmapowiazana",
+                "関連付けられた会社", "関連会社", "organisationnamn", "organisasjonnavn",
+                "organisationnavn", "organisaationimi", "organizacjanazwa", "sirket",
+                "iliskilisirket"),
     "source": ("leadsource", "source", "originalsource", "channel", "dealsource", "sourceid",
                "leadbron", "bron", "quelle", "leadquelle", "origine", "sourcedupiste", "origen",
                "fuente", "fuentedeposiblecliente", "origem", "origemdolead", "источник", "来源",
-               "來源", "リードソース", "리드소스", "출처", "sourceduprospect", "fontedolead", "fontelead"),
+               "來源", "リードソース", "리드소스", "출처", "sourceduprospect", "fontedolead", "fontelead",
+               # Salesforce's Lead Source in French, Spanish, Italian; HubSpot's Original
+               # Source in Italian, Swedish, Norwegian, Danish, Finnish, Polish
+               "originedelapiste", "origendelcandidato", "originelead", "fontelead",
+               "fonteoriginale", "fonte", "ursprungligkalla", "kalla", "leadkalla",
+               "opprinneligkilde", "kilde", "oprindeligkilde", "alkuperainenlahde", "lahde",
+               "źródło", "źródło oryginalne", "oryginalneźródło", "kaynak", "orijinalkaynak"),
     "lost_reason": ("lostreason", "lossreason", "closedlostreason", "reasonlost", "lostreasonid",
                     "reasonforloss", "redenverlies", "redenvanverlies", "verliesreden",
                     "redengeslotenverloren", "redenvoorgeslotenverloren",
@@ -141,20 +193,33 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                     "razondelaperdida", "motivodaperda",
                     "motivodellaperdita", "丟單原因", "失注理由", "실주사유", "실패사유",
                     # Insightly: why the opportunity is in its state (lost, abandoned)
-                    "opportunitystatereason", "statereason"),
+                    "opportunitystatereason", "statereason",
+                    # Creatio's Reason for closing (read for lost deals only)
+                    "reasonforclosing", "closereason", "closingreason",
+                    "winlossreason",  # NetSuite, Salesforce custom fields
+                    # HubSpot in Italian, Swedish, Norwegian, Danish, Polish; Pipedrive's
+                    # lost reason in those languages
+                    "motivodellaperditachiusa", "orsaktillforloradaffar", "orsaktillforlust",
+                    "forlustorsak", "tapsarsak", "arsaktiltap", "tabsarsag", "arsagtiltab",
+                    "haviamisensyy", "powodutraty", "powódprzegranej", "kayipnedeni"),
     "tier": ("tier", "segment", "customertier", "customersegment"),
     "entered_at": ("enteredat", "entereddate", "createddate", "changedate", "date",
                    "lastmodifieddate", "editdate", "modifieddate", "timestamp"),
     "team": ("team", "salesteam", "regionaloffice", "office", "region", "territory"),
     "manager": ("manager", "salesmanager", "reportsto", "managername"),
     "employees": ("employees", "employeecount", "numberofemployees", "headcount", "size"),
-    "is_won": ("iswon", "won", "isclosedwon", "isdealwon"),
-    "is_closed": ("isclosed", "closed", "isdealclosed", "сделказакрыта", "закрыта"),
+    "is_won": ("iswon", "won", "isclosedwon", "isdealwon",
+               # Salesforce's Won in French, Spanish, German, Dutch, Italian, Portuguese,
+               # Swedish (a flag: its values must be true and false words)
+               "gagne", "ganado", "gewonnen", "vinto", "ganho", "vunnen"),
+    "is_closed": ("isclosed", "closed", "isdealclosed", "сделказакрыта", "закрыта",
+                  "ferme", "cerrado", "geschlossen", "gesloten", "chiuso", "fechado", "stangd"),
     "is_active": ("active", "isactive", "actif", "aktiv", "activo", "actief", "attivo", "ativo"),
     "currency": ("currency", "currencyid", "currencyisocode", "currencycode", "dealcurrencycode",
                  "amountcurrency", "amountconvertedcurrency", "opportunitycurrency", "dealcurrency",
                  "valuecurrency", "bidcurrency",
                  "valuta", "wahrung", "devise", "moneda", "moeda", "divisa", "валюта", "币种", "货币",
+                 "waluta", "valuutta", "parabirimi",
                  # Salesforce reports in other languages: the Opportunity Currency and
                  # the Amount Currency columns
                  "opportunitywahrung", "betragwahrung", "wahrungscode", "devisedelopportunite",
@@ -165,6 +230,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                  "幣別", "貨幣", "通貨", "商談通貨", "통화"),
     "sort_order": ("stagesortorder", "sortorder", "stageorder", "stagesequence"),
     "probability": ("probability", "probabilitypercent", "winprobability", "dealprobability",
+                    "probabilita", "sannolikhet", "sandsynlighed", "sannsynlighet",
+                    "todennakoisyys", "prawdopodobieństwo",
                     "waarschijnlijkheid", "wahrscheinlichkeit", "probabilite", "probabilidad",
                     "probabilidade", "вероятность", "可能性", "赢率", "確度", "확률",
                     "confidence"),  # Nutshell, Close
@@ -176,28 +243,39 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "naamopportunity", "opportunityname", "название", "названиесделки", "名称",
              "nomdelatransaction", "nombredelnegocio", "nombredetrato", "nomedonegocio", "nometrattativa",
              "nomedellatrattativa", "dealnaam", "titel", "titre", "titolo", "titulo",
-             "商談名", "取引名", "거래명"),
+             "商談名", "取引名", "거래명",
+             # Salesforce in French, Spanish, Italian, Portuguese; HubSpot and Pipedrive in
+             # Swedish, Norwegian, Danish, Finnish, Polish
+             "nomdelopportunite", "nombredelaoportunidad", "nomeopportunita",
+             "nomedaoportunidade", "affarensnamn", "affarsnamn", "avtalenavn", "aftalenavn",
+             "kaupannimi", "nazwadeala", "nazwatransakcji", "tytuł", "tittel", "otsikko",
+             "anlasmaadi"),
 }
 # labels that mean won or lost, in the languages CRM users write them (accents are kept:
 # matched against the label as written, case-insensitively); Bitrix24 ids end in :WON / :LOSE
 WON_WORDS = re.compile(
     r"\b(won|win|closed ?won|signed|gewonnen|gagn[ée]e?|ganad[ao]|ganhou|ganho|vint[ao]|успешн\w*|"
-    r"выиграна?|заключена)\b|赢单|贏單|成交|赢得|贏得|受注|成約|成立|수주|성공",
+    r"выиграна?|заключена|vunnen|vunnet|vundet|voitettu|wygran[aey]|kazan[ıi]ld[ıi])\b|赢单|贏單|成交|赢得|贏得|受注|成約|成立|수주|성공",
     re.IGNORECASE,
 )
 LOST_WORDS = re.compile(
     r"\b(lost|lose|closed ?lost|dead|disqualified|abandoned|apology|failed|failure|verloren|perdu[es]*|"
     r"perdid[ao]s?|descartad[ao]s?|perdeu|perdido|pers[ao]|gescheitert|провален\w*|проигран\w*|"
-    r"отказ\w*)\b|失败|失敗|丢单|丟單|输单|輸單|失注|不成立|成約に至らず|見送り|실주|실패",
+    r"отказ\w*|förlorad|förlorat|tapt|tabt|hävitty|hävinnyt|przegran[aey]|utracon[aey]|"
+    r"kaybedildi)\b|失败|失敗|丢单|丟單|输单|輸單|失注|不成立|成約に至らず|見送り|실주|실패",
     re.IGNORECASE,
 )
 
 # the words of a true or false flag (IsWon, IsClosed, IsDeleted, Odoo's active), lower
 # case, as CRMs write them and as Excel re-saves TRUE/FALSE in its language
 TRUE_WORDS = ("true", "1", "yes", "y", "t", "wahr", "ja", "j", "vrai", "oui", "verdadero",
-              "sí", "si", "vero", "verdadeiro", "sim", "waar", "да", "是")
+              "sí", "si", "vero", "verdadeiro", "sim", "waar", "да", "是",
+              # Excel's TRUE in Swedish, Danish, Norwegian, Finnish, Polish, Turkish
+              "sant", "sand", "sann", "tosi", "prawda", "tak", "doğru", "evet")
 FALSE_WORDS = ("false", "0", "no", "n", "f", "falsch", "nein", "faux", "non", "falso", "não",
-               "nao", "onwaar", "nee", "нет", "否")
+               "nao", "onwaar", "nee", "нет", "否",
+               "falskt", "falsk", "usann", "epätosi", "fałsz", "nie", "nej", "ei", "yanlış",
+               "hayır")
 
 
 # ISO 4217 codes in use: a header may name the currency of its amounts with one
@@ -258,8 +336,10 @@ DO_NOT_MODIFY_OTHERS = ("rowchecksum", "modifiedon", "sommedecontroledelaligne",
                         "zeilenprufsumme", "geandertam", "sumadecomprobaciondefila",
                         "fechademodificacion", "rijcontrolesom", "gewijzigdop")
 # Pipedrive names each column of a deals export by its entity, in the user's language:
-# "Deal - Value", "Deal - Wert", "Affaire - Valeur", "Trato - Valor", "Negócio - Valor"
-DEAL_PREFIX = re.compile(r"^(deal|affaire|trato|neg[oó]cio|trattativa|сделка)\s+-\s+(?=\S)")
+# "Deal - Value", "Deal - Wert", "Affaire - Valeur", "Trato - Valor", "Negócio - Valor",
+# "Affär - Värde" (Swedish), "Avtale - Verdi", "Aftale - Værdi", "Kauppa - Arvo"
+DEAL_PREFIX = re.compile(r"^(deal|affaire|trato|neg[oó]cio|trattativa|сделка|affär|avtale|aftale|"
+                         r"kauppa|transakcja|anlaşma)\s+-\s+(?=\S)")
 
 
 def normalise(name: str) -> str:
@@ -285,107 +365,3 @@ def _squash(text: str) -> str:
 
 SYNONYMS = {name: tuple(dict.fromkeys(normalise(s) for s in spellings))
             for name, spellings in SYNONYMS.items()}
-
-
-# the default open stages of CRMs (and their translations), in funnel order: a file whose
-# open labels all belong to one list is ordered by it
-STANDARD_STAGES: dict[str, tuple[str, ...]] = {
-    "Salesforce": ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
-                   "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote",
-                   "Negotiation/Review"),
-    "Salesforce (Dutch)": ("Prospectie", "Kwalificatie", "Behoefteanalyse", "Waardepropositie",
-                           "Id. beslissers", "Perceptieanalyse", "Voorstel", "Voorstel/prijsofferte",
-                           "Onderhandeling", "Onderhandeling/beoordeling"),
-    "Salesforce (German)": ("Interessent", "Qualifikation", "Bedarfsanalyse", "Wertversprechen",
-                            "Entscheidungsträger identifizieren", "Wahrnehmungsanalyse",
-                            "Angebot/Preisangebot", "Verhandlung/Überprüfung"),
-    "Salesforce (French)": ("Prospection", "Qualification", "Analyse des besoins",
-                            "Proposition de valeur", "Identification des décideurs",
-                            "Analyse de perception", "Proposition/Devis", "Négociation/Révision"),
-    "Salesforce (Spanish)": ("Prospección", "Calificación", "Análisis de necesidades",
-                             "Propuesta de valor", "Identificación de responsables",
-                             "Análisis de percepción", "Propuesta/Presupuesto",
-                             "Negociación/Revisión"),
-    "Zoho": ("Qualification", "Needs Analysis", "Value Proposition", "Identify Decision Makers",
-             "Proposal/Price Quote", "Negotiation/Review"),
-    "Bitrix24": ("NEW", "PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "FINAL_INVOICE"),
-    "Bitrix24 (English)": ("New", "Preparing documents", "Prepayment invoice", "In progress",
-                           "Final invoice"),
-    "Bitrix24 (Russian)": ("Новая", "Подготовка документов", "Счёт на предоплату", "В работе",
-                           "Финальный счёт"),
-    "Odoo": ("New", "Qualified", "Proposition", "Negotiation"),
-    "Pipedrive": ("Qualified", "Contact Made", "Demo Scheduled", "Proposal Made",
-                  "Negotiations Started"),
-    "Pipedrive (before 2020)": ("Lead In", "Contact Made", "Needs Defined", "Demo Scheduled",
-                                "Proposal Made", "Negotiations Started"),
-    "HubSpot": ("Appointment Scheduled", "Qualified To Buy", "Presentation Scheduled",
-                "Decision Maker Bought-In", "Contract Sent"),
-    "HubSpot (internal ids)": ("appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
-                               "decisionmakerboughtin", "contractsent"),
-    "Dynamics 365": ("Qualify", "Develop", "Propose", "Close"),
-    "Zendesk Sell": ("Incoming", "Qualified", "Quote", "Closure"),
-    "Freshsales": ("New", "Contacted", "Interested", "Under Review", "Demo", "Negotiation"),
-}
-
-# the words of open stages most funnels share, by their usual place (a place holds
-# synonyms): labels that all have a word here, each at its own place, are put in this
-# order as a guess that the proposal asks the user to check
-COMMON_STAGE_PLACES: tuple[tuple[str, ...], ...] = (
-    ("new", "lead", "leads", "lead in", "incoming", "inbound", "mql", "prospect", "prospects",
-     "prospecting", "neu", "nouveau", "nouvelle", "nuevo", "novo", "nieuw", "nuovo"),
-    ("contacted", "contact made", "attempted to contact", "connected", "engaged", "engaging",
-     "kontaktiert", "kontakt hergestellt", "contacté", "contact établi", "contactado",
-     "contacto establecido", "contato feito", "contact gelegd", "gecontacteerd", "contattato",
-     "contatto stabilito"),
-    ("qualified", "qualification", "qualify", "qualifying", "sql", "sal", "qualifiziert",
-     "qualifizierung", "qualifié", "calificado", "cualificado", "calificación", "qualificado",
-     "gekwalificeerd", "kwalificatie", "qualificato", "qualificazione"),
-    ("discovery", "meeting", "meeting scheduled", "meeting booked", "needs analysis",
-     "needs defined", "bedarfsanalyse", "termin vereinbart", "découverte", "rendez-vous",
-     "descubrimiento", "reunión", "afspraak gepland", "riunione", "appuntamento fissato"),
-    ("demo", "demo scheduled", "presentation", "evaluation", "solution", "trial", "poc",
-     "demo geplant", "demo vereinbart", "präsentation", "démo", "démonstration",
-     "demostración", "demonstração", "demo gepland", "presentatie", "presentatie gepland",
-     "demo programmata", "presentazione", "presentazione programmata"),
-    ("proposal", "proposal sent", "proposal made", "quote", "quote sent", "quoted", "pricing",
-     "angebot", "angebot erstellt", "angebot gesendet", "angebot gemacht", "proposition",
-     "devis", "proposition envoyée", "propuesta", "propuesta enviada", "cotización",
-     "proposta", "voorstel", "voorstel gedaan", "offerte", "offerte verstuurd", "proposta fatta",
-     "preventivo", "offerta"),
-    ("negotiation", "negotiating", "negotiations", "contract", "contract sent", "closing",
-     "commit", "verbal", "verbal commit", "verhandlung", "verhandlungen begonnen", "vertrag",
-     "négociation", "négociations commencées", "negociación", "negociación iniciada",
-     "negociação", "onderhandeling", "onderhandelingen gestart", "contract verzonden",
-     "negoziazione", "trattative avviate", "contratto", "contratto inviato"),
-)
-BITRIX_PIPELINE = re.compile(r"^C\d+:")  # Bitrix24 stage ids of pipeline n: C1:NEW
-
-
-def _standard_key(text: str) -> str:
-    return label_key(BITRIX_PIPELINE.sub("", text.strip()))
-
-
-COMMON_ORDER = ("from the usual order of common stage names (new, qualified, demo, proposal, "
-                "negotiation ...): CHECK")
-
-
-def common_places(texts: list[str]):
-    """The place of each label among COMMON_STAGE_PLACES, when two or more labels all
-    have one and no two share a place; else None."""
-    places = {word: place for place, words in enumerate(COMMON_STAGE_PLACES) for word in words}
-    found = [places.get(" ".join(_standard_key(text).replace("-", " ").split())) for text in texts]
-    if len(texts) < 2 or None in found or len(set(found)) < len(found):
-        return None
-    return dict(zip(texts, found, strict=True))
-
-
-def standard_places(texts: list[str]):
-    """(CRM name, place of a label) of the first standard stage list that holds every one
-    of two or more labels; None when none does."""
-    keys = {_standard_key(text) for text in texts}
-    for name, stages in STANDARD_STAGES.items():
-        places = {_standard_key(stage): place for place, stage in enumerate(stages)}
-        if len(texts) > 1 and keys <= set(places):
-            return name, lambda text, places=places: places[_standard_key(text)]
-    return None
-
