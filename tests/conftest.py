@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from salesfunnel.cli import app
 from salesfunnel.config import Config, Funnel, load_config
 from salesfunnel.db import open_database
+from salesfunnel.errors import ExitCode
 from salesfunnel.load.orchestrate import LoadOptions, load_paths
 from salesfunnel.render.cells import fit_table
 from salesfunnel.render.registry import report_table
@@ -58,6 +59,22 @@ def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def propose(cli, tmp_path, path):
+    """`init path` into tmp_path/p.toml, exit 0: (init's result, the proposal's path)."""
+    proposal = tmp_path / "p.toml"
+    result = cli("init", path, "--out", proposal)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return result, proposal
+
+
+def load_proposed(cli, tmp_path, proposal, path):
+    """`load path` with the proposal into tmp_path/db.duckdb, exit 0: (load's result, db)."""
+    db = tmp_path / "db.duckdb"
+    result = cli("load", "--db", db, "--config", proposal, path)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return result, db
 
 
 @pytest.fixture

@@ -8,26 +8,10 @@ import json
 import tomllib
 
 import pytest
-from conftest import load_into, query, write
+from conftest import load_into, load_proposed, propose, query, write
 
 from salesfunnel.errors import ExitCode
 from salesfunnel.load.vocabulary import SYNONYMS, normalise
-
-
-def propose(cli, tmp_path, path):
-    """`init path` into tmp_path/p.toml, exit 0: (init's result, the proposal's path)."""
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result, proposal
-
-
-def load_proposed(cli, tmp_path, proposal, path):
-    """`load path` with the proposal into tmp_path/db.duckdb, exit 0: (load's result, db)."""
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result, db
 
 
 def amounts(db) -> list[tuple]:

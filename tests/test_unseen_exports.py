@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import query, write
+from conftest import load_proposed, propose, query, write
 
 from salesfunnel.errors import ExitCode
 
@@ -18,22 +18,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "unseen"
 def fixture(tmp_path, name: str) -> Path:
     """A copy of tests/fixtures/unseen/NAME in tmp_path (an export as the CRM writes it)."""
     return Path(shutil.copy(FIXTURES / name, tmp_path / name))
-
-
-def propose(cli, tmp_path, path):
-    """`init path` into tmp_path/p.toml, exit 0: (init's result, the proposal's path)."""
-    proposal = tmp_path / "p.toml"
-    result = cli("init", path, "--out", proposal)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result, proposal
-
-
-def load_proposed(cli, tmp_path, proposal, path):
-    """`load path` with the proposal into tmp_path/db.duckdb, exit 0: (load's result, db)."""
-    db = tmp_path / "db.duckdb"
-    result = cli("load", "--db", db, "--config", proposal, path)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result, db
 
 
 def test_unix_times_of_an_api_dump_are_utc_dates(cli, tmp_path):
