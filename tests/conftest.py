@@ -91,6 +91,28 @@ def _loaded_once(tmp_path_factory, name: str) -> Path:
     return path
 
 
+_BUILT: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory):
+    """`built_once(key, build, target)`: the database `build(path)` makes, built once per
+    session (per worker) under `key` and copied to `target` for each test, which may
+    write to its copy. For databases built from files that never change (fixtures, texts
+    in the test module): the copy is the same as building it again."""
+
+    def copy(key: str, build, target: Path) -> Path:
+        if key not in _BUILT:
+            path = tmp_path_factory.mktemp("built") / "master.duckdb"
+            build(path)
+            assert not Path(f"{path}.wal").exists()  # closed and checkpointed: one file
+            _BUILT[key] = path
+        shutil.copyfile(_BUILT[key], target)
+        return target
+
+    return copy
+
+
 @pytest.fixture(scope="session")
 def _funnel_master(tmp_path_factory) -> Path:
     return _loaded_once(tmp_path_factory, "funnel")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from salesfunnel.errors import ExitCode
-from tests.conftest import FIXTURES, write
+from tests.conftest import FIXTURES, Cli, write
 
 
 def hashes(*paths: Path) -> dict[str, str]:
@@ -271,19 +271,21 @@ TODAY = {"SALESFUNNEL_TODAY": "2026-02-15"}
 
 
 @pytest.fixture
-def users_db(cli, tmp_path: Path) -> Path:
+def users_db(tmp_path: Path, built_once) -> Path:
     """Tiers only in the accounts file (Acme smb, Beta mid, D3 without an account:
     unknown); reps are user ids, two users named Alex Kim (102 and 103, case apart)."""
-    folder = tmp_path / "crm"
+    return built_once("users", _load_users, tmp_path / "users.duckdb")
+
+
+def _load_users(db: Path) -> None:
+    folder = db.parent / "crm"
     folder.mkdir()
     write(folder, "deals_2026-01-31.csv", USERS_DEALS)
     write(folder, "accounts.csv", "account,tier\nAcme,SMB\nBeta,Mid\n")
     write(folder, "users.csv", "user_id,name\n101,Ann Lee\n102,Alex Kim\n103, alex kim \n")
     write(folder, "subscriptions.csv", "customer_id,deal_id,rep,started_at,ended_at,mrr\n"
           "C1,,102,2025-06-01,2025-08-01,100\nC2,D1,,2026-01-20,,50\n")
-    db = tmp_path / "users.duckdb"
-    assert cli("load", folder, "--db", db).exit_code == ExitCode.OK
-    return db
+    assert Cli()("load", folder, "--db", db).exit_code == ExitCode.OK
 
 
 def _json(cli, db, *args):

@@ -8,7 +8,7 @@ import json
 
 import polars as pl
 import pytest
-from conftest import FIXTURES, check_golden, only_stale_notice, render_report, write
+from conftest import FIXTURES, Cli, check_golden, only_stale_notice, render_report, write
 
 from salesfunnel.errors import ExitCode
 from salesfunnel.reports import common, funnel
@@ -47,12 +47,14 @@ CONVERSION_EXPECTED = [
 ]
 
 
-@pytest.fixture
-def loaded(cli, tmp_path):
-    db = tmp_path / "cli.duckdb"
-    result = cli("load", FIXTURES / "funnel", "--db", db)
+def _cli_load_funnel(db) -> None:
+    result = Cli()("load", FIXTURES / "funnel", "--db", db)
     assert result.exit_code == ExitCode.OK, result.stderr
-    return db
+
+
+@pytest.fixture
+def loaded(tmp_path, built_once):
+    return built_once("funnel through the cli", _cli_load_funnel, tmp_path / "cli.duckdb")
 
 
 def _approx_rows(rows):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import FIXTURES, only_stale_notice, write
+from conftest import FIXTURES, Cli, only_stale_notice, write
 from test_corpus import snapshot
 
 from salesfunnel.errors import ExitCode
@@ -37,11 +37,13 @@ def error_line(result) -> str:
     return " ".join(errors[0].split())
 
 
+def _cli_load_funnel(db: Path) -> None:
+    assert Cli()("load", FIXTURES / "funnel", "--db", db).exit_code == 0
+
+
 @pytest.fixture
-def loaded(cli, tmp_path) -> Path:
-    db = tmp_path / "crm.duckdb"
-    assert cli("load", FIXTURES / "funnel", "--db", db).exit_code == 0
-    return db
+def loaded(tmp_path, built_once) -> Path:
+    return built_once("funnel through the cli", _cli_load_funnel, tmp_path / "crm.duckdb")
 
 
 # -- case 1: -o naming the database ------------------------------------------------------

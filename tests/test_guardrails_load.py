@@ -24,11 +24,13 @@ from salesfunnel.errors import ExitCode, InputError
 from salesfunnel.load.orchestrate import LoadOptions, load_paths
 
 
-@pytest.fixture
-def loaded(tmp_path) -> Path:
-    db = tmp_path / "crm.duckdb"
+def _load_funnel(db: Path) -> None:
     load_into(db, FIXTURES / "funnel")
-    return db
+
+
+@pytest.fixture
+def loaded(tmp_path, built_once) -> Path:
+    return built_once("funnel", _load_funnel, tmp_path / "crm.duckdb")
 
 
 def one_error(result) -> str:

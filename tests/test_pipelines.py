@@ -48,11 +48,14 @@ SALES = [
 RENEWALS = [("Up for Renewal", 2, 0, 1), ("Renewal Won", 1, 0, 0)]
 
 
-@pytest.fixture
-def two_funnels_db(db_path: Path) -> Path:
-    report = load_into(db_path, HUBSPOT, config=CONFIG, as_of=AS_OF)
+def _load_two_funnels(path: Path) -> None:
+    report = load_into(path, HUBSPOT, config=CONFIG, as_of=AS_OF)
     assert report.files[0].rows_loaded == 7 and report.files[0].rows_rejected == 0
-    return db_path
+
+
+@pytest.fixture
+def two_funnels_db(db_path: Path, built_once) -> Path:
+    return built_once("hubspot two funnels", _load_two_funnels, db_path)
 
 
 def _json(cli, *args):

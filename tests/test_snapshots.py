@@ -44,9 +44,8 @@ def load_wrong_order(db_path: Path, full: bool = True) -> list:
 
 
 @pytest.fixture
-def nightly_db(db_path: Path) -> Path:
-    load_wrong_order(db_path)
-    return db_path
+def nightly_db(db_path: Path, built_once) -> Path:
+    return built_once("nightly wrong order", load_wrong_order, db_path)
 
 
 def dump(db_path: Path) -> tuple[list, list]:
