@@ -183,9 +183,6 @@ def _refuse_empty_paths(param, ctx, value) -> None:
                     FOLDER_FOR_FILE.format(flag=param.opts[0], path=text), ctx=ctx)
 
 
-MONTH_WORDS = ("last", "latest", "complete")  # what --month takes besides YYYY-MM
-
-
 def _refuse_malformed_dates(param, ctx, value) -> None:
     """A date, month or period option whose text is no such thing (`--month 2026-13`,
     `--since 2026-02-30`) is a usage error, exit 2, before any database is opened: the
@@ -198,19 +195,18 @@ def _refuse_malformed_dates(param, ctx, value) -> None:
     import datetime as dt
 
     from salesfunnel.errors import UsageError
-    from salesfunnel.reports.common import month_start, parse_day
+    from salesfunnel.reports.common import MONTH_WORDS, month_start, parse_day
 
     flag = param.opts[0]
-    text = value
     try:
         if metavar == "YYYY-MM-DD":
-            parse_day(text, flag)
+            parse_day(value, flag)
         elif metavar == "YYYY-QN|YYYY-MM":
             from salesfunnel.reports.analysis import pacing_period
 
-            pacing_period(text, dt.date.today())
-        elif not (flag == "--month" and text in MONTH_WORDS):
-            month_start(text, flag)
+            pacing_period(value, dt.date.today())
+        elif not (flag == "--month" and value in MONTH_WORDS):
+            month_start(value, flag)
     except UsageError as error:
         raise typer.core._click.exceptions.UsageError(str(error), ctx=ctx) from None
 

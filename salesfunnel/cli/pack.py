@@ -61,7 +61,6 @@ def pack(
     from salesfunnel.render.cells import stderr_console
     from salesfunnel.render.pack import engine, write_pack
     from salesfunnel.render.pack.collect import collect_ranks, collect_rest, pack_month
-    from salesfunnel.reports.common import month_start
     from salesfunnel.reports.currency import scope_currency
     from salesfunnel.reports.pipelines import scope_to_one
     from salesfunnel.written import written_whole
@@ -69,8 +68,6 @@ def pack(
     refuse_empty_values({"month": month, "pipeline": pipeline, "currency": currency})
     check_replaceable(out, force=force, flag="--out", what="the pack", folder=True)
     day = today()
-    if month not in (None, "last", "latest", "complete"):
-        month_start(month)  # a malformed month is a usage error before the database opens
     engines = engine.start()  # warms up while the reports are computed
     try:
         with open_database(db, config, write=False, wait=wait) as database:

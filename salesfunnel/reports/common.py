@@ -167,6 +167,10 @@ def blank_to_none(value: str | None) -> str | None:
     return value if value is not None and value.strip() else None
 
 
+# what --month takes besides YYYY-MM (resolve_month says what each means)
+MONTH_WORDS = ("last", "latest", "complete")
+
+
 def month_start(text: str, flag: str = "--month") -> dt.date:
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
