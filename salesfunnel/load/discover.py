@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from salesfunnel.errors import InputError
+from salesfunnel.load.sheets import EXCEL_SUFFIXES
 from salesfunnel.load.snapshots import as_of_from_name
 
-SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
+SUFFIXES = (".csv", ".tsv", *EXCEL_SUFFIXES)
 
 
 def expand_paths(
@@ -48,7 +49,7 @@ def expand_paths(
             if not found:
                 texts = [p.name for p in entries if p.is_file() and p.suffix.lower() == ".txt"]
                 raise InputError(
-                    f"The folder {path} holds no .csv file (nor .tsv, .xlsx, .xlsm, .xls, .ods). Point "
+                    f"The folder {path} holds no .csv file (nor {', '.join(SUFFIXES[1:])}). Point "
                     "salesfunnel load at the exported files or the folder that holds them."
                     + (f" Its .txt files ({', '.join(texts[:3])}{', ...' if len(texts) > 3 else ''})"
                        " are not read from a folder: an export saved as Excel's \"Unicode "
