@@ -74,6 +74,16 @@ def name_by_values(db: Database, table: str, columns: list[Column], rows: int) -
                and c.distinct <= 1000), None), "rep")
 
 
+def status_values(db: Database, table: str, column: Column) -> bool:
+    """Whether each filled value of the column is a status word the load reads as open,
+    won or lost (load_macros.sql's status_words), nothing else: only then is it mapped
+    as the status."""
+    return not db.scalar(
+        f"select count(*) from {quote_ident(table)} where nullif(trim({column.sql}), '') "
+        f"is not null and lower(trim({column.sql})) not in (select word from status_words)"
+    )
+
+
 def stage_by_values(db: Database, table: str, columns: list[Column]) -> Column | None:
     """Of a file whose header names no stage: the column of short text labels (at most 50,
     none longer than 40 characters) among which one says won and another lost (NetSuite's

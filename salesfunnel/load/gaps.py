@@ -5,6 +5,7 @@ currency columns the load cannot read (on stderr and in the proposal's opening c
 from __future__ import annotations
 
 from salesfunnel.db import Database, quote_ident
+from salesfunnel.load.columns import status_values
 from salesfunnel.load.infer import FileFacts
 from salesfunnel.load.money_headers import columns_in
 from salesfunnel.load.vocabulary import SYNONYMS, normalise
@@ -35,7 +36,7 @@ def gives_outcome(db: Database, facts: FileFacts) -> bool:
     fields = facts.fields
     if "is_active" in fields or ("is_won" in fields and "is_closed" in fields):
         return True
-    return "status" in fields and status_values(db, facts, fields["status"])
+    return "status" in fields and status_values(db, facts.table, fields["status"])
 
 
 def missing_fields(facts: FileFacts) -> list[str]:
@@ -129,16 +130,6 @@ def unread_currencies(db: Database, facts: FileFacts) -> list[str]:
                 f"{'that row' if bad == 1 else 'those rows'}; write ISO codes (USD, EUR)"
             )
     return notes
-
-
-def status_values(db: Database, facts: FileFacts, column) -> bool:
-    """A status column is mapped only when each of its values is a status word the load
-    reads as open, won or lost (load_macros.sql's status_words), nothing else."""
-    return not db.scalar(
-        f"select count(*) from {quote_ident(facts.table)} where nullif(trim({column.sql}), '') "
-        "is not null and lower(trim({column.sql})) not in (select word from status_words)"
-        .replace("{column.sql}", column.sql)
-    )
 
 
 # columns that say over what period an amount runs (Capsule's Duration Basis FIXED / MONTH /

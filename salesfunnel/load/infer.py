@@ -24,6 +24,7 @@ from salesfunnel.load.columns import (
     name_by_values,
     profile_all,
     stage_by_values,
+    status_values,
 )
 from salesfunnel.load.discover import expand_paths
 from salesfunnel.load.headerless import backslash_escapes, looks_headerless, without_header
@@ -191,10 +192,7 @@ def _stage_from_values(db: Database, facts: FileFacts, by_field: dict, taken: se
     """No header names the stage: a column whose labels hold a won and a lost word is it
     (a `Status` column of stages too, when its values are not status words only), said."""
     status = by_field.get("status")
-    if status is not None and not db.scalar(
-        f"select count(*) from {quote_ident(facts.table)} where nullif(trim({status.sql}), '') "
-        f"is not null and lower(trim({status.sql})) not in (select word from status_words)"
-    ):
+    if status is not None and status_values(db, facts.table, status):
         status = None  # a status column the load reads: it is no stage
     free = [c for c in facts.columns if c.index not in taken or c is status]
     column = stage_by_values(db, facts.table, free)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from salesfunnel.db import Database
 from salesfunnel.kinds import KINDS
+from salesfunnel.load.columns import status_values
 from salesfunnel.load.currencies import count_currencies, currency_lines
 from salesfunnel.load.gaps import (
     gives_outcome,
     missing_fields,
     periodic_amounts,
-    status_values,
     unread_currencies,
     unread_dates,
 )
@@ -240,7 +240,7 @@ def _file_mapping(db: Database, facts: FileFacts):
             column = facts.fields.get("entered_at")
         if name == "entered_at":
             column = facts.fields.get("entered_at") or facts.fields.get("created_at")
-        if column is not None and name == "status" and not status_values(db, facts, column):
+        if column is not None and name == "status" and not status_values(db, facts.table, column):
             yield name, "", [f"{column.name!r} holds values other than open, won and lost: not read"]
             continue
         if column is None and name in KINDS[facts.kind].optional:
