@@ -39,13 +39,9 @@ import generate  # noqa: E402
 from load_vs_duckdb import run_floor, run_load  # noqa: E402
 from run import DATA, FLOOR_SCRIPT, SALESFUNNEL  # noqa: E402
 
-TEXT_SCRIPT = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[1])
-for table, path in zip(("deals", "stage_history"), sys.argv[2:]):
-    con.execute(f"create table {table} as select * from read_csv(?, all_varchar = true)", [path])
-con.close()
-"""
+# the floor with every column read as text
+TEXT_SCRIPT = FLOOR_SCRIPT.replace("read_csv(?)", "read_csv(?, all_varchar = true)")
+assert TEXT_SCRIPT != FLOOR_SCRIPT
 
 IDEAL_SCRIPT = """
 import sys, duckdb
